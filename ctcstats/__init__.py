@@ -1,0 +1,55 @@
+"""ctcstats — statistics for circulating / disseminated tumour cell prognostic-marker studies.
+
+``import ctcstats as cs``; every public function takes a DataFrame first and keyword-only
+column roles, and returns a frozen result with tidy tables (see ``help(cs.kaplan_meier)``).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import (
+    ConvergenceError,
+    ConvergenceWarning,
+    CTCStatsError,
+    CTCStatsWarning,
+    DataValidationError,
+    DataWarning,
+    MonotoneLikelihoodWarning,
+    ParameterError,
+    ProportionalHazardsWarning,
+    SmallSampleWarning,
+)
+
+try:
+    __version__ = version("ctcstats")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "__version__",
+    "CTCStatsError",
+    "DataValidationError",
+    "ParameterError",
+    "ConvergenceError",
+    "CTCStatsWarning",
+    "ConvergenceWarning",
+    "MonotoneLikelihoodWarning",
+    "ProportionalHazardsWarning",
+    "SmallSampleWarning",
+    "DataWarning",
+]
+
+# Each block below is owned by one module; keep imports and __all__ entries together.
+# [data]
+# [survival.km]
+# [survival.logrank]
+# [survival.cox]
+# [survival.competing]
+# [survival.landmark]
+# [counts]
+# [cutpoints]
+# [prognostic]
+# [meta]
+# [designs]
+# [report]

@@ -1,0 +1,485 @@
+"""Input checks used at the public boundary.
+
+Each ``check_*`` helper validates one thing, returns a clean value (never mutating its input)
+and raises :class:`~ctcstats.errors.DataValidationError` with a message that says what is
+wrong, where, and how to fix it. Public functions call :func:`prepare_frame` once, then the
+column checks on the prepared copy; nothing below the public boundary re-validates.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataValidationError, ParameterError
+
+__all__ = [
+    "PreparedFrame",
+    "check_choice",
+    "check_conf_level",
+    "check_count_column",
+    "check_dataframe",
+    "check_event_codes",
+    "check_event_column",
+    "check_group_column",
+    "check_int",
+    "check_numeric_column",
+    "check_positive_column",
+    "check_real",
+    "check_rng",
+    "check_time_column",
+    "design_matrix",
+    "format_labels",
+    "prepare_frame",
+]
+
+_MAX_LABELS = 3
+
+
+# --------------------------------------------------------------------------- helpers
+def format_labels(index: Iterable, k: int = _MAX_LABELS) -> str:
+    """``'17, 42, 108'`` — the first *k* row labels, for error messages."""
+    labels = list(index)
+    shown = ", ".join(repr(x) if isinstance(x, str) else str(x) for x in labels[:k])
+    if len(labels) > k:
+        shown += ", …"
+    return shown
+
+
+def _rows_phrase(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _values_phrase(n: int, what: str) -> str:
+    return f"{n} {what} value" if n == 1 else f"{n} {what} values"
+
+
+# --------------------------------------------------------------------------- parameters
+def check_choice(value, *, name: str, choices: Sequence, func: str):
+    """Return *value* if it is one of *choices*, else raise a uniform ParameterError."""
+    if isinstance(value, str) or value is None or isinstance(value, (bool, numbers.Number)):
+        if value in choices:
+            return value
+    allowed = ", ".join(repr(c) for c in choices)
+    raise ParameterError(
+        f"The {name!r} parameter of {func} must be one of {allowed}; got {value!r}."
+    )
+
+
+def check_conf_level(conf_level, *, func: str) -> float:
+    """Confidence level strictly inside (0, 1)."""
+    ok = isinstance(conf_level, numbers.Real) and not isinstance(conf_level, bool)
+    if ok and 0.0 < float(conf_level) < 1.0:
+        return float(conf_level)
+    hint = " (give a proportion, e.g. 0.95, not a percentage)" if ok and conf_level > 1 else ""
+    raise ParameterError(
+        f"The 'conf_level' parameter of {func} must be in (0, 1); got {conf_level!r}{hint}."
+    )
+
+
+def check_real(
+    value,
+    *,
+    name: str,
+    func: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """A finite real number inside the stated bounds."""
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not np.isfinite(float(value))
+    ):
+        raise ParameterError(
+            f"The {name!r} parameter of {func} must be a finite number; got {value!r}."
+        )
+    v = float(value)
+    bad_low = low is not None and (v < low if low_inclusive else v <= low)
+    bad_high = high is not None and (v > high if high_inclusive else v >= high)
+    if bad_low or bad_high:
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        lb = "[" if (low is not None and low_inclusive) else "("
+        hb = "]" if (high is not None and high_inclusive) else ")"
+        raise ParameterError(
+            f"The {name!r} parameter of {func} must be in {lb}{lo}, {hi}{hb}; got {value!r}."
+        )
+    return v
+
+
+def check_int(value, *, name: str, func: str, minimum: int | None = None) -> int:
+    """A whole number (Python or numpy int), optionally bounded below."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ParameterError(
+            f"The {name!r} parameter of {func} must be a whole number; got {value!r}."
+        )
+    if minimum is not None and value < minimum:
+        raise ParameterError(
+            f"The {name!r} parameter of {func} must be ≥ {minimum}; got {value!r}."
+        )
+    return int(value)
+
+
+def check_rng(rng) -> np.random.Generator:
+    """``rng=`` convention: None, an int seed or a Generator → a Generator (never global)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    raise ParameterError(
+        f"The 'rng' parameter must be None, an int seed or a numpy Generator; got {rng!r}."
+    )
+
+
+# --------------------------------------------------------------------------- frames
+def check_dataframe(data, *, func: str) -> None:
+    """*data* must be a non-empty pandas DataFrame with unique column names."""
+    if not isinstance(data, pd.DataFrame):
+        raise DataValidationError(
+            f"data must be a pandas DataFrame; got {type(data).__name__}. "
+            f"Build one with pd.DataFrame(...) or pd.read_csv(...) before calling {func}."
+        )
+    if data.shape[0] == 0:
+        raise DataValidationError(
+            f"data has no rows; {func} needs at least one patient (check the filter that "
+            "produced it)."
+        )
+    dup = data.columns[data.columns.duplicated()].unique().tolist()
+    if dup:
+        raise DataValidationError(
+            f"data has duplicated column names {dup}; rename them so each column is unique."
+        )
+
+
+@dataclass(frozen=True)
+class PreparedFrame:
+    """A validated private copy of the columns an analysis uses.
+
+    ``frame`` keeps the caller's row labels; ``n_obs`` rows are analysed and ``n_dropped``
+    were removed for missing values (only with ``missing="drop"``); ``dropped_index`` lists
+    their labels and ``dropped_by_column`` how many rows each column's missing values removed.
+    """
+
+    frame: pd.DataFrame
+    n_obs: int
+    n_dropped: int
+    dropped_index: tuple = ()
+    dropped_by_column: dict = field(default_factory=dict)
+
+
+def _role_pairs(roles: dict[str, str | Sequence[str] | None]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for role, col in roles.items():
+        if col is None:
+            continue
+        if isinstance(col, str) or not isinstance(col, Sequence):
+            pairs.append((role, col))
+        else:
+            pairs.extend((role, c) for c in col)
+    return pairs
+
+
+def prepare_frame(
+    data,
+    *,
+    func: str,
+    roles: dict[str, str | Sequence[str] | None],
+    missing: str = "raise",
+) -> PreparedFrame:
+    """Check *data*, the named columns and missing values; return a private copy.
+
+    Parameters
+    ----------
+    data : DataFrame
+    func : str
+        Name of the public function (used in messages).
+    roles : dict
+        Role name → column name (or a list of names, e.g. ``{"covariates": [...]}``);
+        ``None`` entries are ignored.
+    missing : {"raise", "drop"}
+        ``"raise"``: any missing value (NaN, None, pd.NA) in a used column is an error naming
+        the column. ``"drop"``: rows with a missing value in a used column are removed and
+        counted.
+    """
+    check_dataframe(data, func=func)
+    check_choice(missing, name="missing", choices=("raise", "drop"), func=func)
+    pairs = _role_pairs(roles)
+    for role, col in pairs:
+        if not isinstance(col, (str, numbers.Integral)) or isinstance(col, bool):
+            raise ParameterError(
+                f"The {role!r} parameter of {func} must be a column name (str); got {col!r}."
+            )
+        if col not in data.columns:
+            avail = ", ".join(repr(c) for c in list(data.columns)[:12])
+            more = ", …" if data.shape[1] > 12 else ""
+            raise DataValidationError(
+                f"{role} {col!r} is not a column of data; available columns: {avail}{more} "
+                "(check the spelling or rename the column)."
+            )
+    used: list = []
+    for _, col in pairs:
+        if col not in used:
+            used.append(col)
+    frame = data.loc[:, used].copy()
+    isna = frame.isna()
+    dropped_by_column: dict = {}
+    if isna.to_numpy().any():
+        if missing == "raise":
+            for role, col in pairs:
+                m = isna[col].to_numpy()
+                if m.any():
+                    raise DataValidationError(
+                        f"{role} {col!r} has {_values_phrase(int(m.sum()), 'missing')} "
+                        f"(first row labels: {format_labels(frame.index[m])}); pass "
+                        "missing='drop' to analyse complete cases only (the rows removed are "
+                        "counted in n_dropped), or impute the values first."
+                    )
+        for col in used:
+            n = int(isna[col].sum())
+            if n:
+                dropped_by_column[col] = n
+        keep = ~isna.any(axis=1).to_numpy()
+        dropped = tuple(frame.index[~keep])
+        frame = frame.loc[keep]
+        if frame.shape[0] == 0:
+            raise DataValidationError(
+                f"every row has a missing value in the columns {func} uses "
+                f"({', '.join(repr(c) for c in used)}); nothing is left to analyse."
+            )
+        return PreparedFrame(frame, int(frame.shape[0]), len(dropped), dropped, dropped_by_column)
+    return PreparedFrame(frame, int(frame.shape[0]), 0, (), {})
+
+
+# --------------------------------------------------------------------------- columns
+def _first_bad(series: pd.Series, mask: np.ndarray) -> str:
+    return format_labels(series.index[mask])
+
+
+def check_numeric_column(frame: pd.DataFrame, col: str, *, role: str) -> np.ndarray:
+    """Finite real values as a float array (bools count as 0/1)."""
+    s = frame[col]
+    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+        conv = pd.to_numeric(s, errors="coerce")
+        bad = conv.isna().to_numpy() & s.notna().to_numpy()
+        example = s[bad].iloc[0] if bad.any() else s.iloc[0]
+        raise DataValidationError(
+            f"{role} {col!r} must be numeric; found dtype {s.dtype} with "
+            f"{_values_phrase(int(bad.sum()), 'non-numeric')} (e.g. {example!r} in row "
+            f"{s.index[bad][0] if bad.any() else s.index[0]!r}). Convert it with "
+            "pd.to_numeric(...) first."
+        )
+    x = s.to_numpy(dtype=float)
+    inf = np.isinf(x)
+    if inf.any():
+        raise DataValidationError(
+            f"{role} {col!r} has {_values_phrase(int(inf.sum()), 'infinite')} "
+            f"(first row labels: {_first_bad(s, inf)}); values must be finite."
+        )
+    return x
+
+
+def check_time_column(frame: pd.DataFrame, col: str, *, role: str = "time_col") -> np.ndarray:
+    """Non-negative finite follow-up times."""
+    s = frame[col]
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        conv = pd.to_numeric(s, errors="coerce")
+        bad = conv.isna().to_numpy() & s.notna().to_numpy()
+        if pd.api.types.is_bool_dtype(s) or not bad.any():
+            bad = np.ones(len(s), dtype=bool)
+        raise DataValidationError(
+            f"{role} {col!r} must hold numeric follow-up times; found dtype {s.dtype} "
+            f"(e.g. {s[bad].iloc[0]!r} in row {s.index[bad][0]!r}). Convert dates to "
+            "elapsed time (e.g. months) with pd.to_numeric or date arithmetic first."
+        )
+    t = s.to_numpy(dtype=float)
+    inf = np.isinf(t)
+    if inf.any():
+        raise DataValidationError(
+            f"{role} {col!r} has {_values_phrase(int(inf.sum()), 'infinite')} "
+            f"(first row labels: {_first_bad(s, inf)}); times must be finite — record patients "
+            "without an event as censored at their last follow-up."
+        )
+    neg = t < 0
+    if neg.any():
+        raise DataValidationError(
+            f"{role} {col!r} has {_values_phrase(int(neg.sum()), 'negative')} "
+            f"(first row labels: {_first_bad(s, neg)}); times must be ≥ 0 (check the date "
+            "arithmetic)."
+        )
+    return t
+
+
+def check_event_column(frame: pd.DataFrame, col: str, *, role: str = "event_col") -> np.ndarray:
+    """Event indicator: only 0/1 or True/False; returned as int 0/1."""
+    s = frame[col]
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(dtype=int)
+    if pd.api.types.is_numeric_dtype(s):
+        x = s.to_numpy(dtype=float)
+        bad = ~np.isin(x, (0.0, 1.0))
+        if not bad.any():
+            return x.astype(int)
+        found = sorted({(int(v) if float(v).is_integer() else float(v)) for v in x[bad]})
+    else:
+        vals = s.to_numpy(dtype=object)
+        ok = np.array([v in (0, 1) and not isinstance(v, str) for v in vals], dtype=bool)
+        bad = ~ok
+        if not bad.any():
+            return np.array([int(v) for v in vals], dtype=int)
+        found = sorted({repr(v) if isinstance(v, str) else str(v) for v in vals[bad]}, key=str)
+    shown = "{" + ", ".join(str(v) for v in found[:5]) + (", …" if len(found) > 5 else "") + "}"
+    raise DataValidationError(
+        f"{role} {col!r} must contain only 0/1 or True/False; found {shown} in "
+        f"{_rows_phrase(int(bad.sum()))} (first row labels: {_first_bad(s, bad)}). Recode it "
+        "as 1 = event, 0 = censored (for competing risks use cumulative_incidence, whose "
+        "event codes are 0 = censored and 1..k = causes)."
+    )
+
+
+def check_event_codes(frame: pd.DataFrame, col: str, *, role: str = "event_col") -> np.ndarray:
+    """Competing-risks status: whole numbers ≥ 0 (0 = censored, 1..k = causes)."""
+    s = frame[col]
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(dtype=int)
+    if not pd.api.types.is_numeric_dtype(s):
+        raise DataValidationError(
+            f"{role} {col!r} must hold integer event codes (0 = censored, 1..k = causes); "
+            f"found dtype {s.dtype} (e.g. {s.iloc[0]!r} in row {s.index[0]!r})."
+        )
+    x = s.to_numpy(dtype=float)
+    bad = (x < 0) | (np.mod(x, 1.0) != 0) | ~np.isfinite(x)
+    if bad.any():
+        found = sorted({float(v) for v in x[bad]})[:5]
+        raise DataValidationError(
+            f"{role} {col!r} must contain whole-number event codes ≥ 0 (0 = censored, 1..k = "
+            f"causes); found {set(found)} in {_rows_phrase(int(bad.sum()))} (first row "
+            f"labels: {_first_bad(s, bad)})."
+        )
+    return x.astype(int)
+
+
+def check_count_column(frame: pd.DataFrame, col: str, *, role: str = "count_col") -> np.ndarray:
+    """Cell counts: whole numbers ≥ 0, returned as int64."""
+    s = frame[col]
+    x = check_numeric_column(frame, col, role=role)
+    neg = x < 0
+    if neg.any():
+        raise DataValidationError(
+            f"{role} {col!r} has {_values_phrase(int(neg.sum()), 'negative')} (first row "
+            f"labels: {_first_bad(s, neg)}); cell counts must be ≥ 0."
+        )
+    frac = np.mod(x, 1.0) != 0
+    if frac.any():
+        i = int(np.flatnonzero(frac)[0])
+        raise DataValidationError(
+            f"{role} {col!r} has {_values_phrase(int(frac.sum()), 'non-integer')} (e.g. "
+            f"{x[i]:g} in row {s.index[i]!r}); counts must be whole numbers — did you pass a "
+            "concentration? Use volume_col for the sampled volume instead."
+        )
+    return x.astype(np.int64)
+
+
+def check_positive_column(frame: pd.DataFrame, col: str, *, role: str) -> np.ndarray:
+    """Strictly positive finite values (volumes, cells examined)."""
+    s = frame[col]
+    x = check_numeric_column(frame, col, role=role)
+    bad = x <= 0
+    if bad.any():
+        raise DataValidationError(
+            f"{role} {col!r} has {_values_phrase(int(bad.sum()), 'non-positive')} (first row "
+            f"labels: {_first_bad(s, bad)}); sampled volumes and cell numbers must be > 0."
+        )
+    return x
+
+
+def _sort_key(v):
+    return (0, float(v)) if isinstance(v, numbers.Real) and not isinstance(v, bool) else (1, str(v))
+
+
+def group_levels(s: pd.Series) -> list:
+    """Levels of a grouping column in a stable order.
+
+    A pandas Categorical keeps its category order (like an R factor, unused levels dropped);
+    anything else is sorted (numbers numerically, then strings).
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        present = set(s.dropna().unique())
+        return [c for c in s.cat.categories if c in present]
+    return sorted(pd.unique(s.dropna()), key=_sort_key)
+
+
+def check_group_column(
+    frame: pd.DataFrame, col: str, *, role: str = "group_col", func: str, min_levels: int = 2
+) -> tuple[np.ndarray, list]:
+    """Group labels (user's labels kept) and their ordered levels; at least *min_levels*."""
+    s = frame[col]
+    levels = group_levels(s)
+    if len(levels) < min_levels:
+        only = ", ".join(repr(v) for v in levels)
+        raise DataValidationError(
+            f"{role} {col!r} has a single level ({only}); {func} needs at least "
+            f"{min_levels} groups." if len(levels) == 1 else
+            f"{role} {col!r} has {len(levels)} levels; {func} needs at least {min_levels}."
+        )
+    return s.to_numpy(dtype=object), levels
+
+
+def _is_categorical(s: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
+
+
+def design_matrix(
+    frame: pd.DataFrame, covariates: Sequence[str], *, func: str, role: str = "covariates"
+) -> tuple[np.ndarray, list[str]]:
+    """Numeric design matrix and term names.
+
+    Numeric and boolean columns enter as they are (term = column name). Any other column
+    (strings, pandas Categorical) becomes indicator terms ``col[level]`` against its first
+    level (sorted; a Categorical's own category order), as R's treatment contrasts.
+    """
+    if isinstance(covariates, str):
+        raise ParameterError(
+            f"The 'covariates' parameter of {func} must be a list of column names; got the "
+            f"string {covariates!r} (write [{covariates!r}])."
+        )
+    covariates = list(covariates)
+    if len(set(covariates)) != len(covariates):
+        raise ParameterError(
+            f"The 'covariates' parameter of {func} names a column twice: {covariates}."
+        )
+    cols: list[np.ndarray] = []
+    names: list[str] = []
+    for col in covariates:
+        s = frame[col]
+        if _is_categorical(s):
+            levels = group_levels(s)
+            if len(levels) < 2:
+                raise DataValidationError(
+                    f"covariate {col!r} has a single level ({levels[0]!r} in every row); its "
+                    "effect cannot be estimated — remove it from covariates."
+                )
+            vals = s.to_numpy(dtype=object)
+            for lev in levels[1:]:
+                cols.append((vals == lev).astype(float))
+                names.append(f"{col}[{lev}]")
+        else:
+            x = check_numeric_column(frame, col, role="covariate")
+            if np.all(x == x[0]):
+                raise DataValidationError(
+                    f"covariate {col!r} is constant (every value is {x[0]:g}); its effect "
+                    "cannot be estimated — remove it from covariates."
+                )
+            cols.append(x)
+            names.append(str(col))
+    if not cols:
+        return np.empty((frame.shape[0], 0)), []
+    return np.column_stack(cols), names

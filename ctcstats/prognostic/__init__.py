@@ -1,0 +1,1 @@
+"""Prognostic models and their validation."""
