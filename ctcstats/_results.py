@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-__all__ = ["Result", "result", "jsonable"]
+__all__ = ["Result", "TestResult", "result", "jsonable"]
 
 
 def result(cls):
@@ -184,3 +184,25 @@ class Result:
 
 def _float_fmt(x: float) -> str:
     return _fmt_scalar(x)
+
+
+@result
+class TestResult(Result):
+    """A hypothesis test: ``statistic``, ``df``, ``p_value``, and a per-group ``table``.
+
+    ``method`` names the test (e.g. ``"log-rank"``); ``table`` holds the test's tidy
+    per-group detail (for the log-rank test ``group, n, observed, expected, ...``).
+    """
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    _title: ClassVar[str] = "Hypothesis test"
+
+    method: str
+    statistic: float
+    df: float
+    p_value: float
+    table: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    n_obs: int
+    n_dropped: int = 0
+    warnings: tuple[str, ...] = ()
