@@ -42,6 +42,9 @@ __all__ = [
 
 # Each block below is owned by one module; keep imports and __all__ entries together.
 # [data]
+from .data import COLUMN_ROLES, ValidatedCohort, validate_cohort  # noqa: E402
+
+__all__ += ["COLUMN_ROLES", "ValidatedCohort", "validate_cohort"]
 # [survival.km]
 # [survival.logrank]
 # [survival.cox]

@@ -44,10 +44,19 @@ _MAX_LABELS = 3
 def format_labels(index: Iterable, k: int = _MAX_LABELS) -> str:
     """``'17, 42, 108'`` — the first *k* row labels, for error messages."""
     labels = list(index)
-    shown = ", ".join(repr(x) if isinstance(x, str) else str(x) for x in labels[:k])
+    shown = ", ".join(_lab(x) for x in labels[:k])
     if len(labels) > k:
         shown += ", …"
     return shown
+
+
+def _lab(x) -> str:
+    """One row label as users see it (``17`` or ``'pt-017'``), never ``np.int64(17)``."""
+    if isinstance(x, str):
+        return repr(x)
+    if isinstance(x, np.generic):
+        x = x.item()
+    return str(x)
 
 
 def _rows_phrase(n: int) -> str:
@@ -274,7 +283,7 @@ def check_numeric_column(frame: pd.DataFrame, col: str, *, role: str) -> np.ndar
         raise DataValidationError(
             f"{role} {col!r} must be numeric; found dtype {s.dtype} with "
             f"{_values_phrase(int(bad.sum()), 'non-numeric')} (e.g. {example!r} in row "
-            f"{s.index[bad][0] if bad.any() else s.index[0]!r}). Convert it with "
+            f"{_lab(s.index[bad][0] if bad.any() else s.index[0])}). Convert it with "
             "pd.to_numeric(...) first."
         )
     x = s.to_numpy(dtype=float)
@@ -297,7 +306,7 @@ def check_time_column(frame: pd.DataFrame, col: str, *, role: str = "time_col") 
             bad = np.ones(len(s), dtype=bool)
         raise DataValidationError(
             f"{role} {col!r} must hold numeric follow-up times; found dtype {s.dtype} "
-            f"(e.g. {s[bad].iloc[0]!r} in row {s.index[bad][0]!r}). Convert dates to "
+            f"(e.g. {s[bad].iloc[0]!r} in row {_lab(s.index[bad][0])}). Convert dates to "
             "elapsed time (e.g. months) with pd.to_numeric or date arithmetic first."
         )
     t = s.to_numpy(dtype=float)
@@ -353,7 +362,7 @@ def check_event_codes(frame: pd.DataFrame, col: str, *, role: str = "event_col")
     if not pd.api.types.is_numeric_dtype(s):
         raise DataValidationError(
             f"{role} {col!r} must hold integer event codes (0 = censored, 1..k = causes); "
-            f"found dtype {s.dtype} (e.g. {s.iloc[0]!r} in row {s.index[0]!r})."
+            f"found dtype {s.dtype} (e.g. {s.iloc[0]!r} in row {_lab(s.index[0])})."
         )
     x = s.to_numpy(dtype=float)
     bad = (x < 0) | (np.mod(x, 1.0) != 0) | ~np.isfinite(x)
@@ -382,7 +391,7 @@ def check_count_column(frame: pd.DataFrame, col: str, *, role: str = "count_col"
         i = int(np.flatnonzero(frac)[0])
         raise DataValidationError(
             f"{role} {col!r} has {_values_phrase(int(frac.sum()), 'non-integer')} (e.g. "
-            f"{x[i]:g} in row {s.index[i]!r}); counts must be whole numbers — did you pass a "
+            f"{x[i]:g} in row {_lab(s.index[i])}); counts must be whole numbers — did you pass a "
             "concentration? Use volume_col for the sampled volume instead."
         )
     return x.astype(np.int64)
