@@ -54,5 +54,8 @@ __all__ += ["COLUMN_ROLES", "ValidatedCohort", "validate_cohort"]
 # [cutpoints]
 # [prognostic]
 # [meta]
+from .meta import MetaResult, log_hr_from_ci, meta_analysis  # noqa: E402
+
+__all__ += ["MetaResult", "log_hr_from_ci", "meta_analysis"]
 # [designs]
 # [report]
