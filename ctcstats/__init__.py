@@ -54,8 +54,21 @@ __all__ += ["COLUMN_ROLES", "ValidatedCohort", "validate_cohort"]
 # [cutpoints]
 # [prognostic]
 # [meta]
-from .meta import MetaResult, log_hr_from_ci, meta_analysis  # noqa: E402
+from . import plotting  # noqa: E402
+from .meta import (  # noqa: E402
+    EggerResult,
+    MetaResult,
+    SubgroupMetaResult,
+    egger_test,
+    leave_one_out,
+    log_hr_from_ci,
+    meta_analysis,
+    subgroup_meta_analysis,
+)
 
-__all__ += ["MetaResult", "log_hr_from_ci", "meta_analysis"]
+__all__ += [
+    "EggerResult", "MetaResult", "SubgroupMetaResult", "egger_test", "leave_one_out",
+    "log_hr_from_ci", "meta_analysis", "subgroup_meta_analysis",
+]
 # [designs]
 # [report]

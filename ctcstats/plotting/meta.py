@@ -62,3 +62,27 @@ def plot_forest(result, ax=None, *, exponentiate: bool = True, xlabel: str | Non
     ax.set_title(het, fontsize=9, loc="left")
     ax.set_xlabel(xlabel or ("Hazard ratio" if exponentiate else "Effect"))
     return ax
+
+
+def plot_funnel(result, ax=None, *, exponentiate: bool = False):
+    """Funnel plot: each study's estimate against its standard error (inverted axis), with
+    the pooled estimate and the pseudo 95% confidence region μ̂ ± 1.96·SE."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4.5))
+    tab = result.table
+    se = tab["std_error"].to_numpy()
+    tr = np.exp if exponentiate else (lambda x: x)
+    ax.scatter(tr(tab["estimate"].to_numpy()), se, color="tab:blue", zorder=3)
+    smax = float(se.max()) * 1.1
+    grid = np.linspace(0.0, smax, 50)
+    for sign in (-1, 1):
+        ax.plot(tr(result.estimate + sign * 1.959964 * grid), grid, color="grey", ls="--", lw=0.8)
+    ax.axvline(tr(result.estimate), color="tab:red", lw=1)
+    ax.set_ylim(smax, 0)
+    if exponentiate:
+        ax.set_xscale("log")
+    ax.set_xlabel("Hazard ratio" if exponentiate else "Estimate")
+    ax.set_ylabel("Standard error")
+    return ax

@@ -26,14 +26,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ._results import Result, result
-from ._validation import (
+from .._results import Result, result
+from .._validation import (
     check_choice,
     check_conf_level,
     check_numeric_column,
     prepare_frame,
 )
-from .errors import ConvergenceError, DataValidationError, DataWarning
+from ..errors import ConvergenceError, DataValidationError, DataWarning
 
 __all__ = ["MetaResult", "meta_analysis", "log_hr_from_ci"]
 
@@ -93,48 +93,59 @@ class MetaResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, *, exponentiate: bool = True, xlabel: str | None = None):
-        """Forest plot: one row per study with its CI and weight, the pooled diamond and the
-        prediction interval. ``exponentiate=True`` shows hazard ratios on a log axis."""
-        from .plotting.meta import plot_forest
+    def plot(self, ax=None, *, kind: str = "forest", exponentiate: bool = True,
+             xlabel: str | None = None):
+        """``kind="forest"``: one row per study with its CI and weight, the pooled diamond and
+        the prediction interval; ``kind="funnel"``: estimates against standard errors with the
+        pseudo-confidence region. ``exponentiate=True`` shows hazard ratios on a log axis."""
+        from ..plotting.meta import plot_forest, plot_funnel
 
+        check_choice(kind, name="kind", choices=("forest", "funnel"), func="MetaResult.plot")
+        if kind == "funnel":
+            return plot_funnel(self, ax=ax, exponentiate=exponentiate)
         return plot_forest(self, ax=ax, exponentiate=exponentiate, xlabel=xlabel)
 
 
 # --------------------------------------------------------------------------- estimators
-def _fe(y: np.ndarray, v: np.ndarray, tau2: float) -> tuple[float, float, np.ndarray]:
+# Written for a general moderator matrix X (k × p) so that meta-regression (Egger's test,
+# subgroup models) shares the estimators; the pooled model is X = a column of ones.
+def _wls(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float):
+    """Weighted least squares at τ²: (β̂, vcov(β̂), weights, P, residual Q)."""
     w = 1.0 / (v + tau2)
-    mu = float(np.sum(w * y) / np.sum(w))
-    return mu, float(math.sqrt(1.0 / np.sum(w))), w
+    XtW = X.T * w
+    vb = np.linalg.inv(XtW @ X)
+    beta = vb @ (XtW @ y)
+    P = np.diag(w) - (XtW.T @ vb @ XtW)
+    rss = float(y @ P @ y)
+    return beta, vb, w, P, rss
 
 
-def _q_gen(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
-    """Generalised Q: Σ w_i(τ²)(y_i − μ̂(τ²))²."""
-    mu, _, w = _fe(y, v, tau2)
-    return float(np.sum(w * (y - mu) ** 2))
+def _q_gen(y: np.ndarray, v: np.ndarray, tau2: float, X: np.ndarray | None = None) -> float:
+    """Generalised Q: Σ w_i(τ²)(y_i − x_iβ̂(τ²))²."""
+    X = np.ones((len(y), 1)) if X is None else X
+    return _wls(y, v, X, tau2)[4]
 
 
-def _tau2_dl(y: np.ndarray, v: np.ndarray) -> float:
-    w = 1.0 / v
-    q = _q_gen(y, v, 0.0)
-    c = np.sum(w) - np.sum(w**2) / np.sum(w)
-    return max(0.0, (q - (len(y) - 1)) / c)
+def _tau2_dl(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
+    k, p = X.shape
+    _, _, _, P, q = _wls(y, v, X, 0.0)
+    return max(0.0, (q - (k - p)) / float(np.trace(P)))
 
 
-def _tau2_he(y: np.ndarray, v: np.ndarray) -> float:
-    k = len(y)
-    return max(0.0, float(np.sum((y - y.mean()) ** 2) / (k - 1) - np.mean(v)))
+def _tau2_he(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
+    k, p = X.shape
+    H = X @ np.linalg.inv(X.T @ X) @ X.T
+    P = np.eye(k) - H
+    rss = float(y @ P @ y)
+    return max(0.0, (rss - float(np.trace(P * v))) / (k - p))
 
 
-def _tau2_reml(y: np.ndarray, v: np.ndarray) -> tuple[float, int]:
+def _tau2_reml(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> tuple[float, int]:
     # metafor: Fisher scoring started at the HE estimate, halving a step that would leave
     # [0, inf); we iterate to |Δτ²| < 1e-12 (metafor's default threshold is 1e-5).
-    tau2 = _tau2_he(y, v)
+    tau2 = _tau2_he(y, v, X)
     for it in range(1, _MAXITER + 1):
-        w = 1.0 / (v + tau2)
-        sw = np.sum(w)
-        # P = W − w wᵀ / Σw for the intercept-only model
-        P = np.diag(w) - np.outer(w, w) / sw
+        P = _wls(y, v, X, tau2)[3]
         PP = P @ P
         adj = (y @ PP @ y - np.trace(P)) / np.trace(PP)
         while tau2 + adj < 0:
@@ -149,14 +160,30 @@ def _tau2_reml(y: np.ndarray, v: np.ndarray) -> tuple[float, int]:
     )
 
 
-def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
-    k = len(y)
-    if _q_gen(y, v, 0.0) <= k - 1:
+def _tau2_pm(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
+    k, p = X.shape
+    if _q_gen(y, v, 0.0, X) <= k - p:
         return 0.0
     hi = max(1.0, 10 * np.var(y, ddof=1))
-    while _q_gen(y, v, hi) > k - 1:
+    while _q_gen(y, v, hi, X) > k - p:
         hi *= 10
-    return float(optimize.brentq(lambda t: _q_gen(y, v, t) - (k - 1), 0.0, hi, xtol=_TOL))
+    return float(optimize.brentq(lambda t: _q_gen(y, v, t, X) - (k - p), 0.0, hi, xtol=_TOL))
+
+
+def _tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> float:
+    if method == "fixed":
+        return 0.0
+    if method == "dl":
+        return _tau2_dl(y, v, X)
+    if method == "reml":
+        return _tau2_reml(y, v, X)[0]
+    return _tau2_pm(y, v, X)
+
+
+def _fe(y: np.ndarray, v: np.ndarray, tau2: float) -> tuple[float, float, np.ndarray]:
+    w = 1.0 / (v + tau2)
+    mu = float(np.sum(w * y) / np.sum(w))
+    return mu, float(math.sqrt(1.0 / np.sum(w))), w
 
 
 def _qprofile_ci(y: np.ndarray, v: np.ndarray, conf_level: float) -> tuple[float, float]:
@@ -275,13 +302,7 @@ def meta_analysis(
     )
     v = se**2
     warns: list[str] = []
-    tau2 = 0.0
-    if method == "dl":
-        tau2 = _tau2_dl(y, v)
-    elif method == "reml":
-        tau2, _ = _tau2_reml(y, v)
-    elif method == "pm":
-        tau2 = _tau2_pm(y, v)
+    tau2 = _tau2(y, v, np.ones((k, 1)), method)
     mu, se_mu, w = _fe(y, v, tau2)
     q = _q_gen(y, v, 0.0)
     q_df = k - 1

@@ -1,0 +1,27 @@
+"""Pooling CTC/DTC studies: meta-analysis of published effects and of individual patient data.
+
+Split by procedure: :mod:`.pooling` (fixed / random effects, as metafor::rma),
+:mod:`.sensitivity` (subgroups, leave-one-out, Egger's test), :mod:`.published` (the built-in
+table of published CTC/DTC hazard ratios) and :mod:`.reconstruct` (IPD from digitised
+Kaplan–Meier curves, Guyot 2012).
+"""
+
+from .pooling import MetaResult, log_hr_from_ci, meta_analysis
+from .sensitivity import (
+    EggerResult,
+    SubgroupMetaResult,
+    egger_test,
+    leave_one_out,
+    subgroup_meta_analysis,
+)
+
+__all__ = [
+    "EggerResult",
+    "MetaResult",
+    "SubgroupMetaResult",
+    "egger_test",
+    "leave_one_out",
+    "log_hr_from_ci",
+    "meta_analysis",
+    "subgroup_meta_analysis",
+]
