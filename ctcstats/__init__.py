@@ -63,12 +63,13 @@ from .meta import (  # noqa: E402
     leave_one_out,
     log_hr_from_ci,
     meta_analysis,
+    reconstruct_ipd,
     subgroup_meta_analysis,
 )
 
 __all__ += [
     "EggerResult", "MetaResult", "SubgroupMetaResult", "egger_test", "leave_one_out",
-    "log_hr_from_ci", "meta_analysis", "subgroup_meta_analysis",
+    "log_hr_from_ci", "meta_analysis", "reconstruct_ipd", "subgroup_meta_analysis",
 ]
 # [designs]
 # [report]

@@ -7,6 +7,7 @@ Kaplan–Meier curves, Guyot 2012).
 """
 
 from .pooling import MetaResult, log_hr_from_ci, meta_analysis
+from .reconstruct import reconstruct_ipd
 from .sensitivity import (
     EggerResult,
     SubgroupMetaResult,
@@ -23,5 +24,6 @@ __all__ = [
     "leave_one_out",
     "log_hr_from_ci",
     "meta_analysis",
+    "reconstruct_ipd",
     "subgroup_meta_analysis",
 ]
