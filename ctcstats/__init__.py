@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._results import TestResult
 from .errors import (
     ConvergenceError,
     ConvergenceWarning,
@@ -28,6 +29,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "__version__",
+    "TestResult",
     "CTCStatsError",
     "DataValidationError",
     "ParameterError",
@@ -46,12 +48,68 @@ from .data import COLUMN_ROLES, ValidatedCohort, validate_cohort  # noqa: E402
 
 __all__ += ["COLUMN_ROLES", "ValidatedCohort", "validate_cohort"]
 # [survival.km]
+from .survival.km import KaplanMeierResult, kaplan_meier  # noqa: E402
+
+__all__ += ["KaplanMeierResult", "kaplan_meier"]
 # [survival.logrank]
+from .survival.logrank import PairwiseTestResult, logrank_test, pairwise_logrank  # noqa: E402
+
+__all__ += ["PairwiseTestResult", "logrank_test", "pairwise_logrank"]
 # [survival.cox]
+from .survival.cox import CoxResult, PHTestResult, fit_cox, fit_piecewise_cox  # noqa: E402
+
+__all__ += ["CoxResult", "PHTestResult", "fit_cox", "fit_piecewise_cox"]
 # [survival.competing]
+from .survival.competing import CumulativeIncidenceResult, cumulative_incidence  # noqa: E402
+from .survival.finegray import FineGrayResult, fit_fine_gray  # noqa: E402
+
+__all__ += ["CumulativeIncidenceResult", "cumulative_incidence", "FineGrayResult", "fit_fine_gray"]
 # [survival.landmark]
 # [counts]
+from .counts import (  # noqa: E402
+    COUNT_KINDS,
+    CountModelComparison,
+    CountModelResult,
+    DetectionRateResult,
+    compare_count_models,
+    concentration_ci,
+    count_categories,
+    detection_probability,
+    detection_rates,
+    fit_count_model,
+    misclassification_probability,
+    normalise_counts,
+    predict_count_distribution,
+    vuong_test,
+)
+
+__all__ += [
+    "COUNT_KINDS", "CountModelComparison", "CountModelResult", "DetectionRateResult",
+    "compare_count_models", "concentration_ci", "count_categories", "detection_probability",
+    "detection_rates", "fit_count_model", "misclassification_probability", "normalise_counts",
+    "predict_count_distribution", "vuong_test",
+]
 # [cutpoints]
+from .association import (  # noqa: E402
+    MarkerAssociationResult,
+    MarkerTableResult,
+    marker_association,
+    marker_table,
+)
+from .cutpoints import (  # noqa: E402
+    CutpointResult,
+    CutpointStabilityResult,
+    CutpointValidationResult,
+    cutpoint_stability,
+    optimal_cutpoint,
+    validate_cutpoint,
+)
+
+__all__ += [
+    "CutpointResult", "CutpointStabilityResult", "CutpointValidationResult",
+    "cutpoint_stability", "optimal_cutpoint", "validate_cutpoint",
+    "MarkerAssociationResult", "MarkerTableResult", "marker_association", "marker_table",
+]
 # [prognostic]
 # [meta]
 from . import plotting  # noqa: E402
@@ -63,13 +121,15 @@ from .meta import (  # noqa: E402
     leave_one_out,
     log_hr_from_ci,
     meta_analysis,
+    published_hazard_ratios,
     reconstruct_ipd,
     subgroup_meta_analysis,
 )
 
 __all__ += [
+    "plotting",
     "EggerResult", "MetaResult", "SubgroupMetaResult", "egger_test", "leave_one_out",
-    "log_hr_from_ci", "meta_analysis", "reconstruct_ipd", "subgroup_meta_analysis",
+    "log_hr_from_ci", "meta_analysis", "published_hazard_ratios", "reconstruct_ipd", "subgroup_meta_analysis",
 ]
 # [designs]
 # [report]

@@ -7,6 +7,7 @@ Kaplan–Meier curves, Guyot 2012).
 """
 
 from .pooling import MetaResult, log_hr_from_ci, meta_analysis
+from .published import published_hazard_ratios
 from .reconstruct import reconstruct_ipd
 from .sensitivity import (
     EggerResult,
@@ -24,6 +25,7 @@ __all__ = [
     "leave_one_out",
     "log_hr_from_ci",
     "meta_analysis",
+    "published_hazard_ratios",
     "reconstruct_ipd",
     "subgroup_meta_analysis",
 ]

@@ -261,9 +261,9 @@ def meta_analysis(
     --------
     >>> import numpy as np, pandas as pd
     >>> import ctcstats as cs
-    >>> studies = pd.DataFrame({"study": ["A", "B", "C", "D"],
-    ...                         "log_hr": np.log([1.8, 2.4, 1.5, 2.9]),
-    ...                         "se": [0.12, 0.20, 0.25, 0.30]})
+    >>> studies = pd.DataFrame({"study": ["A", "B", "C", "D", "E"],
+    ...                         "log_hr": np.log([1.8, 2.4, 1.5, 2.9, 2.0]),
+    ...                         "se": [0.12, 0.20, 0.25, 0.30, 0.18]})
     >>> res = cs.meta_analysis(studies, estimate_col="log_hr", std_error_col="se",
     ...                        study_col="study", method="reml")
     >>> round(float(np.exp(res.estimate)), 2)

@@ -112,7 +112,7 @@ def subgroup_meta_analysis(
     ...                   "se": [0.11, 0.18, 0.2, 0.25, 0.3, 0.22],
     ...                   "setting": ["early"] * 3 + ["metastatic"] * 3})
     >>> res = cs.subgroup_meta_analysis(d, estimate_col="log_hr", std_error_col="se",
-    ...                                 subgroup_col="setting", method="dl")
+    ...                                 subgroup_col="setting", method="dl", test="knha")
     >>> res.table["subgroup"].tolist()
     ['early', 'metastatic']
     """
@@ -259,8 +259,9 @@ def egger_test(
     --------
     >>> import numpy as np, pandas as pd
     >>> import ctcstats as cs
-    >>> d = pd.DataFrame({"log_hr": np.log([1.8, 2.1, 1.6, 2.9, 3.4, 2.5, 1.9]),
-    ...                   "se": [0.11, 0.18, 0.2, 0.25, 0.3, 0.22, 0.15]})
+    >>> rng = np.random.default_rng(1)
+    >>> se = rng.uniform(0.1, 0.4, 12)
+    >>> d = pd.DataFrame({"log_hr": rng.normal(0.6, se), "se": se})
     >>> res = cs.egger_test(d, estimate_col="log_hr", std_error_col="se", model="lm")
     >>> 0 <= res.p_value <= 1
     True
