@@ -115,20 +115,23 @@ __all__ += [
 from . import plotting  # noqa: E402
 from .meta import (  # noqa: E402
     EggerResult,
+    IPDMetaResult,
     MetaResult,
     SubgroupMetaResult,
     egger_test,
+    ipd_meta_analysis,
     leave_one_out,
     log_hr_from_ci,
     meta_analysis,
     published_hazard_ratios,
     reconstruct_ipd,
+    study_effects,
     subgroup_meta_analysis,
 )
 
 __all__ += [
     "plotting",
-    "EggerResult", "MetaResult", "SubgroupMetaResult", "egger_test", "leave_one_out",
+    "EggerResult", "IPDMetaResult", "ipd_meta_analysis", "study_effects", "MetaResult", "SubgroupMetaResult", "egger_test", "leave_one_out",
     "log_hr_from_ci", "meta_analysis", "published_hazard_ratios", "reconstruct_ipd", "subgroup_meta_analysis",
 ]
 # [designs]

@@ -114,3 +114,17 @@ class _null:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_subgroup_forest_plot_has_headers_and_diamonds():
+    d = load_input("meta", "hetero_subgroups")
+    res = cs.subgroup_meta_analysis(d, estimate_col="yi", std_error_col="sei",
+                                    subgroup_col="subgroup", study_col="study", method="dl")
+    ax = res.plot()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "a" and "b" in labels and labels[-1] == "Overall"
+    assert sum(lab.strip().startswith("Subtotal") for lab in labels) == 2
+    assert len(ax.patches) == 3  # two subtotal diamonds and the overall diamond
+    studies = [ln for ln in ax.lines if ln.get_marker() == "s"]
+    assert len(studies) == len(d)
+    assert "Test for subgroup differences" in ax.get_title(loc="left")

@@ -6,6 +6,7 @@ table of published CTC/DTC hazard ratios) and :mod:`.reconstruct` (IPD from digi
 Kaplan–Meier curves, Guyot 2012).
 """
 
+from .ipd import IPDMetaResult, ipd_meta_analysis, study_effects
 from .pooling import MetaResult, log_hr_from_ci, meta_analysis
 from .published import published_hazard_ratios
 from .reconstruct import reconstruct_ipd
@@ -19,6 +20,9 @@ from .sensitivity import (
 
 __all__ = [
     "EggerResult",
+    "IPDMetaResult",
+    "ipd_meta_analysis",
+    "study_effects",
     "MetaResult",
     "SubgroupMetaResult",
     "egger_test",

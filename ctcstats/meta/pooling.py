@@ -223,6 +223,8 @@ def meta_analysis(
     method: Literal["fixed", "dl", "reml", "pm"] = "reml",
     test: Literal["z", "knha"] = "z",
     conf_level: float = 0.95,
+    n_col: str | None = None,
+    events_col: str | None = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> MetaResult:
     """Pool per-study effects with a fixed- or random-effects model.
@@ -247,6 +249,9 @@ def meta_analysis(
         k − 1 degrees of freedom), recommended when there are few studies.
     conf_level : float
         Level of every interval.
+    n_col, events_col : str, optional
+        Patients and events per study; carried into ``table`` (columns ``n`` and
+        ``n_events``) and printed in the forest plot.
     missing : {"raise", "drop"}
 
     Returns
@@ -278,7 +283,7 @@ def meta_analysis(
     prep = prepare_frame(
         data, func=func,
         roles={"estimate_col": estimate_col, "std_error_col": std_error_col,
-               "study_col": study_col},
+               "study_col": study_col, "n_col": n_col, "events_col": events_col},
         missing=missing,
     )
     frame = prep.frame
@@ -348,6 +353,10 @@ def meta_analysis(
             "weight": 100.0 * w / np.sum(w),
         }
     )
+    if n_col is not None:
+        table["n"] = frame[n_col].to_numpy()
+    if events_col is not None:
+        table["n_events"] = frame[events_col].to_numpy()
     for msg in warns:
         import warnings as _w
 

@@ -55,6 +55,16 @@ class SubgroupMetaResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
+    def _summary_items(self):
+        return [(k, v) for k, v in super()._summary_items() if k != "overall"]
+
+    def plot(self, ax=None, *, exponentiate: bool = True):
+        """Forest plot with a header, the studies and a subtotal diamond per subgroup, the
+        overall diamond and the test for subgroup differences."""
+        from ..plotting.meta import plot_forest_subgroups
+
+        return plot_forest_subgroups(self, ax=ax, exponentiate=exponentiate)
+
 
 @result
 class EggerResult(Result):

@@ -45,9 +45,16 @@ def plot_forest(result, ax=None, *, exponentiate: bool = True, xlabel: str | Non
     ax.set_yticklabels(labels)
     ax.set_ylim(0.1, k + 1.8)
     fmt = "{:.2f} ({:.2f}–{:.2f})"
+    has_n = "n" in tab.columns
+    has_e = "n_events" in tab.columns
+    head = ("n  " if has_n else "") + ("events  " if has_e else "") + "HR (95% CI)  weight"
+    ax.annotate(head if exponentiate else head.replace("HR", "Est."), xy=(1.01, k + 1.5),
+                xycoords=("axes fraction", "data"), va="center", fontsize=8, fontweight="bold")
     for y, (_, row) in zip(ys, tab.iterrows(), strict=True):
+        prefix = (f"{int(row['n'])}  " if has_n else "") + (
+            f"{int(row['n_events'])}  " if has_e else "")
         ax.annotate(
-            fmt.format(tr(row["estimate"]), tr(row["ci_lower"]), tr(row["ci_upper"]))
+            prefix + fmt.format(tr(row["estimate"]), tr(row["ci_lower"]), tr(row["ci_upper"]))
             + f"  {row['weight']:.1f}%",
             xy=(1.01, y), xycoords=("axes fraction", "data"), va="center", fontsize=8,
         )
@@ -56,6 +63,11 @@ def plot_forest(result, ax=None, *, exponentiate: bool = True, xlabel: str | Non
         xy=(1.01, 1.0), xycoords=("axes fraction", "data"), va="center", fontsize=8,
         fontweight="bold",
     )
+    if result.method != "fixed":
+        ax.annotate(
+            "prediction interval " + f"{tr(result.pi_lower):.2f}–{tr(result.pi_upper):.2f}",
+            xy=(1.01, 0.45), xycoords=("axes fraction", "data"), va="center", fontsize=7,
+        )
     het = f"I² = {result.i2:.1f}%, Q = {result.q:.2f} (p = {result.q_p_value:.3g})"
     if result.method != "fixed":
         het += f", τ² = {result.tau2:.3g}"
@@ -85,4 +97,56 @@ def plot_funnel(result, ax=None, *, exponentiate: bool = False):
         ax.set_xscale("log")
     ax.set_xlabel("Hazard ratio" if exponentiate else "Estimate")
     ax.set_ylabel("Standard error")
+    return ax
+
+
+def plot_forest_subgroups(result, ax=None, *, exponentiate: bool = True):
+    """Forest plot of a :class:`~ctcstats.meta.SubgroupMetaResult`: a header per subgroup,
+    its studies, its pooled diamond, then the overall diamond and the between-subgroup test."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon
+
+    tr = np.exp if exponentiate else (lambda x: x)
+    rows: list[tuple[str, str, object]] = []  # (kind, label, payload)
+    for _, g in result.table.iterrows():
+        rows.append(("header", str(g["subgroup"]), None))
+        fit = result.subgroups.get(g["subgroup"])
+        if fit is not None:
+            for _, st in fit.table.iterrows():
+                rows.append(("study", f"  {st['study']}", st))
+        rows.append(("pooled", f"  Subtotal (k = {int(g['k'])})", g))
+    rows.append(("overall", "Overall", result.overall))
+    n = len(rows)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.38 * (n + 2)))
+    labels, ys = [], []
+    for i, (kind, label, payload) in enumerate(rows):
+        y = n - i
+        ys.append(y)
+        labels.append(label)
+        if kind == "study":
+            ax.plot([tr(payload["ci_lower"]), tr(payload["ci_upper"])], [y, y], color="black", lw=1)
+            ax.plot([tr(payload["estimate"])], [y], marker="s", color="tab:blue", ms=6, ls="none")
+        elif kind in ("pooled", "overall"):
+            est = payload["estimate"] if kind == "pooled" else payload.estimate
+            lo = payload["ci_lower"] if kind == "pooled" else payload.ci_lower
+            hi = payload["ci_upper"] if kind == "pooled" else payload.ci_upper
+            color = "tab:orange" if kind == "pooled" else "tab:red"
+            ax.add_patch(Polygon([[tr(lo), y], [tr(est), y + 0.3], [tr(hi), y],
+                                  [tr(est), y - 0.3]], closed=True, color=color))
+    ax.axvline(1.0 if exponentiate else 0.0, color="grey", ls="--", lw=0.8)
+    if exponentiate:
+        ax.set_xscale("log")
+    ax.set_yticks(ys)
+    ax.set_yticklabels(labels)
+    for tick, (kind, _, _) in zip(ax.get_yticklabels(), rows, strict=True):
+        if kind in ("header", "overall"):
+            tick.set_fontweight("bold")
+    ax.set_ylim(0.3, n + 0.7)
+    ax.set_title(
+        f"Test for subgroup differences: Q = {result.q_between:.2f}, "
+        f"df = {int(result.q_between_df)}, p = {result.q_between_p_value:.3g}",
+        fontsize=9, loc="left",
+    )
+    ax.set_xlabel("Hazard ratio" if exponentiate else "Effect")
     return ax
