@@ -111,6 +111,26 @@ __all__ += [
     "MarkerAssociationResult", "MarkerTableResult", "marker_association", "marker_table",
 ]
 # [prognostic]
+from .prognostic.calibration import CalibrationResult, calibration  # noqa: E402
+from .prognostic.decision import DecisionCurveResult, decision_curve  # noqa: E402
+from .prognostic.metrics import (  # noqa: E402
+    BrierResult,
+    ConcordanceResult,
+    IntegratedBrierResult,
+    TimeDependentAUCResult,
+    brier_score,
+    concordance_index,
+    integrated_brier_score,
+    time_dependent_auc,
+)
+from .prognostic.reclassification import ReclassificationResult, reclassification  # noqa: E402
+
+__all__ += [
+    "BrierResult", "CalibrationResult", "ConcordanceResult", "DecisionCurveResult",
+    "IntegratedBrierResult", "ReclassificationResult", "TimeDependentAUCResult", "brier_score",
+    "calibration", "concordance_index", "decision_curve", "integrated_brier_score",
+    "reclassification", "time_dependent_auc",
+]
 # [meta]
 from . import plotting  # noqa: E402
 from .meta import (  # noqa: E402

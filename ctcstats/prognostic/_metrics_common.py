@@ -1,0 +1,201 @@
+"""Shared machinery of the prognostic metrics: validation of a horizon, Kaplan–Meier pieces.
+
+Private to :mod:`ctcstats.prognostic` (metrics, calibration, decision, reclassification).
+
+Inverse-probability-of-censoring weights follow ``riskRegression::Score(cens.model="km")``:
+the censoring distribution G is the reverse Kaplan–Meier estimate of ``prodlim(...,
+reverse=TRUE)``, in which events tied with censorings leave the risk set first:
+G(u) = prod_{v ≤ u} (1 - c_v / (Y_v - d_v)), Y_v the number with time ≥ v (survival's
+``fastkm1`` for Uno's C uses the same convention). Cases
+(event by the horizon t) are weighted by 1 / G(T_i-), controls (time > t) by 1 / G(t).
+
+The influence function of these weights is that of the Nelson–Aalen estimate of the
+censoring cumulative hazard exactly as riskRegression's ``IC_Nelson_Aalen_cens_time``
+computes it (there the risk set Y_u keeps the tied events): for subject i
+and a time s,
+
+    MC(s, i) = (1 - delta_i) n / Y(T_i) - sum_{u <= T_i} n c_u / Y_u^2      if T_i <= s
+             = - sum_{u <= s} n c_u / Y_u^2                                   otherwise,
+
+and the influence of a weight 1 / G(s) on observation i is MC(s, i) / G(s).
+:meth:`Censoring.influence` returns sum_j r_j MC(s_j, i) for all i at once with cumulative
+sums (no n × n matrix).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import (
+    PreparedFrame,
+    check_event_column,
+    check_numeric_column,
+    check_time_column,
+    format_labels,
+    prepare_frame,
+)
+from ..errors import DataValidationError, ParameterError
+
+__all__ = [
+    "Censoring",
+    "check_horizon",
+    "check_probabilities",
+    "km_at",
+    "prepare_survival_scores",
+]
+
+
+def prepare_survival_scores(
+    data,
+    *,
+    func: str,
+    time_col: str,
+    event_col: str,
+    score_cols: dict[str, str | Sequence[str]],
+    missing: str,
+) -> tuple[PreparedFrame, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Validate data, times, events and numeric score columns (role → column)."""
+    roles: dict = {"time_col": time_col, "event_col": event_col}
+    roles.update(score_cols)
+    pf = prepare_frame(data, func=func, roles=roles, missing=missing)
+    frame = pf.frame
+    time = check_time_column(frame, time_col)
+    event = check_event_column(frame, event_col)
+    scores: dict[str, np.ndarray] = {}
+    for role, cols in score_cols.items():
+        for col in [cols] if isinstance(cols, str) else list(cols):
+            scores[col] = check_numeric_column(frame, col, role=role)
+    return pf, time, event, scores
+
+
+def check_probabilities(x: np.ndarray, col: str, *, role: str, func: str, index) -> None:
+    """Predicted probabilities must lie in [0, 1]."""
+    bad = (x < 0) | (x > 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataValidationError(
+            f"{role} {col!r} must hold predicted probabilities in [0, 1] for {func}; found "
+            f"{int(bad.sum())} value(s) outside (e.g. {x[i]:g} in row "
+            f"{format_labels(index[bad][:1])}). Pass the predicted probability of an event by "
+            "the horizon (e.g. 1 - S(t | x) from a Cox model), not a linear predictor."
+        )
+
+
+def check_horizon(
+    t, time: np.ndarray, event: np.ndarray, *, func: str, name: str = "time"
+) -> float:
+    """The horizon must be a positive number before the last follow-up, with events before it."""
+    if (
+        not isinstance(t, numbers.Real)
+        or isinstance(t, bool)
+        or not np.isfinite(float(t))
+        or float(t) <= 0
+    ):
+        raise ParameterError(
+            f"The {name!r} parameter of {func} must be a positive finite number (a horizon on "
+            f"the scale of time_col); got {t!r}."
+        )
+    t = float(t)
+    tmax = float(time.max())
+    if t >= tmax:
+        what = "beyond" if t > tmax else "at"
+        raise DataValidationError(
+            f"{name} {t:g} is {what} the last follow-up ({tmax:g}); nobody is observed beyond "
+            f"it, so {func} cannot be estimated there. Choose a horizon before {tmax:g}."
+        )
+    if not np.any(event.astype(bool) & (time <= t)):
+        raise DataValidationError(
+            f"{name} {t:g} has no events at or before it (first event at "
+            f"{time[event.astype(bool)].min() if event.any() else float('nan'):g}); {func} "
+            "needs at least one event by the horizon — choose a later horizon."
+        )
+    return t
+
+
+def km_at(time: np.ndarray, event: np.ndarray, t: float) -> tuple[float, float]:
+    """Kaplan–Meier S(t) and its Greenwood standard error (R ``summary(survfit, times=t)``).
+
+    The estimate is carried forward past the last observed time (``extend=TRUE``); an empty
+    set gives NaN.
+    """
+    if time.size == 0:
+        return float("nan"), float("nan")
+    ut, inv = np.unique(time, return_inverse=True)
+    tot = np.bincount(inv, minlength=ut.size).astype(float)
+    d = np.bincount(inv, weights=event.astype(float), minlength=ut.size)
+    n = tot[::-1].cumsum()[::-1]
+    keep = ut <= t
+    d, n = d[keep], n[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = float(np.prod(1.0 - d / n))
+        g = float(np.sum(np.where(d > 0, d / (n * (n - d)), 0.0)))
+        se = float(s * np.sqrt(g)) if s > 0 else float("nan")
+    return s, se
+
+
+@dataclass(frozen=True, eq=False)
+class Censoring:
+    """Reverse Kaplan–Meier of the censoring times (prodlim's convention) and its influence.
+
+    ``k`` is each subject's index into the distinct times ``u``; ``G[k]`` = G(u_k) (after the
+    censorings at u_k); ``A[k]`` = sum_{l ≤ k} n c_l / Y_l^2.
+    """
+
+    u: np.ndarray
+    k: np.ndarray
+    Y: np.ndarray
+    G: np.ndarray
+    A: np.ndarray
+    f: np.ndarray  # MC(T_i, i) for each subject
+    n: int
+
+    @classmethod
+    def fit(cls, time: np.ndarray, event: np.ndarray) -> Censoring:
+        u, k = np.unique(time, return_inverse=True)
+        k = k.ravel()
+        n = time.size
+        tot = np.bincount(k, minlength=u.size).astype(float)
+        d = np.bincount(k, weights=event.astype(float), minlength=u.size)
+        c = tot - d
+        Y = tot[::-1].cumsum()[::-1]
+        # prodlim(reverse = TRUE): events tied with censorings leave the risk set first
+        with np.errstate(divide="ignore", invalid="ignore"):
+            G = np.cumprod(np.where(c > 0, (Y - d - c) / (Y - d), 1.0))
+        A = np.cumsum(n * c / Y**2)
+        f = (1.0 - event) * n / Y[k] - A[k]
+        return cls(u=u, k=k, Y=Y, G=G, A=A, f=f, n=n)
+
+    def index_at(self, s: float) -> int:
+        """Index of the last distinct time ≤ s (-1 if none)."""
+        return int(np.searchsorted(self.u, s, side="right")) - 1
+
+    def at(self, s: float) -> float:
+        """G(s)."""
+        q = self.index_at(s)
+        return 1.0 if q < 0 else float(self.G[q])
+
+    def subject_minus(self) -> np.ndarray:
+        """G(T_i-) for every subject (prodlim ``predictSurvIndividual(fit, lag=1)``)."""
+        Gm = np.concatenate([[1.0], self.G])
+        return Gm[self.k]
+
+    def influence(self, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """sum_j r_j MC(s_j, i) for every subject i, where q_j = index_at(s_j).
+
+        MC(s, i) = f_i if k_i ≤ q(s) else -A[q(s)]  (A[-1] = 0).
+        """
+        m = self.u.size
+        qq = np.asarray(q, dtype=np.int64) + 1  # 0 .. m
+        r = np.asarray(r, dtype=float)
+        tot = np.bincount(qq, weights=r, minlength=m + 1)
+        A0 = np.concatenate([[0.0], self.A])
+        totA = np.bincount(qq, weights=r * A0[qq], minlength=m + 1)
+        # S_ge[k] = sum_{q_j >= k} r_j  (q_j >= k  <=>  qq_j >= k + 1)
+        s_ge = np.concatenate([tot[::-1].cumsum()[::-1], [0.0]])
+        # RA_lt[k] = sum_{q_j < k} r_j A[q_j]  (qq_j <= k)
+        ra_lt = np.cumsum(totA)
+        return self.f * s_ge[self.k + 1] - ra_lt[self.k]
