@@ -111,6 +111,7 @@ __all__ += [
     "MarkerAssociationResult", "MarkerTableResult", "marker_association", "marker_table",
 ]
 # [prognostic]
+from .prognostic.added_value import AddedValueResult, added_value  # noqa: E402
 from .prognostic.calibration import CalibrationResult, calibration  # noqa: E402
 from .prognostic.decision import DecisionCurveResult, decision_curve  # noqa: E402
 from .prognostic.metrics import (  # noqa: E402
@@ -123,13 +124,31 @@ from .prognostic.metrics import (  # noqa: E402
     integrated_brier_score,
     time_dependent_auc,
 )
+from .prognostic.models import (  # noqa: E402
+    CoxModel,
+    IPCWClassifier,
+    IPCWLogisticModel,
+    ipcw_weights,
+    predict_risk,
+    survival_target,
+)
+from .prognostic.nomogram import NomogramResult, nomogram  # noqa: E402
 from .prognostic.reclassification import ReclassificationResult, reclassification  # noqa: E402
+from .prognostic.validation import (  # noqa: E402
+    ExternalValidationResult,
+    ValidationResult,
+    external_validation,
+    validate_model,
+)
 
 __all__ += [
     "BrierResult", "CalibrationResult", "ConcordanceResult", "DecisionCurveResult",
     "IntegratedBrierResult", "ReclassificationResult", "TimeDependentAUCResult", "brier_score",
     "calibration", "concordance_index", "decision_curve", "integrated_brier_score",
     "reclassification", "time_dependent_auc",
+    "AddedValueResult", "added_value", "CoxModel", "IPCWClassifier", "IPCWLogisticModel",
+    "ipcw_weights", "predict_risk", "survival_target", "NomogramResult", "nomogram",
+    "ExternalValidationResult", "ValidationResult", "external_validation", "validate_model",
 ]
 # [meta]
 from . import plotting  # noqa: E402

@@ -1,0 +1,583 @@
+"""Internal and external validation of prognostic models.
+
+* :func:`validate_model` — Harrell/Efron bootstrap optimism correction (R ``rms::validate``)
+  or repeated k-fold cross-validation, for any model of :mod:`ctcstats.prognostic.models` (or a
+  ``Pipeline`` ending in one).
+* :func:`external_validation` — discrimination, calibration and overall accuracy of a model
+  fitted on one cohort, in another.
+
+The indexes follow ``rms::validate.cph``: Somers' ``dxy`` = 2(C − 0.5) with C Harrell's
+concordance (R ``coxph``'s), Nagelkerke's ``r2``, the calibration ``slope`` (Cox regression of
+the outcome on the model's linear predictor), ``d`` (discrimination), ``u`` (unreliability),
+``q = d − u`` and ``g`` (Gini's mean difference of the linear predictor); we add Harrell's
+``c_index`` and, at the horizon ``time``, the IPCW ``brier`` score and time-dependent ``auc``
+(as ``riskRegression::Score``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from .._results import Result, result
+from .._validation import (
+    check_choice,
+    check_conf_level,
+    check_event_column,
+    check_int,
+    check_rng,
+    check_time_column,
+    prepare_frame,
+)
+from ..errors import (
+    ConvergenceWarning,
+    CTCStatsError,
+    DataValidationError,
+    DataWarning,
+    ParameterError,
+)
+from ..survival._coxengine import concordance_lp, cox_derivatives, fit_cox_arrays
+from ..survival.logrank import _aeq_times
+from .calibration import CalibrationResult, calibration
+from .metrics import brier_score, concordance_index, time_dependent_auc
+from .models import CoxModel, _final_step, predict_risk
+
+__all__ = ["ValidationResult", "ExternalValidationResult", "validate_model",
+           "external_validation"]
+
+INDEXES = ("dxy", "c_index", "r2", "slope", "d", "u", "q", "g", "brier", "auc")
+_CLIP = 1e-12
+_FIT_ERRORS = (CTCStatsError, ValueError, FloatingPointError, np.linalg.LinAlgError)
+
+
+# =========================================================================== results
+@result
+class ValidationResult(Result):
+    """Internal validation of a prognostic model (see :func:`validate_model`).
+
+    ``table`` (method ``"bootstrap"``): ``index, apparent, training, test, optimism,
+    corrected, n`` as ``rms::validate``; (method ``"cv"``): ``index, mean, std, n``.
+    ``replicates`` has one row per bootstrap replicate (``replicate, sample, <indexes>``
+    with ``sample`` ``training``/``test``) or per fold (``repeat, fold, <indexes>``).
+    """
+
+    _title: ClassVar[str] = "Internal validation of a prognostic model"
+
+    table: pd.DataFrame
+    method: str
+    time: float
+    n_boot: int
+    n_splits: int
+    n_repeats: int
+    n_success: int
+    replicates: pd.DataFrame
+    n_obs: int
+    n_events: int
+    n_dropped: int = 0
+    warnings: tuple[str, ...] = ()
+
+    def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("table", self.table)]
+
+
+@result
+class ExternalValidationResult(Result):
+    """Performance of a fitted model in another cohort (see :func:`external_validation`).
+
+    ``table`` columns ``measure, estimate, std_error, ci_lower, ci_upper``; ``calibration``
+    holds the full :class:`~ctcstats.prognostic.calibration.CalibrationResult`.
+    """
+
+    _title: ClassVar[str] = "External validation of a prognostic model"
+
+    table: pd.DataFrame
+    time: float
+    conf_level: float
+    calibration: Any
+    n_obs: int
+    n_events: int
+    n_dropped: int = 0
+    warnings: tuple[str, ...] = ()
+
+    def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("table", self.table)]
+
+    def plot(self, ax=None):
+        """Calibration plot of the validation cohort (predicted vs observed risk at time)."""
+        cal: CalibrationResult = self.calibration
+        return cal.plot(ax=ax)
+
+
+# =========================================================================== indexes
+def gini_md(x: np.ndarray) -> float:
+    """Gini's mean difference, ``Hmisc::GiniMd``: mean |x_i − x_j| over pairs i ≠ j."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = x.size
+    if n < 2:
+        return float("nan")
+    w = 4.0 * (np.arange(1, n + 1) - (n - 1) / 2) / n / (n - 1)
+    return float(np.sum(w * (x - x.mean())))
+
+
+def _is_cox(model) -> bool:
+    return isinstance(_final_step(model), CoxModel)
+
+
+def _scores(model, X, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ranking score, linear score, risk at t) of a fitted model.
+
+    For a Cox model both scores are its linear predictor; otherwise the ranking score is the
+    predicted risk and the linear score cloglog(risk) (risk clipped to [1e-12, 1 - 1e-12]),
+    the scale on which a Cox model's risk at t is linear in its linear predictor.
+    """
+    risk = predict_risk(model, X, t)
+    if _is_cox(model):
+        lp = np.asarray(model.predict(X), dtype=float)
+        return lp, lp, risk
+    r = np.clip(risk, _CLIP, 1 - _CLIP)
+    return risk, np.log(-np.log1p(-r)), risk
+
+
+def _metric_frame(time, event, risk):
+    return pd.DataFrame({"time": time, "event": event, "risk": risk})
+
+
+def _horizon_metric(fn, frame, t) -> float:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(fn(frame, time_col="time", event_col="event", risk_col="risk",
+                            time=t).estimate)
+    except CTCStatsError:
+        return float("nan")
+
+
+def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | None) -> np.ndarray:
+    """The validation indexes of one evaluation (rms ``discrim`` of ``validate.cph``).
+
+    ``own_fit = (loglik, loglik_null)`` of a Cox model evaluated on its own training data
+    (rms' ``evalfit = TRUE``: slope 1, U = −2/L0, LR of the model itself); otherwise the
+    outcome is regressed on the linear score (Cox model) to get the slope, LR and U.
+    """
+    n = time.size
+    out = dict.fromkeys(INDEXES, np.nan)
+    if np.unique(score).size > 1 and event.any():
+        c = concordance_lp(score, time, event)[0]
+        out["c_index"] = c
+        out["dxy"] = 2.0 * (c - 0.5)
+        if own_fit is not None:
+            ll, ll0 = own_fit
+            lr = 2.0 * (ll - ll0)
+            l0 = -2.0 * ll0
+            slope, u, g = 1.0, -2.0 / l0, gini_md(lin)
+        else:
+            fit = fit_cox_arrays(lin[:, None], time, event, ties="efron")
+            slope = float(fit.coef[0])
+            lr = 2.0 * (fit.loglik - fit.loglik_null)
+            l0 = -2.0 * fit.loglik_null
+            ll_frozen = cox_derivatives(fit.data, np.array([1.0]), "efron")[0]
+            u = -2.0 * (ll_frozen - fit.loglik) / l0
+            g = gini_md(slope * lin)
+        out.update(slope=slope, d=(lr - 1.0) / l0, u=u, q=(lr - 1.0) / l0 - u, g=g,
+                   r2=(1.0 - np.exp(-lr / n)) / (1.0 - np.exp(-l0 / n)))
+    else:  # rms: a constant predictor has Dxy 0, slope 1, D = U = R2 = 0
+        out.update(dxy=0.0, c_index=0.5, slope=1.0, d=0.0, u=0.0, q=0.0, r2=0.0, g=0.0)
+    frame = _metric_frame(time, event, risk)
+    out["brier"] = _horizon_metric(brier_score, frame, t)
+    out["auc"] = _horizon_metric(time_dependent_auc, frame, t)
+    return np.array([out[k] for k in INDEXES], dtype=float)
+
+
+def _evaluate(model, X, time, event, t, *, own: bool) -> np.ndarray:
+    score, lin, risk = _scores(model, X, t)
+    own_fit = None
+    if own and _is_cox(model):
+        fin = _final_step(model)
+        own_fit = (fin.loglik_, fin.loglik_null_)
+    return _indexes(score, lin, risk, time, event, t, own_fit)
+
+
+# =========================================================================== helpers
+def _seeded_clone(model, seed: int):
+    """Clone, giving every unset ``random_state`` parameter a pre-drawn seed (reproducible
+    for the same ``rng`` whatever ``n_jobs``)."""
+    m = clone(model)
+    params = m.get_params(deep=True)
+    upd = {k: int(seed) for k, v in params.items()
+           if (k == "random_state" or k.endswith("__random_state")) and v is None}
+    if upd:
+        m.set_params(**upd)
+    return m
+
+
+def _fit_quietly(model, X, y) -> tuple[Any, list[tuple[type, str]]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    return model, [(w.category, str(w.message)) for w in caught]
+
+
+def _prepare(data, func, time_col, event_col, features, missing):
+    if isinstance(features, str) or not isinstance(features, Sequence) or not features:
+        raise ParameterError(
+            f"The 'features' parameter of {func} must be a non-empty list of column names; "
+            f"got {features!r}.")
+    prep = prepare_frame(data, func=func, roles={"time_col": time_col, "event_col": event_col,
+                                                 "features": list(features)}, missing=missing)
+    frame = prep.frame
+    time = _aeq_times(check_time_column(frame, time_col, role="time_col"))
+    event = check_event_column(frame, event_col, role="event_col")
+    X = frame.loc[:, list(features)]
+    y = pd.DataFrame({"time": time, "event": event}, index=frame.index)
+    return prep, X, y, time, event
+
+
+def _check_time(t, time, event, func):
+    from ._metrics_common import check_horizon
+
+    return check_horizon(t, time, event, func=func)
+
+
+def _warn_summary(notes: list[tuple[type, str]], n_failed: int, total: int, what: str,
+                  failures: list[str]) -> list[tuple[type, str]]:
+    msgs: list[tuple[type, str]] = []
+    if n_failed:
+        ex = f" (e.g. {failures[0]})" if failures else ""
+        msgs.append((DataWarning, f"{n_failed} of {total} {what} could not be fitted{ex} and "
+                     "were left out."))
+    if notes:
+        cls = ConvergenceWarning if any(issubclass(c, ConvergenceWarning) for c, _ in notes) \
+            else DataWarning
+        msgs.append((cls, f"{len(notes)} warnings were raised while fitting the {what} "
+                     f"(first: {notes[0][1]})."))
+    return msgs
+
+
+# =========================================================================== bootstrap
+def _boot_one(model, X, y, time, event, t, idx, seed):
+    try:
+        m, notes = _fit_quietly(_seeded_clone(model, seed), X.iloc[idx], y.iloc[idx])
+        train = _evaluate(m, X.iloc[idx], time[idx], event[idx], t, own=True)
+        test = _evaluate(m, X, time, event, t, own=False)
+    except _FIT_ERRORS as exc:
+        return None, [], f"{type(exc).__name__}: {exc}"
+    return (train, test), notes, None
+
+
+def _cv_one(model, X, y, time, event, t, tr, te, seed):
+    try:
+        m, notes = _fit_quietly(_seeded_clone(model, seed), X.iloc[tr], y.iloc[tr])
+        res = _evaluate(m, X.iloc[te], time[te], event[te], t, own=False)
+    except _FIT_ERRORS as exc:
+        return None, [], f"{type(exc).__name__}: {exc}"
+    return res, notes, None
+
+
+def validate_model(
+    model,
+    data: pd.DataFrame,
+    *,
+    time_col: str,
+    event_col: str,
+    features: Sequence[str],
+    time: float,
+    n_boot: int = 200,
+    method: Literal["bootstrap", "cv"] = "bootstrap",
+    n_splits: int = 5,
+    n_repeats: int = 10,
+    rng=None,
+    n_jobs: int = 1,
+    missing: Literal["raise", "drop"] = "raise",
+) -> ValidationResult:
+    """Internal validation: bootstrap optimism correction (rms::validate) or repeated CV.
+
+    ``method="bootstrap"`` (Harrell 2015, §5.3; Efron's optimism): the model is refitted in
+    ``n_boot`` bootstrap samples; each refit is evaluated in its bootstrap sample
+    (``training``) and in the original data (``test``); ``optimism = mean(training) −
+    mean(test)`` and ``corrected = apparent − optimism``, exactly the arithmetic of
+    ``rms::validate(cph(..., x=TRUE, y=TRUE), B=n_boot)``. ``method="cv"``: repeated,
+    event-stratified k-fold cross-validation; each fold's model is evaluated in the held-out
+    fold.
+
+    Parameters
+    ----------
+    model : estimator
+        A :class:`~ctcstats.prognostic.models.CoxModel`, ``IPCWClassifier``,
+        ``IPCWLogisticModel`` or a ``Pipeline`` ending in one (cloned, never modified).
+    data : DataFrame
+    time_col, event_col : str
+    features : list of str
+        Columns passed to the model as ``X`` (a DataFrame).
+    time : float
+        Horizon of the Brier score and AUC (and of the risk of IPCW models).
+    n_boot : int, default 200
+        Bootstrap replicates (method ``"bootstrap"``).
+    method : {"bootstrap", "cv"}
+    n_splits, n_repeats : int, default 5, 10
+        Folds and repetitions (method ``"cv"``).
+    rng : int, Generator or None
+        Seed; the bootstrap indices, the folds and a seed per replicate (given to any unset
+        ``random_state`` of the model, e.g. a random forest) are drawn up front, so the
+        result is identical for the same seed whatever ``n_jobs``.
+    n_jobs : int, default 1
+        Parallel workers (joblib).
+    missing : {"raise", "drop"}
+
+    Returns
+    -------
+    ValidationResult
+        ``table``: for the bootstrap ``index, apparent, training, test, optimism,
+        corrected, n`` (n = successful replicates for that index); for CV ``index, mean,
+        std, n``. Indexes (rows): ``dxy`` (Somers' Dxy = 2(C − 0.5)), ``c_index`` (Harrell),
+        ``r2`` (Nagelkerke), ``slope`` (calibration slope), ``d``, ``u``, ``q``, ``g`` (as
+        rms), ``brier`` and ``auc`` at ``time`` (IPCW). ``replicates`` holds every
+        replicate's values; ``n_success`` counts the replicates that could be fitted.
+
+    Notes
+    -----
+    For a Cox model the ``apparent`` column equals R's ``index.orig`` of
+    ``rms::validate(cph(...))`` to numerical precision (verified); ``training``, ``test``
+    and hence ``optimism`` depend on the bootstrap samples, so they agree with R only within
+    Monte-Carlo error (R draws other samples). R refits the calibration slope with
+    ``eps = 1e-4``; we iterate to convergence. For non-Cox models the linear score is
+    cloglog(predicted risk at ``time``), on which a Cox model's risk is linear; ``g`` is then on
+    that scale. Replicates whose fit fails (e.g. a binary feature constant in the sample)
+    are left out and counted in a warning, as rms does.
+
+    References
+    ----------
+    Harrell FE Jr (2015). Regression Modeling Strategies, 2nd ed. Springer. §5.3.
+    Efron B, Tibshirani R (1993). An Introduction to the Bootstrap. Chapman & Hall. §17.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ctcstats.prognostic.models import CoxModel
+    >>> from ctcstats.prognostic.validation import validate_model
+    >>> rng = np.random.default_rng(7)
+    >>> df = pd.DataFrame({"ctc_positive": rng.integers(0, 2, 200), "age": rng.normal(60, 8, 200)})
+    >>> t = rng.exponential(40 / np.exp(0.7 * df.ctc_positive))
+    >>> df["os_months"], df["os_event"] = np.minimum(t, 60), (t < 60).astype(int)
+    >>> res = validate_model(CoxModel(), df, time_col="os_months", event_col="os_event",
+    ...                      features=["ctc_positive", "age"], time=24, n_boot=20, rng=1)
+    >>> res.table.columns.tolist()
+    ['index', 'apparent', 'training', 'test', 'optimism', 'corrected', 'n']
+    """
+    func = "validate_model"
+    check_choice(method, name="method", choices=("bootstrap", "cv"), func=func)
+    n_boot = check_int(n_boot, name="n_boot", func=func, minimum=1)
+    n_splits = check_int(n_splits, name="n_splits", func=func, minimum=2)
+    n_repeats = check_int(n_repeats, name="n_repeats", func=func, minimum=1)
+    n_jobs = check_int(n_jobs, name="n_jobs", func=func)
+    gen = check_rng(rng)
+    prep, X, y, tt, ev = _prepare(data, func, time_col, event_col, features, missing)
+    t = _check_time(time, tt, ev, func)
+    n = tt.size
+    par = Parallel(n_jobs=n_jobs)
+    msgs: list[tuple[type, str]] = []
+    if method == "bootstrap":
+        apparent_model, notes0 = _fit_quietly(_seeded_clone(model, int(gen.integers(2**31))),
+                                              X, y)
+        msgs.extend(notes0)
+        apparent = _evaluate(apparent_model, X, tt, ev, t, own=True)
+        idx = gen.integers(0, n, size=(n_boot, n))
+        seeds = gen.integers(0, 2**31 - 1, size=n_boot)
+        out = par(delayed(_boot_one)(model, X, y, tt, ev, t, idx[b], seeds[b])
+                  for b in range(n_boot))
+        ok = [o[0] for o in out if o[0] is not None]
+        notes = [w for o in out for w in o[1]]
+        fails = [o[2] for o in out if o[2] is not None]
+        msgs.extend(_warn_summary(notes, len(fails), n_boot, "bootstrap replicates", fails))
+        if not ok:
+            raise DataValidationError(
+                f"{func}: none of the {n_boot} bootstrap fits succeeded (first error: "
+                f"{fails[0]}).")
+        train = np.array([o[0] for o in ok])
+        test = np.array([o[1] for o in ok])
+        valid = np.isfinite(train) & np.isfinite(test)
+        with np.errstate(invalid="ignore"):
+            tr_m = np.where(valid, train, 0).sum(0) / valid.sum(0)
+            te_m = np.where(valid, test, 0).sum(0) / valid.sum(0)
+        optimism = tr_m - te_m
+        table = pd.DataFrame({"index": INDEXES, "apparent": apparent, "training": tr_m,
+                              "test": te_m, "optimism": optimism,
+                              "corrected": apparent - optimism, "n": valid.sum(0)})
+        reps = []
+        for b, (tr, te) in enumerate(ok):
+            reps.append({"replicate": b, "sample": "training", **dict(zip(INDEXES, tr,
+                                                                           strict=True))})
+            reps.append({"replicate": b, "sample": "test", **dict(zip(INDEXES, te,
+                                                                       strict=True))})
+        n_success = len(ok)
+    else:
+        cv = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats,
+                                     random_state=int(gen.integers(2**31 - 1)))
+        splits = list(cv.split(np.zeros(n), ev))
+        seeds = gen.integers(0, 2**31 - 1, size=len(splits))
+        out = par(delayed(_cv_one)(model, X, y, tt, ev, t, tr, te, seeds[k])
+                  for k, (tr, te) in enumerate(splits))
+        notes = [w for o in out for w in o[1]]
+        fails = [o[2] for o in out if o[2] is not None]
+        msgs.extend(_warn_summary(notes, len(fails), len(splits), "cross-validation folds",
+                                  fails))
+        rows, reps = [], []
+        for k, o in enumerate(out):
+            if o[0] is not None:
+                rows.append(o[0])
+                reps.append({"repeat": k // n_splits, "fold": k % n_splits,
+                             **dict(zip(INDEXES, o[0], strict=True))})
+        if not rows:
+            raise DataValidationError(
+                f"{func}: none of the {len(splits)} cross-validation fits succeeded (first "
+                f"error: {fails[0]}).")
+        vals = np.array(rows)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            table = pd.DataFrame({"index": INDEXES, "mean": np.nanmean(vals, axis=0),
+                                  "std": np.nanstd(vals, axis=0, ddof=1),
+                                  "n": np.isfinite(vals).sum(0)})
+        n_success = len(rows)
+    table["n"] = table["n"].astype(np.int64)
+    for cls, m in msgs:
+        warnings.warn(m, cls, stacklevel=2)
+    return ValidationResult(
+        table=table, method=method, time=t, n_boot=n_boot if method == "bootstrap" else 0,
+        n_splits=n_splits if method == "cv" else 0, n_repeats=n_repeats if method == "cv" else 0,
+        n_success=n_success, replicates=pd.DataFrame(reps), n_obs=prep.n_obs,
+        n_events=int(ev.sum()), n_dropped=prep.n_dropped,
+        warnings=tuple(m for _, m in msgs))
+
+
+# =========================================================================== external
+def _is_fitted(model) -> bool:
+    try:
+        check_is_fitted(_final_step(model))
+    except NotFittedError:
+        return False
+    return True
+
+
+def external_validation(
+    model,
+    data: pd.DataFrame,
+    *,
+    time_col: str,
+    event_col: str,
+    features: Sequence[str],
+    time: float,
+    train_data: pd.DataFrame | None = None,
+    n_groups: int = 10,
+    conf_level: float = 0.95,
+    missing: Literal["raise", "drop"] = "raise",
+) -> ExternalValidationResult:
+    """Performance of a prognostic model in an independent (validation) cohort.
+
+    The model is either already fitted (on the development cohort) or fitted here on
+    ``train_data``; it then predicts the risk of an event by ``time`` for every patient of
+    ``data``, which is scored for discrimination (Harrell's and Uno's C, time-dependent AUC),
+    calibration (slope, calibration-in-the-large, O/E ratio, ICI/E50/E90) and overall
+    accuracy (Brier score and IPA), with the metrics of :mod:`ctcstats.prognostic.metrics`.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted model of :mod:`ctcstats.prognostic.models` (or a Pipeline ending in one), or
+        an unfitted one together with ``train_data``.
+    data : DataFrame
+        The validation cohort.
+    time_col, event_col : str
+        Outcome columns (the same names in ``train_data``).
+    features : list of str
+        Columns passed to the model as ``X``.
+    time : float
+        Horizon of the predicted risk (before the last follow-up of ``data``).
+    train_data : DataFrame, optional
+        Development cohort; when given, a clone of ``model`` is fitted on it first.
+    n_groups : int, default 10
+        Risk groups of the calibration table.
+    conf_level : float, default 0.95
+    missing : {"raise", "drop"}
+        Applies to ``data`` (and ``train_data``).
+
+    Returns
+    -------
+    ExternalValidationResult
+        ``table`` with columns ``measure, estimate, std_error, ci_lower, ci_upper`` and rows
+        ``c_index`` (Harrell), ``c_index_uno`` (Uno, tau = time), ``auc``, ``brier``,
+        ``ipa``, ``calibration_slope``, ``calibration_intercept``, ``oe_ratio``, ``ici``,
+        ``e50``, ``e90`` (NaN where no standard error or interval is defined);
+        ``calibration`` (the full calibration result); ``plot(ax=)`` draws the calibration
+        plot.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ctcstats.prognostic.models import CoxModel
+    >>> from ctcstats.prognostic.validation import external_validation
+    >>> def cohort(seed, n=300):
+    ...     r = np.random.default_rng(seed)
+    ...     d = pd.DataFrame({"ctc_positive": r.integers(0, 2, n), "age": r.normal(60, 8, n)})
+    ...     t = r.exponential(40 / np.exp(0.7 * d.ctc_positive))
+    ...     d["os_months"], d["os_event"] = np.minimum(t, 60), (t < 60).astype(int)
+    ...     return d
+    >>> res = external_validation(CoxModel(), cohort(2), time_col="os_months",
+    ...                           event_col="os_event", features=["ctc_positive", "age"],
+    ...                           time=24, train_data=cohort(1))
+    >>> res.table["measure"].tolist()[:3]
+    ['c_index', 'c_index_uno', 'auc']
+    """
+    func = "external_validation"
+    cl = check_conf_level(conf_level, func=func)
+    n_groups = check_int(n_groups, name="n_groups", func=func, minimum=1)
+    prep, X, y, tt, ev = _prepare(data, func, time_col, event_col, features, missing)
+    t = _check_time(time, tt, ev, func)
+    if train_data is not None:
+        _, Xtr, ytr, _, _ = _prepare(train_data, func, time_col, event_col, features, missing)
+        model = clone(model).fit(Xtr, ytr)
+    elif not _is_fitted(model):
+        raise ParameterError(
+            f"The 'model' parameter of {func} must be fitted (call model.fit(X, y) on the "
+            "development cohort) or come with train_data=; got an unfitted "
+            f"{type(_final_step(model)).__name__}.")
+    risk = predict_risk(model, X, t)
+    frame = _metric_frame(tt, ev, risk)
+    kw = dict(time_col="time", event_col="event", risk_col="risk")
+    rows = []
+    msgs: list[str] = []
+    c_h = concordance_index(frame, **kw, conf_level=cl)
+    c_u = concordance_index(frame, **kw, method="uno", tau=t, conf_level=cl)
+    auc = time_dependent_auc(frame, **kw, time=t, conf_level=cl)
+    bs = brier_score(frame, **kw, time=t, conf_level=cl)
+    for name, r in (("c_index", c_h), ("c_index_uno", c_u), ("auc", auc), ("brier", bs)):
+        rows.append((name, r.estimate, r.std_error, r.ci_lower, r.ci_upper))
+        msgs.extend(r.warnings)
+    rows.append(("ipa", bs.ipa, np.nan, np.nan, np.nan))
+    clipped = np.clip(risk, _CLIP, 1 - _CLIP)
+    cal = calibration(_metric_frame(tt, ev, clipped), **kw, time=t, n_groups=n_groups,
+                      conf_level=cl)
+    msgs.extend(cal.warnings)
+    rows += [
+        ("calibration_slope", cal.slope, cal.slope_std_error, cal.slope_ci_lower,
+         cal.slope_ci_upper),
+        ("calibration_intercept", cal.intercept, np.nan, np.nan, np.nan),
+        ("oe_ratio", cal.oe_ratio, np.nan, cal.oe_ci_lower, cal.oe_ci_upper),
+        ("ici", cal.ici, np.nan, np.nan, np.nan),
+        ("e50", cal.e50, np.nan, np.nan, np.nan),
+        ("e90", cal.e90, np.nan, np.nan, np.nan),
+    ]
+    table = pd.DataFrame(rows, columns=["measure", "estimate", "std_error", "ci_lower",
+                                        "ci_upper"])
+    table[["estimate", "std_error", "ci_lower", "ci_upper"]] = table[
+        ["estimate", "std_error", "ci_lower", "ci_upper"]].astype(float)
+    return ExternalValidationResult(
+        table=table, time=t, conf_level=cl, calibration=cal, n_obs=prep.n_obs,
+        n_events=int(ev.sum()), n_dropped=prep.n_dropped, warnings=tuple(msgs))
