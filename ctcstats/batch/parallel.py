@@ -17,7 +17,8 @@ __all__ = ["run_chunks"]
 
 
 def _bar(total: int, progress: bool | None, desc: str):
-    from tqdm.auto import tqdm
+    # tqdm.std, not tqdm.auto: the notebook widget needs ipywidgets and warns without it
+    from tqdm.std import tqdm
 
     # progress=None: shown only on an interactive terminal (tqdm's disable=None)
     disable = None if progress is None else not progress
