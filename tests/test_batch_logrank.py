@@ -107,3 +107,18 @@ def test_bad_group_codes_raise():
         batch_logrank(np.ones((1, 3)), np.ones((1, 3)), np.array([[0.5, 1, 0]]))
     with pytest.raises(DataValidationError, match="group must have the shape of time"):
         batch_logrank(np.ones((1, 3)), np.ones((1, 3)), np.array([[0, 1]]))
+
+
+def test_batch_results_display_a_summary():
+    rng = np.random.default_rng(3)
+    t = rng.exponential(1.0, (4, 60))
+    e = (rng.random((4, 60)) < 0.7).astype(int)
+    g = rng.integers(0, 2, (4, 60))
+    lr = batch_logrank(t, e, g)
+    assert repr(lr) == "<BatchLogrankResult: 4 replicates>"
+    html = lr._repr_html_()
+    assert "Batch log-rank tests" in html and "p_value" in html
+    from ctcstats.batch import batch_cox
+
+    cx = batch_cox(t, e, g[..., None].astype(float))
+    assert str(cx).startswith("Batch Cox fits: 4 replicates, 4 converged")

@@ -394,3 +394,30 @@ def reduce_steps(L: BatchLayout, v: np.ndarray) -> np.ndarray:
 def per_replicate(index: np.ndarray, v: np.ndarray, R: int) -> np.ndarray:
     """Sum ``v`` (m,) into its replicate ``index`` → (R,) (any order of ``index``)."""
     return np.bincount(index, weights=v, minlength=R)
+
+
+class BatchDisplay:
+    """Jupyter / text display for the array-valued batch results: a summary line and the
+    first rows of ``to_frame()`` (the arrays themselves stay the primary interface)."""
+
+    _title = "Batch fits"
+
+    def _summary_line(self) -> str:
+        frame = self.to_frame()
+        line = f"{len(frame)} replicates"
+        if "converged" in frame:
+            line += f", {int(frame['converged'].sum())} converged"
+        return line
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self._summary_line()}>"
+
+    def __str__(self) -> str:
+        return f"{self._title}: {self._summary_line()}\n{self.to_frame().head(10).to_string()}"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = self.to_frame().head(10).to_html(border=0, escape=True, float_format="%.4g")
+        return (f"<div class='ctcstats-result'><h4>{html.escape(self._title)}</h4>"
+                f"<p>{html.escape(self._summary_line())} (first 10 shown)</p>{head}</div>")

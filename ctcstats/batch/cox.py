@@ -25,6 +25,7 @@ from scipy import stats
 from ..errors import DataValidationError, ParameterError
 from ..survival._coxengine import EPS, TOLER_CHOL
 from ._layout import (
+    BatchDisplay,
     BatchLayout,
     as_replicates,
     build_layout,
@@ -190,8 +191,8 @@ def _derivatives(P: _Prepared, beta: np.ndarray, info: bool = True):
 
 
 # --------------------------------------------------------------------------- result
-@dataclass(frozen=True, eq=False)
-class BatchCoxResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class BatchCoxResult(BatchDisplay):
     """Per-replicate Cox fits (arrays indexed by replicate first).
 
     ``coef``, ``std_error``, ``z``, ``p_value`` (Wald, two-sided) are ``(R, p)``; ``var``
@@ -201,6 +202,8 @@ class BatchCoxResult:
     before it did — R's "coefficient may be infinite"), ``n_events`` (weighted) per replicate.
     ``ok`` is ``converged & ~monotone & finite``: the replicates whose estimates can be used.
     """
+
+    _title = "Batch Cox fits"
 
     coef: np.ndarray
     var: np.ndarray

@@ -17,13 +17,13 @@ from scipy import stats
 
 from ..errors import DataValidationError
 from ..survival.logrank import _chisq
-from ._layout import as_replicates, build_layout, suffix_sums
+from ._layout import BatchDisplay, as_replicates, build_layout, suffix_sums
 
 __all__ = ["BatchLogrankResult", "batch_logrank"]
 
 
-@dataclass(frozen=True, eq=False)
-class BatchLogrankResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class BatchLogrankResult(BatchDisplay):
     """Per-replicate log-rank tests.
 
     ``observed``, ``expected`` ``(R, k)``; ``variance`` ``(R, k, k)`` (R ``survdiff``'s
@@ -32,6 +32,8 @@ class BatchLogrankResult:
     Peto, estimate of the log hazard ratio of the second group) and ``std_error`` = 1/√V;
     ``n_events`` per replicate (weighted).
     """
+
+    _title = "Batch log-rank tests"
 
     observed: np.ndarray
     expected: np.ndarray
