@@ -244,3 +244,129 @@ marker_col, risk_col, study_col, id_col : str, optional
     return ValidatedCohort(
         data=frame, flow=flow, columns=columns, n_obs=int(frame.shape[0]), n_dropped=n_dropped
     )
+
+
+# =========================================================================== serial draws
+# Long table of repeated marker draws: one row per (patient, draw). Owned by the designs
+# work (ctcstats/designs); self-contained below this line.
+__all__ += ["validate_draws"]
+
+
+def validate_draws(
+    draws: pd.DataFrame,
+    *,
+    id_col: str = "patient_id",
+    time_col: str = "draw_months",
+    count_col: str = "ctc_count",
+    volume_col: str | None = None,
+    patients: pd.DataFrame | None = None,
+    followup_cols: Sequence[str] | None = None,
+    missing: str = "raise",
+) -> pd.DataFrame:
+    """Check a long table of serial draws and return a clean, sorted copy.
+
+    Parameters
+    ----------
+    draws : DataFrame
+        One row per draw: the patient identifier, the draw time (time since the patient's
+        time zero, e.g. months from the baseline draw), the cell count and optionally the
+        sampled volume (or cells examined).
+    id_col, time_col, count_col, volume_col : str
+        Column roles in *draws*.
+    patients : DataFrame, optional
+        The patient table (one row per patient, identifier in ``id_col``). When given, every
+        draw must belong to a patient of the table.
+    followup_cols : list of str, optional
+        Time columns of *patients* (e.g. ``["pfs_months", "os_months"]``); the patient's last
+        follow-up is their maximum, and no draw may come after it.
+    missing : {"raise", "drop"}
+        Missing values in the used columns of *draws* raise (default) or drop the row.
+
+    Returns
+    -------
+    DataFrame
+        A copy of *draws* (all columns; rows with missing values removed when
+        ``missing="drop"``) sorted by ``id_col`` then ``time_col``, row labels kept, counts as
+        int64. The input is not modified.
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns, negative or non-finite times, negative or non-integer counts,
+        volumes ≤ 0, two draws of one patient at the same time, draws of unknown patients,
+        or draws after the patient's last follow-up (the message names the rows).
+
+    Examples
+    --------
+    >>> import ctcstats as cs
+    >>> from ctcstats.data import validate_draws
+    >>> sc = cs.simulate_cohort("hayes2006", rng=1, return_draws=True)
+    >>> clean = validate_draws(sc.draws, patients=sc.patients,
+    ...                        followup_cols=["pfs_months", "os_months"])
+    >>> clean.shape == sc.draws.shape
+    True
+    """
+    from ._validation import prepare_frame
+
+    func = "validate_draws"
+    prepared = prepare_frame(
+        draws, func=func,
+        roles={"id_col": id_col, "time_col": time_col, "count_col": count_col,
+               "volume_col": volume_col},
+        missing=missing,
+    )
+    frame = prepared.frame
+    check_time_column(frame, time_col, role="time_col")
+    frame[count_col] = check_count_column(frame, count_col, role="count_col")
+    if volume_col is not None:
+        check_positive_column(frame, volume_col, role="volume_col")
+    dup = frame.duplicated(subset=[id_col, time_col], keep=False).to_numpy()
+    if dup.any():
+        raise DataValidationError(
+            f"draws has {int(dup.sum())} rows that repeat a ({id_col!r}, {time_col!r}) pair "
+            f"(first row labels: {format_labels(frame.index[dup])}); each patient can have "
+            "one draw at a given time — remove duplicates or average the replicate counts."
+        )
+    if patients is not None:
+        check_dataframe(patients, func=func)
+        if id_col not in patients.columns:
+            raise DataValidationError(
+                f"id_col {id_col!r} is not a column of patients; the patient table must "
+                "carry the same identifier as the draws."
+            )
+        pid = patients[id_col]
+        if pid.duplicated().any():
+            raise DataValidationError(
+                f"id_col {id_col!r} of patients has duplicated identifiers (first row labels: "
+                f"{format_labels(pid.index[pid.duplicated().to_numpy()])}); the patient table "
+                "needs one row per patient."
+            )
+        known = frame[id_col].isin(pid).to_numpy()
+        if not known.all():
+            raise DataValidationError(
+                f"draws has {int((~known).sum())} rows whose {id_col!r} is not in patients "
+                f"(first row labels: {format_labels(frame.index[~known])})."
+            )
+        if followup_cols:
+            cols = list(followup_cols)
+            for c in cols:
+                if c not in patients.columns:
+                    raise DataValidationError(
+                        f"followup_cols {c!r} is not a column of patients."
+                    )
+                check_time_column(patients, c, role="followup_cols")
+            last = patients[cols].max(axis=1)
+            last.index = pid.to_numpy()
+            limit = frame[id_col].map(last).to_numpy(dtype=float)
+            late = frame[time_col].to_numpy(dtype=float) > limit + 1e-9
+            if late.any():
+                raise DataValidationError(
+                    f"draws has {int(late.sum())} rows after the patient's last follow-up "
+                    f"(max of {cols}) (first row labels: {format_labels(frame.index[late])}); "
+                    "a draw cannot come after death or censoring — check the time origin of "
+                    "time_col."
+                )
+    order = np.lexsort((frame[time_col].to_numpy(), frame[id_col].to_numpy()))
+    out = draws.loc[frame.index].copy()
+    out[count_col] = frame[count_col].to_numpy()
+    return out.iloc[order]

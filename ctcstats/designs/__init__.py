@@ -1,0 +1,40 @@
+"""Published CTC/DTC study designs and synthetic cohorts that mirror them.
+
+* :func:`list_designs`, :func:`get_design`, :func:`load_design_file` — the registry
+  (``ctcstats/designs/data/*.toml``, one file per study; schema in ``data/README.md``).
+* :func:`simulate_cohort`, :func:`simulate_draws` — synthetic cohorts (and serial draws).
+* :mod:`ctcstats.designs.calibrate` — the published analyses on a synthetic cohort and the
+  calibration of the hazard parameters (``scripts/calibrate_designs.py``).
+"""
+
+from __future__ import annotations
+
+from .registry import (
+    Citation,
+    Covariate,
+    Endpoint,
+    PublishedResult,
+    SerialSpec,
+    StudyDesign,
+    Value,
+    get_design,
+    list_designs,
+    load_design_file,
+)
+from .simulate import SyntheticCohort, simulate_cohort, simulate_draws
+
+__all__ = [
+    "Citation",
+    "Covariate",
+    "Endpoint",
+    "PublishedResult",
+    "SerialSpec",
+    "StudyDesign",
+    "SyntheticCohort",
+    "Value",
+    "get_design",
+    "list_designs",
+    "load_design_file",
+    "simulate_cohort",
+    "simulate_draws",
+]

@@ -1,0 +1,526 @@
+"""Synthetic cohorts that mirror a published design.
+
+The generative model (all numbers from the design; see ``ctcstats/designs/data/README.md``):
+
+1. **Studies** (pooled designs): patients are split over studies in the design's (assumed)
+   proportions; each study draws a logit-scale shift of the positivity prevalence and a
+   log-scale shift of the baseline hazard (both normal, centred so that the expected overall
+   prevalence equals the published one and the size-weighted mean hazard shift is 0).
+2. **Marker counts**, as in the clinic: a patient-level tumour-cell concentration ``c`` (cells
+   per mL of blood, or per 10^6 bone-marrow cells) is a true zero with probability ``π0`` and
+   otherwise Gamma(shape ``k``); the count is Poisson(recovery · c · V) for the sampled volume
+   (or cells examined) V. Given c > 0 the count is negative binomial, so
+   P(count ≥ threshold) = (1 − π0) · P(NB ≥ threshold) is solved for the gamma scale at load
+   (:func:`concentration_scale`) — positivity at the threshold *emerges* from the counts and has
+   the published prevalence in expectation.
+3. **Covariates** are drawn conditionally on the observed marker status, shifted in the
+   published direction (binary/ordinal: log odds ratio; normal: mean shift; lognormal: log
+   ratio of medians).
+4. **Event processes** (times in months), each a proportional-hazards Weibull with a
+   piecewise-constant multiplier: ``progression`` (distant recurrence / progression),
+   ``local`` (locoregional recurrence, early designs), ``post_progression`` (time from
+   progression to cancer death) and ``other_death`` (non-cancer death, exponential). The
+   multiplier carries the marker effect (by count category, optionally changing at a break
+   such as 5 years — Braun 2005), covariate effects (scaled by ``covariate_strength``), the
+   study effect and, for serial designs, the state observed at the most recent draw.
+   Endpoints are built from these so they are mutually consistent: DFS/PFS/RFS = first of
+   local, progression, death; DDFS = progression (deaths without it censored); BCSS = cancer
+   death (other deaths censored); OS = first death.
+5. **Censoring**: uniform accrual over ``A`` months and an administrative end ``F`` months
+   after the last entry, ``F = median follow-up − A/2`` so that the reverse-Kaplan–Meier
+   median follow-up equals the design's; an observation window (e.g. 10 years) truncates it.
+6. **Serial draws**: the log-concentration at draw j is ``log c0 − Δ·R + g·(1 − R)·t_j + σ·Z``
+   with responder indicator ``R`` (probability ``serial.response_probability``); draws happen
+   at uniform times inside the published windows, stop at death, censoring and (by default)
+   progression, and may be missed at random. Hazards after each draw depend on the status
+   observed there (and on conversion from the baseline status).
+
+Hazard parameters that are not published (baseline rates, conditional log-HRs, shapes) are
+solved by :mod:`ctcstats.designs.calibrate` so that the published analysis run on a large
+synthetic cohort reproduces the published medians and hazard ratios; the solved values are
+stored in the design file as labelled assumptions.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from .._validation import check_int, check_rng
+from .registry import StudyDesign, resolve_design
+
+__all__ = [
+    "SyntheticCohort",
+    "simulate_cohort",
+    "simulate_draws",
+    "concentration_scale",
+    "category_labels",
+]
+
+_WEEKS_TO_MONTHS = 12.0 / 52.1775
+
+
+@dataclass(frozen=True)
+class SyntheticCohort:
+    """A simulated cohort: ``patients`` (one row per patient) and ``draws`` (serial designs).
+
+    ``draws`` has one row per observed blood draw with columns ``patient_id, draw,
+    draw_label, draw_months, <marker>_count, blood_volume_ml, <marker>_positive``; it is
+    ``None`` for designs without serial draws.
+    """
+
+    patients: pd.DataFrame
+    draws: pd.DataFrame | None
+
+
+# --------------------------------------------------------------------------- marker model
+@functools.lru_cache(maxsize=4096)
+def _solve_nb_mean(q: float, threshold: int, shape: float) -> float:
+    """Mean μ of NB(size=shape) with P(X ≥ threshold) = q (X = count given c > 0)."""
+
+    def f(log_mu: float) -> float:
+        mu = np.exp(log_mu)
+        return stats.nbinom.sf(threshold - 1, shape, shape / (shape + mu)) - q
+
+    # the upper end covers q = 0.999 for gamma shapes down to 0.2 (log μ ≈ 33 there)
+    return float(np.exp(optimize.brentq(f, -30.0, 60.0, xtol=1e-13, rtol=1e-13)))
+
+
+def concentration_scale(
+    prevalence: float, *, threshold: int, zero_fraction: float, shape: float,
+    exposure: float,
+) -> float:
+    """Gamma scale of the concentration so that P(count ≥ threshold) = *prevalence*.
+
+    ``exposure`` is recovery × volume (mL) or recovery × cells examined / 10^6. With
+    concentration 0 with probability ``zero_fraction`` and Gamma(shape, scale) otherwise, and
+    count ~ Poisson(exposure · c), P(count ≥ t) = (1 − π0) · NB.sf(t − 1; shape, mean), with
+    NB mean = exposure · shape · scale; solved by Brent's method (closed-form NB tail).
+    """
+    q = prevalence / (1.0 - zero_fraction)
+    mu = _solve_nb_mean(float(q), int(threshold), float(shape))
+    return mu / (shape * exposure)
+
+
+def category_labels(categories) -> list[str]:
+    """Labels of count categories from their lower bounds: [0, 1, 2, 3, 5] →
+    ``['0', '1', '2', '3-4', '>=5']``."""
+    out = []
+    for i, lo in enumerate(categories):
+        if i == len(categories) - 1:
+            out.append(f">={lo}")
+        elif categories[i + 1] - lo == 1:
+            out.append(str(lo))
+        else:
+            out.append(f"{lo}-{categories[i + 1] - 1}")
+    return out
+
+
+def _exposure(d: StudyDesign) -> float:
+    r = float(d.marker["recovery"].value)
+    if d.marker_kind == "CTC":
+        return r * float(d.marker["volume_ml"].value)
+    return r * float(d.marker["cells_examined"].value) / 1e6
+
+
+def _volume(d: StudyDesign) -> float:
+    if d.marker_kind == "CTC":
+        return float(d.marker["volume_ml"].value)
+    return float(d.marker["cells_examined"].value)
+
+
+def _scale_sizes(sizes, n: int) -> np.ndarray:
+    """Largest-remainder scaling of study sizes to total *n* (each study ≥ 0)."""
+    w = np.asarray(sizes, dtype=float)
+    raw = w / w.sum() * n
+    out = np.floor(raw).astype(int)
+    rest = n - out.sum()
+    order = np.argsort(-(raw - out), kind="stable")
+    out[order[:rest]] += 1
+    return out
+
+
+# --------------------------------------------------------------------------- hazards
+def _invert(e, rate, shape, breaks, logm):
+    """Event times for cumulative hazard rate·Σ m_s[(min(t,b_{s+1}))^k − b_s^k].
+
+    e : (n,) unit-exponential draws; rate : (n,); breaks : (n, K) increasing break times
+    (np.inf padding allowed); logm : (n, K+1) log multipliers per segment.
+    """
+    n = e.shape[0]
+    b = np.concatenate([np.zeros((n, 1)), breaks, np.full((n, 1), np.inf)], axis=1)
+    bk = b**shape
+    m = np.exp(logm) * rate[:, None]
+    seg = np.where(np.isinf(bk[:, 1:]), np.inf, m * (bk[:, 1:] - bk[:, :-1]))
+    seg = np.nan_to_num(seg, nan=0.0, posinf=np.inf)
+    cum = np.concatenate([np.zeros((n, 1)), np.cumsum(seg, axis=1)], axis=1)
+    s = np.sum(cum[:, 1:] <= e[:, None], axis=1)  # index of the segment holding e
+    rows = np.arange(n)
+    t = (bk[rows, s] + (e - cum[rows, s]) / m[rows, s]) ** (1.0 / shape)
+    return t
+
+
+def _covariate_centre(c) -> float:
+    if c.kind == "binary":
+        return float(c.negative.value)
+    if c.kind == "ordinal":
+        lv = np.asarray(c.levels, dtype=float)
+        return float(np.dot(lv, c.negative.value))
+    if c.kind == "normal":
+        return float(c.negative.value)
+    return float(c.negative.value * np.exp(c.sd.value**2 / 2))
+
+
+def _draw_covariates(d: StudyDesign, u: np.ndarray, g: np.random.Generator) -> dict:
+    out = {}
+    n = u.shape[0]
+    for c in d.covariates:
+        sh = float(c.shift.value) * u
+        if c.kind == "binary":
+            p = special.expit(special.logit(c.negative.value) + sh)
+            out[c.name] = (g.random(n) < p).astype(np.int64)
+        elif c.kind == "ordinal":
+            probs = np.asarray(c.negative.value, dtype=float)
+            surv = 1.0 - np.cumsum(probs)[:-1]  # P(X > level l) among negatives
+            cum = special.expit(special.logit(surv)[None, :] + sh[:, None])
+            x = g.random(n)
+            idx = np.sum(x[:, None] < cum, axis=1)
+            out[c.name] = np.asarray(c.levels)[idx]
+        else:
+            z = g.standard_normal(n)
+            if c.kind == "normal":
+                x = c.negative.value + sh + c.sd.value * z
+            else:
+                x = np.exp(np.log(c.negative.value) + sh + c.sd.value * z)
+            lo = -np.inf if c.low is None else c.low
+            hi = np.inf if c.high is None else c.high
+            x = np.round(np.clip(x, lo, hi), c.decimals)
+            out[c.name] = x.astype(np.int64) if c.decimals == 0 else x
+    return out
+
+
+def _linear_predictor(d: StudyDesign, covs: dict, proc: str, n: int) -> np.ndarray:
+    eta = np.zeros(n)
+    strength = 1.0 if proc == "other_death" else d.param("covariate_strength", 1.0)
+    for c in d.covariates:
+        key = f"covariates.{c.name}.log_hr.{proc}"
+        if key in d.params:
+            eta += strength * d.param(key) * (covs[c.name] - _covariate_centre(c))
+    return eta
+
+
+def _marker_logm(d: StudyDesign, proc: str, cat: np.ndarray, late: bool) -> np.ndarray:
+    ncat = len(d.marker["categories"]) - 1
+    name = "marker_log_hr_late" if late and f"{proc}.marker_log_hr_late[0]" in d.params \
+        else "marker_log_hr"
+    coefs = np.array([0.0] + [d.param(f"{proc}.{name}[{i}]") for i in range(ncat)])
+    return coefs[cat]
+
+
+# --------------------------------------------------------------------------- the simulator
+def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
+    pre = d.marker_prefix
+    thr = d.threshold
+    cats = np.asarray(d.marker["categories"])
+    pi0 = float(d.marker["zero_fraction"].value)
+    kshape = float(d.marker["gamma_shape"].value)
+    expo = _exposure(d)
+    prev = d.prevalence
+
+    # 1. studies
+    if d.pooled:
+        sizes = _scale_sizes(d.pooling["study_sizes"].value, n)
+        n_st = sizes.shape[0]
+        study = np.repeat(np.arange(n_st), sizes)
+        a = g.normal(0.0, d.pooling["prevalence_logit_sd"].value, n_st)
+        bh = g.normal(0.0, d.pooling["baseline_log_hazard_sd"].value, n_st)
+        w = sizes / sizes.sum()
+        bh = bh - np.dot(w, bh)
+        shift = optimize.brentq(
+            lambda s: np.dot(w, special.expit(special.logit(prev) + a + s)) - prev, -10, 10
+        )
+        prev_s = special.expit(special.logit(prev) + a + shift)
+        # a study's prevalence cannot reach 1 − π0 (every patient with cells positive);
+        # capping at (1 − π0)·0.999 keeps the NB tail equation solvable and the Poisson
+        # means finite (a rare extreme draw of the study effect; see test_simulate)
+        cap = (1 - pi0) * 0.999
+        prev_s = np.minimum(prev_s, cap)
+    else:
+        study = np.zeros(n, dtype=int)
+        bh = np.zeros(1)
+        prev_s = np.array([prev])
+    scale_s = np.array(
+        [concentration_scale(p, threshold=thr, zero_fraction=pi0, shape=kshape,
+                             exposure=expo) for p in prev_s]
+    )
+
+    # 2. counts
+    nonzero = g.random(n) >= pi0
+    conc = np.where(nonzero, g.gamma(kshape, 1.0, n) * scale_s[study], 0.0)
+    count = g.poisson(expo * conc)
+    u = (count >= thr).astype(np.int64)
+    cat = np.searchsorted(cats, count, side="right") - 1
+
+    # 3. covariates
+    covs = _draw_covariates(d, u, g)
+
+    # 4. serial draws (states drive the hazards after each draw)
+    e_prog, e_local, e_post, e_other = (g.standard_exponential(n) for _ in range(4))
+    acc_u = g.random(n)
+    serial = d.serial
+    if serial is not None:
+        nd = len(serial.windows_weeks)
+        lo = np.array([w[0] for w in serial.windows_weeks]) * _WEEKS_TO_MONTHS
+        hi = np.array([w[1] for w in serial.windows_weeks]) * _WEEKS_TO_MONTHS
+        t_draw = lo[None, :] + (hi - lo)[None, :] * g.random((n, nd))
+        resp = g.random(n) < d.param("serial.response_probability")
+        z = g.standard_normal((n, nd))
+        miss_u = g.random((n, nd))
+        delta = (
+            -d.param("serial.response_log_drop") * resp[:, None]
+            + d.param("serial.growth_per_month") * (~resp)[:, None] * t_draw
+            + d.param("serial.noise_sd") * z
+        )
+        delta[:, 0] = 0.0
+        cj = conc[:, None] * np.exp(delta)
+        counts = g.poisson(expo * cj)
+        counts[:, 0] = count
+        scheduled = np.ones((n, nd), dtype=bool)
+        if serial.follow_up_only_if_positive:
+            scheduled[:, 1:] = (u == 1)[:, None]
+        missing = miss_u < d.param("serial.missing_probability")
+        missing[:, 0] = False
+        states = (counts >= thr).astype(np.int64)
+        # carry the last scheduled state forward where no draw is scheduled
+        for j in range(1, nd):
+            states[:, j] = np.where(scheduled[:, j], states[:, j], states[:, j - 1])
+        breaks = t_draw[:, 1:]
+    else:
+        breaks = np.empty((n, 0))
+
+    def logm_process(proc: str) -> tuple[np.ndarray, np.ndarray]:
+        if serial is not None:
+            sl = np.array([d.param(f"{proc}.state_log_hr[{j}]") for j in range(nd)])
+            conv = d.param(f"{proc}.conversion_log_hr", 0.0)
+            rev = d.param(f"{proc}.reversion_log_hr", 0.0)
+            lm = (sl[None, :] * states + conv * ((u[:, None] == 1) & (states == 0))
+                  + rev * ((u[:, None] == 0) & (states == 1)))
+            return breaks, lm
+        brk = d.params.get(f"{proc}.break_months")
+        if brk is None:
+            return np.empty((n, 0)), _marker_logm(d, proc, cat, False)[:, None]
+        late_rr = np.log(d.param(f"{proc}.late_rate_ratio", 1.0))
+        lm = np.column_stack(
+            [_marker_logm(d, proc, cat, False), _marker_logm(d, proc, cat, True) + late_rr]
+        )
+        return np.full((n, 1), float(brk.value)), lm
+
+    # 5. event processes
+    study_eff = bh[study]
+    brk, lm = logm_process("progression")
+    rate = d.param("progression.rate") * np.exp(
+        _linear_predictor(d, covs, "progression", n) + study_eff)
+    t_prog = _invert(e_prog, rate, d.param("progression.shape", 1.0), brk, lm)
+    if "local.rate" in d.params:
+        brk, lm = logm_process("local")
+        rate = d.param("local.rate") * np.exp(
+            _linear_predictor(d, covs, "local", n) + study_eff)
+        t_local = _invert(e_local, rate, d.param("local.shape", 1.0), brk, lm)
+    else:
+        t_local = np.full(n, np.inf)
+    # post-progression: multiplier fixed at the marker state known at progression
+    if serial is not None:
+        _, lm = logm_process("post_progression")
+        last = np.sum(t_draw[:, 1:] < t_prog[:, None], axis=1)
+        lm_post = lm[np.arange(n), last]
+    else:
+        lm_post = _marker_logm(d, "post_progression", cat, False)
+    if "post_progression.arm_log_hr" in d.params and serial is not None:
+        arm_u = g.random(n)
+    else:
+        arm_u = None
+    rate_post = d.param("post_progression.rate") * np.exp(
+        _linear_predictor(d, covs, "post_progression", n) + study_eff + lm_post)
+    k_post = d.param("post_progression.shape", 1.0)
+    t_cancer_death = t_prog + (e_post / rate_post) ** (1.0 / k_post)
+    rate_o = d.param("other_death.rate") * np.exp(_linear_predictor(d, covs, "other_death", n))
+    t_other = e_other / rate_o
+
+    # arms (SWOG S0500 scheme): A baseline-negative; B/C by the day-21 status; C randomised
+    arm = None
+    if serial is not None and serial.follow_up_only_if_positive:
+        arm = np.where(u == 0, "A", np.where(states[:, 1] == 0, "B", "C")).astype(object)
+        arm[(u == 1) & missing[:, 1]] = "not retested"
+        if arm_u is not None:
+            c2 = (arm == "C") & (arm_u >= 0.5)
+            arm[(arm == "C") & ~c2] = "C1"
+            arm[c2] = "C2"
+            # the switch (C2) changes post-progression survival by arm_log_hr
+            extra = np.where(c2, d.param("post_progression.arm_log_hr"), 0.0)
+            t_cancer_death = t_prog + (e_post / (rate_post * np.exp(extra))) ** (1.0 / k_post)
+
+    t_death = np.minimum(t_cancer_death, t_other)
+
+    # 6. censoring
+    acc = float(d.follow_up["median_months"].value)
+    a_len = float(d.follow_up["accrual_months"].value)
+    cens = (acc - a_len / 2.0) + a_len * acc_u
+    if "window_months" in d.follow_up:
+        cens = np.minimum(cens, float(d.follow_up["window_months"].value))
+
+    # 7. assemble
+    cols: dict[str, np.ndarray] = {"patient_id": np.arange(1, n + 1)}
+    if d.pooled:
+        cols["study"] = np.array([f"S{s + 1:02d}" for s in range(len(sizes))],
+                                 dtype=object)[study]
+    for c in d.covariates:
+        cols[c.name] = covs[c.name]
+    cols[f"{pre}_count"] = count.astype(np.int64)
+    if d.marker_kind == "CTC":
+        cols["blood_volume_ml"] = np.full(n, float(d.marker["volume_ml"].value))
+    else:
+        cols["cells_examined"] = np.full(n, int(d.marker["cells_examined"].value),
+                                         dtype=np.int64)
+    cols[f"{pre}_positive"] = u
+    if len(cats) > 2:
+        cols[f"{pre}_category"] = np.asarray(category_labels(cats), dtype=object)[cat]
+    if arm is not None:
+        cols["arm"] = arm
+
+    def rnd(t):
+        return np.maximum(np.round(t, 2), 0.01)
+
+    for ep in d.endpoints:
+        if ep.kind == "event_free":
+            tt = np.minimum(np.minimum(t_local, t_prog), t_death)
+            ev = tt <= cens
+        elif ep.kind == "distant":
+            tt = np.minimum(t_prog, t_death)
+            ev = (t_prog < t_death) & (t_prog <= cens)
+        elif ep.kind == "disease_specific":
+            tt = t_death
+            ev = (t_cancer_death <= t_other) & (t_death <= cens)
+        else:
+            tt = t_death
+            ev = t_death <= cens
+        cols[f"{ep.name}_months"] = rnd(np.minimum(tt, cens))
+        cols[f"{ep.name}_event"] = ev.astype(np.int64)
+    patients = pd.DataFrame(cols)
+
+    draws = None
+    if serial is not None:
+        stop = np.minimum(cens, t_death)
+        if serial.stop_at_progression:
+            stop = np.minimum(stop, t_prog)
+        t_draw = np.round(t_draw, 2)  # the recorded draw date: strictly before the (rounded)
+        obs = scheduled & ~missing & (t_draw < rnd(stop)[:, None])  # end of follow-up
+        obs[:, 0] = True
+        pid, j = np.nonzero(obs)
+        draws = pd.DataFrame(
+            {
+                "patient_id": pid + 1,
+                "draw": j.astype(np.int64),
+                "draw_label": np.asarray(serial.labels, dtype=object)[j],
+                "draw_months": t_draw[pid, j],
+                f"{pre}_count": counts[pid, j].astype(np.int64),
+                "blood_volume_ml": np.full(pid.shape[0], _volume(d)),
+                f"{pre}_positive": (counts[pid, j] >= thr).astype(np.int64),
+            }
+        )
+        if d.marker_kind != "CTC":
+            draws = draws.rename(columns={"blood_volume_ml": "cells_examined"})
+    return patients, draws
+
+
+def simulate_cohort(
+    design: str | StudyDesign,
+    *,
+    n: int | None = None,
+    rng: int | np.random.Generator | None = None,
+    return_draws: bool = False,
+) -> pd.DataFrame | SyntheticCohort:
+    """Simulate a synthetic cohort that mirrors a published design.
+
+    Parameters
+    ----------
+    design : str or StudyDesign
+        A registry key (``"braun2005"``; see :func:`list_designs`) or a design object.
+    n : int, optional
+        Number of patients; default the published size.
+    rng : int, numpy Generator or None
+        Seed or generator. The same design, ``n`` and seed give an identical frame.
+    return_draws : bool
+        If True, return a :class:`SyntheticCohort` holding the patient table and, for serial
+        designs, the long table of draws (``None`` otherwise). The patient table is the same
+        as with ``return_draws=False`` for the same seed.
+
+    Returns
+    -------
+    DataFrame or SyntheticCohort
+        One row per patient: ``patient_id``; ``study`` (pooled designs); the design's
+        covariates (e.g. ``age``, ``tumor_size_cm``, ``node_positive``, ``grade``,
+        ``hr_positive``, ``her2_positive``, ``line_of_therapy``); the marker
+        (``ctc_count`` + ``blood_volume_ml`` or ``dtc_count`` + ``cells_examined``) and
+        ``ctc_positive``/``dtc_positive`` (count ≥ threshold, 0/1); ``ctc_category`` /
+        ``dtc_category`` when the design uses count categories; ``arm`` (SWOG S0500); and for
+        each endpoint ``<endpoint>_months`` (float, 2 decimals) and ``<endpoint>_event``
+        (0/1). Draws (serial designs): ``patient_id, draw, draw_label, draw_months,
+        ctc_count, blood_volume_ml, ctc_positive``; no draw falls after the patient's death,
+        censoring or (by default) progression.
+
+    Notes
+    -----
+    The generative model and its calibration are described in the module docstring of
+    :mod:`ctcstats.designs.simulate` and in ``ctcstats/designs/data/README.md``.
+
+    Examples
+    --------
+    >>> import ctcstats as cs
+    >>> df = cs.simulate_cohort("braun2005", rng=1)
+    >>> df.shape[0]
+    4703
+    >>> sc = cs.simulate_cohort("hayes2006", rng=1, return_draws=True)
+    >>> sorted(sc.draws["draw"].unique().tolist())[:2]
+    [0, 1]
+    """
+    d = resolve_design(design)
+    if n is None:
+        n = int(d.n.value)
+    n = check_int(n, name="n", func="simulate_cohort", minimum=1)
+    g = check_rng(rng)
+    patients, draws = _simulate(d, n, g)
+    if return_draws:
+        return SyntheticCohort(patients=patients, draws=draws)
+    return patients
+
+
+def simulate_draws(
+    design: str | StudyDesign,
+    *,
+    n: int | None = None,
+    rng: int | np.random.Generator | None = None,
+) -> pd.DataFrame:
+    """The long table of serial draws of :func:`simulate_cohort` for the same design, n, seed.
+
+    Equivalent to ``simulate_cohort(design, n=n, rng=rng, return_draws=True).draws``; raises
+    :class:`~ctcstats.errors.DataValidationError` for designs without serial draws.
+
+    Examples
+    --------
+    >>> import ctcstats as cs
+    >>> cs.simulate_draws("smerage2014", rng=3).columns[:3].tolist()
+    ['patient_id', 'draw', 'draw_label']
+    """
+    from ..errors import DataValidationError
+
+    d = resolve_design(design)
+    if d.serial is None:
+        raise DataValidationError(
+            f"design {d.key!r} has no serial draws; designs with draws: hayes2006, "
+            "cristofanilli2004, cohen2008, debono2008, smerage2014."
+        )
+    return simulate_cohort(d, n=n, rng=rng, return_draws=True).draws

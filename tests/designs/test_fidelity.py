@@ -1,0 +1,157 @@
+"""Synthetic cohorts reproduce the published results (medians, HRs, rate ratios, fractions).
+
+The published analysis of each result is run on a large synthetic cohort (a seed different
+from the calibration seed) and compared with the published value within Monte-Carlo error
+plus the calibration's own residual (stored in the design file). Independent checks use
+lifelines (KaplanMeierFitter, CoxPHFitter) on the same analysis frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter, KaplanMeierFitter
+
+from ctcstats.designs import get_design, list_designs, simulate_cohort
+from ctcstats.designs.calibrate import (
+    analysis_frame,
+    cox_breslow,
+    estimate_result,
+    km_median,
+    km_survival_at,
+)
+from ctcstats.designs.simulate import _simulate
+
+KEYS = list(list_designs()["key"])
+
+
+# --------------------------------------------------------------------------- estimators
+def test_cox_breslow_matches_lifelines_without_ties(rng):
+    """lifelines CoxPHFitter(strata=...) — Efron = Breslow when there are no ties."""
+    n = 2000
+    x = rng.normal(size=(n, 3))
+    s = rng.integers(0, 4, n)
+    t = rng.exponential(1 / np.exp(x @ [0.5, -0.3, 0.1] + 0.3 * s))
+    e = (rng.random(n) < 0.7).astype(int)
+    beta, se = cox_breslow(t, e, x, s)
+    df = pd.DataFrame({"t": t, "e": e, "a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "s": s})
+    ref = CoxPHFitter().fit(df, "t", "e", strata=["s"])
+    # both are Newton solutions of the same partial likelihood; lifelines stops at its default
+    # convergence tolerance (1e-7 on the step/likelihood), so they agree to ~1e-6 absolute
+    np.testing.assert_allclose(beta, ref.params_.to_numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(se, ref.standard_errors_.to_numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_km_estimators_match_lifelines(rng):
+    t = np.round(rng.exponential(10, 500), 1) + 0.1
+    e = (rng.random(500) < 0.6).astype(int)
+    km = KaplanMeierFitter().fit(t, e)
+    assert km_median(t, e) == pytest.approx(km.median_survival_time_)
+    for tp in (2.0, 7.5, 20.0):
+        assert km_survival_at(t, e, tp) == pytest.approx(float(km.predict(tp)), rel=1e-12)
+    assert np.isnan(km_median(t[:3], np.zeros(3, dtype=int)))
+
+
+# --------------------------------------------------------------------------- fidelity
+def _tolerance(r, d, fit) -> float:
+    miss = 0.0
+    for target, published, achieved in fit:
+        if target == r.id:
+            miss = abs(np.log(achieved / published)) if r.kind not in (
+                "prevalence", "fraction", "survival_at") else abs(achieved - published)
+    return miss
+
+
+def _cohort(d, n, seed):
+    return _simulate(d, n, np.random.default_rng(seed))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", KEYS)
+def test_published_targets_recovered(key):
+    d = get_design(key)
+    assert d.calibration.get("calibrated"), f"{key} is not calibrated"
+    n = max(40_000, 10 * int(d.n.value))
+    patients, draws = _cohort(d, n, 777)
+    fit = d.calibration["fit"]
+    fit = [(f["target"], f["published"], f["achieved"]) for f in fit]
+    for r in d.results:
+        if not (r.target and r.simulated):
+            continue
+        est, se = estimate_result(d, r, patients, draws)
+        miss = _tolerance(r, d, fit)
+        if r.kind in ("hr_univariable", "hr_multivariable", "rate_ratio_univariable"):
+            assert abs(np.log(est / r.value)) <= 4 * se + miss + 0.02, (r.id, est, r.value)
+        elif r.kind in ("median",):
+            assert abs(np.log(est / r.value)) <= 0.08 + miss, (r.id, est, r.value)
+        else:
+            assert abs(est - r.value) <= 0.015 + miss, (r.id, est, r.value)
+
+
+# de Bono 2008: the published baseline HR 3.3, the median ratio 21.7/11.5 = 1.89 and the
+# conversion medians cannot all be met by the model (OS = progression + post-progression
+# survival with draw-dependent hazards); the least-squares compromise misses the baseline
+# medians and HR by up to 15% (stored in the design file's [calibrated.fit]).
+KNOWN_MISFIT = {"debono2008": 0.16}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", KEYS)
+def test_calibration_residuals_small(key):
+    """The stored calibration reproduces every target within 5% (log scale / 0.02 absolute)."""
+    d = get_design(key)
+    tol = KNOWN_MISFIT.get(key, 0.05)
+    for f in d.calibration["fit"]:
+        r = d.result(f["target"].split(":")[0])
+        if r.kind in ("prevalence", "fraction", "survival_at") and ":ci" not in f["target"]:
+            assert abs(f["achieved"] - f["published"]) < 0.02, f
+        else:
+            assert abs(np.log(f["achieved"] / f["published"])) < tol, f
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", KEYS)
+def test_lower_bounds_respected(key):
+    """Medians published as '> x months' stay above x in the synthetic cohort."""
+    d = get_design(key)
+    patients, draws = _cohort(d, 40_000, 778)
+    for r in d.results:
+        if r.kind == "median_lower_bound":
+            est, _ = estimate_result(d, r, patients, draws)
+            assert np.isnan(est) or est > 0.9 * r.value, (r.id, est)
+
+
+@pytest.mark.slow
+def test_braun_piecewise_cox_with_lifelines():
+    """Braun 2005: time-stratified Cox (0–5 y, > 5 y) by lifelines on a synthetic cohort.
+
+    lifelines CoxPHFitter(strata=['strata']) with the assumed adjustment covariates; the
+    published HRs 1.81 (0–5 y) and 1.58 (> 5 y) are recovered within 3 standard errors.
+    """
+    d = get_design("braun2005")
+    df = simulate_cohort(d, n=60_000, rng=4242)
+    for rid in ("os_hr_0_5", "os_hr_5_10", "ddfs_hr_0_5", "dfs_hr_0_5"):
+        r = d.result(rid)
+        f = analysis_frame(d, r, df)
+        f = f.assign(dtc=(f["group"] == "positive").astype(float)).drop(columns="group")
+        cph = CoxPHFitter().fit(f, "time", "event", strata=["strata"])
+        hr = float(np.exp(cph.params_["dtc"]))
+        se = float(cph.standard_errors_["dtc"])
+        assert abs(np.log(hr / r.value)) < 3 * se + 0.03, (rid, hr)
+    # univariable mortality ratio (non-proportional effect: larger than the adjusted HRs)
+    est, se = estimate_result(d, d.result("ddfs_rr"), df)
+    assert abs(np.log(est / 2.33)) < 3 * se + 0.03
+
+
+@pytest.mark.slow
+def test_hayes_landmark_medians_with_lifelines():
+    """Hayes 2006: KM medians from each draw (lifelines KaplanMeierFitter)."""
+    d = get_design("hayes2006")
+    sc = simulate_cohort(d, n=40_000, rng=99, return_draws=True)
+    for j, pub in enumerate([2.7, 1.3, 1.4, 3.0, 3.6]):
+        r = d.result(f"pfs_median_d{j}_pos")
+        f = analysis_frame(d, r, sc.patients, sc.draws)
+        g = f[f.group == "positive"]
+        med = KaplanMeierFitter().fit(g["time"], g["event"]).median_survival_time_
+        assert abs(np.log(med / pub)) < 0.1, (j, med)
