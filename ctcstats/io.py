@@ -1,0 +1,345 @@
+"""Reading clinical data files, and CDISC ADaM time-to-event tables.
+
+* :func:`read_table` — one cohort table from CSV/TSV, Excel, Parquet, SAS (``.sas7bdat``,
+  ``.xpt``), Stata (``.dta``) or SPSS (``.sav``), chosen by the file's suffix.
+* :func:`adam_to_survival` — an ADaM ADTTE table (one row per subject and parameter:
+  ``USUBJID, PARAMCD, AVAL, CNSR[, AVALU]``) → one row per subject with ``<endpoint>_<unit>``
+  and ``<endpoint>_event`` columns, refusing any coding it would have to guess.
+
+The Excel, Parquet, SAS-transport and SPSS readers need optional packages
+(``pip install "ctcstats[io]"``: openpyxl, pyarrow, pyreadstat); a missing one is reported as a
+:class:`~ctcstats.errors.DataValidationError` that says what to install.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ._validation import format_labels
+from .errors import DataValidationError, ParameterError
+
+__all__ = ["READERS", "read_table", "adam_to_survival"]
+
+#: Suffix → (format name, optional module it needs or None).
+READERS: dict[str, tuple[str, str | None]] = {
+    ".csv": ("CSV", None),
+    ".tsv": ("tab-separated text", None),
+    ".txt": ("tab-separated text", None),
+    ".xlsx": ("Excel", "openpyxl"),
+    ".xlsm": ("Excel", "openpyxl"),
+    ".parquet": ("Parquet", "pyarrow"),
+    ".pq": ("Parquet", "pyarrow"),
+    ".sas7bdat": ("SAS data set", "pyreadstat"),
+    ".xpt": ("SAS transport (XPORT)", "pyreadstat"),
+    ".dta": ("Stata", None),
+    ".sav": ("SPSS", "pyreadstat"),
+    ".zsav": ("SPSS (compressed)", "pyreadstat"),
+}
+
+
+def _require(module: str, fmt: str, path: Path):
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise DataValidationError(
+            f"reading {fmt} file {path.name!r} needs the optional package {module!r}, which is "
+            "not installed; install it with: pip install \"ctcstats[io]\"."
+        ) from exc
+
+
+def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a cohort table (one row per patient) from a file; the format follows the suffix.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv``; ``.tsv``/``.txt`` (tab-separated); ``.xlsx``/``.xlsm`` (Excel, needs
+        openpyxl); ``.parquet``/``.pq`` (needs pyarrow); ``.sas7bdat`` and ``.xpt`` (SAS data
+        set / transport file, needs pyreadstat); ``.dta`` (Stata, pandas); ``.sav``/``.zsav``
+        (SPSS, needs pyreadstat).
+    sheet : str or int, optional
+        Excel sheet name or position (default: the first sheet).
+
+    Returns
+    -------
+    DataFrame
+        Columns as stored. SAS/Stata/SPSS value labels are *not* applied (the stored codes
+        are returned), so that numeric codes such as event indicators stay numeric; SAS/SPSS
+        whole-number doubles are returned as floats.
+
+    Raises
+    ------
+    DataValidationError
+        The file does not exist, its suffix is not supported, an optional reader package is
+        missing (the message says ``pip install "ctcstats[io]"``), it cannot be parsed, or it
+        has no rows.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> from ctcstats.io import read_table
+    >>> d = tempfile.mkdtemp()
+    >>> pd.DataFrame({"os_months": [3.5, 12.0], "os_event": [1, 0]}).to_csv(
+    ...     os.path.join(d, "c.csv"), index=False)
+    >>> read_table(os.path.join(d, "c.csv")).shape
+    (2, 2)
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataValidationError(f"data file {str(p)!r} does not exist (check the path).")
+    suffix = p.suffix.lower()
+    if suffix not in READERS:
+        raise DataValidationError(
+            f"data file {p.name!r} has an unsupported suffix {suffix!r}; supported: "
+            f"{', '.join(READERS)}."
+        )
+    fmt, module = READERS[suffix]
+    if module is not None:
+        mod = _require(module, fmt, p)
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(p)
+        elif suffix in (".tsv", ".txt"):
+            frame = pd.read_csv(p, sep="\t")
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
+        elif suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(p, engine="pyarrow")
+        elif suffix == ".sas7bdat":
+            frame, _ = mod.read_sas7bdat(str(p))
+        elif suffix == ".xpt":
+            frame, _ = mod.read_xport(str(p))
+        elif suffix == ".dta":
+            frame = pd.read_stata(p, convert_categoricals=False)
+        else:
+            frame, _ = mod.read_sav(str(p), apply_value_formats=False)
+    except DataValidationError:
+        raise
+    except Exception as exc:  # parser errors of five libraries → one clear message
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataValidationError(
+            f"data file {p.name!r} could not be read as {fmt}: {first}"
+        ) from exc
+    if frame.shape[0] == 0:
+        raise DataValidationError(f"data file {p.name!r} has no rows.")
+    return frame
+
+
+# --------------------------------------------------------------------------- ADaM
+_UNIT_NAMES = {
+    "DAY": "days", "DAYS": "days", "D": "days",
+    "WEEK": "weeks", "WEEKS": "weeks", "W": "weeks",
+    "MONTH": "months", "MONTHS": "months", "MO": "months",
+    "YEAR": "years", "YEARS": "years", "Y": "years", "YR": "years",
+}
+# Length of each unit in days (Julian year of 365.25 days; month = year / 12).
+_UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12.0, "years": 365.25}
+
+
+def adam_to_survival(
+    adtte: pd.DataFrame,
+    *,
+    paramcd: str | Sequence[str] | Mapping[str, str],
+    id_col: str = "USUBJID",
+    paramcd_col: str = "PARAMCD",
+    aval_col: str = "AVAL",
+    cnsr_col: str = "CNSR",
+    unit_col: str | None = "AVALU",
+    time_unit: str | None = None,
+    keep: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Convert a CDISC ADaM ADTTE table to one row per subject with time/event columns.
+
+    ADTTE stores one row per subject and parameter: the analysis value ``AVAL`` (time from
+    the origin to the event or censoring) and the censoring flag ``CNSR``, where **0 means the
+    event happened and 1 means censored** (ADaM BDS-TTE convention; the event indicator here is
+    ``1 - CNSR``). Nothing ambiguous is guessed: the conversion refuses CNSR codes other than
+    0/1 (ADaM allows sponsor-specific censoring reasons 2, 3, … — recode them to 1 first),
+    several rows for a subject and parameter, missing or negative AVAL, and several units in
+    ``AVALU`` within a parameter.
+
+    Parameters
+    ----------
+    adtte : DataFrame
+        The ADTTE data set (e.g. from :func:`read_table` on ``adtte.xpt``).
+    paramcd : str, sequence of str, or mapping
+        Parameter codes to convert. A mapping ``{"OS": "os", "PFS": "pfs"}`` names the
+        endpoint of each code; otherwise the endpoint name is the lower-cased code.
+    id_col, paramcd_col, aval_col, cnsr_col : str
+        Column names (ADaM defaults ``USUBJID, PARAMCD, AVAL, CNSR``).
+    unit_col : str or None, default "AVALU"
+        Unit of AVAL; used when present (set None to ignore it). One unit per parameter.
+    time_unit : {"days", "weeks", "months", "years"}, optional
+        Convert AVAL to this unit (needs ``unit_col``; months are 365.25/12 days, years
+        365.25 days). Default: keep AVAL as stored.
+    keep : sequence of str
+        Subject-level columns to carry over (e.g. ``["AGE", "SEX", "TRT01P"]``); each must be
+        constant within a subject.
+
+    Returns
+    -------
+    DataFrame
+        One row per subject (sorted by ``id_col``): ``id_col``, the ``keep`` columns, and for
+        each endpoint ``<name>_<unit>`` (float; unit from ``time_unit`` or AVALU, ``time``
+        when unknown) and ``<name>_event`` (int 0/1). A subject without a row for a parameter
+        gets missing values in its two columns.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the column: missing columns, a PARAMCD not in the table, CNSR values other
+        than 0/1, duplicated subject × parameter rows, missing or negative AVAL, mixed or
+        unknown AVALU units, a ``keep`` column that varies within a subject.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ctcstats.io import adam_to_survival
+    >>> adtte = pd.DataFrame({"USUBJID": ["01", "01", "02", "02"],
+    ...                       "PARAMCD": ["OS", "PFS", "OS", "PFS"],
+    ...                       "AVAL": [20.1, 8.3, 14.0, 14.0], "CNSR": [1, 0, 0, 1],
+    ...                       "AVALU": "MONTHS"})
+    >>> adam_to_survival(adtte, paramcd=["OS", "PFS"]).columns.tolist()
+    ['USUBJID', 'os_months', 'os_event', 'pfs_months', 'pfs_event']
+    """
+    func = "adam_to_survival"
+    if not isinstance(adtte, pd.DataFrame):
+        raise DataValidationError(
+            f"adtte must be a pandas DataFrame; got {type(adtte).__name__} (read the file with "
+            "ctcstats.io.read_table first)."
+        )
+    if isinstance(paramcd, str):
+        names = {paramcd: paramcd.lower()}
+    elif isinstance(paramcd, Mapping):
+        names = {str(k): str(v) for k, v in paramcd.items()}
+    elif isinstance(paramcd, Sequence):
+        names = {str(k): str(k).lower() for k in paramcd}
+    else:
+        raise ParameterError(
+            f"The 'paramcd' parameter of {func} must be a code, a list of codes or a mapping "
+            f"code → endpoint name; got {paramcd!r}."
+        )
+    if not names:
+        raise ParameterError(f"The 'paramcd' parameter of {func} must name at least one code.")
+    if time_unit is not None and time_unit not in _UNIT_DAYS:
+        raise ParameterError(
+            f"The 'time_unit' parameter of {func} must be one of {', '.join(_UNIT_DAYS)}; "
+            f"got {time_unit!r}."
+        )
+    roles = {"id_col": id_col, "paramcd_col": paramcd_col, "aval_col": aval_col,
+             "cnsr_col": cnsr_col}
+    for role, col in roles.items():
+        if col not in adtte.columns:
+            raise DataValidationError(
+                f"{role} {col!r} is not a column of the ADTTE table (columns: "
+                f"{', '.join(map(str, adtte.columns[:12]))}{'…' if adtte.shape[1] > 12 else ''})."
+            )
+    use_unit = unit_col is not None and unit_col in adtte.columns
+    if time_unit is not None and not use_unit:
+        raise DataValidationError(
+            f"time_unit={time_unit!r} needs the unit column {unit_col!r} (AVALU), which the "
+            "ADTTE table does not have; convert AVAL yourself or pass time_unit=None."
+        )
+    for col in keep:
+        if col not in adtte.columns:
+            raise DataValidationError(f"keep column {col!r} is not a column of the ADTTE table.")
+
+    codes = adtte[paramcd_col].astype("string").str.strip()
+    present = set(codes.dropna().unique())
+    absent = [c for c in names if c not in present]
+    if absent:
+        raise DataValidationError(
+            f"paramcd_col {paramcd_col!r} has no rows for {', '.join(map(repr, absent))}; "
+            f"codes present: {', '.join(sorted(map(str, present)))}."
+        )
+    if adtte[id_col].isna().any():
+        m = adtte[id_col].isna().to_numpy()
+        raise DataValidationError(
+            f"id_col {id_col!r} has {int(m.sum())} missing subject identifier(s) (first row "
+            f"labels: {format_labels(adtte.index[m])})."
+        )
+
+    out: pd.DataFrame | None = None
+    for code, name in names.items():
+        rows = adtte.loc[(codes == code).to_numpy()]
+        where = f"(PARAMCD {code!r})"
+        dup = rows[id_col].duplicated(keep=False).to_numpy()
+        if dup.any():
+            raise DataValidationError(
+                f"id_col {id_col!r} has {int(dup.sum())} rows for the same subject {where} "
+                f"(first row labels: {format_labels(rows.index[dup])}); ADTTE must have one row "
+                "per subject and parameter — filter the analysis records (e.g. on an analysis "
+                "flag) first."
+            )
+        aval = pd.to_numeric(rows[aval_col], errors="coerce")
+        bad = aval.isna().to_numpy()
+        if bad.any():
+            raise DataValidationError(
+                f"aval_col {aval_col!r} has {int(bad.sum())} missing or non-numeric value(s) "
+                f"{where} (first row labels: {format_labels(rows.index[bad])}); every subject "
+                "needs an analysis time."
+            )
+        neg = (aval < 0).to_numpy()
+        if neg.any():
+            raise DataValidationError(
+                f"aval_col {aval_col!r} has {int(neg.sum())} negative value(s) {where} (first "
+                f"row labels: {format_labels(rows.index[neg])}); times must be ≥ 0 (check the "
+                "start and end dates)."
+            )
+        cnsr = pd.to_numeric(rows[cnsr_col], errors="coerce")
+        okc = cnsr.isin([0, 1]).to_numpy()
+        if not okc.all():
+            vals = sorted({str(v) for v in rows[cnsr_col][~okc].tolist()})
+            raise DataValidationError(
+                f"cnsr_col {cnsr_col!r} must be 0 (event) or 1 (censored) {where}; found "
+                f"{{{', '.join(vals)}}} in {int((~okc).sum())} rows (first row labels: "
+                f"{format_labels(rows.index[~okc])}). Sponsor-specific censoring codes are "
+                "ambiguous here: recode every censoring reason to 1 first."
+            )
+        unit = None
+        if use_unit:
+            u = rows[unit_col].astype("string").str.strip().str.upper()
+            levels = sorted(set(u.dropna().unique()))
+            if u.isna().any() or len(levels) != 1:
+                raise DataValidationError(
+                    f"unit_col {unit_col!r} must hold one unit per parameter {where}; found "
+                    f"{levels + (['<missing>'] if u.isna().any() else [])}. Convert AVAL to "
+                    "one unit first."
+                )
+            if levels[0] not in _UNIT_NAMES:
+                raise DataValidationError(
+                    f"unit_col {unit_col!r} has the unknown unit {levels[0]!r} {where}; known: "
+                    "DAYS, WEEKS, MONTHS, YEARS."
+                )
+            unit = _UNIT_NAMES[levels[0]]
+        time = aval.to_numpy(float)
+        if time_unit is not None and unit != time_unit:
+            time = time * _UNIT_DAYS[unit] / _UNIT_DAYS[time_unit]
+            unit = time_unit
+        tcol = f"{name}_{unit or 'time'}"
+        part = pd.DataFrame(
+            {id_col: rows[id_col].to_numpy(), tcol: time,
+             f"{name}_event": (1 - cnsr.to_numpy()).astype(int)}
+        )
+        out = part if out is None else out.merge(part, on=id_col, how="outer")
+    assert out is not None
+    for c in out.columns:
+        if c.endswith("_event") and out[c].dtype == "float64":
+            out[c] = out[c].astype("Int64")
+    if keep:
+        sub = adtte.loc[codes.isin(list(names)).to_numpy(), [id_col, *keep]]
+        varies = [c for c in keep if (sub.groupby(id_col, dropna=False)[c].nunique(dropna=False)
+                                      > 1).any()]
+        if varies:
+            raise DataValidationError(
+                f"keep column {varies[0]!r} varies within a subject across parameters; only "
+                "subject-level (ADSL) variables can be carried over."
+            )
+        first = sub.drop_duplicates(subset=[id_col])
+        out = first.merge(out, on=id_col, how="right")
+    out = out.sort_values(id_col, kind="mergesort").reset_index(drop=True)
+    return out

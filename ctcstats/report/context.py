@@ -1,0 +1,195 @@
+"""The state shared by the report sections: the validated cohort, the marker grouping,
+figure numbering and the warnings met on the way."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import data as _data
+from .._validation import check_event_column, check_time_column
+from ..errors import DataValidationError
+from .format import figure
+from .spec import AnalysisSpec, EndpointSpec
+
+__all__ = ["ReportContext", "prepare_context"]
+
+
+@dataclass
+class ReportContext:
+    spec: AnalysisSpec
+    frame: pd.DataFrame  # analysed complete cases, private copy, derived columns added
+    flow: pd.DataFrame
+    n_read: int
+    marker_kind: str  # "count" or "binary"
+    group_col: str  # ordered categorical: negative, positive label
+    term: str  # 0/1 column of marker positivity used in Cox models
+    neg_label: str
+    pos_label: str
+    horizons: tuple[float, ...]
+    cox_covariates: tuple[str, ...]
+    source: str = ""
+    data_sha256: str = ""
+    sections_done: list[str] = field(default_factory=list)
+    _n_fig: int = 0
+    results: dict[str, Any] = field(default_factory=dict)
+
+    # ---- helpers --------------------------------------------------------------------------
+    @property
+    def unit(self) -> str:
+        return self.spec.time_unit
+
+    @property
+    def marker(self) -> str:
+        return self.spec.marker_label
+
+    @property
+    def threshold(self) -> int:
+        return self.spec.thresholds[0]
+
+    def run(self, messages: list[str], fn, *args, **kwargs):
+        """Call *fn*, recording every warning it issues in *messages* (not re-issued)."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = fn(*args, **kwargs)
+        for w in caught:
+            msg = f"{w.category.__name__}: {w.message}"
+            if msg not in messages:
+                messages.append(msg)
+        return out
+
+    def figure(self, fig, caption: str, *, title: str) -> dict:
+        from .svg import figure_to_svg
+
+        self._n_fig += 1
+        svg = figure_to_svg(fig, id_prefix=f"fig{self._n_fig}", title=title)
+        return figure(svg, f"Figure {self._n_fig}. {caption}")
+
+    def endpoint_frame(self, ep: EndpointSpec) -> pd.DataFrame:
+        return self.frame
+
+
+def _is_binary(s: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(s):
+        return True
+    if not pd.api.types.is_numeric_dtype(s):
+        return False
+    vals = set(pd.unique(s.dropna()).tolist())
+    return vals <= {0, 1}
+
+
+def _one_line(exc: DataValidationError) -> str:
+    lines = [re.sub(r"^- ", "", ln.strip()) for ln in str(exc).splitlines() if ln.strip()]
+    if len(lines) > 1 and lines[0].endswith("problem(s):"):
+        return "; ".join(lines[1:])
+    return " ".join(lines)
+
+
+def _default_horizons(frame: pd.DataFrame, ep: EndpointSpec) -> tuple[float, ...]:
+    """Up to three of 6, 12, 24, 36, 60, 120 within the median (reverse-KM) follow-up."""
+    t = frame[ep.time_col].to_numpy(float)
+    e = frame[ep.event_col].to_numpy(float) > 0
+    # reverse Kaplan–Meier median follow-up without lifelines: censored = "event"
+    order = np.argsort(t, kind="mergesort")
+    ts, cs = t[order], ~e[order]
+    s, n, med = 1.0, len(ts), float(np.max(t)) if len(t) else 0.0
+    for i in range(len(ts)):
+        if cs[i]:
+            s *= 1.0 - 1.0 / (n - i)
+            if s <= 0.5:
+                med = float(ts[i])
+                break
+    cands = [h for h in (6.0, 12.0, 24.0, 36.0, 60.0, 120.0) if h <= 1.1 * med]
+    return tuple(cands[-3:]) if cands else (round(med / 2.0, 1) or 1.0,)
+
+
+def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
+    """Check the data against the spec and build the analysed cohort.
+
+    Raises DataValidationError (one line, naming the column) on any problem.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataValidationError(
+            f"data must be a pandas DataFrame; got {type(data).__name__} (read files with "
+            "ctcstats.io.read_table)."
+        )
+    cols = set(map(str, data.columns))
+    need = [("marker_col", spec.marker_col)]
+    for ep in spec.endpoints:
+        need += [(f"time_col of endpoint {ep.name!r}", ep.time_col),
+                 (f"event_col of endpoint {ep.name!r}", ep.event_col)]
+    if spec.volume_col:
+        need.append(("volume_col", spec.volume_col))
+    if spec.strata_col:
+        need.append(("strata_col", spec.strata_col))
+    need += [("covariate", c) for c in spec.covariates]
+    for role, col in need:
+        if col not in cols:
+            shown = ", ".join(sorted(cols)[:15]) + (", …" if len(cols) > 15 else "")
+            raise DataValidationError(
+                f"{role} {col!r} is not a column of the data (columns: {shown})."
+            )
+    if data.shape[0] == 0:
+        raise DataValidationError("data has no rows; the report needs at least one patient.")
+    binary = _is_binary(data[spec.marker_col])
+    first = spec.endpoints[0]
+    other_cols = []
+    for ep in spec.endpoints[1:]:
+        other_cols += [c for c in (ep.time_col, ep.event_col) if c not in other_cols]
+    try:
+        cohort = _data.validate_cohort(
+            data,
+            time_col=first.time_col,
+            event_col=first.event_col,
+            marker_col=spec.marker_col if binary else None,
+            count_col=None if binary else spec.marker_col,
+            volume_col=spec.volume_col,
+            strata_col=spec.strata_col,
+            covariates=[c for c in spec.covariates] + [c for c in other_cols
+                                                      if c not in spec.covariates],
+            missing=spec.missing,
+        )
+        frame = data.loc[cohort.data.index].copy()
+        for ep in spec.endpoints[1:]:
+            check_time_column(frame, ep.time_col)
+            check_event_column(frame, ep.event_col)
+    except DataValidationError as exc:
+        raise DataValidationError(_one_line(exc)) from None
+    flow = cohort.flow.copy()
+    # the flow's "covariate" roles for other endpoints' columns are endpoint columns
+    if binary:
+        pos = frame[spec.marker_col].astype(float).to_numpy() > 0
+        neg_label, pos_label = f"{spec.marker_label} negative", f"{spec.marker_label} positive"
+    else:
+        t = spec.thresholds[0]
+        pos = frame[spec.marker_col].astype(float).to_numpy() >= t
+        neg_label, pos_label = f"{spec.marker_label} < {t}", f"{spec.marker_label} ≥ {t}"
+    if pos.all() or (~pos).all():
+        which = "positive" if pos.all() else "negative"
+        raise DataValidationError(
+            f"marker_col {spec.marker_col!r}: every analysed patient is marker-{which} "
+            f"({neg_label if which == 'negative' else pos_label}); the report compares two "
+            "groups — check the threshold."
+        )
+    group_col = "marker group"
+    term = pos_label
+    frame[group_col] = pd.Categorical(np.where(pos, pos_label, neg_label),
+                                      categories=[neg_label, pos_label], ordered=True)
+    frame[term] = pos.astype(int)
+    for c in spec.categorical:
+        frame[c] = pd.Categorical(frame[c].astype(str),
+                                  categories=sorted(frame[c].astype(str).unique()))
+    horizons = spec.horizons or _default_horizons(frame, first)
+    t_last = float(frame[first.time_col].astype(float).max())
+    horizons = tuple(h for h in horizons if h < t_last) or horizons[:1]
+    return ReportContext(
+        spec=spec, frame=frame, flow=flow, n_read=int(data.shape[0]),
+        marker_kind="binary" if binary else "count", group_col=group_col, term=term,
+        neg_label=neg_label, pos_label=pos_label, horizons=tuple(horizons),
+        cox_covariates=tuple(spec.covariates),
+    )

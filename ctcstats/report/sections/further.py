@@ -1,0 +1,307 @@
+"""Sections 7–8: further analyses (cut-point, count categories, landmarks) and the
+prognostic value of the marker over the clinical model."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pandas as pd
+
+from ...counts import count_categories
+from ...cutpoints import optimal_cutpoint
+from ...survival.cox import fit_cox
+from ...survival.km import kaplan_meier
+from ...survival.logrank import logrank_test
+from ..context import ReportContext
+from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, notes, para, table
+from .survival import _p_eq, km_figure
+
+__all__ = ["section_cutpoint", "section_categories", "section_landmarks",
+           "section_prognostic"]
+
+
+def section_cutpoint(ctx: ReportContext) -> list[dict]:
+    import matplotlib.pyplot as plt
+
+    s = ctx.spec
+    ep = s.primary
+    msgs: list[str] = []
+    cp = ctx.run(msgs, optimal_cutpoint, ctx.frame, marker_col=s.marker_col,
+                 time_col=ep.time_col, event_col=ep.event_col, p_method="lau94",
+                 rng=s.seed)
+    ctx.results["cutpoint"] = cp
+    c = cp.cutpoint
+    blocks = [para(
+        f"Maximally selected log-rank statistic over cut-points of {s.marker_col} for "
+        f"{ep.title} (candidate cut-points between the {cp.min_prop:.0%} and "
+        f"{cp.max_prop:.0%} quantiles): the best split is {s.marker_label} ≤ {c:g} "
+        f"(n = {fmt_int(cp.n_low)}) vs > {c:g} (n = {fmt_int(cp.n_high)}), i.e. the "
+        f"threshold ≥ {c + 1:g}; M = {fmt_num(cp.statistic, 2)}, p corrected for the search "
+        f"({cp.p_method}) {_p_eq(cp.p_value)} (unadjusted p {_p_eq(cp.p_value_unadjusted)})."
+    )]
+    fig, ax = plt.subplots(figsize=(7.2, 3.8))
+    cp.plot(ax=ax, clinical_thresholds=[t - 1 for t in s.thresholds])
+    ax.set_title("")  # the statistic and p are in the text; keep one title
+    ax.set_title(f"Cut-point search, {ep.title}", loc="left", fontsize=11)
+    blocks.append(ctx.figure(fig, "Standardised log-rank statistic at each candidate "
+                                  "cut-point; dotted lines: the prespecified thresholds "
+                                  "(as cut-points ≤ threshold − 1).",
+                             title="cut-point scan"))
+    blocks.append(para("A data-driven cut-point is exploratory: its hazard ratio is biased "
+                       "away from 1 and it needs validation in independent data. "
+                       + cp.inference_note, cls="caveat"))
+    nb = notes(msgs)
+    if nb:
+        blocks.append(nb)
+    return blocks
+
+
+def section_categories(ctx: ReportContext) -> list[dict]:
+    s = ctx.spec
+    fr = ctx.frame.copy()
+    msgs: list[str] = []
+    cats = ctx.run(msgs, count_categories, fr, count_col=s.marker_col,
+                   breaks=list(s.analyses.categories))
+    col = "count category"
+    fr[col] = cats
+    blocks: list[dict] = []
+    ep = s.primary
+    km = ctx.run(msgs, kaplan_meier, fr, time_col=ep.time_col, event_col=ep.event_col,
+                 group_col=col)
+    blocks.append(km_figure(ctx, km, title=f"{ep.title} by {s.marker_label} count category",
+                            caption=f"Kaplan–Meier estimates of {ep.label} by "
+                                    f"{s.marker_label} count category."))
+    rows = []
+    for e in s.endpoints:
+        lr = ctx.run(msgs, logrank_test, fr, time_col=e.time_col, event_col=e.event_col,
+                     group_col=col, strata_col=s.strata_col, trend=True)
+        per = lr.table.set_index("group")
+        cells = [e.title]
+        for g in per.index:
+            cells.append(f"{fmt_int(per.loc[g, 'n_events'])}/{fmt_int(per.loc[g, 'n'])}")
+        cells += [fmt_num(lr.statistic, 2), fmt_p(lr.p_value)]
+        rows.append(cells)
+        groups = list(per.index)
+    blocks.append(table(
+        f"Events / patients by {s.marker_label} count category, with the log-rank test for "
+        "trend", ["endpoint", *[str(g) for g in groups], "χ² (trend, 1 df)", "p"], rows,
+        note="Scores 1, 2, … for the ordered categories"
+        + (f"; stratified by {s.strata_col}." if s.strata_col else ".")))
+    nb = notes(msgs)
+    if nb:
+        blocks.append(nb)
+    return blocks
+
+
+def section_landmarks(ctx: ReportContext) -> list[dict]:
+    s = ctx.spec
+    msgs: list[str] = []
+    rows = []
+    for lm in s.landmarks:
+        for ep in s.endpoints:
+            fr = ctx.frame
+            at = fr[fr[ep.time_col].astype(float) > lm].copy()
+            cells = [f"{lm:g}", ep.title, fmt_int(len(at))]
+            if len(at) < 2 or at[ep.event_col].astype(float).sum() == 0 or \
+                    at[ctx.term].nunique() < 2:
+                rows.append(cells + ["0" if len(at) else "—", "—", "—"])
+                continue
+            at[ep.time_col] = at[ep.time_col].astype(float) - lm
+            cox = ctx.run(msgs, fit_cox, at, time_col=ep.time_col, event_col=ep.event_col,
+                          covariates=[ctx.term], strata_col=s.strata_col)
+            r = cox.table.iloc[0]
+            lr = ctx.run(msgs, logrank_test, at, time_col=ep.time_col, event_col=ep.event_col,
+                         group_col=ctx.group_col, strata_col=s.strata_col)
+            rows.append(cells + [fmt_int(cox.n_events),
+                                 fmt_hr(r["hr"], r["ci_lower"], r["ci_upper"]),
+                                 fmt_p(lr.p_value)])
+    blocks = [table(
+        "Landmark analyses: patients still event-free and under follow-up at the landmark, "
+        "time measured from the landmark", [f"landmark ({ctx.unit})", "endpoint", "at risk",
+                                            "events", f"HR {ctx.pos_label} (95% CI)",
+                                            "log-rank p"], rows,
+        note="The marker is the baseline status; landmarking removes the guarantee-time "
+             "bias of early events only for status measured by the landmark.")]
+    nb = notes(msgs)
+    if nb:
+        blocks.append(nb)
+    return blocks
+
+
+# --------------------------------------------------------------------------- prognostic
+def _prognostic_api() -> dict:
+    """The prognostic functions available in this ctcstats (the module is growing)."""
+    found = {}
+    for mod in ("ctcstats.prognostic", "ctcstats.prognostic.metrics",
+                "ctcstats.prognostic.models", "ctcstats.prognostic.added_value",
+                "ctcstats.prognostic.calibration", "ctcstats.prognostic.decision"):
+        try:
+            m = importlib.import_module(mod)
+        except ImportError:  # pragma: no cover - depends on the installed version
+            continue
+        for name in ("concordance_index", "time_dependent_auc", "brier_score", "CoxModel",
+                     "survival_target", "calibration", "decision_curve", "added_value",
+                     "cox_result_risk"):
+            if name not in found and callable(getattr(m, name, None)):
+                found[name] = getattr(m, name)
+    return found
+
+
+def _design(fr: pd.DataFrame, cols) -> np.ndarray:
+    if not cols:
+        return np.zeros((len(fr), 0))
+    x = pd.get_dummies(fr[list(cols)], drop_first=True, dtype=float)
+    return x.to_numpy(float)
+
+
+def section_prognostic(ctx: ReportContext) -> list[dict]:
+    s = ctx.spec
+    api = _prognostic_api()
+    need = ("concordance_index", "time_dependent_auc", "brier_score", "CoxModel",
+            "survival_target")
+    missing = [n for n in need if n not in api]
+    if missing:
+        return [para("The prognostic-validation functions (" + ", ".join(missing) + ") are not "
+                     "available in this version of ctcstats; this section is omitted.")]
+    msgs: list[str] = []
+    blocks: list[dict] = [para(
+        f"Two Cox models per endpoint: the clinical model ({', '.join(s.covariates) or 'no covariates'}) and the "
+        f"clinical model plus {ctx.pos_label}. Their risk scores are compared by Harrell's C, and "
+        "their predicted event probabilities at the horizons by the cumulative/dynamic "
+        "time-dependent AUC and the Brier score (inverse-probability-of-censoring weights "
+        "from the Kaplan–Meier estimate of censoring). Performance is apparent (estimated on "
+        "the data the models were fitted to) and therefore optimistic; the models are not "
+        "stratified.")]
+    base_cols = list(s.covariates)
+    full_cols = [ctx.term, *base_cols]
+    rows = []
+    for ep in s.endpoints:
+        fr = ctx.frame
+        y = api["survival_target"](fr, time_col=ep.time_col, event_col=ep.event_col)
+        t_max = float(fr.loc[fr[ep.event_col].astype(float) > 0, ep.time_col].max())
+        hs = [h for h in ctx.horizons if h < t_max]
+        work = fr[[ep.time_col, ep.event_col]].copy()
+        res = {}
+        for label, cols in (("clinical", base_cols), ("clinical + marker", full_cols)):
+            x = _design(fr, cols)
+            if x.shape[1] == 0:
+                work["__lp__"] = 0.0
+            else:
+                model = ctx.run(msgs, api["CoxModel"]().fit, x, y)
+                work["__lp__"] = model.predict(x)
+            c = ctx.run(msgs, api["concordance_index"], work, time_col=ep.time_col,
+                        event_col=ep.event_col, risk_col="__lp__")
+            per_h = []
+            for h in hs:
+                if x.shape[1] == 0:
+                    per_h.append((np.nan, np.nan, np.nan))
+                    continue
+                work["__risk__"] = model.predict_risk(x, h)
+                a = ctx.run(msgs, api["time_dependent_auc"], work, time_col=ep.time_col,
+                            event_col=ep.event_col, risk_col="__risk__", time=h)
+                b = ctx.run(msgs, api["brier_score"], work, time_col=ep.time_col,
+                            event_col=ep.event_col, risk_col="__risk__", time=h)
+                per_h.append((a.estimate, b.estimate, b.ipa))
+            res[label] = (c, per_h)
+        for label in res:
+            c, per_h = res[label]
+            row = [ep.title, label, f"{fmt_num(c.estimate, 3)} "
+                   f"({fmt_num(c.ci_lower, 3)}–{fmt_num(c.ci_upper, 3)})"]
+            for auc, brier, _ipa in per_h:
+                row.append(f"{fmt_num(auc, 3)} / {fmt_num(brier, 3)}")
+            rows.append(row)
+        header_h = hs
+    cols = ["endpoint", "model", "Harrell's C (95% CI)"]
+    cols += [f"AUC / Brier at {h:g} {ctx.unit}" for h in header_h]
+    blocks.append(table("Discrimination and overall accuracy", cols, rows,
+                        note="AUC: cumulative/dynamic time-dependent AUC; Brier: IPCW Brier "
+                             "score (lower is better); — where the clinical model is empty."))
+    if "added_value" in api and s.covariates:
+        blocks += _added_value_blocks(ctx, api, msgs)
+    else:
+        extra = [n for n in ("added_value", "calibration", "decision_curve") if n not in api]
+        blocks.append(para(
+            "Not shown: the bootstrap added-value analysis, calibration and decision curves "
+            + ("(no clinical covariates to add the marker to)." if not s.covariates else
+               "(" + ", ".join(extra) + " not available in this version of ctcstats)."),
+            cls="caveat"))
+    nb = notes(msgs)
+    if nb:
+        blocks.append(nb)
+    return blocks
+
+
+_MEASURES = {
+    "log_likelihood": "log partial likelihood", "aic": "AIC", "c_index": "Harrell's C",
+    "auc": "time-dependent AUC", "brier": "Brier score", "ipa": "IPA (scaled Brier)",
+    "nri": "NRI (continuous)", "nri_events": "NRI events", "nri_nonevents": "NRI non-events",
+    "idi": "IDI", "idi_events": "IDI events", "idi_nonevents": "IDI non-events",
+}
+
+
+def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[dict]:
+    """Bootstrap added value (ΔC, ΔAUC, Brier, NRI/IDI), decision curves and the calibration
+    of the full model, for the primary endpoint at the middle horizon."""
+    import matplotlib.pyplot as plt
+
+    s = ctx.spec
+    ep = s.primary
+    fr = ctx.frame
+    t_max = float(fr.loc[fr[ep.event_col].astype(float) > 0, ep.time_col].max())
+    hs = [h for h in ctx.horizons if h < t_max] or [float(np.median(fr[ep.time_col]))]
+    h = hs[len(hs) // 2]
+    covs = [c for c in s.covariates]
+    av = ctx.run(msgs, api["added_value"], fr, time_col=ep.time_col, event_col=ep.event_col,
+                 base=covs, new=[ctx.term], time=h, n_boot=200, rng=s.seed)
+    ctx.results["added_value"] = av
+    rows = []
+    for _, r in av.table.iterrows():
+        name = _MEASURES.get(r["measure"], r["measure"])
+        d = 1 if r["measure"] in ("log_likelihood", "aic") else 3
+        ci = (f"{fmt_num(r['ci_lower'], d)}–{fmt_num(r['ci_upper'], d)}"
+              if np.isfinite(r["ci_lower"]) else "")
+        rows.append([name, fmt_num(r["base"], d), fmt_num(r["full"], d),
+                     fmt_num(r["difference"], d), ci,
+                     fmt_p(r["p_value"]) if np.isfinite(r["p_value"]) else ""])
+    blocks = [para(
+        f"Added value of {ctx.pos_label} for {ep.title} at {h:g} {ctx.unit} "
+        f"(cs.prognostic added_value; {av.n_boot} bootstrap resamples, seed {s.seed}): "
+        f"ΔC = {fmt_num(av.delta_c, 3)} ({fmt_num(av.delta_c_ci_lower, 3)}–"
+        f"{fmt_num(av.delta_c_ci_upper, 3)}), ΔAUC = {fmt_num(av.delta_auc, 3)} "
+        f"({fmt_num(av.delta_auc_ci_lower, 3)}–{fmt_num(av.delta_auc_ci_upper, 3)}); "
+        f"likelihood-ratio test χ² = {fmt_num(av.lr_statistic, 2)} on {av.lr_df:g} df, "
+        f"p {_p_eq(av.lr_p_value)}."),
+        table(f"Clinical model vs clinical model + marker, {ep.title}, horizon {h:g} "
+              f"{ctx.unit}", ["measure", "clinical", "clinical + marker", "difference",
+                               f"{av.conf_level:.0%} CI (bootstrap)", "p"], rows,
+              note="Unstratified Cox models; NRI/IDI from the predicted risks at the horizon. "
+                   "Apparent performance (no optimism correction).")]
+    fig, ax = plt.subplots(figsize=(7.2, 4.0))
+    av.plot(ax=ax)
+    ax.set_title("")
+    ax.set_title(f"Decision curves, {ep.title} at {h:g} {ctx.unit}", loc="left", fontsize=11)
+    blocks.append(ctx.figure(fig, "Net benefit of treating by the predicted risk of the "
+                                  "clinical model and of the clinical model + marker, against "
+                                  "treat-all and treat-none.", title="decision curve"))
+    if "calibration" in api and "cox_result_risk" in api:
+        work = fr[[ep.time_col, ep.event_col]].copy()
+        work["predicted risk"] = api["cox_result_risk"](av.full_fit, h)
+        cal = ctx.run(msgs, api["calibration"], work, time_col=ep.time_col,
+                      event_col=ep.event_col, risk_col="predicted risk", time=h)
+        fig, ax = plt.subplots(figsize=(6.0, 5.0))
+        cal.plot(ax=ax)
+        ax.set_title("")
+        ax.set_title(f"Calibration at {h:g} {ctx.unit}, clinical + marker", loc="left",
+                     fontsize=11)
+        blocks.append(ctx.figure(
+            fig, f"Calibration of the clinical + marker model for {ep.label} at {h:g} "
+                 f"{ctx.unit}: observed (Kaplan–Meier) vs predicted risk by decile, and the "
+                 "smoothed calibration curve.", title="calibration plot"))
+        blocks.append(para(
+            f"Calibration slope {fmt_num(cal.slope, 2)} ({fmt_num(cal.slope_ci_lower, 2)}–"
+            f"{fmt_num(cal.slope_ci_upper, 2)}); observed/expected {fmt_num(cal.oe_ratio, 2)} "
+            f"({fmt_num(cal.oe_ci_lower, 2)}–{fmt_num(cal.oe_ci_upper, 2)}); ICI "
+            f"{fmt_num(cal.ici, 3)}, E90 {fmt_num(cal.e90, 3)}. In-sample calibration of a "
+            "Cox model is close to ideal by construction; it is informative on new data."))
+    return blocks

@@ -1,0 +1,220 @@
+"""Sections 5–6: univariable results per endpoint, multivariable Cox (PH check, piecewise)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ...survival.cox import fit_cox, fit_piecewise_cox
+from ...survival.km import kaplan_meier
+from ...survival.logrank import logrank_test
+from ..context import ReportContext
+from ..format import fmt_ci, fmt_hr, fmt_int, fmt_num, fmt_p, notes, para, table
+from ..spec import EndpointSpec
+
+__all__ = ["km_figure", "section_univariable", "section_multivariable", "time_ticks"]
+
+
+_MAX_CENSOR_MARKS = 1000
+
+
+def time_ticks(tmax: float) -> np.ndarray:
+    """Round tick times for the x axis and the number-at-risk table (≤ 11 ticks)."""
+    for step in (1, 2, 3, 6, 12, 24, 36, 60, 120, 240):
+        if tmax / step <= 10:
+            return np.arange(0.0, tmax + 1e-9, float(step))
+    return np.linspace(0.0, tmax, 6)
+
+
+def km_figure(ctx: ReportContext, km, *, title: str, caption: str) -> dict:
+    import matplotlib.pyplot as plt
+
+    n_groups = len(km.groups)
+    axes_h, top, below = 3.6, 0.45, 0.95 + 0.26 * n_groups
+    fig = plt.figure(figsize=(7.4, axes_h + top + below))
+    ax = fig.add_axes((0.2, below / (axes_h + top + below), 0.76,
+                       axes_h / (axes_h + top + below)))
+    tmax = float(km.table["time"].max())
+    # censoring marks are unreadable (and make the file large) in big cohorts
+    ticks = int(km.table["n_censored"].sum()) <= _MAX_CENSOR_MARKS
+    km.plot(ax=ax, risk_table=True, times=time_ticks(tmax), censor_ticks=ticks)
+    if not ticks:
+        caption += " Censoring marks omitted (more than 1,000 censored patients)."
+    curves = [ln for ln in ax.get_lines() if ln.get_gid() == "km-curve"]
+    for ln, g in zip(curves, km.groups, strict=False):
+        ln.set_label(str(g))
+    if len(curves) > 1:
+        ax.legend(handles=curves, frameon=False, loc="lower left")
+    ax.set_xlabel(f"Time ({ctx.unit})")
+    ax.set_ylabel("Survival probability")
+    ax.set_title(title, loc="left", fontsize=11)
+    return ctx.figure(fig, caption, title=title)
+
+
+def _plain_log_ticks(ax) -> None:
+    """Hazard-ratio axis ticks as plain numbers (0.5, 1, 2) instead of powers of ten."""
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter
+
+    lo, hi = ax.get_xlim()
+    cands = [0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20, 50, 100]
+    ticks = [t for t in cands if lo <= t <= hi]
+    if len(ticks) > 7:
+        ticks = [t for t in ticks if t in (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100)]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _km_table(ctx: ReportContext, km, horizons) -> dict:
+    med = km.median.set_index("group")
+    at = km.survival_at(list(horizons)) if horizons else None
+    rows = []
+    for g in km.groups:
+        sub = km.table[km.table["group"] == g]
+        n = int(sub["n_at_risk"].iloc[0]) if len(sub) else 0
+        ev = int(sub["n_events"].sum())
+        m = med.loc[g]
+        row = [str(g), fmt_int(n), fmt_int(ev),
+               "not reached" if not math.isfinite(float(m["median"])) else
+               f"{fmt_num(m['median'], 1)} ({fmt_ci(m['ci_lower'], m['ci_upper'], 1)})"]
+        if at is not None:
+            for h in horizons:
+                r = at[(at["group"] == g) & (np.isclose(at["time"], h))]
+                if len(r) and math.isfinite(float(r["survival"].iloc[0])):
+                    r = r.iloc[0]
+                    row.append(f"{100 * r['survival']:.1f}% "
+                               f"({100 * r['ci_lower']:.1f}–{100 * r['ci_upper']:.1f})")
+                else:
+                    row.append("—")
+        rows.append(row)
+    cols = ["group", "patients", "events", f"median, {ctx.unit} (95% CI)"]
+    cols += [f"survival at {h:g} {ctx.unit} (95% CI)" for h in horizons]
+    return table("Kaplan–Meier estimates", cols, rows,
+                 note="Log-log confidence intervals (as R survfit); — = beyond follow-up.")
+
+
+def _cox_rows(ctx: ReportContext, tab: pd.DataFrame, rename=None) -> list[list[str]]:
+    rows = []
+    for term, r in tab.iterrows():
+        name = rename(term) if rename else str(term)
+        rows.append([name, fmt_hr(r["hr"], r["ci_lower"], r["ci_upper"]), fmt_p(r["p_value"])])
+    return rows
+
+
+def section_univariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
+    s = ctx.spec
+    fr = ctx.frame
+    msgs: list[str] = []
+    km = ctx.run(msgs, kaplan_meier, fr, time_col=ep.time_col, event_col=ep.event_col,
+                 group_col=ctx.group_col)
+    ctx.results[f"km:{ep.name}"] = km
+    blocks = [km_figure(ctx, km, title=f"{ep.title} by {s.marker_label} status",
+                        caption=f"Kaplan–Meier estimates of {ep.label} by {s.marker_label} "
+                                "status with 95% confidence bands and the number at risk.")]
+    blocks.append(_km_table(ctx, km, ctx.horizons))
+    lr = ctx.run(msgs, logrank_test, fr, time_col=ep.time_col, event_col=ep.event_col,
+                 group_col=ctx.group_col, strata_col=s.strata_col)
+    ctx.results[f"logrank:{ep.name}"] = lr
+    blocks.append(para(
+        f"{lr.method.capitalize()}: χ² = {fmt_num(lr.statistic, 2)} on {lr.df:g} df, "
+        f"p {_p_eq(lr.p_value)}."
+    ))
+    rows = []
+    for cov in (ctx.term, *s.covariates):
+        cox = ctx.run(msgs, fit_cox, fr, time_col=ep.time_col, event_col=ep.event_col,
+                      covariates=[cov], strata_col=s.strata_col)
+        if cov == ctx.term:
+            ctx.results[f"cox_uni:{ep.name}"] = cox
+        rows += _cox_rows(ctx, cox.table)
+    blocks.append(table(
+        "Univariable Cox models (one model per row)", ["term", "HR (95% CI)", "p"], rows,
+        note=("Stratified by " + s.strata_col + "; " if s.strata_col else "")
+        + "Efron ties; Wald p-values; categorical covariates against their first level."))
+    nb = notes(msgs)
+    if nb:
+        blocks.append(nb)
+    return blocks
+
+
+def _p_eq(p) -> str:
+    txt = fmt_p(p)
+    return txt if txt.startswith(("<", ">")) else f"= {txt}"
+
+
+def _median_event_time(fr: pd.DataFrame, ep: EndpointSpec) -> float:
+    t = fr.loc[fr[ep.event_col].astype(float) > 0, ep.time_col].to_numpy(float)
+    if not len(t):
+        return float(np.median(fr[ep.time_col]))
+    m = float(np.median(t))
+    return float(round(m)) if m >= 2 else round(m, 1)
+
+
+def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
+    import matplotlib.pyplot as plt
+
+    s = ctx.spec
+    fr = ctx.frame
+    msgs: list[str] = []
+    covs = [ctx.term, *s.covariates]
+    cox = ctx.run(msgs, fit_cox, fr, time_col=ep.time_col, event_col=ep.event_col,
+                  covariates=covs, strata_col=s.strata_col)
+    ctx.results[f"cox:{ep.name}"] = cox
+    blocks = [table(
+        f"Multivariable Cox model for {ep.title}", ["term", "HR (95% CI)", "p"],
+        _cox_rows(ctx, cox.table),
+        note=(f"{fmt_int(cox.n_obs)} patients, {fmt_int(cox.n_events)} events"
+              + (f"; stratified by {s.strata_col}" if s.strata_col else "")
+              + f"; likelihood-ratio test χ² = {fmt_num(cox.lr_statistic, 1)} on "
+              f"{cox.lr_df:g} df, p {_p_eq(cox.lr_p_value)}; Harrell's C = "
+              f"{fmt_num(cox.concordance, 3)}."))]
+    k = len(cox.table)
+    fig, ax = plt.subplots(figsize=(7.2, 0.42 * k + 1.3))
+    fig.subplots_adjust(left=0.3, right=0.97, bottom=0.8 / (0.42 * k + 1.3))
+    cox.plot(ax=ax)
+    _plain_log_ticks(ax)
+    ax.set_title(f"{ep.title}: adjusted hazard ratios", loc="left", fontsize=11)
+    blocks.append(ctx.figure(fig, f"Hazard ratios (95% CI, log scale) of the multivariable "
+                                  f"Cox model for {ep.label}.",
+                             title=f"forest plot {ep.name}"))
+    ph = ctx.run(msgs, cox.ph_test)
+    ctx.results[f"ph:{ep.name}"] = ph
+    ph_rows = [[r["term"], fmt_num(r["statistic"], 2), f"{r['df']:g}", fmt_p(r["p_value"])]
+               for _, r in ph.table.iterrows()]
+    blocks.append(table("Proportional-hazards check (score test of x·g(t), g = 1 − KM; as R "
+                        "cox.zph(transform = \"km\"))", ["term", "χ²", "df", "p"], ph_rows))
+    ph_tab = ph.table.set_index("term")
+    p_marker = float(ph_tab.loc[ctx.term, "p_value"]) if ctx.term in ph_tab.index else np.nan
+    mode = s.analyses.piecewise
+    if mode == "always" or (mode == "auto" and p_marker < 0.05):
+        split = s.analyses.split_at or (_median_event_time(fr, ep),)
+        pw = ctx.run(msgs, fit_piecewise_cox, fr, time_col=ep.time_col,
+                     event_col=ep.event_col, covariates=covs, split_at=list(split),
+                     piecewise=[ctx.term], strata_col=s.strata_col)
+        ctx.results[f"piecewise:{ep.name}"] = pw
+        tab = pw.table[[str(t).startswith(ctx.term + "@") for t in pw.table.index]]
+
+        def _period(term: str) -> str:
+            per = term.split("@", 1)[1].strip("(]").rstrip(")").split(",")
+            a, b = per[0], per[1]
+            b = "end of follow-up" if b == "inf" else f"{b} {ctx.unit}"
+            return f"{ctx.term}, {a}–{b}"
+
+        why = ("the proportional-hazards check of the marker failed (p "
+               f"{_p_eq(p_marker)})" if mode == "auto" else "requested in the spec")
+        blocks.append(table(
+            "Period-specific (piecewise) hazard ratios of the marker",
+            ["period", "HR (95% CI)", "p"], _cox_rows(ctx, tab, rename=_period),
+            note=f"Shown because {why}; follow-up split at "
+                 f"{', '.join(f'{x:g}' for x in split)} {ctx.unit} (other covariates with one "
+                 "coefficient; cs.fit_piecewise_cox)."))
+    else:
+        blocks.append(para(
+            f"The proportional-hazards assumption holds for the marker (p {_p_eq(p_marker)});"
+            " no period-specific effects are shown." if mode == "auto" else
+            "Period-specific effects were not requested."))
+    nb = notes(msgs)
+    if nb:
+        blocks.append(nb)
+    return blocks
