@@ -1,0 +1,312 @@
+"""Every public result class renders in Jupyter and exports to JSON.
+
+For each ``Result`` subclass (everything in ``cs.__all__`` plus the power results of
+``ctcstats.designs.power``) one instance is built through its public function on small
+synthetic data. Checks: ``_repr_html_()`` is a non-empty, escaped HTML fragment that shows the
+result's title and every column of every table it displays (the main table included, unless
+the class deliberately hides it — listed below with the reason); ``str()`` works; ``to_dict()``
+passes ``json.dumps(..., allow_nan=False)``. A coverage test fails when a new result class
+appears without a builder here.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import json
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ctcstats as cs
+from ctcstats._results import Result
+from ctcstats.designs import power as pw
+from ctcstats.designs import simulate_cohort
+
+CLINICAL = ["tumor_size_cm", "node_positive", "grade"]
+
+# Main tables that are intentionally not displayed (too long to be useful in a notebook).
+HIDDEN_MAIN = {
+    # replicates has n_sim rows (one per simulated cohort); the power and its CI are shown
+    "PowerResult": "replicates",
+}
+
+# Classes with their own publication-style renderer instead of the generic one: checked
+# against what that layout promises (here Table 1: every variable, every marker group).
+CUSTOM_HTML = {"MarkerTableResult"}
+
+
+# --------------------------------------------------------------------------- data
+_CACHE: dict[str, object] = {}
+
+
+def _cached(key: str, make: Callable[[], object]):
+    if key not in _CACHE:
+        _CACHE[key] = make()
+    return _CACHE[key]
+
+
+def early() -> pd.DataFrame:
+    """A small early-breast-cancer cohort (Janni 2016 design, 5 studies)."""
+    return _cached("early", lambda: simulate_cohort("janni2016", n=600, rng=11))
+
+
+def metastatic() -> pd.DataFrame:
+    """A metastatic cohort with many events (Cristofanilli 2004 design)."""
+    return _cached("metastatic", lambda: simulate_cohort("cristofanilli2004", n=240, rng=12))
+
+
+def with_risks() -> pd.DataFrame:
+    """The early cohort with predicted 5-year risks of a clinical and a clinical+CTC model."""
+
+    def make():
+        df = early().copy()
+        y = cs.survival_target(df, time_col="dfs_months", event_col="dfs_event")
+        base = cs.CoxModel().fit(df[CLINICAL], y)
+        full = cs.CoxModel().fit(df[["ctc_positive", *CLINICAL]], y)
+        df["risk_base"] = base.predict_risk(df[CLINICAL], 60)
+        df["risk_full"] = full.predict_risk(df[["ctc_positive", *CLINICAL]], 60)
+        df["risk_base_36"] = base.predict_risk(df[CLINICAL], 36)
+        df["risk_full_36"] = full.predict_risk(df[["ctc_positive", *CLINICAL]], 36)
+        return df
+
+    return _cached("with_risks", make)
+
+
+def published() -> pd.DataFrame:
+    """Published hazard ratios: all study-level and pooled rows with a CI (≥ 10 rows, so that
+    Egger's test does not warn about too few studies)."""
+    hrs = cs.published_hazard_ratios()
+    hrs = hrs[hrs["level"] != "meta-analysis"].reset_index(drop=True)
+    hrs["study"] = hrs["study"] + " / " + hrs["endpoint"] + " #" + hrs.index.astype(str)
+    return hrs
+
+
+def competing() -> pd.DataFrame:
+    df = early()
+    cause = np.where(df["bcss_event"] == 1, 1, np.where(df["os_event"] == 1, 2, 0))
+    return df.assign(death_cause=cause)
+
+
+# --------------------------------------------------------------------------- builders
+def _cox():
+    return cs.fit_cox(early(), time_col="dfs_months", event_col="dfs_event",
+                      covariates=["ctc_positive", *CLINICAL], strata_col="study")
+
+
+def _count_fit():
+    return cs.fit_count_model(metastatic(), count_col="ctc_count",
+                              covariates=["hr_positive", "line_of_therapy"], kind="negbin",
+                              volume_col="blood_volume_ml")
+
+
+BUILDERS: dict[str, Callable[[], Result]] = {
+    "TestResult": lambda: cs.logrank_test(
+        early(), time_col="dfs_months", event_col="dfs_event", group_col="ctc_positive"),
+    "ValidatedCohort": lambda: cs.validate_cohort(
+        early(), time_col="dfs_months", event_col="dfs_event", marker_col="ctc_positive",
+        count_col="ctc_count", study_col="study", id_col="patient_id", covariates=CLINICAL),
+    "KaplanMeierResult": lambda: cs.kaplan_meier(
+        early(), time_col="dfs_months", event_col="dfs_event", group_col="ctc_positive"),
+    "PairwiseTestResult": lambda: cs.pairwise_logrank(
+        early(), time_col="dfs_months", event_col="dfs_event", group_col="grade"),
+    "CoxResult": _cox,
+    "PHTestResult": lambda: cs.fit_cox(
+        metastatic(), time_col="os_months", event_col="os_event",
+        covariates=["ctc_positive", "hr_positive"]).ph_test(),
+    "CumulativeIncidenceResult": lambda: cs.cumulative_incidence(
+        competing(), time_col="os_months", event_col="death_cause", group_col="ctc_positive"),
+    "FineGrayResult": lambda: cs.fit_fine_gray(
+        competing(), time_col="os_months", event_col="death_cause",
+        covariates=["ctc_positive", "node_positive"]),
+    "CountModelResult": _count_fit,
+    "CountModelComparison": lambda: cs.compare_count_models(
+        metastatic(), count_col="ctc_count", covariates=["hr_positive"],
+        kinds=("poisson", "negbin", "zinb"), volume_col="blood_volume_ml"),
+    "DetectionRateResult": lambda: cs.detection_rates(
+        metastatic(), count_col="ctc_count", thresholds=[1, 5], group_col="hr_positive"),
+    "CutpointResult": lambda: cs.optimal_cutpoint(
+        metastatic(), marker_col="ctc_count", time_col="os_months", event_col="os_event"),
+    "CutpointStabilityResult": lambda: cs.cutpoint_stability(
+        metastatic(), marker_col="ctc_count", time_col="os_months", event_col="os_event",
+        n_boot=20, rng=3),
+    "CutpointValidationResult": lambda: cs.validate_cutpoint(
+        metastatic(), marker_col="ctc_count", time_col="os_months", event_col="os_event",
+        method="split", rng=4),
+    "MarkerTableResult": lambda: cs.marker_table(
+        early(), marker_col="ctc_positive", variables=["age", *CLINICAL],
+        categorical=["node_positive", "grade"], smd=True),
+    "MarkerAssociationResult": lambda: cs.marker_association(
+        early(), marker_col="ctc_positive", covariates=CLINICAL),
+    "ConcordanceResult": lambda: cs.concordance_index(
+        with_risks(), time_col="dfs_months", event_col="dfs_event", risk_col="risk_full"),
+    "TimeDependentAUCResult": lambda: cs.time_dependent_auc(
+        with_risks(), time_col="dfs_months", event_col="dfs_event", risk_col="risk_full",
+        time=60),
+    "BrierResult": lambda: cs.brier_score(
+        with_risks(), time_col="dfs_months", event_col="dfs_event", risk_col="risk_full",
+        time=60),
+    "IntegratedBrierResult": lambda: cs.integrated_brier_score(
+        with_risks(), time_col="dfs_months", event_col="dfs_event",
+        risk_cols={36: "risk_full_36", 60: "risk_full"}),
+    "CalibrationResult": lambda: cs.calibration(
+        with_risks(), time_col="dfs_months", event_col="dfs_event", risk_col="risk_full",
+        time=60, n_groups=4),
+    "DecisionCurveResult": lambda: cs.decision_curve(
+        with_risks(), time_col="dfs_months", event_col="dfs_event",
+        risk_cols=["risk_base", "risk_full"], time=60,
+        thresholds=np.linspace(0.05, 0.3, 6)),
+    "ReclassificationResult": lambda: cs.reclassification(
+        with_risks(), time_col="dfs_months", event_col="dfs_event", risk_col_base="risk_base",
+        risk_col_new="risk_full", time=60, n_boot=10, rng=5),
+    "AddedValueResult": lambda: cs.added_value(
+        early(), time_col="dfs_months", event_col="dfs_event", base=CLINICAL,
+        new=["ctc_positive"], time=60, n_boot=10, rng=6),
+    "NomogramResult": lambda: cs.nomogram(
+        cs.CoxModel().fit(early()[["ctc_positive", *CLINICAL]],
+                          cs.survival_target(early(), time_col="dfs_months",
+                                             event_col="dfs_event")),
+        early()[["ctc_positive", *CLINICAL]], times=[60]),
+    "ValidationResult": lambda: cs.validate_model(
+        cs.CoxModel(), early(), time_col="dfs_months", event_col="dfs_event",
+        features=["ctc_positive", *CLINICAL], time=60, n_boot=5, rng=7),
+    "ExternalValidationResult": lambda: cs.external_validation(
+        cs.CoxModel(), simulate_cohort("janni2016", n=600, rng=99), time_col="dfs_months",
+        event_col="dfs_event", features=["ctc_positive", *CLINICAL], time=60,
+        train_data=early(), n_groups=4),
+    "MetaResult": lambda: cs.meta_analysis(
+        published(), estimate_col="log_hr", std_error_col="std_error", study_col="study",
+        method="reml", test="knha"),
+    "SubgroupMetaResult": lambda: cs.subgroup_meta_analysis(
+        published(), estimate_col="log_hr", std_error_col="std_error", subgroup_col="marker",
+        study_col="study"),
+    "EggerResult": lambda: cs.egger_test(
+        published(), estimate_col="log_hr", std_error_col="std_error"),
+    "IPDMetaResult": lambda: cs.ipd_meta_analysis(
+        early(), study_col="study", time_col="dfs_months", event_col="dfs_event",
+        marker_col="ctc_positive"),
+    "PowerResult": lambda: pw.simulate_power("janni2016", n=600, n_sim=8, rng=8,
+                                             progress=False),
+    "PowerCurveResult": lambda: pw.power_curve("janni2016", n_grid=[400, 600], n_sim=5,
+                                               rng=9, progress=False),
+    "SampleSizeResult": lambda: pw.sample_size("janni2016", target_power=0.5, n_sim=5,
+                                               n_start=400, rng=10, progress=False),
+}
+
+
+def _all_result_classes() -> set[str]:
+    """Every Result subclass the package defines (after importing its public modules)."""
+    import ctcstats.designs.power  # noqa: F401 - registers the power results
+
+    seen: set[str] = set()
+    stack = [Result]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub.__module__.startswith("ctcstats"):
+                seen.add(sub.__name__)
+            stack.append(sub)
+    return seen
+
+
+def test_every_result_class_has_a_builder():
+    public = {n for n in cs.__all__
+              if inspect.isclass(getattr(cs, n)) and issubclass(getattr(cs, n), Result)}
+    missing = (_all_result_classes() | public) - set(BUILDERS)
+    assert not missing, f"add a builder for {sorted(missing)}"
+
+
+# --------------------------------------------------------------------------- checks
+def _displayed_frames(res: Result) -> list[tuple[str, pd.DataFrame]]:
+    return [(n, f) for n, f in res._summary_frames() if isinstance(f, pd.DataFrame)]
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_renders_and_exports(name):
+    res = BUILDERS[name]()
+    assert type(res).__name__ == name
+
+    out = res._repr_html_()
+    assert isinstance(out, str) and out.strip()
+    assert out.startswith("<div class='ctcstats-result'>") and out.endswith("</div>")
+    assert f"<h4>{html.escape(res._title)}" in out
+    assert "<script" not in out.lower()
+
+    if name in CUSTOM_HTML:
+        _check_custom(res, out)
+    else:
+        _check_generic(res, out, name)
+
+    text = str(res)
+    assert res._title in text
+
+    payload = res.to_dict()
+    assert payload["result"] == name
+    encoded = json.dumps(payload, allow_nan=False)
+    assert json.loads(encoded)["result"] == name
+
+
+def _check_custom(res: Result, out: str) -> None:
+    assert type(res).__name__ == "MarkerTableResult"
+    assert html.escape(res.marker_col) in out
+    for variable in res.table["variable"].astype(str).unique():
+        assert f"<td>{html.escape(variable)}</td>" in out, variable
+    groups = [c for c in res.table.columns if str(c) not in (
+        "variable", "level", "overall", "missing", "test", "p_value", "smd")]
+    assert groups, "no marker-group columns"
+    for group in groups:
+        assert f"<th>{html.escape(str(group))}</th>" in out, group
+    for header in ("Overall", "Missing", "Test", "p", "SMD"):
+        assert f"<th>{header}</th>" in out
+
+
+def _check_generic(res: Result, out: str, name: str) -> None:
+    # every scalar in the header is shown
+    for key, _ in res._summary_items():
+        assert f">{html.escape(key)}</th>" in out, key
+
+    # the main table is displayed (unless deliberately hidden) with all its columns
+    main = getattr(res, res._main_table, None)
+    shown = dict(_displayed_frames(res))
+    if isinstance(main, pd.DataFrame) and name not in HIDDEN_MAIN:
+        assert res._main_table in shown, f"{name}.{res._main_table} is not displayed"
+    if name in HIDDEN_MAIN:
+        assert HIDDEN_MAIN[name] == res._main_table and res._main_table not in shown
+    for frame_name, frame in shown.items():
+        assert f"<b>{html.escape(frame_name)}</b>" in out
+        names = [str(c) for c in frame.columns] + [str(n) for n in frame.index.names if n]
+        for col in names:
+            assert f">{html.escape(col)}</th>" in out, f"{frame_name}: column {col!r}"
+
+
+# --------------------------------------------------------------------------- escaping
+HOSTILE = "<script>alert('x')</script> & \"ctc\""
+
+
+def test_user_labels_are_escaped():
+    df = early().assign(arm=np.where(early()["ctc_positive"] == 1, HOSTILE, "negative"))
+    km = cs.kaplan_meier(df, time_col="dfs_months", event_col="dfs_event", group_col="arm")
+    out = km._repr_html_()
+    assert "<script>" not in out
+    assert "&lt;script&gt;alert(" in out
+    json.dumps(km.to_dict(), allow_nan=False)
+
+
+def test_user_column_names_are_escaped():
+    col = "ctc<b>positive</b>"
+    df = early().rename(columns={"ctc_positive": col})
+    cox = cs.fit_cox(df, time_col="dfs_months", event_col="dfs_event", covariates=[col])
+    out = cox._repr_html_()
+    assert "<b>positive</b>" not in out
+    assert html.escape(col) in out
+
+
+def test_study_names_are_escaped():
+    data = published().head(6).copy()
+    data["study"] = [f"{HOSTILE} {i}" for i in range(len(data))]
+    meta = cs.meta_analysis(data, estimate_col="log_hr", std_error_col="std_error",
+                            study_col="study")
+    out = meta._repr_html_()
+    assert "<script>" not in out
+    assert "&lt;script&gt;alert(" in out
