@@ -178,4 +178,53 @@ from .batch import BatchCoxResult, BatchLogrankResult, batch_cox, batch_logrank 
 
 __all__ += ["BatchCoxResult", "BatchLogrankResult", "batch_cox", "batch_logrank"]
 # [designs]
+from .designs import (  # noqa: E402
+    StudyDesign,
+    SyntheticCohort,
+    get_design,
+    list_designs,
+    load_design_file,
+    simulate_cohort,
+    simulate_draws,
+)
+from .designs.power import (  # noqa: E402
+    PowerAnalysis,
+    PowerCurveResult,
+    PowerResult,
+    SampleSizeResult,
+    event_probability,
+    expected_events,
+    freedman_events,
+    power_analysis,
+    power_curve,
+    sample_size,
+    schoenfeld_events,
+    schoenfeld_power,
+    simulate_power,
+)
+
+__all__ += [
+    "StudyDesign", "SyntheticCohort", "get_design", "list_designs", "load_design_file",
+    "simulate_cohort", "simulate_draws", "PowerAnalysis", "PowerCurveResult", "PowerResult",
+    "SampleSizeResult", "event_probability", "expected_events", "freedman_events",
+    "power_analysis", "power_curve", "sample_size", "schoenfeld_events", "schoenfeld_power",
+    "simulate_power",
+]
 # [report]
+from .io import adam_to_survival, read_table  # noqa: E402
+from .report import (  # noqa: E402
+    Analyses,
+    AnalysisSpec,
+    EndpointSpec,
+    SpecError,
+    build_design_report,
+    build_report,
+    load_spec,
+    spec_from_design,
+    spec_from_dict,
+)
+
+__all__ += [
+    "adam_to_survival", "read_table", "Analyses", "AnalysisSpec", "EndpointSpec", "SpecError",
+    "build_design_report", "build_report", "load_spec", "spec_from_design", "spec_from_dict",
+]

@@ -24,13 +24,131 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show the full traceback on errors"
     )
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_designs_commands(sub)
+    _add_report_command(sub)
+    from .designs.power_cli import add_power_command
+
+    add_power_command(sub)
     return parser
+
+
+# --------------------------------------------------------------------------- designs
+def _add_designs_commands(sub) -> None:
+    p = sub.add_parser("designs", help="list the registry of published designs")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="output format (default: an aligned table)")
+    p.set_defaults(handler=_cmd_designs)
+    p = sub.add_parser(
+        "simulate",
+        help="simulate a synthetic cohort mirroring a published design",
+        description="Write the cohort CSV, the draws CSV (serial designs) and a manifest JSON.",
+    )
+    p.add_argument("--design", required=True, help="registry key (see 'ctcstats designs') "
+                   "or a path to a design TOML file")
+    p.add_argument("--seed", required=True, type=int, help="random seed")
+    p.add_argument("--n", type=int, default=None, help="number of patients (default: "
+                   "the published size)")
+    p.add_argument("--out", required=True, help="output CSV path")
+    p.set_defaults(handler=_cmd_simulate)
+
+
+def _cmd_designs(args) -> int:
+    from .designs import list_designs
+
+    table = list_designs()
+    if args.format == "csv":
+        sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
+    elif args.format == "json":
+        sys.stdout.write(table.to_json(orient="records", force_ascii=False, indent=2) + "\n")
+    else:
+        cols = ["key", "year", "stage", "n", "n_studies", "marker", "threshold", "prevalence",
+                "endpoints", "serial"]
+        print(table[cols].to_string(index=False))
+    return 0
+
+
+def _cmd_simulate(args) -> int:
+    from pathlib import Path
+
+    from .designs import get_design, load_design_file
+    from .designs.export import write_synthetic_cohort
+
+    design = args.design
+    if design.endswith(".toml") or Path(design).is_file():
+        design = load_design_file(design)
+    else:
+        design = get_design(design)
+    command = "ctcstats " + " ".join(args.argv) if getattr(args, "argv", None) else None
+    manifest = write_synthetic_cohort(design, seed=args.seed, n=args.n, out=args.out,
+                                      command=command)
+    for name, digest in manifest["files"].items():
+        print(f"wrote {name}  sha256 {digest}")
+    return 0
+
+
+# --------------------------------------------------------------------------- report
+def _add_report_command(sub) -> None:
+    p = sub.add_parser(
+        "report",
+        help="write a self-contained HTML report (REMARK structure)",
+        description="Analyse a cohort file (CSV, Excel, Parquet, SAS, Stata, SPSS) or a "
+                    "built-in design's synthetic cohort and write one self-contained HTML "
+                    "report. Examples: 'ctcstats report --design braun2005 --seed 1 --out "
+                    "braun2005.html'; 'ctcstats report cohort.csv --time-col os_months "
+                    "--event-col os_event --marker-col ctc_count --threshold 5 --out r.html'.",
+    )
+    p.add_argument("data", nargs="?", default=None, help="cohort file (one row per patient)")
+    p.add_argument("--design", help="registry key of a built-in design (see 'ctcstats designs')")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 1)")
+    p.add_argument("--out", required=True, help="output .html file")
+    p.add_argument("--spec", help="analysis spec (TOML): endpoints, thresholds, analyses …")
+    p.add_argument("--time-col", help="follow-up time column")
+    p.add_argument("--event-col", help="event indicator column (1 = event, 0 = censored)")
+    p.add_argument("--marker-col", help="marker column: a cell count or a 0/1 status")
+    p.add_argument("--threshold", help="positivity threshold(s) of a count, e.g. 5 or 5,1")
+    p.add_argument("--covariates", help="clinical covariates, comma-separated")
+    p.add_argument("--strata-col", help="stratification column (e.g. study or centre)")
+    p.add_argument("--title", help="report title")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show the full traceback on errors")
+    p.set_defaults(handler=_cmd_report)
+
+
+def _cmd_report(args) -> int:
+    import shlex
+    from pathlib import Path
+
+    from .report.command import report_command
+
+    # record the command without the output path and with file names only (no directories),
+    # so that the report does not depend on where it is written or run
+    argv, skip = [], False
+    for i, a in enumerate(getattr(args, "argv", []) or []):
+        if skip:
+            skip = False
+            continue
+        if a in ("--out", "--quiet", "--debug"):
+            skip = a == "--out"
+            continue
+        prev = (args.argv[i - 1] if i else "")
+        argv.append(Path(a).name if a in (args.data, args.spec) and prev != "--title" else a)
+    path = report_command(
+        data=args.data, design=args.design, out=args.out, seed=args.seed, spec=args.spec,
+        time_col=args.time_col, event_col=args.event_col, marker_col=args.marker_col,
+        threshold=args.threshold, covariates=args.covariates, strata_col=args.strata_col,
+        title=args.title, progress=not args.quiet,
+        command="ctcstats " + shlex.join(argv) if argv else None,
+    )
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.command is None:
         parser.print_help()
         return 0
