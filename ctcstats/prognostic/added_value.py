@@ -201,20 +201,18 @@ def added_value(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from ctcstats.prognostic.added_value import added_value
-    >>> rng = np.random.default_rng(11)
-    >>> n = 400
-    >>> df = pd.DataFrame({"age": rng.normal(60, 10, n), "node_positive": rng.integers(0, 2, n),
-    ...                    "ctc_positive": rng.integers(0, 2, n)})
-    >>> lin = 0.02 * (df.age - 60) + 0.5 * df.node_positive + np.log(2) * df.ctc_positive
-    >>> t = rng.exponential(50 / np.exp(lin)); c = rng.uniform(24, 96, n)
-    >>> df["os_months"], df["os_event"] = np.minimum(t, c), (t <= c).astype(int)
-    >>> res = added_value(df, time_col="os_months", event_col="os_event",
-    ...                   base=["age", "node_positive"], new=["ctc_positive"], time=24,
-    ...                   n_boot=50, rng=1)
-    >>> bool(res.lr_p_value < 0.01)
+    Does CTC add to the clinical factors in a cohort like Janni 2016?
+
+    >>> import ctcstats as cs
+    >>> cohort = cs.simulate_cohort("janni2016", rng=1)
+    >>> res = cs.added_value(cohort, time_col="dfs_months", event_col="dfs_event",
+    ...                      base=["tumor_size_cm", "node_positive", "grade", "hr_positive",
+    ...                            "her2_positive"],
+    ...                      new=["ctc_positive"], time=60, n_boot=50, rng=1)
+    >>> bool(res.lr_p_value < 0.001)
     True
+    >>> res.table["measure"].tolist()[:4]
+    ['log_likelihood', 'aic', 'c_index', 'auc']
     """
     func = "added_value"
     base = _names(base, "base", func)

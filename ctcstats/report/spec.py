@@ -438,12 +438,12 @@ def load_spec(path: str | Path, **overrides) -> AnalysisSpec:
 
     Examples
     --------
-    >>> import tempfile, os
+    >>> import tempfile, pathlib
     >>> from ctcstats.report import load_spec
-    >>> p = os.path.join(tempfile.mkdtemp(), "spec.toml")
-    >>> _ = open(p, "w").write('marker_col = "ctc_count"\\nthresholds = [5]\\n'
-    ...                        '[[endpoints]]\\nname = "os"\\ntime_col = "os_months"\\n'
-    ...                        'event_col = "os_event"\\n')
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "spec.toml"
+    >>> _ = p.write_text('marker_col = "ctc_count"\\nthresholds = [5]\\n'
+    ...                  '[[endpoints]]\\nname = "os"\\ntime_col = "os_months"\\n'
+    ...                  'event_col = "os_event"\\n')
     >>> load_spec(p).thresholds
     (5,)
     """
