@@ -43,3 +43,18 @@ def test_no_added_value_when_the_marker_is_null(janni):
         assert res.lr_p_value > 0.01
         covered += res.delta_c_ci_lower <= 0 <= res.delta_c_ci_upper
     assert covered >= 3
+
+
+def test_fit_on_janni2016_validate_on_rack2014(janni):
+    """External validation across designs: a Cox model with CTC fitted on the Janni 2016
+    cohort, validated on the SUCCESS (Rack 2014) cohort at 24 months."""
+    features = BASE + ["ctc_positive"]
+    model = cs.CoxModel().fit(janni[features], janni[["dfs_months", "dfs_event"]])
+    rack = cs.simulate_cohort("rack2014", rng=2)
+    res = cs.external_validation(model, rack, time_col="dfs_months", event_col="dfs_event",
+                                 features=features, time=24)
+    tab = res.table.set_index("measure")
+    c = tab.loc["c_index"]
+    assert c["ci_lower"] < c["estimate"] < c["ci_upper"] and c["estimate"] > 0.55
+    assert {"brier", "calibration_slope", "ici"} <= set(tab.index)
+    assert res.n_obs == len(rack)
