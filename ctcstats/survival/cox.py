@@ -311,10 +311,8 @@ def _fit_and_summarise(
 
 def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event, strata, ties,
                   conf_level, n_obs, n_dropped, split_at, n_events):
-    try:
-        from ._firth import fit_firth_arrays
-    except ImportError as exc:  # pragma: no cover - wired by the lead engineer
-        raise NotImplementedError("firth=True needs ctcstats.survival._firth") from exc
+    from ._firth import fit_firth_arrays
+
     out = fit_firth_arrays(X, time, event, strata=strata, ties=ties, conf_level=conf_level,
                            profile_ci=True)
     coef = np.asarray(out["coef"], float)
