@@ -57,6 +57,7 @@ from ._validation import (
     prepare_frame,
 )
 from .errors import DataValidationError, ParameterError, SmallSampleWarning
+from .survival.logrank import _logrank_arrays
 
 __all__ = [
     "CutpointResult",
@@ -601,38 +602,11 @@ def cutpoint_stability(
 
 # =========================================================================== validation
 def _logrank_2group(time, event, high):
-    """Two-group log-rank test as ``survival::survdiff`` (hypergeometric variance).
-
-    Returns (observed, expected) per group (low, high) and the variance of O_high − E_high,
-    from ``ctcstats.survival.logrank._logrank_arrays`` (imported lazily: survival sits beside
-    this module, not below it); :func:`_logrank_2group_numpy` is the self-contained fallback.
-    """
-    try:
-        from .survival.logrank import _logrank_arrays
-    except ImportError:  # pragma: no cover - only without the survival subpackage
-        return _logrank_2group_numpy(time, event, high)
+    """Two-group log-rank test as ``survival::survdiff`` (hypergeometric variance): the
+    observed and expected events per group (low, high) and the variance of O_high − E_high,
+    from the package's log-rank engine."""
     obs, exp, var = _logrank_arrays(time, event, high.astype(np.int64), 2)
     return np.asarray(obs, float), np.asarray(exp, float), float(np.asarray(var)[1, 1])
-
-
-def _logrank_2group_numpy(time, event, high):
-    """Private two-group log-rank (survdiff), same return values as :func:`_logrank_2group`."""
-    codes = high.astype(np.int64)
-    ut, inv = np.unique(time, return_inverse=True)
-    d = np.bincount(inv, weights=event, minlength=ut.size)
-    d1 = np.bincount(inv, weights=event * codes, minlength=ut.size)
-    cnt = np.bincount(inv, minlength=ut.size).astype(float)
-    cnt1 = np.bincount(inv, weights=codes.astype(float), minlength=ut.size)
-    nrisk = np.cumsum(cnt[::-1])[::-1]
-    nrisk1 = np.cumsum(cnt1[::-1])[::-1]
-    e1 = d * nrisk1 / nrisk
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = np.where(nrisk > 1, d * (nrisk1 / nrisk) * (1 - nrisk1 / nrisk)
-                     * (nrisk - d) / (nrisk - 1), 0.0)
-    o1, ex1 = float(d1.sum()), float(e1.sum())
-    obs = np.array([d.sum() - o1, o1])
-    exp = np.array([d.sum() - ex1, ex1])
-    return obs, exp, float(v.sum())
 
 
 def validate_cutpoint(
