@@ -388,8 +388,12 @@ def _loglog_ci(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, n
     """``F ** exp(±z se / (F log F))``; equal to F where se = 0 or F ∈ {0, 1}."""
     cif = np.asarray(cif, dtype=float)
     se = np.asarray(se, dtype=float)
-    ok = (cif > 0) & (cif < 1) & (se > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # F within rounding (1e-12) of 0 or 1 is treated as 0 or 1: the transform is undefined
+    # there and the interval collapses onto the estimate, as for the Kaplan–Meier curve
+    ok = (cif > 1e-12) & (cif < 1 - 1e-12) & (se > 0)
+    # near F = 1, log F → 0 and the exponent overflows: the limits then tend to 0 and 1,
+    # which is what the arithmetic gives
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         w = np.where(ok, z * se / (cif * np.log(cif)), 0.0)
         lo = np.where(ok, cif ** np.exp(-w), cif)
         hi = np.where(ok, cif ** np.exp(w), cif)

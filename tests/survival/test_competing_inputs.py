@@ -255,3 +255,22 @@ def test_fast_for_ten_thousand(rng):
     res = _ci(data, group_col="group", strata_col="strata")
     assert time.perf_counter() - start < 1.0
     assert res.gray_test.df == 2.0
+
+
+def test_cif_near_one_has_finite_limits_without_overflow_warning():
+    """Found by hypothesis: all but a few patients fail from cause 1 at time 0, so F ≈ 1 and
+    the log(−log) exponent overflows; the limits must still come out without a warning."""
+    import warnings
+
+    from ctcstats.errors import DataWarning
+
+    rows = [(0.0, 1, "a")] + [(0.0, 0, "a")] * 6 + [(0.0, 1, "a")] * 3 + [(0.5, 1, "a")] * 3
+    d = pd.DataFrame(rows + [(0.0, 0, "b")], columns=["time", "event", "group"])
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        res = _ci(d, group_col="group")
+    assert [w.category for w in rec] == [DataWarning]  # only the documented group-b note
+    tab = res.table
+    assert ((tab["ci_lower"] <= tab["cif"]) & (tab["cif"] <= tab["ci_upper"])).all()
+    last = tab.iloc[-1]  # every patient of group a has failed by 0.5: F = 1 up to rounding
+    assert abs(last["cif"] - 1) < 1e-12 and last["ci_lower"] > 0.999
