@@ -350,11 +350,36 @@ def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
     rate_o = d.param("other_death.rate") * np.exp(_linear_predictor(d, covs, "other_death", n))
     t_other = e_other / rate_o
 
-    # arms (SWOG S0500 scheme): A baseline-negative; B/C by the day-21 status; C randomised
+    # 6. censoring
+    acc = float(d.follow_up["median_months"].value)
+    a_len = float(d.follow_up["accrual_months"].value)
+    cens = (acc - a_len / 2.0) + a_len * acc_u
+    if "window_months" in d.follow_up:
+        cens = np.minimum(cens, float(d.follow_up["window_months"].value))
+
+    def rnd(t):
+        return np.maximum(np.round(t, 2), 0.01)
+
+    # which scheduled draws are observed: none after death, censoring or (by default)
+    # progression, none missed at random; the recorded draw date is strictly before the
+    # (rounded) end of follow-up
+    if serial is not None:
+        stop = np.minimum(cens, np.minimum(t_cancer_death, t_other))
+        if serial.stop_at_progression:
+            stop = np.minimum(stop, t_prog)
+        t_draw_rec = np.round(t_draw, 2)
+        obs = scheduled & ~missing & (t_draw_rec < rnd(stop)[:, None])
+        obs[:, 0] = True
+
+    # arms (SWOG S0500 scheme): A baseline-negative; among the baseline-positive patients
+    # *retested* at day 21, B (day-21 negative) and C (still positive; randomised C1/C2).
+    # A baseline-positive patient without an observed day-21 draw — missed, or progressed,
+    # died or censored before day 21 — is "not retested" (as the 31 of 319 in S0500) and is
+    # never assigned by a day-21 status nobody measured.
     arm = None
     if serial is not None and serial.follow_up_only_if_positive:
         arm = np.where(u == 0, "A", np.where(states[:, 1] == 0, "B", "C")).astype(object)
-        arm[(u == 1) & missing[:, 1]] = "not retested"
+        arm[(u == 1) & ~obs[:, 1]] = "not retested"
         if arm_u is not None:
             c2 = (arm == "C") & (arm_u >= 0.5)
             arm[(arm == "C") & ~c2] = "C1"
@@ -364,13 +389,6 @@ def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
             t_cancer_death = t_prog + (e_post / (rate_post * np.exp(extra))) ** (1.0 / k_post)
 
     t_death = np.minimum(t_cancer_death, t_other)
-
-    # 6. censoring
-    acc = float(d.follow_up["median_months"].value)
-    a_len = float(d.follow_up["accrual_months"].value)
-    cens = (acc - a_len / 2.0) + a_len * acc_u
-    if "window_months" in d.follow_up:
-        cens = np.minimum(cens, float(d.follow_up["window_months"].value))
 
     # 7. assemble
     cols: dict[str, np.ndarray] = {"patient_id": np.arange(1, n + 1)}
@@ -391,9 +409,6 @@ def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
     if arm is not None:
         cols["arm"] = arm
 
-    def rnd(t):
-        return np.maximum(np.round(t, 2), 0.01)
-
     for ep in d.endpoints:
         if ep.kind == "event_free":
             tt = np.minimum(np.minimum(t_local, t_prog), t_death)
@@ -413,12 +428,7 @@ def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
 
     draws = None
     if serial is not None:
-        stop = np.minimum(cens, t_death)
-        if serial.stop_at_progression:
-            stop = np.minimum(stop, t_prog)
-        t_draw = np.round(t_draw, 2)  # the recorded draw date: strictly before the (rounded)
-        obs = scheduled & ~missing & (t_draw < rnd(stop)[:, None])  # end of follow-up
-        obs[:, 0] = True
+        t_draw = t_draw_rec
         pid, j = np.nonzero(obs)
         draws = pd.DataFrame(
             {

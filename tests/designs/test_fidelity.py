@@ -93,7 +93,12 @@ def test_published_targets_recovered(key):
 # conversion medians cannot all be met by the model (OS = progression + post-progression
 # survival with draw-dependent hazards); the least-squares compromise misses the baseline
 # medians and HR by up to 15% (stored in the design file's [calibrated.fit]).
-KNOWN_MISFIT = {"debono2008": 0.16}
+# Hayes 2006: with the four PFS medians of draw-negative patients as extra targets (16 targets,
+# 14 parameters) the baseline-positive OS median is missed by ~14% (see the design file).
+# Rack 2014: post-relapse marker effects bounded ≥ 0 cannot give OS HR (≥5 CTC) 3.6 below DFS
+# HR 4.51; the compromise misses DFS ≥5 by ~17% (inside the published CI; see the design file).
+# Janni 2016: non-cancer mortality fixed at 0.4%/year dilutes the OS HR (1.76 vs 1.97, ~11%).
+KNOWN_MISFIT = {"debono2008": 0.16, "hayes2006": 0.15, "rack2014": 0.2, "janni2016": 0.12}
 
 
 @pytest.mark.slow

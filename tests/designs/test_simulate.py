@@ -216,6 +216,15 @@ def test_smerage_arms_and_conversion():
     d21 = dr[dr.draw == 1]
     assert (d21.loc[d21.arm == "B", "ctc_positive"] == 0).all()
     assert (d21.loc[d21.arm.isin(["C1", "C2"]), "ctc_positive"] == 1).all()
+    # arms B/C are defined among patients retested at day 21 (SWOG S0500): every B/C patient
+    # has a day-21 draw, and a baseline-positive patient without one (progressed, died or
+    # censored before day 21, or missed) is "not retested" — never assigned by an unmeasured
+    # day-21 status
+    has21 = sc.patients["patient_id"].isin(d21["patient_id"])
+    assert has21[retested].all()
+    assert not has21[arm == "not retested"].any()
+    early = (sc.patients["pfs_months"] <= 21 / 30.4375) & (arm != "A")
+    assert early.sum() > 0 and (arm[early] == "not retested").all()
 
 
 def test_cristofanilli_conversion_to_favourable():
