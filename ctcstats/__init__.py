@@ -65,6 +65,22 @@ from .survival.finegray import FineGrayResult, fit_fine_gray  # noqa: E402
 
 __all__ += ["CumulativeIncidenceResult", "cumulative_incidence", "FineGrayResult", "fit_fine_gray"]
 # [survival.landmark]
+from .survival.landmark import (  # noqa: E402
+    GuaranteeTimeBiasResult,
+    LandmarkResult,
+    TimeVaryingCoxResult,
+    counting_process_data,
+    fit_time_varying_cox,
+    guarantee_time_bias,
+    landmark_analysis,
+    landmark_data,
+)
+
+__all__ += [
+    "GuaranteeTimeBiasResult", "LandmarkResult", "TimeVaryingCoxResult",
+    "counting_process_data", "fit_time_varying_cox", "guarantee_time_bias",
+    "landmark_analysis", "landmark_data",
+]
 # [counts]
 from .counts import (  # noqa: E402
     COUNT_KINDS,
@@ -202,10 +218,12 @@ from .designs.power import (  # noqa: E402
     schoenfeld_power,
     simulate_power,
 )
+from .designs.replicate import ReplicationResult, replicate_cohort, replicate_design  # noqa: E402
 
 __all__ += [
     "StudyDesign", "SyntheticCohort", "get_design", "list_designs", "load_design_file",
-    "simulate_cohort", "simulate_draws", "PowerAnalysis", "PowerCurveResult", "PowerResult",
+    "simulate_cohort", "simulate_draws", "ReplicationResult", "replicate_cohort",
+    "replicate_design", "PowerAnalysis", "PowerCurveResult", "PowerResult",
     "SampleSizeResult", "event_probability", "expected_events", "freedman_events",
     "power_analysis", "power_curve", "sample_size", "schoenfeld_events", "schoenfeld_power",
     "simulate_power",

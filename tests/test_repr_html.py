@@ -102,7 +102,21 @@ def _count_fit():
                               volume_col="blood_volume_ml")
 
 
+def _hayes():
+    sc = _cached("hayes", lambda: cs.simulate_cohort("hayes2006", n=400, rng=1,
+                                                      return_draws=True))
+    return sc.patients, sc.draws
+
+
+_LM = dict(time_col="pfs_months", event_col="pfs_event", marker_col="ctc_positive")
+
 BUILDERS: dict[str, Callable[[], Result]] = {
+    "ReplicationResult": lambda: cs.replicate_design("lucci2012", rng=1),
+    "LandmarkResult": lambda: cs.landmark_analysis(*_hayes(), landmarks=[0.0, 1.84],
+                                                   window=0.7, **_LM),
+    "TimeVaryingCoxResult": lambda: cs.fit_time_varying_cox(*_hayes(), **_LM),
+    "GuaranteeTimeBiasResult": lambda: cs.guarantee_time_bias(*_hayes(), landmark=1.84,
+                                                              window=0.7, **_LM),
     "TestResult": lambda: cs.logrank_test(
         early(), time_col="dfs_months", event_col="dfs_event", group_col="ctc_positive"),
     "ValidatedCohort": lambda: cs.validate_cohort(
