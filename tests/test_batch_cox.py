@@ -215,3 +215,58 @@ def test_bad_inputs_raise():
         batch_cox(t, e, np.zeros((1, 3, 1)), ties="exact")
     with pytest.raises(DataValidationError, match="strata must be integer codes"):
         batch_cox(t, e, np.zeros((1, 3, 1)), strata=np.array([[0, -1, 0]]))
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_loglik_at_given_coefficients_equals_engine(rng, ties):
+    """batch_cox_loglik = cox_derivatives(prepare_cox_data(...), beta)[0] per replicate
+    (used for rms' unreliability index U at slope 1); shared times, per-replicate X."""
+    from ctcstats.batch.cox import batch_cox_loglik
+    from ctcstats.survival._coxengine import cox_derivatives, prepare_cox_data
+
+    time, event, x, _ = _simulate(rng, 4, 160, 2)
+    beta = rng.normal(size=(4, 2))
+    ll = batch_cox_loglik(time[0], event[0], x, beta, ties=ties, timefix=False)
+    for r in range(4):
+        ref = cox_derivatives(prepare_cox_data(x[r], time[0], event[0]), beta[r], ties)[0]
+        assert_allclose(ll[r], ref, rtol=RTOL)
+
+
+def test_singular_and_maybe_infinite_flags_equal_engine(rng):
+    """The per-coefficient flags equal fit_cox_arrays' (collinear column → singular; a
+    binary covariate whose level 1 has no events → maybe infinite)."""
+    time, event, x, _ = _simulate(rng, 2, 150, 2)
+    x = np.concatenate([x, 2 * x[:, :, 1:2]], axis=2)  # collinear third column
+    x[1, :, 0] = np.where(event[1], 0.0, x[1, :, 0])  # no events where x0 = 1
+    res = batch_cox(time, event, x)
+    for r in range(2):
+        eng = fit_cox_arrays(x[r], time[r], event[r])
+        np.testing.assert_array_equal(res.singular[r], eng.singular)
+        np.testing.assert_array_equal(res.maybe_infinite[r], eng.maybe_infinite)
+    assert res.singular[:, 2].all() and res.maybe_infinite[1, 0]
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_indicator_covariates_counted_per_pattern_equal_rows(rng, monkeypatch, ties):
+    """0/1 covariates (the marker, category indicators) take the per-pattern path (risk
+    sets as counts per covariate pattern); it equals the row-wise path and fit_cox, with
+    strata, bootstrap counts and many ties (including the stragglers' re-layout)."""
+    import ctcstats.batch.cox as bc
+
+    n = 200
+    cat = rng.integers(0, 3, n)
+    x = np.column_stack([rng.random(n) < 0.3, cat == 1, cat == 2]).astype(float)
+    t = np.round(rng.exponential(8 / np.exp(0.7 * x[:, 0] + 0.4 * x[:, 1])), 0) + 1
+    c = rng.uniform(2, 20, n)
+    time, event, strata = np.minimum(t, c).round(0), t <= c, rng.integers(0, 2, n)
+    idx = rng.integers(0, n, (6, n))
+    counts = np.stack([np.bincount(i, minlength=n) for i in idx]).astype(float)
+    res = batch_cox(time, event, x, strata=strata, weights=counts, ties=ties)
+    monkeypatch.setattr(bc, "_MAX_PATTERN_COVARIATES", 0)
+    rows = batch_cox(time, event, x, strata=strata, weights=counts, ties=ties)
+    assert_allclose(res.coef, rows.coef, rtol=1e-10, atol=1e-13)
+    assert_allclose(res.var, rows.var, rtol=1e-10, atol=1e-15)
+    assert_allclose(res.loglik, rows.loglik, rtol=1e-12)
+    base = _frame(time, event, x, strata)
+    for r in range(6):
+        _check_against_fit_cox(res, r, base.iloc[idx[r]], 3, ties, strata_col="s")

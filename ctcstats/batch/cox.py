@@ -34,7 +34,7 @@ from ._layout import (
     suffix_sums,
 )
 
-__all__ = ["BatchCoxResult", "batch_cox", "cholesky2_batch", "chsolve2_batch", "chinv2_batch"]
+__all__ = ["BatchCoxResult", "batch_cox", "batch_cox_loglik", "cholesky2_batch", "chsolve2_batch", "chinv2_batch"]
 
 
 # --------------------------------------------------------------------------- linear algebra
@@ -97,12 +97,60 @@ class _Prepared:
     pairs: list  # (j, k) with j <= k
     obs: np.ndarray  # (R, p): weighted covariate sums of the events
     buf: np.ndarray  # (R, n + 1) work array, column 0 = 0
+    pat: _Patterns | None = None  # indicator covariates: risk sets as counts per pattern
+
+
+@dataclass(frozen=True, eq=False)
+class _Patterns:
+    """Covariates that are all 0/1 indicators (the marker; category indicators): a row's
+    covariate vector is one of K = 2^p patterns, so every risk-set sum is
+    ``sum_k N_k(g) exp(eta_k) f(x_k)`` with ``N_k(g)`` the (weighted) number at risk with
+    pattern k — counted once, before the iterations. Each Newton–Raphson step then costs
+    O(groups × K) instead of O(replicates × patients): the same sums, added in another order.
+    """
+
+    U: np.ndarray  # (K, p) the patterns, uncentred
+    N: np.ndarray  # (K, G) weighted numbers at risk per pattern at each event group
+    E: np.ndarray  # (K, M) weighted events per pattern in each multi-step (Efron) group
+
+
+_MAX_PATTERN_COVARIATES = 3
 
 
 def _prepare(R, time, event, cols, weights, strata, *, ties, frequency, timefix) -> _Prepared:
     L = build_layout(R, time, event, weights, strata, timefix=timefix, ties=ties,
                      frequency=frequency)
-    return _center(L, [L.gather(c) for c in cols])
+    Xs = [L.gather(c) for c in cols]
+    P = _center(L, Xs)
+    if len(Xs) <= _MAX_PATTERN_COVARIATES and all(_is_indicator(c) for c in cols):
+        P = _with_patterns(P, Xs)
+    return P
+
+
+def _is_indicator(c: np.ndarray) -> bool:
+    return bool(np.all((c == 0) | (c == 1)))
+
+
+def _with_patterns(P: _Prepared, Xs: list) -> _Prepared:
+    L = P.L
+    p = len(Xs)
+    code = Xs[0].astype(np.int64)
+    for j in range(1, p):
+        code += Xs[j].astype(np.int64) << j
+    K = 1 << p
+    U = ((np.arange(K)[:, None] >> np.arange(p)[None, :]) & 1).astype(float)
+    w = np.ones((L.R, L.n)) if L.weight is None else L.weight
+    N = np.empty((K, L.g_rep.size))
+    for k in range(K):
+        N[k] = suffix_sums(L, np.where(code == k, w, 0.0), P.buf)
+    E = np.zeros((K, L.m_groups.size))
+    if L.m_groups.size:
+        ce = code.ravel()[L.ev_flat]
+        ew = np.ones(ce.size) if L.ev_w is None else L.ev_w
+        for k in range(K):
+            E[k] = reduce_multi(L, np.where(ce == k, ew, 0.0))
+    return _Prepared(L=P.L, X=P.X, means=P.means, Xe=P.Xe, pairs=P.pairs, obs=P.obs,
+                     buf=P.buf, pat=_Patterns(U=U, N=N, E=E))
 
 
 def _center(L: BatchLayout, Xs: list) -> _Prepared:
@@ -124,6 +172,61 @@ def _center(L: BatchLayout, Xs: list) -> _Prepared:
     return _Prepared(L=L, X=X, means=means, Xe=Xe, pairs=pairs, obs=obs, buf=buf)
 
 
+def _sums_rows(P: _Prepared, beta: np.ndarray, info: bool):
+    """Risk-set sums S0, S1, S2 at every event group and event sums D0, D1, D2 of every
+    multi-step group, from the rows (cumulative sums along each replicate)."""
+    L, X = P.L, P.X
+    p = beta.shape[1]
+    eta = X[0] * beta[:, 0, None]
+    for j in range(1, p):
+        eta += X[j] * beta[:, j, None]
+    r = np.exp(eta)
+    if L.weight is not None:
+        r *= L.weight
+    rx = [r * x for x in X]
+    S0 = suffix_sums(L, r, P.buf)
+    S1 = [suffix_sums(L, v, P.buf) for v in rx]
+    S2 = [suffix_sums(L, rx[j] * X[k], P.buf) for j, k in P.pairs] if info else None
+    D0 = D1 = D2 = None
+    if L.m_groups.size:
+        re = r.ravel()[L.ev_flat]
+        D0 = reduce_multi(L, re)
+        D1 = [reduce_multi(L, re * xe) for xe in P.Xe]
+        if info:
+            D2 = [reduce_multi(L, re * P.Xe[j] * P.Xe[k]) for j, k in P.pairs]
+    return S0, S1, S2, D0, D1, D2
+
+
+def _sums_patterns(P: _Prepared, beta: np.ndarray, info: bool):
+    """:func:`_sums_rows` for indicator covariates, from the counts per pattern."""
+    L, pat = P.L, P.pat
+    K, p = pat.U.shape
+    xc = pat.U.T[:, :, None] - P.means.T[:, None, :]  # (p, K, R) centred patterns
+    ek = np.exp(np.einsum("pkr,rp->kr", xc, beta))  # (K, R)
+
+    def sums(counts, rep):  # counts (K, m) per pattern; rep (m,) replicate of each entry
+        s0 = np.zeros(rep.size)
+        s1 = [np.zeros(rep.size) for _ in range(p)]
+        s2 = [np.zeros(rep.size) for _ in P.pairs] if info else None
+        for k in range(K):
+            a = counts[k] * ek[k][rep]
+            s0 += a
+            xs = [xc[j, k][rep] for j in range(p)]
+            ax = [a * x for x in xs]
+            for j in range(p):
+                s1[j] += ax[j]
+            if info:
+                for q, (j, k2) in enumerate(P.pairs):
+                    s2[q] += ax[j] * xs[k2]
+        return s0, s1, s2
+
+    S0, S1, S2 = sums(pat.N, L.g_rep)
+    D0 = D1 = D2 = None
+    if L.m_groups.size:
+        D0, D1, D2 = sums(pat.E, L.g_rep[L.m_groups])
+    return S0, S1, S2, D0, D1, D2
+
+
 def _derivatives(P: _Prepared, beta: np.ndarray, info: bool = True):
     """Log partial likelihood (R,), score (R, p) and information (R, p, p) at ``beta`` (R, p).
 
@@ -137,28 +240,19 @@ def _derivatives(P: _Prepared, beta: np.ndarray, info: bool = True):
 
     (Breslow: one step with e = 0). Everything is reduced per group, then per replicate.
     """
-    L, X = P.L, P.X
+    L = P.L
     R, p = beta.shape
-    eta = X[0] * beta[:, 0, None]
-    for j in range(1, p):
-        eta += X[j] * beta[:, j, None]
     mg = L.m_groups
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        r = np.exp(eta)
-        if L.weight is not None:
-            r *= L.weight
-        rx = [r * x for x in X]
-        S0 = suffix_sums(L, r, P.buf)
-        S1 = [suffix_sums(L, v, P.buf) for v in rx]
-        S2 = [suffix_sums(L, rx[j] * X[k], P.buf) for j, k in P.pairs] if info else None
+        if P.pat is not None:
+            S0, S1, S2, D0, D1, D2 = _sums_patterns(P, beta, info)
+        else:
+            S0, S1, S2, D0, D1, D2 = _sums_rows(P, beta, info)
         # single-step groups (Breslow, or one event): den = S0, step weight = deadwt
         h = L.g_deadwt / S0
         g0 = h / S0
         logt = L.g_deadwt * np.log(S0)
         if mg.size:  # Efron sub-steps of tied groups
-            re = r.ravel()[L.ev_flat]
-            D0 = reduce_multi(L, re)
-            D1 = [reduce_multi(L, re * xe) for xe in P.Xe]
             sl, e = L.s_local, L.s_e
             den = S0[mg][sl] - e * D0[sl]
             hs = L.s_wt / den
@@ -167,7 +261,6 @@ def _derivatives(P: _Prepared, beta: np.ndarray, info: bool = True):
             logt[mg] = reduce_steps(L, L.s_wt * np.log(den))
             hg1 = reduce_steps(L, hes)
             if info:
-                D2 = [reduce_multi(L, re * P.Xe[j] * P.Xe[k]) for j, k in P.pairs]
                 g0[mg] = reduce_steps(L, hs / den)
                 g1 = reduce_steps(L, hes / den)
                 g2 = reduce_steps(L, hes * e / den)
@@ -200,6 +293,8 @@ class BatchCoxResult(BatchDisplay):
     ``converged`` (R's Newton–Raphson flag, as ``fit_cox(...).converged``), ``monotone``
     (a binary covariate level without events, or a coefficient whose likelihood converged
     before it did — R's "coefficient may be infinite"), ``n_events`` (weighted) per replicate.
+    ``singular`` and ``maybe_infinite`` ``(R, p)`` are ``fit_cox_arrays``' flags per
+    coefficient (a singular coefficient is NaN here).
     ``ok`` is ``converged & ~monotone & finite``: the replicates whose estimates can be used.
     """
 
@@ -218,6 +313,8 @@ class BatchCoxResult(BatchDisplay):
     monotone: np.ndarray
     n_events: np.ndarray
     ties: str
+    singular: np.ndarray | None = None
+    maybe_infinite: np.ndarray | None = None
 
     @property
     def ok(self) -> np.ndarray:
@@ -340,8 +437,11 @@ def _subset(P: _Prepared, idx: np.ndarray) -> _Prepared:
                         None if L.strata is None else L.strata[idx], timefix=False,
                         ties=L.ties, frequency=L.frequency)
     Xs = [Lsub.gather(x[idx]) for x in P.X]
-    Q = _center(Lsub, Xs)
-    return Q
+    if P.pat is None:
+        return _center(Lsub, Xs)
+    # indicator covariates: back to 0/1 (the rows were centred per replicate)
+    Xs = [np.rint(x + P.means[idx, j, None]) for j, x in enumerate(Xs)]
+    return _with_patterns(_center(Lsub, Xs), Xs)
 
 
 def _finish(fit: dict, eps: float, toler_inf: float, iter_max: int) -> dict:
@@ -462,5 +562,27 @@ def batch_cox(
         coef=coef, var=var, std_error=se, z=z, p_value=2 * stats.norm.sf(np.abs(z)),
         loglik=cat["ll"], loglik_null=cat["ll0"], score_test=cat["sctest"],
         n_iter=cat["n_iter"], converged=cat["converged"], monotone=cat["monotone"],
-        n_events=cat["n_events"], ties=ties,
+        n_events=cat["n_events"], ties=ties, singular=sing,
+        maybe_infinite=cat["maybe_infinite"],
     )
+
+
+def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: str = "efron",
+                     frequency: bool = True, timefix: bool = True) -> np.ndarray:
+    """Log partial likelihood of every replicate at given coefficients ``beta`` (R, p).
+
+    Equal to ``cox_derivatives(prepare_cox_data(...), beta_r, ties)[0]`` per replicate (e.g.
+    the likelihood of a linear predictor frozen at slope 1). Inputs as :func:`batch_cox`.
+    """
+    R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
+                                                    weights=weights, func="batch_cox_loglik")
+    if cols is None:
+        raise DataValidationError("batch_cox_loglik: X (the covariates) is required.")
+    beta = np.asarray(beta, dtype=float).reshape(R, len(cols))
+    n = time.shape[-1]
+    if w is not None and w.ndim == 1:
+        w = np.broadcast_to(w, (R, n))
+    P = _prepare(R, time, event, cols, w, strata, ties=ties, frequency=frequency,
+                 timefix=timefix)
+    # the likelihood does not depend on the centring: sum w eta - sum log den shifts equally
+    return _derivatives(P, beta, info=False)[0]

@@ -384,28 +384,32 @@ def _arrays(frame: pd.DataFrame, grp: np.ndarray, a: PowerAnalysis, time, event,
     cols += [(grp[keep] == lev).astype(float) for lev in levels
              if lev not in groups and lev != a.reference]
     for c in a.covariates:
-        cols.append(frame[c].to_numpy(dtype=float)[keep])
+        cols.append(np.asarray(frame[c], dtype=float)[keep])
     s = None if strata is None else pd.factorize(strata[keep], sort=True)[0]
     prev = float(is_g[keep].mean()) if keep.any() else np.nan
     return time[keep], event[keep], np.column_stack(cols), s, prev
 
 
-def _fast_frame(design, a: PowerAnalysis, patients: pd.DataFrame):
+def _fast_frame(design, a: PowerAnalysis, patients):
     """The columns :func:`~ctcstats.designs.calibrate.analysis_frame` builds, for baseline
-    analyses (no draws), without assembling a DataFrame (it dominates small simulations)."""
+    analyses (no draws), without assembling a DataFrame (it dominates small simulations).
+
+    ``patients`` is the patient table or the mapping of its columns (numpy arrays) that the
+    simulator builds it from; the covariates come back as such a mapping.
+    """
     from .simulate import category_labels
 
     pre = design.marker_prefix
     if a.grouping == "marker":
-        grp = np.where(patients[f"{pre}_positive"].to_numpy() == 1, "positive", "negative")
+        grp = np.where(np.asarray(patients[f"{pre}_positive"]) == 1, "positive", "negative")
     elif a.grouping == "category":
         cats = np.asarray(design.marker["categories"])
-        idx = np.searchsorted(cats, patients[f"{pre}_count"].to_numpy(), side="right") - 1
+        idx = np.searchsorted(cats, np.asarray(patients[f"{pre}_count"]), side="right") - 1
         grp = np.asarray(category_labels(cats), dtype=object)[idx]
     else:  # arm
-        grp = patients["arm"].to_numpy(dtype=object)
-    t = patients[f"{a.endpoint}_months"].to_numpy(dtype=float)
-    ev = patients[f"{a.endpoint}_event"].to_numpy()
+        grp = np.asarray(patients["arm"], dtype=object)
+    t = np.asarray(patients[f"{a.endpoint}_months"], dtype=float)
+    ev = np.asarray(patients[f"{a.endpoint}_event"])
     keep = t > 0
     if a.window is not None:
         lo, hi = a.window
@@ -414,8 +418,8 @@ def _fast_frame(design, a: PowerAnalysis, patients: pd.DataFrame):
         if np.isfinite(hi):
             ev = np.where(t <= hi - lo, ev, 0)
             t = np.minimum(t, hi - lo)
-    sub = patients.loc[keep, list(a.covariates)] if a.covariates else patients.loc[keep, []]
-    strata = patients[a.strata].to_numpy()[keep] if a.strata else None
+    sub = {c: np.asarray(patients[c])[keep] for c in a.covariates}
+    strata = np.asarray(patients[a.strata])[keep] if a.strata else None
     return sub, grp[keep], t[keep], ev[keep].astype(bool), strata
 
 
@@ -433,11 +437,12 @@ def _one_replicate(design, a: PowerAnalysis, n: int, seed) -> tuple:
         return _arrays(df, grp, a, df[a.time_col].to_numpy(float),
                        df[a.event_col].to_numpy().astype(bool), strata)
     from .calibrate import analysis_frame
-    from .simulate import category_labels, simulate_cohort
+    from .simulate import _simulate_columns, category_labels, simulate_cohort
 
     levels = category_labels(design.marker["categories"]) if a.grouping == "category" else ()
     if a.time_origin == "baseline" and a.grouping in ("marker", "category", "arm"):
-        patients = simulate_cohort(design, n=n, rng=g)
+        # the columns simulate_cohort(design, n=n, rng=g) would put in its frame (tested)
+        patients, _ = _simulate_columns(design, n, g)
         sub, grp, t, ev, strata = _fast_frame(design, a, patients)
         return _arrays(sub, grp, a, t, ev, strata, levels)
     sc = simulate_cohort(design, n=n, rng=g, return_draws=True)

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from .._validation import check_int, check_rng
 from .registry import StudyDesign, resolve_design
@@ -78,13 +78,21 @@ class SyntheticCohort:
 
 
 # --------------------------------------------------------------------------- marker model
+def _nbinom_sf(k: int, n: float, p: float) -> float:
+    """P(X > k) for X ~ NB(size n, prob p), k ≥ 0, as the regularised incomplete beta
+    I_{1−p}(k + 1, n) (public ``scipy.special.betainc``; equal to ``scipy.stats.nbinom.sf`` to
+    a few ulp, without rv_discrete's argument handling, which dominated the simulation of
+    pooled cohorts: their study prevalences are drawn, so every cohort solves the NB mean)."""
+    return float(special.betainc(k + 1.0, n, 1.0 - p))
+
+
 @functools.lru_cache(maxsize=4096)
 def _solve_nb_mean(q: float, threshold: int, shape: float) -> float:
     """Mean μ of NB(size=shape) with P(X ≥ threshold) = q (X = count given c > 0)."""
 
     def f(log_mu: float) -> float:
         mu = np.exp(log_mu)
-        return stats.nbinom.sf(threshold - 1, shape, shape / (shape + mu)) - q
+        return _nbinom_sf(threshold - 1, shape, shape / (shape + mu)) - q
 
     # the upper end covers q = 0.999 for gamma shapes down to 0.2 (log μ ≈ 33 there)
     return float(np.exp(optimize.brentq(f, -30.0, 60.0, xtol=1e-13, rtol=1e-13)))
@@ -223,6 +231,16 @@ def _marker_logm(d: StudyDesign, proc: str, cat: np.ndarray, late: bool) -> np.n
 
 # --------------------------------------------------------------------------- the simulator
 def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
+    """(patients DataFrame, draws DataFrame or None) of one cohort."""
+    cols, draws = _simulate_columns(d, n, g)
+    return pd.DataFrame(cols), draws
+
+
+def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
+    """The patient table as a dict of column arrays (the same values, in the same column
+    order, as :func:`simulate_cohort`'s frame for the same generator) and the draws frame
+    (serial designs) or None. Power simulation uses the arrays directly: building a
+    DataFrame per cohort costs as much as simulating it."""
     pre = d.marker_prefix
     thr = d.threshold
     cats = np.asarray(d.marker["categories"])
@@ -424,7 +442,6 @@ def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
             ev = t_death <= cens
         cols[f"{ep.name}_months"] = rnd(np.minimum(tt, cens))
         cols[f"{ep.name}_event"] = ev.astype(np.int64)
-    patients = pd.DataFrame(cols)
 
     draws = None
     if serial is not None:
@@ -443,7 +460,7 @@ def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
         )
         if d.marker_kind != "CTC":
             draws = draws.rename(columns={"blood_volume_ml": "cells_examined"})
-    return patients, draws
+    return cols, draws
 
 
 def simulate_cohort(

@@ -43,13 +43,25 @@ from ..errors import (
     CTCStatsError,
     DataValidationError,
     DataWarning,
+    MonotoneLikelihoodWarning,
     ParameterError,
 )
-from ..survival._coxengine import concordance_lp, cox_derivatives, fit_cox_arrays
+from ..survival._coxengine import (
+    concordance_lp,
+    cox_derivatives,
+    fit_cox_arrays,
+    prepare_cox_data,
+)
 from ..survival.logrank import _aeq_times
 from .calibration import CalibrationResult, calibration
 from .metrics import brier_score, concordance_index, time_dependent_auc
-from .models import CoxModel, _final_step, predict_risk
+from .models import (
+    CoxModel,
+    _final_step,
+    _lp_center,
+    baseline_cumulative_hazard,
+    predict_risk,
+)
 
 __all__ = ["ValidationResult", "ExternalValidationResult", "validate_model",
            "external_validation"]
@@ -161,12 +173,15 @@ def _horizon_metric(fn, frame, t) -> float:
         return float("nan")
 
 
-def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | None) -> np.ndarray:
+def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | None,
+             slope_fit: tuple[float, float, float, float] | None = None) -> np.ndarray:
     """The validation indexes of one evaluation (rms ``discrim`` of ``validate.cph``).
 
     ``own_fit = (loglik, loglik_null)`` of a Cox model evaluated on its own training data
     (rms' ``evalfit = TRUE``: slope 1, U = −2/L0, LR of the model itself); otherwise the
-    outcome is regressed on the linear score (Cox model) to get the slope, LR and U.
+    outcome is regressed on the linear score (Cox model) to get the slope, LR and U —
+    ``slope_fit = (slope, loglik, loglik_null, loglik at slope 1)`` of that regression when it
+    was already fitted (by the batch engine, for all bootstrap replicates at once).
     """
     n = time.size
     out = dict.fromkeys(INDEXES, np.nan)
@@ -180,12 +195,14 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
             l0 = -2.0 * ll0
             slope, u, g = 1.0, -2.0 / l0, gini_md(lin)
         else:
-            fit = fit_cox_arrays(lin[:, None], time, event, ties="efron")
-            slope = float(fit.coef[0])
-            lr = 2.0 * (fit.loglik - fit.loglik_null)
-            l0 = -2.0 * fit.loglik_null
-            ll_frozen = cox_derivatives(fit.data, np.array([1.0]), "efron")[0]
-            u = -2.0 * (ll_frozen - fit.loglik) / l0
+            if slope_fit is None:
+                fit = fit_cox_arrays(lin[:, None], time, event, ties="efron")
+                ll_frozen = cox_derivatives(fit.data, np.array([1.0]), "efron")[0]
+                slope_fit = (float(fit.coef[0]), fit.loglik, fit.loglik_null, ll_frozen)
+            slope, ll_fit, ll_null, ll_frozen = slope_fit
+            lr = 2.0 * (ll_fit - ll_null)
+            l0 = -2.0 * ll_null
+            u = -2.0 * (ll_frozen - ll_fit) / l0
             g = gini_md(slope * lin)
         out.update(slope=slope, d=(lr - 1.0) / l0, u=u, q=(lr - 1.0) / l0 - u, g=g,
                    r2=(1.0 - np.exp(-lr / n)) / (1.0 - np.exp(-l0 / n)))
@@ -197,13 +214,13 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
     return np.array([out[k] for k in INDEXES], dtype=float)
 
 
-def _evaluate(model, X, time, event, t, *, own: bool) -> np.ndarray:
+def _evaluate(model, X, time, event, t, *, own: bool, slope_fit=None) -> np.ndarray:
     score, lin, risk = _scores(model, X, t)
     own_fit = None
     if own and _is_cox(model):
         fin = _final_step(model)
         own_fit = (fin.loglik_, fin.loglik_null_)
-    return _indexes(score, lin, risk, time, event, t, own_fit)
+    return _indexes(score, lin, risk, time, event, t, own_fit, slope_fit)
 
 
 # =========================================================================== helpers
@@ -271,6 +288,149 @@ def _boot_one(model, X, y, time, event, t, idx, seed):
     except _FIT_ERRORS as exc:
         return None, [], f"{type(exc).__name__}: {exc}"
     return (train, test), notes, None
+
+
+# The bootstrap of a plain CoxModel fits all replicates' coefficients at once with the batch
+# engine (ctcstats.batch.batch_cox, each replicate = R coxph.fit on the resample, the
+# resample given as case counts) and regresses the outcome on every replicate's test linear
+# predictor at once; the replicates are then evaluated one by one exactly as _boot_one does.
+# Set to False to force the per-replicate refits (the tests compare both paths).
+_USE_BATCH = True
+
+
+def _batchable(model) -> bool:
+    try:
+        return (type(model) is CoxModel and model.ties in ("efron", "breslow")
+                and float(model.penalizer) == 0.0)
+    except (TypeError, ValueError):
+        return False
+
+
+def _cox_replicate(model, names, Xb, tb, eb, fit):
+    """A fitted CoxModel for one replicate of the batch fit (``fit``: that replicate's
+    arrays): the checks, warnings and attributes of :meth:`CoxModel.fit` on the resample
+    (rows ``Xb``, ``tb``, ``eb``), with the coefficients from the batch engine. Returns
+    (model, notes) or raises as fit does."""
+    func = "CoxModel.fit"
+    if eb.sum() == 0:
+        raise DataValidationError(
+            f"{func}: y has no events (all {eb.size} rows censored); a Cox model needs "
+            "events.")
+    const = [nm for j, nm in enumerate(names) if np.all(Xb[:, j] == Xb[0, j])]
+    if const:
+        raise DataValidationError(
+            f"{func}: features {const} are constant in the training data; their effect "
+            "cannot be estimated — remove them.")
+    if fit["singular"].any():
+        bad = [nm for nm, s in zip(names, fit["singular"], strict=True) if s]
+        raise DataValidationError(
+            f"{func}: features {bad} are collinear with the others (information matrix "
+            "singular); remove the redundant features.")
+    coef = fit["coef"].copy()
+    if not np.all(np.isfinite(coef)):
+        raise DataValidationError(
+            f"{func}: the fit produced non-finite coefficients; check for separation or "
+            "features on very large scales.")
+    notes: list[tuple[type, str]] = []
+    if fit["maybe_infinite"].any():
+        bad = [nm for nm, f in zip(names, fit["maybe_infinite"], strict=True) if f]
+        notes.append((MonotoneLikelihoodWarning,
+                      f"{func}: monotone likelihood — the coefficient of {bad} may be infinite "
+                      "(e.g. no events in one level); use penalizer > 0 or fit_cox(firth=True)."))
+    if not fit["converged"]:
+        notes.append((ConvergenceWarning,
+                      f"{func} did not converge in 20 Newton–Raphson iterations; the estimates "
+                      "may be unusable — rescale the features or check for separation."))
+    d = prepare_cox_data(Xb, tb, eb)
+    times, cumhaz = baseline_cumulative_hazard(d, coef, model.ties)
+    m = clone(model)
+    m.feature_names_in_ = np.asarray(names, dtype=object)
+    m.n_features_in_ = Xb.shape[1]
+    m.coef_ = coef
+    m.std_error_ = fit["std_error"].copy()
+    m.covariance_ = fit["var"].copy()
+    m.means_ = d.means.copy()
+    m.lp_center_ = _lp_center(Xb)
+    m.baseline_times_ = times
+    m.baseline_cumulative_hazard_ = cumhaz
+    m.loglik_ = float(fit["loglik"])
+    m.loglik_null_ = float(fit["loglik_null"])
+    m.n_events_ = int(eb.sum())
+    m.n_iter_ = int(fit["n_iter"])
+    m.converged_ = bool(fit["converged"])
+    m.time_max_ = float(tb.max())
+    return m, notes
+
+
+def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r):
+    Xb, eb = Xa[ib], event[ib]
+    try:
+        m, notes = _cox_replicate(model, names, Xb, _aeq_times(time[ib]), eb, fit_r)
+        train = _evaluate(m, Xb, time[ib], eb, t, own=True)
+    except _FIT_ERRORS as exc:
+        return None, [], f"{type(exc).__name__}: {exc}"
+    return (m, train), notes, None
+
+
+def _boot_batch_train(model, X, time, event, t, idx, par):
+    """Batch-fit the bootstrap replicates of a plain CoxModel and evaluate each in its own
+    resample; returns the feature array and per replicate ((model, train), notes, error)."""
+    from ..batch import batch_cox
+
+    Xa = X.to_numpy(dtype=float)
+    names = [str(c) for c in X.columns]
+    B, n = idx.shape
+    counts = np.zeros((B, n))
+    np.add.at(counts, (np.repeat(np.arange(B), n), idx.ravel()), 1.0)
+    # time is already timefixed on the whole data; batch_cox re-applies R's timefix on each
+    # resample, as CoxModel.fit does on its y
+    fit = batch_cox(time, event, Xa, weights=counts, frequency=True, ties=model.ties)
+    keys = ("coef", "std_error", "var", "loglik", "loglik_null", "n_iter", "converged",
+            "singular", "maybe_infinite")
+    out = par(delayed(_boot_train_one)(model, names, Xa, time, event, t, idx[r],
+                                       {k: getattr(fit, k)[r] for k in keys})
+              for r in range(B))
+    return Xa, out
+
+
+def _boot_batch_slopes(models, Xa, time, event):
+    """(slope, loglik, loglik_null, loglik at slope 1) of the Cox regression of the outcome
+    on each model's linear predictor in the original data — ``_indexes``' per-replicate
+    ``fit_cox_arrays`` / ``cox_derivatives``, for all replicates at once."""
+    from ..batch import batch_cox
+    from ..batch.cox import batch_cox_loglik
+
+    lins = np.stack([(Xa - m.lp_center_) @ m.coef_ for m in models])
+    fit = batch_cox(time, event, lins[:, :, None], ties="efron", timefix=False)
+    frozen = batch_cox_loglik(time, event, lins[:, :, None], np.ones((len(models), 1)),
+                              ties="efron", timefix=False)
+    return [(float(fit.coef[r, 0]), float(fit.loglik[r]), float(fit.loglik_null[r]),
+             float(frozen[r])) for r in range(len(models))]
+
+
+def _boot_test_one(m, Xa, time, event, t, slope_fit):
+    try:
+        return _evaluate(m, Xa, time, event, t, own=False, slope_fit=slope_fit), None
+    except _FIT_ERRORS as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _boot_batch(model, X, time, event, t, idx, par):
+    """The bootstrap replicates of a plain CoxModel via the batch engine; the same
+    ``(result, notes, error)`` per replicate as :func:`_boot_one`."""
+    Xa, trained = _boot_batch_train(model, X, time, event, t, idx, par)
+    live = [k for k, o in enumerate(trained) if o[0] is not None]
+    if not live:
+        return trained
+    models = [trained[k][0][0] for k in live]
+    slopes = _boot_batch_slopes(models, Xa, time, event)
+    tests = par(delayed(_boot_test_one)(m, Xa, time, event, t, sf)
+                for m, sf in zip(models, slopes, strict=True))
+    out = list(trained)
+    for k, (test, err) in zip(live, tests, strict=True):
+        (_, train), notes, _ = trained[k]
+        out[k] = (None, [], err) if test is None else ((train, test), notes, None)
+    return out
 
 
 def _cv_one(model, X, y, time, event, t, tr, te, seed):
@@ -353,6 +513,13 @@ def validate_model(
     that scale. Replicates whose fit fails (e.g. a binary feature constant in the sample)
     are left out and counted in a warning, as rms does.
 
+    For a plain ``CoxModel`` (no ``Pipeline``, ``penalizer=0``) the bootstrap refits are
+    done at once by the batch engine (:func:`ctcstats.batch.batch_cox`, each resample given
+    as case counts, each replicate R's ``coxph.fit`` on it), as are the Cox regressions of
+    the outcome on each refit's linear predictor in the original data; every replicate is
+    then evaluated as before. The result equals refitting the model replicate by replicate
+    (tested to 1e-8); other models are refitted replicate by replicate.
+
     References
     ----------
     Harrell FE Jr (2015). Regression Modeling Strategies, 2nd ed. Springer. §5.3.
@@ -391,8 +558,11 @@ def validate_model(
         apparent = _evaluate(apparent_model, X, tt, ev, t, own=True)
         idx = gen.integers(0, n, size=(n_boot, n))
         seeds = gen.integers(0, 2**31 - 1, size=n_boot)
-        out = par(delayed(_boot_one)(model, X, y, tt, ev, t, idx[b], seeds[b])
-                  for b in range(n_boot))
+        if _USE_BATCH and _batchable(model):
+            out = _boot_batch(model, X, tt, ev, t, idx, par)
+        else:
+            out = par(delayed(_boot_one)(model, X, y, tt, ev, t, idx[b], seeds[b])
+                      for b in range(n_boot))
         ok = [o[0] for o in out if o[0] is not None]
         notes = [w for o in out for w in o[1]]
         fails = [o[2] for o in out if o[2] is not None]

@@ -235,3 +235,64 @@ def test_external_validation_errors(rng):
         external_validation(model, val.assign(ctc=val.ctc_positive), time_col="os_months",
                             event_col="os_event", features=["age", "node_positive", "ctc"],
                             time=24.0)
+
+
+# --------------------------------------------------------------------------- batch engine
+def _both_paths(monkeypatch, *args, **kwargs):
+    """validate_model through the batch engine and through per-replicate refits."""
+    import ctcstats.prognostic.validation as V
+
+    out = []
+    for use in (True, False):
+        monkeypatch.setattr(V, "_USE_BATCH", use)
+        out.append(validate_model(*args, **kwargs))
+    return out
+
+
+def _assert_same(a, b):
+    # the batch engine runs the same Newton–Raphson iterations as CoxModel.fit on the
+    # resample, so the results agree to rounding error; the contract asks for 1e-8
+    assert_allclose(a.table.iloc[:, 1:].to_numpy(float), b.table.iloc[:, 1:].to_numpy(float),
+                    rtol=1e-8, atol=1e-10)
+    ra, rb = a.replicates, b.replicates
+    pd.testing.assert_frame_equal(ra[["replicate", "sample"]], rb[["replicate", "sample"]])
+    assert_allclose(ra[list(INDEXES)].to_numpy(float), rb[list(INDEXES)].to_numpy(float),
+                    rtol=1e-8, atol=1e-10)
+    assert a.n_success == b.n_success and a.warnings == b.warnings
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_bootstrap_batch_engine_equals_per_replicate_refits(rng, monkeypatch, ties):
+    """A plain CoxModel's bootstrap replicates are fitted at once by ctcstats.batch.batch_cox
+    (the resample as case counts) and the test-sample slopes too; every replicate's indexes
+    equal those of refitting CoxModel on the resampled rows."""
+    df = _cohort(rng, n=250)
+    df["os_months"] = df["os_months"].round(0)  # many tied times (Efron's correction)
+    a, b = _both_paths(monkeypatch, CoxModel(ties=ties), df, **KW, n_boot=25, rng=11)
+    _assert_same(a, b)
+    assert a.n_success == 25
+
+
+def test_bootstrap_batch_engine_failures_and_warnings_as_refits(rng, monkeypatch):
+    """Resamples in which a feature is constant fail, and monotone fits warn, with the same
+    messages as CoxModel.fit."""
+    df = _cohort(rng, n=120)
+    df["rare"] = 0
+    df.loc[df.index[:2], "rare"] = 1
+    kw = dict(time_col="os_months", event_col="os_event", features=["age", "rare"],
+              time=24.0, n_boot=30, rng=4)
+    with pytest.warns(DataWarning) as rec:
+        a, b = _both_paths(monkeypatch, CoxModel(), df, **kw)
+    assert len(rec) == 4  # two warnings from each path
+    _assert_same(a, b)
+    assert a.n_success < 30
+
+
+def test_bootstrap_pipeline_and_penalised_cox_use_refits(rng, monkeypatch):
+    """Models the batch engine cannot fit (a Pipeline, a ridge penalty) take the
+    per-replicate path, so both settings of the switch give the same result."""
+    df = _cohort(rng, n=150)
+    pipe = Pipeline([("scale", StandardScaler()), ("cox", CoxModel())])
+    for model in (pipe, CoxModel(penalizer=0.5)):
+        a, b = _both_paths(monkeypatch, model, df, **KW, n_boot=4, rng=2)
+        pd.testing.assert_frame_equal(a.table, b.table)
