@@ -33,7 +33,8 @@ def _strip(text: str) -> str:
     return (text if i < 0 else text[:i]).rstrip() + "\n"
 
 
-def _run(key: str, n: int, seed: int, resume: bool = False, max_iter: int = 12):
+def _run(key: str, n: int, seed: int, resume: bool = False, max_iter: int = 12,
+         step: float = 0.05):
     from ctcstats.designs import _schema, calibrate
 
     path = DATA / f"{key}.toml"
@@ -43,7 +44,7 @@ def _run(key: str, n: int, seed: int, resume: bool = False, max_iter: int = 12):
     t0 = time.time()
     log = []
     solved, fit = calibrate.calibrate_design(design, n=n, seed=seed, verbose=log.append,
-                                             max_iter=max_iter)
+                                             max_iter=max_iter, step=step)
     return key, solved, fit, time.time() - t0
 
 
@@ -69,11 +70,13 @@ def main(argv=None) -> int:
     ap.add_argument("--resume", action="store_true",
                     help="start from the values already calibrated in the file")
     ap.add_argument("--max-iter", type=int, default=12)
+    ap.add_argument("--step", type=float, default=0.05,
+                    help="finite-difference step on the transformed parameter scale")
     args = ap.parse_args(argv)
     keys = args.keys or sorted(p.stem for p in DATA.glob("*.toml"))
     keys = [k for k in keys if re.match(r"^[a-z0-9_]+$", k)]
     with ProcessPoolExecutor(max_workers=args.jobs) as ex:
-        futs = [ex.submit(_run, k, args.n, args.seed, args.resume, args.max_iter)
+        futs = [ex.submit(_run, k, args.n, args.seed, args.resume, args.max_iter, args.step)
                 for k in keys]
         for f in futs:
             key, solved, fit, secs = f.result()

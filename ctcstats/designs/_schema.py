@@ -512,6 +512,8 @@ def parse_design(doc: dict, origin: str, path: str = "") -> StudyDesign:
         if origin not in ("baseline", "draw"):
             raise p.fail(f"{where}.time_origin", f"must be 'baseline' or 'draw'; got "
                          f"{origin!r}.")
+        if origin == "draw" and serial is None:
+            raise p.fail(f"{where}.time_origin", "'draw' needs a [serial] design.")
         tp = r.get("time_point")
         if rk == "survival_at" and not (isinstance(tp, numbers.Real) and tp > 0):
             raise p.fail(f"{where}.time_point", "must be a positive number of months.")
@@ -535,9 +537,17 @@ def parse_design(doc: dict, origin: str, path: str = "") -> StudyDesign:
         if name not in params:
             raise p.fail("calibration.parameters", f"{name!r} is not a model parameter.")
     for t in targets:
-        if t.split(":")[0] not in ids:
+        rid, _, w = t.partition("@")
+        if rid.split(":")[0] not in ids:
             raise p.fail("calibration.targets", f"{t!r} is not a result id.")
-    target_ids = {t.split(":")[0] for t in targets}
+        try:
+            ok = not w or float(w) > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise p.fail("calibration.targets", f"{t!r}: a weight after '@' must be a "
+                         "positive number.")
+    target_ids = {t.partition("@")[0].split(":")[0] for t in targets}
     results = [
         PublishedResult(**{**r.__dict__, "target": r.id in target_ids}) for r in results
     ]

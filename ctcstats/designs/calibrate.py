@@ -13,10 +13,12 @@ that the published analyses reproduce the listed targets: Levenberg–Marquardt 
 finite-difference Jacobian on a fixed-seed cohort (common random numbers make the map smooth),
 parameters on log (rates, shapes), logit (probabilities) or natural (log-HRs) scales (marker
 effects on post-progression survival bounded below by 0, :func:`lower_bound`) and
-targets on log (medians, HRs, CI half-widths) or logit (proportions) scales. A target
+targets on log (medians, HRs, CI half-widths) or logit (proportions) scales; a published range
+(e.g. medians over several post-treatment windows) is aimed at its geometric middle. A target
 ``"<id>:ci"`` matches the published 95% CI half-width of a hazard ratio at the published
 sample size (the simulated standard error times sqrt(n_sim / n_design)) — this sets the number
-of events where the paper reports no event rates. ``scripts/calibrate_designs.py`` runs it
+of events where the paper reports no event rates. A suffix ``"@w"`` weights a target by w in
+the least squares (default 1). ``scripts/calibrate_designs.py`` runs it
 and writes the solution into the design files.
 """
 
@@ -164,13 +166,17 @@ def analysis_frame(
     base_pos = patients[pos_col].to_numpy()
     keep = np.ones(len(patients), dtype=bool)
     t0 = np.zeros(len(patients))
-    if r.grouping in ("draw", "conversion") or (r.kind == "prevalence" and r.draw):
+    by_draw = r.grouping in ("draw", "conversion") or (r.kind == "prevalence" and r.draw)
+    if by_draw or r.time_origin == "draw":
+        # the draw the result is measured at: its status (draw / conversion groupings) and
+        # date (time origin "draw", e.g. a randomised comparison timed from randomisation)
         sub = draws.loc[draws["draw"] == r.draw, ["patient_id", "draw_months", pos_col]]
         m = patients[["patient_id"]].merge(sub, on="patient_id", how="left")
         keep = m["draw_months"].notna().to_numpy()
         at = m[pos_col].to_numpy()
         if r.time_origin == "draw":
             t0 = np.nan_to_num(m["draw_months"].to_numpy())
+    if by_draw:
         if r.grouping == "conversion":
             lab = np.array(
                 [f"{a}->{b}" for a, b in zip(_status(base_pos), _status(np.nan_to_num(at)),
@@ -317,12 +323,20 @@ def lower_bound(name: str, design: str | None = None) -> float:
     return 0.0 if _NONNEGATIVE.match(name) else -np.inf
 
 
+def _target_weight(spec: str) -> float:
+    """Weight of a target spec ``"<id>[:ci][@w]"`` in the least squares (default 1)."""
+    return float(spec.partition("@")[2] or 1.0)
+
+
 def _target_value(d: StudyDesign, spec: str) -> tuple[PublishedResult, bool, float]:
-    rid, _, what = spec.partition(":")
+    rid, _, what = spec.partition("@")[0].partition(":")
     r = d.result(rid)
     if what == "ci":
         lo, hi = r.ci
         return r, True, (np.log(hi) - np.log(lo)) / (2 * _Z975)
+    if r.kind in ("median_range", "hr_range"):  # a published range: aim at its middle
+        lo, hi = r.value
+        return r, False, float(np.sqrt(lo * hi))
     return r, False, float(r.value)
 
 
@@ -382,6 +396,7 @@ def calibrate_design(
         r, is_ci, goal = _target_value(d, spec)
         goals.append(_tx(r, is_ci, goal))
     goals = np.array(goals)
+    weights = np.array([_target_weight(s) for s in specs])
     rinfo = [_target_value(d, s)[:2] for s in specs]
 
     def resid(th):
@@ -391,7 +406,7 @@ def calibrate_design(
         ach = np.array([_tx(r, c, a) if np.isfinite(a) and a > 0 else np.nan
                         for (r, c), (_, _, a) in zip(rinfo, fit, strict=True)])
         ach = np.where(np.isfinite(ach), ach, goals + 5.0)
-        return ach - goals, fit
+        return weights * (ach - goals), fit
 
     theta0 = theta.copy()
 

@@ -351,7 +351,7 @@ def replicate_design(
     one draw from the sampling distribution the CI describes, so the coverage of a published
     value by the simulated CI is exactly ``conf_level`` only when the model is right and the
     published study had the same size). ``tests/designs/test_replicate.py`` checks ≥ 85% over
-    50 seeds for every design.
+    200 seeds for every published quantity of every design.
 
     Examples
     --------

@@ -53,13 +53,55 @@ def test_km_estimators_match_lifelines(rng):
     assert np.isnan(km_median(t[:3], np.zeros(3, dtype=int)))
 
 
+def test_target_specs_weights_and_ranges():
+    """'<id>@w' weights a calibration target; a published range is aimed at its middle."""
+    from ctcstats.designs.calibrate import _target_value, _target_weight
+
+    d = get_design("debono2008")
+    r, is_ci, goal = _target_value(d, "os_median_baseline_pos@2")
+    assert (r.id, is_ci, goal, _target_weight("os_median_baseline_pos@2")) == (
+        "os_median_baseline_pos", False, 11.5, 2.0)
+    assert _target_weight("os_hr_baseline") == 1.0
+    r, _, goal = _target_value(d, "os_median_post_unf_range@0.5")
+    assert goal == pytest.approx(np.sqrt(6.7 * 9.5))
+    j = get_design("janni2016")
+    r, is_ci, goal = _target_value(j, "dfs_hr:ci@3")
+    assert is_ci and goal == pytest.approx((np.log(2.26) - np.log(1.47)) / (2 * 1.959963984540054))
+
+
+def test_time_origin_draw_for_arms():
+    """SWOG C1/C2 medians are timed from randomisation (the day-21 draw), A/B/C from
+    registration."""
+    sc = simulate_cohort("smerage2014", rng=4, return_draws=True)
+    p, dr = sc.patients, sc.draws
+    f = analysis_frame("smerage2014", "os_median_C1", p, dr)
+    c1 = p.loc[f.index]
+    assert (c1["arm"] == "C1").sum() == (f["group"] == "C1").sum() > 0
+    day21 = dr[dr["draw"] == 1].set_index("patient_id")["draw_months"]
+    np.testing.assert_allclose(
+        f["time"].to_numpy(), c1["os_months"].to_numpy() - day21.loc[c1["patient_id"]].to_numpy())
+    g = analysis_frame("smerage2014", "os_median_C", p, dr)
+    np.testing.assert_array_equal(g["time"].to_numpy(), p.loc[g.index, "os_months"].to_numpy())
+
+
 # --------------------------------------------------------------------------- fidelity
+def _range_miss(r, value: float) -> float:
+    """How far (log scale) *value* lies outside a published range (0 inside)."""
+    lo, hi = np.log(r.value)
+    v = np.log(value)
+    return float(max(lo - v, v - hi, 0.0))
+
+
 def _tolerance(r, d, fit) -> float:
     miss = 0.0
     for target, published, achieved in fit:
-        if target == r.id:
-            miss = abs(np.log(achieved / published)) if r.kind not in (
-                "prevalence", "fraction", "survival_at") else abs(achieved - published)
+        if target.partition("@")[0] == r.id:
+            if r.kind in ("median_range", "hr_range"):
+                miss = _range_miss(r, achieved)
+            elif r.kind in ("prevalence", "fraction", "survival_at"):
+                miss = abs(achieved - published)
+            else:
+                miss = abs(np.log(achieved / published))
     return miss
 
 
@@ -85,20 +127,24 @@ def test_published_targets_recovered(key):
             assert abs(np.log(est / r.value)) <= 4 * se + miss + 0.02, (r.id, est, r.value)
         elif r.kind in ("median",):
             assert abs(np.log(est / r.value)) <= 0.08 + miss, (r.id, est, r.value)
+        elif r.kind in ("median_range", "hr_range"):
+            assert _range_miss(r, est) <= 0.08 + miss, (r.id, est, r.value)
+        elif r.kind == "median_lower_bound":  # "> x months": not reached, or above x
+            assert np.isnan(est) or np.log(est / r.value) >= -(0.08 + miss), (r.id, est)
         else:
             assert abs(est - r.value) <= 0.015 + miss, (r.id, est, r.value)
 
 
-# de Bono 2008: the published baseline HR 3.3, the median ratio 21.7/11.5 = 1.89 and the
-# conversion medians cannot all be met by the model (OS = progression + post-progression
-# survival with draw-dependent hazards); the least-squares compromise misses the baseline
-# medians and HR by up to 15% (stored in the design file's [calibrated.fit]).
-# Hayes 2006: with the four PFS medians of draw-negative patients as extra targets (16 targets,
-# 14 parameters) the baseline-positive OS median is missed by ~14% (see the design file).
+# Hayes 2006: the PFS medians of draw-negative patients (6.1, 5.6, 7.0, 6.0 months at draws 1–4)
+# go up and down by chance; a model with one hazard for negative states meets them within ~12%.
 # Rack 2014: post-relapse marker effects bounded ≥ 0 cannot give OS HR (≥5 CTC) 3.6 below DFS
 # HR 4.51; the compromise misses DFS ≥5 by ~17% (inside the published CI; see the design file).
 # Janni 2016: non-cancer mortality fixed at 0.4%/year dilutes the OS HR (1.76 vs 1.97, ~11%).
-KNOWN_MISFIT = {"debono2008": 0.16, "hayes2006": 0.15, "rack2014": 0.2, "janni2016": 0.12}
+# SWOG S0500: arm C's medians 13.0 (C1 + C2), 10.7 (C1) and 12.5 (C2, P = .98) are fit by one
+# survival for both randomised arms, so C1 is missed by ~8% (see the design file).
+# A published range (de Bono's medians over four post-treatment windows) is a target aimed at
+# its middle; it counts as met inside the range (within the tolerance).
+KNOWN_MISFIT = {"hayes2006": 0.12, "rack2014": 0.2, "janni2016": 0.12, "smerage2014": 0.09}
 
 
 @pytest.mark.slow
@@ -108,8 +154,10 @@ def test_calibration_residuals_small(key):
     d = get_design(key)
     tol = KNOWN_MISFIT.get(key, 0.05)
     for f in d.calibration["fit"]:
-        r = d.result(f["target"].split(":")[0])
-        if r.kind in ("prevalence", "fraction", "survival_at") and ":ci" not in f["target"]:
+        r = d.result(f["target"].partition("@")[0].split(":")[0])
+        if r.kind in ("median_range", "hr_range"):
+            assert _range_miss(r, f["achieved"]) < tol, f
+        elif r.kind in ("prevalence", "fraction", "survival_at") and ":ci" not in f["target"]:
             assert abs(f["achieved"] - f["published"]) < 0.02, f
         else:
             assert abs(np.log(f["achieved"] / f["published"])) < tol, f

@@ -165,6 +165,12 @@ def _write(tmp_path, text: str) -> Path:
         ('not_found = ["follow_up.accrual_months", "marker.volume_ml"]',
          'not_found = ["marker.prevalence"]',
          r"field 'marker.prevalence' is listed in not_found but marked published"),
+        ('targets = ["pfs_hr", "pfs_hr:ci", "os_hr"]', 'targets = ["pfs_hr", "pfs_hr:ci", "os_hr@-2"]',
+         r"field 'calibration.targets' 'os_hr@-2': a weight after '@' must be a positive"),
+        ('targets = ["pfs_hr", "pfs_hr:ci", "os_hr"]', 'targets = ["pfs_hr", "pfs_hr:ci", "os_hr@x"]',
+         r"field 'calibration.targets' 'os_hr@x': a weight after '@' must be a positive"),
+        ('id = "os_hr"\n', 'id = "os_hr"\ntime_origin = "draw"\n',
+         r"field 'results.os_hr.time_origin' 'draw' needs a \[serial\] design"),
     ],
 )
 def test_user_design_errors_name_the_field(tmp_path, old, new, message):
