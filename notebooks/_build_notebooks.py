@@ -996,9 +996,13 @@ def colorectal_prostate():
         md("""
         ## Prostate cancer (de Bono 2008): ≥5 CTC and conversion after treatment
 
-        de Bono et al. grouped men by the change from baseline to the first post-treatment
-        draw: unfavourable (≥5) → favourable (<5) conversion was associated with longer
-        survival. Measured from the draw (landmark), as in the paper.
+        de Bono et al. grouped men by the change from baseline to a post-treatment draw:
+        unfavourable (≥5) → favourable (<5) conversion was associated with longer survival.
+        The abstract does not say which draw; the design reads it as the last post-treatment
+        window (13–20 weeks), the reading under which all published medians and the baseline
+        HR are reachable together (the design file explains why the first window is not).
+        Survival is measured from that draw (a landmark): only men alive and sampled at
+        13–20 weeks are in a conversion group.
         """),
         code("""
         sim_p = simulate_cohort(debono, rng=2009, return_draws=True)
@@ -1006,10 +1010,10 @@ def colorectal_prostate():
         published_vs_simulated(debono, crpc, crpc_draws)
         """),
         code("""
-        first = crpc_draws.loc[crpc_draws["draw"] == 1,
-                               ["patient_id", "draw_months", "ctc_positive"]].rename(
+        last = crpc_draws.loc[crpc_draws["draw"] == 4,
+                              ["patient_id", "draw_months", "ctc_positive"]].rename(
             columns={"ctc_positive": "positive_after"})
-        conv = crpc.merge(first, on="patient_id")
+        conv = crpc.merge(last, on="patient_id")
         label = {0: "favourable", 1: "unfavourable"}
         conv["conversion"] = (conv["ctc_positive"].map(label) + " → "
                               + conv["positive_after"].map(label))
@@ -1034,7 +1038,11 @@ def colorectal_prostate():
             "ci_3_cells": [round(float(v), 4) for v in cs.concentration_ci(3, 7.5)],
             "prevalence_3": round(float(thresholds.set_index("threshold").loc[3, "prevalence"]), 4),
             "prevalence_5": round(float(thresholds.set_index("threshold").loc[5, "prevalence"]), 4),
-            "n_conversion_groups": int(km_conv.median.shape[0])}))
+            "n_conversion_groups": int(km_conv.median.shape[0]),
+            "median_unf_fav": float(km_conv.median.set_index("group").loc[
+                "unfavourable → favourable", "median"]),
+            "median_unf_unf": float(km_conv.median.set_index("group").loc[
+                "unfavourable → unfavourable", "median"])}))
         """),
     ]
 
