@@ -28,7 +28,21 @@ from .registry import (
     Value,
 )
 
-__all__ = ["parse_design"]
+__all__ = ["parse_design", "parse_target"]
+
+
+def parse_target(spec: str) -> tuple[str, str, float]:
+    """Split a calibration target ``"<id>[:ci][@w]"`` into ``(result id, "ci" or "", weight)``.
+
+    The weight (default 1) multiplies the target's residual in the least squares; a weight
+    that is not a positive number raises ``ValueError``.
+    """
+    head, _, w = spec.partition("@")
+    rid, _, what = head.partition(":")
+    weight = float(w) if w else 1.0
+    if not weight > 0:
+        raise ValueError(f"weight {w!r} is not positive")
+    return rid, what, weight
 
 _FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -536,18 +550,16 @@ def parse_design(doc: dict, origin: str, path: str = "") -> StudyDesign:
     for name in pars:
         if name not in params:
             raise p.fail("calibration.parameters", f"{name!r} is not a model parameter.")
+    target_ids = set()
     for t in targets:
-        rid, _, w = t.partition("@")
-        if rid.split(":")[0] not in ids:
-            raise p.fail("calibration.targets", f"{t!r} is not a result id.")
         try:
-            ok = not w or float(w) > 0
+            rid = parse_target(t)[0]
         except ValueError:
-            ok = False
-        if not ok:
             raise p.fail("calibration.targets", f"{t!r}: a weight after '@' must be a "
-                         "positive number.")
-    target_ids = {t.partition("@")[0].split(":")[0] for t in targets}
+                         "positive number.") from None
+        if rid not in ids:
+            raise p.fail("calibration.targets", f"{t!r} is not a result id.")
+        target_ids.add(rid)
     results = [
         PublishedResult(**{**r.__dict__, "target": r.id in target_ids}) for r in results
     ]

@@ -32,12 +32,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ._schema import parse_target
 from .registry import PublishedResult, StudyDesign, Value, resolve_design
 from .simulate import _simulate, category_labels
 
 __all__ = [
     "analysis_frame",
     "estimate_result",
+    "proportion_counts",
     "cox_breslow",
     "km_median",
     "km_survival_at",
@@ -215,6 +217,24 @@ def analysis_frame(
     return frame.loc[keep]
 
 
+def proportion_counts(r: PublishedResult, grp: np.ndarray) -> tuple[int, int]:
+    """``(k, n)`` of a prevalence or fraction result from the analysis frame's group labels.
+
+    ``k`` counts the patients in ``r.group`` (``"B+C1"`` = either; prevalence: default
+    ``positive``) among the denominator ``n``: every patient, the groups named in
+    ``r.reference``, or — for a conversion — the patients with the same baseline status.
+    """
+    if r.kind == "prevalence":
+        return int(np.sum(grp == (r.group or "positive"))), int(grp.shape[0])
+    if r.reference:
+        denom = np.isin(grp, r.reference.split("+"))
+    elif r.grouping == "conversion":
+        denom = np.char.startswith(grp.astype(str), r.group.split("->")[0] + "->")
+    else:
+        denom = np.ones(grp.shape, dtype=bool)
+    return int(np.sum(np.isin(grp, r.group.split("+")) & denom)), int(np.sum(denom))
+
+
 def estimate_result(
     design: str | StudyDesign, result: PublishedResult | str, patients: pd.DataFrame,
     draws: pd.DataFrame | None = None,
@@ -232,16 +252,9 @@ def estimate_result(
     nan = float("nan")
     if not r.simulated:
         return nan, nan
-    if r.kind == "prevalence":
-        return float(np.mean(grp == (r.group or "positive"))), nan
-    if r.kind == "fraction":
-        if r.reference:
-            denom = np.isin(grp, r.reference.split("+"))
-        elif r.grouping == "conversion":
-            denom = np.char.startswith(grp.astype(str), r.group.split("->")[0] + "->")
-        else:
-            denom = np.ones(grp.shape, dtype=bool)
-        return float(np.sum(np.isin(grp, r.group.split("+"))) / max(np.sum(denom), 1)), nan
+    if r.kind in ("prevalence", "fraction"):
+        k, n_denom = proportion_counts(r, grp)
+        return k / max(n_denom, 1), nan
     t = f["time"].to_numpy()
     e = f["event"].to_numpy()
     sel = np.isin(grp, r.group.split("+")) if r.group else np.ones(grp.shape, dtype=bool)
@@ -323,13 +336,8 @@ def lower_bound(name: str, design: str | None = None) -> float:
     return 0.0 if _NONNEGATIVE.match(name) else -np.inf
 
 
-def _target_weight(spec: str) -> float:
-    """Weight of a target spec ``"<id>[:ci][@w]"`` in the least squares (default 1)."""
-    return float(spec.partition("@")[2] or 1.0)
-
-
 def _target_value(d: StudyDesign, spec: str) -> tuple[PublishedResult, bool, float]:
-    rid, _, what = spec.partition("@")[0].partition(":")
+    rid, what, _ = parse_target(spec)
     r = d.result(rid)
     if what == "ci":
         lo, hi = r.ci
@@ -396,7 +404,7 @@ def calibrate_design(
         r, is_ci, goal = _target_value(d, spec)
         goals.append(_tx(r, is_ci, goal))
     goals = np.array(goals)
-    weights = np.array([_target_weight(s) for s in specs])
+    weights = np.array([parse_target(s)[2] for s in specs])
     rinfo = [_target_value(d, s)[:2] for s in specs]
 
     def resid(th):

@@ -51,7 +51,7 @@ from scipy import stats
 
 from .._results import Result, result
 from .._validation import check_conf_level, check_rng
-from .calibrate import analysis_frame
+from .calibrate import analysis_frame, proportion_counts
 from .registry import PublishedResult, StudyDesign, resolve_design
 from .simulate import _simulate, category_labels
 
@@ -192,19 +192,7 @@ def _one(d: StudyDesign, r: PublishedResult, patients, draws, conf_level: float)
     warns: tuple[str, ...] = ()
     n_events = np.nan
     if r.kind in ("prevalence", "fraction"):
-        grp = frame["group"].to_numpy()
-        if r.kind == "prevalence":
-            denom = np.ones(grp.shape, dtype=bool)
-            k = int(np.sum(grp == (r.group or "positive")))
-        else:
-            if r.reference:
-                denom = np.isin(grp, r.reference.split("+"))
-            elif r.grouping == "conversion":
-                denom = np.char.startswith(grp.astype(str), r.group.split("->")[0] + "->")
-            else:
-                denom = np.ones(grp.shape, dtype=bool)
-            k = int(np.sum(np.isin(grp, r.group.split("+")) & denom))
-        n = int(np.sum(denom))
+        k, n = proportion_counts(r, frame["group"].to_numpy())
         est, lo, hi = _exact_proportion(k, n, conf_level)
         how = "scipy.stats.binomtest (exact)"
     elif r.kind in ("median", "median_lower_bound", "median_range"):

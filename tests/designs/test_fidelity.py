@@ -14,6 +14,7 @@ import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
 from ctcstats.designs import get_design, list_designs, simulate_cohort
+from ctcstats.designs._schema import parse_target
 from ctcstats.designs.calibrate import (
     analysis_frame,
     cox_breslow,
@@ -55,13 +56,13 @@ def test_km_estimators_match_lifelines(rng):
 
 def test_target_specs_weights_and_ranges():
     """'<id>@w' weights a calibration target; a published range is aimed at its middle."""
-    from ctcstats.designs.calibrate import _target_value, _target_weight
+    from ctcstats.designs.calibrate import _target_value
 
     d = get_design("debono2008")
     r, is_ci, goal = _target_value(d, "os_median_baseline_pos@2")
-    assert (r.id, is_ci, goal, _target_weight("os_median_baseline_pos@2")) == (
+    assert (r.id, is_ci, goal, parse_target("os_median_baseline_pos@2")[2]) == (
         "os_median_baseline_pos", False, 11.5, 2.0)
-    assert _target_weight("os_hr_baseline") == 1.0
+    assert parse_target("os_hr_baseline")[2] == 1.0
     r, _, goal = _target_value(d, "os_median_post_unf_range@0.5")
     assert goal == pytest.approx(np.sqrt(6.7 * 9.5))
     j = get_design("janni2016")
@@ -95,7 +96,7 @@ def _range_miss(r, value: float) -> float:
 def _tolerance(r, d, fit) -> float:
     miss = 0.0
     for target, published, achieved in fit:
-        if target.partition("@")[0] == r.id:
+        if parse_target(target)[0] == r.id:
             if r.kind in ("median_range", "hr_range"):
                 miss = _range_miss(r, achieved)
             elif r.kind in ("prevalence", "fraction", "survival_at"):
@@ -154,10 +155,10 @@ def test_calibration_residuals_small(key):
     d = get_design(key)
     tol = KNOWN_MISFIT.get(key, 0.05)
     for f in d.calibration["fit"]:
-        r = d.result(f["target"].partition("@")[0].split(":")[0])
+        r = d.result(parse_target(f["target"])[0])
         if r.kind in ("median_range", "hr_range"):
             assert _range_miss(r, f["achieved"]) < tol, f
-        elif r.kind in ("prevalence", "fraction", "survival_at") and ":ci" not in f["target"]:
+        elif r.kind in ("prevalence", "fraction", "survival_at") and not parse_target(f["target"])[1]:
             assert abs(f["achieved"] - f["published"]) < 0.02, f
         else:
             assert abs(np.log(f["achieved"] / f["published"])) < tol, f
