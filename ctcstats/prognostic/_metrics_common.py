@@ -124,6 +124,14 @@ def km_at(time: np.ndarray, event: np.ndarray, t: float) -> tuple[float, float]:
     """
     if time.size == 0:
         return float("nan"), float("nan")
+    s, g = km_greenwood(time, event, t)
+    se = float(s * np.sqrt(g)) if s > 0 else float("nan")
+    return s, se
+
+
+def km_greenwood(time: np.ndarray, event: np.ndarray, t: float) -> tuple[float, float]:
+    """Kaplan–Meier S(t) and the Greenwood sum Σ d/(n(n − d)) over event times ≤ t (the
+    variance of log S(t)); an empty set gives (1, 0)."""
     ut, inv = np.unique(time, return_inverse=True)
     tot = np.bincount(inv, minlength=ut.size).astype(float)
     d = np.bincount(inv, weights=event.astype(float), minlength=ut.size)
@@ -133,8 +141,7 @@ def km_at(time: np.ndarray, event: np.ndarray, t: float) -> tuple[float, float]:
     with np.errstate(divide="ignore", invalid="ignore"):
         s = float(np.prod(1.0 - d / n))
         g = float(np.sum(np.where(d > 0, d / (n * (n - d)), 0.0)))
-        se = float(s * np.sqrt(g)) if s > 0 else float("nan")
-    return s, se
+    return s, g
 
 
 @dataclass(frozen=True, eq=False)

@@ -35,7 +35,12 @@ from .._validation import check_conf_level, check_int, format_labels
 from ..errors import ConvergenceWarning, DataValidationError, DataWarning, ParameterError
 from ..survival._coxengine import fit_cox_arrays
 from ..survival.km import _confint_r
-from ._metrics_common import check_horizon, check_probabilities, prepare_survival_scores
+from ._metrics_common import (
+    check_horizon,
+    check_probabilities,
+    km_greenwood,
+    prepare_survival_scores,
+)
 
 __all__ = ["CalibrationResult", "calibration"]
 
@@ -186,15 +191,9 @@ def _efron_cumhaz(time, event, eta, t):
 
 
 def _km_group(time, event, t, z):
-    ut, inv = np.unique(time, return_inverse=True)
-    tot = np.bincount(inv, minlength=ut.size).astype(float)
-    d = np.bincount(inv, weights=event.astype(float), minlength=ut.size)
-    n = tot[::-1].cumsum()[::-1]
-    keep = ut <= t
-    d, n = d[keep], n[keep]
+    s, g = km_greenwood(time, event, t)
+    se_h = np.sqrt(g)
     with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.prod(1.0 - d / n)
-        se_h = np.sqrt(np.sum(np.where(d > 0, d / (n * (n - d)), 0.0)))
         lo, hi = _confint_r(np.array([s]), np.array([se_h]), z, "log-log")
         se = s * se_h if s > 0 else np.nan
     if s == 1.0:
