@@ -58,39 +58,32 @@ def _array(value, *, name: str, func: str) -> np.ndarray:
     return arr
 
 
-def _whole(value, *, name: str, func: str, minimum: int = 0) -> np.ndarray:
-    arr = _array(value, name=name, func=func)
-    bad = (arr < minimum) | (np.mod(arr, 1.0) != 0)
+def _first_bad(arr: np.ndarray, bad: np.ndarray, rule: str, *, name: str, func: str) -> None:
+    """Raise naming the first element of *arr* where *bad* holds (``rule``: what is required)."""
     if bad.any():
         where = int(np.flatnonzero(bad.ravel())[0])
         raise ParameterError(
-            f"The {name!r} parameter of {func} must hold whole numbers ≥ {minimum}; found "
-            f"{arr.ravel()[where]:g} at position {where}."
+            f"The {name!r} parameter of {func} must {rule}; found {arr.ravel()[where]:g} at "
+            f"position {where}."
         )
+
+
+def _whole(value, *, name: str, func: str, minimum: int = 0) -> np.ndarray:
+    arr = _array(value, name=name, func=func)
+    _first_bad(arr, (arr < minimum) | (np.mod(arr, 1.0) != 0),
+               f"hold whole numbers ≥ {minimum}", name=name, func=func)
     return arr
 
 
 def _positive(value, *, name: str, func: str) -> np.ndarray:
     arr = _array(value, name=name, func=func)
-    bad = arr <= 0
-    if bad.any():
-        where = int(np.flatnonzero(bad.ravel())[0])
-        raise ParameterError(
-            f"The {name!r} parameter of {func} must be > 0; found {arr.ravel()[where]:g} at "
-            f"position {where}."
-        )
+    _first_bad(arr, arr <= 0, "be > 0", name=name, func=func)
     return arr
 
 
 def _nonnegative(value, *, name: str, func: str) -> np.ndarray:
     arr = _array(value, name=name, func=func)
-    bad = arr < 0
-    if bad.any():
-        where = int(np.flatnonzero(bad.ravel())[0])
-        raise ParameterError(
-            f"The {name!r} parameter of {func} must be ≥ 0; found {arr.ravel()[where]:g} at "
-            f"position {where}."
-        )
+    _first_bad(arr, arr < 0, "be ≥ 0", name=name, func=func)
     return arr
 
 
