@@ -280,6 +280,22 @@ def _quiet_fit(fn, messages: list[str]):
     return out
 
 
+def _bfgs_polished(model, start, has_alpha: bool, messages: list[str]):
+    """statsmodels BFGS from pscl's start, Newton-polished to the exact optimum; when that does
+    not converge, pscl's route in log(theta) (:func:`_second_route`). Returns ``(params,
+    hessian, converged)``; a non-finite BFGS result (or alpha ≤ 0) restarts from *start*."""
+    res = _quiet_fit(
+        lambda: model.fit(start_params=start, method="bfgs", maxiter=5000, disp=0), messages
+    )
+    params = np.asarray(res.params, dtype=float)
+    if not np.all(np.isfinite(params)) or (has_alpha and params[-1] <= 0):
+        params = start
+    params, hess, converged = _newton_polish(model.loglike, model.score, params)
+    if not converged:
+        params, hess, converged = _second_route(model, start, params, has_alpha)
+    return params, hess, converged
+
+
 def _fit_poisson(y, x, offset, messages):
     sm, _, _ = _sm()
     model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
@@ -343,15 +359,7 @@ def _fit_zeroinfl(kind, y, x, z, offset, beta0, messages):
     else:
         model = count_model.ZeroInflatedNegativeBinomialP(y, x, exog_infl=z, offset=offset, p=2)
         start = np.concatenate([gamma0, beta0, [1.0]])  # pscl starts at theta = 1
-    res = _quiet_fit(
-        lambda: model.fit(start_params=start, method="bfgs", maxiter=5000, disp=0), messages
-    )
-    params = np.asarray(res.params, dtype=float)
-    if not np.all(np.isfinite(params)) or (kind == "zinb" and params[-1] <= 0):
-        params = start
-    params, hess, converged = _newton_polish(model.loglike, model.score, params)
-    if not converged:
-        params, hess, converged = _second_route(model, start, params, kind == "zinb")
+    params, hess, converged = _bfgs_polished(model, start, kind == "zinb", messages)
     cov = _inv_neg(hess)
     gamma, rest = params[:kz], params[kz:]
     kx = x.shape[1]
@@ -381,15 +389,7 @@ def _fit_hurdle(kind, y, x, z, offset, beta0, messages):
     else:
         model = truncated_model.TruncatedLFNegativeBinomialP(yp, xp, offset=op, p=2)
         start = np.append(beta0, 1.0)
-    res = _quiet_fit(
-        lambda: model.fit(start_params=start, method="bfgs", maxiter=5000, disp=0), messages
-    )
-    params = np.asarray(res.params, dtype=float)
-    if not np.all(np.isfinite(params)) or (kind == "hurdle_negbin" and params[-1] <= 0):
-        params = start
-    params, hess_c, conv_c = _newton_polish(model.loglike, model.score, params)
-    if not conv_c:
-        params, hess_c, conv_c = _second_route(model, start, params, kind == "hurdle_negbin")
+    params, hess_c, conv_c = _bfgs_polished(model, start, kind == "hurdle_negbin", messages)
     cov_c = _inv_neg(hess_c)
     kx, kz = x.shape[1], z.shape[1]
     cov = np.zeros((kx + kz, kx + kz))
