@@ -246,3 +246,17 @@ __all__ += [
     "adam_to_survival", "read_table", "Analyses", "AnalysisSpec", "EndpointSpec", "SpecError",
     "build_design_report", "build_report", "load_spec", "spec_from_design", "spec_from_dict",
 ]
+# [longitudinal]
+from .longitudinal import (  # noqa: E402
+    CountMixedModelResult,
+    JointModelResult,
+    JointSimulation,
+    fit_count_mixed_model,
+    fit_joint_model,
+    simulate_joint,
+)
+
+__all__ += [
+    "CountMixedModelResult", "JointModelResult", "JointSimulation", "fit_count_mixed_model",
+    "fit_joint_model", "simulate_joint",
+]
