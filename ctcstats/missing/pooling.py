@@ -551,5 +551,10 @@ def pooled_test(
         _check_same_terms(ex0, func)
         r = _d3(ex, ex0, func)
         dfc = math.inf
+    if not np.isfinite(r["p_value"]):
+        msgs.append((CTCStatsWarning, f"{method}: the denominator degrees of freedom are not "
+                     f"defined with m = {len(sets)} imputations and {len(idx)} tested terms "
+                     "(k (m - 1) <= 4 with the small-sample correction); use more imputations "
+                     "or dfcom=math.inf."))
     return PooledTestResult(method=method, terms=tested, m=len(sets), dfcom=float(dfc),
                             n_obs=ex[0].n_obs, warnings=_emit(msgs), **r)

@@ -115,7 +115,8 @@ def rubin_rules(
 
 
 def _f_result(statistic: float, df1: float, df2: float, riv: float) -> dict:
-    p = float(stats.f.sf(statistic, df1, df2)) if np.isfinite(statistic) else math.nan
+    ok = np.isfinite(statistic) and not np.isnan(df2) and df2 > 0
+    p = float(stats.f.sf(statistic, df1, df2)) if ok else math.nan
     return {"statistic": float(statistic), "df1": float(df1), "df2": float(df2),
             "p_value": p, "riv": float(riv)}
 
@@ -123,9 +124,11 @@ def _f_result(statistic: float, df1: float, df2: float, riv: float) -> dict:
 def _denominator_df(k: int, m: int, r: float) -> float:
     """Li–Raghunathan–Rubin (1991) denominator df of D1/D3 (mitml ``.D1`` without df.com)."""
     t = k * (m - 1)
-    if t > 4:
-        return 4 + (t - 4) * (1 + (1 - 2 / t) / r) ** 2
-    return t * (1 + 1 / k) * (1 + 1 / r) ** 2 / 2
+    with np.errstate(divide="ignore"):
+        r = np.float64(r)
+        if t > 4:
+            return float(4 + (t - 4) * (1 + (1 - 2 / t) / r) ** 2)
+        return float(t * (1 + 1 / k) * (1 + 1 / r) ** 2 / 2)
 
 
 def d1_test(estimates, covariances, *, dfcom=None) -> dict:
@@ -152,18 +155,20 @@ def d1_test(estimates, covariances, *, dfcom=None) -> dict:
     r = (1 + 1 / m) * float(np.trace(b @ np.linalg.inv(ubar))) / k
     ttilde = (1 + r) * ubar
     stat = float(qbar @ np.linalg.solve(ttilde, qbar)) / k
-    t = k * (m - 1)
+    t = np.float64(k * (m - 1))
     if dfcom is not None and np.isfinite(dfcom):
-        a = r * t / (t - 2)
-        vstar = ((dfcom + 1) / (dfcom + 3)) * dfcom
-        c0 = 1 / (t - 4)
-        c1 = vstar - 2 * (1 + a)
-        c2 = vstar - 4 * (1 + a)
-        z = (1 / c2 + c0 * (a**2 * c1 / ((1 + a) ** 2 * c2))
-             + c0 * (8 * a**2 * c1 / ((1 + a) * c2**2) + 4 * a**2 / ((1 + a) * c2))
-             + c0 * (4 * a**2 / (c2 * c1) + 16 * a**2 * c1 / c2**3)
-             + c0 * (8 * a**2 / c2**2))
-        v = 4 + 1 / z
+        # Reiter (2007); with k (m - 1) <= 4 it divides by zero and, as in R, gives inf/NaN
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            a = r * t / (t - 2)
+            vstar = ((dfcom + 1) / (dfcom + 3)) * dfcom
+            c0 = 1 / (t - 4)
+            c1 = vstar - 2 * (1 + a)
+            c2 = vstar - 4 * (1 + a)
+            z = (1 / c2 + c0 * (a**2 * c1 / ((1 + a) ** 2 * c2))
+                 + c0 * (8 * a**2 * c1 / ((1 + a) * c2**2) + 4 * a**2 / ((1 + a) * c2))
+                 + c0 * (4 * a**2 / (c2 * c1) + 16 * a**2 * c1 / c2**3)
+                 + c0 * (8 * a**2 / c2**2))
+            v = float(4 + 1 / z)
     else:
         v = _denominator_df(k, m, r)
     return _f_result(stat, k, v, r)

@@ -243,3 +243,14 @@ def test_to_dict_and_repr(sets):
     with warnings.catch_warnings():
         warnings.simplefilter("error", CTCStatsWarning)
         str(res)
+
+
+def test_d1_small_sample_df_undefined_is_warned(sets):
+    """k (m - 1) = 2: Reiter's df divides by zero (R gives NaN); we warn, p is NaN."""
+    with pytest.warns(CTCStatsWarning, match=r"not defined with m = 3 imputations"):
+        res = pooled_test(sets[:3], cs.fit_cox, terms=["pos"], covariates=["x", "pos"],
+                          **ROLES)
+    assert np.isnan(res.p_value) and res.statistic > 0
+    ok = pooled_test(sets[:3], cs.fit_cox, terms=["pos"], covariates=["x", "pos"],
+                     dfcom=math.inf, **ROLES)
+    assert 0 <= ok.p_value <= 1
