@@ -260,3 +260,7 @@ __all__ += [
     "CountMixedModelResult", "JointModelResult", "JointSimulation", "fit_count_mixed_model",
     "fit_joint_model", "simulate_joint",
 ]
+# [missing]
+from .missing import PooledResult, PooledTestResult, pool, pooled_test  # noqa: E402
+
+__all__ += ["PooledResult", "PooledTestResult", "pool", "pooled_test"]
