@@ -249,16 +249,21 @@ __all__ += [
 # [longitudinal]
 from .longitudinal import (  # noqa: E402
     CountMixedModelResult,
+    DynamicPredictionResult,
     JointModelResult,
     JointSimulation,
+    LongitudinalCoxResult,
     fit_count_mixed_model,
     fit_joint_model,
+    fit_locf_cox,
+    fit_two_stage_cox,
     simulate_joint,
 )
 
 __all__ += [
-    "CountMixedModelResult", "JointModelResult", "JointSimulation", "fit_count_mixed_model",
-    "fit_joint_model", "simulate_joint",
+    "CountMixedModelResult", "DynamicPredictionResult", "JointModelResult", "JointSimulation",
+    "LongitudinalCoxResult", "fit_count_mixed_model", "fit_joint_model", "fit_locf_cox",
+    "fit_two_stage_cox", "simulate_joint",
 ]
 # [missing]
 from .missing import PooledResult, PooledTestResult, pool, pooled_test  # noqa: E402

@@ -110,6 +110,28 @@ def _hayes():
 
 _LM = dict(time_col="pfs_months", event_col="pfs_event", marker_col="ctc_positive")
 
+_JOINT_ROLES = dict(time_col="os_months", event_col="os_event", id_col="patient_id",
+                   count_col="ctc_count", draw_time_col="draw_months",
+                   volume_col="blood_volume_ml")
+
+
+def _joint_sim():
+    return _cached("joint_sim", lambda: cs.simulate_joint(n=60, rng=4))
+
+
+def _joint_fit():
+    return _cached("joint_fit", lambda: cs.fit_joint_model(
+        _joint_sim().patients, draws=_joint_sim().draws, covariates=["visceral_mets"],
+        random="intercept", n_knots=2, n_quad=5, **_JOINT_ROLES))
+
+
+def _joint_history():
+    sim = _joint_sim()
+    d = sim.draws.merge(sim.patients, on=["patient_id", "visceral_mets"])
+    return d.loc[(d["patient_id"] == d.loc[d["os_months"] > 3, "patient_id"].iloc[0])
+                 & (d["draw_months"] < 3)]
+
+
 BUILDERS: dict[str, Callable[[], Result]] = {
     "ReplicationResult": lambda: cs.replicate_design("lucci2012", rng=1),
     "LandmarkResult": lambda: cs.landmark_analysis(*_hayes(), landmarks=[0.0, 1.84],
@@ -209,6 +231,15 @@ BUILDERS: dict[str, Callable[[], Result]] = {
         [early().sample(frac=1.0, replace=True, random_state=k) for k in range(4)],
         cs.fit_cox, terms=["ctc_positive", "grade"], time_col="dfs_months", event_col="dfs_event",
         covariates=["ctc_positive", *CLINICAL]),
+    "CountMixedModelResult": lambda: cs.fit_count_mixed_model(
+        _joint_sim().draws, count_col="ctc_count", id_col="patient_id", time_col="draw_months",
+        volume_col="blood_volume_ml", random="slope", kind="poisson", method="laplace"),
+    "JointModelResult": _joint_fit,
+    "DynamicPredictionResult": lambda: _joint_fit().predict_survival(
+        _joint_history(), [4.0, 8.0], landmark=3.0, n_samples=20, rng=1),
+    "LongitudinalCoxResult": lambda: cs.fit_locf_cox(
+        _joint_sim().patients, draws=_joint_sim().draws, covariates=["visceral_mets"],
+        **_JOINT_ROLES),
     "PowerResult": lambda: pw.simulate_power("janni2016", n=600, n_sim=8, rng=8,
                                              progress=False),
     "PowerCurveResult": lambda: pw.power_curve("janni2016", n_grid=[400, 600], n_sim=5,

@@ -66,14 +66,16 @@ SQRT2 = np.sqrt(2.0)
 class Linear:
     """The affine pieces of one block at a given theta.
 
-    ``c`` (R,), ``dc`` (R, p); ``a`` (R, q), ``da`` (R, q, p) or None when ``a`` does not
-    depend on theta; ``e`` (R, n_e) and ``de`` (R, n_e, p) (None when the family has none).
+    ``c`` (R,), ``dc`` (R, p); ``a`` (R, q); ``da`` (R, q, k): the derivative of ``a`` with
+    respect to the k parameters at positions ``da_index`` (None when ``a`` does not depend on
+    theta); ``e`` (R, n_e) and ``de`` (R, n_e, p) (None when the family has none).
     """
 
     c: np.ndarray
     dc: np.ndarray
     a: np.ndarray
     da: np.ndarray | None = None
+    da_index: np.ndarray | None = None
     e: np.ndarray | None = None
     de: np.ndarray | None = None
 
@@ -316,7 +318,7 @@ class MarginalModel:
             grad += lin.dc.T @ s1
             if lin.da is not None:
                 s1u = np.einsum("rk,rkq->rq", w1, ur)
-                grad += np.einsum("rq,rqp->p", s1u, lin.da)
+                grad[lin.da_index] += np.einsum("rq,rqj->j", s1u, lin.da)
             if lin.de is not None and d.de is not None and d.de.shape[-1]:
                 se = np.einsum("rk,rke->re", pr, d.de)
                 grad += np.einsum("re,rep->p", se, lin.de)
@@ -324,12 +326,13 @@ class MarginalModel:
             s1z = w1 @ self.z
             Mz += blk.sum(lin.a[:, :, None] * s1z[:, None, :])
         ubar = np.einsum("ik,ikq->iq", pk, u)
-        U2 = np.einsum("ik,ikq,ikr->qr", pk, u, u)
-        Uz = np.einsum("ik,ikq,kr->iqr", pk, u, self.z)
+        pu = pk[:, :, None] * u
+        U2 = np.einsum("ikq,ikr->qr", pu, u)
+        Uz = np.einsum("ikq,kr->iqr", pu, self.z)
         G -= ubar @ cov.Dinv
         Mz -= np.einsum("ab,ibc->iac", cov.Dinv, Uz)
         M = SQRT2 * Mz
-        dDinv = -np.einsum("ab,kbc,cd->kad", cov.Dinv, cov.dD, cov.Dinv)
+        dDinv = -np.einsum("ab,kbc,cd->kad", cov.Dinv, cov.dD, cov.Dinv, optimize=True)
         grad[self.d_index] += (-0.5 * np.einsum("kab,ba->k", dDinv, U2)
                                - 0.5 * m * np.einsum("ab,kba->k", cov.Dinv, cov.dD))
         if frozen is None:
@@ -347,23 +350,24 @@ class MarginalModel:
             bs = b[blk.sub]
             eta = lin.c + np.einsum("rq,rq->r", lin.a, bs)
             d = blk.family.derivs(eta, lin.e, 3)
-            deta = lin.dc if lin.da is None else lin.dc + np.einsum("rq,rqp->rp", bs, lin.da)
+            deta = lin.dc
+            if lin.da is not None:
+                deta = lin.dc.copy()
+                deta[:, lin.da_index] += np.einsum("rq,rqj->rj", bs, lin.da)
             v = d.d2[:, None] * deta
             w = d.d3[:, None] * deta
             if lin.de is not None and d.d1e is not None and d.d1e.shape[-1]:
                 v = v + np.einsum("re,rep->rp", d.d1e, lin.de)
                 w = w + np.einsum("re,rep->rp", d.d2e, lin.de)
-            rows = lin.a[:, :, None] * v[:, None, :]
-            if lin.da is not None:
-                rows = rows + d.d1[:, None, None] * lin.da
-            dgrad += blk.sum(rows)
+            dgrad += blk.sum(lin.a[:, :, None] * v[:, None, :])
             aa = lin.a[:, :, None] * lin.a[:, None, :]
-            hrows = -aa[..., None] * w[:, None, None, :]
+            dH -= blk.sum(aa[..., None] * w[:, None, None, :])
             if lin.da is not None:
-                hrows -= d.d2[:, None, None, None] * (lin.da[:, :, None, :] * lin.a[:, None, :, None]
-                                                      + lin.a[:, :, None, None]
-                                                      * lin.da[:, None, :, :])
-            dH += blk.sum(hrows)
+                idx = lin.da_index
+                dgrad[:, :, idx] += blk.sum(d.d1[:, None, None] * lin.da)
+                cross = lin.da[:, :, None, :] * lin.a[:, None, :, None]
+                dH[:, :, :, idx] -= blk.sum(d.d2[:, None, None, None]
+                                            * (cross + np.swapaxes(cross, 1, 2)))
             dbH -= blk.sum(d.d3[:, None, None, None] * aa[..., None] * lin.a[:, None, None, :])
         for k, idx in enumerate(self.d_index):
             dgrad[:, :, idx] -= b @ dDinv[k]
@@ -376,7 +380,8 @@ class MarginalModel:
         dHt = dH + np.einsum("iabl,ilp->iabp", dbH, dbhat)
         # A = Lh^{-T} with H = Lh Lh^T: dA = -A Phi(P)^T, P = A^T dH A, Phi = lower part
         # with halved diagonal; d log det A = -tr(Phi(P)) = -tr(P) / 2.
-        P = np.einsum("iba,ibcp,icd->iadp", ms.A, dHt, ms.A)
+        P = np.einsum("iba,ibcp->iacp", ms.A, dHt)
+        P = np.einsum("iacp,icd->iadp", P, ms.A)
         tril = np.tril(np.ones((self.q, self.q))) - 0.5 * np.eye(self.q)
         phi = P * tril[None, :, :, None]
         MtA = np.einsum("iab,iac->ibc", M, ms.A)

@@ -129,16 +129,21 @@ class NegBinFamily(Family):
         th = np.exp(om)
         mu = np.exp(eta)
         log_tm = np.logaddexp(om, eta)  # log(theta + mu)
-        f = (special.gammaln(y + th) - special.gammaln(th) - _bcast(self.lfy, eta)
-             + th * om + y * eta - (y + th) * log_tm)
+        # written without terms of size theta * log(theta), which cancel in floating point
+        # when theta is large (NB close to Poisson): log G(y+th)/G(th) = lgamma(y) -
+        # lbeta(th, y) for y > 0, and th log th - (y+th) log(th+mu) = -y log th -
+        # (y+th) log1p(mu/th).
+        ys = np.maximum(y, 1.0)
+        lratio = np.where(y > 0, special.gammaln(ys) - special.betaln(th, ys), 0.0)
+        l1p = np.log1p(np.exp(eta - om))  # log1p(mu / theta)
+        f = (lratio - _bcast(self.lfy, eta) - y * om + y * eta - (y + th) * l1p)
         if order == 0:
             return Derivs(f=f)
         inv = np.exp(-log_tm)  # 1 / (theta + mu)
         tm_ratio = th * inv  # theta / (theta + mu)
         mu_ratio = mu * inv  # mu / (theta + mu)
         d1 = tm_ratio * (y - mu)
-        d_th = (special.digamma(y + th) - special.digamma(th) + om + 1.0 - log_tm
-                - (y + th) * inv)
+        d_th = (special.digamma(y + th) - special.digamma(th) - l1p + (mu - y) * inv)
         de = (th * d_th)[..., None]
         if order == 1:
             return Derivs(f=f, d1=d1, de=de)

@@ -61,6 +61,7 @@ def maximise(model, theta0: np.ndarray, *, max_iter: int = 500, tol: float = 1e-
     converged = False
     f, g = model.loglik_grad(theta)
     H = model.hessian(theta)
+    theta_h = theta.copy()
     for _ in range(3):
         for _ in range(10):
             try:
@@ -80,7 +81,10 @@ def maximise(model, theta0: np.ndarray, *, max_iter: int = 500, tol: float = 1e-
             if np.max(np.abs(t * step)) < tol:
                 converged = True
                 break
+        if converged and np.max(np.abs(theta - theta_h)) < 1e-6:
+            break  # the information at theta_h is that at theta to ~1e-6
         H = model.hessian(theta)
+        theta_h = theta.copy()
         f, g = model.loglik_grad(theta)
         if converged:
             break

@@ -140,9 +140,8 @@ def _surv_block(layout: SurvLayout, *, sub, s, extra_c, w_surv, w_long, design, 
     dc_static = np.zeros((r, n_params))
     dc_static[:, layout.gamma] = w_surv
     dc_static[:, layout.lam] = bas
-    da = np.zeros((r, q, n_params))
-    for k in range(na):
-        da[:, :, layout.alpha.start + k] = zs[k]
+    da = np.stack(zs, axis=2)  # (r, q, n_assoc): d a / d alpha
+    da_index = np.arange(layout.alpha.start, layout.alpha.stop)
 
     def linear(theta: np.ndarray) -> Linear:
         beta = theta[layout.beta]
@@ -156,7 +155,7 @@ def _surv_block(layout: SurvLayout, *, sub, s, extra_c, w_surv, w_long, design, 
             a = a + alpha[k] * zs[k]
             dc[:, layout.beta] += alpha[k] * xs[k]
             dc[:, layout.alpha.start + k] = mfix[k]
-        return Linear(c=c, dc=dc, a=a, da=da)
+        return Linear(c=c, dc=dc, a=a, da=da, da_index=da_index)
 
     return Block(sub, family, linear, n_subjects)
 
