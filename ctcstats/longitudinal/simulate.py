@@ -165,9 +165,10 @@ def simulate_joint(
                              f"≥ 0; got {list(draw_months)!r}.")
     g = check_rng(rng)
     x = (g.random(n) < prevalence_covariate).astype(float)
-    cov = np.array([[sd_intercept**2, correlation * sd_intercept * sd_slope],
-                    [correlation * sd_intercept * sd_slope, sd_slope**2]])
-    b = g.multivariate_normal(np.zeros(2), cov, size=n, method="cholesky")
+    # the Cholesky factor of D written out, so that sd_slope = 0 (random intercept only) works
+    root = np.array([[sd_intercept, 0.0],
+                     [correlation * sd_slope, sd_slope * np.sqrt(1.0 - correlation**2)]])
+    b = g.standard_normal((n, 2)) @ root.T
     m0 = intercept + covariate_effect * x + b[:, 0]
     m1 = slope + b[:, 1]
     a0 = hazard_covariate_effect * x + association * m0
