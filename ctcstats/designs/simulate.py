@@ -230,13 +230,15 @@ def _marker_logm(d: StudyDesign, proc: str, cat: np.ndarray, late: bool) -> np.n
 
 
 # --------------------------------------------------------------------------- the simulator
-def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
-    """(patients DataFrame, draws DataFrame or None) of one cohort."""
-    cols, draws = _simulate_columns(d, n, g)
+def simulate_tables(d: StudyDesign, n: int, g: np.random.Generator):
+    """(patients DataFrame, draws DataFrame or None) of one cohort — the tables of
+    :func:`simulate_cohort` without its parameter checks (package-internal: calibration and
+    replication call it thousands of times)."""
+    cols, draws = simulate_columns(d, n, g)
     return pd.DataFrame(cols), draws
 
 
-def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
+def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     """The patient table as a dict of column arrays (the same values, in the same column
     order, as :func:`simulate_cohort`'s frame for the same generator) and the draws frame
     (serial designs) or None. Power simulation uses the arrays directly: building a
@@ -519,7 +521,7 @@ def simulate_cohort(
         n = int(d.n.value)
     n = check_int(n, name="n", func="simulate_cohort", minimum=1)
     g = check_rng(rng)
-    patients, draws = _simulate(d, n, g)
+    patients, draws = simulate_tables(d, n, g)
     if return_draws:
         return SyntheticCohort(patients=patients, draws=draws)
     return patients
