@@ -339,6 +339,7 @@ def _walk(tm: TransitionMatrix, times, events, ids, caught) -> dict[str, np.ndar
     active = np.ones(n, dtype=bool)
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("row", "state", "entry", "exit", "next")}
     zero_len: list[np.ndarray] = []
+    absorbed_at = np.full(n, np.inf)
     targets_of = [[b for a, b in tm.pairs if a == i] for i in range(tm.n_states)]
     for _ in range(tm.n_states):
         if not active.any():
@@ -365,6 +366,8 @@ def _walk(tm: TransitionMatrix, times, events, ids, caught) -> dict[str, np.ndar
             entry[rows[moved]] = nxt_time[moved]
             absorbing = np.array([len(targets_of[k]) == 0 for k in new_state], dtype=bool)
             active[rows[moved][absorbing]] = False
+            absorbed_at[rows[moved][absorbing]] = nxt_time[moved][absorbing]
+    _check_after_absorption(tm, times, events, absorbed_at, cur, ids)
     if zero_len:
         zr = np.concatenate(zero_len)
         caught.append(
@@ -374,6 +377,33 @@ def _walk(tm: TransitionMatrix, times, events, ids, caught) -> dict[str, np.ndar
             "nothing to any risk set)."
         )
     return {k: (np.concatenate(v) if v else np.empty(0)) for k, v in out.items()}
+
+
+def _check_after_absorption(tm, times, events, absorbed_at, cur, ids) -> None:
+    """No event in a state that leads to the absorbing state entered can come after it.
+
+    A relapse recorded after death contradicts the path (death is reachable from relapse);
+    a death recorded after a relapse that the model treats as absorbing (e.g. ebmt4's
+    "Rel") does not.
+    """
+    S = tm.n_states
+    reach = np.eye(S, dtype=bool)
+    for a, b in tm.pairs:
+        reach[a, b] = True
+    for _ in range(S):  # transitive closure
+        reach = reach | ((reach.astype(int) @ reach.astype(int)) > 0)
+    leads = reach[:, np.where(np.isfinite(absorbed_at), cur, 0)].T  # (n, S): j -> final state
+    late = (events == 1) & (times > absorbed_at[:, None]) & leads
+    bad = late.any(axis=1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        j = int(np.flatnonzero(late[i])[0])
+        raise DataValidationError(
+            f"{_rows(ids, np.flatnonzero(bad))}: an event in state {tm.states[j]!r} at time "
+            f"{times[i, j]:g} is recorded after the patient entered the absorbing state "
+            f"{tm.states[cur[i]]!r} at {absorbed_at[i]:g} (e.g. a relapse recorded after "
+            "death). Check the dates."
+        )
 
 
 def _next_transition(tm, h, tg, T, D, s, rows, ids, caught):
