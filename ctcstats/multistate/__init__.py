@@ -4,6 +4,12 @@
 * :mod:`.data` — :func:`multistate_data`, long-format data as ``mstate::msprep``;
 """
 
+from .competing import (
+    CauseSpecificResult,
+    CompetingIncidenceResult,
+    competing_incidence,
+    fit_cause_specific_cox,
+)
 from .data import MultistateData, multistate_data
 from .probabilities import (
     StateProbabilityResult,
@@ -19,6 +25,10 @@ from .transitions import (
 )
 
 __all__ = [
+    "CauseSpecificResult",
+    "CompetingIncidenceResult",
+    "competing_incidence",
+    "fit_cause_specific_cox",
     "MultistateData",
     "StateProbabilityResult",
     "TransitionProbabilityResult",

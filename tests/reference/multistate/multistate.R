@@ -199,6 +199,26 @@ wj(np_ref(ms_sites[ms_sites$dtc_positive == 1, ], tm_sites,
 wj(np_ref(ms_eb4, tm_eb4, list(list(method = "greenwood", predt = 0),
                                list(method = "aalen", predt = 100)), 1000), "mstate_np_ebmt4")
 
+# ---- competing first events: cuminc, cause-specific coxph, crr ------------------------------
+ci <- cuminc(sites$first_months, sites$first_event, group = sites$dtc_positive)
+cs <- list()
+mm <- model.matrix(~ dtc_positive + age + grade, sites)[, -1]
+for (k in 1:3) {
+  f <- coxph(Surv(first_months, first_event == k) ~ dtc_positive + age + grade, data = sites)
+  g <- crr(sites$first_months, sites$first_event, cov1 = mm, failcode = k)
+  cs[[k]] <- list(cause = k, terms = colnames(mm), cox_coef = unname(coef(f)),
+                  cox_se = unname(sqrt(diag(vcov(f)))), crr_coef = unname(g$coef),
+                  crr_se = unname(sqrt(diag(g$var))))
+}
+gray <- ci$Tests
+wj(list(models = cs,
+        gray = list(cause = as.numeric(rownames(gray)), stat = unname(gray[, "stat"]),
+                    pv = unname(gray[, "pv"]), df = unname(gray[, "df"])),
+        timepoints = lapply(c("0 1", "1 1", "0 2", "1 2", "0 3", "1 3"), function(key)
+          list(key = key, est = unname(timepoints(ci[key], c(12, 36, 60))$est[1, ]),
+               var = unname(timepoints(ci[key], c(12, 36, 60))$var[1, ])))),
+   "competing_sites")
+
 # ---- versions ------------------------------------------------------------------------------
 wj(list(R = R.version.string,
         packages = lapply(c(survival = "survival", mstate = "mstate", cmprsk = "cmprsk",
