@@ -303,7 +303,7 @@ class CauseSpecificResult(Result):
     _fine_gray: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("side_by_side", self.side_by_side)]
+        return [("side_by_side", self.side_by_side), ("table", self.table)]
 
     def cox(self, cause: str) -> CoxResult:
         """The cause-specific :class:`~ctcstats.survival.cox.CoxResult` of one cause."""
