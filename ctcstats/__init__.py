@@ -254,6 +254,7 @@ from .multistate import (  # noqa: E402
     StateProbabilityResult,
     TransitionMatrix,
     TransitionProbabilityResult,
+    add_relapse_sites,
     competing_incidence,
     competing_risks_transitions,
     fit_cause_specific_cox,
@@ -267,7 +268,7 @@ from .multistate import (  # noqa: E402
 __all__ += [
     "CauseSpecificResult", "CompetingIncidenceResult", "MultistateData",
     "StateProbabilityResult", "TransitionMatrix", "TransitionProbabilityResult",
-    "competing_incidence", "competing_risks_transitions", "fit_cause_specific_cox",
+    "add_relapse_sites", "competing_incidence", "competing_risks_transitions", "fit_cause_specific_cox",
     "illness_death_transitions", "multistate_data", "relapse_site_transitions",
     "state_probabilities", "transition_matrix",
 ]

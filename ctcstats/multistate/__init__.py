@@ -1,7 +1,16 @@
-"""Multi-state models: relapse sites, transitions and death.
+"""Multi-state models: where and when the disease comes back — relapse sites, then death.
 
 * :mod:`.transitions` — transition matrices (mstate's ``tmat``) and their common layouts;
-* :mod:`.data` — :func:`multistate_data`, long-format data as ``mstate::msprep``;
+* :mod:`.data` — :func:`multistate_data`, long-format data as ``mstate::msprep`` +
+  ``expand.covs``;
+* :mod:`.competing` — competing first-relapse sites: :func:`competing_incidence` (every
+  cause, Gray's test per cause) and :func:`fit_cause_specific_cox` (next to Fine–Gray);
+* :mod:`.probabilities` — :func:`state_probabilities`: Aalen–Johansen state occupation
+  (survfit) and transition probabilities P(s, t) (mstate ``probtrans``), time in state;
+* :mod:`.simulate` — :func:`add_relapse_sites` for synthetic cohorts (labelled assumptions).
+
+Internal: ``_long`` (checks of long-format data), ``_aalen_johansen`` (the survfit engine),
+``_probtrans`` (product integral and its variance).
 """
 
 from .competing import (
@@ -16,6 +25,7 @@ from .probabilities import (
     TransitionProbabilityResult,
     state_probabilities,
 )
+from .simulate import DTC_BONE_SHARE, SiteAssumption, add_relapse_sites
 from .transitions import (
     TransitionMatrix,
     competing_risks_transitions,
@@ -25,6 +35,9 @@ from .transitions import (
 )
 
 __all__ = [
+    "DTC_BONE_SHARE",
+    "SiteAssumption",
+    "add_relapse_sites",
     "CauseSpecificResult",
     "CompetingIncidenceResult",
     "competing_incidence",

@@ -222,6 +222,13 @@ class AnalysisSpec:
         Seed of every random step (recorded in the provenance).
     design : str, optional
         Registry key of the design the data were simulated from (provenance only).
+    relapse_site_col : str, optional
+        Site of the first relapse (e.g. ``"bone"``, ``"visceral"``; empty, ``"none"`` or
+        missing for no relapse): adds the section "Relapse sites" (competing first-relapse
+        sites and, with an ``os`` endpoint, relapse sites then death).
+    relapse_endpoint : str, optional
+        Name of the endpoint whose events are the first relapses (or deaths); default the
+        first endpoint.
     """
 
     endpoints: tuple[EndpointSpec, ...]
@@ -241,6 +248,8 @@ class AnalysisSpec:
     missing: str = "drop"
     seed: int = 1
     design: str | None = None
+    relapse_site_col: str | None = None
+    relapse_endpoint: str | None = None
 
     def __post_init__(self) -> None:
         eps = self.endpoints
@@ -301,6 +310,19 @@ class AnalysisSpec:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise _fail("seed", "must be a non-negative integer", self.seed)
         _str(self.design, "design", optional=True)
+        _str(self.relapse_site_col, "relapse_site_col", optional=True)
+        _str(self.relapse_endpoint, "relapse_endpoint", optional=True)
+        if self.relapse_site_col is not None and self.relapse_site_col in (
+                self.marker_col, *self.covariates):
+            raise _fail("relapse_site_col", "must not be the marker or a covariate",
+                        self.relapse_site_col)
+        if self.relapse_endpoint is not None:
+            if self.relapse_site_col is None:
+                raise _fail("relapse_endpoint", "needs relapse_site_col",
+                            self.relapse_endpoint)
+            if self.relapse_endpoint not in names:
+                raise _fail("relapse_endpoint", f"must name an endpoint ({', '.join(names)})",
+                            self.relapse_endpoint)
 
     @property
     def primary(self) -> EndpointSpec:

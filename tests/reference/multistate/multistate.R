@@ -160,7 +160,7 @@ wj(aj(ep_sites, Surv(Tstart, Tstop, event) ~ 1, tau = 60, times = c(12, 36, 60))
 ep_eb4 <- episodes(ms_eb4, c("Tx", "Rec", "AE", "Rec+AE", "Rel", "Death"), "agecl")
 wj(aj(ep_eb4, Surv(Tstart, Tstop, event) ~ 1, tau = 1000, times = c(100, 365, 1000)),
    "survfit_ebmt4")
-ep_mgus <- episodes(ms_mgus, c("mgus", "pcm", "death"), "sex")
+ep_mgus <- episodes(ms_mgus, c("mgus", "pcm", "death"), c("sex", "age"))
 wj(aj(ep_mgus, Surv(Tstart, Tstop, event) ~ sex, tau = 240, times = c(60, 120, 240),
       group = "sex"),
    "survfit_mgus2")
@@ -218,6 +218,85 @@ wj(list(models = cs,
           list(key = key, est = unname(timepoints(ci[key], c(12, 36, 60))$est[1, ]),
                var = unname(timepoints(ci[key], c(12, 36, 60))$var[1, ])))),
    "competing_sites")
+
+# ---- survival::coxph multi-state (robust variance by id), mgus2 -----------------------------
+f_mg <- coxph(Surv(Tstart, Tstop, event) ~ age + sex, data = ep_mgus, id = id, istate = istate)
+wj(list(terms = names(coef(f_mg)), coef = unname(coef(f_mg)), var = unname(vcov(f_mg)),
+        naive_var = unname(f_mg$naive.var), loglik = f_mg$loglik, n_event = f_mg$nevent),
+   "coxph_mgus2")
+
+# ---- mstate: transition-specific Cox models and predictions for covariate profiles --------
+# msfit(newdata = one row per transition: the profile's expanded covariates + strata) gives
+# the cumulative hazards and their (co)variances; probtrans the transition probabilities
+cox_ref <- function(fit, newd, tmat, predts, tau) {
+  msf <- msfit(fit, newdata = newd, trans = tmat)
+  out <- list(terms = names(coef(fit)), coef = unname(coef(fit)),
+              se = unname(sqrt(diag(vcov(fit)))), loglik = fit$loglik,
+              haz_time = sort(unique(msf$Haz$time)),
+              haz = unname(matrix(msf$Haz$Haz, ncol = nrow(newd))),
+              var_haz = unname(lapply(
+                split(msf$varHaz, list(msf$varHaz$trans1, msf$varHaz$trans2), drop = TRUE),
+                function(d) list(trans1 = d$trans1[1], trans2 = d$trans2[1], var = d$varHaz))),
+              probtrans = list())
+  for (m in c("aalen", "greenwood")) for (s in predts) {
+    pt <- probtrans(msf, predt = s, method = m)
+    out$probtrans[[length(out$probtrans) + 1]] <- list(
+      method = m, predt = s, tau = tau, p = pt_list(pt, tmat),
+      elos = unname(ELOS(pt, tau = tau)))
+  }
+  out
+}
+
+# ebmt3 (illness-death): every covariate transition-specific, strata(trans)
+e3 <- ms_eb3
+f3 <- paste("Surv(Tstart, Tstop, status) ~",
+            paste(paste0(rep(c("dissub1", "dissub2", "age1", "age2", "drmatch", "tcd"), 3), ".",
+                         rep(1:3, each = 6)), collapse = " + "), "+ strata(trans)")
+newd3 <- function(dissub, age, drmatch, tcd, strata = 1:3) {
+  nd <- data.frame(trans = 1:3, strata = strata)
+  for (k in 1:3) for (v in c("dissub1", "dissub2", "age1", "age2", "drmatch", "tcd")) {
+    nd[[paste0(v, ".", k)]] <- 0
+  }
+  for (k in 1:3) {
+    nd[k, paste0("dissub1.", k)] <- as.numeric(dissub == "AML")
+    nd[k, paste0("dissub2.", k)] <- as.numeric(dissub == "CML")
+    nd[k, paste0("age1.", k)] <- as.numeric(age == "<=20")
+    nd[k, paste0("age2.", k)] <- as.numeric(age == ">40")
+    nd[k, paste0("drmatch.", k)] <- as.numeric(drmatch == "No gender mismatch")
+    nd[k, paste0("tcd.", k)] <- as.numeric(tcd == "TCD")
+  }
+  nd
+}
+prof3 <- newd3("AML", "20-40", "Gender mismatch", "No TCD")
+c3b <- coxph(as.formula(f3), data = e3, method = "breslow")
+c3e <- coxph(as.formula(f3), data = e3, method = "efron")
+# proportional baselines: transitions 2 (Tx -> RelDeath) and 3 (PR -> RelDeath) share a
+# baseline hazard (strata(to)), with the indicator pr of transition 3
+e3$pr <- as.numeric(e3$trans == 3)
+c3p <- coxph(as.formula(sub("strata\\(trans\\)", "pr + strata(to)", f3)), data = e3,
+             method = "breslow")
+prof3p <- newd3("AML", "20-40", "Gender mismatch", "No TCD", strata = c(1, 2, 2))
+prof3p$pr <- c(0, 0, 1)
+wj(list(breslow = cox_ref(c3b, prof3, tm_eb3, c(0, 100), 1000),
+        efron = cox_ref(c3e, prof3, tm_eb3, c(0), 1000),
+        shared = cox_ref(c3p, prof3p, tm_eb3, c(0), 1000)), "mstate_cox_ebmt3")
+
+# sites: dtc_positive transition-specific, grade only on the two relapse transitions, age
+# shared by all transitions; profiles DTC-negative and DTC-positive (age 55, grade G3)
+fs <- Surv(Tstart, Tstop, status) ~ dtc_positive.1 + dtc_positive.2 + dtc_positive.3 +
+  dtc_positive.4 + dtc_positive.5 + grade1.1 + grade2.1 + grade1.2 + grade2.2 + age +
+  strata(trans)
+cs_b <- coxph(fs, data = ms_sites, method = "breslow")
+prof_sites <- function(dtc) {
+  nd <- data.frame(trans = 1:5, strata = 1:5, age = 55)
+  for (k in 1:5) nd[[paste0("dtc_positive.", k)]] <- ifelse(1:5 == k, dtc, 0)
+  for (v in c("grade1.1", "grade1.2")) nd[[v]] <- 0
+  nd[["grade2.1"]] <- c(1, 0, 0, 0, 0)
+  nd[["grade2.2"]] <- c(0, 1, 0, 0, 0)
+  nd
+}
+wj(list(negative = cox_ref(cs_b, prof_sites(0), tm_sites, c(0, 12), 60),
+        positive = cox_ref(cs_b, prof_sites(1), tm_sites, c(0, 12), 60)), "mstate_cox_sites")
 
 # ---- versions ------------------------------------------------------------------------------
 wj(list(R = R.version.string,
