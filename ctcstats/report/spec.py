@@ -486,8 +486,8 @@ def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
                 strata = r.strata
         if r.window is not None and r.kind.startswith("hr"):
             for w in r.window:
-                if 0 < float(w) < float(d.follow_up.get("window_months").value
-                                        if d.follow_up.get("window_months") else 1e9):
+                win = d.follow_up.window_months
+                if 0 < float(w) < (float(win.value) if win is not None else 1e9):
                     splits.add(float(w))
     covariates = tuple(published or cov_names)
     if strata is not None and strata not in ("study",) and d.pooled:
@@ -499,14 +499,14 @@ def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
     thresholds = [d.threshold]
     if d.marker_kind == "CTC":
         thresholds += [t for t in (1, 5) if t != d.threshold]
-    cats = tuple(int(c) for c in d.marker.get("categories", ()) or ())
+    cats = tuple(int(c) for c in d.marker.categories)
     volume = "blood_volume_ml" if d.marker_kind == "CTC" else "cells_examined"
-    horizons = (12.0, 24.0, 36.0) if d.setting.get("stage") == "metastatic" else (36.0, 60.0, 96.0)
+    horizons = (12.0, 24.0, 36.0) if d.setting.stage == "metastatic" else (36.0, 60.0, 96.0)
     return AnalysisSpec(
         title=f"{d.marker_kind} as a prognostic marker — synthetic cohort mirroring "
               f"{d.citation.authors.split(',')[0]} {d.citation.year or ''}".rstrip(),
         description=(
-            f"{d.setting.get('description', '')}. Synthetic cohort simulated from the registered "
+            f"{d.setting.description}. Synthetic cohort simulated from the registered "
             f"design {d.key!r} ({d.citation}); every number of the design is published or a "
             "labelled assumption (cs.get_design(key).numbers())."
         ),
