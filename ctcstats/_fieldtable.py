@@ -533,9 +533,9 @@ def _required_cell(spec: FieldSpec) -> str:
         return "required"
     if spec.fallback is not None:
         return f"optional (default `{spec.fallback:g}`)"
-    if spec.default is MISSING or spec.default is None or spec.default == ():
-        return "optional"
     d = spec.default
+    if d is MISSING or d is None or (not isinstance(d, (bool, int, float)) and not d):
+        return "optional"
     shown = ("true" if d else "false") if isinstance(d, bool) else repr(d).replace("'", '"')
     return f"optional (default `{shown}`)"
 
@@ -549,10 +549,11 @@ def markdown_table(cls: type, *, skip: Sequence[str] = ()) -> str:
         doc = spec.doc
         allowed = _allowed_cell(spec)
         if spec.variants:
-            parts = [f"`{spec.by}` = `{key}`: {describe(v)}"
-                     + (f" in {interval(v)}" if interval(v) and v.kind in ("numbers",) else "")
-                     + (f" — {v.doc}" if v.doc else "")
-                     for key, v in spec.variants.items()]
+            groups: dict[str, list[str]] = {}
+            for key, v in spec.variants.items():
+                text = describe(v) + (f" — {v.doc}" if v.doc else "")
+                groups.setdefault(text, []).append(f"`{key}`")
+            parts = [f"`{spec.by}` = {' / '.join(keys)}: {text}" for text, keys in groups.items()]
             doc = doc + " " + "; ".join(parts) + "."
         doc = doc.replace("|", "\\|")
         rows.append(f"| `{name}` | {_type_cell(spec)} | {allowed} | {_required_cell(spec)} "

@@ -13,6 +13,7 @@ how to fix it.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from .._fieldtable import Reader, markdown_table, replace_generated
 from ..errors import DataValidationError
@@ -278,8 +279,14 @@ _SECTIONS: list[tuple[str, type, str]] = [
 
 
 def _first_line(cls: type) -> str:
-    doc = (cls.__doc__ or "").strip().split("\n\n")[0]
-    return " ".join(doc.split())
+    """The class docstring's first paragraph as Markdown, without the leading section name."""
+    if cls is StudyDesign:
+        return "The top level of `<key>.toml`."
+    doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+    doc = re.sub(r"^(``[^`]*``(, )?)+ — ", "", doc)
+    doc = re.sub(r":\w+:`~?([^`]*)`", r"`\1`", doc)
+    doc = doc.replace("``", "`")
+    return doc[:1].upper() + doc[1:]
 
 
 def schema_markdown() -> str:

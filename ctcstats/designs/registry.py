@@ -291,6 +291,17 @@ class StudyDesign:
             }
         )
 
+    def calibration_fit(self) -> pd.DataFrame:
+        """How closely the calibration reproduced each target.
+
+        Columns ``target, published, achieved`` (one row per target of ``[calibration]``;
+        empty when the design is not calibrated).
+        """
+        rows = self.calibrated.fit if self.calibrated is not None else ()
+        return pd.DataFrame({"target": [str(f.target) for f in rows],
+                             "published": [f.published for f in rows],
+                             "achieved": [f.achieved for f in rows]})
+
     def __repr__(self) -> str:
         return (
             f"<StudyDesign {self.key!r}: {self.citation.authors.split(',')[0]} "

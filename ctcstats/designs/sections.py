@@ -473,7 +473,8 @@ class PublishedResult:
     id: str = spec_field("text", "Identifier, unique in the design.", convert=_identifier)
     kind: str = spec_field("choice", "What was published.", choices=RESULT_KINDS)
     value: Any = spec_field("float", "The published number:", by="kind",
-                            variants=_result_value_variants())
+                            variants=_result_value_variants(),
+                            type_doc="number or [lowest, highest]")
     status: str = spec_field("choice", "Provenance of the value.",
                              choices=("published", "assumption"))
     source: str = spec_field("text", "Where it was read (required when published).",
@@ -505,7 +506,8 @@ class PublishedResult:
                                              "published model.", default=(), unique=True)
     strata: str | None = spec_field("text", "Stratification column (`study` for pooled "
                                     "designs, or a covariate).", default=None)
-    analysis: str = spec_field("text", "The published analysis, in words.")
+    analysis: str = spec_field("text", "The published analysis, in words.", default="",
+                               required=True)
     note: str = spec_field("text", "Anything else a reader should know.", default="")
     simulated: bool = spec_field("bool", "False for results the simulator does not model.",
                                  default=True)
