@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+
 from .._fieldtable import Reader, markdown_table, replace_generated
 from ..errors import DataValidationError
 from .registry import CALIBRATED_SUFFIX, StudyDesign

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
-from ctcstats.designs import get_design, list_designs, simulate_cohort
-from ctcstats.designs import Target
+from ctcstats.designs import Target, get_design, list_designs, simulate_cohort
 from ctcstats.designs.calibrate import (
     analysis_frame,
     cox_breslow,
