@@ -44,6 +44,7 @@ __all__ = [
     "spec_field",
     "schema_of",
     "parse_section",
+    "check_instance",
     "describe",
     "markdown_table",
     "replace_generated",
@@ -109,6 +110,7 @@ class FieldSpec:
     key_choices: tuple = ()
     fallback: float | None = None
     label_key: str = ""
+    example: str = ""
 
 
 KINDS = {
@@ -263,7 +265,9 @@ class Reader:
 
     def _list(self, x: Any, name: str, spec: FieldSpec) -> list:
         if not isinstance(x, (list, tuple)):
-            raise self.fail(name, f"must be {describe(spec)} (a TOML array [...]); got {x!r}.")
+            eg = f", e.g. {spec.example}" if spec.example else ""
+            raise self.fail(name, f"must be {describe(spec)} (a TOML array [...]{eg}); got "
+                            f"{x!r}.")
         if spec.nonempty and not x:
             raise self.fail(name, f"must not be empty; give {describe(spec)}.")
         return list(x)
@@ -405,13 +409,16 @@ class Reader:
                     res[key] = float(self._real(item, sub, spec, "a number"))
             out = MappingProxyType(res)
         elif k == "table":
-            out = self.section(spec.section, raw, name)
+            out = raw if isinstance(raw, spec.section) else self.section(spec.section, raw, name)
         elif k == "tables":
-            if not isinstance(raw, list) or not all(isinstance(t, Mapping) for t in raw):
+            cls = spec.section
+            if not isinstance(raw, (list, tuple)) or not all(
+                    isinstance(t, (Mapping, cls)) for t in raw):  # type: ignore[arg-type]
                 raise self.fail(name, f"must be an array of tables [[{name}]]; got {raw!r}.")
             if spec.nonempty and not raw:
                 raise self.fail(name, f"must be a non-empty array of tables [[{name}]].")
-            out = tuple(self.section(spec.section, t, self._item_name(name, i, t, spec))
+            out = tuple(t if isinstance(t, cls)  # type: ignore[arg-type]
+                        else self.section(cls, t, self._item_name(name, i, t, spec))
                         for i, t in enumerate(raw))
         else:  # pragma: no cover - a programming error in a table
             raise TypeError(f"unknown field kind {k!r}")
@@ -492,6 +499,29 @@ def parse_section(cls: type, raw: Any, *, where: str, fail: Callable[[str, str],
     return Reader(fail, ref).section(cls, raw, where)
 
 
+def check_instance(obj: Any, fail: Callable[[str, str], Exception], ref: str = "") -> None:
+    """Validate the fields of dataclass *obj* built in Python (not read from a file) against
+    its table, in place (frozen dataclasses included): a value equal to the field's default
+    is kept; any other is parsed as if read from TOML (lists become tuples; a scalar where a
+    list is expected, a float where a whole number is expected … raise). Call it from
+    ``__post_init__``."""
+    reader = Reader(fail, ref)
+    for name, spec in schema_of(type(obj)):
+        v = getattr(obj, name)
+        if spec.default is not MISSING and _same(v, spec.default):
+            continue
+        object.__setattr__(obj, name, reader.value(v, name, spec))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b) and not (isinstance(a, tuple) and isinstance(b, tuple)):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # pragma: no cover - exotic objects
+        return False
+
+
 # --------------------------------------------------------------------------- documentation
 def _type_cell(spec: FieldSpec) -> str:
     if spec.type_doc:
@@ -517,6 +547,8 @@ def _allowed_cell(spec: FieldSpec) -> str:
         bits.append("increasing")
     if spec.unique:
         bits.append("no repeats")
+    if spec.example:
+        bits.append(f"e.g. `{spec.example}`")
     if spec.scale:
         bits.append(f"calibrated on the {spec.scale} scale")
     if spec.calibration_lower is not None:
@@ -536,8 +568,18 @@ def _required_cell(spec: FieldSpec) -> str:
     d = spec.default
     if d is MISSING or d is None or (not isinstance(d, (bool, int, float)) and not d):
         return "optional"
-    shown = ("true" if d else "false") if isinstance(d, bool) else repr(d).replace("'", '"')
-    return f"optional (default `{shown}`)"
+    if dataclasses.is_dataclass(d):
+        return "optional (defaults as listed for its fields)"
+    return f"optional (default `{_toml_text(d)}`)"
+
+
+def _toml_text(d: Any) -> str:
+    """A default as written in TOML: ``true``, ``"months"``, ``[1]``."""
+    if isinstance(d, bool):
+        return "true" if d else "false"
+    if isinstance(d, (tuple, list)):
+        return "[" + ", ".join(_toml_text(x) for x in d) + "]"
+    return repr(d).replace("'", '"')
 
 
 def markdown_table(cls: type, *, skip: Sequence[str] = ()) -> str:
