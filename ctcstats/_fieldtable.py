@@ -319,115 +319,130 @@ class Reader:
         return int(x) if spec.integer else float(x)
 
     # ---- one field ---------------------------------------------------------------------
-    def value(self, raw: Any, name: str, spec: FieldSpec) -> Any:  # noqa: C901 - one branch per kind
+    def value(self, raw: Any, name: str, spec: FieldSpec) -> Any:
         """Parse *raw* as a value of *spec* (the field is called *name* in errors)."""
-        k = spec.kind
-        if k in ("text", "choice"):
-            empty = isinstance(raw, str) and not raw.strip()
-            if not isinstance(raw, str) or ((spec.required or spec.nonempty) and empty) \
-                    or (k == "choice" and raw not in spec.choices):
-                raise self.fail(name, f"must be {describe(spec)}; got {raw!r}.")
-            out: Any = raw
-        elif k == "bool":
-            if not isinstance(raw, bool):
-                raise self.fail(name, f"must be true or false; got {raw!r}.")
-            out = raw
-        elif k == "int":
-            out = self._whole(raw, name, spec)
-        elif k == "float":
-            out = float(self._real(raw, name, spec, describe(spec)))
-            self._bounds(out, name, spec)
-        elif k == "texts":
-            items = self._list(raw, name, spec)
-            if not all(isinstance(v, str) and v.strip() for v in items):
-                raise self.fail(name, f"must be {describe(spec)}; got {raw!r}.")
-            self._check_order(items, raw, name, spec)
-            out = tuple(items)
-        elif k in ("ints", "floats"):
-            items = self._list(raw, name, spec)
-            conv = []
-            for v in items:
-                if k == "ints":
-                    if isinstance(v, bool) or not isinstance(v, int):
-                        raise self.fail(name, f"must be {describe(spec)}; got {raw!r}.")
-                else:
-                    self._real(v, name, spec, describe(spec))
-                if spec.low is not None or spec.high is not None:
-                    bad = spec.low is not None and (v <= spec.low if spec.low_open
-                                                    else v < spec.low)
-                    bad = bad or (spec.high is not None and (v >= spec.high if spec.high_open
-                                                             else v > spec.high))
-                    if bad:
-                        raise self.fail(name, f"must be {describe(spec)}; got {raw!r}.")
-                conv.append(int(v) if k == "ints" else float(v))
-            self._check_order(conv, raw, name, spec)
-            out = tuple(conv)
-        elif k == "pair":
-            items = self._list(raw, name, spec)
-            if len(items) != 2 or not all(
-                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
-                raise self.fail(name, f"must be [lower, upper] (two numbers); got {raw!r}.")
-            out = (float(items[0]), float(items[1]))
-        elif k == "number":
-            v, st, src, why = self.provenance(raw, name)
-            out = Value(self._number(v, name, spec), st, src, why)
-        elif k == "numbers":
-            v, st, src, why = self.provenance(raw, name)
-            if not isinstance(v, list) or not v:
-                raise self.fail(name, f"must hold a non-empty list of numbers; got {v!r}.")
-            out = Value(tuple(self._number(x, name, spec) for x in v), st, src, why)
-        elif k == "number_list":
-            items = self._list(raw, name, spec)
-            out = tuple(self.value(x, f"{name}[{i}]", dataclasses.replace(spec, kind="number"))
-                        for i, x in enumerate(items))
-        elif k == "pairs_value":
-            v, st, src, why = self.provenance(raw, name)
-            ok = isinstance(v, list) and v and all(
-                isinstance(w, list) and len(w) == 2
-                and all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in w)
-                for w in v)
-            if not ok:
-                raise self.fail(name, f"must hold a list of [start, end] pairs; got {v!r}.")
-            out = Value(tuple(tuple(w) for w in v), st, src, why)
-        elif k == "text_value":
-            v, st, src, why = self.provenance(raw, name)
-            if not isinstance(v, str) or not v.strip():
-                raise self.fail(name, f"must hold a non-empty string; got {v!r}.")
-            out = Value(v, st, src, why)
-        elif k in ("number_map", "float_map"):
-            if not isinstance(raw, Mapping):
-                raise self.fail(name, f"must be a table {KINDS[k]}; got {raw!r}.")
-            res = {}
-            for key, item in raw.items():
-                if spec.key_choices and key not in spec.key_choices:
-                    raise self.fail(f"{name}.{key}", self._unknown_text(
-                        key, spec.key_choices, name))
-                sub = f"{name}.{key}"
-                if k == "number_map":
-                    res[key] = self.value(item, sub, dataclasses.replace(spec, kind="number"))
-                else:
-                    res[key] = float(self._real(item, sub, spec, "a number"))
-            out = MappingProxyType(res)
-        elif k == "table":
-            out = raw if isinstance(raw, spec.section) else self.section(spec.section, raw, name)
-        elif k == "tables":
-            cls = spec.section
-            if not isinstance(raw, (list, tuple)) or not all(
-                    isinstance(t, (Mapping, cls)) for t in raw):  # type: ignore[arg-type]
-                raise self.fail(name, f"must be an array of tables [[{name}]]; got {raw!r}.")
-            if spec.nonempty and not raw:
-                raise self.fail(name, f"must be a non-empty array of tables [[{name}]].")
-            out = tuple(t if isinstance(t, cls)  # type: ignore[arg-type]
-                        else self.section(cls, t, self._item_name(name, i, t, spec))
-                        for i, t in enumerate(raw))
-        else:  # pragma: no cover - a programming error in a table
-            raise TypeError(f"unknown field kind {k!r}")
+        handler = _HANDLERS.get(spec.kind)
+        if handler is None:  # pragma: no cover - a programming error in a table
+            raise TypeError(f"unknown field kind {spec.kind!r}")
+        out = handler(self, raw, name, spec)
         if spec.convert is not None:
             try:
                 out = spec.convert(out)
             except ValueError as exc:
                 raise self.fail(name, str(exc)) from None
         return out
+
+    # ---- one handler per kind of value -------------------------------------------------
+    def _text(self, raw: Any, name: str, spec: FieldSpec) -> str:
+        empty = isinstance(raw, str) and not raw.strip()
+        if not isinstance(raw, str) or ((spec.required or spec.nonempty) and empty) \
+                or (spec.kind == "choice" and raw not in spec.choices):
+            raise self.fail(name, f"must be {describe(spec)}; got {raw!r}.")
+        return raw
+
+    def _bool(self, raw: Any, name: str, spec: FieldSpec) -> bool:
+        if not isinstance(raw, bool):
+            raise self.fail(name, f"must be true or false; got {raw!r}.")
+        return raw
+
+    def _float(self, raw: Any, name: str, spec: FieldSpec) -> float:
+        out = float(self._real(raw, name, spec, describe(spec)))
+        self._bounds(out, name, spec)
+        return out
+
+    def _texts(self, raw: Any, name: str, spec: FieldSpec) -> tuple[str, ...]:
+        items = self._list(raw, name, spec)
+        if not all(isinstance(v, str) and v.strip() for v in items):
+            raise self.fail(name, f"must be {describe(spec)}; got {raw!r}.")
+        self._check_order(items, raw, name, spec)
+        return tuple(items)
+
+    def _numeric_list(self, raw: Any, name: str, spec: FieldSpec) -> tuple:
+        items = self._list(raw, name, spec)
+        whole = spec.kind == "ints"
+        for v in items:
+            if isinstance(v, bool) or not isinstance(v, int if whole else (int, float)) \
+                    or (not whole and spec.finite and not math.isfinite(v)):
+                raise self.fail(name, f"must be {describe(spec)}; got {raw!r}.")
+            bad = spec.low is not None and (v <= spec.low if spec.low_open else v < spec.low)
+            bad = bad or (spec.high is not None and (v >= spec.high if spec.high_open
+                                                     else v > spec.high))
+            if bad:
+                raise self.fail(name, f"must be {describe(spec)}; got {raw!r}.")
+        out = tuple(int(v) if whole else float(v) for v in items)
+        self._check_order(out, raw, name, spec)
+        return out
+
+    def _pair(self, raw: Any, name: str, spec: FieldSpec) -> tuple[float, float]:
+        items = self._list(raw, name, spec)
+        if len(items) != 2 or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
+            raise self.fail(name, f"must be [lower, upper] (two numbers); got {raw!r}.")
+        return float(items[0]), float(items[1])
+
+    def _prov_number(self, raw: Any, name: str, spec: FieldSpec) -> Value:
+        v, st, src, why = self.provenance(raw, name)
+        return Value(self._number(v, name, spec), st, src, why)
+
+    def _prov_numbers(self, raw: Any, name: str, spec: FieldSpec) -> Value:
+        v, st, src, why = self.provenance(raw, name)
+        if not isinstance(v, list) or not v:
+            raise self.fail(name, f"must hold a non-empty list of numbers; got {v!r}.")
+        return Value(tuple(self._number(x, name, spec) for x in v), st, src, why)
+
+    def _number_list(self, raw: Any, name: str, spec: FieldSpec) -> tuple[Value, ...]:
+        items = self._list(raw, name, spec)
+        one = dataclasses.replace(spec, kind="number", convert=None)
+        return tuple(self.value(x, f"{name}[{i}]", one) for i, x in enumerate(items))
+
+    def _pairs_value(self, raw: Any, name: str, spec: FieldSpec) -> Value:
+        v, st, src, why = self.provenance(raw, name)
+        ok = isinstance(v, list) and v and all(
+            isinstance(w, list) and len(w) == 2
+            and all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in w)
+            for w in v)
+        if not ok:
+            raise self.fail(name, f"must hold a list of [start, end] pairs; got {v!r}.")
+        return Value(tuple(tuple(w) for w in v), st, src, why)
+
+    def _text_value(self, raw: Any, name: str, spec: FieldSpec) -> Value:
+        v, st, src, why = self.provenance(raw, name)
+        if not isinstance(v, str) or not v.strip():
+            raise self.fail(name, f"must hold a non-empty string; got {v!r}.")
+        return Value(v, st, src, why)
+
+    def _map(self, raw: Any, name: str, spec: FieldSpec) -> Mapping:
+        if not isinstance(raw, Mapping):
+            raise self.fail(name, f"must be a table {KINDS[spec.kind]}; got {raw!r}.")
+        one = dataclasses.replace(spec, kind="number", convert=None)
+        res = {}
+        for key, item in raw.items():
+            if spec.key_choices and key not in spec.key_choices:
+                raise self.fail(f"{name}.{key}", self._unknown_text(key, spec.key_choices,
+                                                                     name))
+            sub = f"{name}.{key}"
+            if spec.kind == "number_map":
+                res[key] = self.value(item, sub, one)
+            else:
+                res[key] = float(self._real(item, sub, spec, "a number"))
+        return MappingProxyType(res)
+
+    def _table(self, raw: Any, name: str, spec: FieldSpec) -> Any:
+        cls = spec.section
+        assert cls is not None
+        return raw if isinstance(raw, cls) else self.section(cls, raw, name)
+
+    def _tables(self, raw: Any, name: str, spec: FieldSpec) -> tuple:
+        cls = spec.section
+        assert cls is not None
+        if not isinstance(raw, (list, tuple)) or not all(
+                isinstance(t, (Mapping, cls)) for t in raw):
+            raise self.fail(name, f"must be an array of tables [[{name}]]; got {raw!r}.")
+        if spec.nonempty and not raw:
+            raise self.fail(name, f"must be a non-empty array of tables [[{name}]].")
+        return tuple(t if isinstance(t, cls)
+                     else self.section(cls, t, self._item_name(name, i, t, spec))
+                     for i, t in enumerate(raw))
 
     @staticmethod
     def _item_name(name: str, i: int, item: Mapping, spec: FieldSpec) -> str:
@@ -482,6 +497,28 @@ class Reader:
             if again is not None:
                 obj = again
         return obj
+
+
+_HANDLERS: dict[str, Callable[[Reader, Any, str, FieldSpec], Any]] = {
+    "text": Reader._text,
+    "choice": Reader._text,
+    "bool": Reader._bool,
+    "int": Reader._whole,
+    "float": Reader._float,
+    "texts": Reader._texts,
+    "ints": Reader._numeric_list,
+    "floats": Reader._numeric_list,
+    "pair": Reader._pair,
+    "number": Reader._prov_number,
+    "numbers": Reader._prov_numbers,
+    "number_list": Reader._number_list,
+    "pairs_value": Reader._pairs_value,
+    "text_value": Reader._text_value,
+    "number_map": Reader._map,
+    "float_map": Reader._map,
+    "table": Reader._table,
+    "tables": Reader._tables,
+}
 
 
 def _variant(spec: FieldSpec, key: Any) -> FieldSpec:
