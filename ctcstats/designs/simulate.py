@@ -38,7 +38,7 @@ The generative model (all numbers from the design; see ``ctcstats/designs/data/R
 Hazard parameters that are not published (baseline rates, conditional log-HRs, shapes) are
 solved by :mod:`ctcstats.designs.calibrate` so that the published analysis run on a large
 synthetic cohort reproduces the published medians and hazard ratios; the solved values are
-stored in the design file as labelled assumptions.
+stored beside the design file in ``<key>.calibrated.toml`` and labelled ``calibrated``.
 """
 
 from __future__ import annotations
