@@ -137,8 +137,7 @@ def _check_model(d: StudyDesign, fail: Fail) -> None:
                 if getattr(h, name):
                     raise fail(f"{where}.{name}", "applies only to designs without serial "
                                "draws (serial designs use state_log_hr).")
-    arms = d.serial is not None and d.serial.follow_up_only_if_positive
-    if m.post_progression.arm_log_hr is not None and not arms:
+    if m.post_progression.arm_log_hr is not None and not d.has_arms:
         raise fail("model.post_progression.arm_log_hr", "applies only to designs with arms "
                    "(serial.follow_up_only_if_positive = true); remove it.")
 
@@ -147,7 +146,6 @@ def _check_results(d: StudyDesign, fail: Fail) -> None:
     ids: set[str] = set()
     names = list(d.endpoint_names)
     cov_names = sorted(c.name for c in d.covariates)
-    arms = d.serial is not None and d.serial.follow_up_only_if_positive
     for r in d.results:
         where = f"results.{r.id}"
         if r.id in ids:
@@ -172,7 +170,7 @@ def _check_results(d: StudyDesign, fail: Fail) -> None:
             raise fail(f"{where}.draw", f"{r.draw} is not a draw of this design.")
         if r.grouping in ("draw", "conversion") and d.serial is None:
             raise fail(f"{where}.grouping", f"{r.grouping!r} needs a [serial] design.")
-        if r.grouping == "arm" and not arms:
+        if r.grouping == "arm" and not d.has_arms:
             raise fail(f"{where}.grouping", "'arm' needs a design with arms "
                        "(serial.follow_up_only_if_positive = true).")
         if r.grouping == "category" and len(d.marker.categories) < 3:

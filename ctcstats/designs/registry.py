@@ -165,6 +165,12 @@ class StudyDesign:
         return self.serial is not None
 
     @property
+    def has_arms(self) -> bool:
+        """Patients are assigned to arms (today: the SWOG S0500 scheme of
+        ``serial.follow_up_only_if_positive``; a trial section would add its own)."""
+        return self.serial is not None and self.serial.follow_up_only_if_positive
+
+    @property
     def is_calibrated(self) -> bool:
         return self.calibrated is not None
 
