@@ -201,13 +201,46 @@ BUILDERS: dict[str, Callable[[], Result]] = {
     "IPDMetaResult": lambda: cs.ipd_meta_analysis(
         early(), study_col="study", time_col="dfs_months", event_col="dfs_event",
         marker_col="ctc_positive"),
+    "PooledResult": lambda: cs.pool(
+        [early().sample(frac=1.0, replace=True, random_state=k) for k in range(3)],
+        cs.fit_cox, time_col="dfs_months", event_col="dfs_event",
+        covariates=["ctc_positive", *CLINICAL]),
+    "PooledTestResult": lambda: cs.pooled_test(
+        [early().sample(frac=1.0, replace=True, random_state=k) for k in range(4)],
+        cs.fit_cox, terms=["ctc_positive", "grade"], time_col="dfs_months", event_col="dfs_event",
+        covariates=["ctc_positive", *CLINICAL]),
     "PowerResult": lambda: pw.simulate_power("janni2016", n=600, n_sim=8, rng=8,
                                              progress=False),
     "PowerCurveResult": lambda: pw.power_curve("janni2016", n_grid=[400, 600], n_sim=5,
                                                rng=9, progress=False),
     "SampleSizeResult": lambda: pw.sample_size("janni2016", target_power=0.5, n_sim=5,
                                                n_start=400, rng=10, progress=False),
+    # multistate: relapse (any site) then death on the early cohort
+    "MultistateData": lambda: _multistate(),
+    "StateProbabilityResult": lambda: cs.state_probabilities(
+        _multistate(), group_col="ctc_positive", tau=60),
+    "TransitionProbabilityResult": lambda: cs.state_probabilities(
+        _multistate()).transition_probabilities(12.0),
+    "CompetingIncidenceResult": lambda: cs.competing_incidence(
+        competing(), time_col="os_months", event_col="death_cause", group_col="ctc_positive"),
+    "CauseSpecificResult": lambda: cs.fit_cause_specific_cox(
+        competing(), time_col="os_months", event_col="death_cause",
+        covariates=["ctc_positive"]),
 }
+
+
+def _multistate():
+    def make():
+        df = early()
+        relapse = ((df.dfs_event == 1) & (df.dfs_months < df.os_months)).astype(int)
+        return cs.multistate_data(
+            df.assign(relapse=relapse),
+            transitions=cs.illness_death_transitions(("disease_free", "relapse", "death")),
+            state_time_cols={"relapse": "dfs_months", "death": "os_months"},
+            state_event_cols={"relapse": "relapse", "death": "os_event"}, id_col="patient_id",
+            covariates=["ctc_positive"])
+
+    return _cached("multistate", make)
 
 
 def _all_result_classes() -> set[str]:

@@ -1,7 +1,9 @@
 """Published CTC/DTC study designs and synthetic cohorts that mirror them.
 
 * :func:`list_designs`, :func:`get_design`, :func:`load_design_file` — the registry
-  (``ctcstats/designs/data/*.toml``, one file per study; schema in ``data/README.md``).
+  (``ctcstats/designs/data/<key>.toml``, one file per study, and the calibrated values in
+  ``<key>.calibrated.toml``; schema in ``data/README.md``, generated from the typed sections
+  of :mod:`ctcstats.designs.sections`).
 * :func:`simulate_cohort`, :func:`simulate_draws` — synthetic cohorts (and serial draws).
 * :mod:`ctcstats.designs.calibrate` — the published analyses on a synthetic cohort and the
   calibration of the hazard parameters (``scripts/calibrate_designs.py``).
@@ -13,9 +15,11 @@ from .registry import (
     Citation,
     Covariate,
     Endpoint,
+    ParamPath,
     PublishedResult,
     SerialSpec,
     StudyDesign,
+    Target,
     Value,
     get_design,
     list_designs,
@@ -27,10 +31,12 @@ __all__ = [
     "Citation",
     "Covariate",
     "Endpoint",
+    "ParamPath",
     "PublishedResult",
     "SerialSpec",
     "StudyDesign",
     "SyntheticCohort",
+    "Target",
     "Value",
     "get_design",
     "list_designs",

@@ -335,9 +335,12 @@ def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event
     p = coef.size
     lp = linear_predictor(d.X, coef)
     c, c_se, _ = concordance(lp, time, event, strata=strata)
+    shift = float(np.sum(np.log(np.asarray(X, float).std(axis=0, ddof=1))))
     fields = dict(
         table=table, covariance=pd.DataFrame(var, index=table.index, columns=table.index),
-        loglik=float(out["loglik"]), loglik_null=float(out["loglik_null"]),
+        # coxphf's penalised log-likelihoods, on covariates standardised by their SD: unlike
+        # log det I of the covariates as given, they do not depend on the covariates' units
+        loglik=float(out["loglik"]) - shift, loglik_null=float(out["loglik_null"]) - shift,
         lr_statistic=lr, lr_df=float(p), lr_p_value=float(stats.chi2.sf(lr, p)),
         concordance=c, concordance_std_error=c_se, n_obs=n_obs, n_events=n_events,
         n_dropped=n_dropped, n_iter=int(out.get("n_iter", 0)),
@@ -432,7 +435,8 @@ def fit_cox(
     firth : bool, default False
         Firth's penalised likelihood (Heinze–Schemper), the remedy for monotone likelihood
         (a group without events); profile-likelihood confidence limits and penalised
-        likelihood-ratio p-values as R ``coxphf``.
+        likelihood-ratio p-values as R ``coxphf``; ``loglik`` and ``loglik_null`` are then
+        the penalised log-likelihoods as coxphf reports them (covariates standardised).
     conf_level : float, default 0.95
     missing : {"raise", "drop"}
         ``"drop"`` analyses complete cases and counts the others in ``n_dropped``.

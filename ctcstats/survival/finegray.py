@@ -263,20 +263,21 @@ def fit_fine_gray(
 
     se = np.sqrt(np.diag(vcov))
     zq = stats.norm.ppf(0.5 + conf_level / 2.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # per unit of a covariate in a tiny unit the ratios may overflow to inf (no warning)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         zval = beta / se
-    table = pd.DataFrame(
-        {
-            "coef": beta,
-            "std_error": se,
-            "hr": np.exp(beta),
-            "ci_lower": np.exp(beta - zq * se),
-            "ci_upper": np.exp(beta + zq * se),
-            "z": zval,
-            "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
-        },
-        index=pd.Index(terms, name="term"),
-    )
+        table = pd.DataFrame(
+            {
+                "coef": beta,
+                "std_error": se,
+                "hr": np.exp(beta),
+                "ci_lower": np.exp(beta - zq * se),
+                "ci_upper": np.exp(beta + zq * se),
+                "z": zval,
+                "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
+            },
+            index=pd.Index(terms, name="term"),
+        )
     lr = float(-2.0 * (lik0 - lik))
     for cls, msg in caught:
         warnings.warn(msg, cls, stacklevel=2)
