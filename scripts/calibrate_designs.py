@@ -43,7 +43,7 @@ def _run(key: str, n: int, seed: int, resume: bool = False, max_iter: int = 12,
     design = _schema.parse_design(doc, repr(path.name), path=str(path))
     t0 = time.time()
     log = []
-    solved, fit = calibrate.calibrate_design(design, n=n, seed=seed, verbose=log.append,
+    solved, fit = calibrate.calibrate_design(design, n=n, rng=seed, verbose=log.append,
                                              max_iter=max_iter, step=step)
     return key, solved, fit, time.time() - t0
 

@@ -2,7 +2,8 @@
 
 * :func:`list_designs`, :func:`get_design`, :func:`load_design_file` — the registry
   (``ctcstats/designs/data/*.toml``, one file per study; schema in ``data/README.md``).
-* :func:`simulate_cohort`, :func:`simulate_draws` — synthetic cohorts (and serial draws).
+* :func:`simulate_cohort`, :func:`simulate_draws`, :func:`simulate_study` — synthetic cohorts
+  (patient table, serial draws, or both).
 * :mod:`ctcstats.designs.calibrate` — the published analyses on a synthetic cohort and the
   calibration of the hazard parameters (``scripts/calibrate_designs.py``).
 """
@@ -21,7 +22,7 @@ from .registry import (
     list_designs,
     load_design_file,
 )
-from .simulate import SyntheticCohort, simulate_cohort, simulate_draws
+from .simulate import SyntheticCohort, simulate_cohort, simulate_draws, simulate_study
 
 __all__ = [
     "Citation",
@@ -37,4 +38,5 @@ __all__ = [
     "load_design_file",
     "simulate_cohort",
     "simulate_draws",
+    "simulate_study",
 ]

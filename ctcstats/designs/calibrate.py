@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .._validation import check_rng, seed_from_rng
 from ._schema import parse_target
 from .registry import PublishedResult, StudyDesign, Value, resolve_design
 from .simulate import _simulate, category_labels
@@ -355,16 +356,16 @@ def _tx(r: PublishedResult, is_ci: bool, v: float) -> float:
 
 
 def evaluate_targets(
-    design: StudyDesign, n: int, seed: int, targets=None,
+    design: StudyDesign, n: int, rng: int | np.random.Generator | None, targets=None,
 ) -> list[tuple[str, float, float]]:
-    """Simulate one cohort (n, seed) and return ``(target, published, achieved)`` per target.
+    """Simulate one cohort (n, rng) and return ``(target, published, achieved)`` per target.
 
     A CI target's ``achieved`` is the simulated standard error of log HR scaled to the
     published sample size.
     """
     d = design
     targets = list(targets if targets is not None else d.calibration.get("targets", ()))
-    patients, draws = _simulate(d, n, np.random.default_rng(seed))
+    patients, draws = _simulate(d, n, check_rng(rng))
     out = []
     n_design = float(d.n.value)
     for spec in targets:
@@ -377,7 +378,8 @@ def evaluate_targets(
 
 
 def calibrate_design(
-    design: str | StudyDesign, *, n: int = 100_000, seed: int = 20240611,
+    design: str | StudyDesign, *, n: int = 100_000,
+    rng: int | np.random.Generator | None = 20240611,
     max_iter: int = 12, tol: float = 2e-3, step: float = 0.05, ridge: float = 0.03,
     verbose=None,
 ) -> tuple[dict[str, float], list[tuple[str, float, float]]]:
@@ -389,8 +391,11 @@ def calibrate_design(
     A ridge term ``ridge² · |θ − θ_start|²`` keeps under-determined parameters near their
     documented starting values (it changes an exactly determined solution negligibly).
 
-    Returns ``(parameters, fit)`` — the solved values and ``(target, published, achieved)``.
+    ``rng`` seeds the fixed cohort (an int; a Generator or None gives a seed drawn from it,
+    reused at every evaluation). Returns ``(parameters, fit)`` — the solved values and
+    ``(target, published, achieved)``.
     """
+    seed = seed_from_rng(rng, func="calibrate_design")
     d = resolve_design(design)
     names = list(d.calibration["parameters"])
     specs = list(d.calibration["targets"])

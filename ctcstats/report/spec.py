@@ -42,9 +42,13 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .._validation import seed_from_rng
 from ..errors import DataValidationError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "SpecError",
@@ -457,7 +461,7 @@ def load_spec(path: str | Path, **overrides) -> AnalysisSpec:
     return spec_from_dict(doc, **overrides)
 
 
-def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
+def spec_from_design(design, *, rng: int | np.random.Generator | None = 1) -> AnalysisSpec:
     """The report spec of a registered design's published analysis.
 
     Endpoints are the design's (``<name>_months`` / ``<name>_event``); the marker is the
@@ -465,7 +469,8 @@ def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
     covariates and strata are those of the published multivariable models (all design
     covariates when none was published); piecewise splits come from the published time
     windows; count categories from the design's categories; a cut-point search and the
-    prognostic analyses are always included.
+    prognostic analyses are always included. ``rng`` becomes the spec's integer ``seed``
+    (a Generator or None gives a seed drawn from it).
     """
     from ..designs import get_design
 
@@ -522,6 +527,6 @@ def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
         analyses=Analyses(cutpoint=True, categories=cats if len(cats) >= 3 else (),
                           piecewise="auto", split_at=tuple(sorted(splits)), prognostic=True),
         missing="drop",
-        seed=int(seed),
+        seed=seed_from_rng(rng, func="spec_from_design"),
         design=d.key,
     )

@@ -111,7 +111,7 @@ def test_toml_file_errors(tmp_path):
 
 
 def test_spec_from_design_braun():
-    s = spec_from_design("braun2005", seed=4)
+    s = spec_from_design("braun2005", rng=4)
     assert s.design == "braun2005" and s.seed == 4
     assert [e.name for e in s.endpoints] == ["os", "bcss", "dfs", "ddfs"]
     assert s.primary.time_col == "os_months" and s.primary.event_col == "os_event"
