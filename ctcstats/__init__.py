@@ -251,3 +251,7 @@ __all__ += [
     "adam_to_survival", "read_table", "Analyses", "AnalysisSpec", "EndpointSpec", "SpecError",
     "build_design_report", "build_report", "load_spec", "spec_from_design", "spec_from_dict",
 ]
+# [missing]
+from .missing import PooledResult, PooledTestResult, pool, pooled_test  # noqa: E402
+
+__all__ += ["PooledResult", "PooledTestResult", "pool", "pooled_test"]

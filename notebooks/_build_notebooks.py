@@ -302,7 +302,7 @@ def braun():
         still uses its starting assumptions).
         """),
         code("""
-        print("calibrated:", bool(design.calibration.get("calibrated")))
+        print("calibrated:", design.is_calibrated)
         published_vs_simulated(design, df)
         """),
         md("""
@@ -1085,7 +1085,7 @@ def swog():
         (a target it could not reach is visible here, not hidden):
         """),
         code("""
-        pd.DataFrame(list(design.calibration.get("fit", ())))
+        design.calibration_fit()
         """),
         code("""
         sim = simulate_study(design, rng=2014)

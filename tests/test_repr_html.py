@@ -201,6 +201,14 @@ BUILDERS: dict[str, Callable[[], Result]] = {
     "IPDMetaResult": lambda: cs.ipd_meta_analysis(
         early(), study_col="study", time_col="dfs_months", event_col="dfs_event",
         marker_col="ctc_positive"),
+    "PooledResult": lambda: cs.pool(
+        [early().sample(frac=1.0, replace=True, random_state=k) for k in range(3)],
+        cs.fit_cox, time_col="dfs_months", event_col="dfs_event",
+        covariates=["ctc_positive", *CLINICAL]),
+    "PooledTestResult": lambda: cs.pooled_test(
+        [early().sample(frac=1.0, replace=True, random_state=k) for k in range(4)],
+        cs.fit_cox, terms=["ctc_positive", "grade"], time_col="dfs_months", event_col="dfs_event",
+        covariates=["ctc_positive", *CLINICAL]),
     "PowerResult": lambda: pw.simulate_power("janni2016", n=600, n_sim=8, rng=8,
                                              progress=False),
     "PowerCurveResult": lambda: pw.power_curve("janni2016", n_grid=[400, 600], n_sim=5,

@@ -1,7 +1,9 @@
 """Published CTC/DTC study designs and synthetic cohorts that mirror them.
 
 * :func:`list_designs`, :func:`get_design`, :func:`load_design_file` — the registry
-  (``ctcstats/designs/data/*.toml``, one file per study; schema in ``data/README.md``).
+  (``ctcstats/designs/data/<key>.toml``, one file per study, and the calibrated values in
+  ``<key>.calibrated.toml``; schema in ``data/README.md``, generated from the typed sections
+  of :mod:`ctcstats.designs.sections`).
 * :func:`simulate_cohort`, :func:`simulate_draws`, :func:`simulate_study` — synthetic cohorts
   (patient table, serial draws, or both).
 * :mod:`ctcstats.designs.calibrate` — the published analyses on a synthetic cohort and the
@@ -14,9 +16,11 @@ from .registry import (
     Citation,
     Covariate,
     Endpoint,
+    ParamPath,
     PublishedResult,
     SerialSpec,
     StudyDesign,
+    Target,
     Value,
     get_design,
     list_designs,
@@ -28,10 +32,12 @@ __all__ = [
     "Citation",
     "Covariate",
     "Endpoint",
+    "ParamPath",
     "PublishedResult",
     "SerialSpec",
     "StudyDesign",
     "SyntheticCohort",
+    "Target",
     "Value",
     "get_design",
     "list_designs",

@@ -18,23 +18,23 @@ targets on log (medians, HRs, CI half-widths) or logit (proportions) scales; a p
 ``"<id>:ci"`` matches the published 95% CI half-width of a hazard ratio at the published
 sample size (the simulated standard error times sqrt(n_sim / n_design)) — this sets the number
 of events where the paper reports no event rates. A suffix ``"@w"`` weights a target by w in
-the least squares (default 1). ``scripts/calibrate_designs.py`` runs it
-and writes the solution into the design files.
+the least squares (default 1). Parameters are :class:`~ctcstats.designs.sections.ParamPath`
+objects checked against the schema; their scale and bounds come from the schema's field table
+(``scale``, ``calibration_lower``). ``scripts/calibrate_designs.py`` runs it and writes the
+solution to ``<key>.calibrated.toml`` beside each design file.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from types import MappingProxyType
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from .._validation import check_rng, seed_from_rng
-from ._schema import parse_target
-from .registry import PublishedResult, StudyDesign, Value, resolve_design
+from .registry import PublishedResult, StudyDesign, resolve_design
+from .sections import ParamPath, Target
 from .simulate import _simulate, category_labels
 
 __all__ = [
@@ -187,7 +187,7 @@ def analysis_frame(
         else:
             lab = _status(np.nan_to_num(at))
     elif r.grouping == "category":
-        cats = d.marker["categories"]
+        cats = d.marker.categories
         idx = np.searchsorted(np.asarray(cats), patients[count_col].to_numpy(),
                               side="right") - 1
         lab = np.asarray(category_labels(cats), dtype=object)[idx]
@@ -272,7 +272,7 @@ def estimate_result(
     # hazard ratios
     ref = r.reference or "negative"
     if r.grouping == "category":
-        levels = [lv for lv in category_labels(d.marker["categories"]) if lv != ref]
+        levels = [lv for lv in category_labels(d.marker.categories) if lv != ref]
         levels = [lv for lv in levels if np.any(grp == lv)]
         keep = np.ones(len(f), dtype=bool)
     else:
@@ -288,26 +288,27 @@ def estimate_result(
 
 
 # --------------------------------------------------------------------------- calibration
-def with_params(design: StudyDesign, values: dict[str, float], reason: str) -> StudyDesign:
-    """A copy of *design* with model parameters replaced (labelled assumptions)."""
-    params = dict(design.params)
-    for k, v in values.items():
-        params[k] = Value(float(v), "assumption", reason=reason)
-    return dataclasses.replace(design, params=MappingProxyType(params))
+def with_params(design: StudyDesign, values: Mapping[ParamPath | str, float],
+                reason: str) -> StudyDesign:
+    """A copy of *design* with model parameters replaced (labelled ``calibrated``).
+
+    Keys are :class:`ParamPath` objects or their text form; an unknown path raises
+    :class:`~ctcstats.errors.DataValidationError` listing the design's parameters.
+    """
+    return design.with_values(values, status="calibrated", reason=reason)
 
 
-def _param_transform(name: str):
-    if name.endswith(".rate") or name.endswith(".shape") or name.endswith("rate_ratio") \
-            or name.endswith("drop") or name.endswith("noise_sd") or name == "covariate_strength":
-        return np.log, np.exp
-    if name.endswith("probability"):
-        return special.logit, special.expit
-    return (lambda v: v), (lambda v: v)
+_LINK = {
+    "log": (np.log, np.exp),
+    "logit": (special.logit, special.expit),
+    "linear": ((lambda v: v), (lambda v: v)),
+}
 
 
-_NONNEGATIVE = re.compile(
-    r"^post_progression\.(marker_log_hr\[\d+\]|state_log_hr\[\d+\]|conversion_log_hr)$"
-)
+def _param_transform(path: ParamPath | str):
+    """``(forward, inverse)`` of the scale the schema gives the parameter (log, logit, linear)."""
+    scale = ParamPath.parse(path).spec.scale or "linear"
+    return _LINK[scale]
 
 
 # Exemptions from the bound, where the published numbers force a negative value.
@@ -320,27 +321,31 @@ UNBOUNDED: dict[tuple[str, str], str] = {
 }
 
 
-def lower_bound(name: str, design: str | None = None) -> float:
+def lower_bound(path: ParamPath | str, design: str | None = None) -> float:
     """Lower bound of a calibrated parameter on its natural scale (−inf if unbounded).
 
-    Marker effects on survival *after* progression (``post_progression.marker_log_hr[k]``,
-    ``state_log_hr[j]``, ``conversion_log_hr``) are constrained to be ≥ 0: no published
-    number says that marker-positive patients (or positive→negative converters) live longer
-    after relapse than marker-negative ones, and a negative solved value would only be the
-    optimiser trading one target against another (e.g. Rack 2014 ≥5 CTC, log-HR −0.93 before
-    this bound). The bound is applied by projection after each Levenberg–Marquardt step.
-    Exemptions, where the published numbers force a negative value, are listed with their
-    reason in :data:`UNBOUNDED` (keyed by design key and parameter).
+    The bound is the schema's ``calibration_lower`` (see
+    :class:`~ctcstats.designs.sections.PostProgressionHazard`): marker effects on survival
+    *after* progression (``post_progression.marker_log_hr[k]``, ``state_log_hr[j]``,
+    ``conversion_log_hr``) are constrained to be ≥ 0: no published number says that
+    marker-positive patients (or positive→negative converters) live longer after relapse than
+    marker-negative ones, and a negative solved value would only be the optimiser trading one
+    target against another (e.g. Rack 2014 ≥5 CTC, log-HR −0.93 before this bound). The
+    bound is applied by projection after each Levenberg–Marquardt step. Exemptions, where the
+    published numbers force a negative value, are listed with their reason in
+    :data:`UNBOUNDED` (keyed by design key and parameter path).
     """
-    if (design, name) in UNBOUNDED:
+    p = ParamPath.parse(path)
+    if (design, str(p)) in UNBOUNDED:
         return -np.inf
-    return 0.0 if _NONNEGATIVE.match(name) else -np.inf
+    low = p.spec.calibration_lower
+    return -np.inf if low is None else float(low)
 
 
-def _target_value(d: StudyDesign, spec: str) -> tuple[PublishedResult, bool, float]:
-    rid, what, _ = parse_target(spec)
-    r = d.result(rid)
-    if what == "ci":
+def _target_value(d: StudyDesign, spec: Target | str) -> tuple[PublishedResult, bool, float]:
+    t = Target.parse(spec)
+    r = d.result(t.result_id)
+    if t.ci:
         lo, hi = r.ci
         return r, True, (np.log(hi) - np.log(lo)) / (2 * _Z975)
     if r.kind in ("median_range", "hr_range"):  # a published range: aim at its middle
@@ -364,7 +369,9 @@ def evaluate_targets(
     published sample size.
     """
     d = design
-    targets = list(targets if targets is not None else d.calibration.get("targets", ()))
+    if targets is None:
+        targets = d.calibration.targets if d.calibration is not None else ()
+    targets = [Target.parse(t) for t in targets]
     patients, draws = _simulate(d, n, check_rng(rng))
     out = []
     n_design = float(d.n.value)
@@ -373,7 +380,7 @@ def evaluate_targets(
         est, se = estimate_result(d, r, patients, draws)
         if is_ci:
             est = se * np.sqrt(n / n_design)
-        out.append((spec, goal, float(est)))
+        out.append((str(spec), goal, float(est)))
     return out
 
 
@@ -397,8 +404,13 @@ def calibrate_design(
     """
     seed = seed_from_rng(rng, func="calibrate_design")
     d = resolve_design(design)
-    names = list(d.calibration["parameters"])
-    specs = list(d.calibration["targets"])
+    if d.calibration is None:
+        from ..errors import DataValidationError
+
+        raise DataValidationError(f"design {d.key!r} has no [calibration] section; list the "
+                                  "parameters to solve and the targets there.")
+    names = list(d.calibration.parameters)
+    specs = list(d.calibration.targets)
     fwd = [_param_transform(nm)[0] for nm in names]
     inv = [_param_transform(nm)[1] for nm in names]
     lower = np.array([lower_bound(nm, d.key) for nm in names])  # natural = transformed scale here
@@ -409,7 +421,7 @@ def calibrate_design(
         r, is_ci, goal = _target_value(d, spec)
         goals.append(_tx(r, is_ci, goal))
     goals = np.array(goals)
-    weights = np.array([parse_target(s)[2] for s in specs])
+    weights = np.array([s.weight for s in specs])
     rinfo = [_target_value(d, s)[:2] for s in specs]
 
     def resid(th):
@@ -459,5 +471,5 @@ def calibrate_design(
             mu = max(mu * 10.0, 1e-3)
         if not improved:
             break
-    solved = {nm: float(g(v)) for nm, g, v in zip(names, inv, theta, strict=True)}
+    solved = {str(nm): float(g(v)) for nm, g, v in zip(names, inv, theta, strict=True)}
     return solved, fit

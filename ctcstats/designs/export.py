@@ -72,7 +72,7 @@ def write_synthetic_cohort(
             + (f" --n {n}" if n is not None else "") + f" --out {out.as_posix()}"
         ),
         "files": files,
-        "calibrated": bool(d.calibration.get("calibrated")),
+        "calibrated": d.is_calibrated,
     }
     mpath = stem.with_name(stem.name + ".manifest.json")
     mpath.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

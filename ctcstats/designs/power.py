@@ -256,7 +256,7 @@ def _fast_frame(design, a: PowerAnalysis, patients):
     if a.grouping == "marker":
         grp = np.where(np.asarray(patients[f"{pre}_positive"]) == 1, "positive", "negative")
     elif a.grouping == "category":
-        cats = np.asarray(design.marker["categories"])
+        cats = np.asarray(design.marker.categories)
         idx = np.searchsorted(cats, np.asarray(patients[f"{pre}_count"]), side="right") - 1
         grp = np.asarray(category_labels(cats), dtype=object)[idx]
     else:  # arm
@@ -292,7 +292,7 @@ def _one_replicate(design, a: PowerAnalysis, n: int, seed) -> tuple:
     from .calibrate import analysis_frame
     from .simulate import _simulate_columns, category_labels, simulate_study
 
-    levels = category_labels(design.marker["categories"]) if a.grouping == "category" else ()
+    levels = category_labels(design.marker.categories) if a.grouping == "category" else ()
     if a.time_origin == "baseline" and a.grouping in ("marker", "category", "arm"):
         # the columns simulate_cohort(design, n=n, rng=g) would put in its frame (tested)
         patients, _ = _simulate_columns(design, n, g)

@@ -140,7 +140,7 @@ def _hr(d: StudyDesign, r: PublishedResult, frame: pd.DataFrame, conf_level: flo
     grp = frame["group"].to_numpy()
     ref = r.reference or "negative"
     if r.grouping == "category":
-        levels = [lv for lv in category_labels(d.marker["categories"]) if lv != ref]
+        levels = [lv for lv in category_labels(d.marker.categories) if lv != ref]
         levels = [lv for lv in levels if np.any(grp == lv)]
         data = frame
     else:

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
-from ctcstats.designs import get_design, list_designs, simulate_cohort, simulate_study
-from ctcstats.designs._schema import parse_target
+from ctcstats.designs import Target, get_design, list_designs, simulate_cohort, simulate_study
 from ctcstats.designs.calibrate import (
     analysis_frame,
     cox_breslow,
@@ -60,9 +59,11 @@ def test_target_specs_weights_and_ranges():
 
     d = get_design("debono2008")
     r, is_ci, goal = _target_value(d, "os_median_baseline_pos@2")
-    assert (r.id, is_ci, goal, parse_target("os_median_baseline_pos@2")[2]) == (
+    assert (r.id, is_ci, goal, Target.parse("os_median_baseline_pos@2").weight) == (
         "os_median_baseline_pos", False, 11.5, 2.0)
-    assert parse_target("os_hr_baseline")[2] == 1.0
+    assert Target.parse("os_hr_baseline").weight == 1.0
+    assert Target.parse("dfs_hr:ci@3") == Target("dfs_hr", ci=True, weight=3.0)
+    assert str(Target.parse("dfs_hr:ci@3")) == "dfs_hr:ci@3"
     r, _, goal = _target_value(d, "os_median_post_unf_range@0.5")
     assert goal == pytest.approx(np.sqrt(6.7 * 9.5))
     j = get_design("janni2016")
@@ -96,7 +97,7 @@ def _range_miss(r, value: float) -> float:
 def _tolerance(r, d, fit) -> float:
     miss = 0.0
     for target, published, achieved in fit:
-        if parse_target(target)[0] == r.id:
+        if target.result_id == r.id:
             if r.kind in ("median_range", "hr_range"):
                 miss = _range_miss(r, achieved)
             elif r.kind in ("prevalence", "fraction", "survival_at"):
@@ -114,11 +115,10 @@ def _cohort(d, n, seed):
 @pytest.mark.parametrize("key", KEYS)
 def test_published_targets_recovered(key):
     d = get_design(key)
-    assert d.calibration.get("calibrated"), f"{key} is not calibrated"
+    assert d.calibrated is not None, f"{key} is not calibrated"
     n = max(40_000, 10 * int(d.n.value))
     patients, draws = _cohort(d, n, 777)
-    fit = d.calibration["fit"]
-    fit = [(f["target"], f["published"], f["achieved"]) for f in fit]
+    fit = [(f.target, f.published, f.achieved) for f in d.calibrated.fit]
     for r in d.results:
         if not (r.target and r.simulated):
             continue
@@ -154,14 +154,14 @@ def test_calibration_residuals_small(key):
     """The stored calibration reproduces every target within 5% (log scale / 0.02 absolute)."""
     d = get_design(key)
     tol = KNOWN_MISFIT.get(key, 0.05)
-    for f in d.calibration["fit"]:
-        r = d.result(parse_target(f["target"])[0])
+    for f in d.calibrated.fit:
+        r = d.result(f.target.result_id)
         if r.kind in ("median_range", "hr_range"):
-            assert _range_miss(r, f["achieved"]) < tol, f
-        elif r.kind in ("prevalence", "fraction", "survival_at") and not parse_target(f["target"])[1]:
-            assert abs(f["achieved"] - f["published"]) < 0.02, f
+            assert _range_miss(r, f.achieved) < tol, f
+        elif r.kind in ("prevalence", "fraction", "survival_at") and not f.target.ci:
+            assert abs(f.achieved - f.published) < 0.02, f
         else:
-            assert abs(np.log(f["achieved"] / f["published"])) < tol, f
+            assert abs(np.log(f.achieved / f.published)) < tol, f
 
 
 @pytest.mark.slow

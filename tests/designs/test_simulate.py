@@ -155,7 +155,7 @@ def test_reverse_km_median_follow_up_matches():
         d = get_design(key)
         df = simulate_cohort(d, n=40_000, rng=9)
         km = KaplanMeierFitter().fit(df["os_months"], 1 - df["os_event"])
-        assert km.median_survival_time_ == pytest.approx(d.follow_up["median_months"].value,
+        assert km.median_survival_time_ == pytest.approx(d.follow_up.median_months.value,
                                                          rel=0.03)
 
 
@@ -178,7 +178,7 @@ def test_draws_consistent_with_patients(key):
     last_fu = p.set_index("patient_id").loc[dr.patient_id, fu].max(axis=1).to_numpy()
     assert (dr.loc[dr.draw > 0, "draw_months"].to_numpy() < last_fu[dr.draw.to_numpy() > 0]).all()
     weeks = dr["draw_months"] * 52.1775 / 12
-    win = np.array(d.serial.windows_weeks)
+    win = np.array(d.serial.windows)
     assert ((weeks >= win[dr["draw"], 0] - 0.05) & (weeks <= win[dr["draw"], 1] + 0.05)).all()
     if d.serial.stop_at_progression and "pfs" in d.endpoint_names:
         last = p.set_index("patient_id").loc[dr.patient_id, "pfs_months"].to_numpy()
