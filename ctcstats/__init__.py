@@ -250,3 +250,30 @@ __all__ += [
 from .missing import PooledResult, PooledTestResult, pool, pooled_test  # noqa: E402
 
 __all__ += ["PooledResult", "PooledTestResult", "pool", "pooled_test"]
+# [multistate]
+from .multistate import (  # noqa: E402
+    CauseSpecificResult,
+    CompetingIncidenceResult,
+    MultistateData,
+    StateProbabilityResult,
+    TransitionMatrix,
+    TransitionProbabilityResult,
+    add_relapse_sites,
+    competing_incidence,
+    competing_risks_transitions,
+    fit_cause_specific_cox,
+    illness_death_transitions,
+    multistate_data,
+    relapse_site_transitions,
+    state_probabilities,
+    transition_matrix,
+)
+
+__all__ += [
+    "CauseSpecificResult", "CompetingIncidenceResult", "MultistateData",
+    "StateProbabilityResult", "TransitionMatrix", "TransitionProbabilityResult",
+    "add_relapse_sites", "competing_incidence", "competing_risks_transitions",
+    "fit_cause_specific_cox", "illness_death_transitions", "multistate_data",
+    "relapse_site_transitions",
+    "state_probabilities", "transition_matrix",
+]

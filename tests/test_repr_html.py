@@ -215,7 +215,32 @@ BUILDERS: dict[str, Callable[[], Result]] = {
                                                rng=9, progress=False),
     "SampleSizeResult": lambda: pw.sample_size("janni2016", target_power=0.5, n_sim=5,
                                                n_start=400, rng=10, progress=False),
+    # multistate: relapse (any site) then death on the early cohort
+    "MultistateData": lambda: _multistate(),
+    "StateProbabilityResult": lambda: cs.state_probabilities(
+        _multistate(), group_col="ctc_positive", tau=60),
+    "TransitionProbabilityResult": lambda: cs.state_probabilities(
+        _multistate()).transition_probabilities(12.0),
+    "CompetingIncidenceResult": lambda: cs.competing_incidence(
+        competing(), time_col="os_months", event_col="death_cause", group_col="ctc_positive"),
+    "CauseSpecificResult": lambda: cs.fit_cause_specific_cox(
+        competing(), time_col="os_months", event_col="death_cause",
+        covariates=["ctc_positive"]),
 }
+
+
+def _multistate():
+    def make():
+        df = early()
+        relapse = ((df.dfs_event == 1) & (df.dfs_months < df.os_months)).astype(int)
+        return cs.multistate_data(
+            df.assign(relapse=relapse),
+            transitions=cs.illness_death_transitions(("disease_free", "relapse", "death")),
+            state_time_cols={"relapse": "dfs_months", "death": "os_months"},
+            state_event_cols={"relapse": "relapse", "death": "os_event"}, id_col="patient_id",
+            covariates=["ctc_positive"])
+
+    return _cached("multistate", make)
 
 
 def _all_result_classes() -> set[str]:

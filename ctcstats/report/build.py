@@ -31,7 +31,7 @@ class _Section:
 
 
 def _plan(ctx: ReportContext) -> list[_Section]:
-    from .sections import cohort, further, survival
+    from .sections import cohort, further, relapse, survival
 
     s = ctx.spec
     plan = [
@@ -70,6 +70,11 @@ def _plan(ctx: ReportContext) -> list[_Section]:
         further_sec.children.append(_Section(
             f"7.{k}", "Landmark analyses", "landmarks", (18,),
             lambda: further.section_landmarks(ctx)))
+    if s.relapse_site_col:
+        k += 1
+        further_sec.children.append(_Section(
+            f"7.{k}", "Relapse sites", "relapse-sites", (15, 17),
+            lambda: relapse.section_relapse_sites(ctx)))
     if not further_sec.children:
         further_sec.build = lambda: [_p("No further analyses were requested in the spec.")]
     plan.append(further_sec)

@@ -183,6 +183,13 @@ class AnalysisSpec:
         Seed of every random step (recorded in the provenance).
     design : str, optional
         Registry key of the design the data were simulated from (provenance only).
+    relapse_site_col : str, optional
+        Site of the first relapse (e.g. ``"bone"``, ``"visceral"``; empty, ``"none"`` or
+        missing for no relapse): adds the section "Relapse sites" (competing first-relapse
+        sites and, with an ``os`` endpoint, relapse sites then death).
+    relapse_endpoint : str, optional
+        Name of the endpoint whose events are the first relapses (or deaths); default the
+        first endpoint.
     """
 
     endpoints: tuple[EndpointSpec, ...] = spec_field(
@@ -226,6 +233,13 @@ class AnalysisSpec:
                            default=1, low=0)
     design: str | None = spec_field("text", "Registry key of the design the data were "
                                     "simulated from (provenance only).", default=None)
+    relapse_site_col: str | None = spec_field(
+        "text", "Site of the first relapse (e.g. bone, visceral; empty, `none` or missing for "
+        "no relapse): adds the section 'Relapse sites' (competing first-relapse sites and, "
+        "with an `os` endpoint, relapse sites then death).", default=None)
+    relapse_endpoint: str | None = spec_field(
+        "text", "Endpoint whose events are the first relapses or deaths (default: the first "
+        "endpoint); needs `relapse_site_col`.", default=None)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -243,6 +257,17 @@ class AnalysisSpec:
         if self.marker_col in self.covariates:
             raise _spec_fail("covariates", f"must not contain the marker column "
                              f"{self.marker_col!r}; got {list(self.covariates)!r}.")
+        if self.relapse_site_col is not None and self.relapse_site_col in (
+                self.marker_col, *self.covariates):
+            raise _spec_fail("relapse_site_col", f"must not be the marker or a covariate; got "
+                             f"{self.relapse_site_col!r}.")
+        if self.relapse_endpoint is not None:
+            if self.relapse_site_col is None:
+                raise _spec_fail("relapse_endpoint", f"needs relapse_site_col; got "
+                                 f"{self.relapse_endpoint!r}.")
+            if self.relapse_endpoint not in names:
+                raise _spec_fail("relapse_endpoint", f"must name an endpoint "
+                                 f"({', '.join(names)}); got {self.relapse_endpoint!r}.")
 
     @property
     def primary(self) -> EndpointSpec:
