@@ -346,6 +346,7 @@ def _target_value(d: StudyDesign, spec: Target | str) -> tuple[PublishedResult, 
     t = Target.parse(spec)
     r = d.result(t.result_id)
     if t.ci:
+        assert r.ci is not None  # the parser allows ':ci' only for results with a ci
         lo, hi = r.ci
         return r, True, (np.log(hi) - np.log(lo)) / (2 * _Z975)
     if r.kind in ("median_range", "hr_range"):  # a published range: aim at its middle

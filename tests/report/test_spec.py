@@ -223,3 +223,8 @@ def test_spec_fields_documented_in_readme():
     for cls in (AnalysisSpec, EndpointSpec, Analyses):
         for name, _ in schema_of(cls):
             assert f"| `{name}` |" in text, (cls.__name__, name)
+
+
+def test_spec_must_be_a_table():
+    with pytest.raises(SpecError, match=r"a spec must be a table of fields; got list"):
+        spec_from_dict([OS])
