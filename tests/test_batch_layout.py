@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from ctcstats.batch import batch_cox, batch_logrank
+from ctcstats.batch import batch_cox_arrays, batch_logrank_arrays
 from ctcstats.batch._layout import Segments, pad_ragged
 from ctcstats.survival._core.cox import fit_cox_arrays
 from ctcstats.survival._core.logrank import logrank_arrays
@@ -58,7 +58,7 @@ def _zoo(seed=11):
 def _fit_batch(reps, strata=False, ties="efron"):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return batch_cox([r[0] for r in reps], [r[1] for r in reps], [r[2] for r in reps],
+        return batch_cox_arrays([r[0] for r in reps], [r[1] for r in reps], [r[2] for r in reps],
                          strata=[r[3] for r in reps] if strata else None, ties=ties)
 
 
@@ -104,7 +104,7 @@ def test_batch_logrank_replicate_equals_its_single_test(order):
     g2 = np.zeros(t2.shape, dtype=np.int64)
     for i, gr in enumerate(groups):
         g2[i, : gr.size] = gr
-    res = batch_logrank(t2, e2, g2, n_groups=2, strata=s2, weights=w2)
+    res = batch_logrank_arrays(t2, e2, g2, n_groups=2, strata=s2, weights=w2)
     for r, (t, e, _, s) in enumerate(reps):
         obs, exp, var = logrank_arrays(merge_times(t).time, e, groups[r], 2, s)
         assert_allclose(res.observed[r], obs, rtol=1e-12, atol=1e-12)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import ctcstats as cs
-from ctcstats.batch import batch_cox
+from ctcstats.batch import batch_cox_arrays
 
 SCALES = st.sampled_from([1e-8, 1e-3, 7.0, 1e6])
 TIME_SCALES = st.sampled_from([1e-9, 1e-4, 1e4, 1e9])
@@ -121,8 +121,8 @@ def test_batch_cox_covariate_units(scale, seed):
     x = df[["ctc", "age"]].to_numpy(float)
     t, e = df["time"].to_numpy(), df["event"].to_numpy()
     W = np.random.default_rng(seed).integers(0, 3, (5, len(df))).astype(float)
-    base = batch_cox(t, e, x, weights=W)
-    scaled = batch_cox(t, e, x * [1.0, scale], weights=W)
+    base = batch_cox_arrays(t, e, x, weights=W)
+    scaled = batch_cox_arrays(t, e, x * [1.0, scale], weights=W)
     assert_allclose(scaled.coef * [1.0, scale], base.coef, rtol=RTOL)
     assert_allclose(scaled.std_error * [1.0, scale], base.std_error, rtol=RTOL)
     assert_allclose(scaled.loglik, base.loglik, rtol=RTOL)

@@ -113,7 +113,7 @@ def _fit(d: CoxData, ties: str, start_z: np.ndarray, free: np.ndarray | None,
          max_iter: int) -> _Fit | None:
     s = d.scale
     fit = fit_cox_arrays(d, ties=ties, penalty=FirthPenalty(ties), init=start_z * s,
-                         free=free, iter_max=max_iter)
+                         free=free, max_iter=max_iter)
     if not np.isfinite(fit.penalised_loglik):
         return None
     # coxphf's variance: the inverse of the unpenalised information at the estimate

@@ -227,7 +227,7 @@ def fit_fine_gray(
     data_ = _FGData.build(t, ici, z)
     nr = newton_raphson(
         lambda idx, b: tuple(np.asarray(v)[None] for v in _loglik_score_info(data_, b[0])),
-        np.zeros((1, z.shape[1])), rule="crr", iter_max=max_iter,
+        np.zeros((1, z.shape[1])), rule="crr", max_iter=max_iter,
         loglik_only=lambda idx, b: np.array([_loglik(data_, b[0])]))
     beta_z, lik = nr.beta[0], float(nr.loglik[0])
     converged, n_iter = bool(nr.converged[0]), int(nr.n_iter[0])

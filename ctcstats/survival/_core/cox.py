@@ -375,8 +375,8 @@ def fit_cox_arrays(
     penalizer: float = 0.0,
     penalty: Penalty | None = None,
     init: np.ndarray | None = None,
-    eps: float = EPS,
-    iter_max: int = ITER_MAX,
+    tol: float = EPS,
+    max_iter: int = ITER_MAX,
     toler_chol: float = TOLER_CHOL,
     toler_inf: float | None = None,
     free: np.ndarray | None = None,
@@ -394,7 +394,7 @@ def fit_cox_arrays(
         X, time, event, start=start, strata=strata, weights=weights, offset=offset
     )
     if toler_inf is None:
-        toler_inf = float(np.sqrt(eps))
+        toler_inf = float(np.sqrt(tol))
     p = d.X.shape[1]
     lam = float(penalizer)
     if lam > 0:
@@ -426,8 +426,8 @@ def fit_cox_arrays(
         return np.array([ll]), (u * s)[None], (imat * ss)[None]
 
     beta0 = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
-    nr = newton_raphson(derivatives, (beta0 / s)[None], rule=rule, eps=eps,
-                        iter_max=iter_max, toler_chol=toler_chol, free=free)
+    nr = newton_raphson(derivatives, (beta0 / s)[None], rule=rule, tol=tol,
+                        max_iter=max_iter, toler_chol=toler_chol, free=free)
     beta = nr.beta[0] * s
     var = nr.var[0] * ss
     ll_pen, u_pen, _, pv, pg, ph = penalised(beta) if penalty is not None else (
@@ -443,10 +443,10 @@ def fit_cox_arrays(
     singular = np.diag(var) == 0 if rank < p else np.zeros(p, dtype=bool)
     infs = np.abs(u_pen @ var) if p else np.zeros(0)
     if converged:
-        maybe_inf = ~np.isfinite(u_pen) | ((infs > eps) & (infs > toler_inf * np.abs(beta)))
+        maybe_inf = ~np.isfinite(u_pen) | ((infs > tol) & (infs > toler_inf * np.abs(beta)))
     else:
         maybe_inf = ~np.isfinite(infs)
-    if iter_max <= 1:
+    if max_iter <= 1:
         maybe_inf = np.zeros(p, dtype=bool)
     return CoxFit(
         coef=beta, var=var, info=(info_raw + info_raw.T) / 2, score=u_raw,

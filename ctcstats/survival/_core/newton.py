@@ -6,19 +6,19 @@ replicates at once — iterates here. The caller supplies the derivatives (a cal
 loop supplies the stopping and step-halving rules of the R function it matches:
 
 ``rule="coxph"`` — ``survival::coxph.fit`` / ``agreg.fit`` (C ``coxfit6``): start at
-    ``beta0``; stop when ``|1 - loglik_best / loglik_new| <= eps`` (eps = 1e-9) with finite
+    ``beta0``; stop when ``|1 - loglik_best / loglik_new| <= tol`` (R's eps = 1e-9) with finite
     score and information; when the log-likelihood falls (or is not finite) halve the step,
     ``new = (new + h · old) / (h + 1)`` with h the number of consecutive halvings; at most
-    ``iter_max`` = 20 iterations; a fit that runs out of iterations returns the last
+    ``max_iter`` = 20 iterations; a fit that runs out of iterations returns the last
     accepted beta with its derivatives recomputed. Penalised fits (ridge, Firth) pass the
     penalised log-likelihood, score and information.
 ``rule="crr"`` — ``cmprsk::crr``: the Newton step, halved until the Armijo condition
     ``f(b + s) <= f(b) + 1e-4 · s'∇f`` holds (f = -loglik; at most 20 halvings, then stop);
     stop when ``max(|score| · max(|b|, 1)) < gtol · max(|loglik|, 1)`` (gtol = 1e-6). In
     scaled coordinates that test no longer means what it means in crr's units, so the stop
-    also requires coxph's ``|1 - loglik_old / loglik_new| <= eps`` over the last step: the
+    also requires coxph's ``|1 - loglik_old / loglik_new| <= tol`` over the last step: the
     estimate is then at least as converged as crr's (the iterations themselves — and so a
-    fit that does not converge in ``iter_max`` steps — are crr's, step for step).
+    fit that does not converge in ``max_iter`` steps — are crr's, step for step).
 
 The loop is affine-equivariant: callers iterate in R's scaled coordinates
 (:func:`scale_factor`: each covariate centred and divided by its mean absolute deviation, as
@@ -183,8 +183,8 @@ def newton_raphson(
     beta0: np.ndarray,
     *,
     rule: str = "coxph",
-    eps: float = EPS,
-    iter_max: int = ITER_MAX,
+    tol: float = EPS,
+    max_iter: int = ITER_MAX,
     toler_chol: float = TOLER_CHOL,
     free: np.ndarray | None = None,
     loglik_only: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
@@ -198,12 +198,12 @@ def newton_raphson(
     """
     beta0 = np.atleast_2d(np.asarray(beta0, dtype=float))
     if rule == "coxph":
-        return _coxph(derivatives, beta0, eps, iter_max, toler_chol, free)
+        return _coxph(derivatives, beta0, tol, max_iter, toler_chol, free)
     if rule == "crr":
         if loglik_only is None:
             def loglik_only(idx, b):
                 return derivatives(idx, b)[0]
-        return _crr(derivatives, loglik_only, beta0, eps, iter_max, toler_chol, free)
+        return _crr(derivatives, loglik_only, beta0, tol, max_iter, toler_chol, free)
     raise ValueError(f"unknown Newton–Raphson rule {rule!r}")
 
 
