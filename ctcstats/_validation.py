@@ -34,6 +34,7 @@ __all__ = [
     "check_time_column",
     "design_matrix",
     "format_labels",
+    "is_categorical",
     "prepare_frame",
 ]
 
@@ -147,6 +148,25 @@ def check_rng(rng) -> np.random.Generator:
     raise ParameterError(
         f"The 'rng' parameter must be None, an int seed or a numpy Generator; got {rng!r}."
     )
+
+
+def seed_from_rng(rng, *, func: str) -> int:
+    """``rng=`` where an integer seed must be recorded (report provenance, spec files).
+
+    An int (≥ 0) is returned as is; a Generator or None (fresh entropy) gives a seed drawn
+    from it, so the caller records a seed that reproduces the run.
+    """
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ParameterError(
+                f"The 'rng' parameter of {func} must be a non-negative int seed, a numpy "
+                f"Generator or None; got {rng!r}.")
+        return int(rng)
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise ParameterError(
+            f"The 'rng' parameter of {func} must be a non-negative int seed, a numpy "
+            f"Generator or None; got {rng!r}.")
+    return int(check_rng(rng).integers(2**31 - 1))
 
 
 # --------------------------------------------------------------------------- frames
@@ -442,7 +462,7 @@ def check_group_column(
     return s.to_numpy(dtype=object), levels
 
 
-def _is_categorical(s: pd.Series) -> bool:
+def is_categorical(s: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
 
 
@@ -469,7 +489,7 @@ def design_matrix(
     names: list[str] = []
     for col in covariates:
         s = frame[col]
-        if _is_categorical(s):
+        if is_categorical(s):
             levels = group_levels(s)
             if len(levels) < 2:
                 raise DataValidationError(

@@ -80,7 +80,7 @@ def _cmd_simulate(args) -> int:
     else:
         design = get_design(design)
     command = "ctcstats " + " ".join(args.argv) if getattr(args, "argv", None) else None
-    manifest = write_synthetic_cohort(design, seed=args.seed, n=args.n, out=args.out,
+    manifest = write_synthetic_cohort(design, rng=args.seed, n=args.n, out=args.out,
                                       command=command)
     for name, digest in manifest["files"].items():
         print(f"wrote {name}  sha256 {digest}")
@@ -110,6 +110,8 @@ def _add_report_command(sub) -> None:
     p.add_argument("--covariates", help="clinical covariates, comma-separated")
     p.add_argument("--strata-col", help="stratification column (e.g. study or centre)")
     p.add_argument("--title", help="report title")
+    p.add_argument("--relapse-site-col",
+                   help="site of the first relapse (adds the 'Relapse sites' section)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help="show the full traceback on errors")
@@ -138,7 +140,7 @@ def _cmd_report(args) -> int:
         data=args.data, design=args.design, out=args.out, seed=args.seed, spec=args.spec,
         time_col=args.time_col, event_col=args.event_col, marker_col=args.marker_col,
         threshold=args.threshold, covariates=args.covariates, strata_col=args.strata_col,
-        title=args.title, progress=not args.quiet,
+        title=args.title, relapse_site_col=args.relapse_site_col, progress=not args.quiet,
         command="ctcstats " + shlex.join(argv) if argv else None,
     )
     print(f"wrote {path}", file=sys.stderr)

@@ -1,14 +1,16 @@
 """Cox regression fitted to many replicates at once (R ``coxph.fit`` per replicate, vectorised).
 
-Every replicate gets exactly the computation of :func:`ctcstats.survival._coxengine.fit_cox_arrays`
-(R's ``coxph.fit``): Newton–Raphson from beta = 0, step-halving when the log-likelihood falls,
-stop when ``|1 - loglik_old / loglik_new| <= 1e-9`` (at most 20 iterations), R's generalised
-Cholesky (``cholesky2``/``chsolve2``/``chinv2``) — but all replicates advance together: each
-replicate keeps its own beta, step-halving state and convergence flag, and the likelihood,
-score and information of all replicates come from one set of array operations over the
-``(replicates × patients)`` layout of :mod:`._layout`. Replicates that have converged are
-carried along unchanged; when fewer than half are still iterating, the rest are re-laid out on
-their own so the stragglers (e.g. monotone likelihoods) cost little.
+Every replicate gets exactly the computation of
+:func:`ctcstats.survival._core.cox.fit_cox_arrays` (R's ``coxph.fit``): the survival core's
+Newton–Raphson (:func:`ctcstats.survival._core.newton.newton_raphson`, the same loop, rules,
+constants and R linear algebra) in R's scaled coordinates (each covariate centred and scaled
+per replicate, as ``coxfit6``) — all replicates advance together: each keeps its own beta,
+step-halving state and convergence flag, and the likelihood, score and information of all
+replicates come from one set of array operations over the ``(replicates × patients)``
+layout of :mod:`._layout` (that vectorised derivative computation is this module's own).
+Replicates that have converged are carried along unchanged; when fewer than half are still
+iterating, the rest are re-laid out on their own so the stragglers (e.g. monotone
+likelihoods) cost little.
 
 Ties: Efron or Breslow. Strata, case weights (bootstrap counts, ``frequency=True``; or R's
 ``coxph(weights=)``, ``frequency=False``) and a few covariates are supported.
@@ -23,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataValidationError, ParameterError
-from ..survival._coxengine import EPS, TOLER_CHOL
+from ..survival._core.newton import EPS, ITER_MAX, TOLER_CHOL, newton_raphson, scale_factor
 from ._layout import (
     BatchDisplay,
     BatchLayout,
@@ -34,57 +36,7 @@ from ._layout import (
     suffix_sums,
 )
 
-__all__ = ["BatchCoxResult", "batch_cox", "batch_cox_loglik", "cholesky2_batch", "chsolve2_batch", "chinv2_batch"]
-
-
-# --------------------------------------------------------------------------- linear algebra
-def cholesky2_batch(mat: np.ndarray, toler: float = TOLER_CHOL) -> tuple[np.ndarray, np.ndarray]:
-    """R's ``cholesky2`` on a stack of matrices (R, p, p): LDL' with zeroed small pivots."""
-    m = np.array(mat, dtype=float, copy=True)
-    R, p, _ = m.shape
-    diag = np.abs(np.diagonal(m, axis1=1, axis2=2))
-    finite = np.all(np.isfinite(diag), axis=1)
-    eps = np.where(finite, np.max(diag, axis=1, initial=0.0) * toler, toler)
-    eps = np.where(eps == 0, toler, eps)
-    rank = np.zeros(R, dtype=np.int64)
-    for i in range(p):  # p is small (a few covariates); vectorised over replicates
-        piv = m[:, i, i]
-        ok = np.isfinite(piv) & (piv >= eps)
-        safe = np.where(ok, piv, 1.0)
-        temp = np.where(ok[:, None], m[:, i + 1 :, i] / safe[:, None], 0.0)
-        m[:, i + 1 :, i] = temp
-        m[~ok, i, i] = 0.0
-        m[:, i + 1 :, i + 1 :] -= temp[:, :, None] * temp[:, None, :] * np.where(ok, piv, 0.0)[
-            :, None, None
-        ]
-        rank += ok
-    return np.tril(m), rank
-
-
-def _unit_lower(chol: np.ndarray) -> np.ndarray:
-    p = chol.shape[1]
-    return np.tril(chol, -1) + np.eye(p)
-
-
-def chsolve2_batch(chol: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Solve with :func:`cholesky2_batch` factors; zero pivots give zero solution parts."""
-    L = _unit_lower(chol)
-    z = np.linalg.solve(L, y[:, :, None])[:, :, 0]
-    dg = np.diagonal(chol, axis1=1, axis2=2)
-    z = np.where(dg > 0, z / np.where(dg > 0, dg, 1.0), 0.0)
-    return np.linalg.solve(np.swapaxes(L, 1, 2), z[:, :, None])[:, :, 0]
-
-
-def chinv2_batch(chol: np.ndarray) -> np.ndarray:
-    """Inverses from :func:`cholesky2_batch` factors; singular rows/columns are zero (R)."""
-    L = _unit_lower(chol)
-    dg = np.diagonal(chol, axis1=1, axis2=2)
-    Linv = np.linalg.inv(L)
-    dinv = np.where(dg > 0, 1.0 / np.where(dg > 0, dg, 1.0), 0.0)
-    inv = np.swapaxes(Linv, 1, 2) @ (dinv[:, :, None] * Linv)
-    sing = dg <= 0
-    inv = np.where(sing[:, :, None] | sing[:, None, :], 0.0, inv)
-    return inv
+__all__ = ["BatchCoxResult", "batch_cox_arrays", "batch_cox_loglik"]
 
 
 # --------------------------------------------------------------------------- derivatives
@@ -93,6 +45,7 @@ class _Prepared:
     L: BatchLayout
     X: list  # p arrays (R, n), sorted, centred per replicate
     means: np.ndarray  # (R, p)
+    scale: np.ndarray  # (R, p): R's scale factor of each centred covariate per replicate
     Xe: list  # p arrays (E,): covariates of the event rows
     pairs: list  # (j, k) with j <= k
     obs: np.ndarray  # (R, p): weighted covariate sums of the events
@@ -149,8 +102,8 @@ def _with_patterns(P: _Prepared, Xs: list) -> _Prepared:
         ew = np.ones(ce.size) if L.ev_w is None else L.ev_w
         for k in range(K):
             E[k] = reduce_multi(L, np.where(ce == k, ew, 0.0))
-    return _Prepared(L=P.L, X=P.X, means=P.means, Xe=P.Xe, pairs=P.pairs, obs=P.obs,
-                     buf=P.buf, pat=_Patterns(U=U, N=N, E=E))
+    return _Prepared(L=P.L, X=P.X, means=P.means, scale=P.scale, Xe=P.Xe, pairs=P.pairs,
+                     obs=P.obs, buf=P.buf, pat=_Patterns(U=U, N=N, E=E))
 
 
 def _center(L: BatchLayout, Xs: list) -> _Prepared:
@@ -163,13 +116,15 @@ def _center(L: BatchLayout, Xs: list) -> _Prepared:
         wsum = np.where(wsum > 0, wsum, 1.0)
         means = np.column_stack([np.einsum("rn,rn->r", L.weight, x) / wsum for x in Xs])
     X = [x - means[:, j, None] for j, x in enumerate(Xs)]
+    scale = np.column_stack([scale_factor(x, L.weight) for x in X]) if p else np.ones((R, 0))
     Xe = [x.ravel()[L.ev_flat] for x in X]
     obs = np.column_stack([
         L.ev_seg.sum(xe if L.ev_w is None else L.ev_w * xe) for xe in Xe
     ])
     pairs = [(j, k) for j in range(p) for k in range(j, p)]
     buf = np.zeros((R, n + 1))
-    return _Prepared(L=L, X=X, means=means, Xe=Xe, pairs=pairs, obs=obs, buf=buf)
+    return _Prepared(L=L, X=X, means=means, scale=scale, Xe=Xe, pairs=pairs, obs=obs,
+                     buf=buf)
 
 
 def _sums_rows(P: _Prepared, beta: np.ndarray, info: bool):
@@ -296,6 +251,8 @@ class BatchCoxResult(BatchDisplay):
     ``singular`` and ``maybe_infinite`` ``(R, p)`` are ``fit_cox_arrays``' flags per
     coefficient (a singular coefficient is NaN here).
     ``ok`` is ``converged & ~monotone & finite``: the replicates whose estimates can be used.
+    From :func:`ctcstats.batch.batch_cox`, ``replicates`` holds the replicate labels (in the
+    order of the arrays) and ``terms`` the covariate term names.
     """
 
     _title = "Batch Cox fits"
@@ -315,16 +272,25 @@ class BatchCoxResult(BatchDisplay):
     ties: str
     singular: np.ndarray | None = None
     maybe_infinite: np.ndarray | None = None
+    replicates: np.ndarray | None = None
+    terms: tuple[str, ...] = ()
 
     @property
     def ok(self) -> np.ndarray:
         return self.converged & ~self.monotone & np.all(np.isfinite(self.std_error), axis=1)
 
-    def to_frame(self, term: int = 0) -> pd.DataFrame:
-        """Tidy table for one term: ``replicate, coef, std_error, z, p_value, loglik,
-        n_events, n_iter, converged, monotone``."""
+    def to_frame(self, term: int | str = 0) -> pd.DataFrame:
+        """Tidy table for one term (position, or name from ``terms``): ``replicate, coef,
+        std_error, z, p_value, loglik, n_events, n_iter, converged, monotone``."""
+        if isinstance(term, str):
+            if term not in self.terms:
+                raise ParameterError(
+                    f"The 'term' parameter of BatchCoxResult.to_frame must be one of "
+                    f"{list(self.terms)}; got {term!r}.")
+            term = self.terms.index(term)
+        reps = np.arange(self.coef.shape[0]) if self.replicates is None else self.replicates
         return pd.DataFrame({
-            "replicate": np.arange(self.coef.shape[0]), "coef": self.coef[:, term],
+            "replicate": reps, "coef": self.coef[:, term],
             "std_error": self.std_error[:, term], "z": self.z[:, term],
             "p_value": self.p_value[:, term], "loglik": self.loglik,
             "n_events": self.n_events, "n_iter": self.n_iter, "converged": self.converged,
@@ -355,74 +321,35 @@ def _no_event_level(P: _Prepared) -> np.ndarray:
     return out
 
 
+class _Derivatives:
+    """The core Newton–Raphson's callback: derivatives of the replicates ``idx`` at scaled
+    coefficients; when fewer than half of the current layout's replicates are asked for,
+    they are re-laid out on their own (the stragglers then cost little)."""
+
+    def __init__(self, P: _Prepared):
+        self.P, self.Q, self.qidx = P, P, np.arange(P.L.R)
+
+    def __call__(self, idx: np.ndarray, bz: np.ndarray):
+        if idx.size <= self.qidx.size // 2:
+            self.Q, self.qidx = _subset(self.P, idx), idx
+        pos = np.searchsorted(self.qidx, idx)
+        sc = self.P.scale[idx]
+        b = np.zeros((self.qidx.size, bz.shape[1]))
+        b[pos] = bz * sc
+        ll, U, imat = _derivatives(self.Q, b)
+        return ll[pos], U[pos] * sc, imat[pos] * sc[:, :, None] * sc[:, None, :]
+
+
 def _nr(P: _Prepared, eps: float, iter_max: int, toler_chol: float):
-    """R's coxph.fit Newton–Raphson for every replicate of ``P``; returns a dict of arrays."""
+    """R's coxph.fit Newton–Raphson (the core's) for every replicate of ``P``."""
     R, p = P.L.R, len(P.X)
-    beta = np.zeros((R, p))
-    ll0, u, imat = _derivatives(P, beta)
-    chol, rank = cholesky2_batch(imat, toler_chol)
-    a = chsolve2_batch(chol, u)
-    sctest = np.einsum("rp,rp->r", u, a)
-    best = ll0.copy()
-    newbeta = beta + a
-    halving = np.zeros(R)
-    converged = np.zeros(R, dtype=bool)
-    done = np.zeros(R, dtype=bool)
-    n_iter = np.zeros(R, dtype=np.int64)
-    ll = ll0.copy()
-    U, Imat = u.copy(), imat.copy()
-    if iter_max == 0:
-        done[:] = True
-    bad0 = ~np.isfinite(ll0)
-    done |= bad0
-    Q, qidx = P, np.arange(R)
-    for it in range(1, iter_max + 1):
-        act = np.flatnonzero(~done)
-        if act.size == 0:
-            break
-        if act.size <= qidx.size // 2:  # re-lay out the stragglers on their own
-            Q, qidx = _subset(P, act), act
-        nl, nu, ni = _derivatives(Q, newbeta[qidx])
-        keep = ~done[qidx]
-        nl, nu, ni = nl[keep], nu[keep], ni[keep]
-        n_iter[act] = it
-        ll[act], U[act], Imat[act] = nl, nu, ni
-        finite = (np.isfinite(nl) & np.all(np.isfinite(nu), axis=1)
-                  & np.all(np.isfinite(ni), axis=(1, 2)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            conv = finite & (np.abs(1 - best[act] / nl) <= eps)
-        ca = act[conv]
-        beta[ca] = newbeta[ca]
-        converged[ca] = True
-        done[ca] = True
-        if it == iter_max:
-            done[act] = True
-            break
-        rest = ~conv
-        worse = rest & (~finite | (nl < best[act]))
-        wa = act[worse]
-        halving[wa] += 1
-        newbeta[wa] = (newbeta[wa] + halving[wa, None] * beta[wa]) / (halving[wa, None] + 1.0)
-        good = rest & ~worse
-        ga = act[good]
-        if ga.size:
-            halving[ga] = 0
-            best[ga] = nl[good]
-            ch, _ = cholesky2_batch(ni[good], toler_chol)
-            step = chsolve2_batch(ch, nu[good])
-            beta[ga] = newbeta[ga]
-            newbeta[ga] = newbeta[ga] + step
-    # replicates that did not converge: derivatives at the last accepted beta (as R)
-    redo = np.flatnonzero(~converged & ~bad0) if iter_max > 1 else np.zeros(0, dtype=np.int64)
-    if redo.size:
-        Q = P if redo.size == R else _subset(P, redo)
-        ll[redo], U[redo], Imat[redo] = _derivatives(Q, beta[redo])
-    if bad0.any():
-        ll[bad0], U[bad0], Imat[bad0] = ll0[bad0], u[bad0], imat[bad0]
-    chol, rank = cholesky2_batch(Imat, toler_chol)
-    var = chinv2_batch(chol)
-    return dict(beta=beta, var=var, U=U, ll=ll, ll0=ll0, sctest=sctest, n_iter=n_iter,
-                converged=converged, rank=rank)
+    nr = newton_raphson(_Derivatives(P), np.zeros((R, p)), rule="coxph", tol=eps,
+                        max_iter=iter_max, toler_chol=toler_chol)
+    sc = P.scale
+    ss = sc[:, :, None] * sc[:, None, :]
+    return dict(beta=nr.beta * sc, var=nr.var * ss, U=nr.score / sc, ll=nr.loglik,
+                ll0=nr.loglik_init, sctest=nr.score_test, n_iter=nr.n_iter,
+                converged=nr.converged, rank=nr.rank)
 
 
 def _subset(P: _Prepared, idx: np.ndarray) -> _Prepared:
@@ -462,7 +389,7 @@ def _finish(fit: dict, eps: float, toler_inf: float, iter_max: int) -> dict:
     return fit
 
 
-def batch_cox(
+def batch_cox_arrays(
     time,
     event,
     X,
@@ -472,11 +399,16 @@ def batch_cox(
     ties: str = "efron",
     frequency: bool = True,
     timefix: bool = True,
-    eps: float = EPS,
-    iter_max: int = 20,
+    tol: float = EPS,
+    max_iter: int = ITER_MAX,
     chunk_rows: int = 2_000_000,
 ) -> BatchCoxResult:
     """Fit the Cox model to every replicate; each equals ``fit_cox`` on that replicate's data.
+
+    The array-level entry point of the batch engine (documented internal function, used by
+    :func:`ctcstats.designs.power.simulate_power` and the bootstrap of
+    :func:`ctcstats.prognostic.validation.validate_model` for speed); the public
+    :func:`ctcstats.batch.batch_cox` takes a long DataFrame and calls this.
 
     Parameters
     ----------
@@ -497,8 +429,9 @@ def batch_cox(
         ``coxph(weights=)`` semantics (equal to ``fit_cox_arrays(weights=)``).
     timefix : bool, default True
         Merge times that differ only by rounding error, per replicate, as R (and ``fit_cox``).
-    eps, iter_max
-        R's convergence criterion and iteration limit (``coxph.control``).
+    tol, max_iter
+        R's convergence criterion (``eps``) and iteration limit (``iter.max``) of
+        ``coxph.control``.
     chunk_rows : int
         Replicates are fitted in chunks of about this many rows (R × n) so that peak memory
         stays bounded (≈ 200 MB per 10^6 rows with a few covariates).
@@ -513,25 +446,25 @@ def batch_cox(
     Examples
     --------
     >>> import numpy as np
-    >>> from ctcstats.batch import batch_cox
+    >>> from ctcstats.batch.cox import batch_cox_arrays
     >>> g = np.random.default_rng(1)
     >>> x = g.integers(0, 2, (3, 200)).astype(float)
     >>> t = g.exponential(1 / np.exp(0.5 * x))
-    >>> res = batch_cox(np.round(t, 1), np.ones_like(t), x[:, :, None])
+    >>> res = batch_cox_arrays(np.round(t, 1), np.ones_like(t), x[:, :, None])
     >>> res.coef.shape
     (3, 1)
     """
     R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
-                                                    weights=weights, func="batch_cox")
+                                                    weights=weights, func="batch_cox_arrays")
     if cols is None:
-        raise DataValidationError("batch_cox: X (the covariates) is required.")
+        raise DataValidationError("batch_cox_arrays: X (the covariates) is required.")
     if ties not in ("efron", "breslow"):
-        raise ParameterError(f"The 'ties' parameter of batch_cox must be one of 'efron', "
+        raise ParameterError(f"The 'ties' parameter of batch_cox_arrays must be one of 'efron', "
                              f"'breslow'; got {ties!r}.")
     n = time.shape[-1]
     step = max(1, int(chunk_rows) // max(n, 1))
     parts = []
-    toler_inf = float(np.sqrt(eps))
+    toler_inf = float(np.sqrt(tol))
 
     def rows(a, lo, hi):
         return a if a is None or a.ndim == 1 else a[lo:hi]
@@ -545,7 +478,7 @@ def batch_cox(
         P = _prepare(Rc, rows(time, a, b), rows(event, a, b), [rows(c, a, b) for c in cols],
                      rows(wc, a, b), rows(strata, a, b), ties=ties, frequency=frequency,
                      timefix=timefix)
-        fit = _finish(_nr(P, eps, iter_max, TOLER_CHOL), eps, toler_inf, iter_max)
+        fit = _finish(_nr(P, tol, max_iter, TOLER_CHOL), tol, toler_inf, max_iter)
         fit["monotone"] = _no_event_level(P) | np.any(fit["maybe_infinite"], axis=1)
         fit["n_events"] = P.L.n_events
         parts.append(fit)
@@ -572,7 +505,7 @@ def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: s
     """Log partial likelihood of every replicate at given coefficients ``beta`` (R, p).
 
     Equal to ``cox_derivatives(prepare_cox_data(...), beta_r, ties)[0]`` per replicate (e.g.
-    the likelihood of a linear predictor frozen at slope 1). Inputs as :func:`batch_cox`.
+    the likelihood of a linear predictor frozen at slope 1). Inputs as :func:`batch_cox_arrays`.
     """
     R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
                                                     weights=weights, func="batch_cox_loglik")

@@ -2,11 +2,13 @@
 
 :func:`analysis_frame` builds, for one :class:`~ctcstats.designs.registry.PublishedResult`,
 the rows and columns the published analysis uses (time origin, window, grouping, covariates,
-strata); :func:`estimate_result` runs that analysis with small vectorised estimators
-(Kaplan–Meier median and survival, Breslow Cox with strata, person-time rate ratio,
-proportions). They are written in numpy because calibration runs them thousands of times on
-cohorts of 10^5 patients, where a lifelines fit per call would take minutes; the tests check
-them against lifelines.
+strata); :func:`estimate_result` runs that analysis with the estimators of the public
+functions — the Kaplan–Meier curve and median of :func:`ctcstats.kaplan_meier` (R's
+``quantile.survfit`` rule), the Cox fit of :func:`ctcstats.fit_cox` (Efron ties, strata) —
+called at the array level of the survival core (:mod:`ctcstats.survival._core`), because
+calibration runs them thousands of times on cohorts of 10^5 patients where the public
+wrappers' validation would dominate; plus the person-time rate ratio and proportions. The
+tests check that the estimates equal the public functions'.
 
 :func:`calibrate_design` solves the parameters listed in a design's ``[calibration]`` table so
 that the published analyses reproduce the listed targets: Levenberg–Marquardt with a forward
@@ -18,31 +20,33 @@ targets on log (medians, HRs, CI half-widths) or logit (proportions) scales; a p
 ``"<id>:ci"`` matches the published 95% CI half-width of a hazard ratio at the published
 sample size (the simulated standard error times sqrt(n_sim / n_design)) — this sets the number
 of events where the paper reports no event rates. A suffix ``"@w"`` weights a target by w in
-the least squares (default 1). ``scripts/calibrate_designs.py`` runs it
-and writes the solution into the design files.
+the least squares (default 1). Parameters are :class:`~ctcstats.designs.sections.ParamPath`
+objects checked against the schema; their scale and bounds come from the schema's field table
+(``scale``, ``calibration_lower``). ``scripts/calibrate_designs.py`` runs it and writes the
+solution to ``<key>.calibrated.toml`` beside each design file.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from types import MappingProxyType
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._schema import parse_target
-from .registry import PublishedResult, StudyDesign, Value, resolve_design
-from .simulate import _simulate, category_labels
+from .._validation import check_rng, seed_from_rng
+from ..survival._core.cox import fit_cox_arrays
+from ..survival._core.curves import kaplan_meier_curve, quantile
+from ..survival._core.ties import merge_times
+from .registry import PublishedResult, StudyDesign, resolve_design
+from .sections import ParamPath, Target
+from .simulate import category_labels, simulate_tables
 
 __all__ = [
     "analysis_frame",
     "estimate_result",
+    "estimate_on_frame",
     "proportion_counts",
-    "cox_breslow",
-    "km_median",
-    "km_survival_at",
     "calibrate_design",
     "with_params",
     "lower_bound",
@@ -52,91 +56,17 @@ _Z975 = 1.959963984540054
 
 
 # --------------------------------------------------------------------------- estimators
-def km_survival_at(time: np.ndarray, event: np.ndarray, t: float) -> float:
-    """Kaplan–Meier S(t) (right-continuous)."""
-    ut, s = _km(time, event)
-    i = np.searchsorted(ut, t, side="right") - 1
-    return 1.0 if i < 0 else float(s[i])
+def _km_curve(time: np.ndarray, event: np.ndarray):
+    """The Kaplan–Meier curve of :func:`ctcstats.kaplan_meier` (the survival core's, on times
+    whose ties are merged by the same rule), without the public wrapper's validation."""
+    return kaplan_meier_curve(merge_times(time).time, event)
 
 
-def _km(time, event):
-    order = np.argsort(time, kind="stable")
-    t = time[order]
-    e = event[order]
-    ut, idx, cnt = np.unique(t, return_index=True, return_counts=True)
-    d = np.add.reduceat(e, idx) if t.size else np.array([])
-    at_risk = t.size - idx
-    s = np.cumprod(1.0 - d / at_risk)
-    return ut, s
-
-
-def km_median(time: np.ndarray, event: np.ndarray) -> float:
-    """Kaplan–Meier median: the first time S(t) ≤ 0.5 (as R's survfit, averaging the two
-    times when S is exactly 0.5 on an interval); NaN when not reached."""
-    if time.size == 0:
-        return float("nan")
-    ut, s = _km(time, event)
-    hit = np.flatnonzero(s <= 0.5)
-    if hit.size == 0:
-        return float("nan")
-    i = hit[0]
-    if np.isclose(s[i], 0.5) and i + 1 < ut.size:
-        return float((ut[i] + ut[i + 1]) / 2)
-    return float(ut[i])
-
-
-def cox_breslow(
-    time: np.ndarray, event: np.ndarray, x: np.ndarray, strata: np.ndarray | None = None,
-    *, max_iter: int = 40, tol: float = 1e-9,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Cox partial-likelihood fit (Breslow ties, optional strata) by Newton–Raphson.
-
-    Returns ``(coef, std_error)``. Vectorised per stratum with reverse cumulative sums.
-    """
-    x = np.asarray(x, dtype=float)
-    if x.ndim == 1:
-        x = x[:, None]
-    n, p = x.shape
-    if strata is None:
-        strata = np.zeros(n, dtype=int)
-    _, sidx = np.unique(strata, return_inverse=True)
-    order = np.lexsort((-time, sidx))
-    t, e, xs, st = time[order], event[order].astype(bool), x[order], sidx[order]
-    xs = xs - xs.mean(axis=0)
-    # last row (in descending-time order) of each tie block within each stratum
-    key = st.astype(float) * (t.max() + 1.0) * 4 - t
-    blk_end = np.searchsorted(key, key, side="right") - 1
-    bounds = np.flatnonzero(np.diff(st)) + 1
-    starts = np.concatenate([[0], bounds])
-    ev_rows = np.flatnonzero(e)
-    beta = np.zeros(p)
-    info = np.eye(p)
-    for _ in range(max_iter):
-        eta = xs @ beta
-        w = np.exp(eta - eta.max())
-        wx = w[:, None] * xs
-        wxx = wx[:, :, None] * xs[:, None, :]
-        s0 = np.cumsum(w)
-        s1 = np.cumsum(wx, axis=0)
-        s2 = np.cumsum(wxx, axis=0)
-        if starts.size > 1:  # restart the cumulative sums at each stratum
-            grp = np.repeat(np.arange(starts.size), np.diff(np.append(starts, n)))
-            off0 = np.concatenate([[0.0], s0[starts[1:] - 1]])
-            off1 = np.vstack([np.zeros((1, p)), s1[starts[1:] - 1]])
-            off2 = np.concatenate([np.zeros((1, p, p)), s2[starts[1:] - 1]])
-            s0 = s0 - off0[grp]
-            s1 = s1 - off1[grp]
-            s2 = s2 - off2[grp]
-        r = blk_end[ev_rows]
-        m1 = s1[r] / s0[r][:, None]
-        grad = (xs[ev_rows] - m1).sum(axis=0)
-        info = (s2[r] / s0[r][:, None, None]).sum(axis=0) - m1.T @ m1
-        step = np.linalg.solve(info, grad)
-        beta = beta + step
-        if np.max(np.abs(step)) < tol:
-            break
-    se = np.sqrt(np.diag(np.linalg.inv(info)))
-    return beta, se
+def _hazard_ratio_fit(time, event, x, strata):
+    """:func:`ctcstats.fit_cox`'s fit (Efron ties, strata; the survival core's engine) on
+    arrays: ``(coef, std_error)``."""
+    fit = fit_cox_arrays(x, merge_times(time).time, event, strata=strata, ties="efron")
+    return fit.coef, np.sqrt(np.diag(fit.var))
 
 
 # --------------------------------------------------------------------------- analysis frames
@@ -186,7 +116,7 @@ def analysis_frame(
         else:
             lab = _status(np.nan_to_num(at))
     elif r.grouping == "category":
-        cats = d.marker["categories"]
+        cats = d.marker.categories
         idx = np.searchsorted(np.asarray(cats), patients[count_col].to_numpy(),
                               side="right") - 1
         lab = np.asarray(category_labels(cats), dtype=object)[idx]
@@ -208,6 +138,10 @@ def analysis_frame(
             if np.isfinite(b):
                 ev = np.where(t <= b - a, ev, 0)
                 t = np.minimum(t, b - a)
+        # the simulated times are whole multiples of 0.01 month: rounding the differences
+        # removes the floating-point noise of the subtraction (which the analyses would
+        # otherwise have to merge as near-ties, with a warning)
+        t = np.round(t, 9)
         frame["time"] = t
         frame["event"] = ev
     for c in r.covariates:
@@ -247,7 +181,12 @@ def estimate_result(
     """
     d = resolve_design(design)
     r = d.result(result) if isinstance(result, str) else result
-    f = analysis_frame(d, r, patients, draws)
+    return estimate_on_frame(d, r, analysis_frame(d, r, patients, draws))
+
+
+def estimate_on_frame(d: StudyDesign, r: PublishedResult, f: pd.DataFrame) -> tuple[float,
+                                                                                  float]:
+    """:func:`estimate_result` on an analysis frame (see :func:`analysis_frame`)."""
     grp = f["group"].to_numpy()
     nan = float("nan")
     if not r.simulated:
@@ -259,9 +198,14 @@ def estimate_result(
     e = f["event"].to_numpy()
     sel = np.isin(grp, r.group.split("+")) if r.group else np.ones(grp.shape, dtype=bool)
     if r.kind in ("median", "median_lower_bound", "median_range"):
-        return km_median(t[sel], e[sel]), nan
+        if not sel.any():
+            return nan, nan
+        c = _km_curve(t[sel], e[sel])
+        return quantile(c.time, c.surv, 0.5), nan
     if r.kind == "survival_at":
-        return km_survival_at(t[sel], e[sel], r.time_point), nan
+        if not sel.any():
+            return 1.0, nan
+        return float(_km_curve(t[sel], e[sel]).at(r.time_point)), nan
     if r.kind == "rate_ratio_univariable":
         a = grp == r.group
         b = grp == r.reference if r.reference else ~a
@@ -271,7 +215,7 @@ def estimate_result(
     # hazard ratios
     ref = r.reference or "negative"
     if r.grouping == "category":
-        levels = [lv for lv in category_labels(d.marker["categories"]) if lv != ref]
+        levels = [lv for lv in category_labels(d.marker.categories) if lv != ref]
         levels = [lv for lv in levels if np.any(grp == lv)]
         keep = np.ones(len(f), dtype=bool)
     else:
@@ -281,32 +225,33 @@ def estimate_result(
     cols += [f[c].to_numpy(dtype=float) for c in r.covariates]
     x = np.column_stack(cols)[keep]
     strata = f["strata"].to_numpy()[keep] if r.strata else None
-    beta, se = cox_breslow(t[keep], e[keep], x, strata)
+    beta, se = _hazard_ratio_fit(t[keep], e[keep], x, strata)
     k = levels.index(r.group)
     return float(np.exp(beta[k])), float(se[k])
 
 
 # --------------------------------------------------------------------------- calibration
-def with_params(design: StudyDesign, values: dict[str, float], reason: str) -> StudyDesign:
-    """A copy of *design* with model parameters replaced (labelled assumptions)."""
-    params = dict(design.params)
-    for k, v in values.items():
-        params[k] = Value(float(v), "assumption", reason=reason)
-    return dataclasses.replace(design, params=MappingProxyType(params))
+def with_params(design: StudyDesign, values: Mapping[ParamPath | str, float],
+                reason: str) -> StudyDesign:
+    """A copy of *design* with model parameters replaced (labelled ``calibrated``).
+
+    Keys are :class:`ParamPath` objects or their text form; an unknown path raises
+    :class:`~ctcstats.errors.DataValidationError` listing the design's parameters.
+    """
+    return design.with_values(values, status="calibrated", reason=reason)
 
 
-def _param_transform(name: str):
-    if name.endswith(".rate") or name.endswith(".shape") or name.endswith("rate_ratio") \
-            or name.endswith("drop") or name.endswith("noise_sd") or name == "covariate_strength":
-        return np.log, np.exp
-    if name.endswith("probability"):
-        return special.logit, special.expit
-    return (lambda v: v), (lambda v: v)
+_LINK = {
+    "log": (np.log, np.exp),
+    "logit": (special.logit, special.expit),
+    "linear": ((lambda v: v), (lambda v: v)),
+}
 
 
-_NONNEGATIVE = re.compile(
-    r"^post_progression\.(marker_log_hr\[\d+\]|state_log_hr\[\d+\]|conversion_log_hr)$"
-)
+def _param_transform(path: ParamPath | str):
+    """``(forward, inverse)`` of the scale the schema gives the parameter (log, logit, linear)."""
+    scale = ParamPath.parse(path).spec.scale or "linear"
+    return _LINK[scale]
 
 
 # Exemptions from the bound, where the published numbers force a negative value.
@@ -319,27 +264,32 @@ UNBOUNDED: dict[tuple[str, str], str] = {
 }
 
 
-def lower_bound(name: str, design: str | None = None) -> float:
+def lower_bound(path: ParamPath | str, design: str | None = None) -> float:
     """Lower bound of a calibrated parameter on its natural scale (−inf if unbounded).
 
-    Marker effects on survival *after* progression (``post_progression.marker_log_hr[k]``,
-    ``state_log_hr[j]``, ``conversion_log_hr``) are constrained to be ≥ 0: no published
-    number says that marker-positive patients (or positive→negative converters) live longer
-    after relapse than marker-negative ones, and a negative solved value would only be the
-    optimiser trading one target against another (e.g. Rack 2014 ≥5 CTC, log-HR −0.93 before
-    this bound). The bound is applied by projection after each Levenberg–Marquardt step.
-    Exemptions, where the published numbers force a negative value, are listed with their
-    reason in :data:`UNBOUNDED` (keyed by design key and parameter).
+    The bound is the schema's ``calibration_lower`` (see
+    :class:`~ctcstats.designs.sections.PostProgressionHazard`): marker effects on survival
+    *after* progression (``post_progression.marker_log_hr[k]``, ``state_log_hr[j]``,
+    ``conversion_log_hr``) are constrained to be ≥ 0: no published number says that
+    marker-positive patients (or positive→negative converters) live longer after relapse than
+    marker-negative ones, and a negative solved value would only be the optimiser trading one
+    target against another (e.g. Rack 2014 ≥5 CTC, log-HR −0.93 before this bound). The
+    bound is applied by projection after each Levenberg–Marquardt step. Exemptions, where the
+    published numbers force a negative value, are listed with their reason in
+    :data:`UNBOUNDED` (keyed by design key and parameter path).
     """
-    if (design, name) in UNBOUNDED:
+    p = ParamPath.parse(path)
+    if (design, str(p)) in UNBOUNDED:
         return -np.inf
-    return 0.0 if _NONNEGATIVE.match(name) else -np.inf
+    low = p.spec.calibration_lower
+    return -np.inf if low is None else float(low)
 
 
-def _target_value(d: StudyDesign, spec: str) -> tuple[PublishedResult, bool, float]:
-    rid, what, _ = parse_target(spec)
-    r = d.result(rid)
-    if what == "ci":
+def _target_value(d: StudyDesign, spec: Target | str) -> tuple[PublishedResult, bool, float]:
+    t = Target.parse(spec)
+    r = d.result(t.result_id)
+    if t.ci:
+        assert r.ci is not None  # the parser allows ':ci' only for results with a ci
         lo, hi = r.ci
         return r, True, (np.log(hi) - np.log(lo)) / (2 * _Z975)
     if r.kind in ("median_range", "hr_range"):  # a published range: aim at its middle
@@ -355,16 +305,18 @@ def _tx(r: PublishedResult, is_ci: bool, v: float) -> float:
 
 
 def evaluate_targets(
-    design: StudyDesign, n: int, seed: int, targets=None,
+    design: StudyDesign, n: int, rng: int | np.random.Generator | None, targets=None,
 ) -> list[tuple[str, float, float]]:
-    """Simulate one cohort (n, seed) and return ``(target, published, achieved)`` per target.
+    """Simulate one cohort (n, rng) and return ``(target, published, achieved)`` per target.
 
     A CI target's ``achieved`` is the simulated standard error of log HR scaled to the
     published sample size.
     """
     d = design
-    targets = list(targets if targets is not None else d.calibration.get("targets", ()))
-    patients, draws = _simulate(d, n, np.random.default_rng(seed))
+    if targets is None:
+        targets = d.calibration.targets if d.calibration is not None else ()
+    targets = [Target.parse(t) for t in targets]
+    patients, draws = simulate_tables(d, n, check_rng(rng))
     out = []
     n_design = float(d.n.value)
     for spec in targets:
@@ -372,12 +324,13 @@ def evaluate_targets(
         est, se = estimate_result(d, r, patients, draws)
         if is_ci:
             est = se * np.sqrt(n / n_design)
-        out.append((spec, goal, float(est)))
+        out.append((str(spec), goal, float(est)))
     return out
 
 
 def calibrate_design(
-    design: str | StudyDesign, *, n: int = 100_000, seed: int = 20240611,
+    design: str | StudyDesign, *, n: int = 100_000,
+    rng: int | np.random.Generator | None = 20240611,
     max_iter: int = 12, tol: float = 2e-3, step: float = 0.05, ridge: float = 0.03,
     verbose=None,
 ) -> tuple[dict[str, float], list[tuple[str, float, float]]]:
@@ -389,11 +342,19 @@ def calibrate_design(
     A ridge term ``ridge² · |θ − θ_start|²`` keeps under-determined parameters near their
     documented starting values (it changes an exactly determined solution negligibly).
 
-    Returns ``(parameters, fit)`` — the solved values and ``(target, published, achieved)``.
+    ``rng`` seeds the fixed cohort (an int; a Generator or None gives a seed drawn from it,
+    reused at every evaluation). Returns ``(parameters, fit)`` — the solved values and
+    ``(target, published, achieved)``.
     """
+    seed = seed_from_rng(rng, func="calibrate_design")
     d = resolve_design(design)
-    names = list(d.calibration["parameters"])
-    specs = list(d.calibration["targets"])
+    if d.calibration is None:
+        from ..errors import DataValidationError
+
+        raise DataValidationError(f"design {d.key!r} has no [calibration] section; list the "
+                                  "parameters to solve and the targets there.")
+    names = list(d.calibration.parameters)
+    specs = list(d.calibration.targets)
     fwd = [_param_transform(nm)[0] for nm in names]
     inv = [_param_transform(nm)[1] for nm in names]
     lower = np.array([lower_bound(nm, d.key) for nm in names])  # natural = transformed scale here
@@ -404,7 +365,7 @@ def calibrate_design(
         r, is_ci, goal = _target_value(d, spec)
         goals.append(_tx(r, is_ci, goal))
     goals = np.array(goals)
-    weights = np.array([parse_target(s)[2] for s in specs])
+    weights = np.array([s.weight for s in specs])
     rinfo = [_target_value(d, s)[:2] for s in specs]
 
     def resid(th):
@@ -454,5 +415,5 @@ def calibrate_design(
             mu = max(mu * 10.0, 1e-3)
         if not improved:
             break
-    solved = {nm: float(g(v)) for nm, g, v in zip(names, inv, theta, strict=True)}
+    solved = {str(nm): float(g(v)) for nm, g, v in zip(names, inv, theta, strict=True)}
     return solved, fit

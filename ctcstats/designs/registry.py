@@ -1,31 +1,30 @@
 """Registry of published CTC/DTC study designs.
 
-Each design is a TOML file in ``ctcstats/designs/data/`` (one per study) read with
-:mod:`tomllib` into a frozen :class:`StudyDesign`. Every number in a design file is a table
+Each design is a TOML file in ``ctcstats/designs/data/`` (one per study, ``<key>.toml``,
+edited by hand) read into a frozen :class:`StudyDesign`; the values solved by
+``scripts/calibrate_designs.py`` live beside it in ``<key>.calibrated.toml`` (written by the
+script, never edited). Every number of a design file is a table
 ``{value = ..., status = "published", source = "..."}`` or
-``{value = ..., status = "assumption", reason = "..."}`` and becomes a :class:`Value`; a number
-that the sources did not report is never stored as published.
+``{value = ..., status = "assumption", reason = "..."}`` and becomes a :class:`Value`; a
+number that the sources did not report is never stored as published.
 
-The file layout (see ``ctcstats/designs/data/README.md`` for the full schema):
+The schema — sections, fields, types, bounds, meaning — is one table: the typed dataclasses
+of :mod:`ctcstats.designs.sections` (and :class:`StudyDesign` below for the top level). The
+parser (:mod:`ctcstats.designs._schema`) and the schema section of
+``ctcstats/designs/data/README.md`` are generated from it.
 
-* ``key``, ``title``, ``[citation]``, ``[setting]``, ``not_found`` (fields the sources lacked);
-* ``[design]`` — ``n`` (and ``n_studies``, ``study_sizes``, ``study_label`` for pooled designs);
-* ``[marker]`` — kind (CTC/DTC), assay, sample, volume or cells examined, threshold,
-  prevalence and the concentration model (zero fraction, gamma shape, recovery);
-* ``[follow_up]`` — median follow-up, accrual, observation window;
-* ``[[endpoints]]``, ``[[covariates]]``, ``[model.<process>]`` hazard parameters,
-  ``[serial]`` (designs with repeated draws), ``[pooling]`` (study-level variation);
-* ``[[results]]`` — the published results (:class:`PublishedResult`), one per quantity, with the
-  analysis that produced it;
-* ``[calibration]`` — which model parameters are solved to reproduce which results, and the
-  ``[calibrated]`` section written by ``scripts/calibrate_designs.py``.
+Precedence: a value in ``<key>.calibrated.toml`` replaces the hand-edited starting value of the
+same parameter (the file must solve exactly the parameters and targets of ``[calibration]``);
+``StudyDesign.numbers()`` shows it with status ``calibrated``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -33,7 +32,31 @@ from typing import Any
 
 import pandas as pd
 
+from .._fieldtable import Value, schema_of, spec_field
 from ..errors import DataValidationError
+from .sections import (
+    COVARIATE_KINDS,
+    ENDPOINT_KINDS,
+    GROUPINGS,
+    PROCESSES,
+    RESULT_KINDS,
+    CalibratedRun,
+    CalibrationSpec,
+    Citation,
+    Covariate,
+    DesignInfo,
+    Endpoint,
+    FollowUp,
+    Marker,
+    Model,
+    ParamPath,
+    Pooling,
+    PublishedResult,
+    SerialSpec,
+    Setting,
+    Target,
+    identifier,
+)
 
 __all__ = [
     "Value",
@@ -43,240 +66,95 @@ __all__ = [
     "PublishedResult",
     "SerialSpec",
     "StudyDesign",
+    "ParamPath",
+    "Target",
     "list_designs",
     "get_design",
     "load_design_file",
     "resolve_design",
+    "ENDPOINT_KINDS",
+    "COVARIATE_KINDS",
+    "RESULT_KINDS",
+    "GROUPINGS",
+    "PROCESSES",
 ]
 
-ENDPOINT_KINDS = ("event_free", "distant", "disease_specific", "overall")
-COVARIATE_KINDS = ("binary", "ordinal", "normal", "lognormal")
-RESULT_KINDS = (
-    "prevalence",
-    "fraction",
-    "median",
-    "median_lower_bound",
-    "median_range",
-    "hr_univariable",
-    "hr_multivariable",
-    "hr_range",
-    "rate_ratio_univariable",
-    "survival_at",
-)
-GROUPINGS = ("marker", "category", "draw", "conversion", "arm", "all")
-PROCESSES = ("progression", "local", "post_progression", "other_death")
+CALIBRATED_SUFFIX = ".calibrated.toml"
 
 
-# --------------------------------------------------------------------------- value objects
-@dataclass(frozen=True)
-class Value:
-    """One number of a design and its provenance.
-
-    ``status`` is ``"published"`` (then ``source`` says where it was read) or ``"assumption"``
-    (then ``reason`` says why this value was chosen). ``value`` is a float, an int, a string or
-    a tuple of numbers.
-    """
-
-    value: Any
-    status: str
-    source: str = ""
-    reason: str = ""
-
-    @property
-    def published(self) -> bool:
-        return self.status == "published"
-
-
-@dataclass(frozen=True)
-class Citation:
-    authors: str
-    title: str
-    journal: str
-    year: int | None
-    volume: str = ""
-    pages: str = ""
-    doi: str = ""
-    pmid: str = ""
-    url: str = ""
-
-    def __str__(self) -> str:
-        bits = [self.authors.rstrip(".") + ".", self.title.rstrip(".") + "."]
-        jr = self.journal
-        if self.year:
-            jr += f" {self.year}"
-        if self.volume:
-            jr += f";{self.volume}"
-        if self.pages:
-            jr += f":{self.pages}"
-        bits.append(jr + ".")
-        if self.doi:
-            bits.append(f"doi:{self.doi}.")
-        if self.pmid:
-            bits.append(f"PMID {self.pmid}.")
-        return " ".join(bits)
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """An endpoint: column stem ``name`` (``os`` → ``os_months``, ``os_event``) and its kind.
-
-    ``kind``: ``event_free`` (first of local/distant recurrence or progression, or death —
-    DFS/PFS/RFS), ``distant`` (distant recurrence; death without it is a competing event,
-    censored — DDFS), ``disease_specific`` (death from the cancer; other deaths censored —
-    BCSS, colon-cancer-related survival), ``overall`` (death from any cause — OS).
-    """
-
-    name: str
-    label: str
-    kind: str
-    definition: str = ""
-
-
-@dataclass(frozen=True)
-class Covariate:
-    """A patient covariate generated conditionally on baseline marker status.
-
-    ``negative`` describes the covariate among marker-negative patients (binary: P(=1);
-    ordinal: level probabilities; normal: mean; lognormal: median); ``shift`` is the change
-    in marker-positive patients (binary/ordinal: log odds ratio, cumulative for ordinal;
-    normal: mean difference; lognormal: log ratio of medians); ``sd`` the spread (normal: SD;
-    lognormal: SD of the log). ``direction`` records the published direction of association.
-    The hazard effects (per unit of the column) live in ``StudyDesign.params`` as
-    ``covariates.<name>.log_hr.<process>``.
-    """
-
-    name: str
-    kind: str
-    label: str
-    negative: Value
-    shift: Value
-    sd: Value | None = None
-    levels: tuple = ()
-    direction: Value | None = None
-    decimals: int = 1
-    low: float | None = None
-    high: float | None = None
-
-
-@dataclass(frozen=True)
-class PublishedResult:
-    """One reported quantity and the analysis that produced it.
-
-    ``kind`` is one of ``prevalence, fraction, median, median_lower_bound, median_range,
-    hr_univariable, hr_multivariable, hr_range, rate_ratio_univariable, survival_at``.
-    ``grouping`` says how patients are grouped (``marker`` — baseline status; ``category`` —
-    baseline count category; ``draw`` — status at serial draw ``draw``; ``conversion`` —
-    baseline → draw pattern, ``group`` like ``"positive->negative"``; ``arm``; ``all``).
-    ``time_origin`` is ``"baseline"`` or ``"draw"`` (landmark at the draw); ``window`` a
-    ``(start, end)`` in months for piecewise effects; ``time_point`` the month for
-    ``survival_at``; ``covariates`` and ``strata`` the adjustment of the published model.
-    ``target`` marks the results the calibration reproduces; ``simulated`` is False for
-    results the simulator does not model (e.g. a second draw after chemotherapy); ``status``/``source``/``reason``
-    give provenance (a result may be an explicit assumption, e.g. a median reported only as
-    "> 18 months").
-    """
-
-    id: str
-    kind: str
-    value: Any
-    status: str
-    source: str = ""
-    reason: str = ""
-    endpoint: str | None = None
-    grouping: str = "marker"
-    group: str | None = None
-    reference: str | None = None
-    draw: int = 0
-    time_origin: str = "baseline"
-    window: tuple[float, float] | None = None
-    time_point: float | None = None
-    ci: tuple[float, float] | None = None
-    covariates: tuple[str, ...] = ()
-    strata: str | None = None
-    analysis: str = ""
-    target: bool = False
-    simulated: bool = True
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class SerialSpec:
-    """Serial draws: windows (weeks after the start of therapy) and the trajectory model."""
-
-    labels: tuple[str, ...]
-    windows_weeks: tuple[tuple[float, float], ...]
-    windows: Value
-    stop_at_progression: bool = True
-    follow_up_only_if_positive: bool = False
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StudyDesign:
     """A published study design (frozen). Build with :func:`get_design` / :func:`load_design_file`.
 
     Attributes
     ----------
     key, title : str
-    citation : Citation
-    setting : Mapping[str, str]
-        ``description``, ``disease``, ``stage`` (``early``/``metastatic``), ``time_zero``.
-    n : Value
-        Published size (the default ``n`` of :func:`simulate_cohort`).
-    marker : Mapping[str, Value | str]
-        ``kind`` (CTC/DTC), ``assay``, ``sample``, ``volume_ml`` or ``cells_examined``,
-        ``threshold``, ``prevalence``, ``zero_fraction``, ``gamma_shape``, ``recovery``,
-        ``categories`` (lower bounds of count categories used by the hazard model).
-    follow_up : Mapping[str, Value]
-        ``median_months``, ``accrual_months``, optional ``window_months``.
+    not_found : tuple of str
+        Fields the sources were searched for but did not report (never published).
+    citation, setting, design, pooling, marker, follow_up, serial, model, calibration
+        The sections of the file as typed dataclasses (:mod:`ctcstats.designs.sections`);
+        ``pooling``, ``serial`` and ``calibration`` are None when the design has none.
     endpoints, covariates, results : tuples of :class:`Endpoint`, :class:`Covariate`,
         :class:`PublishedResult`.
-    params : Mapping[str, Value]
-        Every model number by dotted name (``progression.rate``,
-        ``progression.marker_log_hr[0]``, ``covariates.age.log_hr.other_death``, ``serial.*``,
-        ``pooling.*``, ``covariate_strength``).
-    pooling : Mapping[str, Value] | None
-        ``n_studies``, ``study_sizes``, ``study_label`` for pooled designs.
-    serial : SerialSpec | None
-    calibration : Mapping
-        ``parameters`` and ``targets`` (result ids, ``id:ci`` for a CI width), ``seed``, ``n``
-        and the achieved ``fit`` table when calibrated.
-    not_found : tuple[str, ...]
-        Fields the sources were searched for but did not report (all stored as assumptions).
+    calibrated : CalibratedRun or None
+        The run of ``scripts/calibrate_designs.py`` read from ``<key>.calibrated.toml``
+        (seed, n, solved values, achieved fit); its values are already merged into ``model``
+        and ``covariates``.
+    path : str
+        The hand-edited file.
     """
 
-    key: str
-    title: str
-    citation: Citation
-    setting: Mapping[str, str]
-    n: Value
-    marker: Mapping[str, Any]
-    follow_up: Mapping[str, Value]
-    endpoints: tuple[Endpoint, ...]
-    covariates: tuple[Covariate, ...]
-    results: tuple[PublishedResult, ...]
-    params: Mapping[str, Value]
-    pooling: Mapping[str, Any] | None = None
-    serial: SerialSpec | None = None
-    calibration: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    not_found: tuple[str, ...] = ()
+    key: str = spec_field("text", "Registry key; equals the file name without `.toml`.",
+                          convert=identifier)
+    title: str = spec_field("text", "One line: author year — marker, setting.")
+    not_found: tuple[str, ...] = spec_field(
+        "texts", "Fields (as in `numbers()`) the sources were searched for but did not report; "
+        "each must be an assumption.", default=(), unique=True)
+    citation: Citation = spec_field("table", "The publication.", section=Citation)
+    setting: Setting = spec_field("table", "Population and time origin.", section=Setting)
+    design: DesignInfo = spec_field("table", "Size.", section=DesignInfo)
+    pooling: Pooling | None = spec_field("table", "Pooled designs only.", default=None,
+                                         section=Pooling)
+    marker: Marker = spec_field("table", "The marker and its count model.", section=Marker)
+    follow_up: FollowUp = spec_field("table", "Accrual and follow-up.", section=FollowUp)
+    serial: SerialSpec | None = spec_field("table", "Designs with serial draws only.",
+                                           default=None, section=SerialSpec)
+    endpoints: tuple[Endpoint, ...] = spec_field("tables", "At least one endpoint.",
+                                                 section=Endpoint, nonempty=True,
+                                                 label_key="name")
+    covariates: tuple[Covariate, ...] = spec_field("tables", "Patient covariates.", default=(),
+                                                   section=Covariate, label_key="name")
+    model: Model = spec_field("table", "Hazard model of the event processes.", section=Model)
+    results: tuple[PublishedResult, ...] = spec_field(
+        "tables", "The published results, one quantity each.", section=PublishedResult,
+        nonempty=True, label_key="id")
+    calibration: CalibrationSpec | None = spec_field(
+        "table", "Parameters solved to reproduce results.", default=None,
+        section=CalibrationSpec)
+    calibrated: CalibratedRun | None = None
     path: str = ""
 
     # ---- convenience ----------------------------------------------------------------------
     @property
+    def n(self) -> Value:
+        """Published size (``design.n``)."""
+        return self.design.n
+
+    @property
     def marker_kind(self) -> str:
-        return self.marker["kind"]
+        return self.marker.kind
 
     @property
     def marker_prefix(self) -> str:
-        return "ctc" if self.marker["kind"] == "CTC" else "dtc"
+        return "ctc" if self.marker.kind == "CTC" else "dtc"
 
     @property
     def threshold(self) -> int:
-        return int(self.marker["threshold"].value)
+        return int(self.marker.threshold.value)
 
     @property
     def prevalence(self) -> float:
-        return float(self.marker["prevalence"].value)
+        return float(self.marker.prevalence.value)
 
     @property
     def pooled(self) -> bool:
@@ -287,17 +165,18 @@ class StudyDesign:
         return self.serial is not None
 
     @property
+    def has_arms(self) -> bool:
+        """Patients are assigned to arms (today: the SWOG S0500 scheme of
+        ``serial.follow_up_only_if_positive``; a trial section would add its own)."""
+        return self.serial is not None and self.serial.follow_up_only_if_positive
+
+    @property
+    def is_calibrated(self) -> bool:
+        return self.calibrated is not None
+
+    @property
     def endpoint_names(self) -> tuple[str, ...]:
         return tuple(e.name for e in self.endpoints)
-
-    def param(self, name: str, default: float | None = None) -> float:
-        """The value of model parameter *name* (``default`` when the design omits it)."""
-        v = self.params.get(name)
-        if v is None:
-            if default is None:
-                raise KeyError(f"design {self.key!r} has no model parameter {name!r}")
-            return default
-        return v.value
 
     def result(self, result_id: str) -> PublishedResult:
         for r in self.results:
@@ -305,49 +184,130 @@ class StudyDesign:
                 return r
         raise KeyError(f"design {self.key!r} has no result {result_id!r}")
 
-    def numbers(self) -> pd.DataFrame:
-        """Every number of the design with its provenance.
+    # ---- model parameters by path -----------------------------------------------------------
+    def _walk(self) -> Iterator[tuple[ParamPath, Value]]:
+        m = self.model
+        for name, spec in schema_of(Model):
+            if spec.kind == "number":
+                v = getattr(m, name)
+                if v is not None:
+                    yield ParamPath("", name), v
+                continue
+            sec = getattr(m, name)
+            if sec is None:
+                continue
+            for fname, fspec in schema_of(type(sec)):
+                v = getattr(sec, fname)
+                if fspec.kind == "number_list":
+                    for i, item in enumerate(v):
+                        yield ParamPath(name, fname, i), item
+                elif v is not None:
+                    yield ParamPath(name, fname), v
+        for c in self.covariates:
+            for proc, v in c.log_hr.items():
+                yield ParamPath("covariates", proc, None, c.name), v
 
-        Columns ``field, value, status, source, reason`` (one row per :class:`Value`,
-        including each published result).
-        """
-        rows = []
-        rows.append(("design.n", self.n))
-        for k, v in self.marker.items():
-            if isinstance(v, Value):
-                rows.append((f"marker.{k}", v))
-        for k, v in self.follow_up.items():
-            rows.append((f"follow_up.{k}", v))
-        if self.pooling:
-            for k, v in self.pooling.items():
+    def parameters(self) -> dict[ParamPath, Value]:
+        """Every model number of the design by :class:`ParamPath` (file order)."""
+        return dict(self._walk())
+
+    def path_of(self, path: ParamPath | str) -> ParamPath:
+        """*path* parsed and checked to exist in this design (``DataValidationError`` lists the
+        design's parameters, with a did-you-mean)."""
+        try:
+            p = ParamPath.parse(path)
+        except ValueError as exc:
+            raise DataValidationError(f"design {self.key!r}: {exc}") from None
+        have = self.parameters()
+        if p not in have:
+            names = [str(q) for q in have]
+            close = difflib.get_close_matches(str(p), names, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise DataValidationError(
+                f"design {self.key!r} has no model parameter {str(p)!r}; {hint}its parameters "
+                f"are {', '.join(names)}.")
+        return p
+
+    def param(self, path: ParamPath | str) -> Any:
+        """The value of model parameter *path* (e.g. ``"progression.rate"``)."""
+        return self.parameters()[self.path_of(path)].value
+
+    def with_values(self, values: Mapping[ParamPath | str, float], *, status: str = "calibrated",
+                    source: str = "", reason: str = "") -> StudyDesign:
+        """A copy with model parameters replaced by floats carrying the given provenance."""
+        model, covs = self.model, {c.name: c for c in self.covariates}
+        for key, x in values.items():
+            p = self.path_of(key)
+            v = Value(float(x), status, source, reason)
+            if p.section == "covariates":
+                c = covs[str(p.covariate)]
+                covs[c.name] = dataclasses.replace(
+                    c, log_hr=MappingProxyType({**c.log_hr, p.field: v}))
+                continue
+            new: Any = v
+            if p.section == "":
+                model = dataclasses.replace(model, **{p.field: new})
+                continue
+            sec = getattr(model, p.section)
+            if p.index is not None:
+                items = list(getattr(sec, p.field))
+                items[p.index] = v
+                new = tuple(items)
+            changed: Any = dataclasses.replace(sec, **{p.field: new})
+            model = dataclasses.replace(model, **{p.section: changed})
+        return dataclasses.replace(self, model=model,
+                                   covariates=tuple(covs[c.name] for c in self.covariates))
+
+    # ---- provenance -------------------------------------------------------------------------
+    def _rows(self) -> Iterator[tuple[str, Value]]:
+        yield "design.n", self.design.n
+        for sec_name in ("pooling", "marker", "follow_up", "serial"):
+            sec = getattr(self, sec_name)
+            if sec is None:
+                continue
+            for name, _ in schema_of(type(sec)):
+                v = getattr(sec, name)
                 if isinstance(v, Value):
-                    rows.append((f"pooling.{k}", v))
+                    yield f"{sec_name}.{name}", v
         for c in self.covariates:
             for nm in ("negative", "shift", "sd", "direction"):
                 v = getattr(c, nm)
                 if v is not None:
-                    rows.append((f"covariates.{c.name}.{nm}", v))
-        if self.serial is not None:
-            rows.append(("serial.windows_weeks", self.serial.windows))
-        for k, v in self.params.items():
-            if not k.startswith("covariates.") or ".log_hr." in k:
-                rows.append((k, v))
+                    yield f"covariates.{c.name}.{nm}", v
+        for p, v in self._walk():
+            yield str(p), v
         for r in self.results:
-            rows.append(
-                (f"results.{r.id}", Value(r.value, r.status, r.source, r.reason))
-            )
-        seen: dict[str, Value] = {}
-        for name, v in rows:
-            seen.setdefault(name, v)
+            yield f"results.{r.id}", r.provenance
+
+    def numbers(self) -> pd.DataFrame:
+        """Every number of the design with its provenance.
+
+        Columns ``field, value, status, source, reason``: one row per :class:`Value`
+        (including each published result); ``status`` is ``published``, ``assumption`` or
+        ``calibrated`` (solved by ``scripts/calibrate_designs.py``, from
+        ``<key>.calibrated.toml``).
+        """
+        rows = list(self._rows())
         return pd.DataFrame(
             {
-                "field": list(seen),
-                "value": [v.value for v in seen.values()],
-                "status": [v.status for v in seen.values()],
-                "source": [v.source for v in seen.values()],
-                "reason": [v.reason for v in seen.values()],
+                "field": [n for n, _ in rows],
+                "value": [v.value for _, v in rows],
+                "status": [v.status for _, v in rows],
+                "source": [v.source for _, v in rows],
+                "reason": [v.reason for _, v in rows],
             }
         )
+
+    def calibration_fit(self) -> pd.DataFrame:
+        """How closely the calibration reproduced each target.
+
+        Columns ``target, published, achieved`` (one row per target of ``[calibration]``;
+        empty when the design is not calibrated).
+        """
+        rows = self.calibrated.fit if self.calibrated is not None else ()
+        return pd.DataFrame({"target": [str(f.target) for f in rows],
+                             "published": [f.published for f in rows],
+                             "achieved": [f.achieved for f in rows]})
 
     def __repr__(self) -> str:
         return (
@@ -366,17 +326,34 @@ def _data_files() -> dict[str, Any]:
     return {
         entry.name[:-5]: entry
         for entry in sorted(root.iterdir(), key=lambda e: e.name)
-        if entry.name.endswith(".toml")
+        if entry.name.endswith(".toml") and not entry.name.endswith(CALIBRATED_SUFFIX)
     }
 
 
-def _load_registered(key: str) -> StudyDesign:
+def _read_toml(entry: Any, shown: str) -> dict:
+    try:
+        return tomllib.loads(entry.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataValidationError(f"design file {shown} is not valid TOML: {exc}") from None
+
+
+def _load(entry: Any, cal: Any, shown: str, cshown: str, *, calibrated: bool) -> StudyDesign:
+    """Parse design file *entry* (a Path or package resource) and, if asked and present, merge
+    the calibrated file *cal*; *shown*/*cshown* name them in errors."""
     from . import _schema
 
+    design = _schema.parse_design(_read_toml(entry, shown), shown, path=str(entry))
+    if calibrated and cal.is_file():
+        design = _schema.merge_calibrated(design, _read_toml(cal, cshown), cshown,
+                                          path=str(cal))
+    return design
+
+
+def _load_registered(key: str) -> StudyDesign:
     if key not in _CACHE:
         entry = _data_files()[key]
-        doc = tomllib.loads(entry.read_text(encoding="utf-8"))
-        design = _schema.parse_design(doc, f"{entry.name!r}", path=str(entry))
+        cal = resources.files("ctcstats.designs") / "data" / f"{key}{CALIBRATED_SUFFIX}"
+        design = _load(entry, cal, repr(entry.name), repr(cal.name), calibrated=True)
         if design.key != key:
             raise DataValidationError(
                 f"design file {entry.name!r}: field 'key' is {design.key!r} but the file "
@@ -422,7 +399,7 @@ def get_design(key: str) -> StudyDesign:
     return _load_registered(key)
 
 
-def load_design_file(path: str | Path) -> StudyDesign:
+def load_design_file(path: str | Path, *, calibrated: bool = True) -> StudyDesign:
     """Read a user-defined design from a TOML file in the registry schema.
 
     Parameters
@@ -430,6 +407,10 @@ def load_design_file(path: str | Path) -> StudyDesign:
     path : str or Path
         A TOML file laid out like ``ctcstats/designs/data/*.toml`` (schema in
         ``ctcstats/designs/data/README.md``).
+    calibrated : bool
+        Merge the values of ``<stem>.calibrated.toml`` beside the file, when there is one
+        (default). False gives the hand-edited starting values (what the calibration script
+        starts from).
 
     Returns
     -------
@@ -438,29 +419,25 @@ def load_design_file(path: str | Path) -> StudyDesign:
     Raises
     ------
     DataValidationError
-        The file is missing, not valid TOML, or a field is missing or contradictory
-        (e.g. prevalence outside (0, 1), a threshold < 1, a negative median follow-up, a CI
-        that does not contain its HR, a result for an undeclared endpoint); the message names
-        the field.
+        The file is missing, not valid TOML, or a field is unknown, missing, of the wrong
+        type, out of bounds or contradictory (e.g. prevalence outside (0, 1), a threshold
+        < 1, a CI that does not contain its HR, a result for an undeclared endpoint, a
+        calibrated file that does not match ``[calibration]``); the message names the file
+        and the field.
 
     Examples
     --------
     >>> import ctcstats as cs
     >>> from ctcstats.designs import load_design_file
     >>> d = load_design_file(cs.get_design("lucci2012").path)
-    >>> d.key
-    'lucci2012'
+    >>> d.key, d.is_calibrated
+    ('lucci2012', True)
     """
     path = Path(path)
     if not path.is_file():
         raise DataValidationError(f"design file {str(path)!r} does not exist.")
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataValidationError(f"design file {str(path)!r} is not valid TOML: {exc}") from exc
-    from . import _schema
-
-    return _schema.parse_design(doc, repr(str(path)), path=str(path))
+    cal = path.with_name(path.name.removesuffix(".toml") + CALIBRATED_SUFFIX)
+    return _load(path, cal, repr(str(path)), repr(str(cal)), calibrated=calibrated)
 
 
 def resolve_design(design) -> StudyDesign:
@@ -495,18 +472,18 @@ def list_designs() -> pd.DataFrame:
                 "key": d.key,
                 "citation": str(d.citation),
                 "year": pd.NA if d.citation.year is None else d.citation.year,
-                "setting": d.setting["description"],
-                "stage": d.setting["stage"],
+                "setting": d.setting.description,
+                "stage": d.setting.stage,
                 "n": int(d.n.value),
-                "n_studies": int(d.pooling["n_studies"].value) if d.pooling else 1,
+                "n_studies": int(d.pooling.n_studies.value) if d.pooling else 1,
                 "marker": d.marker_kind,
-                "sample": d.marker["sample"],
+                "sample": d.marker.sample,
                 "threshold": d.threshold,
                 "prevalence": d.prevalence,
                 "endpoints": ",".join(d.endpoint_names),
-                "median_follow_up_months": float(d.follow_up["median_months"].value),
+                "median_follow_up_months": float(d.follow_up.median_months.value),
                 "serial": d.is_serial,
-                "calibrated": bool(d.calibration.get("calibrated")),
+                "calibrated": d.is_calibrated,
             }
         )
     out = pd.DataFrame(rows)

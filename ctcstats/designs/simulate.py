@@ -38,25 +38,28 @@ The generative model (all numbers from the design; see ``ctcstats/designs/data/R
 Hazard parameters that are not published (baseline rates, conditional log-HRs, shapes) are
 solved by :mod:`ctcstats.designs.calibrate` so that the published analysis run on a large
 synthetic cohort reproduces the published medians and hazard ratios; the solved values are
-stored in the design file as labelled assumptions.
+stored beside the design file in ``<key>.calibrated.toml`` and labelled ``calibrated``.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from .._results import Result, result
 from .._validation import check_int, check_rng
 from .registry import StudyDesign, resolve_design
+from .sections import Hazard
 
 __all__ = [
     "SyntheticCohort",
     "simulate_cohort",
     "simulate_draws",
+    "simulate_study",
     "concentration_scale",
     "category_labels",
 ]
@@ -64,17 +67,25 @@ __all__ = [
 _WEEKS_TO_MONTHS = 12.0 / 52.1775
 
 
-@dataclass(frozen=True)
-class SyntheticCohort:
-    """A simulated cohort: ``patients`` (one row per patient) and ``draws`` (serial designs).
+@result
+class SyntheticCohort(Result):
+    """A simulated study (:func:`simulate_study`): ``data`` (one row per patient, as
+    :func:`simulate_cohort`) and ``draws`` (serial designs, as :func:`simulate_draws`).
 
     ``draws`` has one row per observed blood draw with columns ``patient_id, draw,
     draw_label, draw_months, <marker>_count, blood_volume_ml, <marker>_positive``; it is
-    ``None`` for designs without serial draws.
+    ``None`` for designs without serial draws. ``n_obs`` is the number of patients.
     """
 
-    patients: pd.DataFrame
+    _title: ClassVar[str] = "Synthetic cohort"
+    _main_table: ClassVar[str] = "data"
+
+    design: str
+    data: pd.DataFrame
     draws: pd.DataFrame | None
+    n_obs: int
+    n_dropped: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- marker model
@@ -129,16 +140,16 @@ def category_labels(categories) -> list[str]:
 
 
 def _exposure(d: StudyDesign) -> float:
-    r = float(d.marker["recovery"].value)
+    r = float(d.marker.recovery.value)
     if d.marker_kind == "CTC":
-        return r * float(d.marker["volume_ml"].value)
-    return r * float(d.marker["cells_examined"].value) / 1e6
+        return r * float(d.marker.volume_ml.value)
+    return r * float(d.marker.cells_examined.value) / 1e6
 
 
 def _volume(d: StudyDesign) -> float:
     if d.marker_kind == "CTC":
-        return float(d.marker["volume_ml"].value)
-    return float(d.marker["cells_examined"].value)
+        return float(d.marker.volume_ml.value)
+    return float(d.marker.cells_examined.value)
 
 
 def _scale_sizes(sizes, n: int) -> np.ndarray:
@@ -213,49 +224,50 @@ def _draw_covariates(d: StudyDesign, u: np.ndarray, g: np.random.Generator) -> d
 
 def _linear_predictor(d: StudyDesign, covs: dict, proc: str, n: int) -> np.ndarray:
     eta = np.zeros(n)
-    strength = 1.0 if proc == "other_death" else d.param("covariate_strength", 1.0)
+    strength = 1.0 if proc == "other_death" else d.model.covariate_scale
     for c in d.covariates:
-        key = f"covariates.{c.name}.log_hr.{proc}"
-        if key in d.params:
-            eta += strength * d.param(key) * (covs[c.name] - _covariate_centre(c))
+        v = c.log_hr.get(proc)
+        if v is not None:
+            eta += strength * v.value * (covs[c.name] - _covariate_centre(c))
     return eta
 
 
-def _marker_logm(d: StudyDesign, proc: str, cat: np.ndarray, late: bool) -> np.ndarray:
-    ncat = len(d.marker["categories"]) - 1
-    name = "marker_log_hr_late" if late and f"{proc}.marker_log_hr_late[0]" in d.params \
-        else "marker_log_hr"
-    coefs = np.array([0.0] + [d.param(f"{proc}.{name}[{i}]") for i in range(ncat)])
+def _marker_logm(h: Hazard, cat: np.ndarray, late: bool) -> np.ndarray:
+    vals = h.marker_log_hr_late if late and h.marker_log_hr_late else h.marker_log_hr
+    coefs = np.array([0.0] + [v.value for v in vals])
     return coefs[cat]
 
 
 # --------------------------------------------------------------------------- the simulator
-def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
-    """(patients DataFrame, draws DataFrame or None) of one cohort."""
-    cols, draws = _simulate_columns(d, n, g)
+def simulate_tables(d: StudyDesign, n: int, g: np.random.Generator):
+    """(patients DataFrame, draws DataFrame or None) of one cohort — the tables of
+    :func:`simulate_cohort` without its parameter checks (package-internal: calibration and
+    replication call it thousands of times)."""
+    cols, draws = simulate_columns(d, n, g)
     return pd.DataFrame(cols), draws
 
 
-def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
+def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     """The patient table as a dict of column arrays (the same values, in the same column
     order, as :func:`simulate_cohort`'s frame for the same generator) and the draws frame
     (serial designs) or None. Power simulation uses the arrays directly: building a
     DataFrame per cohort costs as much as simulating it."""
     pre = d.marker_prefix
     thr = d.threshold
-    cats = np.asarray(d.marker["categories"])
-    pi0 = float(d.marker["zero_fraction"].value)
-    kshape = float(d.marker["gamma_shape"].value)
+    cats = np.asarray(d.marker.categories)
+    pi0 = float(d.marker.zero_fraction.value)
+    kshape = float(d.marker.gamma_shape.value)
+    model = d.model
     expo = _exposure(d)
     prev = d.prevalence
 
     # 1. studies
     if d.pooled:
-        sizes = _scale_sizes(d.pooling["study_sizes"].value, n)
+        sizes = _scale_sizes(d.pooling.study_sizes.value, n)
         n_st = sizes.shape[0]
         study = np.repeat(np.arange(n_st), sizes)
-        a = g.normal(0.0, d.pooling["prevalence_logit_sd"].value, n_st)
-        bh = g.normal(0.0, d.pooling["baseline_log_hazard_sd"].value, n_st)
+        a = g.normal(0.0, d.pooling.prevalence_logit_sd.value, n_st)
+        bh = g.normal(0.0, d.pooling.baseline_log_hazard_sd.value, n_st)
         w = sizes / sizes.sum()
         bh = bh - np.dot(w, bh)
         shift = optimize.brentq(
@@ -290,18 +302,20 @@ def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     e_prog, e_local, e_post, e_other = (g.standard_exponential(n) for _ in range(4))
     acc_u = g.random(n)
     serial = d.serial
+    traj = model.serial
     if serial is not None:
-        nd = len(serial.windows_weeks)
-        lo = np.array([w[0] for w in serial.windows_weeks]) * _WEEKS_TO_MONTHS
-        hi = np.array([w[1] for w in serial.windows_weeks]) * _WEEKS_TO_MONTHS
+        assert traj is not None  # the parser requires [model.serial] with [serial]
+        nd = len(serial.windows)
+        lo = np.array([w[0] for w in serial.windows]) * _WEEKS_TO_MONTHS
+        hi = np.array([w[1] for w in serial.windows]) * _WEEKS_TO_MONTHS
         t_draw = lo[None, :] + (hi - lo)[None, :] * g.random((n, nd))
-        resp = g.random(n) < d.param("serial.response_probability")
+        resp = g.random(n) < traj.response_probability.value
         z = g.standard_normal((n, nd))
         miss_u = g.random((n, nd))
         delta = (
-            -d.param("serial.response_log_drop") * resp[:, None]
-            + d.param("serial.growth_per_month") * (~resp)[:, None] * t_draw
-            + d.param("serial.noise_sd") * z
+            -traj.response_log_drop.value * resp[:, None]
+            + traj.growth_per_month.value * (~resp)[:, None] * t_draw
+            + traj.noise_sd.value * z
         )
         delta[:, 0] = 0.0
         cj = conc[:, None] * np.exp(delta)
@@ -310,7 +324,7 @@ def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
         scheduled = np.ones((n, nd), dtype=bool)
         if serial.follow_up_only_if_positive:
             scheduled[:, 1:] = (u == 1)[:, None]
-        missing = miss_u < d.param("serial.missing_probability")
+        missing = miss_u < traj.missing_probability.value
         missing[:, 0] = False
         states = (counts >= thr).astype(np.int64)
         # carry the last scheduled state forward where no draw is scheduled
@@ -320,60 +334,59 @@ def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     else:
         breaks = np.empty((n, 0))
 
-    def logm_process(proc: str) -> tuple[np.ndarray, np.ndarray]:
+    def logm_process(h: Hazard) -> tuple[np.ndarray, np.ndarray]:
         if serial is not None:
-            sl = np.array([d.param(f"{proc}.state_log_hr[{j}]") for j in range(nd)])
-            conv = d.param(f"{proc}.conversion_log_hr", 0.0)
-            rev = d.param(f"{proc}.reversion_log_hr", 0.0)
+            sl = np.array([v.value for v in h.state_log_hr])
+            conv = h.number("conversion_log_hr")
+            rev = h.number("reversion_log_hr")
             lm = (sl[None, :] * states + conv * ((u[:, None] == 1) & (states == 0))
                   + rev * ((u[:, None] == 0) & (states == 1)))
             return breaks, lm
-        brk = d.params.get(f"{proc}.break_months")
+        brk = h.break_months
         if brk is None:
-            return np.empty((n, 0)), _marker_logm(d, proc, cat, False)[:, None]
-        late_rr = np.log(d.param(f"{proc}.late_rate_ratio", 1.0))
-        lm = np.column_stack(
-            [_marker_logm(d, proc, cat, False), _marker_logm(d, proc, cat, True) + late_rr]
-        )
+            return np.empty((n, 0)), _marker_logm(h, cat, False)[:, None]
+        late_rr = np.log(h.number("late_rate_ratio"))
+        lm = np.column_stack([_marker_logm(h, cat, False), _marker_logm(h, cat, True) + late_rr])
         return np.full((n, 1), float(brk.value)), lm
 
     # 5. event processes
     study_eff = bh[study]
-    brk, lm = logm_process("progression")
-    rate = d.param("progression.rate") * np.exp(
-        _linear_predictor(d, covs, "progression", n) + study_eff)
-    t_prog = _invert(e_prog, rate, d.param("progression.shape", 1.0), brk, lm)
-    if "local.rate" in d.params:
-        brk, lm = logm_process("local")
-        rate = d.param("local.rate") * np.exp(
+    prog, post = model.progression, model.post_progression
+    brk, lm = logm_process(prog)
+    rate = prog.rate.value * np.exp(_linear_predictor(d, covs, "progression", n) + study_eff)
+    t_prog = _invert(e_prog, rate, prog.number("shape"), brk, lm)
+    if model.local is not None:
+        brk, lm = logm_process(model.local)
+        rate = model.local.rate.value * np.exp(
             _linear_predictor(d, covs, "local", n) + study_eff)
-        t_local = _invert(e_local, rate, d.param("local.shape", 1.0), brk, lm)
+        t_local = _invert(e_local, rate, model.local.number("shape"), brk, lm)
     else:
         t_local = np.full(n, np.inf)
     # post-progression: multiplier fixed at the marker state known at progression
     if serial is not None:
-        _, lm = logm_process("post_progression")
+        _, lm = logm_process(post)
         last = np.sum(t_draw[:, 1:] < t_prog[:, None], axis=1)
         lm_post = lm[np.arange(n), last]
     else:
-        lm_post = _marker_logm(d, "post_progression", cat, False)
-    if "post_progression.arm_log_hr" in d.params and serial is not None:
+        lm_post = _marker_logm(post, cat, False)
+    if post.arm_log_hr is not None and serial is not None:
         arm_u = g.random(n)
     else:
         arm_u = None
-    rate_post = d.param("post_progression.rate") * np.exp(
+    rate_post = post.rate.value * np.exp(
         _linear_predictor(d, covs, "post_progression", n) + study_eff + lm_post)
-    k_post = d.param("post_progression.shape", 1.0)
+    k_post = post.number("shape")
     t_cancer_death = t_prog + (e_post / rate_post) ** (1.0 / k_post)
-    rate_o = d.param("other_death.rate") * np.exp(_linear_predictor(d, covs, "other_death", n))
+    rate_o = model.other_death.rate.value * np.exp(
+        _linear_predictor(d, covs, "other_death", n))
     t_other = e_other / rate_o
 
     # 6. censoring
-    acc = float(d.follow_up["median_months"].value)
-    a_len = float(d.follow_up["accrual_months"].value)
+    acc = float(d.follow_up.median_months.value)
+    a_len = float(d.follow_up.accrual_months.value)
     cens = (acc - a_len / 2.0) + a_len * acc_u
-    if "window_months" in d.follow_up:
-        cens = np.minimum(cens, float(d.follow_up["window_months"].value))
+    if d.follow_up.window_months is not None:
+        cens = np.minimum(cens, float(d.follow_up.window_months.value))
 
     def rnd(t):
         return np.maximum(np.round(t, 2), 0.01)
@@ -403,7 +416,7 @@ def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
             arm[(arm == "C") & ~c2] = "C1"
             arm[c2] = "C2"
             # the switch (C2) changes post-progression survival by arm_log_hr
-            extra = np.where(c2, d.param("post_progression.arm_log_hr"), 0.0)
+            extra = np.where(c2, post.number("arm_log_hr"), 0.0)
             t_cancer_death = t_prog + (e_post / (rate_post * np.exp(extra))) ** (1.0 / k_post)
 
     t_death = np.minimum(t_cancer_death, t_other)
@@ -417,9 +430,9 @@ def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
         cols[c.name] = covs[c.name]
     cols[f"{pre}_count"] = count.astype(np.int64)
     if d.marker_kind == "CTC":
-        cols["blood_volume_ml"] = np.full(n, float(d.marker["volume_ml"].value))
+        cols["blood_volume_ml"] = np.full(n, float(d.marker.volume_ml.value))
     else:
-        cols["cells_examined"] = np.full(n, int(d.marker["cells_examined"].value),
+        cols["cells_examined"] = np.full(n, int(d.marker.cells_examined.value),
                                          dtype=np.int64)
     cols[f"{pre}_positive"] = u
     if len(cats) > 2:
@@ -463,14 +476,25 @@ def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     return cols, draws
 
 
+def _simulate_design(design, n, rng, func: str):
+    d = resolve_design(design)
+    if n is None:
+        n = int(d.n.value)
+    n = check_int(n, name="n", func=func, minimum=1)
+    patients, draws = simulate_tables(d, n, check_rng(rng))
+    return d, patients, draws
+
+
 def simulate_cohort(
     design: str | StudyDesign,
     *,
     n: int | None = None,
     rng: int | np.random.Generator | None = None,
-    return_draws: bool = False,
-) -> pd.DataFrame | SyntheticCohort:
-    """Simulate a synthetic cohort that mirrors a published design.
+) -> pd.DataFrame:
+    """Simulate a synthetic cohort that mirrors a published design (one row per patient).
+
+    The serial draws of the same cohort come from :func:`simulate_draws` (same design, ``n``
+    and ``rng``) or, together with the patient table, from :func:`simulate_study`.
 
     Parameters
     ----------
@@ -480,14 +504,10 @@ def simulate_cohort(
         Number of patients; default the published size.
     rng : int, numpy Generator or None
         Seed or generator. The same design, ``n`` and seed give an identical frame.
-    return_draws : bool
-        If True, return a :class:`SyntheticCohort` holding the patient table and, for serial
-        designs, the long table of draws (``None`` otherwise). The patient table is the same
-        as with ``return_draws=False`` for the same seed.
 
     Returns
     -------
-    DataFrame or SyntheticCohort
+    DataFrame
         One row per patient: ``patient_id``; ``study`` (pooled designs); the design's
         covariates (e.g. ``age``, ``tumor_size_cm``, ``node_positive``, ``grade``,
         ``hr_positive``, ``her2_positive``, ``line_of_therapy``); the marker
@@ -495,9 +515,7 @@ def simulate_cohort(
         ``ctc_positive``/``dtc_positive`` (count ≥ threshold, 0/1); ``ctc_category`` /
         ``dtc_category`` when the design uses count categories; ``arm`` (SWOG S0500); and for
         each endpoint ``<endpoint>_months`` (float, 2 decimals) and ``<endpoint>_event``
-        (0/1). Draws (serial designs): ``patient_id, draw, draw_label, draw_months,
-        ctc_count, blood_volume_ml, ctc_positive``; no draw falls after the patient's death,
-        censoring or (by default) progression.
+        (0/1).
 
     Notes
     -----
@@ -510,19 +528,8 @@ def simulate_cohort(
     >>> df = cs.simulate_cohort("braun2005", rng=1)
     >>> df.shape[0]
     4703
-    >>> sc = cs.simulate_cohort("hayes2006", rng=1, return_draws=True)
-    >>> sorted(sc.draws["draw"].unique().tolist())[:2]
-    [0, 1]
     """
-    d = resolve_design(design)
-    if n is None:
-        n = int(d.n.value)
-    n = check_int(n, name="n", func="simulate_cohort", minimum=1)
-    g = check_rng(rng)
-    patients, draws = _simulate(d, n, g)
-    if return_draws:
-        return SyntheticCohort(patients=patients, draws=draws)
-    return patients
+    return _simulate_design(design, n, rng, "simulate_cohort")[1]
 
 
 def simulate_draws(
@@ -531,10 +538,21 @@ def simulate_draws(
     n: int | None = None,
     rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
-    """The long table of serial draws of :func:`simulate_cohort` for the same design, n, seed.
+    """The long table of serial draws of the cohort :func:`simulate_cohort` gives for the
+    same design, ``n`` and ``rng`` (the ``patient_id`` values match).
 
-    Equivalent to ``simulate_cohort(design, n=n, rng=rng, return_draws=True).draws``; raises
-    :class:`~ctcstats.errors.DataValidationError` for designs without serial draws.
+    Returns
+    -------
+    DataFrame
+        One row per observed draw: ``patient_id, draw, draw_label, draw_months, ctc_count,
+        blood_volume_ml, ctc_positive`` (``dtc_count, cells_examined, dtc_positive`` for DTC
+        designs); no draw falls after the patient's death, censoring or (by default)
+        progression.
+
+    Raises
+    ------
+    DataValidationError
+        The design has no serial draws.
 
     Examples
     --------
@@ -548,6 +566,32 @@ def simulate_draws(
     if d.serial is None:
         raise DataValidationError(
             f"design {d.key!r} has no serial draws; designs with draws: hayes2006, "
-            "cristofanilli2004, cohen2008, debono2008, smerage2014."
+            "cristofanilli2004, cohen2008, debono2008, smerage2014. Use simulate_cohort for "
+            "the patient table."
         )
-    return simulate_cohort(d, n=n, rng=rng, return_draws=True).draws
+    return _simulate_design(d, n, rng, "simulate_draws")[2]
+
+
+def simulate_study(
+    design: str | StudyDesign,
+    *,
+    n: int | None = None,
+    rng: int | np.random.Generator | None = None,
+) -> SyntheticCohort:
+    """The patient table and, for serial designs, the draws of one simulated cohort.
+
+    ``.data`` equals :func:`simulate_cohort` and ``.draws`` :func:`simulate_draws` for the
+    same design, ``n`` and ``rng`` (``None`` for designs without serial draws), simulated once.
+
+    Examples
+    --------
+    >>> import ctcstats as cs
+    >>> sc = cs.simulate_study("hayes2006", rng=1)
+    >>> sorted(sc.draws["draw"].unique().tolist())[:2]
+    [0, 1]
+    >>> bool(sc.draws["patient_id"].isin(sc.data["patient_id"]).all())
+    True
+    """
+    d, patients, draws = _simulate_design(design, n, rng, "simulate_study")
+    return SyntheticCohort(design=d.key, data=patients, draws=draws,
+                           n_obs=int(patients.shape[0]))

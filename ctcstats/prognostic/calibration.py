@@ -17,7 +17,7 @@
   1 - KM(t) (the shift on the cloglog scale that makes the mean prediction match the
   Kaplan–Meier risk; ideal 0, > 0 means risks under-predicted).
 
-The Cox fits use :mod:`ctcstats.survival._coxengine` (R ``coxph`` arithmetic, Efron ties).
+The Cox fits use :mod:`ctcstats.survival._core.cox` (R ``coxph`` arithmetic, Efron ties).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from scipy.stats import norm
 from .._results import Result, result
 from .._validation import check_conf_level, check_int, format_labels
 from ..errors import ConvergenceWarning, DataValidationError, DataWarning, ParameterError
-from ..survival._coxengine import fit_cox_arrays
-from ..survival.km import _confint_r
+from ..survival._core.cox import baseline_hazard, fit_cox_arrays, linear_predictor
+from ..survival._core.curves import confint, step_at
 from ._metrics_common import (
     check_horizon,
     check_probabilities,
@@ -52,14 +52,14 @@ class CalibrationResult(Result):
     """Calibration of predicted risks at a horizon.
 
     ``table`` columns: ``group, n, n_events, mean_predicted, observed, ci_lower, ci_upper``
-    (observed = 1 - KM(time) in the group, log-log interval). ``curve`` columns:
+    (observed = 1 - KM(horizon) in the group, log-log interval). ``curve`` columns:
     ``predicted, observed`` (the smooth calibration curve on 100 points between the 1st and
     99th percentile of the predictions).
     """
 
     _title: ClassVar[str] = "Calibration at a horizon"
 
-    time: float
+    horizon: float
     intercept: float
     slope: float
     slope_std_error: float
@@ -169,32 +169,11 @@ def rcs_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def _efron_cumhaz(time, event, eta, t):
-    """Baseline cumulative hazard at t (for exp(eta) = 1) as R ``survfit.coxph`` (Efron)."""
-    r = np.exp(eta)
-    ev = event.astype(bool)
-    ut = np.unique(time[ev & (time <= t)])
-    if ut.size == 0:
-        return 0.0
-    order = np.argsort(time)
-    ts, rs = time[order], r[order]
-    rev = np.concatenate([np.cumsum(rs[::-1])[::-1], [0.0]])
-    S0 = rev[np.searchsorted(ts, ut, side="left")]
-    k = np.searchsorted(ut, time[ev & (time <= t)])
-    d = np.bincount(k, minlength=ut.size).astype(float)
-    D0 = np.bincount(k, weights=r[ev & (time <= t)], minlength=ut.size)
-    H = 0.0
-    for j in range(ut.size):  # one term per tied death; a short loop over event times
-        kk = np.arange(d[j])
-        H += float(np.sum(1.0 / (S0[j] - kk / d[j] * D0[j])))
-    return H
-
-
 def _km_group(time, event, t, z):
     s, g = km_greenwood(time, event, t)
     se_h = np.sqrt(g)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lo, hi = _confint_r(np.array([s]), np.array([se_h]), z, "log-log")
+        lo, hi = confint(np.array([s]), np.array([se_h]), z, "log-log")
         se = s * se_h if s > 0 else np.nan
     if s == 1.0:
         lo, hi = np.array([1.0]), np.array([1.0])
@@ -207,7 +186,7 @@ def calibration(
     time_col: str,
     event_col: str,
     risk_col: str,
-    time: float,
+    horizon: float,
     n_groups: int = 10,
     n_knots: int = 3,
     conf_level: float = 0.95,
@@ -220,9 +199,9 @@ def calibration(
     data : DataFrame
     time_col, event_col : str
     risk_col : str
-        Predicted probability of an event by ``time``, strictly inside (0, 1).
-    time : float
-        Horizon before the last follow-up, with events before it.
+        Predicted probability of an event by ``horizon``, strictly inside (0, 1).
+    horizon : float
+        Prediction horizon before the last follow-up, with events before it.
     n_groups : int, default 10
         Number of quantile groups of the predicted risk in ``table`` (ties stay together).
     n_knots : int, default 3
@@ -238,7 +217,7 @@ def calibration(
         ``slope`` with ``slope_std_error, slope_ci_lower, slope_ci_upper`` (Cox model on
         cloglog(p)), ``intercept`` (calibration-in-the-large on the cloglog scale, see the
         module notes), ``oe_ratio`` with ``oe_ci_lower, oe_ci_upper``, ``observed_risk``
-        (1 - KM(time)), ``mean_predicted``, ``knots``; ``plot(ax=)`` draws the calibration
+        (1 - KM(horizon)), ``mean_predicted``, ``knots``; ``plot(ax=)`` draws the calibration
         plot.
 
     Notes
@@ -262,7 +241,7 @@ def calibration(
     >>> t_ev = rng.exponential(30 * np.exp(-lp)); t_c = rng.uniform(5, 60, 400)
     >>> df = pd.DataFrame({"t": np.minimum(t_ev, t_c), "e": (t_ev <= t_c).astype(int),
     ...                    "p": 1 - np.exp(-(12 / 30) * np.exp(lp))})
-    >>> res = calibration(df, time_col="t", event_col="e", risk_col="p", time=12)
+    >>> res = calibration(df, time_col="t", event_col="e", risk_col="p", horizon=12)
     >>> bool(res.ici < 0.05)
     True
     """
@@ -284,7 +263,7 @@ def calibration(
             f"risk_col {risk_col!r} has {int(edge.sum())} predicted risk(s) of exactly 0 or 1 "
             f"(first row labels: {format_labels(idx[edge])}); the calibration curve works on "
             "cloglog(p), which is infinite there — predictions must be strictly inside (0, 1).")
-    t = check_horizon(time, t_arr, event, func=_FUNC)
+    t = check_horizon(horizon, t_arr, event, func=_FUNC)
     z = norm.ppf(0.5 + conf_level / 2)
     msgs: list[tuple[type, str]] = []
 
@@ -335,18 +314,19 @@ def calibration(
     if not fit.converged:
         msgs.append((ConvergenceWarning, "the spline Cox model of the calibration curve did "
                      "not converge; the curve and ICI are unreliable."))
-    eta = B @ fit.coef
-    H0 = _efron_cumhaz(t_arr, event, eta, t)
+    eta = linear_predictor(B, fit.coef)
+    bt, bh = baseline_hazard(fit.data, fit.coef, "efron", reference="zero")
+    H0 = float(step_at(bt, bh, t, before=0.0))
     obs_i = -np.expm1(-H0 * np.exp(eta))
     absd = np.abs(obs_i - p)
     grid = np.linspace(np.quantile(p, 0.01), np.quantile(p, 0.99), 100)
-    eta_g = rcs_basis(np.log(-np.log1p(-grid)), knots) @ fit.coef
+    eta_g = linear_predictor(rcs_basis(np.log(-np.log1p(-grid)), knots), fit.coef)
     curve = pd.DataFrame({"predicted": grid, "observed": -np.expm1(-H0 * np.exp(eta_g))})
 
     for cls, msg in msgs:
         warnings.warn(msg, cls, stacklevel=2)
     return CalibrationResult(
-        time=t, intercept=intercept, slope=slope, slope_std_error=slope_se,
+        horizon=t, intercept=intercept, slope=slope, slope_std_error=slope_se,
         slope_ci_lower=slope - z * slope_se, slope_ci_upper=slope + z * slope_se,
         oe_ratio=float(oe), oe_ci_lower=float(oe * np.exp(-z * se_log_o)),
         oe_ci_upper=float(oe * np.exp(z * se_log_o)), ici=float(absd.mean()),

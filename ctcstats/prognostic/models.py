@@ -9,11 +9,11 @@ a DataFrame such as ``data[["os_months", "os_event"]]`` (the column names are fr
 ``sklearn.base.clone``. Use :func:`survival_target` to build one from a cohort table.
 
 Every model has ``predict(X)`` (a risk *score*: higher = earlier event) and
-``predict_risk(X, time)`` (predicted probability of the event by ``time``); the module-level
+``predict_risk(X, horizon)`` (predicted probability of the event by ``horizon``); the module-level
 :func:`predict_risk` also reaches through a ``Pipeline`` to its final step.
 
 * :class:`CoxModel` — Cox proportional hazards (our R-validated engine,
-  :mod:`ctcstats.survival._coxengine`) with the Breslow/Efron baseline hazard, so that
+  :mod:`ctcstats.survival._core.cox`) with the Breslow/Efron baseline hazard, so that
   ``predict_risk`` equals R ``1 - summary(survfit(coxph_fit, newdata), times=t)$surv`` and
   ``riskRegression::predictRisk(coxph_fit, newdata, times=t)``.
 * :class:`IPCWClassifier` — any scikit-learn classifier (random forest, gradient boosting)
@@ -46,14 +46,16 @@ from ..errors import (
     MonotoneLikelihoodWarning,
     ParameterError,
 )
-from ..survival._coxengine import (
-    _group_sum,
-    _state,
-    concordance_lp,
+from ..survival._core.concordance import concordance
+from ..survival._core.cox import (
+    baseline_hazard,
     fit_cox_arrays,
+    linear_predictor,
+    lp_center,
     prepare_cox_data,
 )
-from ..survival.logrank import _aeq_times
+from ..survival._core.curves import censoring_curve, step_at
+from ..survival._core.ties import merge_times
 
 __all__ = [
     "CoxModel",
@@ -128,7 +130,7 @@ def _check_target(y, func: str) -> tuple[np.ndarray, np.ndarray]:
             )
     t = check_time_column(frame, tcol, role="time column of y")
     e = check_event_column(frame, ecol, role="event column of y")
-    return _aeq_times(t), e
+    return merge_times(t).time, e
 
 
 # =========================================================================== features
@@ -203,58 +205,38 @@ def _check_X(est, X, *, reset: bool, func: str) -> np.ndarray:
     return arr
 
 
-def _check_times(time, func: str, t_max: float) -> tuple[np.ndarray, bool]:
-    scalar = np.ndim(time) == 0
+def _check_horizons(horizon, func: str, t_max: float) -> tuple[np.ndarray, bool]:
+    scalar = np.ndim(horizon) == 0
     try:
-        t = np.atleast_1d(np.asarray(time, dtype=float))
+        t = np.atleast_1d(np.asarray(horizon, dtype=float))
     except (TypeError, ValueError):
         t = np.array([np.nan])
     if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or np.any(t < 0):
         raise ParameterError(
-            f"The 'time' parameter of {func} must be a finite time ≥ 0 (or a list of them); "
-            f"got {time!r}."
+            f"The 'horizon' parameter of {func} must be a finite time ≥ 0 (or a list of them); "
+            f"got {horizon!r}."
         )
     if np.any(t > t_max):
         raise ParameterError(
-            f"The 'time' parameter of {func} must not exceed the longest follow-up of the "
-            f"training data ({t_max:g}); got {time!r} — the baseline hazard is not estimated "
+            f"The 'horizon' parameter of {func} must not exceed the longest follow-up of the "
+            f"training data ({t_max:g}); got {horizon!r} — the baseline hazard is not estimated "
             "beyond it."
         )
     return t, scalar
-
-
-def _lp_center(X: np.ndarray) -> np.ndarray:
-    """R coxph's centring: column means, except 0 for 0/1 columns (survival >= 3.0)."""
-    means = X.mean(axis=0)
-    zero_one = np.all((X == 0) | (X == 1), axis=0)
-    return np.where(zero_one, 0.0, means)
 
 
 def _model_score(est, X, y) -> float:
     """Harrell's C of ``predict(X)`` (R coxph concordance arithmetic)."""
     t, e = _check_target(y, f"{type(est).__name__}.score")
     s = np.asarray(est.predict(X), dtype=float)
-    c, _, _ = concordance_lp(s, t, e)
+    c, _, _ = concordance(s, t, e)
     return float(c)
 
 
 # =========================================================================== Cox
-def baseline_cumulative_hazard(d, beta: np.ndarray, ties: str) -> tuple[np.ndarray, np.ndarray]:
-    """Event times and baseline cumulative hazard (at the column means of ``d``) of a Cox fit.
-
-    Breslow's estimator, with Efron's correction for tied events when ``ties="efron"`` —
-    R ``survfit.coxph`` (``ctype`` follows the ties option). ``d`` is the engine's
-    :class:`~ctcstats.survival._coxengine.CoxData` (no strata).
-    """
-    st = _state(d, np.asarray(beta, dtype=float), ties)
-    inc = _group_sum(d, st.step_wt / st.step_den)
-    return d.group_time.copy(), np.cumsum(inc)
-
-
 def cumhaz_at(times: np.ndarray, cumhaz: np.ndarray, t) -> np.ndarray:
     """Right-continuous step function H(t) from event times and cumulative hazards."""
-    idx = np.searchsorted(times, np.atleast_1d(np.asarray(t, dtype=float)), side="right")
-    return np.concatenate([[0.0], cumhaz])[idx]
+    return step_at(times, cumhaz, np.atleast_1d(np.asarray(t, dtype=float)), before=0.0)
 
 
 class CoxModel(BaseEstimator):
@@ -262,8 +244,10 @@ class CoxModel(BaseEstimator):
 
     The fit is R ``survival::coxph(Surv(time, event) ~ x1 + ... + xp, ties=ties)`` (the
     package's Newton–Raphson engine, the same arithmetic as :func:`ctcstats.fit_cox`);
-    ``penalizer = λ > 0`` maximises ``loglik − (λ/2)·Σβ²`` (R ``ridge(..., theta=λ,
-    scale=FALSE)``). The baseline cumulative hazard is Breslow's, with Efron's correction for
+    ``penalizer = λ > 0`` maximises ``loglik − (λ/2)·Σ var(x_j) β_j²`` (R ``ridge(...,
+    theta=λ)``, whose default ``scale=TRUE`` penalises the coefficients per standard deviation,
+    so that the units of a feature change only its coefficient). The baseline cumulative
+    hazard is Breslow's, with Efron's correction for
     tied event times when ``ties="efron"`` — exactly R ``survfit.coxph`` (whose ``ctype``
     follows the ties option).
 
@@ -371,12 +355,12 @@ class CoxModel(BaseEstimator):
                 "be unusable — rescale the features or check for separation.",
                 ConvergenceWarning, stacklevel=2,
             )
-        times, cumhaz = baseline_cumulative_hazard(d, fit.coef, self.ties)
+        times, cumhaz = baseline_hazard(d, fit.coef, self.ties)
         self.coef_ = fit.coef.copy()
         self.std_error_ = np.sqrt(np.diag(fit.var))
         self.covariance_ = fit.var.copy()
         self.means_ = d.means.copy()
-        self.lp_center_ = _lp_center(Xa)
+        self.lp_center_ = lp_center(Xa)
         self.baseline_times_ = times
         self.baseline_cumulative_hazard_ = cumhaz
         self.loglik_ = float(fit.loglik)
@@ -391,30 +375,30 @@ class CoxModel(BaseEstimator):
         """Linear predictor ``(x − lp_center_)·β`` — R ``predict(coxph_fit, newdata, type="lp")``."""
         check_is_fitted(self, "coef_")
         Xa = _check_X(self, X, reset=False, func="CoxModel.predict")
-        return (Xa - self.lp_center_) @ self.coef_
+        return linear_predictor(Xa - self.lp_center_, self.coef_)
 
-    def cumulative_hazard(self, X, time) -> np.ndarray:
-        """Cumulative hazard ``H0(t)·exp((x − means_)·β)``; shape (n,) or (n, len(time))."""
+    def cumulative_hazard(self, X, horizon) -> np.ndarray:
+        """Cumulative hazard ``H0(t)·exp((x − means_)·β)``; shape (n,) or (n, len(horizon))."""
         check_is_fitted(self, "coef_")
         func = "CoxModel.predict_risk"
-        t, scalar = _check_times(time, func, self.time_max_)
+        t, scalar = _check_horizons(horizon, func, self.time_max_)
         Xa = _check_X(self, X, reset=False, func=func)
         H0 = cumhaz_at(self.baseline_times_, self.baseline_cumulative_hazard_, t)
-        H = np.exp((Xa - self.means_) @ self.coef_)[:, None] * H0[None, :]
+        H = np.exp(linear_predictor(Xa - self.means_, self.coef_))[:, None] * H0[None, :]
         return H[:, 0] if scalar else H
 
-    def predict_risk(self, X, time) -> np.ndarray:
-        """Predicted probability of the event by ``time``: ``1 − exp(−H(t | x))``.
+    def predict_risk(self, X, horizon) -> np.ndarray:
+        """Predicted probability of the event by ``horizon``: ``1 − exp(−H(t | x))``.
 
         Matches R ``1 - summary(survfit(fit, newdata), times=t)$surv`` and
-        ``riskRegression::predictRisk(fit, newdata, times=t)``. ``time`` may be a scalar
+        ``riskRegression::predictRisk(fit, newdata, times=t)``. ``horizon`` may be a scalar
         (→ shape (n,)) or a list (→ shape (n, k)); it must not exceed the training follow-up.
         """
-        return -np.expm1(-self.cumulative_hazard(X, time))
+        return -np.expm1(-self.cumulative_hazard(X, horizon))
 
-    def predict_survival(self, X, time) -> np.ndarray:
-        """Predicted survival probability at ``time`` (``1 − predict_risk``)."""
-        return np.exp(-self.cumulative_hazard(X, time))
+    def predict_survival(self, X, horizon) -> np.ndarray:
+        """Predicted survival probability at ``horizon`` (``1 − predict_risk``)."""
+        return np.exp(-self.cumulative_hazard(X, horizon))
 
     def score(self, X, y) -> float:
         """Harrell's C of the linear predictor (R coxph concordance)."""
@@ -432,16 +416,9 @@ def ipcw_weights(time, event, horizon: float) -> np.ndarray:
     """
     t = np.asarray(time, dtype=float)
     e = np.asarray(event).astype(bool)
-    ct = np.unique(t[~e])
-    s = np.sort(t)
-    # reverse Kaplan–Meier (prodlim reverse=TRUE): events at a censoring time leave the risk
-    # set first, so those at risk for censoring at s are {T > s} plus the censored at s
-    n_cens_at = np.bincount(np.searchsorted(ct, t[~e]), minlength=ct.size)
-    n_risk = t.size - np.searchsorted(s, ct, "right") + n_cens_at
-    n_cens = np.bincount(np.searchsorted(ct, t[~e]), minlength=ct.size)
-    G = np.concatenate([[1.0], np.cumprod(1.0 - n_cens / n_risk)])
-    g_minus = G[np.searchsorted(ct, t, "left")]  # product over censoring times < T
-    g_h = G[np.searchsorted(ct, horizon, "right")]  # product over censoring times <= h
+    G = censoring_curve(t, e, ties="events_first")
+    g_minus = G.subject_minus()  # G(T-)
+    g_h = float(G.at(horizon))  # G(horizon)
     w = np.zeros(t.size)
     ev = e & (t <= horizon)
     with np.errstate(divide="ignore"):
@@ -552,16 +529,17 @@ class IPCWClassifier(BaseEstimator):
         self.horizon_ = h
         return self
 
-    def predict_risk(self, X, time=None) -> np.ndarray:
-        """Predicted probability of the event by the horizon (``time`` must be the horizon)."""
+    def predict_risk(self, X, horizon=None) -> np.ndarray:
+        """Predicted probability of the event by the model's horizon (``horizon``, if given,
+        must equal it)."""
         check_is_fitted(self, "estimator_")
         func = f"{type(self).__name__}.predict_risk"
-        if time is not None:
-            tt = np.atleast_1d(np.asarray(time, dtype=float))
+        if horizon is not None:
+            tt = np.atleast_1d(np.asarray(horizon, dtype=float))
             if tt.size != 1 or not np.isclose(tt[0], self.horizon_):
                 raise ParameterError(
-                    f"The 'time' parameter of {func} must be the model's horizon "
-                    f"({self.horizon_:g}); got {time!r} — an IPCW model predicts only at its "
+                    f"The 'horizon' parameter of {func} must be the model's horizon "
+                    f"({self.horizon_:g}); got {horizon!r} — an IPCW model predicts only at its "
                     "horizon (fit another model for another time)."
                 )
         _check_X(self, X, reset=False, func=func)
@@ -643,19 +621,11 @@ class IPCWLogisticModel(IPCWClassifier):
 
 
 # =========================================================================== helpers
-def _final_step(model):
-    from sklearn.pipeline import Pipeline
-
-    if isinstance(model, Pipeline):
-        return model.steps[-1][1]
-    return model
-
-
-def predict_risk(model, X, time) -> np.ndarray:
-    """Predicted probability of the event by ``time`` from a model or a ``Pipeline``.
+def predict_risk(model, X, horizon) -> np.ndarray:
+    """Predicted probability of the event by ``horizon`` from a model or a ``Pipeline``.
 
     A ``Pipeline`` does not forward ``predict_risk``; this applies its transformers and calls
-    the final step's ``predict_risk``. Any estimator with ``predict_risk(X, time)`` works.
+    the final step's ``predict_risk``. Any estimator with ``predict_risk(X, horizon)`` works.
     """
     from sklearn.pipeline import Pipeline
 
@@ -665,10 +635,10 @@ def predict_risk(model, X, time) -> np.ndarray:
             if step is None or step == "passthrough":
                 continue
             Xt = step.transform(Xt)
-        return predict_risk(model.steps[-1][1], Xt, time)
+        return predict_risk(model.steps[-1][1], Xt, horizon)
     if not hasattr(model, "predict_risk"):
         raise ParameterError(
-            f"The model must have predict_risk(X, time) (CoxModel, IPCWClassifier, "
+            f"The model must have predict_risk(X, horizon) (CoxModel, IPCWClassifier, "
             f"IPCWLogisticModel, or a Pipeline ending in one); got {type(model).__name__}."
         )
-    return np.asarray(model.predict_risk(X, time), dtype=float)
+    return np.asarray(model.predict_risk(X, horizon), dtype=float)

@@ -65,6 +65,7 @@ def report_command(
     covariates: str | None = None,
     strata_col: str | None = None,
     title: str | None = None,
+    relapse_site_col: str | None = None,
     progress: bool = True,
     command: str | None = None,
 ) -> Path:
@@ -91,7 +92,8 @@ def report_command(
         if design is not None:
             other = {"--spec": spec, "--time-col": time_col, "--event-col": event_col,
                      "--marker-col": marker_col, "--threshold": threshold,
-                     "--covariates": covariates, "--strata-col": strata_col}
+                     "--covariates": covariates, "--strata-col": strata_col,
+                     "--relapse-site-col": relapse_site_col}
             given = [k for k, v in other.items() if v is not None]
             if given:
                 raise DataValidationError(
@@ -99,7 +101,7 @@ def report_command(
                     "uses the design's own analysis); simulate the cohort with 'ctcstats "
                     "simulate' and report the CSV instead."
                 )
-            build_design_report(design, seed=1 if seed is None else seed, out=out_path,
+            build_design_report(design, rng=1 if seed is None else seed, out=out_path,
                                 progress=progress, command=command)
             return out_path
         path = Path(data)
@@ -107,7 +109,7 @@ def report_command(
         overrides = {
             "marker_col": marker_col, "thresholds": _thresholds(threshold),
             "covariates": _split(covariates), "strata_col": strata_col, "title": title,
-            "seed": seed,
+            "seed": seed, "relapse_site_col": relapse_site_col,
         }
         if time_col is not None or event_col is not None:
             if time_col is None or event_col is None:

@@ -128,6 +128,8 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
     if spec.strata_col:
         need.append(("strata_col", spec.strata_col))
     need += [("covariate", c) for c in spec.covariates]
+    if spec.relapse_site_col:
+        need.append(("relapse_site_col", spec.relapse_site_col))
     for role, col in need:
         if col not in cols:
             shown = ", ".join(sorted(cols)[:15]) + (", …" if len(cols) > 15 else "")

@@ -37,14 +37,27 @@ A TOML spec::
 
 from __future__ import annotations
 
-import math
 import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import tomli_w
+
+from .._fieldtable import (
+    Reader,
+    check_instance,
+    markdown_table,
+    replace_generated,
+    schema_of,
+    spec_field,
+)
+from .._validation import seed_from_rng
 from ..errors import DataValidationError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "SpecError",
@@ -61,78 +74,36 @@ class SpecError(DataValidationError):
     """An analysis specification is incomplete or contradictory; the message names the field."""
 
 
-def _fail(name: str, what: str, got: Any) -> SpecError:
-    return SpecError(f"spec field {name!r} {what}; got {got!r}.")
+README_REF = "README.md, section 'Analysis spec'"
+README_BLOCK = "spec-fields"
 
 
-def _str(value, name: str, *, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(name, "must be a non-empty string", value)
-    return value
+def _spec_fail(name: str, msg: str) -> SpecError:
+    return SpecError(f"spec field {name!r} {msg}")
 
 
-def _str_tuple(value, name: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [s.strip() for s in value.split(",") if s.strip()]
-    if not isinstance(value, Sequence) or not all(isinstance(v, str) and v for v in value):
-        raise _fail(name, "must be a list of column names", value)
-    if len(set(value)) != len(value):
-        raise _fail(name, "must not repeat a name", list(value))
-    return tuple(value)
-
-
-def _num_tuple(value, name: str, *, integer: bool = False, minimum: float = 0.0,
-               strict: bool = True, increasing: bool = False) -> tuple:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = [value]
-    kind = "integers" if integer else "numbers"
-    bound = f"> {minimum:g}" if strict else f"≥ {minimum:g}"
-    ok = isinstance(value, Sequence) and not isinstance(value, str)
-    if ok:
-        for v in value:
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                ok = False
-            elif integer and (isinstance(v, float) and not float(v).is_integer()):
-                ok = False
-            elif not math.isfinite(v) or (v <= minimum if strict else v < minimum):
-                ok = False
-    if not ok:
-        raise _fail(name, f"must be a list of {kind} {bound}", value)
-    out = tuple(int(v) if integer else float(v) for v in value)
-    if increasing and any(b <= a for a, b in zip(out, out[1:], strict=False)):
-        raise _fail(name, "must be strictly increasing", list(value))
-    if len(set(out)) != len(out):
-        raise _fail(name, "must not repeat a value", list(value))
-    return out
+def _validate(obj: Any) -> None:
+    check_instance(obj, _spec_fail, README_REF)
 
 
 @dataclass(frozen=True)
 class EndpointSpec:
     """One time-to-event endpoint: ``name`` (short, e.g. ``"os"``), its columns and a label."""
 
-    name: str
-    time_col: str
-    event_col: str
-    label: str = ""
-    definition: str = ""
+    name: str = spec_field("text", "Short name, e.g. `os` (used in headings and file names).")
+    time_col: str = spec_field("text", "Column of follow-up times.")
+    event_col: str = spec_field("text", "Column of event indicators (1 = event, 0 = censored).")
+    label: str = spec_field("text", "Name in words (default: `name`).", default="")
+    definition: str = spec_field("text", "Definition shown in the report.", default="")
 
     def __post_init__(self) -> None:
-        for f in ("name", "time_col", "event_col"):
-            _str(getattr(self, f), f)
-        for f in ("label", "definition"):
-            if not isinstance(getattr(self, f), str):
-                raise _fail(f, "must be a string", getattr(self, f))
+        _validate(self)
         if not self.label:
             object.__setattr__(self, "label", self.name)
 
     @property
     def title(self) -> str:
         return self.label if self.label == self.name else f"{self.label} ({self.name.upper()})"
-
-
-_PIECEWISE = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -149,46 +120,40 @@ class Analyses:
     (concordance, time-dependent AUC, Brier score at the horizons).
     """
 
-    cutpoint: bool = False
-    categories: tuple[int, ...] = ()
-    piecewise: str = "auto"
-    split_at: tuple[float, ...] = ()
-    prognostic: bool = True
+    cutpoint: bool = spec_field("bool", "Maximally selected log-rank cut-point search on the "
+                                "count (first endpoint), multiplicity-corrected p-value.",
+                                default=False)
+    categories: tuple[int, ...] = spec_field(
+        "ints", "Count categories by their lower bounds, starting at 0, at least 3 (KM curves "
+        "and a log-rank test for trend); `[]` = not done.", default=(), low=0,
+        increasing=True, example="[0, 1, 2, 3, 5]")
+    piecewise: str = spec_field("choice", "Period-specific marker effects split at "
+                                "`split_at`: `auto` when the proportional-hazards check of the "
+                                "marker fails (p < 0.05), `always` or `never`.", default="auto",
+                                choices=("auto", "always", "never"))
+    split_at: tuple[float, ...] = spec_field(
+        "floats", "Cut times of the piecewise effects (default: the median observed event "
+        "time).", default=(), low=0, low_open=True, increasing=True, example="[12, 24]")
+    prognostic: bool = spec_field("bool", "Added value of the marker over the clinical model "
+                                  "(concordance, time-dependent AUC, Brier score at the "
+                                  "horizons).", default=True)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.cutpoint, bool):
-            raise _fail("analyses.cutpoint", "must be true or false", self.cutpoint)
-        if not isinstance(self.prognostic, bool):
-            raise _fail("analyses.prognostic", "must be true or false", self.prognostic)
+        _validate(self)
         cats = self.categories
-        if cats is True:
-            cats = (0, 1, 2, 3, 5)
-        elif cats is False or cats is None:
-            cats = ()
-        cats = _num_tuple(cats, "analyses.categories", integer=True, strict=False,
-                          increasing=True) if len(cats) else ()
         if cats and (cats[0] != 0 or len(cats) < 3):
-            raise _fail("analyses.categories", "must start at 0 and give at least 3 "
-                        "categories (lower bounds, e.g. [0, 1, 5])", list(cats))
-        object.__setattr__(self, "categories", cats)
-        if self.piecewise is True:
-            object.__setattr__(self, "piecewise", "always")
-        elif self.piecewise is False:
-            object.__setattr__(self, "piecewise", "never")
-        if self.piecewise not in _PIECEWISE:
-            raise _fail("analyses.piecewise", f"must be one of {', '.join(_PIECEWISE)}",
-                        self.piecewise)
-        split = _num_tuple(self.split_at, "analyses.split_at", increasing=True) \
-            if len(self.split_at) else ()
-        object.__setattr__(self, "split_at", split)
-
-
-_MISSING = ("drop", "raise")
+            raise _spec_fail("analyses.categories", "must start at 0 and give at least 3 "
+                             "categories (lower bounds, e.g. [0, 1, 5]); got "
+                             f"{list(cats)!r}.")
 
 
 @dataclass(frozen=True)
 class AnalysisSpec:
     """What a report analyses (see the module docstring for the TOML form).
+
+    Every field is described — type, allowed values, default, meaning — in the table of
+    ``README.md`` (section "Analysis spec"), generated from the fields below; adding a field
+    is one line here.
 
     Attributes
     ----------
@@ -222,201 +187,148 @@ class AnalysisSpec:
         Seed of every random step (recorded in the provenance).
     design : str, optional
         Registry key of the design the data were simulated from (provenance only).
+    relapse_site_col : str, optional
+        Site of the first relapse (e.g. ``"bone"``, ``"visceral"``; empty, ``"none"`` or
+        missing for no relapse): adds the section "Relapse sites" (competing first-relapse
+        sites and, with an ``os`` endpoint, relapse sites then death).
+    relapse_endpoint : str, optional
+        Name of the endpoint whose events are the first relapses (or deaths); default the
+        first endpoint.
     """
 
-    endpoints: tuple[EndpointSpec, ...]
-    marker_col: str
-    title: str = ""
-    marker_label: str = ""
-    description: str = ""
-    thresholds: tuple[int, ...] = (1,)
-    volume_col: str | None = None
-    covariates: tuple[str, ...] = ()
-    categorical: tuple[str, ...] = ()
-    strata_col: str | None = None
-    time_unit: str = "months"
-    horizons: tuple[float, ...] = ()
-    landmarks: tuple[float, ...] = ()
-    analyses: Analyses = field(default_factory=Analyses)
-    missing: str = "drop"
-    seed: int = 1
-    design: str | None = None
+    endpoints: tuple[EndpointSpec, ...] = spec_field(
+        "tables", "At least one endpoint; the first is primary (cut-point search, prognostic "
+        "value).", section=EndpointSpec, nonempty=True)
+    marker_col: str = spec_field("text", "The marker column: a count (positive = count ≥ "
+                                 "threshold) or a 0/1 status.")
+    title: str = spec_field("text", "Report title (default: \"<marker_label> as a prognostic "
+                            "marker\").", default="")
+    marker_label: str = spec_field("text", "The marker's name in text and figures (default: "
+                                   "`marker_col`).", default="")
+    description: str = spec_field("text", "The study's aims (REMARK item 1).", default="")
+    thresholds: tuple[int, ...] = spec_field(
+        "ints", "Positivity thresholds of a count marker; the first defines the primary "
+        "grouping.", default=(1,), low=1, nonempty=True, unique=True, example="[5, 1]")
+    volume_col: str | None = spec_field("text", "Blood volume (mL) or cells examined, "
+                                        "summarised with the marker.", default=None)
+    covariates: tuple[str, ...] = spec_field(
+        "texts", "Clinical covariates of Table 1 and the multivariable model.", default=(),
+        unique=True, example='["age", "grade"]')
+    categorical: tuple[str, ...] = spec_field(
+        "texts", "Covariates modelled with indicator terms (others enter linearly); each must "
+        "be in `covariates`.", default=(), unique=True, example='["grade"]')
+    strata_col: str | None = spec_field("text", "Stratification (e.g. study or centre) of the "
+                                        "log-rank tests and Cox models.", default=None)
+    time_unit: str = spec_field("text", "Unit of the time columns, shown in tables and axes.",
+                                default="months", nonempty=True)
+    horizons: tuple[float, ...] = spec_field(
+        "floats", "Times of survival estimates and prognostic metrics (default: chosen from "
+        "the follow-up).", default=(), low=0, low_open=True, increasing=True,
+        example="[12, 24, 36]")
+    landmarks: tuple[float, ...] = spec_field(
+        "floats", "Landmark times (patients still at risk there, time reset).", default=(),
+        low=0, low_open=True, increasing=True, example="[3]")
+    analyses: Analyses = spec_field("table", "Optional analyses (table below).",
+                                    default=Analyses(), section=Analyses)
+    missing: str = spec_field("choice", "`drop`: analyse complete cases and show the excluded "
+                              "rows in the flow; `raise`: refuse data with missing values.",
+                              default="drop", choices=("drop", "raise"))
+    seed: int = spec_field("int", "Seed of every random step (recorded in the provenance).",
+                           default=1, low=0)
+    design: str | None = spec_field("text", "Registry key of the design the data were "
+                                    "simulated from (provenance only).", default=None)
+    relapse_site_col: str | None = spec_field(
+        "text", "Site of the first relapse (e.g. bone, visceral; empty, `none` or missing for "
+        "no relapse): adds the section 'Relapse sites' (competing first-relapse sites and, "
+        "with an `os` endpoint, relapse sites then death).", default=None)
+    relapse_endpoint: str | None = spec_field(
+        "text", "Endpoint whose events are the first relapses or deaths (default: the first "
+        "endpoint); needs `relapse_site_col`.", default=None)
 
     def __post_init__(self) -> None:
-        eps = self.endpoints
-        if isinstance(eps, EndpointSpec):
-            eps = (eps,)
-        if not isinstance(eps, Sequence) or isinstance(eps, str) or not eps:
-            raise _fail("endpoints", "must list at least one endpoint", eps)
-        conv = []
-        for i, e in enumerate(eps):
-            if isinstance(e, Mapping):
-                e = _endpoint_from_mapping(e, f"endpoints[{i}]")
-            if not isinstance(e, EndpointSpec):
-                raise _fail(f"endpoints[{i}]", "must be an EndpointSpec or a table", e)
-            conv.append(e)
-        names = [e.name for e in conv]
+        _validate(self)
+        names = [e.name for e in self.endpoints]
         if len(set(names)) != len(names):
-            raise _fail("endpoints", "must have distinct names", names)
-        object.__setattr__(self, "endpoints", tuple(conv))
-        _str(self.marker_col, "marker_col")
-        for f in ("title", "marker_label", "description", "time_unit"):
-            if not isinstance(getattr(self, f), str):
-                raise _fail(f, "must be a string", getattr(self, f))
+            raise _spec_fail("endpoints", f"must have distinct names; got {names!r}.")
         if not self.marker_label:
             object.__setattr__(self, "marker_label", self.marker_col)
-        if not self.time_unit:
-            raise _fail("time_unit", "must be a non-empty string", self.time_unit)
         if not self.title:
             object.__setattr__(self, "title", f"{self.marker_label} as a prognostic marker")
-        th = _num_tuple(self.thresholds, "thresholds", integer=True, minimum=1, strict=False)
-        if not th:
-            raise _fail("thresholds", "must list at least one threshold", list(th))
-        object.__setattr__(self, "thresholds", th)
-        _str(self.volume_col, "volume_col", optional=True)
-        _str(self.strata_col, "strata_col", optional=True)
-        object.__setattr__(self, "covariates", _str_tuple(self.covariates, "covariates"))
-        cat = _str_tuple(self.categorical, "categorical")
-        extra = [c for c in cat if c not in self.covariates]
+        extra = [c for c in self.categorical if c not in self.covariates]
         if extra:
-            raise _fail("categorical", "must name covariates listed in 'covariates'", extra)
-        object.__setattr__(self, "categorical", cat)
+            raise _spec_fail("categorical", f"must name covariates listed in 'covariates'; got "
+                             f"{extra!r}.")
         if self.marker_col in self.covariates:
-            raise _fail("covariates", f"must not contain the marker column "
-                        f"{self.marker_col!r}", list(self.covariates))
-        object.__setattr__(self, "horizons", _num_tuple(self.horizons, "horizons",
-                                                        increasing=True) if len(self.horizons)
-                           else ())
-        object.__setattr__(self, "landmarks", _num_tuple(self.landmarks, "landmarks",
-                                                         increasing=True) if len(self.landmarks)
-                           else ())
-        an = self.analyses
-        if isinstance(an, Mapping):
-            an = _analyses_from_mapping(an)
-        if not isinstance(an, Analyses):
-            raise _fail("analyses", "must be an Analyses object or a table", an)
-        object.__setattr__(self, "analyses", an)
-        if self.missing not in _MISSING:
-            raise _fail("missing", f"must be one of {', '.join(_MISSING)}", self.missing)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise _fail("seed", "must be a non-negative integer", self.seed)
-        _str(self.design, "design", optional=True)
+            raise _spec_fail("covariates", f"must not contain the marker column "
+                             f"{self.marker_col!r}; got {list(self.covariates)!r}.")
+        if self.relapse_site_col is not None and self.relapse_site_col in (
+                self.marker_col, *self.covariates):
+            raise _spec_fail("relapse_site_col", f"must not be the marker or a covariate; got "
+                             f"{self.relapse_site_col!r}.")
+        if self.relapse_endpoint is not None:
+            if self.relapse_site_col is None:
+                raise _spec_fail("relapse_endpoint", f"needs relapse_site_col; got "
+                                 f"{self.relapse_endpoint!r}.")
+            if self.relapse_endpoint not in names:
+                raise _spec_fail("relapse_endpoint", f"must name an endpoint "
+                                 f"({', '.join(names)}); got {self.relapse_endpoint!r}.")
 
     @property
     def primary(self) -> EndpointSpec:
         return self.endpoints[0]
 
     def to_dict(self) -> dict:
-        """A plain dict in the TOML layout (``None`` fields left out)."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if v is None:
-                continue
-            if f.name == "endpoints":
-                out["endpoints"] = [
-                    {k: getattr(e, k) for k in ("name", "label", "time_col", "event_col",
-                                                "definition") if getattr(e, k)}
-                    for e in v
-                ]
-            elif f.name == "analyses":
-                out["analyses"] = {g.name: (list(getattr(v, g.name))
-                                            if isinstance(getattr(v, g.name), tuple)
-                                            else getattr(v, g.name)) for g in fields(v)}
-            else:
-                out[f.name] = list(v) if isinstance(v, tuple) else v
-        return out
+        """A plain dict in the TOML layout (``None`` and empty optional fields left out)."""
+        return _as_dict(self)
 
     def to_toml(self) -> str:
-        """The spec as TOML text that :func:`load_spec` reads back to an equal spec."""
-        d = self.to_dict()
-        lines = []
-        for k, v in d.items():
-            if k not in ("endpoints", "analyses"):
-                lines.append(f"{k} = {_toml_value(v)}")
-        for e in d["endpoints"]:
-            lines.append("")
-            lines.append("[[endpoints]]")
-            lines.extend(f"{k} = {_toml_value(v)}" for k, v in e.items())
-        lines.append("")
-        lines.append("[analyses]")
-        lines.extend(f"{k} = {_toml_value(v)}" for k, v in d["analyses"].items())
-        return "\n".join(lines) + "\n"
+        """The spec as TOML text (written by tomli-w) that :func:`load_spec` reads back to an
+        equal spec."""
+        return tomli_w.dumps(self.to_dict())
 
 
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, str):
-        esc = v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        esc = esc.replace("\t", "\\t").replace("\r", "\\r")
-        return f'"{esc}"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    raise TypeError(f"cannot write {v!r} as TOML")  # pragma: no cover
-
-
-_ENDPOINT_KEYS = {f.name for f in fields(EndpointSpec)}
-_ANALYSES_KEYS = {f.name for f in fields(Analyses)}
-_SPEC_KEYS = {f.name for f in fields(AnalysisSpec)}
-
-
-def _unknown(d: Mapping, known: set[str], where: str) -> None:
-    for k in d:
-        if k not in known:
-            name = f"{where}.{k}" if where else str(k)
-            raise SpecError(
-                f"spec field {name!r} is not known; known fields{' of ' + where if where else ''}"
-                f": {', '.join(sorted(known))}."
-            )
-
-
-def _endpoint_from_mapping(d: Mapping, where: str) -> EndpointSpec:
-    _unknown(d, _ENDPOINT_KEYS, where)
-    for k in ("name", "time_col", "event_col"):
-        if k not in d:
-            raise SpecError(f"spec field '{where}.{k}' is missing.")
-    try:
-        return EndpointSpec(**d)
-    except SpecError as exc:
-        raise SpecError(str(exc).replace("spec field '", f"spec field '{where}.", 1)) from None
-
-
-def _analyses_from_mapping(d: Mapping) -> Analyses:
-    _unknown(d, _ANALYSES_KEYS, "analyses")
-    return Analyses(**d)
+def _as_dict(obj: Any) -> dict:
+    out: dict[str, Any] = {}
+    for name, spec in schema_of(type(obj)):
+        v = getattr(obj, name)
+        if v is None or (spec.kind == "text" and v == "" and not spec.required):
+            continue
+        if spec.kind == "table":
+            v = _as_dict(v)
+        elif spec.kind == "tables":
+            v = [_as_dict(x) for x in v]
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[name] = v
+    return out
 
 
 def spec_from_dict(d: Mapping[str, Any], **overrides) -> AnalysisSpec:
     """Build an :class:`AnalysisSpec` from a TOML-like dict; ``overrides`` replace fields.
 
-    Raises :class:`SpecError` naming the first unknown, missing or invalid field.
+    Nothing is coerced: a string where a list is expected, a float where a whole number is
+    expected or an unknown key raises :class:`SpecError` naming the field and the fix.
     """
     if not isinstance(d, Mapping):
         raise SpecError(f"a spec must be a table of fields; got {type(d).__name__}.")
     merged = dict(d)
     merged.update({k: v for k, v in overrides.items() if v is not None})
-    _unknown(merged, _SPEC_KEYS, "")
-    for k in ("endpoints", "marker_col"):
-        if k not in merged:
-            raise SpecError(f"spec field {k!r} is missing.")
-    eps = merged["endpoints"]
-    if isinstance(eps, Mapping):
-        eps = [eps]
-    if not isinstance(eps, Sequence) or isinstance(eps, str):
-        raise _fail("endpoints", "must be a list of tables ([[endpoints]])", eps)
-    merged["endpoints"] = tuple(
-        e if isinstance(e, EndpointSpec) else _endpoint_from_mapping(e, f"endpoints[{i}]")
-        if isinstance(e, Mapping) else e
-        for i, e in enumerate(eps)
-    )
-    if isinstance(merged.get("analyses"), Mapping):
-        merged["analyses"] = _analyses_from_mapping(merged["analyses"])
-    return AnalysisSpec(**merged)
+    return Reader(_spec_fail, README_REF).section(AnalysisSpec, merged, "")
+
+
+def spec_markdown() -> str:
+    """The spec section of ``README.md``, generated from the field table."""
+    parts = ["<!-- generated from ctcstats/report/spec.py by scripts/generate_docs.py; do not "
+             "edit by hand -->", ""]
+    for title, cls in (("top level", AnalysisSpec), ("[[endpoints]]", EndpointSpec),
+                       ("[analyses]", Analyses)):
+        parts += [f"`{title}`", "", markdown_table(cls), ""]
+    return "\n".join(parts)
+
+
+def render_readme(text: str) -> str:
+    """*text* (README.md) with its generated spec block brought up to date."""
+    return replace_generated(text, README_BLOCK, spec_markdown())
 
 
 def load_spec(path: str | Path, **overrides) -> AnalysisSpec:
@@ -457,7 +369,7 @@ def load_spec(path: str | Path, **overrides) -> AnalysisSpec:
     return spec_from_dict(doc, **overrides)
 
 
-def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
+def spec_from_design(design, *, rng: int | np.random.Generator | None = 1) -> AnalysisSpec:
     """The report spec of a registered design's published analysis.
 
     Endpoints are the design's (``<name>_months`` / ``<name>_event``); the marker is the
@@ -465,7 +377,8 @@ def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
     covariates and strata are those of the published multivariable models (all design
     covariates when none was published); piecewise splits come from the published time
     windows; count categories from the design's categories; a cut-point search and the
-    prognostic analyses are always included.
+    prognostic analyses are always included. ``rng`` becomes the spec's integer ``seed``
+    (a Generator or None gives a seed drawn from it).
     """
     from ..designs import get_design
 
@@ -486,8 +399,8 @@ def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
                 strata = r.strata
         if r.window is not None and r.kind.startswith("hr"):
             for w in r.window:
-                if 0 < float(w) < float(d.follow_up.get("window_months").value
-                                        if d.follow_up.get("window_months") else 1e9):
+                win = d.follow_up.window_months
+                if 0 < float(w) < (float(win.value) if win is not None else 1e9):
                     splits.add(float(w))
     covariates = tuple(published or cov_names)
     if strata is not None and strata not in ("study",) and d.pooled:
@@ -499,16 +412,17 @@ def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
     thresholds = [d.threshold]
     if d.marker_kind == "CTC":
         thresholds += [t for t in (1, 5) if t != d.threshold]
-    cats = tuple(int(c) for c in d.marker.get("categories", ()) or ())
+    cats = tuple(int(c) for c in d.marker.categories)
     volume = "blood_volume_ml" if d.marker_kind == "CTC" else "cells_examined"
-    horizons = (12.0, 24.0, 36.0) if d.setting.get("stage") == "metastatic" else (36.0, 60.0, 96.0)
+    horizons = (12.0, 24.0, 36.0) if d.setting.stage == "metastatic" else (36.0, 60.0, 96.0)
     return AnalysisSpec(
         title=f"{d.marker_kind} as a prognostic marker — synthetic cohort mirroring "
               f"{d.citation.authors.split(',')[0]} {d.citation.year or ''}".rstrip(),
         description=(
-            f"{d.setting.get('description', '')}. Synthetic cohort simulated from the registered "
-            f"design {d.key!r} ({d.citation}); every number of the design is published or a "
-            "labelled assumption (cs.get_design(key).numbers())."
+            f"{d.setting.description}. Synthetic cohort simulated from the registered "
+            f"design {d.key!r} ({d.citation}); every number of the design is published, a "
+            "labelled assumption or calibrated to reproduce the published results "
+            "(cs.get_design(key).numbers())."
         ),
         endpoints=endpoints,
         marker_col=f"{d.marker_prefix}_count",
@@ -522,6 +436,6 @@ def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
         analyses=Analyses(cutpoint=True, categories=cats if len(cats) >= 3 else (),
                           piecewise="auto", split_at=tuple(sorted(splits)), prognostic=True),
         missing="drop",
-        seed=int(seed),
+        seed=seed_from_rng(rng, func="spec_from_design"),
         design=d.key,
     )

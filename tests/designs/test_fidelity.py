@@ -13,45 +13,86 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
-from ctcstats.designs import get_design, list_designs, simulate_cohort
-from ctcstats.designs._schema import parse_target
-from ctcstats.designs.calibrate import (
-    analysis_frame,
-    cox_breslow,
-    estimate_result,
-    km_median,
-    km_survival_at,
+from ctcstats import fit_cox, kaplan_meier
+from ctcstats.designs import (
+    Target,
+    calibrate,
+    get_design,
+    list_designs,
+    simulate_cohort,
+    simulate_study,
 )
-from ctcstats.designs.simulate import _simulate
+from ctcstats.designs.calibrate import analysis_frame, estimate_result
+from ctcstats.designs.simulate import category_labels, simulate_tables
 
 KEYS = list(list_designs()["key"])
 
 
 # --------------------------------------------------------------------------- estimators
-def test_cox_breslow_matches_lifelines_without_ties(rng):
-    """lifelines CoxPHFitter(strata=...) — Efron = Breslow when there are no ties."""
-    n = 2000
-    x = rng.normal(size=(n, 3))
-    s = rng.integers(0, 4, n)
-    t = rng.exponential(1 / np.exp(x @ [0.5, -0.3, 0.1] + 0.3 * s))
-    e = (rng.random(n) < 0.7).astype(int)
-    beta, se = cox_breslow(t, e, x, s)
-    df = pd.DataFrame({"t": t, "e": e, "a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "s": s})
-    ref = CoxPHFitter().fit(df, "t", "e", strata=["s"])
-    # both are Newton solutions of the same partial likelihood; lifelines stops at its default
-    # convergence tolerance (1e-7 on the step/likelihood), so they agree to ~1e-6 absolute
-    np.testing.assert_allclose(beta, ref.params_.to_numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(se, ref.standard_errors_.to_numpy(), rtol=1e-5, atol=1e-6)
+def test_median_follows_r_on_a_flat_segment():
+    """R: quantile(survfit(Surv(c(2, 4, 5, 6), c(1, 1, 0, 1)) ~ 1), 0.5) is 5 — S is exactly
+    0.5 on [4, 6) with a censoring at 5; calibration's median is R's and kaplan_meier's
+    (the previous own estimator of calibrate.py gave 4.5)."""
+    d = get_design("cohen2008")
+    r = next(x for x in d.results if x.kind == "median" and x.simulated)
+    frame = pd.DataFrame({"time": [2.0, 4.0, 5.0, 6.0], "event": [1, 1, 0, 1],
+                          "group": [r.group] * 4})
+    est = calibrate.estimate_on_frame(d, r, frame)[0]
+    km = kaplan_meier(frame, time_col="time", event_col="event")
+    assert est == 5.0 == km.median["median"].iloc[0]
 
 
-def test_km_estimators_match_lifelines(rng):
-    t = np.round(rng.exponential(10, 500), 1) + 0.1
-    e = (rng.random(500) < 0.6).astype(int)
-    km = KaplanMeierFitter().fit(t, e)
-    assert km_median(t, e) == pytest.approx(km.median_survival_time_)
-    for tp in (2.0, 7.5, 20.0):
-        assert km_survival_at(t, e, tp) == pytest.approx(float(km.predict(tp)), rel=1e-12)
-    assert np.isnan(km_median(t[:3], np.zeros(3, dtype=int)))
+@pytest.mark.parametrize("key", ["braun2005", "debono2008", "paddy", "vandalum2015",
+                                 "hayes2006"])
+def test_calibration_estimates_equal_the_public_functions(key):
+    """Every survival estimate that calibration uses (Kaplan–Meier median and survival, Cox
+    hazard ratio with strata) equals the public function's on the same analysis frame: the
+    same survival-core code, called at the array level."""
+    d = get_design(key)
+    sc = simulate_study(d, n=3000, rng=7)
+    checked = 0
+    for r in d.results:
+        if not r.simulated or r.kind in ("prevalence", "fraction", "rate_ratio_univariable"):
+            continue
+        est, se = estimate_result(d, r, sc.data, sc.draws)
+        f = analysis_frame(d, r, sc.data, sc.draws)
+        sel = f["group"].isin(r.group.split("+")) if r.group else np.ones(len(f), bool)
+        sub = f.loc[sel, ["time", "event"]]
+        if r.kind.startswith("median") and len(sub):
+            km = kaplan_meier(sub, time_col="time", event_col="event")
+            ref = km.median["median"].iloc[0]
+            assert (np.isnan(est) and np.isnan(ref)) or est == pytest.approx(ref, rel=1e-12)
+        elif r.kind == "survival_at" and len(sub):
+            km = kaplan_meier(sub, time_col="time", event_col="event")
+            ref = km.survival_at([r.time_point])["survival"].iloc[0]
+            assert est == pytest.approx(ref, rel=1e-12)
+        elif r.kind.startswith("hr"):
+            hr, log_se = _public_hr(d, r, f)
+            assert est == pytest.approx(hr, rel=1e-10)
+            assert se == pytest.approx(log_se, rel=1e-10)
+        else:
+            continue
+        checked += 1
+    assert checked >= 2
+
+
+def _public_hr(d, r, f):
+    grp = f["group"].to_numpy()
+    ref = r.reference or "negative"
+    if r.grouping == "category":
+        levels = [lv for lv in category_labels(d.marker["categories"]) if lv != ref]
+        levels = [lv for lv in levels if np.any(grp == lv)]
+        data = f
+    else:
+        levels = [r.group]
+        data = f.loc[np.isin(grp, [r.group, ref])]
+    cols = {f"m{i}": (data["group"] == lv).astype(float) for i, lv in enumerate(levels)}
+    data = data.assign(**cols)
+    res = fit_cox(data, time_col="time", event_col="event",
+                  covariates=list(cols) + list(r.covariates),
+                  strata_col="strata" if r.strata else None)
+    row = res.table.loc[f"m{levels.index(r.group)}"]
+    return float(row["hr"]), float(row["std_error"])
 
 
 def test_target_specs_weights_and_ranges():
@@ -60,9 +101,11 @@ def test_target_specs_weights_and_ranges():
 
     d = get_design("debono2008")
     r, is_ci, goal = _target_value(d, "os_median_baseline_pos@2")
-    assert (r.id, is_ci, goal, parse_target("os_median_baseline_pos@2")[2]) == (
+    assert (r.id, is_ci, goal, Target.parse("os_median_baseline_pos@2").weight) == (
         "os_median_baseline_pos", False, 11.5, 2.0)
-    assert parse_target("os_hr_baseline")[2] == 1.0
+    assert Target.parse("os_hr_baseline").weight == 1.0
+    assert Target.parse("dfs_hr:ci@3") == Target("dfs_hr", ci=True, weight=3.0)
+    assert str(Target.parse("dfs_hr:ci@3")) == "dfs_hr:ci@3"
     r, _, goal = _target_value(d, "os_median_post_unf_range@0.5")
     assert goal == pytest.approx(np.sqrt(6.7 * 9.5))
     j = get_design("janni2016")
@@ -73,8 +116,8 @@ def test_target_specs_weights_and_ranges():
 def test_time_origin_draw_for_arms():
     """SWOG C1/C2 medians are timed from randomisation (the day-21 draw), A/B/C from
     registration."""
-    sc = simulate_cohort("smerage2014", rng=4, return_draws=True)
-    p, dr = sc.patients, sc.draws
+    sc = simulate_study("smerage2014", rng=4)
+    p, dr = sc.data, sc.draws
     f = analysis_frame("smerage2014", "os_median_C1", p, dr)
     c1 = p.loc[f.index]
     assert (c1["arm"] == "C1").sum() == (f["group"] == "C1").sum() > 0
@@ -96,7 +139,7 @@ def _range_miss(r, value: float) -> float:
 def _tolerance(r, d, fit) -> float:
     miss = 0.0
     for target, published, achieved in fit:
-        if parse_target(target)[0] == r.id:
+        if target.result_id == r.id:
             if r.kind in ("median_range", "hr_range"):
                 miss = _range_miss(r, achieved)
             elif r.kind in ("prevalence", "fraction", "survival_at"):
@@ -107,18 +150,17 @@ def _tolerance(r, d, fit) -> float:
 
 
 def _cohort(d, n, seed):
-    return _simulate(d, n, np.random.default_rng(seed))
+    return simulate_tables(d, n, np.random.default_rng(seed))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key", KEYS)
 def test_published_targets_recovered(key):
     d = get_design(key)
-    assert d.calibration.get("calibrated"), f"{key} is not calibrated"
+    assert d.calibrated is not None, f"{key} is not calibrated"
     n = max(40_000, 10 * int(d.n.value))
     patients, draws = _cohort(d, n, 777)
-    fit = d.calibration["fit"]
-    fit = [(f["target"], f["published"], f["achieved"]) for f in fit]
+    fit = [(f.target, f.published, f.achieved) for f in d.calibrated.fit]
     for r in d.results:
         if not (r.target and r.simulated):
             continue
@@ -154,14 +196,14 @@ def test_calibration_residuals_small(key):
     """The stored calibration reproduces every target within 5% (log scale / 0.02 absolute)."""
     d = get_design(key)
     tol = KNOWN_MISFIT.get(key, 0.05)
-    for f in d.calibration["fit"]:
-        r = d.result(parse_target(f["target"])[0])
+    for f in d.calibrated.fit:
+        r = d.result(f.target.result_id)
         if r.kind in ("median_range", "hr_range"):
-            assert _range_miss(r, f["achieved"]) < tol, f
-        elif r.kind in ("prevalence", "fraction", "survival_at") and not parse_target(f["target"])[1]:
-            assert abs(f["achieved"] - f["published"]) < 0.02, f
+            assert _range_miss(r, f.achieved) < tol, f
+        elif r.kind in ("prevalence", "fraction", "survival_at") and not f.target.ci:
+            assert abs(f.achieved - f.published) < 0.02, f
         else:
-            assert abs(np.log(f["achieved"] / f["published"])) < tol, f
+            assert abs(np.log(f.achieved / f.published)) < tol, f
 
 
 @pytest.mark.slow
@@ -202,10 +244,10 @@ def test_braun_piecewise_cox_with_lifelines():
 def test_hayes_landmark_medians_with_lifelines():
     """Hayes 2006: KM medians from each draw (lifelines KaplanMeierFitter)."""
     d = get_design("hayes2006")
-    sc = simulate_cohort(d, n=40_000, rng=99, return_draws=True)
+    sc = simulate_study(d, n=40_000, rng=99)
     for j, pub in enumerate([2.7, 1.3, 1.4, 3.0, 3.6]):
         r = d.result(f"pfs_median_d{j}_pos")
-        f = analysis_frame(d, r, sc.patients, sc.draws)
+        f = analysis_frame(d, r, sc.data, sc.draws)
         g = f[f.group == "positive"]
         med = KaplanMeierFitter().fit(g["time"], g["event"]).median_survival_time_
         assert abs(np.log(med / pub)) < 0.1, (j, med)

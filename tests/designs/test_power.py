@@ -17,7 +17,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import integrate, stats
 
-from ctcstats.designs import get_design, simulate_cohort
+from ctcstats.designs import get_design, simulate_cohort, simulate_study
 from ctcstats.designs.calibrate import analysis_frame
 from ctcstats.designs.power import (
     PowerAnalysis,
@@ -151,8 +151,8 @@ def _cohort_frames(key, n, n_sim, rng, analysis):
     seeds = _seed_root(rng).spawn(n_sim)
     out = []
     for s in seeds:
-        sc = simulate_cohort(d, n=n, rng=np.random.default_rng(s), return_draws=True)
-        out.append(analysis_frame(d, _published_like(d, analysis), sc.patients, sc.draws))
+        sc = simulate_study(d, n=n, rng=np.random.default_rng(s))
+        out.append(analysis_frame(d, _published_like(d, analysis), sc.data, sc.draws))
     return out
 
 
@@ -292,11 +292,11 @@ def test_power_simulates_the_columns_of_simulate_cohort(key):
     """Power simulation takes the simulator's column arrays without building a DataFrame per
     cohort; they are exactly simulate_cohort's frame for the same generator (pooled, serial
     and single-study designs)."""
-    from ctcstats.designs.simulate import _simulate_columns
+    from ctcstats.designs.simulate import simulate_columns
 
     d = get_design(key)
     for seed in (1, 2):
-        cols, _ = _simulate_columns(d, 600, np.random.default_rng(seed))
+        cols, _ = simulate_columns(d, 600, np.random.default_rng(seed))
         ref = simulate_cohort(d, n=600, rng=np.random.default_rng(seed))
         pd.testing.assert_frame_equal(pd.DataFrame(cols), ref, check_exact=True)
 

@@ -46,17 +46,21 @@ def test_design_is_frozen():
     assert isinstance(d, StudyDesign)
     with pytest.raises(dataclasses.FrozenInstanceError):
         d.key = "x"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.model.progression.rate = 1.0
     with pytest.raises(TypeError):
-        d.params["progression.rate"] = 1.0
+        d.covariates[0].log_hr["progression"] = 1.0
 
 
 @pytest.mark.parametrize("key", ALL)
 def test_every_number_has_provenance(key):
     table = get_design(key).numbers()
-    assert set(table["status"]) <= {"published", "assumption"}
+    assert set(table["status"]) <= {"published", "assumption", "calibrated"}
     pub = table["status"] == "published"
     assert (table.loc[pub, "source"].str.strip() != "").all()
     assert (table.loc[~pub, "reason"].str.strip() != "").all()
+    cal = table["status"] == "calibrated"
+    assert (table.loc[cal, "source"] == f"{key}.calibrated.toml").all()
 
 
 @pytest.mark.parametrize("key", ALL)
@@ -90,7 +94,7 @@ def test_facts_marked_not_found_are_assumptions():
 
 def test_published_numbers_match_facts():
     b = get_design("braun2005")
-    assert b.prevalence == 0.306 and b.follow_up["median_months"].value == pytest.approx(62.4)
+    assert b.prevalence == 0.306 and b.follow_up.median_months.value == pytest.approx(62.4)
     r = b.result("os_hr_0_5")
     assert (r.value, r.ci, r.window, r.kind) == (1.81, (1.51, 2.16), (0.0, 60.0),
                                                   "hr_multivariable")
@@ -104,11 +108,11 @@ def test_published_numbers_match_facts():
     h = get_design("hayes2006")
     assert [h.result(f"pfs_median_d{j}_pos").value for j in range(5)] == [2.7, 1.3, 1.4,
                                                                           3.0, 3.6]
-    assert h.serial.windows_weeks == ((0, 0), (3, 5), (6, 8), (9, 14), (15, 20))
+    assert h.serial.windows == ((0, 0), (3, 5), (6, 8), (9, 14), (15, 20))
     s = get_design("smerage2014")
     assert [s.result(f"os_median_{a}").value for a in "AB"] == [35.0, 23.0]
     n = get_design("neoadjuvant_ipd")
-    assert n.marker["categories"] == (0, 1, 2, 3, 5)
+    assert n.marker.categories == (0, 1, 2, 3, 5)
     assert n.result("os_hr_ge5").value == 6.25
 
 
@@ -122,7 +126,8 @@ def test_citation_fields():
 def test_load_design_file_round_trip():
     d = get_design("lucci2012")
     u = load_design_file(d.path)
-    assert u.key == d.key and u.params == d.params and u.results == d.results
+    assert u.key == d.key and u.parameters() == d.parameters() and u.results == d.results
+    assert u == dataclasses.replace(d, path=u.path)
 
 
 # --------------------------------------------------------------------------- user files
@@ -144,7 +149,7 @@ def _write(tmp_path, text: str) -> Path:
          r"field 'marker.prevalence' must be in \(0, 1\); got 1.3"),
         ('threshold = {value = 1, status = "published", source = "PubMed abstract: ≥1 CTC"}',
          'threshold = {value = -1, status = "published", source = "x"}',
-         r"field 'marker.threshold' must be in \[0, inf\); got -1"),
+         r"field 'marker.threshold' must be in \[1, inf\); got -1"),
         ('median_months = {value = 35.0, status = "published", source = "PubMed abstract: median follow-up 35 months"}',
          'median_months = {value = -3.0, status = "published", source = "x"}',
          r"field 'follow_up.median_months' must be in \(0, inf\); got -3.0"),
@@ -160,7 +165,7 @@ def _write(tmp_path, text: str) -> Path:
         ('gamma_shape = {value = 0.5, status = "assumption", reason = "strong over-dispersion of CTC concentration among carriers (right-skewed counts); not published"}',
          'gamma_shape = {value = 0.5, status = "assumption"}',
          r"field 'marker.gamma_shape' is an assumption but has no 'reason'"),
-        ('kind = "CTC"', 'kind = "ctDNA"', r"field 'marker.kind' must be 'CTC' or 'DTC'"),
+        ('kind = "CTC"', 'kind = "ctDNA"', r"field 'marker.kind' must be one of 'CTC', 'DTC'"),
         ('name = "pfs"', 'name = "os"', r"field 'endpoints' names must be unique"),
         ('not_found = ["follow_up.accrual_months", "marker.volume_ml"]',
          'not_found = ["marker.prevalence"]',
