@@ -27,7 +27,7 @@ from scipy import stats
 from .._results import Result, result
 from .._validation import check_conf_level, check_real
 from ..errors import DataValidationError
-from .joint import _prepare
+from .joint import prepare_joint
 from .mixed import fit_count_mixed_model
 
 __all__ = ["LongitudinalCoxResult", "fit_two_stage_cox", "fit_locf_cox"]
@@ -115,7 +115,7 @@ def fit_two_stage_cox(
     """
     func = "fit_two_stage_cox"
     cl = check_conf_level(conf_level, func=func)
-    d = _prepare(func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
+    d = prepare_joint(func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
                  count_col=count_col, volume_col=volume_col, draw_time_col=draw_time_col,
                  covariates=covariates, long_covariates=long_covariates, missing=missing)
     prep = d["prep"]
@@ -172,7 +172,7 @@ def fit_locf_cox(
     cl = check_conf_level(conf_level, func=func)
     zero_offset = check_real(zero_offset, name="zero_offset", func=func, low=0.0,
                              low_inclusive=False)
-    d = _prepare(func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
+    d = prepare_joint(func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
                  count_col=count_col, volume_col=volume_col, draw_time_col=draw_time_col,
                  covariates=covariates, long_covariates=(), missing=missing)
     prep = d["prep"]

@@ -60,7 +60,7 @@ from ._survival import (
     quadrature_nodes,
     survival_blocks,
 )
-from .mixed import _n_quad, _start_values, prepare_draws, trajectory_design
+from .mixed import default_n_quad, prepare_draws, start_values, trajectory_design
 
 __all__ = ["JointModelResult", "fit_joint_model"]
 
@@ -220,7 +220,7 @@ def _levels(frame, cols):
     return out
 
 
-def _prepare(func, data, draws, *, time_col, event_col, id_col, count_col, volume_col,
+def prepare_joint(func, data, draws, *, time_col, event_col, id_col, count_col, volume_col,
              draw_time_col, covariates, long_covariates, missing):
     covariates = list(covariates or ())
     long_covariates = list(long_covariates or ())
@@ -417,7 +417,7 @@ def fit_joint_model(
         check_int(n_knots, name="n_knots", func=func, minimum=0)
     n_gauss = (7 if baseline == "piecewise" else 15) if n_gauss is None else \
         check_int(n_gauss, name="n_gauss", func=func, minimum=1)
-    d = _prepare(func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
+    d = prepare_joint(func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
                  count_col=count_col, volume_col=volume_col, draw_time_col=draw_time_col,
                  covariates=covariates, long_covariates=long_covariates, missing=missing)
     if int(d["event"].sum()) == 0:
@@ -435,7 +435,7 @@ def fit_joint_model(
     parts = association_parts(association)
     m = d["ids"].size
     q = design.q
-    nq = _n_quad("agq", n_quad, q, func)
+    nq = default_n_quad("agq", n_quad, q, func)
     x, z = design.matrices(prep.time, prep.w)
     cl_layout = count_layout(kind, x.shape[1], q, 0)
     base = Baseline.from_times(baseline, d["time"], d["event"], n_knots)
@@ -453,7 +453,7 @@ def fit_joint_model(
     d_index = np.arange(cl_layout.d.start, cl_layout.d.stop)
     # start: the count mixed model alone (Laplace), then the survival part given b_hat
     theta = np.zeros(p)
-    th_c = _start_values(cl_layout, prep.y, x, offset, d["sub"], q, m)
+    th_c = start_values(cl_layout, prep.y, x, offset, d["sub"], q, m)
     lone = MarginalModel([count_block(cl_layout, y=prep.y, x=x, z=z, offset=offset,
                                       w_zero=np.ones((prep.y.size, 1)), sub=d["sub"],
                                       n_subjects=m, n_params=cl_layout.end)],

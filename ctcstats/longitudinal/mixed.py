@@ -348,7 +348,7 @@ def poisson_irls(y, x, offset, max_iter: int = 50) -> np.ndarray:
     return beta
 
 
-def _start_values(layout, y, x, offset, sub, q, m):
+def start_values(layout, y, x, offset, sub, q, m):
     """Poisson GLM for beta; D from between-patient spread of log rates; theta = 1."""
     theta = np.zeros(layout.end)
     beta = poisson_irls(y, x, offset)
@@ -466,7 +466,7 @@ def fit_count_mixed_model(
     design = trajectory_design(prep, func=func, random=random, time_col=time_col,
                                n_knots=n_knots, interactions=time_interactions)
     q = design.q
-    nq = _n_quad(method, n_quad, q, func)
+    nq = default_n_quad(method, n_quad, q, func)
     m = prep.ids.size
     if m < q + 2:
         raise DataValidationError(
@@ -484,7 +484,7 @@ def fit_count_mixed_model(
                         n_subjects=m, n_params=layout.end)
     model = MarginalModel([block], n_subjects=m, q=q, n_params=layout.end,
                           d_index=np.arange(layout.d.start, layout.d.stop), n_quad=nq)
-    theta0 = _start_values(layout, prep.y, x, offset, prep.sub, q, m)
+    theta0 = start_values(layout, prep.y, x, offset, prep.sub, q, m)
     opt = maximise(model, theta0, max_iter=max_iter, tol=tol, what="count mixed model")
     ms = model.modes(opt.theta)
     return _assemble(opt, ms, layout, design, prep, kind=kind, random=random, method=method,
@@ -492,7 +492,7 @@ def fit_count_mixed_model(
                      time_col=time_col, volume_col=volume_col, covariates=covariates)
 
 
-def _n_quad(method, n_quad, q, func):
+def default_n_quad(method, n_quad, q, func):
     if method == "laplace":
         return 1
     if n_quad is None:
