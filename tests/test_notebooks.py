@@ -216,3 +216,13 @@ def test_relapse_sites_multistate():
     assert math.isclose(check["mgus_death_240_F"], women["pstate_at"][i][j], abs_tol=1e-10)
     assert math.isclose(check["mgus_death_240_F_se"], women["pstate_se_at"][i][j],
                         rel_tol=1e-10)
+    # transition-specific Cox: DTC raises the hazard of a first bone relapse (transition 2);
+    # DTC-positive patients are less often disease-free at 8 years
+    assert check["ms_hr_bone"] > 1.5
+    neg96, pos96 = check["pred_df_96"]
+    assert pos96 < neg96
+    # mgus2: coxph(Surv(tstart, tstop, event) ~ age + sex, id = id), age on MGUS -> PCM
+    cox = load_output("multistate", "coxph_mgus2")
+    k = cox["terms"].index("age_1:2")
+    assert math.isclose(check["mgus_age_12"], cox["coef"][k], rel_tol=1e-6)
+    assert math.isclose(check["mgus_age_12_se"], cox["var"][k][k] ** 0.5, rel_tol=1e-6)

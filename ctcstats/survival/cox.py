@@ -342,8 +342,9 @@ def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event
     return fields, msgs
 
 
-def _prepare(data, func, time_col, event_col, covariates, strata_col, cluster_col, missing):
-    roles = {"time_col": time_col, "event_col": event_col,
+def _prepare(data, func, time_col, event_col, covariates, strata_col, cluster_col, missing,
+             start_col=None):
+    roles = {"start_col": start_col, "time_col": time_col, "event_col": event_col,
              "covariates": covariates if not isinstance(covariates, str) else [covariates],
              "strata_col": strata_col, "cluster_col": cluster_col}
     prep = prepare_frame(data, func=func, roles=roles, missing=missing)
@@ -355,7 +356,10 @@ def _prepare(data, func, time_col, event_col, covariates, strata_col, cluster_co
     if strata is not None:
         strata = pd.factorize(strata, sort=False)[0]
     cluster = None if cluster_col is None else pd.factorize(frame[cluster_col])[0]
-    return prep, time, event, X, names, term_cols, strata, cluster
+    start = None
+    if start_col is not None:  # TEMP(multistate): minimal until core lands start_col
+        start = check_time_column(frame, start_col, role="start_col")
+    return prep, time, event, X, names, term_cols, strata, cluster, start
 
 
 def _emit(msgs, stacklevel=3) -> tuple[str, ...]:
@@ -380,6 +384,7 @@ def fit_cox(
     firth: bool = False,
     conf_level: float = 0.95,
     missing: Literal["raise", "drop"] = "raise",
+    start_col: str | None = None,
 ) -> CoxResult:
     """Cox proportional-hazards regression (hazard ratios with confidence intervals).
 
@@ -465,12 +470,13 @@ def fit_cox(
             f"The 'firth' parameter of {func} cannot be combined with penalizer, robust or "
             "cluster_col; got firth=True with those set."
         )
-    prep, time, event, X, names, term_cols, strata, cluster = _prepare(
-        data, func, time_col, event_col, covariates, strata_col, cluster_col, missing
+    prep, time, event, X, names, term_cols, strata, cluster, start = _prepare(
+        data, func, time_col, event_col, covariates, strata_col, cluster_col, missing,
+        start_col,
     )
     fields, msgs = _fit_and_summarise(
         func=func, X=X, names=names, term_cols=term_cols, term_names=list(covariates),
-        time=time, event=event, start=None, strata=strata, cluster=cluster, robust=robust,
+        time=time, event=event, start=start, strata=strata, cluster=cluster, robust=robust,
         ties=ties, penalizer=lam, conf_level=cl, n_obs=prep.n_obs, n_dropped=prep.n_dropped,
         firth=firth,
     )
@@ -571,7 +577,7 @@ def fit_piecewise_cox(
             f"The 'split_at' parameter of {func} must be increasing positive finite cut "
             f"points, e.g. [60.0]; got {split_at!r}."
         )
-    prep, time, event, X, names, term_cols, strata, _ = _prepare(
+    prep, time, event, X, names, term_cols, strata, _, _ = _prepare(
         data, func, time_col, event_col, covariates, strata_col, None, missing
     )
     cov_list = list(covariates)
