@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 import ctcstats
-from ctcstats.batch import batch_cox
+from ctcstats.batch import batch_cox_arrays
 from ctcstats.designs import get_design
 from ctcstats.designs.power import PowerAnalysis, _one_replicate, _seed_root, simulate_power
 from ctcstats.survival.cox import fit_cox
@@ -112,7 +112,7 @@ def main() -> int:
     times = [r[0] for r in reps]
     events = [r[1] for r in reps]
     xs = [r[2] for r in reps]
-    t_fit, bres = _timed(batch_cox, times, events, xs, repeat=3)
+    t_fit, bres = _timed(batch_cox_arrays, times, events, xs, repeat=3)
     print(f"  of which: simulating the {n_sim} cohorts {t_sim:.2f} s "
           f"({1e3 * t_sim / n_sim:.1f} ms each); batch fits {t_fit:.2f} s "
           f"({1e3 * t_fit / n_sim:.2f} ms each)")
@@ -168,7 +168,7 @@ def main() -> int:
         grid = [(1000, 20), (10_000, 20), (4703, 50)]
     for nn, R in grid:
         t, e, x = _synthetic(g, R, nn)
-        dt, peak = _peak(batch_cox, t, e, x[:, :, None])
+        dt, peak = _peak(batch_cox_arrays, t, e, x[:, :, None])
         print(f"  {nn:8d}   {R:10d}   {dt:7.2f}   {1e3 * dt / R:12.2f}   {peak:7.0f}")
         del t, e, x
     return 0

@@ -5,7 +5,7 @@ Run from the repository root (not part of the test suite)::
     python benchmarks/bench_validation.py [--n 1000] [--n-boot 200]
 
 Prints the time of ``validate_model(CoxModel(), ..., method="bootstrap")`` with the
-bootstrap refits done at once by :func:`ctcstats.batch.batch_cox` (the default) and by
+bootstrap refits done at once by :func:`ctcstats.batch.batch_cox_arrays` (the default) and by
 refitting ``CoxModel`` replicate by replicate (the fallback, used for other models), the
 largest difference between the two tables, and how the time splits between fitting and
 evaluating the replicates.
@@ -46,7 +46,7 @@ def main() -> int:
           "CoxModel with 3 features, Efron ties")
     df = _cohort(np.random.default_rng(1), args.n)
     kw = dict(time_col="os_months", event_col="os_event",
-              features=["age", "node_positive", "ctc_positive"], time=24.0,
+              covariates=["age", "node_positive", "ctc_positive"], horizon=24.0,
               n_boot=args.n_boot, rng=1)
     out = {}
     for use in (True, False):
@@ -60,15 +60,15 @@ def main() -> int:
     a, b = out[True].table, out[False].table
     diff = np.nanmax(np.abs(a.iloc[:, 1:].to_numpy(float) - b.iloc[:, 1:].to_numpy(float)))
     print(f"  max |difference| of the tables: {diff:.1e}")
-    # the fits alone: batch_cox on the bootstrap counts vs CoxModel refits
-    from ctcstats.batch import batch_cox
+    # the fits alone: batch_cox_arrays on the bootstrap counts vs CoxModel refits
+    from ctcstats.batch import batch_cox_arrays
 
     X = df[kw["features"]]
     y = df[["os_months", "os_event"]]
     idx = np.random.default_rng(2).integers(0, args.n, (args.n_boot, args.n))
     counts = np.stack([np.bincount(i, minlength=args.n) for i in idx]).astype(float)
     t0 = time.perf_counter()
-    batch_cox(df["os_months"].to_numpy(), df["os_event"].to_numpy(), X.to_numpy(float),
+    batch_cox_arrays(df["os_months"].to_numpy(), df["os_event"].to_numpy(), X.to_numpy(float),
               weights=counts)
     t_b = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -52,9 +52,13 @@ from .survival.km import KaplanMeierResult, kaplan_meier  # noqa: E402
 
 __all__ += ["KaplanMeierResult", "kaplan_meier"]
 # [survival.logrank]
-from .survival.logrank import PairwiseTestResult, logrank_test, pairwise_logrank  # noqa: E402
+from .survival.logrank import (  # noqa: E402
+    PairwiseTestResult,
+    logrank_test,
+    pairwise_logrank_test,
+)
 
-__all__ += ["PairwiseTestResult", "logrank_test", "pairwise_logrank"]
+__all__ += ["PairwiseTestResult", "logrank_test", "pairwise_logrank_test"]
 # [survival.cox]
 from .survival.cox import CoxResult, PHTestResult, fit_cox, fit_piecewise_cox  # noqa: E402
 
@@ -202,6 +206,7 @@ from .designs import (  # noqa: E402
     load_design_file,
     simulate_cohort,
     simulate_draws,
+    simulate_study,
 )
 from .designs.power import (  # noqa: E402
     PowerAnalysis,
@@ -222,7 +227,7 @@ from .designs.replicate import ReplicationResult, replicate_cohort, replicate_de
 
 __all__ += [
     "StudyDesign", "SyntheticCohort", "get_design", "list_designs", "load_design_file",
-    "simulate_cohort", "simulate_draws", "ReplicationResult", "replicate_cohort",
+    "simulate_cohort", "simulate_draws", "simulate_study", "ReplicationResult", "replicate_cohort",
     "replicate_design", "PowerAnalysis", "PowerCurveResult", "PowerResult",
     "SampleSizeResult", "event_probability", "expected_events", "freedman_events",
     "power_analysis", "power_curve", "sample_size", "schoenfeld_events", "schoenfeld_power",

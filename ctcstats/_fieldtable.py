@@ -619,12 +619,10 @@ def _toml_text(d: Any) -> str:
     return repr(d).replace("'", '"')
 
 
-def markdown_table(cls: type, *, skip: Sequence[str] = ()) -> str:
+def markdown_table(cls: type) -> str:
     """The Markdown table documenting dataclass *cls*'s fields (one row per field)."""
     rows = ["| field | type | allowed | required | meaning |", "|---|---|---|---|---|"]
     for name, spec in schema_of(cls):
-        if name in skip:
-            continue
         doc = spec.doc
         allowed = _allowed_cell(spec)
         if spec.variants:

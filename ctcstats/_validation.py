@@ -149,6 +149,25 @@ def check_rng(rng) -> np.random.Generator:
     )
 
 
+def seed_from_rng(rng, *, func: str) -> int:
+    """``rng=`` where an integer seed must be recorded (report provenance, spec files).
+
+    An int (≥ 0) is returned as is; a Generator or None (fresh entropy) gives a seed drawn
+    from it, so the caller records a seed that reproduces the run.
+    """
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ParameterError(
+                f"The 'rng' parameter of {func} must be a non-negative int seed, a numpy "
+                f"Generator or None; got {rng!r}.")
+        return int(rng)
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise ParameterError(
+            f"The 'rng' parameter of {func} must be a non-negative int seed, a numpy "
+            f"Generator or None; got {rng!r}.")
+    return int(check_rng(rng).integers(2**31 - 1))
+
+
 # --------------------------------------------------------------------------- frames
 def check_dataframe(data, *, func: str) -> None:
     """*data* must be a non-empty pandas DataFrame with unique column names."""

@@ -192,7 +192,7 @@ def _warn(msg, caught, cls=SmallSampleWarning):
     caught.append(msg)
 
 
-def _names(arg, name, func, variables):
+def _names(arg, name, func, covariates):
     if arg is None:
         return []
     if isinstance(arg, str):
@@ -201,10 +201,10 @@ def _names(arg, name, func, variables):
             f"{arg!r} (write [{arg!r}])."
         )
     arg = list(arg)
-    extra = [c for c in arg if c not in variables]
+    extra = [c for c in arg if c not in covariates]
     if extra:
         raise ParameterError(
-            f"The {name!r} parameter of {func} must name columns listed in 'variables'; "
+            f"The {name!r} parameter of {func} must name columns listed in 'covariates'; "
             f"got {extra}."
         )
     return arg
@@ -218,13 +218,13 @@ def marker_table(
     data: pd.DataFrame,
     *,
     marker_col: str,
-    variables: Sequence[str],
+    covariates: Sequence[str],
     categorical: Sequence[str] | None = None,
     nonnormal: Sequence[str] | None = None,
     tests: bool = True,
     smd: bool = False,
     digits: int = 1,
-    missing: Literal["report", "raise", "drop"] = "report",
+    missing: Literal["raise", "report", "drop"] = "raise",
 ) -> MarkerTableResult:
     """Clinical factors by marker status — a "Table 1" (REMARK item 14).
 
@@ -248,7 +248,7 @@ def marker_table(
     marker_col : str
         Marker status defining the columns (bool, 0/1, or a categorical such as
         ``"0" / "1-4" / "≥5"``; a Categorical keeps its category order).
-    variables : list of str
+    covariates : list of str
         Clinical factors, one block of rows each, in this order.
     categorical : list of str, optional
         Numeric columns to treat as categorical (e.g. grade coded 1/2/3). Non-numeric,
@@ -263,13 +263,14 @@ def marker_table(
         multinomial form (as R tableone).
     digits : int
         Decimals of the formatted percentages, means and quantiles.
-    missing : {"report", "raise", "drop"}
-        ``"report"`` (default): missing values of a variable are *counted* in the ``missing``
-        column and excluded from that variable's percentages and test — describing
+    missing : {"raise", "report", "drop"}
+        ``"raise"`` (default): any missing value is an error. ``"report"`` (what a Table 1
+        usually wants): missing values of a covariate are *counted* in the ``missing``
+        column and excluded from that covariate's percentages and test — describing
         missingness is what Table 1 is for, so a gap in one factor must not remove patients
         from the others. Rows with a missing marker cannot be placed in a column; they are
-        excluded with a :class:`DataWarning` and counted in ``n_dropped``. ``"raise"``: any
-        missing value is an error. ``"drop"``: complete cases over marker and variables.
+        excluded with a :class:`DataWarning` and counted in ``n_dropped``. ``"drop"``:
+        complete cases over marker and covariates.
 
     Returns
     -------
@@ -293,39 +294,39 @@ def marker_table(
     >>> df = pd.DataFrame({"ctc_positive": rng.random(200) < 0.3,
     ...                    "age": rng.normal(60, 10, 200),
     ...                    "grade": pd.Categorical(rng.choice([1, 2, 3], 200), ordered=True)})
-    >>> res = marker_table(df, marker_col="ctc_positive", variables=["age", "grade"])
+    >>> res = marker_table(df, marker_col="ctc_positive", covariates=["age", "grade"])
     >>> list(res.table["test"][res.table["variable"] == "grade"])[0]
     'Cochran–Armitage trend'
     """
     func = "marker_table"
     check_dataframe(data, func=func)
-    check_choice(missing, name="missing", choices=("report", "raise", "drop"), func=func)
+    check_choice(missing, name="missing", choices=("raise", "report", "drop"), func=func)
     digits = check_int(digits, name="digits", func=func, minimum=0)
-    if isinstance(variables, str):
+    if isinstance(covariates, str):
         raise ParameterError(
-            f"The 'variables' parameter of {func} must be a list of column names; got the "
-            f"string {variables!r} (write [{variables!r}])."
+            f"The 'covariates' parameter of {func} must be a list of column names; got the "
+            f"string {covariates!r} (write [{covariates!r}])."
         )
-    variables = list(variables)
-    if not variables or len(set(variables)) != len(variables):
+    covariates = list(covariates)
+    if not covariates or len(set(covariates)) != len(covariates):
         raise ParameterError(
-            f"The 'variables' parameter of {func} must list distinct column names; got "
-            f"{variables!r}."
+            f"The 'covariates' parameter of {func} must list distinct column names; got "
+            f"{covariates!r}."
         )
-    if marker_col in variables:
+    if marker_col in covariates:
         raise ParameterError(
-            f"The 'variables' parameter of {func} must not include marker_col {marker_col!r}."
+            f"The 'covariates' parameter of {func} must not include marker_col {marker_col!r}."
         )
-    categorical = _names(categorical, "categorical", func, variables)
-    nonnormal = _names(nonnormal, "nonnormal", func, variables)
+    categorical = _names(categorical, "categorical", func, covariates)
+    nonnormal = _names(nonnormal, "nonnormal", func, covariates)
     caught: list[str] = []
     if missing == "report":
         prep_all = prepare_frame(data, func=func, missing="drop",
                                  roles={"marker_col": marker_col})
-        for v in variables:  # existence check, same message as prepare_frame
+        for v in covariates:  # existence check, same message as prepare_frame
             if v not in data.columns:
-                prepare_frame(data, func=func, roles={"variables": [v]}, missing="drop")
-        frame = data.loc[prep_all.frame.index, variables].copy()
+                prepare_frame(data, func=func, roles={"covariates": [v]}, missing="drop")
+        frame = data.loc[prep_all.frame.index, covariates].copy()
         frame[marker_col] = prep_all.frame[marker_col]
         n_dropped = prep_all.n_dropped
         if n_dropped:
@@ -334,7 +335,7 @@ def marker_table(
                   "excluded from the table.", caught, DataWarning)
     else:
         prep_all = prepare_frame(data, func=func, missing=missing,
-                                 roles={"marker_col": marker_col, "variables": variables})
+                                 roles={"marker_col": marker_col, "covariates": covariates})
         frame, n_dropped = prep_all.frame, prep_all.n_dropped
     gvals, glevels = check_group_column(frame, marker_col, role="marker_col", func=func)
     k = len(glevels)
@@ -363,7 +364,7 @@ def marker_table(
         rows.append(d)
 
     row("n", "", str(len(gcodes)), [str(int(c)) for c in n_g], pd.NA)
-    for v in variables:
+    for v in covariates:
         s = frame[v]
         na = s.isna().to_numpy()
         n_miss = int(na.sum())
@@ -380,7 +381,7 @@ def marker_table(
         else:
             x = s.to_numpy(dtype=float)[~na]
             if np.isinf(x).any():
-                raise DataValidationError(f"variable {v!r} has infinite values; values must "
+                raise DataValidationError(f"covariate {v!r} has infinite values; values must "
                                           "be finite.")
             _continuous_block(v, x, g, k, n_miss, v in nonnormal, tests, smd, digits, row,
                               summ, test_rows, caught)

@@ -80,7 +80,7 @@ def _cmd_simulate(args) -> int:
     else:
         design = get_design(design)
     command = "ctcstats " + " ".join(args.argv) if getattr(args, "argv", None) else None
-    manifest = write_synthetic_cohort(design, seed=args.seed, n=args.n, out=args.out,
+    manifest = write_synthetic_cohort(design, rng=args.seed, n=args.n, out=args.out,
                                       command=command)
     for name, digest in manifest["files"].items():
         print(f"wrote {name}  sha256 {digest}")

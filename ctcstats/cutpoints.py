@@ -238,7 +238,7 @@ class CutpointResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, clinical_thresholds=(1, 3, 5)):
+    def plot(self, ax=None, *, clinical_thresholds=(1, 3, 5)):
         """Statistic over candidate cut-points, the chosen cut and pre-specified thresholds.
 
         See :func:`ctcstats.plotting.cutpoints.plot_cutpoint_scan`.

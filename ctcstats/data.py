@@ -300,8 +300,8 @@ def validate_draws(
     --------
     >>> import ctcstats as cs
     >>> from ctcstats.data import validate_draws
-    >>> sc = cs.simulate_cohort("hayes2006", rng=1, return_draws=True)
-    >>> clean = validate_draws(sc.draws, patients=sc.patients,
+    >>> sc = cs.simulate_study("hayes2006", rng=1)
+    >>> clean = validate_draws(sc.draws, patients=sc.data,
     ...                        followup_cols=["pfs_months", "os_months"])
     >>> clean.shape == sc.draws.shape
     True

@@ -141,7 +141,7 @@ _UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12.0, "years": 365.2
 
 
 def adam_to_survival(
-    adtte: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     paramcd: str | Sequence[str] | Mapping[str, str],
     id_col: str = "USUBJID",
@@ -164,7 +164,7 @@ def adam_to_survival(
 
     Parameters
     ----------
-    adtte : DataFrame
+    data : DataFrame
         The ADTTE data set (e.g. from :func:`read_table` on ``adtte.xpt``).
     paramcd : str, sequence of str, or mapping
         Parameter codes to convert. A mapping ``{"OS": "os", "PFS": "pfs"}`` names the
@@ -207,10 +207,10 @@ def adam_to_survival(
     ['USUBJID', 'os_months', 'os_event', 'pfs_months', 'pfs_event']
     """
     func = "adam_to_survival"
-    if not isinstance(adtte, pd.DataFrame):
+    if not isinstance(data, pd.DataFrame):
         raise DataValidationError(
-            f"adtte must be a pandas DataFrame; got {type(adtte).__name__} (read the file with "
-            "ctcstats.io.read_table first)."
+            f"data must be a pandas DataFrame (the ADTTE data set); got "
+            f"{type(data).__name__} (read the file with ctcstats.io.read_table first)."
         )
     if isinstance(paramcd, str):
         names = {paramcd: paramcd.lower()}
@@ -233,22 +233,22 @@ def adam_to_survival(
     roles = {"id_col": id_col, "paramcd_col": paramcd_col, "aval_col": aval_col,
              "cnsr_col": cnsr_col}
     for role, col in roles.items():
-        if col not in adtte.columns:
+        if col not in data.columns:
             raise DataValidationError(
                 f"{role} {col!r} is not a column of the ADTTE table (columns: "
-                f"{', '.join(map(str, adtte.columns[:12]))}{'…' if adtte.shape[1] > 12 else ''})."
+                f"{', '.join(map(str, data.columns[:12]))}{'…' if data.shape[1] > 12 else ''})."
             )
-    use_unit = unit_col is not None and unit_col in adtte.columns
+    use_unit = unit_col is not None and unit_col in data.columns
     if time_unit is not None and not use_unit:
         raise DataValidationError(
             f"time_unit={time_unit!r} needs the unit column {unit_col!r} (AVALU), which the "
             "ADTTE table does not have; convert AVAL yourself or pass time_unit=None."
         )
     for col in keep:
-        if col not in adtte.columns:
+        if col not in data.columns:
             raise DataValidationError(f"keep column {col!r} is not a column of the ADTTE table.")
 
-    codes = adtte[paramcd_col].astype("string").str.strip()
+    codes = data[paramcd_col].astype("string").str.strip()
     present = set(codes.dropna().unique())
     absent = [c for c in names if c not in present]
     if absent:
@@ -256,16 +256,16 @@ def adam_to_survival(
             f"paramcd_col {paramcd_col!r} has no rows for {', '.join(map(repr, absent))}; "
             f"codes present: {', '.join(sorted(map(str, present)))}."
         )
-    if adtte[id_col].isna().any():
-        m = adtte[id_col].isna().to_numpy()
+    if data[id_col].isna().any():
+        m = data[id_col].isna().to_numpy()
         raise DataValidationError(
             f"id_col {id_col!r} has {int(m.sum())} missing subject identifier(s) (first row "
-            f"labels: {format_labels(adtte.index[m])})."
+            f"labels: {format_labels(data.index[m])})."
         )
 
     out: pd.DataFrame | None = None
     for code, name in names.items():
-        rows = adtte.loc[(codes == code).to_numpy()]
+        rows = data.loc[(codes == code).to_numpy()]
         where = f"(PARAMCD {code!r})"
         dup = rows[id_col].duplicated(keep=False).to_numpy()
         if dup.any():
@@ -331,7 +331,7 @@ def adam_to_survival(
         if c.endswith("_event") and out[c].dtype == "float64":
             out[c] = out[c].astype("Int64")
     if keep:
-        sub = adtte.loc[codes.isin(list(names)).to_numpy(), [id_col, *keep]]
+        sub = data.loc[codes.isin(list(names)).to_numpy(), [id_col, *keep]]
         varies = [c for c in keep if (sub.groupby(id_col, dropna=False)[c].nunique(dropna=False)
                                       > 1).any()]
         if varies:

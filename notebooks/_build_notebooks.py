@@ -39,7 +39,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 import ctcstats as cs
-from ctcstats.designs import get_design, list_designs, simulate_cohort
+from ctcstats.designs import get_design, list_designs, simulate_cohort, simulate_study
 from ctcstats.designs.calibrate import estimate_result
 
 pd.set_option("display.precision", 3)
@@ -200,7 +200,7 @@ def quickstart():
         small = simulate_cohort("lucci2012", rng=1)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "lucci2012.html"
-            html = build_report(small, spec_from_design("lucci2012", seed=1), out=out)
+            html = build_report(small, spec_from_design("lucci2012", rng=1), out=out)
             print(f"{out.name}: {out.stat().st_size / 1024:.0f} kB, "
                   f"{html.count('<svg')} figures, {html.count('<table')} tables")
         """),
@@ -512,8 +512,8 @@ def metastatic():
         """),
         code("""
         SEED = 2004
-        sim = simulate_cohort(design, rng=SEED, return_draws=True)
-        df, draws = sim.patients, sim.draws
+        sim = simulate_study(design, rng=SEED)
+        df, draws = sim.data, sim.draws
         print(df.shape, draws.shape)
         df.head()
         """),
@@ -614,8 +614,8 @@ def metastatic():
         """),
         code("""
         hayes = get_design("hayes2006")
-        sim_h = simulate_cohort(hayes, rng=2006, return_draws=True)
-        pts, dr = sim_h.patients, sim_h.draws
+        sim_h = simulate_study(hayes, rng=2006)
+        pts, dr = sim_h.data, sim_h.draws
         dr.groupby(["draw", "draw_label"]).agg(
             n=("patient_id", "size"), ctc_positive=("ctc_positive", "mean"),
             median_draw_month=("draw_months", "median"))
@@ -738,7 +738,7 @@ def early():
         used and standardised mean differences.
         """),
         code("""
-        table1 = cs.marker_table(df, marker_col="ctc_positive", variables=["age", *clinical],
+        table1 = cs.marker_table(df, marker_col="ctc_positive", covariates=["age", *clinical],
                                  categorical=["node_positive", "grade", "hr_positive",
                                               "her2_positive"], smd=True)
         table1
@@ -772,7 +772,8 @@ def early():
         """),
         code("""
         av = cs.added_value(df, time_col="dfs_months", event_col="dfs_event",
-                            base=clinical, new=["ctc_positive"], time=60,
+                            base_covariates=clinical, new_covariates=["ctc_positive"],
+                            horizon=60,
                             n_boot=200, rng=SEED)
         av
         """),
@@ -799,7 +800,7 @@ def early():
         test["risk_clinical_ctc"] = full_model.predict_risk(test[["ctc_positive", *clinical]], 60)
 
         cal = cs.calibration(test, time_col="dfs_months", event_col="dfs_event",
-                             risk_col="risk_clinical_ctc", time=60, n_groups=5)
+                             risk_col="risk_clinical_ctc", horizon=60, n_groups=5)
         cal
         """),
         code("""
@@ -807,7 +808,7 @@ def early():
         """),
         code("""
         dca = cs.decision_curve(test, time_col="dfs_months", event_col="dfs_event",
-                                risk_cols=["risk_clinical", "risk_clinical_ctc"], time=60,
+                                risk_cols=["risk_clinical", "risk_clinical_ctc"], horizon=60,
                                 thresholds=np.linspace(0.02, 0.4, 20))
         dca.plot();
         """),
@@ -820,7 +821,7 @@ def early():
         5-year disease-free survival (as R `rms::nomogram`).
         """),
         code("""
-        nom = cs.nomogram(full_model, train[["ctc_positive", *clinical]], times=[60])
+        nom = cs.nomogram(full_model, train[["ctc_positive", *clinical]], horizon=[60])
         nom.plot();
         """),
         md("""
@@ -865,9 +866,9 @@ def early():
         code("""
         validation = cs.validate_model(cs.CoxModel(), df_lucci, time_col="pfs_months",
                                        event_col="pfs_event",
-                                       features=["ctc_positive", "node_positive",
-                                                 "tumor_size_cm"],
-                                       time=36, n_boot=100, rng=2012)
+                                       covariates=["ctc_positive", "node_positive",
+                                                   "tumor_size_cm"],
+                                       horizon=36, n_boot=100, rng=2012)
         validation
         """),
         code("""
@@ -968,8 +969,8 @@ def colorectal_prostate():
         ## Colorectal cancer (Cohen 2008): ≥3 CTC
         """),
         code("""
-        sim_c = simulate_cohort(cohen, rng=2008, return_draws=True)
-        crc, crc_draws = sim_c.patients, sim_c.draws
+        sim_c = simulate_study(cohen, rng=2008)
+        crc, crc_draws = sim_c.data, sim_c.draws
         published_vs_simulated(cohen, crc, crc_draws)
         """),
         code("""
@@ -1005,8 +1006,8 @@ def colorectal_prostate():
         13–20 weeks are in a conversion group.
         """),
         code("""
-        sim_p = simulate_cohort(debono, rng=2009, return_draws=True)
-        crpc, crpc_draws = sim_p.patients, sim_p.draws
+        sim_p = simulate_study(debono, rng=2009)
+        crpc, crpc_draws = sim_p.data, sim_p.draws
         published_vs_simulated(debono, crpc, crpc_draws)
         """),
         code("""
@@ -1027,8 +1028,8 @@ def colorectal_prostate():
         km_conv.plot(risk_table=False);
         """),
         code("""
-        cs.pairwise_logrank(conv, time_col="os_from_draw", event_col="os_event",
-                            group_col="conversion", p_adjust="holm")
+        cs.pairwise_logrank_test(conv, time_col="os_from_draw", event_col="os_event",
+                                 group_col="conversion", p_adjust="holm")
         """),
         code("""
         # CHECK (read by tests/test_notebooks.py)
@@ -1087,8 +1088,8 @@ def swog():
         design.calibration_fit()
         """),
         code("""
-        sim = simulate_cohort(design, rng=2014, return_draws=True)
-        df, draws = sim.patients, sim.draws
+        sim = simulate_study(design, rng=2014)
+        df, draws = sim.data, sim.draws
         draws.groupby(["draw", "draw_label"]).size()
         """),
         md("""
@@ -1145,8 +1146,8 @@ def swog():
                         trend=False)
         """),
         code("""
-        cs.pairwise_logrank(prognostic, time_col="os_months", event_col="os_event",
-                            group_col="abc")
+        cs.pairwise_logrank_test(prognostic, time_col="os_months", event_col="os_event",
+                                 group_col="abc")
         """),
         md("""
         ## Predictive? The randomised comparison C1 vs C2

@@ -39,7 +39,7 @@ def _run(key: str, n: int, seed: int, resume: bool = False, max_iter: int = 12,
     design = load_design_file(DATA / f"{key}.toml", calibrated=resume)
     t0 = time.time()
     log: list[str] = []
-    solved, fit = calibrate.calibrate_design(design, n=n, seed=seed, verbose=log.append,
+    solved, fit = calibrate.calibrate_design(design, n=n, rng=seed, verbose=log.append,
                                              max_iter=max_iter, step=step)
     return key, solved, fit, time.time() - t0
 

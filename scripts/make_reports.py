@@ -27,7 +27,7 @@ def main(keys: list[str]) -> int:
     OUT.mkdir(exist_ok=True)
     for key in keys:
         t0 = time.perf_counter()
-        build_design_report(key, seed=SEED, out=OUT / f"{key}.html")
+        build_design_report(key, rng=SEED, out=OUT / f"{key}.html")
         print(f"reports/{key}.html  {time.perf_counter() - t0:5.1f} s", flush=True)
     return 0
 

@@ -24,8 +24,8 @@ from tests.reference._load import as_array, load_input, load_output
 TOPIC = "marker_table"
 VARS = ["age", "tumor_size_cm", "grade", "node_positive", "hr_status", "histology",
         "her2_positive"]
-KW = dict(variables=VARS, categorical=["node_positive", "her2_positive"],
-          nonnormal=["tumor_size_cm"])
+KW = dict(covariates=VARS, categorical=["node_positive", "her2_positive"],
+          nonnormal=["tumor_size_cm"], missing="report")
 # p-values are closed forms of the same statistics (chi-square, t, normal approximations,
 # hypergeometric sums): 1e-8 relative.
 RTOL = 1e-8
@@ -138,7 +138,7 @@ def test_gbsg2_matches_r():
     """Real data (lifelines load_gbsg2), marker progesterone receptor > 20 fmol."""
     ref = load_output(TOPIC, "gbsg2")
     res = mt.marker_table(gbsg2(), marker_col="pr_positive",
-                          variables=["age", "tsize", "pnodes", "tgrade", "menostat", "horTh"],
+                          covariates=["age", "tsize", "pnodes", "tgrade", "menostat", "horTh"],
                           nonnormal=["tsize", "pnodes"], smd=True)
     assert_allclose(_p(res, "age"), ref["age"]["t_p"], rtol=RTOL)
     assert_allclose(_p(res, "tsize"), ref["tsize"]["w_p"], rtol=RTOL)
@@ -218,35 +218,39 @@ def test_missing_modes():
         res = mt.marker_table(d, marker_col="ctc_positive", **KW)
     assert res.n_dropped == 2 and res.n_obs == 118
     with pytest.raises(DataValidationError, match="marker_col 'ctc_positive' has 2 missing"):
-        mt.marker_table(d, marker_col="ctc_positive", missing="raise", **KW)
-    res = mt.marker_table(cohort(), marker_col="ctc_positive", missing="drop", **KW)
+        mt.marker_table(d, marker_col="ctc_positive", **{**KW, "missing": "raise"})
+    with pytest.raises(DataValidationError, match="marker_col 'ctc_positive' has 2 missing"):
+        mt.marker_table(d, marker_col="ctc_positive", covariates=VARS)  # default: raise
+    res = mt.marker_table(cohort(), marker_col="ctc_positive", **{**KW, "missing": "drop"})
     assert res.n_dropped == 7 and res.n_obs == 113
     assert (res.table["missing"].dropna() == 0).all()
 
 
 def test_errors():
     d = cohort()
-    with pytest.raises(ParameterError, match="'variables' parameter of marker_table must be a list"):
-        mt.marker_table(d, marker_col="ctc_positive", variables="age")
+    with pytest.raises(ParameterError, match="'covariates' parameter of marker_table must be a list"):
+        mt.marker_table(d, marker_col="ctc_positive", covariates="age")
     with pytest.raises(ParameterError, match="must not include marker_col"):
-        mt.marker_table(d, marker_col="ctc_positive", variables=["ctc_positive"])
+        mt.marker_table(d, marker_col="ctc_positive", covariates=["ctc_positive"])
     with pytest.raises(ParameterError, match="'nonnormal' parameter of marker_table must name"):
-        mt.marker_table(d, marker_col="ctc_positive", variables=["age"], nonnormal=["x"])
+        mt.marker_table(d, marker_col="ctc_positive", covariates=["age"], nonnormal=["x"])
     with pytest.raises(ParameterError, match="lists 'grade', which is categorical"):
-        mt.marker_table(d, marker_col="ctc_positive", variables=["grade"], nonnormal=["grade"])
+        mt.marker_table(d, marker_col="ctc_positive", covariates=["grade"], nonnormal=["grade"])
     with pytest.raises(ParameterError, match="'smd' parameter of marker_table needs a binary"):
-        mt.marker_table(d, marker_col="ctc_group", variables=["age"], smd=True)
-    with pytest.raises(DataValidationError, match="variables 'nope' is not a column"):
-        mt.marker_table(d, marker_col="ctc_positive", variables=["nope"])
+        mt.marker_table(d, marker_col="ctc_group", covariates=["age"], smd=True,
+                        missing="report")
+    with pytest.raises(DataValidationError, match="covariates 'nope' is not a column"):
+        mt.marker_table(d, marker_col="ctc_positive", covariates=["nope"])
     with pytest.raises(DataValidationError, match="marker_col 'one' has a single level"):
-        mt.marker_table(d.assign(one=1), marker_col="one", variables=["age"])
+        mt.marker_table(d.assign(one=1), marker_col="one", covariates=["age"],
+                        missing="report")
     with pytest.raises(ParameterError, match="'missing' parameter"):
-        mt.marker_table(d, marker_col="ctc_positive", variables=["age"], missing="keep")
+        mt.marker_table(d, marker_col="ctc_positive", covariates=["age"], missing="keep")
 
 
 def test_html_and_dict():
     res = mt.marker_table(cohort().rename(columns={"age": "<age>"}), marker_col="ctc_positive",
-                          variables=["<age>", "grade"], smd=True)
+                          covariates=["<age>", "grade"], smd=True, missing="report")
     h = res._repr_html_()
     assert "&lt;age&gt;" in h and "<age>" not in h
     assert "Cochran–Armitage trend" in h and "<th>True</th>" in h

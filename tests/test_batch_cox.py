@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from ctcstats.batch import batch_cox
+from ctcstats.batch import batch_cox_arrays
 from ctcstats.errors import DataValidationError, MonotoneLikelihoodWarning, ParameterError
 from ctcstats.survival._coxengine import fit_cox_arrays
 from ctcstats.survival.cox import fit_cox
@@ -63,7 +63,7 @@ def _check_against_fit_cox(res, r, df, p, ties, strata_col=None):
 def test_simulated_replicates_equal_fit_cox(rng, ties, p):
     """Independent replicates with many tied times (1 decimal), 1–3 covariates."""
     time, event, x, _ = _simulate(rng, 6, 150, p)
-    res = batch_cox(time, event, x, ties=ties)
+    res = batch_cox_arrays(time, event, x, ties=ties)
     for r in range(6):
         _check_against_fit_cox(res, r, _frame(time[r], event[r], x[r]), p, ties)
 
@@ -71,7 +71,7 @@ def test_simulated_replicates_equal_fit_cox(rng, ties, p):
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
 def test_stratified_replicates_equal_fit_cox(rng, ties):
     time, event, x, strata = _simulate(rng, 5, 200, 2, n_strata=3)
-    res = batch_cox(time, event, x, strata=strata, ties=ties)
+    res = batch_cox_arrays(time, event, x, strata=strata, ties=ties)
     for r in range(5):
         _check_against_fit_cox(res, r, _frame(time[r], event[r], x[r], strata[r]), 2, ties,
                                strata_col="s")
@@ -85,7 +85,7 @@ def test_bootstrap_weights_equal_fit_cox_on_resampled_rows(rng, ties):
     time, event, x, strata = time[0], event[0], x[0], strata[0]
     idx = rng.integers(0, 180, (5, 180))
     counts = np.stack([np.bincount(i, minlength=180) for i in idx]).astype(float)
-    res = batch_cox(time, event, x, strata=strata, weights=counts, ties=ties)
+    res = batch_cox_arrays(time, event, x, strata=strata, weights=counts, ties=ties)
     base = _frame(time, event, x, strata)
     for r in range(5):
         _check_against_fit_cox(res, r, base.iloc[idx[r]], 2, ties, strata_col="s")
@@ -95,7 +95,7 @@ def test_ragged_replicates_equal_fit_cox(rng):
     """Replicates of different sizes (e.g. a landmark or window subset) as a list."""
     time, event, x, _ = _simulate(rng, 4, 120, 2)
     sizes = [120, 75, 33, 101]
-    res = batch_cox([time[r, :m] for r, m in enumerate(sizes)],
+    res = batch_cox_arrays([time[r, :m] for r, m in enumerate(sizes)],
                     [event[r, :m] for r, m in enumerate(sizes)],
                     [x[r, :m] for r, m in enumerate(sizes)])
     for r, m in enumerate(sizes):
@@ -111,7 +111,7 @@ def test_case_weights_match_engine_and_r():
     X = np.column_stack([df["x1"], df["x2"], df["grp"] == "b", df["grp"] == "c"]).astype(float)
     s = pd.factorize(df["s"], sort=True)[0]
     w = df["w"].to_numpy()
-    res = batch_cox(df["time"].to_numpy(), df["status"].to_numpy(), X, strata=s,
+    res = batch_cox_arrays(df["time"].to_numpy(), df["status"].to_numpy(), X, strata=s,
                     weights=np.stack([w, w]), frequency=False)
     # R stops at a relative loglik change of 1e-9; coefficients agree to ~1e-7
     assert_allclose(res.coef[0], as_array(ref["coef"]), rtol=1e-6)
@@ -137,7 +137,7 @@ def test_each_replicate_equals_r_coxph(rng, name, ties):
     e = np.stack([df["status"].to_numpy()[o] for o in perms])
     Xs = np.stack([X[o] for o in perms])
     S = None if s is None else np.stack([s[o] for o in perms])
-    res = batch_cox(t, e, Xs, strata=S, ties=ties)
+    res = batch_cox_arrays(t, e, Xs, strata=S, ties=ties)
     for r in range(len(perms)):
         assert_allclose(res.coef[r], as_array(ref["coef"]), rtol=1e-6)
         assert_allclose(res.std_error[r], as_array(ref["se"]), rtol=1e-6)
@@ -150,11 +150,11 @@ def test_timefix_merges_almost_equal_times_per_replicate():
     t = np.array([1.0, 1.0 + 1e-13, 2.0, 3.0, 3.0, 4.0, 5.0, 6.0])
     e = np.array([1, 1, 1, 0, 1, 1, 0, 1])
     x = np.array([0, 1, 0, 1, 1, 0, 1, 0], dtype=float)
-    res = batch_cox(np.stack([t, t]), np.stack([e, e]), x)
+    res = batch_cox_arrays(np.stack([t, t]), np.stack([e, e]), x)
     ref = fit_cox(pd.DataFrame({"time": t, "event": e, "x0": x}), time_col="time",
                   event_col="event", covariates=["x0"])
     assert_allclose(res.coef[:, 0], ref.table["coef"].iloc[0], rtol=RTOL)
-    unfixed = batch_cox(t, e, x, timefix=False)
+    unfixed = batch_cox_arrays(t, e, x, timefix=False)
     assert not np.isclose(unfixed.coef[0, 0], ref.table["coef"].iloc[0], rtol=1e-6)
 
 
@@ -165,14 +165,14 @@ def test_monotone_and_nonconverged_replicates_are_flagged(rng):
     x = np.r_[np.zeros(30), np.ones(30)]
     t = rng.exponential(1.0, (2, n))
     e = np.stack([np.r_[np.ones(30), np.zeros(30)], rng.random(n) < 0.7]).astype(bool)
-    res = batch_cox(t, e, x)
+    res = batch_cox_arrays(t, e, x)
     assert res.monotone.tolist() == [True, False]
     assert res.ok.tolist() == [False, True]
     with pytest.warns(MonotoneLikelihoodWarning):
         ref = fit_cox(pd.DataFrame({"time": t[0], "event": e[0].astype(int), "x0": x}),
                       time_col="time", event_col="event", covariates=["x0"])
     assert_allclose(res.coef[0, 0], ref.table["coef"].iloc[0], rtol=1e-6)
-    short = batch_cox(t, e, x, iter_max=1)
+    short = batch_cox_arrays(t, e, x, max_iter=1)
     assert not short.converged[1]
     frame = res.to_frame()
     assert list(frame.columns) == ["replicate", "coef", "std_error", "z", "p_value", "loglik",
@@ -181,8 +181,8 @@ def test_monotone_and_nonconverged_replicates_are_flagged(rng):
 
 def test_chunking_does_not_change_results(rng):
     time, event, x, _ = _simulate(rng, 9, 100, 2)
-    a = batch_cox(time, event, x)
-    b = batch_cox(time, event, x, chunk_rows=250)  # two replicates per chunk
+    a = batch_cox_arrays(time, event, x)
+    b = batch_cox_arrays(time, event, x, chunk_rows=250)  # two replicates per chunk
     assert_allclose(a.coef, b.coef, rtol=1e-12)
     assert_allclose(a.std_error, b.std_error, rtol=1e-12)
 
@@ -190,7 +190,7 @@ def test_chunking_does_not_change_results(rng):
 def test_inputs_are_not_modified(rng):
     time, event, x, strata = _simulate(rng, 3, 50, 2, n_strata=2)
     copies = [a.copy() for a in (time, event, x, strata)]
-    batch_cox(time, event, x, strata=strata)
+    batch_cox_arrays(time, event, x, strata=strata)
     for a, c in zip((time, event, x, strata), copies, strict=True):
         assert np.array_equal(a, c)
 
@@ -199,22 +199,22 @@ def test_bad_inputs_raise():
     t = np.array([[1.0, 2.0, 3.0]])
     e = np.array([[1, 0, 1]])
     with pytest.raises(DataValidationError, match="times must be finite and ≥ 0"):
-        batch_cox(-t, e, np.zeros((1, 3, 1)))
+        batch_cox_arrays(-t, e, np.zeros((1, 3, 1)))
     with pytest.raises(DataValidationError, match="covariates must be finite"):
-        batch_cox(t, e, np.full((1, 3, 1), np.nan))
+        batch_cox_arrays(t, e, np.full((1, 3, 1), np.nan))
     with pytest.raises(DataValidationError, match="X must have shape"):
-        batch_cox(t, e, np.zeros((1, 4, 1)))
+        batch_cox_arrays(t, e, np.zeros((1, 4, 1)))
     with pytest.raises(DataValidationError, match="weights must be finite and ≥ 0"):
-        batch_cox(t, e, np.zeros((1, 3, 1)), weights=-np.ones((1, 3)))
+        batch_cox_arrays(t, e, np.zeros((1, 3, 1)), weights=-np.ones((1, 3)))
     with pytest.raises(DataValidationError, match="frequency weights must be whole numbers"):
-        batch_cox(np.array([[1.0, 1.0, 2.0]]), np.ones((1, 3)), np.array([0.0, 1.0, 0.0]),
+        batch_cox_arrays(np.array([[1.0, 1.0, 2.0]]), np.ones((1, 3)), np.array([0.0, 1.0, 0.0]),
                   weights=np.array([[1.5, 1.0, 1.0]]))
     with pytest.raises(DataValidationError, match="X .the covariates. is required"):
-        batch_cox(t, e, None)
+        batch_cox_arrays(t, e, None)
     with pytest.raises(ParameterError, match="The 'ties' parameter of batch_cox"):
-        batch_cox(t, e, np.zeros((1, 3, 1)), ties="exact")
+        batch_cox_arrays(t, e, np.zeros((1, 3, 1)), ties="exact")
     with pytest.raises(DataValidationError, match="strata must be integer codes"):
-        batch_cox(t, e, np.zeros((1, 3, 1)), strata=np.array([[0, -1, 0]]))
+        batch_cox_arrays(t, e, np.zeros((1, 3, 1)), strata=np.array([[0, -1, 0]]))
 
 
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
@@ -238,7 +238,7 @@ def test_singular_and_maybe_infinite_flags_equal_engine(rng):
     time, event, x, _ = _simulate(rng, 2, 150, 2)
     x = np.concatenate([x, 2 * x[:, :, 1:2]], axis=2)  # collinear third column
     x[1, :, 0] = np.where(event[1], 0.0, x[1, :, 0])  # no events where x0 = 1
-    res = batch_cox(time, event, x)
+    res = batch_cox_arrays(time, event, x)
     for r in range(2):
         eng = fit_cox_arrays(x[r], time[r], event[r])
         np.testing.assert_array_equal(res.singular[r], eng.singular)
@@ -261,9 +261,9 @@ def test_indicator_covariates_counted_per_pattern_equal_rows(rng, monkeypatch, t
     time, event, strata = np.minimum(t, c).round(0), t <= c, rng.integers(0, 2, n)
     idx = rng.integers(0, n, (6, n))
     counts = np.stack([np.bincount(i, minlength=n) for i in idx]).astype(float)
-    res = batch_cox(time, event, x, strata=strata, weights=counts, ties=ties)
+    res = batch_cox_arrays(time, event, x, strata=strata, weights=counts, ties=ties)
     monkeypatch.setattr(bc, "_MAX_PATTERN_COVARIATES", 0)
-    rows = batch_cox(time, event, x, strata=strata, weights=counts, ties=ties)
+    rows = batch_cox_arrays(time, event, x, strata=strata, weights=counts, ties=ties)
     assert_allclose(res.coef, rows.coef, rtol=1e-10, atol=1e-13)
     assert_allclose(res.var, rows.var, rtol=1e-10, atol=1e-15)
     assert_allclose(res.loglik, rows.loglik, rtol=1e-12)

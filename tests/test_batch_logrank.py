@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from ctcstats.batch import batch_logrank
+from ctcstats.batch import batch_logrank_arrays
 from ctcstats.errors import DataValidationError
 from ctcstats.survival.logrank import logrank_test
 from tests.reference._load import as_array, load_input, load_output
@@ -39,7 +39,7 @@ def test_replicates_equal_logrank_test(rng, k, rho, gamma, stratified):
     t = np.round(rng.exponential(1 / np.exp(0.4 * g)), 1)
     e = rng.random((R, n)) < 0.7
     s = rng.integers(0, 3, (R, n)) if stratified else None
-    res = batch_logrank(t, e, g, strata=s, rho=rho, gamma=gamma)
+    res = batch_logrank_arrays(t, e, g, strata=s, rho=rho, gamma=gamma)
     for r in range(R):
         ref = _reference(t[r], e[r], g[r], None if s is None else s[r], rho, gamma)
         assert_allclose(res.statistic[r], ref.statistic, rtol=1e-9)
@@ -57,9 +57,9 @@ def test_bootstrap_and_permutation_layouts(rng):
     e = rng.random(n) < 0.8
     idx = rng.integers(0, n, (4, n))
     w = np.stack([np.bincount(i, minlength=n) for i in idx]).astype(float)
-    boot = batch_logrank(t, e, g, weights=w)
+    boot = batch_logrank_arrays(t, e, g, weights=w)
     perm = np.stack([rng.permutation(g) for _ in range(4)])
-    pres = batch_logrank(t, e, perm)
+    pres = batch_logrank_arrays(t, e, perm)
     for r in range(4):
         ref = _reference(t[idx[r]], e[idx[r]], g[idx[r]])
         assert_allclose(boot.statistic[r], ref.statistic, rtol=1e-9)
@@ -75,7 +75,7 @@ def test_equals_r_survdiff(rng, key, strata):
     g = (df["arm"] == "treated").to_numpy().astype(np.int64)
     s = None if strata is None else pd.factorize(df[strata], sort=True)[0]
     perms = [np.arange(len(df)), rng.permutation(len(df))]
-    res = batch_logrank(np.stack([df["time"].to_numpy()[o] for o in perms]),
+    res = batch_logrank_arrays(np.stack([df["time"].to_numpy()[o] for o in perms]),
                         np.stack([df["event"].to_numpy()[o] for o in perms]),
                         np.stack([g[o] for o in perms]),
                         strata=None if s is None else np.stack([s[o] for o in perms]))
@@ -95,7 +95,7 @@ def test_group_without_patients_at_risk_follows_survdiff():
     t = np.array([[1.0, 2, 3, 4], [1, 2, 3, 4]])
     e = np.ones((2, 4))
     g = np.array([[0, 0, 0, 0], [0, 1, 0, 1]])
-    res = batch_logrank(t, e, g)
+    res = batch_logrank_arrays(t, e, g)
     assert res.df.tolist() == [0.0, 1.0]
     assert res.statistic[0] == 0.0 and res.p_value[0] == 1.0
     assert list(res.to_frame().columns) == ["replicate", "statistic", "df", "p_value",
@@ -104,9 +104,9 @@ def test_group_without_patients_at_risk_follows_survdiff():
 
 def test_bad_group_codes_raise():
     with pytest.raises(DataValidationError, match="group must hold integer codes"):
-        batch_logrank(np.ones((1, 3)), np.ones((1, 3)), np.array([[0.5, 1, 0]]))
+        batch_logrank_arrays(np.ones((1, 3)), np.ones((1, 3)), np.array([[0.5, 1, 0]]))
     with pytest.raises(DataValidationError, match="group must have the shape of time"):
-        batch_logrank(np.ones((1, 3)), np.ones((1, 3)), np.array([[0, 1]]))
+        batch_logrank_arrays(np.ones((1, 3)), np.ones((1, 3)), np.array([[0, 1]]))
 
 
 def test_batch_results_display_a_summary():
@@ -114,11 +114,11 @@ def test_batch_results_display_a_summary():
     t = rng.exponential(1.0, (4, 60))
     e = (rng.random((4, 60)) < 0.7).astype(int)
     g = rng.integers(0, 2, (4, 60))
-    lr = batch_logrank(t, e, g)
+    lr = batch_logrank_arrays(t, e, g)
     assert repr(lr) == "<BatchLogrankResult: 4 replicates>"
     html = lr._repr_html_()
     assert "Batch log-rank tests" in html and "p_value" in html
-    from ctcstats.batch import batch_cox
+    from ctcstats.batch import batch_cox_arrays
 
-    cx = batch_cox(t, e, g[..., None].astype(float))
+    cx = batch_cox_arrays(t, e, g[..., None].astype(float))
     assert str(cx).startswith("Batch Cox fits: 4 replicates, 4 converged")

@@ -103,19 +103,19 @@ def _count_fit():
 
 
 def _hayes():
-    sc = _cached("hayes", lambda: cs.simulate_cohort("hayes2006", n=400, rng=1,
-                                                      return_draws=True))
-    return sc.patients, sc.draws
+    sc = _cached("hayes", lambda: cs.simulate_study("hayes2006", n=400, rng=1))
+    return {"data": sc.data, "draws": sc.draws}
 
 
 _LM = dict(time_col="pfs_months", event_col="pfs_event", marker_col="ctc_positive")
 
 BUILDERS: dict[str, Callable[[], Result]] = {
     "ReplicationResult": lambda: cs.replicate_design("lucci2012", rng=1),
-    "LandmarkResult": lambda: cs.landmark_analysis(*_hayes(), landmarks=[0.0, 1.84],
+    "SyntheticCohort": lambda: cs.simulate_study("hayes2006", n=200, rng=1),
+    "LandmarkResult": lambda: cs.landmark_analysis(**_hayes(), landmarks=[0.0, 1.84],
                                                    window=0.7, **_LM),
-    "TimeVaryingCoxResult": lambda: cs.fit_time_varying_cox(*_hayes(), **_LM),
-    "GuaranteeTimeBiasResult": lambda: cs.guarantee_time_bias(*_hayes(), landmark=1.84,
+    "TimeVaryingCoxResult": lambda: cs.fit_time_varying_cox(**_hayes(), **_LM),
+    "GuaranteeTimeBiasResult": lambda: cs.guarantee_time_bias(**_hayes(), landmark=1.84,
                                                               window=0.7, **_LM),
     "TestResult": lambda: cs.logrank_test(
         early(), time_col="dfs_months", event_col="dfs_event", group_col="ctc_positive"),
@@ -124,7 +124,7 @@ BUILDERS: dict[str, Callable[[], Result]] = {
         count_col="ctc_count", study_col="study", id_col="patient_id", covariates=CLINICAL),
     "KaplanMeierResult": lambda: cs.kaplan_meier(
         early(), time_col="dfs_months", event_col="dfs_event", group_col="ctc_positive"),
-    "PairwiseTestResult": lambda: cs.pairwise_logrank(
+    "PairwiseTestResult": lambda: cs.pairwise_logrank_test(
         early(), time_col="dfs_months", event_col="dfs_event", group_col="grade"),
     "CoxResult": _cox,
     "PHTestResult": lambda: cs.fit_cox(
@@ -150,7 +150,7 @@ BUILDERS: dict[str, Callable[[], Result]] = {
         metastatic(), marker_col="ctc_count", time_col="os_months", event_col="os_event",
         method="split", rng=4),
     "MarkerTableResult": lambda: cs.marker_table(
-        early(), marker_col="ctc_positive", variables=["age", *CLINICAL],
+        early(), marker_col="ctc_positive", covariates=["age", *CLINICAL],
         categorical=["node_positive", "grade"], smd=True),
     "MarkerAssociationResult": lambda: cs.marker_association(
         early(), marker_col="ctc_positive", covariates=CLINICAL),
@@ -158,37 +158,37 @@ BUILDERS: dict[str, Callable[[], Result]] = {
         with_risks(), time_col="dfs_months", event_col="dfs_event", risk_col="risk_full"),
     "TimeDependentAUCResult": lambda: cs.time_dependent_auc(
         with_risks(), time_col="dfs_months", event_col="dfs_event", risk_col="risk_full",
-        time=60),
+        horizon=60),
     "BrierResult": lambda: cs.brier_score(
         with_risks(), time_col="dfs_months", event_col="dfs_event", risk_col="risk_full",
-        time=60),
+        horizon=60),
     "IntegratedBrierResult": lambda: cs.integrated_brier_score(
         with_risks(), time_col="dfs_months", event_col="dfs_event",
         risk_cols={36: "risk_full_36", 60: "risk_full"}),
     "CalibrationResult": lambda: cs.calibration(
         with_risks(), time_col="dfs_months", event_col="dfs_event", risk_col="risk_full",
-        time=60, n_groups=4),
+        horizon=60, n_groups=4),
     "DecisionCurveResult": lambda: cs.decision_curve(
         with_risks(), time_col="dfs_months", event_col="dfs_event",
-        risk_cols=["risk_base", "risk_full"], time=60,
+        risk_cols=["risk_base", "risk_full"], horizon=60,
         thresholds=np.linspace(0.05, 0.3, 6)),
     "ReclassificationResult": lambda: cs.reclassification(
-        with_risks(), time_col="dfs_months", event_col="dfs_event", risk_col_base="risk_base",
-        risk_col_new="risk_full", time=60, n_boot=10, rng=5),
+        with_risks(), time_col="dfs_months", event_col="dfs_event", base_risk_col="risk_base",
+        risk_col="risk_full", horizon=60, n_boot=10, rng=5),
     "AddedValueResult": lambda: cs.added_value(
-        early(), time_col="dfs_months", event_col="dfs_event", base=CLINICAL,
-        new=["ctc_positive"], time=60, n_boot=10, rng=6),
+        early(), time_col="dfs_months", event_col="dfs_event", base_covariates=CLINICAL,
+        new_covariates=["ctc_positive"], horizon=60, n_boot=10, rng=6),
     "NomogramResult": lambda: cs.nomogram(
         cs.CoxModel().fit(early()[["ctc_positive", *CLINICAL]],
                           cs.survival_target(early(), time_col="dfs_months",
                                              event_col="dfs_event")),
-        early()[["ctc_positive", *CLINICAL]], times=[60]),
+        early()[["ctc_positive", *CLINICAL]], horizon=[60]),
     "ValidationResult": lambda: cs.validate_model(
         cs.CoxModel(), early(), time_col="dfs_months", event_col="dfs_event",
-        features=["ctc_positive", *CLINICAL], time=60, n_boot=5, rng=7),
+        covariates=["ctc_positive", *CLINICAL], horizon=60, n_boot=5, rng=7),
     "ExternalValidationResult": lambda: cs.external_validation(
         cs.CoxModel(), simulate_cohort("janni2016", n=600, rng=99), time_col="dfs_months",
-        event_col="dfs_event", features=["ctc_positive", *CLINICAL], time=60,
+        event_col="dfs_event", covariates=["ctc_positive", *CLINICAL], horizon=60,
         train_data=early(), n_groups=4),
     "MetaResult": lambda: cs.meta_analysis(
         published(), estimate_col="log_hr", std_error_col="std_error", study_col="study",

@@ -34,7 +34,8 @@ from ._layout import (
     suffix_sums,
 )
 
-__all__ = ["BatchCoxResult", "batch_cox", "batch_cox_loglik", "cholesky2_batch", "chsolve2_batch", "chinv2_batch"]
+__all__ = ["BatchCoxResult", "batch_cox_arrays", "batch_cox_loglik", "cholesky2_batch",
+           "chsolve2_batch", "chinv2_batch"]
 
 
 # --------------------------------------------------------------------------- linear algebra
@@ -296,6 +297,8 @@ class BatchCoxResult(BatchDisplay):
     ``singular`` and ``maybe_infinite`` ``(R, p)`` are ``fit_cox_arrays``' flags per
     coefficient (a singular coefficient is NaN here).
     ``ok`` is ``converged & ~monotone & finite``: the replicates whose estimates can be used.
+    From :func:`ctcstats.batch.batch_cox`, ``replicates`` holds the replicate labels (in the
+    order of the arrays) and ``terms`` the covariate term names.
     """
 
     _title = "Batch Cox fits"
@@ -315,16 +318,25 @@ class BatchCoxResult(BatchDisplay):
     ties: str
     singular: np.ndarray | None = None
     maybe_infinite: np.ndarray | None = None
+    replicates: np.ndarray | None = None
+    terms: tuple[str, ...] = ()
 
     @property
     def ok(self) -> np.ndarray:
         return self.converged & ~self.monotone & np.all(np.isfinite(self.std_error), axis=1)
 
-    def to_frame(self, term: int = 0) -> pd.DataFrame:
-        """Tidy table for one term: ``replicate, coef, std_error, z, p_value, loglik,
-        n_events, n_iter, converged, monotone``."""
+    def to_frame(self, term: int | str = 0) -> pd.DataFrame:
+        """Tidy table for one term (position, or name from ``terms``): ``replicate, coef,
+        std_error, z, p_value, loglik, n_events, n_iter, converged, monotone``."""
+        if isinstance(term, str):
+            if term not in self.terms:
+                raise ParameterError(
+                    f"The 'term' parameter of BatchCoxResult.to_frame must be one of "
+                    f"{list(self.terms)}; got {term!r}.")
+            term = self.terms.index(term)
+        reps = np.arange(self.coef.shape[0]) if self.replicates is None else self.replicates
         return pd.DataFrame({
-            "replicate": np.arange(self.coef.shape[0]), "coef": self.coef[:, term],
+            "replicate": reps, "coef": self.coef[:, term],
             "std_error": self.std_error[:, term], "z": self.z[:, term],
             "p_value": self.p_value[:, term], "loglik": self.loglik,
             "n_events": self.n_events, "n_iter": self.n_iter, "converged": self.converged,
@@ -462,7 +474,7 @@ def _finish(fit: dict, eps: float, toler_inf: float, iter_max: int) -> dict:
     return fit
 
 
-def batch_cox(
+def batch_cox_arrays(
     time,
     event,
     X,
@@ -472,11 +484,16 @@ def batch_cox(
     ties: str = "efron",
     frequency: bool = True,
     timefix: bool = True,
-    eps: float = EPS,
-    iter_max: int = 20,
+    tol: float = EPS,
+    max_iter: int = 20,
     chunk_rows: int = 2_000_000,
 ) -> BatchCoxResult:
     """Fit the Cox model to every replicate; each equals ``fit_cox`` on that replicate's data.
+
+    The array-level entry point of the batch engine (documented internal function, used by
+    :func:`ctcstats.designs.power.simulate_power` and the bootstrap of
+    :func:`ctcstats.prognostic.validation.validate_model` for speed); the public
+    :func:`ctcstats.batch.batch_cox` takes a long DataFrame and calls this.
 
     Parameters
     ----------
@@ -497,8 +514,9 @@ def batch_cox(
         ``coxph(weights=)`` semantics (equal to ``fit_cox_arrays(weights=)``).
     timefix : bool, default True
         Merge times that differ only by rounding error, per replicate, as R (and ``fit_cox``).
-    eps, iter_max
-        R's convergence criterion and iteration limit (``coxph.control``).
+    tol, max_iter
+        R's convergence criterion (``eps``) and iteration limit (``iter.max``) of
+        ``coxph.control``.
     chunk_rows : int
         Replicates are fitted in chunks of about this many rows (R × n) so that peak memory
         stays bounded (≈ 200 MB per 10^6 rows with a few covariates).
@@ -513,25 +531,25 @@ def batch_cox(
     Examples
     --------
     >>> import numpy as np
-    >>> from ctcstats.batch import batch_cox
+    >>> from ctcstats.batch.cox import batch_cox_arrays
     >>> g = np.random.default_rng(1)
     >>> x = g.integers(0, 2, (3, 200)).astype(float)
     >>> t = g.exponential(1 / np.exp(0.5 * x))
-    >>> res = batch_cox(np.round(t, 1), np.ones_like(t), x[:, :, None])
+    >>> res = batch_cox_arrays(np.round(t, 1), np.ones_like(t), x[:, :, None])
     >>> res.coef.shape
     (3, 1)
     """
     R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
-                                                    weights=weights, func="batch_cox")
+                                                    weights=weights, func="batch_cox_arrays")
     if cols is None:
-        raise DataValidationError("batch_cox: X (the covariates) is required.")
+        raise DataValidationError("batch_cox_arrays: X (the covariates) is required.")
     if ties not in ("efron", "breslow"):
-        raise ParameterError(f"The 'ties' parameter of batch_cox must be one of 'efron', "
+        raise ParameterError(f"The 'ties' parameter of batch_cox_arrays must be one of 'efron', "
                              f"'breslow'; got {ties!r}.")
     n = time.shape[-1]
     step = max(1, int(chunk_rows) // max(n, 1))
     parts = []
-    toler_inf = float(np.sqrt(eps))
+    toler_inf = float(np.sqrt(tol))
 
     def rows(a, lo, hi):
         return a if a is None or a.ndim == 1 else a[lo:hi]
@@ -545,7 +563,7 @@ def batch_cox(
         P = _prepare(Rc, rows(time, a, b), rows(event, a, b), [rows(c, a, b) for c in cols],
                      rows(wc, a, b), rows(strata, a, b), ties=ties, frequency=frequency,
                      timefix=timefix)
-        fit = _finish(_nr(P, eps, iter_max, TOLER_CHOL), eps, toler_inf, iter_max)
+        fit = _finish(_nr(P, tol, max_iter, TOLER_CHOL), tol, toler_inf, max_iter)
         fit["monotone"] = _no_event_level(P) | np.any(fit["maybe_infinite"], axis=1)
         fit["n_events"] = P.L.n_events
         parts.append(fit)
@@ -572,7 +590,7 @@ def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: s
     """Log partial likelihood of every replicate at given coefficients ``beta`` (R, p).
 
     Equal to ``cox_derivatives(prepare_cox_data(...), beta_r, ties)[0]`` per replicate (e.g.
-    the likelihood of a linear predictor frozen at slope 1). Inputs as :func:`batch_cox`.
+    the likelihood of a linear predictor frozen at slope 1). Inputs as :func:`batch_cox_arrays`.
     """
     R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
                                                     weights=weights, func="batch_cox_loglik")

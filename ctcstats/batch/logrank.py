@@ -19,7 +19,7 @@ from ..errors import DataValidationError
 from ..survival.logrank import _chisq
 from ._layout import BatchDisplay, as_replicates, build_layout, suffix_sums
 
-__all__ = ["BatchLogrankResult", "batch_logrank"]
+__all__ = ["BatchLogrankResult", "batch_logrank_arrays"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -30,7 +30,8 @@ class BatchLogrankResult(BatchDisplay):
     ``obs``, ``exp`` and ``var``, summed over strata); ``statistic``, ``df``, ``p_value``
     ``(R,)`` as ``logrank_test``; for two groups ``log_hr`` = (O₂ − E₂)/V (the log-rank, or
     Peto, estimate of the log hazard ratio of the second group) and ``std_error`` = 1/√V;
-    ``n_events`` per replicate (weighted).
+    ``n_events`` per replicate (weighted). From :func:`ctcstats.batch.batch_logrank`,
+    ``replicates`` holds the replicate labels and ``groups`` the group labels (in code order).
     """
 
     _title = "Batch log-rank tests"
@@ -44,11 +45,14 @@ class BatchLogrankResult(BatchDisplay):
     log_hr: np.ndarray
     std_error: np.ndarray
     n_events: np.ndarray
+    replicates: np.ndarray | None = None
+    groups: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
         """``replicate, statistic, df, p_value, log_hr, std_error, n_events``."""
+        reps = np.arange(self.statistic.size) if self.replicates is None else self.replicates
         return pd.DataFrame({
-            "replicate": np.arange(self.statistic.size), "statistic": self.statistic,
+            "replicate": reps, "statistic": self.statistic,
             "df": self.df, "p_value": self.p_value, "log_hr": self.log_hr,
             "std_error": self.std_error, "n_events": self.n_events,
         })
@@ -119,7 +123,7 @@ def _one_chunk(R, time, event, group, k, weights, strata, rho, gamma, timefix):
     return obs, exp, var, L.n_events
 
 
-def batch_logrank(
+def batch_logrank_arrays(
     time,
     event,
     group,
@@ -134,10 +138,14 @@ def batch_logrank(
 ) -> BatchLogrankResult:
     """Log-rank test of every replicate; each equals ``logrank_test`` on that replicate.
 
+    The array-level entry point of the batch engine (documented internal function, used by
+    :func:`ctcstats.designs.power.simulate_power` for speed); the public
+    :func:`ctcstats.batch.batch_logrank` takes a long DataFrame and calls this.
+
     Parameters
     ----------
     time, event : array (R, n) or (n,) or list of 1-D arrays
-        As in :func:`ctcstats.batch.batch_cox` (shared 1-D arrays with ``weights`` (R, n) are
+        As in :func:`ctcstats.batch.cox.batch_cox_arrays` (shared 1-D arrays with ``weights`` (R, n) are
         bootstrap replicates; lists are ragged replicates).
     group : array of int codes 0..k-1, same layout
         Group of each row (e.g. marker-negative 0, marker-positive 1). For permutation
@@ -162,25 +170,25 @@ def batch_logrank(
     Examples
     --------
     >>> import numpy as np
-    >>> from ctcstats.batch import batch_logrank
+    >>> from ctcstats.batch.logrank import batch_logrank_arrays
     >>> g = np.random.default_rng(0)
     >>> grp = g.integers(0, 2, (4, 100))
     >>> t = g.exponential(1 / np.exp(0.7 * grp))
-    >>> res = batch_logrank(np.round(t, 2), np.ones_like(t), grp)
+    >>> res = batch_logrank_arrays(np.round(t, 2), np.ones_like(t), grp)
     >>> res.statistic.shape, bool(np.all(res.df == 1))
     ((4,), True)
     """
     R, time, event, _, strata, w = as_replicates(time, event, None, strata=strata,
-                                                 weights=weights, func="batch_logrank")
+                                                 weights=weights, func="batch_logrank_arrays")
     group = np.asarray(group)
     if not np.issubdtype(group.dtype, np.integer) or (group.size and group.min() < 0):
-        raise DataValidationError("batch_logrank: group must hold integer codes 0..k-1.")
+        raise DataValidationError("batch_logrank_arrays: group must hold integer codes 0..k-1.")
     if group.shape[-1] != time.shape[-1]:
-        raise DataValidationError("batch_logrank: group must have the shape of time.")
+        raise DataValidationError("batch_logrank_arrays: group must have the shape of time.")
     if group.ndim == 2 and time.ndim == 1 and R == 1:
         R = group.shape[0]  # shared times, one labelling per replicate (permutations)
     if group.ndim == 2 and group.shape[0] != R:
-        raise DataValidationError(f"batch_logrank: group has {group.shape[0]} replicates; "
+        raise DataValidationError(f"batch_logrank_arrays: group has {group.shape[0]} replicates; "
                                   f"time/weights have {R}.")
     k = int(group.max()) + 1 if n_groups is None else int(n_groups)
     k = max(k, 2)

@@ -189,7 +189,7 @@ class CountModelResult(Result):
         observed = np.bincount(y.astype(int), minlength=ks.size)
         return pd.DataFrame({"count": ks, "observed": observed, "expected": expected})
 
-    def plot(self, kind: Literal["rootogram", "frequencies"] = "rootogram", ax=None,
+    def plot(self, ax=None, *, kind: Literal["rootogram", "frequencies"] = "rootogram",
              **kwargs: Any):
         """Hanging rootogram (``kind="rootogram"``) or observed-vs-expected frequency bars.
 

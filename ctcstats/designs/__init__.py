@@ -4,7 +4,8 @@
   (``ctcstats/designs/data/<key>.toml``, one file per study, and the calibrated values in
   ``<key>.calibrated.toml``; schema in ``data/README.md``, generated from the typed sections
   of :mod:`ctcstats.designs.sections`).
-* :func:`simulate_cohort`, :func:`simulate_draws` — synthetic cohorts (and serial draws).
+* :func:`simulate_cohort`, :func:`simulate_draws`, :func:`simulate_study` — synthetic cohorts
+  (patient table, serial draws, or both).
 * :mod:`ctcstats.designs.calibrate` — the published analyses on a synthetic cohort and the
   calibration of the hazard parameters (``scripts/calibrate_designs.py``).
 """
@@ -25,7 +26,7 @@ from .registry import (
     list_designs,
     load_design_file,
 )
-from .simulate import SyntheticCohort, simulate_cohort, simulate_draws
+from .simulate import SyntheticCohort, simulate_cohort, simulate_draws, simulate_study
 
 __all__ = [
     "Citation",
@@ -43,4 +44,5 @@ __all__ = [
     "load_design_file",
     "simulate_cohort",
     "simulate_draws",
+    "simulate_study",
 ]

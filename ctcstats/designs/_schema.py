@@ -304,8 +304,7 @@ def schema_markdown() -> str:
     for title, cls, note in _SECTIONS:
         head = f"### {title}" if title.startswith("`") else f"### `{title}`"
         parts += ["", head + (f" ({note})" if note else ""), "", _first_line(cls), ""]
-        skip = ("calibrated", "path") if cls is StudyDesign else ()
-        parts.append(markdown_table(cls, skip=skip))
+        parts.append(markdown_table(cls))
     return "\n".join(parts) + "\n"
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .._validation import check_rng, seed_from_rng
 from .registry import PublishedResult, StudyDesign, resolve_design
 from .sections import ParamPath, Target
 from .simulate import _simulate, category_labels
@@ -345,6 +346,7 @@ def _target_value(d: StudyDesign, spec: Target | str) -> tuple[PublishedResult, 
     t = Target.parse(spec)
     r = d.result(t.result_id)
     if t.ci:
+        assert r.ci is not None  # the parser allows ':ci' only for results with a ci
         lo, hi = r.ci
         return r, True, (np.log(hi) - np.log(lo)) / (2 * _Z975)
     if r.kind in ("median_range", "hr_range"):  # a published range: aim at its middle
@@ -360,9 +362,9 @@ def _tx(r: PublishedResult, is_ci: bool, v: float) -> float:
 
 
 def evaluate_targets(
-    design: StudyDesign, n: int, seed: int, targets=None,
+    design: StudyDesign, n: int, rng: int | np.random.Generator | None, targets=None,
 ) -> list[tuple[str, float, float]]:
-    """Simulate one cohort (n, seed) and return ``(target, published, achieved)`` per target.
+    """Simulate one cohort (n, rng) and return ``(target, published, achieved)`` per target.
 
     A CI target's ``achieved`` is the simulated standard error of log HR scaled to the
     published sample size.
@@ -371,7 +373,7 @@ def evaluate_targets(
     if targets is None:
         targets = d.calibration.targets if d.calibration is not None else ()
     targets = [Target.parse(t) for t in targets]
-    patients, draws = _simulate(d, n, np.random.default_rng(seed))
+    patients, draws = _simulate(d, n, check_rng(rng))
     out = []
     n_design = float(d.n.value)
     for spec in targets:
@@ -384,7 +386,8 @@ def evaluate_targets(
 
 
 def calibrate_design(
-    design: str | StudyDesign, *, n: int = 100_000, seed: int = 20240611,
+    design: str | StudyDesign, *, n: int = 100_000,
+    rng: int | np.random.Generator | None = 20240611,
     max_iter: int = 12, tol: float = 2e-3, step: float = 0.05, ridge: float = 0.03,
     verbose=None,
 ) -> tuple[dict[str, float], list[tuple[str, float, float]]]:
@@ -396,8 +399,11 @@ def calibrate_design(
     A ridge term ``ridge² · |θ − θ_start|²`` keeps under-determined parameters near their
     documented starting values (it changes an exactly determined solution negligibly).
 
-    Returns ``(parameters, fit)`` — the solved values and ``(target, published, achieved)``.
+    ``rng`` seeds the fixed cohort (an int; a Generator or None gives a seed drawn from it,
+    reused at every evaluation). Returns ``(parameters, fit)`` — the solved values and
+    ``(target, published, achieved)``.
     """
+    seed = seed_from_rng(rng, func="calibrate_design")
     d = resolve_design(design)
     if d.calibration is None:
         from ..errors import DataValidationError

@@ -6,9 +6,11 @@ import hashlib
 import json
 from pathlib import Path
 
-from .._validation import check_int
+import numpy as np
+
+from .._validation import seed_from_rng
 from .registry import StudyDesign, resolve_design
-from .simulate import simulate_cohort
+from .simulate import simulate_study
 
 __all__ = ["write_synthetic_cohort", "sha256_file"]
 
@@ -27,10 +29,13 @@ def _stem(path: Path) -> Path:
 
 
 def write_synthetic_cohort(
-    design: str | StudyDesign, *, seed: int, out: str | Path, n: int | None = None,
-    command: str | None = None,
+    design: str | StudyDesign, *, rng: int | np.random.Generator | None, out: str | Path,
+    n: int | None = None, command: str | None = None,
 ) -> dict:
-    """Simulate *design* with *seed* and write the cohort CSV, its draws and a manifest.
+    """Simulate *design* with seed *rng* and write the cohort CSV, its draws and a manifest.
+
+    ``rng`` is the seed recorded in the manifest (a Generator or None gives a seed drawn from
+    it, recorded the same way).
 
     Files: ``out`` (patients), ``<stem>.draws.csv`` (serial designs) and
     ``<stem>.manifest.json`` with ``design, citation, seed, n, ctcstats_version, command,
@@ -45,11 +50,11 @@ def write_synthetic_cohort(
     from .. import __version__
 
     d = resolve_design(design)
-    seed = check_int(seed, name="seed", func="write_synthetic_cohort", minimum=0)
+    seed = seed_from_rng(rng, func="write_synthetic_cohort")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cohort = simulate_cohort(d, n=n, rng=seed, return_draws=True)
-    cohort.patients.to_csv(out, index=False, lineterminator="\n")
+    cohort = simulate_study(d, n=n, rng=seed)
+    cohort.data.to_csv(out, index=False, lineterminator="\n")
     files = {out.name: sha256_file(out)}
     stem = _stem(out)
     if cohort.draws is not None:
@@ -60,7 +65,7 @@ def write_synthetic_cohort(
         "design": d.key,
         "citation": str(d.citation),
         "seed": seed,
-        "n": int(cohort.patients.shape[0]),
+        "n": int(cohort.data.shape[0]),
         "ctcstats_version": __version__,
         "command": command or (
             f"ctcstats simulate --design {d.key} --seed {seed}"

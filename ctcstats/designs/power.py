@@ -290,7 +290,7 @@ def _one_replicate(design, a: PowerAnalysis, n: int, seed) -> tuple:
         return _arrays(df, grp, a, df[a.time_col].to_numpy(float),
                        df[a.event_col].to_numpy().astype(bool), strata)
     from .calibrate import analysis_frame
-    from .simulate import _simulate_columns, category_labels, simulate_cohort
+    from .simulate import _simulate_columns, category_labels, simulate_study
 
     levels = category_labels(design.marker.categories) if a.grouping == "category" else ()
     if a.time_origin == "baseline" and a.grouping in ("marker", "category", "arm"):
@@ -298,8 +298,8 @@ def _one_replicate(design, a: PowerAnalysis, n: int, seed) -> tuple:
         patients, _ = _simulate_columns(design, n, g)
         sub, grp, t, ev, strata = _fast_frame(design, a, patients)
         return _arrays(sub, grp, a, t, ev, strata, levels)
-    sc = simulate_cohort(design, n=n, rng=g, return_draws=True)
-    frame = analysis_frame(design, _published_like(design, a), sc.patients, sc.draws)
+    sc = simulate_study(design, n=n, rng=g)
+    frame = analysis_frame(design, _published_like(design, a), sc.data, sc.draws)
     strata = frame["strata"].to_numpy() if a.strata else None
     return _arrays(frame, frame["group"].to_numpy(), a, frame["time"].to_numpy(float),
                    frame["event"].to_numpy().astype(bool), strata, levels)
@@ -307,7 +307,7 @@ def _one_replicate(design, a: PowerAnalysis, n: int, seed) -> tuple:
 
 def _power_chunk(task: tuple) -> pd.DataFrame:
     """Simulate and analyse one chunk of replicates (runs on a worker)."""
-    from ..batch import batch_cox, batch_logrank
+    from ..batch import batch_cox_arrays, batch_logrank_arrays
 
     design, a, n, first, seeds, ties = task
     reps = [_one_replicate(design, a, n, s) for s in seeds]
@@ -324,13 +324,13 @@ def _power_chunk(task: tuple) -> pd.DataFrame:
         g2 = np.zeros(t2.shape, dtype=np.int64)
         for i, c in enumerate(codes):
             g2[i, : c.size] = c
-        res = batch_logrank(t2, e2, g2, n_groups=2, strata=s2, weights=w2)
+        res = batch_logrank_arrays(t2, e2, g2, n_groups=2, strata=s2, weights=w2)
         log_hr, se, p = res.log_hr, res.std_error, res.p_value
         conv = np.ones(len(reps), dtype=bool)
         mono = (res.observed == 0).any(axis=1)
         nev = res.n_events
     else:
-        res = batch_cox(times, events, [r[2] for r in reps], strata=strata, ties=ties)
+        res = batch_cox_arrays(times, events, [r[2] for r in reps], strata=strata, ties=ties)
         log_hr, se, p = res.coef[:, 0], res.std_error[:, 0], res.p_value[:, 0]
         conv, mono, nev = res.converged, res.monotone, res.n_events
     return pd.DataFrame({
@@ -498,8 +498,8 @@ def simulate_power(
     (:func:`~ctcstats.designs.simulate.simulate_cohort`, with the design's prevalence,
     covariates, piecewise marker effects, accrual, follow-up and, for pooled designs, studies),
     runs the analysis and records the marker's log hazard ratio, standard error and p-value.
-    The fits run in the batch engine (:func:`ctcstats.batch.batch_cox`,
-    :func:`~ctcstats.batch.batch_logrank`): each equals ``fit_cox`` / ``logrank_test`` on that
+    The fits run in the batch engine (:func:`ctcstats.batch.batch_cox_arrays`,
+    :func:`~ctcstats.batch.batch_logrank_arrays`): each equals ``fit_cox`` / ``logrank_test`` on that
     cohort.
 
     Parameters

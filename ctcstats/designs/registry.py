@@ -240,20 +240,21 @@ class StudyDesign:
             p = self.path_of(key)
             v = Value(float(x), status, source, reason)
             if p.section == "covariates":
-                c = covs[p.covariate]  # type: ignore[index]
+                c = covs[str(p.covariate)]
                 covs[c.name] = dataclasses.replace(
                     c, log_hr=MappingProxyType({**c.log_hr, p.field: v}))
-            elif p.section == "":
-                model = dataclasses.replace(model, **{p.field: v})
-            else:
-                sec = getattr(model, p.section)
-                new = v
-                if p.index is not None:
-                    items = list(getattr(sec, p.field))
-                    items[p.index] = v
-                    new = tuple(items)
-                model = dataclasses.replace(
-                    model, **{p.section: dataclasses.replace(sec, **{p.field: new})})
+                continue
+            new: Any = v
+            if p.section == "":
+                model = dataclasses.replace(model, **{p.field: new})
+                continue
+            sec = getattr(model, p.section)
+            if p.index is not None:
+                items = list(getattr(sec, p.field))
+                items[p.index] = v
+                new = tuple(items)
+            changed: Any = dataclasses.replace(sec, **{p.field: new})
+            model = dataclasses.replace(model, **{p.section: changed})
         return dataclasses.replace(self, model=model,
                                    covariates=tuple(covs[c.name] for c in self.covariates))
 

@@ -267,13 +267,14 @@ def _covered(kind, published, plo, phi, est, lo, hi) -> bool:
 
 # --------------------------------------------------------------------------- public API
 def replicate_cohort(
-    design: str | StudyDesign, patients: pd.DataFrame, draws: pd.DataFrame | None = None, *,
+    data: pd.DataFrame, *, design: str | StudyDesign, draws: pd.DataFrame | None = None,
     conf_level: float = 0.95,
 ) -> ReplicationResult:
     """Run the published analyses of *design* on a given (synthetic) cohort.
 
-    The patient table (and, for serial designs, the draws) must have the columns
-    :func:`~ctcstats.designs.simulate_cohort` produces. See :func:`replicate_design`.
+    ``data`` (one row per patient) and, for serial designs, ``draws`` must have the columns
+    :func:`~ctcstats.designs.simulate_cohort` and :func:`~ctcstats.designs.simulate_draws`
+    produce. See :func:`replicate_design`.
     """
     d = resolve_design(design)
     cl = check_conf_level(conf_level, func=_FUNC)
@@ -285,7 +286,7 @@ def replicate_cohort(
         # are recorded with the quantity they concern and issued once here
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            rows.append(_one(d, r, patients, draws, cl))
+            rows.append(_one(d, r, data, draws, cl))
         rows[-1].pop("_warnings")
         for w in caught:
             warns.append(f"{r.id}: {w.message}")
@@ -296,7 +297,7 @@ def replicate_cohort(
     table["covered"] = table["covered"].astype(bool)
     return ReplicationResult(
         design=d.key, table=table, coverage=float(table["covered"].mean()),
-        conf_level=cl, n_obs=len(patients), warnings=tuple(warns),
+        conf_level=cl, n_obs=len(data), warnings=tuple(warns),
     )
 
 
@@ -358,4 +359,4 @@ def replicate_design(
 
     n = check_int(n, name="n", func=_FUNC, minimum=10)
     patients, draws = _simulate(d, n, g)
-    return replicate_cohort(d, patients, draws, conf_level=conf_level)
+    return replicate_cohort(patients, design=d, draws=draws, conf_level=conf_level)

@@ -44,12 +44,13 @@ stored beside the design file in ``<key>.calibrated.toml`` and labelled ``calibr
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from .._results import Result, result
 from .._validation import check_int, check_rng
 from .registry import StudyDesign, resolve_design
 from .sections import Hazard
@@ -58,6 +59,7 @@ __all__ = [
     "SyntheticCohort",
     "simulate_cohort",
     "simulate_draws",
+    "simulate_study",
     "concentration_scale",
     "category_labels",
 ]
@@ -65,17 +67,25 @@ __all__ = [
 _WEEKS_TO_MONTHS = 12.0 / 52.1775
 
 
-@dataclass(frozen=True)
-class SyntheticCohort:
-    """A simulated cohort: ``patients`` (one row per patient) and ``draws`` (serial designs).
+@result
+class SyntheticCohort(Result):
+    """A simulated study (:func:`simulate_study`): ``data`` (one row per patient, as
+    :func:`simulate_cohort`) and ``draws`` (serial designs, as :func:`simulate_draws`).
 
     ``draws`` has one row per observed blood draw with columns ``patient_id, draw,
     draw_label, draw_months, <marker>_count, blood_volume_ml, <marker>_positive``; it is
-    ``None`` for designs without serial draws.
+    ``None`` for designs without serial draws. ``n_obs`` is the number of patients.
     """
 
-    patients: pd.DataFrame
+    _title: ClassVar[str] = "Synthetic cohort"
+    _main_table: ClassVar[str] = "data"
+
+    design: str
+    data: pd.DataFrame
     draws: pd.DataFrame | None
+    n_obs: int
+    n_dropped: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- marker model
@@ -464,14 +474,25 @@ def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     return cols, draws
 
 
+def _simulate_design(design, n, rng, func: str):
+    d = resolve_design(design)
+    if n is None:
+        n = int(d.n.value)
+    n = check_int(n, name="n", func=func, minimum=1)
+    patients, draws = _simulate(d, n, check_rng(rng))
+    return d, patients, draws
+
+
 def simulate_cohort(
     design: str | StudyDesign,
     *,
     n: int | None = None,
     rng: int | np.random.Generator | None = None,
-    return_draws: bool = False,
-) -> pd.DataFrame | SyntheticCohort:
-    """Simulate a synthetic cohort that mirrors a published design.
+) -> pd.DataFrame:
+    """Simulate a synthetic cohort that mirrors a published design (one row per patient).
+
+    The serial draws of the same cohort come from :func:`simulate_draws` (same design, ``n``
+    and ``rng``) or, together with the patient table, from :func:`simulate_study`.
 
     Parameters
     ----------
@@ -481,14 +502,10 @@ def simulate_cohort(
         Number of patients; default the published size.
     rng : int, numpy Generator or None
         Seed or generator. The same design, ``n`` and seed give an identical frame.
-    return_draws : bool
-        If True, return a :class:`SyntheticCohort` holding the patient table and, for serial
-        designs, the long table of draws (``None`` otherwise). The patient table is the same
-        as with ``return_draws=False`` for the same seed.
 
     Returns
     -------
-    DataFrame or SyntheticCohort
+    DataFrame
         One row per patient: ``patient_id``; ``study`` (pooled designs); the design's
         covariates (e.g. ``age``, ``tumor_size_cm``, ``node_positive``, ``grade``,
         ``hr_positive``, ``her2_positive``, ``line_of_therapy``); the marker
@@ -496,9 +513,7 @@ def simulate_cohort(
         ``ctc_positive``/``dtc_positive`` (count ≥ threshold, 0/1); ``ctc_category`` /
         ``dtc_category`` when the design uses count categories; ``arm`` (SWOG S0500); and for
         each endpoint ``<endpoint>_months`` (float, 2 decimals) and ``<endpoint>_event``
-        (0/1). Draws (serial designs): ``patient_id, draw, draw_label, draw_months,
-        ctc_count, blood_volume_ml, ctc_positive``; no draw falls after the patient's death,
-        censoring or (by default) progression.
+        (0/1).
 
     Notes
     -----
@@ -511,19 +526,8 @@ def simulate_cohort(
     >>> df = cs.simulate_cohort("braun2005", rng=1)
     >>> df.shape[0]
     4703
-    >>> sc = cs.simulate_cohort("hayes2006", rng=1, return_draws=True)
-    >>> sorted(sc.draws["draw"].unique().tolist())[:2]
-    [0, 1]
     """
-    d = resolve_design(design)
-    if n is None:
-        n = int(d.n.value)
-    n = check_int(n, name="n", func="simulate_cohort", minimum=1)
-    g = check_rng(rng)
-    patients, draws = _simulate(d, n, g)
-    if return_draws:
-        return SyntheticCohort(patients=patients, draws=draws)
-    return patients
+    return _simulate_design(design, n, rng, "simulate_cohort")[1]
 
 
 def simulate_draws(
@@ -532,10 +536,21 @@ def simulate_draws(
     n: int | None = None,
     rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
-    """The long table of serial draws of :func:`simulate_cohort` for the same design, n, seed.
+    """The long table of serial draws of the cohort :func:`simulate_cohort` gives for the
+    same design, ``n`` and ``rng`` (the ``patient_id`` values match).
 
-    Equivalent to ``simulate_cohort(design, n=n, rng=rng, return_draws=True).draws``; raises
-    :class:`~ctcstats.errors.DataValidationError` for designs without serial draws.
+    Returns
+    -------
+    DataFrame
+        One row per observed draw: ``patient_id, draw, draw_label, draw_months, ctc_count,
+        blood_volume_ml, ctc_positive`` (``dtc_count, cells_examined, dtc_positive`` for DTC
+        designs); no draw falls after the patient's death, censoring or (by default)
+        progression.
+
+    Raises
+    ------
+    DataValidationError
+        The design has no serial draws.
 
     Examples
     --------
@@ -549,6 +564,32 @@ def simulate_draws(
     if d.serial is None:
         raise DataValidationError(
             f"design {d.key!r} has no serial draws; designs with draws: hayes2006, "
-            "cristofanilli2004, cohen2008, debono2008, smerage2014."
+            "cristofanilli2004, cohen2008, debono2008, smerage2014. Use simulate_cohort for "
+            "the patient table."
         )
-    return simulate_cohort(d, n=n, rng=rng, return_draws=True).draws
+    return _simulate_design(d, n, rng, "simulate_draws")[2]
+
+
+def simulate_study(
+    design: str | StudyDesign,
+    *,
+    n: int | None = None,
+    rng: int | np.random.Generator | None = None,
+) -> SyntheticCohort:
+    """The patient table and, for serial designs, the draws of one simulated cohort.
+
+    ``.data`` equals :func:`simulate_cohort` and ``.draws`` :func:`simulate_draws` for the
+    same design, ``n`` and ``rng`` (``None`` for designs without serial draws), simulated once.
+
+    Examples
+    --------
+    >>> import ctcstats as cs
+    >>> sc = cs.simulate_study("hayes2006", rng=1)
+    >>> sorted(sc.draws["draw"].unique().tolist())[:2]
+    [0, 1]
+    >>> bool(sc.draws["patient_id"].isin(sc.data["patient_id"]).all())
+    True
+    """
+    d, patients, draws = _simulate_design(design, n, rng, "simulate_study")
+    return SyntheticCohort(design=d.key, data=patients, draws=draws,
+                           n_obs=int(patients.shape[0]))

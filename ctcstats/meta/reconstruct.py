@@ -42,7 +42,7 @@ def _censor_counts(t_s: np.ndarray, lo: int, hi_break: int, n_cens: int) -> np.n
 
 
 def reconstruct_ipd(
-    curve: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     time_col: str = "time",
     survival_col: str = "survival",
@@ -56,12 +56,12 @@ def reconstruct_ipd(
 
     Parameters
     ----------
-    curve : DataFrame
-        Digitised points of one arm's curve: *time_col* and *survival_col* (read at the
-        corners of the steps; more points give a better reconstruction). A point (0, 1) is
-        added if missing; survival must be non-increasing (small digitising wobbles — up to
-        0.5 percentage points — are smoothed by a running minimum and reported as a warning;
-        larger increases are an error).
+    data : DataFrame
+        The digitised curve — points of one arm's Kaplan–Meier curve: *time_col* and
+        *survival_col* (read at the corners of the steps; more points give a better
+        reconstruction). A point (0, 1) is added if missing; survival must be non-increasing
+        (small digitising wobbles — up to 0.5 percentage points — are smoothed by a running
+        minimum and reported as a warning; larger increases are an error).
     risk_table : DataFrame
         The numbers-at-risk table under the figure: *risk_time_col* (starting at 0) and
         *n_at_risk_col*.
@@ -96,7 +96,7 @@ def reconstruct_ipd(
     (50, 14)
     """
     func = "reconstruct_ipd"
-    prep = prepare_frame(curve, func=func, roles={"time_col": time_col,
+    prep = prepare_frame(data, func=func, roles={"time_col": time_col,
                                                   "survival_col": survival_col})
     t_s = check_numeric_column(prep.frame, time_col, role="time_col")
     s = check_numeric_column(prep.frame, survival_col, role="survival_col")

@@ -21,7 +21,9 @@ def _axes(ax):
     return ax
 
 
-def plot_cutpoint_scan(result, ax=None, clinical_thresholds: Sequence[float] | None = (1, 3, 5)):
+def plot_cutpoint_scan(
+    result, ax=None, *, clinical_thresholds: Sequence[float] | None = (1, 3, 5)
+):
     """Standardised log-rank statistic over the candidate cut-points.
 
     Draws the statistic of every candidate cut-point (points joined by a line), a solid

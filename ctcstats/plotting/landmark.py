@@ -44,8 +44,8 @@ def plot_landmark_hr(result: LandmarkResult, ax=None, *, color: str = "C0",
     >>> matplotlib.use("Agg")
     >>> import ctcstats as cs
     >>> from ctcstats.survival.landmark import landmark_analysis
-    >>> sc = cs.simulate_cohort("hayes2006", n=500, rng=1, return_draws=True)
-    >>> res = landmark_analysis(sc.patients, sc.draws, landmarks=[0.0, 1.15],
+    >>> sc = cs.simulate_study("hayes2006", n=500, rng=1)
+    >>> res = landmark_analysis(sc.data, draws=sc.draws, landmarks=[0.0, 1.15],
     ...                         time_col="pfs_months", event_col="pfs_event",
     ...                         marker_col="ctc_positive")
     >>> ax = res.plot()

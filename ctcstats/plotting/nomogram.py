@@ -47,7 +47,7 @@ def plot_nomogram(result, ax=None, *, label_width: float = 0.3, tick_height: flo
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.55 * (len(result.points["covariate"].unique())
-                                                 + 3 + len(result.times))))
+                                                 + 3 + len(result.horizon))))
     width = result.max_points
     sc = result.scales
     total = sc[sc["axis"] == "total_points"]["value"].to_numpy(dtype=float)
@@ -63,7 +63,7 @@ def plot_nomogram(result, ax=None, *, label_width: float = 0.3, tick_height: flo
     lp = sc[sc["axis"] == "linear_predictor"]
     rows.append(("Linear Predictor", (lp["points"] * scale).tolist(),
                  [_fmt(v) for v in lp["value"]]))
-    for t in result.times:
+    for t in result.horizon:
         s = sc[sc["axis"] == f"survival_{t:g}"]
         rows.append((f"Survival({t:g})", (s["points"] * scale).tolist(),
                      [_fmt(v) for v in s["value"]]))

@@ -39,7 +39,7 @@ def plot_roc(result: TimeDependentAUCResult, ax=None):
     >>> df = pd.DataFrame({"t": [2, 4, 5, 7, 9, 12, 14, 15], "e": [1, 1, 0, 1, 0, 1, 0, 0],
     ...                    "risk": [2.1, 1.5, 0.3, 0.9, 0.2, 0.4, 0.1, 0.6]})
     >>> ax = time_dependent_auc(df, time_col="t", event_col="e", risk_col="risk",
-    ...                         time=8).plot()
+    ...                         horizon=8).plot()
     >>> [ln.get_gid() for ln in ax.get_lines()]
     ['roc-chance', 'roc-curve']
     """
@@ -47,13 +47,13 @@ def plot_roc(result: TimeDependentAUCResult, ax=None):
     ax.plot([0, 1], [0, 1], ls="--", color="0.6", lw=1, gid="roc-chance")
     pct = round(100 * result.conf_level)
     ax.plot(result.roc["fpr"], result.roc["tpr"], drawstyle="default", lw=2, gid="roc-curve",
-            label=f"AUC({result.time:g}) = {result.estimate:.3f} "
+            label=f"AUC({result.horizon:g}) = {result.estimate:.3f} "
                   f"({pct}% CI {result.ci_lower:.3f}–{result.ci_upper:.3f})")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("1 − specificity (false-positive rate)")
     ax.set_ylabel("Sensitivity (true-positive rate)")
-    ax.set_title(f"Time-dependent ROC at t = {result.time:g}")
+    ax.set_title(f"Time-dependent ROC at t = {result.horizon:g}")
     ax.legend(loc="lower right")
     return ax
 
@@ -77,7 +77,7 @@ def plot_calibration(result: CalibrationResult, ax=None):
     >>> t_ev = rng.exponential(30 * np.exp(-lp)); t_c = rng.uniform(5, 60, 300)
     >>> df = pd.DataFrame({"t": np.minimum(t_ev, t_c), "e": (t_ev <= t_c).astype(int),
     ...                    "p": 1 - np.exp(-(12 / 30) * np.exp(lp))})
-    >>> ax = calibration(df, time_col="t", event_col="e", risk_col="p", time=12).plot()
+    >>> ax = calibration(df, time_col="t", event_col="e", risk_col="p", horizon=12).plot()
     >>> sorted(ln.get_gid() for ln in ax.get_lines() if ln.get_gid())
     ['cal-curve', 'cal-groups', 'cal-ideal']
     """
@@ -102,8 +102,8 @@ def plot_calibration(result: CalibrationResult, ax=None):
             transform=ax.transAxes, va="top", ha="left", fontsize=9, gid="cal-stats")
     ax.set_xlim(0, lim)
     ax.set_ylim(0, lim)
-    ax.set_xlabel(f"Predicted risk by t = {result.time:g}")
-    ax.set_ylabel(f"Observed risk by t = {result.time:g}")
+    ax.set_xlabel(f"Predicted risk by t = {result.horizon:g}")
+    ax.set_ylabel(f"Observed risk by t = {result.horizon:g}")
     ax.set_title("Calibration")
     ax.legend(loc="lower right", fontsize=8)
     return ax
@@ -123,7 +123,7 @@ def plot_decision_curve(result: DecisionCurveResult, ax=None):
     >>> from ctcstats.prognostic.decision import decision_curve
     >>> df = pd.DataFrame({"t": [2, 4, 5, 7, 9, 12, 14, 15], "e": [1, 1, 0, 1, 0, 1, 0, 0],
     ...                    "p": [0.8, 0.7, 0.2, 0.5, 0.2, 0.3, 0.1, 0.3]})
-    >>> ax = decision_curve(df, time_col="t", event_col="e", risk_cols=["p"], time=8).plot()
+    >>> ax = decision_curve(df, time_col="t", event_col="e", risk_cols=["p"], horizon=8).plot()
     >>> [ln.get_gid() for ln in ax.get_lines()]
     ['dca-p', 'dca-treat all', 'dca-treat none']
     """
@@ -141,6 +141,6 @@ def plot_decision_curve(result: DecisionCurveResult, ax=None):
     ax.set_xlim(float(tab["threshold"].min()), float(tab["threshold"].max()))
     ax.set_xlabel("Threshold probability")
     ax.set_ylabel("Net benefit")
-    ax.set_title(f"Decision curves at t = {result.time:g}")
+    ax.set_title(f"Decision curves at t = {result.horizon:g}")
     ax.legend(loc="upper right", fontsize=8)
     return ax

@@ -86,7 +86,7 @@ def check_probabilities(x: np.ndarray, col: str, *, role: str, func: str, index)
 
 
 def check_horizon(
-    t, time: np.ndarray, event: np.ndarray, *, func: str, name: str = "time"
+    t, time: np.ndarray, event: np.ndarray, *, func: str, name: str = "horizon"
 ) -> float:
     """The horizon must be a positive number before the last follow-up, with events before it."""
     if (

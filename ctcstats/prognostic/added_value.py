@@ -60,9 +60,9 @@ class AddedValueResult(Result):
     delta_auc: float
     delta_auc_ci_lower: float
     delta_auc_ci_upper: float
-    time: float
-    base: tuple[str, ...]
-    new: tuple[str, ...]
+    horizon: float
+    base_covariates: tuple[str, ...]
+    new_covariates: tuple[str, ...]
     conf_level: float
     n_boot: int
     base_fit: Any
@@ -79,7 +79,7 @@ class AddedValueResult(Result):
         return [("table", self.table)]
 
     def plot(self, ax=None):
-        """Decision curves of the base and the full model (net benefit at ``time``)."""
+        """Decision curves of the base and the full model (net benefit at ``horizon``)."""
         dec: DecisionCurveResult = self.decision
         return dec.plot(ax=ax)
 
@@ -119,7 +119,7 @@ def _horizon(fn, time, event, risk, t) -> tuple[float, float]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            r = fn(frame, time_col="time", event_col="event", risk_col="risk", time=t)
+            r = fn(frame, time_col="time", event_col="event", risk_col="risk", horizon=t)
     except CTCStatsError:
         return float("nan"), float("nan")
     return float(r.estimate), float(getattr(r, "ipa", np.nan))
@@ -130,9 +130,9 @@ def added_value(
     *,
     time_col: str,
     event_col: str,
-    base: Sequence[str],
-    new: Sequence[str],
-    time: float,
+    base_covariates: Sequence[str],
+    new_covariates: Sequence[str],
+    horizon: float,
     n_boot: int = 200,
     cutoffs: Sequence[float] | None = None,
     ties: Literal["efron", "breslow"] = "efron",
@@ -142,7 +142,8 @@ def added_value(
 ) -> AddedValueResult:
     """Does the new marker add to the clinical factors? Nested Cox models compared.
 
-    Fits the base Cox model (``base`` covariates) and the full model (``base + new``) on the
+    Fits the base Cox model (``base_covariates``) and the full model (``base_covariates +
+    new_covariates``) on the
     same patients and compares them:
 
     * **likelihood-ratio test** of the nested models — R ``anova(coxph(Surv ~ base),
@@ -150,8 +151,8 @@ def added_value(
       ``lr_df`` = number of new terms. This is the test of added value (Pepe et al. 2013
       show that tests of ΔC or ΔAUC between nested models are invalid/very conservative).
     * **Harrell's C** of each linear predictor (R ``coxph``'s concordance) and ΔC;
-    * at ``time``: **time-dependent AUC**, **Brier score** and **IPA** of the predicted risks
-      ``1 − S(time | x)`` (IPCW, as ``riskRegression::Score``) and their differences;
+    * at ``horizon``: **time-dependent AUC**, **Brier score** and **IPA** of the predicted
+      risks ``1 − S(horizon | x)`` (IPCW, as ``riskRegression::Score``) and their differences;
     * **NRI and IDI** (:func:`~ctcstats.prognostic.reclassification.reclassification`) and the
       two **decision curves** (:func:`~ctcstats.prognostic.decision.decision_curve`).
 
@@ -163,12 +164,12 @@ def added_value(
     ----------
     data : DataFrame
     time_col, event_col : str
-    base : list of str
+    base_covariates : list of str
         Clinical covariates (numeric, boolean, or categorical → indicator terms).
-    new : list of str
+    new_covariates : list of str
         The marker(s) added, e.g. ``["ctc_positive"]``.
-    time : float
-        Horizon of the predicted risks (before the last follow-up).
+    horizon : float
+        Prediction horizon of the predicted risks (before the last follow-up).
     n_boot : int, default 200
         Bootstrap replicates (0: no intervals).
     cutoffs : list of float, optional
@@ -206,31 +207,32 @@ def added_value(
     >>> import ctcstats as cs
     >>> cohort = cs.simulate_cohort("janni2016", rng=1)
     >>> res = cs.added_value(cohort, time_col="dfs_months", event_col="dfs_event",
-    ...                      base=["tumor_size_cm", "node_positive", "grade", "hr_positive",
-    ...                            "her2_positive"],
-    ...                      new=["ctc_positive"], time=60, n_boot=50, rng=1)
+    ...                      base_covariates=["tumor_size_cm", "node_positive", "grade",
+    ...                                       "hr_positive", "her2_positive"],
+    ...                      new_covariates=["ctc_positive"], horizon=60, n_boot=50, rng=1)
     >>> bool(res.lr_p_value < 0.001)
     True
     >>> res.table["measure"].tolist()[:4]
     ['log_likelihood', 'aic', 'c_index', 'auc']
     """
     func = "added_value"
-    base = _names(base, "base", func)
-    new = _names(new, "new", func)
+    base = _names(base_covariates, "base_covariates", func)
+    new = _names(new_covariates, "new_covariates", func)
     both = set(base) & set(new)
     if both:
         raise ParameterError(
-            f"The 'new' parameter of {func} must not repeat base covariates; {sorted(both)} "
-            "are in both.")
+            f"The 'new_covariates' parameter of {func} must not repeat base covariates; "
+            f"{sorted(both)} are in both.")
     cl = check_conf_level(conf_level, func=func)
     n_boot = check_int(n_boot, name="n_boot", func=func, minimum=0)
     gen = check_rng(rng)
     prep = prepare_frame(data, func=func, roles={"time_col": time_col, "event_col": event_col,
-                                                 "base": base, "new": new}, missing=missing)
+                                                 "base_covariates": base,
+                                                 "new_covariates": new}, missing=missing)
     frame = prep.frame
     tt = _aeq_times(check_time_column(frame, time_col, role="time_col"))
     ev = check_event_column(frame, event_col, role="event_col")
-    t = check_horizon(time, tt, ev, func=func)
+    t = check_horizon(horizon, tt, ev, func=func)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fb = fit_cox(frame, time_col=time_col, event_col=event_col, covariates=base, ties=ties,
@@ -282,11 +284,11 @@ def added_value(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         recl: ReclassificationResult = reclassification(
-            rframe, time_col="time", event_col="event", risk_col_base="base",
-            risk_col_new="full", time=t, cutoffs=cutoffs, n_boot=n_boot, conf_level=cl,
+            rframe, time_col="time", event_col="event", base_risk_col="base",
+            risk_col="full", horizon=t, cutoffs=cutoffs, n_boot=n_boot, conf_level=cl,
             rng=gen)
         dec = decision_curve(rframe, time_col="time", event_col="event",
-                             risk_cols=["base", "full"], time=t)
+                             risk_cols=["base", "full"], horizon=t)
     msgs.extend((w.category, str(w.message)) for w in caught)
 
     nan = float("nan")
@@ -314,7 +316,7 @@ def added_value(
         table=table, lr_statistic=float(lr), lr_df=df, lr_p_value=p_lr,
         delta_c=float(c_f - c_b), delta_c_ci_lower=d_c[0], delta_c_ci_upper=d_c[1],
         delta_auc=float(auc_f - auc_b), delta_auc_ci_lower=d_auc[0],
-        delta_auc_ci_upper=d_auc[1], time=t, base=tuple(base), new=tuple(new),
+        delta_auc_ci_upper=d_auc[1], horizon=t, base_covariates=tuple(base), new_covariates=tuple(new),
         conf_level=cl, n_boot=n_boot, base_fit=fb, full_fit=ff, reclassification=recl,
         decision=dec, replicates=replicates, n_obs=prep.n_obs, n_events=int(ev.sum()),
         n_dropped=prep.n_dropped, warnings=tuple(m for _, m in msgs))

@@ -52,14 +52,14 @@ class CalibrationResult(Result):
     """Calibration of predicted risks at a horizon.
 
     ``table`` columns: ``group, n, n_events, mean_predicted, observed, ci_lower, ci_upper``
-    (observed = 1 - KM(time) in the group, log-log interval). ``curve`` columns:
+    (observed = 1 - KM(horizon) in the group, log-log interval). ``curve`` columns:
     ``predicted, observed`` (the smooth calibration curve on 100 points between the 1st and
     99th percentile of the predictions).
     """
 
     _title: ClassVar[str] = "Calibration at a horizon"
 
-    time: float
+    horizon: float
     intercept: float
     slope: float
     slope_std_error: float
@@ -207,7 +207,7 @@ def calibration(
     time_col: str,
     event_col: str,
     risk_col: str,
-    time: float,
+    horizon: float,
     n_groups: int = 10,
     n_knots: int = 3,
     conf_level: float = 0.95,
@@ -220,9 +220,9 @@ def calibration(
     data : DataFrame
     time_col, event_col : str
     risk_col : str
-        Predicted probability of an event by ``time``, strictly inside (0, 1).
-    time : float
-        Horizon before the last follow-up, with events before it.
+        Predicted probability of an event by ``horizon``, strictly inside (0, 1).
+    horizon : float
+        Prediction horizon before the last follow-up, with events before it.
     n_groups : int, default 10
         Number of quantile groups of the predicted risk in ``table`` (ties stay together).
     n_knots : int, default 3
@@ -238,7 +238,7 @@ def calibration(
         ``slope`` with ``slope_std_error, slope_ci_lower, slope_ci_upper`` (Cox model on
         cloglog(p)), ``intercept`` (calibration-in-the-large on the cloglog scale, see the
         module notes), ``oe_ratio`` with ``oe_ci_lower, oe_ci_upper``, ``observed_risk``
-        (1 - KM(time)), ``mean_predicted``, ``knots``; ``plot(ax=)`` draws the calibration
+        (1 - KM(horizon)), ``mean_predicted``, ``knots``; ``plot(ax=)`` draws the calibration
         plot.
 
     Notes
@@ -262,7 +262,7 @@ def calibration(
     >>> t_ev = rng.exponential(30 * np.exp(-lp)); t_c = rng.uniform(5, 60, 400)
     >>> df = pd.DataFrame({"t": np.minimum(t_ev, t_c), "e": (t_ev <= t_c).astype(int),
     ...                    "p": 1 - np.exp(-(12 / 30) * np.exp(lp))})
-    >>> res = calibration(df, time_col="t", event_col="e", risk_col="p", time=12)
+    >>> res = calibration(df, time_col="t", event_col="e", risk_col="p", horizon=12)
     >>> bool(res.ici < 0.05)
     True
     """
@@ -284,7 +284,7 @@ def calibration(
             f"risk_col {risk_col!r} has {int(edge.sum())} predicted risk(s) of exactly 0 or 1 "
             f"(first row labels: {format_labels(idx[edge])}); the calibration curve works on "
             "cloglog(p), which is infinite there — predictions must be strictly inside (0, 1).")
-    t = check_horizon(time, t_arr, event, func=_FUNC)
+    t = check_horizon(horizon, t_arr, event, func=_FUNC)
     z = norm.ppf(0.5 + conf_level / 2)
     msgs: list[tuple[type, str]] = []
 
@@ -346,7 +346,7 @@ def calibration(
     for cls, msg in msgs:
         warnings.warn(msg, cls, stacklevel=2)
     return CalibrationResult(
-        time=t, intercept=intercept, slope=slope, slope_std_error=slope_se,
+        horizon=t, intercept=intercept, slope=slope, slope_std_error=slope_se,
         slope_ci_lower=slope - z * slope_se, slope_ci_upper=slope + z * slope_se,
         oe_ratio=float(oe), oe_ci_lower=float(oe * np.exp(-z * se_log_o)),
         oe_ci_upper=float(oe * np.exp(z * se_log_o)), ici=float(absd.mean()),

@@ -39,7 +39,7 @@ class DecisionCurveResult(Result):
 
     _title: ClassVar[str] = "Decision curve analysis"
 
-    time: float
+    horizon: float
     models: tuple[str, ...]
     table: pd.DataFrame
     n_obs: int
@@ -67,7 +67,7 @@ def decision_curve(
     time_col: str,
     event_col: str,
     risk_cols: Sequence[str],
-    time: float,
+    horizon: float,
     thresholds=None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> DecisionCurveResult:
@@ -78,9 +78,9 @@ def decision_curve(
     data : DataFrame
     time_col, event_col : str
     risk_cols : list of str
-        Columns of predicted probabilities of an event by ``time`` (in [0, 1]), one per model.
-    time : float
-        Horizon before the last follow-up, with events before it.
+        Columns of predicted probabilities of an event by ``horizon`` (in [0, 1]), one per model.
+    horizon : float
+        Prediction horizon before the last follow-up, with events before it.
     thresholds : array-like of float, optional
         Threshold probabilities in (0, 1); default 0.01, 0.02, ..., 0.98
         (``np.arange(1, 99) / 100``, exact decimals so that a risk of 0.07 counts at 0.07).
@@ -104,7 +104,7 @@ def decision_curve(
     >>> from ctcstats.prognostic.decision import decision_curve
     >>> df = pd.DataFrame({"t": [2, 4, 5, 7, 9, 12, 14, 15], "e": [1, 1, 0, 1, 0, 1, 0, 0],
     ...                    "p": [0.8, 0.7, 0.2, 0.5, 0.2, 0.3, 0.1, 0.3]})
-    >>> res = decision_curve(df, time_col="t", event_col="e", risk_cols=["p"], time=8,
+    >>> res = decision_curve(df, time_col="t", event_col="e", risk_cols=["p"], horizon=8,
     ...                      thresholds=[0.25])
     >>> res.table[["model", "net_benefit"]].round(4).values.tolist()
     [['p', 0.2917], ['treat all', 0.2], ['treat none', 0.0]]
@@ -131,7 +131,7 @@ def decision_curve(
     pf, t_arr, event, sc = prepare_survival_scores(
         data, func=_FUNC, time_col=time_col, event_col=event_col,
         score_cols={"risk_cols": risk_cols}, missing=missing)
-    t = check_horizon(time, t_arr, event, func=_FUNC)
+    t = check_horizon(horizon, t_arr, event, func=_FUNC)
     n = t_arr.size
     frames = []
     for col in risk_cols:
@@ -154,5 +154,5 @@ def decision_curve(
     table = pd.concat(frames, ignore_index=True)
     table["n_positive"] = table["n_positive"].astype(np.int64)
     return DecisionCurveResult(
-        time=t, models=tuple(risk_cols), table=table, n_obs=pf.n_obs,
+        horizon=t, models=tuple(risk_cols), table=table, n_obs=pf.n_obs,
         n_events=int(event.sum()), n_dropped=pf.n_dropped)

@@ -245,7 +245,7 @@ def concordance_index(
 # =========================================================================== td-AUC
 @result
 class TimeDependentAUCResult(Result):
-    """Cumulative/dynamic AUC at a horizon (cases: event by ``time``; controls: event-free).
+    """Cumulative/dynamic AUC at a horizon (cases: event by ``horizon``; controls: event-free).
 
     ``roc`` has columns ``threshold, fpr, tpr`` (IPCW-weighted, one row per distinct score,
     starting at (inf, 0, 0)).
@@ -258,7 +258,7 @@ class TimeDependentAUCResult(Result):
     std_error: float
     ci_lower: float
     ci_upper: float
-    time: float
+    horizon: float
     conf_level: float
     roc: pd.DataFrame
     n_obs: int
@@ -342,19 +342,19 @@ def time_dependent_auc(
     time_col: str,
     event_col: str,
     risk_col: str,
-    time: float,
+    horizon: float,
     conf_level: float = 0.95,
     missing: Literal["raise", "drop"] = "raise",
 ) -> TimeDependentAUCResult:
     """Cumulative/dynamic time-dependent AUC with Kaplan–Meier IPCW, and its standard error.
 
-    Cases are patients with an event at or before ``time`` (weight 1 / G(T_i-)), controls
-    those still event-free after ``time`` (weight 1 / G(time)); patients censored before
-    ``time`` enter only through the weights. The AUC is the weighted probability that a case
+    Cases are patients with an event at or before ``horizon`` (weight 1 / G(T_i-)), controls
+    those still event-free after ``horizon`` (weight 1 / G(horizon)); patients censored before
+    ``horizon`` enter only through the weights. The AUC is the weighted probability that a case
     has a higher score than a control (ties count one half).
 
     Matches ``riskRegression::Score(list(risk), formula = Hist(time, event) ~ 1, data,
-    times = time, metrics = "auc", cens.model = "km")``: the AUC and its standard error
+    times = horizon, metrics = "auc", cens.model = "km")``: the AUC and its standard error
     ``sd(IF) / sqrt(n)`` from the influence function that includes the estimation of the
     censoring weights (``conservative = FALSE``).
 
@@ -363,8 +363,8 @@ def time_dependent_auc(
     data : DataFrame
     time_col, event_col, risk_col : str
         Follow-up time, event indicator (1/0) and the risk score (higher = worse; any scale).
-    time : float
-        The horizon, before the last follow-up, with at least one event at or before it.
+    horizon : float
+        The prediction horizon, before the last follow-up, with at least one event at or before it.
     conf_level : float, default 0.95
         Wald interval clipped to [0, 1], as Score.
     missing : {"raise", "drop"}
@@ -372,7 +372,7 @@ def time_dependent_auc(
     Returns
     -------
     TimeDependentAUCResult
-        ``estimate, std_error, ci_lower, ci_upper, time, n_cases, n_controls,
+        ``estimate, std_error, ci_lower, ci_upper, horizon, n_cases, n_controls,
         n_censored_before`` and ``roc`` (columns ``threshold, fpr, tpr``); ``plot(ax=)`` draws
         the ROC curve.
 
@@ -388,7 +388,7 @@ def time_dependent_auc(
     >>> from ctcstats.prognostic.metrics import time_dependent_auc
     >>> df = pd.DataFrame({"t": [2, 4, 5, 7, 9, 12, 14, 15], "e": [1, 1, 0, 1, 0, 1, 0, 0],
     ...                    "risk": [2.1, 1.5, 0.3, 0.5, 0.2, 0.4, 0.1, 0.6]})
-    >>> res = time_dependent_auc(df, time_col="t", event_col="e", risk_col="risk", time=8)
+    >>> res = time_dependent_auc(df, time_col="t", event_col="e", risk_col="risk", horizon=8)
     >>> round(res.estimate, 4)
     0.9062
     """
@@ -398,13 +398,13 @@ def time_dependent_auc(
         data, func=func, time_col=time_col, event_col=event_col,
         score_cols={"risk_col": risk_col}, missing=missing)
     risk = sc[risk_col]
-    t = check_horizon(time, t_arr, event, func=func)
+    t = check_horizon(horizon, t_arr, event, func=func)
     cens = Censoring.fit(t_arr, event)
     auc, ic, W, cases, controls = _auc_with_if(risk, t_arr, event, t, cens)
     se = float(np.std(ic, ddof=1) / np.sqrt(t_arr.size))
     lo, hi = _wald(auc, se, conf_level)
     return TimeDependentAUCResult(
-        estimate=float(auc), std_error=se, ci_lower=lo, ci_upper=hi, time=t,
+        estimate=float(auc), std_error=se, ci_lower=lo, ci_upper=hi, horizon=t,
         conf_level=conf_level, roc=_roc_table(risk, W, cases, controls), n_obs=pf.n_obs,
         n_cases=int(cases.sum()), n_controls=int(controls.sum()),
         n_censored_before=int((~cases & ~controls).sum()), n_dropped=pf.n_dropped)
@@ -424,7 +424,7 @@ class BrierResult(Result):
     null_estimate: float
     null_std_error: float
     ipa: float
-    time: float
+    horizon: float
     conf_level: float
     n_obs: int
     n_cases: int
@@ -454,19 +454,19 @@ def brier_score(
     time_col: str,
     event_col: str,
     risk_col: str,
-    time: float,
+    horizon: float,
     conf_level: float = 0.95,
     missing: Literal["raise", "drop"] = "raise",
 ) -> BrierResult:
     """IPCW Brier score of predicted event probabilities at a horizon, with null model and IPA.
 
     Brier = (1/n) * [sum over cases (1 - p_i)^2 / G(T_i-) + sum over controls p_i^2 / G(t)],
-    cases = event at or before ``time``, controls = event-free after it, G the reverse
+    cases = event at or before ``horizon``, controls = event-free after it, G the reverse
     Kaplan–Meier estimate of censoring. The null model predicts 1 - KM(t) for everyone;
     IPA = 1 - Brier / Brier_null (Kattan & Gerds 2018).
 
     Matches ``riskRegression::Score(list(p), formula = Hist(time, event) ~ 1, data,
-    times = time, metrics = "brier", summary = "ipa", cens.model = "km")``: ``Brier``, its
+    times = horizon, metrics = "brier", summary = "ipa", cens.model = "km")``: ``Brier``, its
     ``se`` (influence function including the censoring weights), the Null model's Brier and se,
     and ``IPA``. Score reports no standard error for the IPA; neither does this function.
 
@@ -475,9 +475,9 @@ def brier_score(
     data : DataFrame
     time_col, event_col : str
     risk_col : str
-        The predicted probability of an event by ``time`` (in [0, 1]).
-    time : float
-        Horizon before the last follow-up, with at least one event at or before it.
+        The predicted probability of an event by ``horizon`` (in [0, 1]).
+    horizon : float
+        Prediction horizon before the last follow-up, with at least one event at or before it.
     conf_level : float, default 0.95
         Wald interval clipped to [0, 1], as Score.
     missing : {"raise", "drop"}
@@ -485,7 +485,7 @@ def brier_score(
     Returns
     -------
     BrierResult
-        ``estimate, std_error, ci_lower, ci_upper, null_estimate, null_std_error, ipa, time,
+        ``estimate, std_error, ci_lower, ci_upper, null_estimate, null_std_error, ipa, horizon,
         n_cases, n_controls, n_censored_before``.
 
     References
@@ -501,7 +501,7 @@ def brier_score(
     >>> from ctcstats.prognostic.metrics import brier_score
     >>> df = pd.DataFrame({"t": [2, 4, 5, 7, 9, 12, 14, 15], "e": [1, 1, 0, 1, 0, 1, 0, 0],
     ...                    "p": [0.8, 0.7, 0.2, 0.5, 0.2, 0.3, 0.1, 0.3]})
-    >>> res = brier_score(df, time_col="t", event_col="e", risk_col="p", time=8)
+    >>> res = brier_score(df, time_col="t", event_col="e", risk_col="p", horizon=8)
     >>> round(res.estimate, 4), round(res.ipa, 4)
     (0.0882, 0.6323)
     """
@@ -512,7 +512,7 @@ def brier_score(
         score_cols={"risk_col": risk_col}, missing=missing)
     p = sc[risk_col]
     check_probabilities(p, risk_col, role="risk_col", func=func, index=pf.frame.index)
-    t = check_horizon(time, t_arr, event, func=func)
+    t = check_horizon(horizon, t_arr, event, func=func)
     cens = Censoring.fit(t_arr, event)
     b, se, cases, controls = _brier_with_if(p, t_arr, event, t, cens)
     s_km, _ = km_at(t_arr, event, t)
@@ -520,7 +520,7 @@ def brier_score(
     lo, hi = _wald(b, se, conf_level)
     return BrierResult(
         estimate=b, std_error=se, ci_lower=lo, ci_upper=hi, null_estimate=b0,
-        null_std_error=se0, ipa=float(1.0 - b / b0) if b0 > 0 else float("nan"), time=t,
+        null_std_error=se0, ipa=float(1.0 - b / b0) if b0 > 0 else float("nan"), horizon=t,
         conf_level=conf_level, n_obs=pf.n_obs, n_cases=int(cases.sum()),
         n_controls=int(controls.sum()), n_censored_before=int((~cases & ~controls).sum()),
         n_dropped=pf.n_dropped)
@@ -606,7 +606,7 @@ def integrated_brier_score(
     for h, col in grid:
         p = sc[col]
         check_probabilities(p, col, role="risk_cols", func=func, index=pf.frame.index)
-        t = check_horizon(h, t_arr, event, func=func, name="time")
+        t = check_horizon(h, t_arr, event, func=func)
         s_km, _ = km_at(t_arr, event, t)
         times.append(t)
         b.append(_brier_with_if(p, t_arr, event, t, cens)[0])

@@ -9,7 +9,7 @@ a DataFrame such as ``data[["os_months", "os_event"]]`` (the column names are fr
 ``sklearn.base.clone``. Use :func:`survival_target` to build one from a cohort table.
 
 Every model has ``predict(X)`` (a risk *score*: higher = earlier event) and
-``predict_risk(X, time)`` (predicted probability of the event by ``time``); the module-level
+``predict_risk(X, horizon)`` (predicted probability of the event by ``horizon``); the module-level
 :func:`predict_risk` also reaches through a ``Pipeline`` to its final step.
 
 * :class:`CoxModel` — Cox proportional hazards (our R-validated engine,
@@ -203,21 +203,21 @@ def _check_X(est, X, *, reset: bool, func: str) -> np.ndarray:
     return arr
 
 
-def _check_times(time, func: str, t_max: float) -> tuple[np.ndarray, bool]:
-    scalar = np.ndim(time) == 0
+def _check_horizons(horizon, func: str, t_max: float) -> tuple[np.ndarray, bool]:
+    scalar = np.ndim(horizon) == 0
     try:
-        t = np.atleast_1d(np.asarray(time, dtype=float))
+        t = np.atleast_1d(np.asarray(horizon, dtype=float))
     except (TypeError, ValueError):
         t = np.array([np.nan])
     if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or np.any(t < 0):
         raise ParameterError(
-            f"The 'time' parameter of {func} must be a finite time ≥ 0 (or a list of them); "
-            f"got {time!r}."
+            f"The 'horizon' parameter of {func} must be a finite time ≥ 0 (or a list of them); "
+            f"got {horizon!r}."
         )
     if np.any(t > t_max):
         raise ParameterError(
-            f"The 'time' parameter of {func} must not exceed the longest follow-up of the "
-            f"training data ({t_max:g}); got {time!r} — the baseline hazard is not estimated "
+            f"The 'horizon' parameter of {func} must not exceed the longest follow-up of the "
+            f"training data ({t_max:g}); got {horizon!r} — the baseline hazard is not estimated "
             "beyond it."
         )
     return t, scalar
@@ -393,28 +393,28 @@ class CoxModel(BaseEstimator):
         Xa = _check_X(self, X, reset=False, func="CoxModel.predict")
         return (Xa - self.lp_center_) @ self.coef_
 
-    def cumulative_hazard(self, X, time) -> np.ndarray:
-        """Cumulative hazard ``H0(t)·exp((x − means_)·β)``; shape (n,) or (n, len(time))."""
+    def cumulative_hazard(self, X, horizon) -> np.ndarray:
+        """Cumulative hazard ``H0(t)·exp((x − means_)·β)``; shape (n,) or (n, len(horizon))."""
         check_is_fitted(self, "coef_")
         func = "CoxModel.predict_risk"
-        t, scalar = _check_times(time, func, self.time_max_)
+        t, scalar = _check_horizons(horizon, func, self.time_max_)
         Xa = _check_X(self, X, reset=False, func=func)
         H0 = cumhaz_at(self.baseline_times_, self.baseline_cumulative_hazard_, t)
         H = np.exp((Xa - self.means_) @ self.coef_)[:, None] * H0[None, :]
         return H[:, 0] if scalar else H
 
-    def predict_risk(self, X, time) -> np.ndarray:
-        """Predicted probability of the event by ``time``: ``1 − exp(−H(t | x))``.
+    def predict_risk(self, X, horizon) -> np.ndarray:
+        """Predicted probability of the event by ``horizon``: ``1 − exp(−H(t | x))``.
 
         Matches R ``1 - summary(survfit(fit, newdata), times=t)$surv`` and
-        ``riskRegression::predictRisk(fit, newdata, times=t)``. ``time`` may be a scalar
+        ``riskRegression::predictRisk(fit, newdata, times=t)``. ``horizon`` may be a scalar
         (→ shape (n,)) or a list (→ shape (n, k)); it must not exceed the training follow-up.
         """
-        return -np.expm1(-self.cumulative_hazard(X, time))
+        return -np.expm1(-self.cumulative_hazard(X, horizon))
 
-    def predict_survival(self, X, time) -> np.ndarray:
-        """Predicted survival probability at ``time`` (``1 − predict_risk``)."""
-        return np.exp(-self.cumulative_hazard(X, time))
+    def predict_survival(self, X, horizon) -> np.ndarray:
+        """Predicted survival probability at ``horizon`` (``1 − predict_risk``)."""
+        return np.exp(-self.cumulative_hazard(X, horizon))
 
     def score(self, X, y) -> float:
         """Harrell's C of the linear predictor (R coxph concordance)."""
@@ -552,16 +552,17 @@ class IPCWClassifier(BaseEstimator):
         self.horizon_ = h
         return self
 
-    def predict_risk(self, X, time=None) -> np.ndarray:
-        """Predicted probability of the event by the horizon (``time`` must be the horizon)."""
+    def predict_risk(self, X, horizon=None) -> np.ndarray:
+        """Predicted probability of the event by the model's horizon (``horizon``, if given,
+        must equal it)."""
         check_is_fitted(self, "estimator_")
         func = f"{type(self).__name__}.predict_risk"
-        if time is not None:
-            tt = np.atleast_1d(np.asarray(time, dtype=float))
+        if horizon is not None:
+            tt = np.atleast_1d(np.asarray(horizon, dtype=float))
             if tt.size != 1 or not np.isclose(tt[0], self.horizon_):
                 raise ParameterError(
-                    f"The 'time' parameter of {func} must be the model's horizon "
-                    f"({self.horizon_:g}); got {time!r} — an IPCW model predicts only at its "
+                    f"The 'horizon' parameter of {func} must be the model's horizon "
+                    f"({self.horizon_:g}); got {horizon!r} — an IPCW model predicts only at its "
                     "horizon (fit another model for another time)."
                 )
         _check_X(self, X, reset=False, func=func)
@@ -651,11 +652,11 @@ def _final_step(model):
     return model
 
 
-def predict_risk(model, X, time) -> np.ndarray:
-    """Predicted probability of the event by ``time`` from a model or a ``Pipeline``.
+def predict_risk(model, X, horizon) -> np.ndarray:
+    """Predicted probability of the event by ``horizon`` from a model or a ``Pipeline``.
 
     A ``Pipeline`` does not forward ``predict_risk``; this applies its transformers and calls
-    the final step's ``predict_risk``. Any estimator with ``predict_risk(X, time)`` works.
+    the final step's ``predict_risk``. Any estimator with ``predict_risk(X, horizon)`` works.
     """
     from sklearn.pipeline import Pipeline
 
@@ -665,10 +666,10 @@ def predict_risk(model, X, time) -> np.ndarray:
             if step is None or step == "passthrough":
                 continue
             Xt = step.transform(Xt)
-        return predict_risk(model.steps[-1][1], Xt, time)
+        return predict_risk(model.steps[-1][1], Xt, horizon)
     if not hasattr(model, "predict_risk"):
         raise ParameterError(
-            f"The model must have predict_risk(X, time) (CoxModel, IPCWClassifier, "
+            f"The model must have predict_risk(X, horizon) (CoxModel, IPCWClassifier, "
             f"IPCWLogisticModel, or a Pipeline ending in one); got {type(model).__name__}."
         )
-    return np.asarray(model.predict_risk(X, time), dtype=float)
+    return np.asarray(model.predict_risk(X, horizon), dtype=float)

@@ -109,7 +109,7 @@ class NomogramResult(Result):
 
     ``points``: ``covariate, value, points`` (one row per tick of each covariate axis);
     ``scales``: ``axis, value, points`` for the ``total_points`` axis, the
-    ``linear_predictor`` axis and one ``survival_<t>`` axis per time (``value`` the tick
+    ``linear_predictor`` axis and one ``survival_<t>`` axis per horizon (``value`` the tick
     label — points, linear predictor or survival probability — and ``points`` its position
     on the total-points scale).
     """
@@ -119,7 +119,7 @@ class NomogramResult(Result):
 
     points: pd.DataFrame
     scales: pd.DataFrame
-    times: tuple[float, ...]
+    horizon: tuple[float, ...]
     max_points: float
     points_per_unit: float
     intercept: float
@@ -134,22 +134,22 @@ class NomogramResult(Result):
         """Linear predictor (centred as rms: ``(x − means)·β``) for given total points."""
         return self.intercept + np.asarray(total_points, dtype=float) / self.points_per_unit
 
-    def survival(self, total_points, time: float) -> np.ndarray:
-        """Survival probability at ``time`` for given total points (rms ``surv(t, lp)``)."""
+    def survival(self, total_points, horizon: float) -> np.ndarray:
+        """Survival probability at ``horizon`` for given total points (rms ``surv(t, lp)``)."""
         b = self.baseline
         tt = b["time"].to_numpy()
-        if time > tt.max() + 1e-6:
+        if horizon > tt.max() + 1e-6:
             raise ParameterError(
-                f"The 'time' parameter of NomogramResult.survival must not exceed the last "
-                f"event time ({tt.max():g}); got {time!r}.")
-        H0 = cumhaz_at(tt, b["cumulative_hazard"].to_numpy(), time + 1e-6)[0]
+                f"The 'horizon' parameter of NomogramResult.survival must not exceed the last "
+                f"event time ({tt.max():g}); got {horizon!r}.")
+        H0 = cumhaz_at(tt, b["cumulative_hazard"].to_numpy(), horizon + 1e-6)[0]
         return np.exp(-H0 * np.exp(self.linear_predictor(total_points)))
 
     def score(self, data: pd.DataFrame) -> pd.DataFrame:
-        """Points of each covariate, total points and survival at ``times`` per patient.
+        """Points of each covariate, total points and survival at ``horizon`` per patient.
 
         Returns a DataFrame (rows as ``data``) with one ``points_<covariate>`` column per
-        covariate, ``total_points``, ``linear_predictor`` and ``survival_<t>`` per time.
+        covariate, ``total_points``, ``linear_predictor`` and ``survival_<t>`` per horizon.
         """
         out = {}
         total = np.zeros(len(data))
@@ -177,7 +177,7 @@ class NomogramResult(Result):
             total = total + pts
         out["total_points"] = total
         out["linear_predictor"] = self.linear_predictor(total)
-        for t in self.times:
+        for t in self.horizon:
             out[f"survival_{t:g}"] = self.survival(total, t)
         return pd.DataFrame(out, index=data.index)
 
@@ -248,13 +248,13 @@ def nomogram(
     model: CoxModel | CoxResult,
     data: pd.DataFrame | None = None,
     *,
-    times: Sequence[float],
+    horizon: float | Sequence[float],
     fun_at: Sequence[float] = _DEFAULT_FUN_AT,
     max_points: float = 100.0,
     n_ticks: int = 10,
     values: Mapping[str, Sequence] | None = None,
 ) -> NomogramResult:
-    """Nomogram of a Cox model with survival-probability axes at given times.
+    """Nomogram of a Cox model with survival-probability axes at given horizons.
 
     The arithmetic of ``rms::nomogram(cph_fit, fun=list(function(x) surv(t1, x), ...),
     fun.at=fun_at, lp=TRUE, maxscale=max_points, nint=n_ticks)`` with ``surv <-
@@ -277,8 +277,8 @@ def nomogram(
     data : DataFrame, optional
         The training data (sets the axis ranges for a CoxModel; gives the reference level's
         name of a categorical covariate of a CoxResult).
-    times : list of float
-        Times of the survival axes (e.g. ``[36, 60]`` months).
+    horizon : float or list of float
+        Prediction horizons of the survival axes (e.g. ``[36, 60]`` months).
     fun_at : list of float
         Survival probabilities to mark (those outside the axis range are dropped, as rms).
     max_points : float, default 100
@@ -307,7 +307,7 @@ def nomogram(
     >>> t = rng.exponential(40 / np.exp(0.7 * df.ctc_positive + 0.03 * (df.age - 60)))
     >>> y = pd.DataFrame({"time": np.minimum(t, 60), "event": (t < 60).astype(int)})
     >>> model = CoxModel().fit(df, y)
-    >>> nom = nomogram(model, df, times=[24])
+    >>> nom = nomogram(model, df, horizon=[24])
     >>> float(nom.points["points"].max())
     100.0
     """
@@ -315,15 +315,16 @@ def nomogram(
     max_points = check_real(max_points, name="max_points", func=func, low=0.0,
                             low_inclusive=False)
     n_ticks = check_int(n_ticks, name="n_ticks", func=func, minimum=1)
-    if isinstance(times, numbers.Real):
-        times = [times]
+    if isinstance(horizon, numbers.Real):
+        horizon = [horizon]
     try:
-        tarr = np.asarray(list(times), dtype=float)
+        tarr = np.asarray(list(horizon), dtype=float)
     except (TypeError, ValueError):
         tarr = np.array([np.nan])
     if tarr.size == 0 or not np.all(np.isfinite(tarr)) or np.any(tarr <= 0):
         raise ParameterError(
-            f"The 'times' parameter of {func} must be a list of positive times; got {times!r}.")
+            f"The 'horizon' parameter of {func} must be a positive time or a list of them; "
+            f"got {horizon!r}.")
     fat = np.asarray(list(fun_at), dtype=float)
     if fat.size == 0 or not np.all((fat > 0) & (fat < 1)):
         raise ParameterError(
@@ -339,8 +340,8 @@ def nomogram(
             f"fit_cox); got {type(model).__name__}.")
     if np.any(tarr > bt.max() + 1e-6):
         raise ParameterError(
-            f"The 'times' parameter of {func} must not exceed the last event time "
-            f"({bt.max():g}); got {times!r}.")
+            f"The 'horizon' parameter of {func} must not exceed the last event time "
+            f"({bt.max():g}); got {horizon!r}.")
     values = dict(values or {})
     unknown = set(values) - {c for c, _, _ in covs}
     if unknown:
@@ -412,7 +413,7 @@ def nomogram(
     return NomogramResult(
         points=pd.DataFrame(prow, columns=["covariate", "value", "points"]),
         scales=pd.DataFrame(rows, columns=["axis", "value", "points"]),
-        times=tuple(float(t) for t in tarr), max_points=float(max_points),
+        horizon=tuple(float(t) for t in tarr), max_points=float(max_points),
         points_per_unit=float(sc), intercept=float(intercept), center=center,
         coefficients=pd.DataFrame(coef_rows, columns=["covariate", "level", "coef",
                                                       "min_effect"]),

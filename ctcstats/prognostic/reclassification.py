@@ -54,12 +54,12 @@ class ReclassificationResult(Result):
 
     ``table`` columns: ``measure, estimate, ci_lower, ci_upper`` for ``nri, nri_events,
     nri_nonevents, idi, idi_events, idi_nonevents``. ``movers`` columns: ``direction, n,
-    proportion, event_risk`` (``up``, ``down``, ``unchanged``; event_risk = 1 - KM(time)).
+    proportion, event_risk`` (``up``, ``down``, ``unchanged``; event_risk = 1 - KM(horizon)).
     """
 
     _title: ClassVar[str] = "Reclassification (NRI, IDI)"
 
-    time: float
+    horizon: float
     kind: str
     cutoffs: tuple[float, ...]
     nri: float
@@ -146,9 +146,9 @@ def reclassification(
     *,
     time_col: str,
     event_col: str,
-    risk_col_base: str,
-    risk_col_new: str,
-    time: float,
+    base_risk_col: str,
+    risk_col: str,
+    horizon: float,
     cutoffs: Sequence[float] | None = None,
     n_boot: int = 200,
     conf_level: float = 0.95,
@@ -161,11 +161,11 @@ def reclassification(
     ----------
     data : DataFrame
     time_col, event_col : str
-    risk_col_base, risk_col_new : str
-        Predicted probabilities of an event by ``time`` (in [0, 1]) from the base model (e.g.
-        clinical factors) and the new model (e.g. clinical factors + CTC count).
-    time : float
-        Horizon before the last follow-up, with events before it.
+    base_risk_col, risk_col : str
+        Predicted probabilities of an event by ``horizon`` (in [0, 1]) from the base model
+        (e.g. clinical factors) and the new model (e.g. clinical factors + CTC count).
+    horizon : float
+        Prediction horizon before the last follow-up, with events before it.
     cutoffs : list of float, optional
         Risk-category boundaries in (0, 1), increasing (a risk equal to a cutoff belongs to
         the higher category). None (default): continuous NRI ("NRI > 0"), any increase counts
@@ -202,18 +202,18 @@ def reclassification(
     >>> df = pd.DataFrame({"t": [1, 2, 3, 4, 10, 10, 10, 10], "e": [1, 1, 1, 1, 0, 0, 0, 0],
     ...                    "old": [.5, .5, .5, .5, .5, .5, .5, .5],
     ...                    "new": [.7, .7, .7, .4, .3, .3, .6, .3]})
-    >>> res = reclassification(df, time_col="t", event_col="e", risk_col_base="old",
-    ...                        risk_col_new="new", time=5, n_boot=0)
+    >>> res = reclassification(df, time_col="t", event_col="e", base_risk_col="old",
+    ...                        risk_col="new", horizon=5, n_boot=0)
     >>> round(res.nri, 4), round(res.idi, 4)
     (1.0, 0.25)
     """
     conf_level = check_conf_level(conf_level, func=_FUNC)
     n_boot = check_int(n_boot, name="n_boot", func=_FUNC, minimum=0)
     gen = check_rng(rng)
-    if risk_col_base == risk_col_new:
+    if base_risk_col == risk_col:
         raise ParameterError(
-            f"The 'risk_col_new' parameter of {_FUNC} must differ from 'risk_col_base'; both "
-            f"are {risk_col_base!r}.")
+            f"The 'risk_col' parameter of {_FUNC} must differ from 'base_risk_col'; both "
+            f"are {base_risk_col!r}.")
     cut: tuple[float, ...] = ()
     if cutoffs is not None:
         c = np.asarray(cutoffs, dtype=float).ravel()
@@ -224,13 +224,13 @@ def reclassification(
         cut = tuple(float(x) for x in c)
     pf, t_arr, event, sc = prepare_survival_scores(
         data, func=_FUNC, time_col=time_col, event_col=event_col,
-        score_cols={"risk_col_base": risk_col_base, "risk_col_new": risk_col_new},
+        score_cols={"base_risk_col": base_risk_col, "risk_col": risk_col},
         missing=missing)
-    pb, pn = sc[risk_col_base], sc[risk_col_new]
-    check_probabilities(pb, risk_col_base, role="risk_col_base", func=_FUNC,
+    pb, pn = sc[base_risk_col], sc[risk_col]
+    check_probabilities(pb, base_risk_col, role="base_risk_col", func=_FUNC,
                         index=pf.frame.index)
-    check_probabilities(pn, risk_col_new, role="risk_col_new", func=_FUNC, index=pf.frame.index)
-    t = check_horizon(time, t_arr, event, func=_FUNC)
+    check_probabilities(pn, risk_col, role="risk_col", func=_FUNC, index=pf.frame.index)
+    t = check_horizon(horizon, t_arr, event, func=_FUNC)
     if cut:
         cb, cn = np.searchsorted(cut, pb, side="right"), np.searchsorted(cut, pn, side="right")
         up, down = cn > cb, cn < cb
@@ -265,7 +265,7 @@ def reclassification(
         movers.append({"direction": name, "n": int(m.sum()), "proportion": float(m.mean()),
                        "event_risk": float(1 - s)})
     return ReclassificationResult(
-        time=t, kind="categorical" if cut else "continuous", cutoffs=cut,
+        horizon=t, kind="categorical" if cut else "continuous", cutoffs=cut,
         nri=float(est[0]), idi=float(est[3]), conf_level=conf_level, n_boot=n_boot,
         table=table, movers=pd.DataFrame(movers), n_obs=pf.n_obs, n_events=int(event.sum()),
         n_dropped=pf.n_dropped, warnings=tuple(msgs))

@@ -10,7 +10,7 @@ The indexes follow ``rms::validate.cph``: Somers' ``dxy`` = 2(C − 0.5) with C 
 concordance (R ``coxph``'s), Nagelkerke's ``r2``, the calibration ``slope`` (Cox regression of
 the outcome on the model's linear predictor), ``d`` (discrimination), ``u`` (unreliability),
 ``q = d − u`` and ``g`` (Gini's mean difference of the linear predictor); we add Harrell's
-``c_index`` and, at the horizon ``time``, the IPCW ``brier`` score and time-dependent ``auc``
+``c_index`` and, at the prediction ``horizon``, the IPCW ``brier`` score and time-dependent ``auc``
 (as ``riskRegression::Score``).
 """
 
@@ -86,9 +86,9 @@ class ValidationResult(Result):
 
     table: pd.DataFrame
     method: str
-    time: float
+    horizon: float
     n_boot: int
-    n_splits: int
+    n_folds: int
     n_repeats: int
     n_success: int
     replicates: pd.DataFrame
@@ -112,7 +112,7 @@ class ExternalValidationResult(Result):
     _title: ClassVar[str] = "External validation of a prognostic model"
 
     table: pd.DataFrame
-    time: float
+    horizon: float
     conf_level: float
     calibration: Any
     n_obs: int
@@ -124,7 +124,7 @@ class ExternalValidationResult(Result):
         return [("table", self.table)]
 
     def plot(self, ax=None):
-        """Calibration plot of the validation cohort (predicted vs observed risk at time)."""
+        """Calibration plot of the validation cohort (predicted vs observed risk at the horizon)."""
         cal: CalibrationResult = self.calibration
         return cal.plot(ax=ax)
 
@@ -168,7 +168,7 @@ def _horizon_metric(fn, frame, t) -> float:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return float(fn(frame, time_col="time", event_col="event", risk_col="risk",
-                            time=t).estimate)
+                            horizon=t).estimate)
     except CTCStatsError:
         return float("nan")
 
@@ -243,17 +243,18 @@ def _fit_quietly(model, X, y) -> tuple[Any, list[tuple[type, str]]]:
     return model, [(w.category, str(w.message)) for w in caught]
 
 
-def _prepare(data, func, time_col, event_col, features, missing):
-    if isinstance(features, str) or not isinstance(features, Sequence) or not features:
+def _prepare(data, func, time_col, event_col, covariates, missing):
+    if isinstance(covariates, str) or not isinstance(covariates, Sequence) or not covariates:
         raise ParameterError(
-            f"The 'features' parameter of {func} must be a non-empty list of column names; "
-            f"got {features!r}.")
+            f"The 'covariates' parameter of {func} must be a non-empty list of column names; "
+            f"got {covariates!r}.")
     prep = prepare_frame(data, func=func, roles={"time_col": time_col, "event_col": event_col,
-                                                 "features": list(features)}, missing=missing)
+                                                 "covariates": list(covariates)},
+                         missing=missing)
     frame = prep.frame
     time = _aeq_times(check_time_column(frame, time_col, role="time_col"))
     event = check_event_column(frame, event_col, role="event_col")
-    X = frame.loc[:, list(features)]
+    X = frame.loc[:, list(covariates)]
     y = pd.DataFrame({"time": time, "event": event}, index=frame.index)
     return prep, X, y, time, event
 
@@ -375,16 +376,16 @@ def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r):
 def _boot_batch_train(model, X, time, event, t, idx, par):
     """Batch-fit the bootstrap replicates of a plain CoxModel and evaluate each in its own
     resample; returns the feature array and per replicate ((model, train), notes, error)."""
-    from ..batch import batch_cox
+    from ..batch import batch_cox_arrays
 
     Xa = X.to_numpy(dtype=float)
     names = [str(c) for c in X.columns]
     B, n = idx.shape
     counts = np.zeros((B, n))
     np.add.at(counts, (np.repeat(np.arange(B), n), idx.ravel()), 1.0)
-    # time is already timefixed on the whole data; batch_cox re-applies R's timefix on each
-    # resample, as CoxModel.fit does on its y
-    fit = batch_cox(time, event, Xa, weights=counts, frequency=True, ties=model.ties)
+    # time is already timefixed on the whole data; batch_cox_arrays re-applies R's timefix on
+    # each resample, as CoxModel.fit does on its y
+    fit = batch_cox_arrays(time, event, Xa, weights=counts, frequency=True, ties=model.ties)
     keys = ("coef", "std_error", "var", "loglik", "loglik_null", "n_iter", "converged",
             "singular", "maybe_infinite")
     out = par(delayed(_boot_train_one)(model, names, Xa, time, event, t, idx[r],
@@ -397,11 +398,10 @@ def _boot_batch_slopes(models, Xa, time, event):
     """(slope, loglik, loglik_null, loglik at slope 1) of the Cox regression of the outcome
     on each model's linear predictor in the original data — ``_indexes``' per-replicate
     ``fit_cox_arrays`` / ``cox_derivatives``, for all replicates at once."""
-    from ..batch import batch_cox
-    from ..batch.cox import batch_cox_loglik
+    from ..batch import batch_cox_arrays, batch_cox_loglik
 
     lins = np.stack([(Xa - m.lp_center_) @ m.coef_ for m in models])
-    fit = batch_cox(time, event, lins[:, :, None], ties="efron", timefix=False)
+    fit = batch_cox_arrays(time, event, lins[:, :, None], ties="efron", timefix=False)
     frozen = batch_cox_loglik(time, event, lins[:, :, None], np.ones((len(models), 1)),
                               ties="efron", timefix=False)
     return [(float(fit.coef[r, 0]), float(fit.loglik[r]), float(fit.loglik_null[r]),
@@ -448,11 +448,11 @@ def validate_model(
     *,
     time_col: str,
     event_col: str,
-    features: Sequence[str],
-    time: float,
+    covariates: Sequence[str],
+    horizon: float,
     n_boot: int = 200,
     method: Literal["bootstrap", "cv"] = "bootstrap",
-    n_splits: int = 5,
+    n_folds: int = 5,
     n_repeats: int = 10,
     rng=None,
     n_jobs: int = 1,
@@ -475,14 +475,14 @@ def validate_model(
         ``IPCWLogisticModel`` or a ``Pipeline`` ending in one (cloned, never modified).
     data : DataFrame
     time_col, event_col : str
-    features : list of str
+    covariates : list of str
         Columns passed to the model as ``X`` (a DataFrame).
-    time : float
-        Horizon of the Brier score and AUC (and of the risk of IPCW models).
+    horizon : float
+        Prediction horizon of the Brier score and AUC (and of the risk of IPCW models).
     n_boot : int, default 200
         Bootstrap replicates (method ``"bootstrap"``).
     method : {"bootstrap", "cv"}
-    n_splits, n_repeats : int, default 5, 10
+    n_folds, n_repeats : int, default 5, 10
         Folds and repetitions (method ``"cv"``).
     rng : int, Generator or None
         Seed; the bootstrap indices, the folds and a seed per replicate (given to any unset
@@ -499,7 +499,7 @@ def validate_model(
         corrected, n`` (n = successful replicates for that index); for CV ``index, mean,
         std, n``. Indexes (rows): ``dxy`` (Somers' Dxy = 2(C − 0.5)), ``c_index`` (Harrell),
         ``r2`` (Nagelkerke), ``slope`` (calibration slope), ``d``, ``u``, ``q``, ``g`` (as
-        rms), ``brier`` and ``auc`` at ``time`` (IPCW). ``replicates`` holds every
+        rms), ``brier`` and ``auc`` at ``horizon`` (IPCW). ``replicates`` holds every
         replicate's values; ``n_success`` counts the replicates that could be fitted.
 
     Notes
@@ -509,13 +509,13 @@ def validate_model(
     and hence ``optimism`` depend on the bootstrap samples, so they agree with R only within
     Monte-Carlo error (R draws other samples). R refits the calibration slope with
     ``eps = 1e-4``; we iterate to convergence. For non-Cox models the linear score is
-    cloglog(predicted risk at ``time``), on which a Cox model's risk is linear; ``g`` is then on
-    that scale. Replicates whose fit fails (e.g. a binary feature constant in the sample)
+    cloglog(predicted risk at ``horizon``), on which a Cox model's risk is linear; ``g`` is then on
+    that scale. Replicates whose fit fails (e.g. a binary covariate constant in the sample)
     are left out and counted in a warning, as rms does.
 
     For a plain ``CoxModel`` (no ``Pipeline``, ``penalizer=0``) the bootstrap refits are
-    done at once by the batch engine (:func:`ctcstats.batch.batch_cox`, each resample given
-    as case counts, each replicate R's ``coxph.fit`` on it), as are the Cox regressions of
+    done at once by the batch engine (:func:`ctcstats.batch.batch_cox_arrays`, each resample
+    given as case counts, each replicate R's ``coxph.fit`` on it), as are the Cox regressions of
     the outcome on each refit's linear predictor in the original data; every replicate is
     then evaluated as before. The result equals refitting the model replicate by replicate
     (tested to 1e-8); other models are refitted replicate by replicate.
@@ -535,19 +535,19 @@ def validate_model(
     >>> t = rng.exponential(40 / np.exp(0.7 * df.ctc_positive))
     >>> df["os_months"], df["os_event"] = np.minimum(t, 60), (t < 60).astype(int)
     >>> res = validate_model(CoxModel(), df, time_col="os_months", event_col="os_event",
-    ...                      features=["ctc_positive", "age"], time=24, n_boot=20, rng=1)
+    ...                      covariates=["ctc_positive", "age"], horizon=24, n_boot=20, rng=1)
     >>> res.table.columns.tolist()
     ['index', 'apparent', 'training', 'test', 'optimism', 'corrected', 'n']
     """
     func = "validate_model"
     check_choice(method, name="method", choices=("bootstrap", "cv"), func=func)
     n_boot = check_int(n_boot, name="n_boot", func=func, minimum=1)
-    n_splits = check_int(n_splits, name="n_splits", func=func, minimum=2)
+    n_folds = check_int(n_folds, name="n_folds", func=func, minimum=2)
     n_repeats = check_int(n_repeats, name="n_repeats", func=func, minimum=1)
     n_jobs = check_int(n_jobs, name="n_jobs", func=func)
     gen = check_rng(rng)
-    prep, X, y, tt, ev = _prepare(data, func, time_col, event_col, features, missing)
-    t = _check_time(time, tt, ev, func)
+    prep, X, y, tt, ev = _prepare(data, func, time_col, event_col, covariates, missing)
+    t = _check_time(horizon, tt, ev, func)
     n = tt.size
     par = Parallel(n_jobs=n_jobs)
     msgs: list[tuple[type, str]] = []
@@ -589,7 +589,7 @@ def validate_model(
                                                                        strict=True))})
         n_success = len(ok)
     else:
-        cv = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats,
+        cv = RepeatedStratifiedKFold(n_splits=n_folds, n_repeats=n_repeats,
                                      random_state=int(gen.integers(2**31 - 1)))
         splits = list(cv.split(np.zeros(n), ev))
         seeds = gen.integers(0, 2**31 - 1, size=len(splits))
@@ -603,7 +603,7 @@ def validate_model(
         for k, o in enumerate(out):
             if o[0] is not None:
                 rows.append(o[0])
-                reps.append({"repeat": k // n_splits, "fold": k % n_splits,
+                reps.append({"repeat": k // n_folds, "fold": k % n_folds,
                              **dict(zip(INDEXES, o[0], strict=True))})
         if not rows:
             raise DataValidationError(
@@ -620,8 +620,8 @@ def validate_model(
     for cls, m in msgs:
         warnings.warn(m, cls, stacklevel=2)
     return ValidationResult(
-        table=table, method=method, time=t, n_boot=n_boot if method == "bootstrap" else 0,
-        n_splits=n_splits if method == "cv" else 0, n_repeats=n_repeats if method == "cv" else 0,
+        table=table, method=method, horizon=t, n_boot=n_boot if method == "bootstrap" else 0,
+        n_folds=n_folds if method == "cv" else 0, n_repeats=n_repeats if method == "cv" else 0,
         n_success=n_success, replicates=pd.DataFrame(reps), n_obs=prep.n_obs,
         n_events=int(ev.sum()), n_dropped=prep.n_dropped,
         warnings=tuple(m for _, m in msgs))
@@ -642,8 +642,8 @@ def external_validation(
     *,
     time_col: str,
     event_col: str,
-    features: Sequence[str],
-    time: float,
+    covariates: Sequence[str],
+    horizon: float,
     train_data: pd.DataFrame | None = None,
     n_groups: int = 10,
     conf_level: float = 0.95,
@@ -652,7 +652,7 @@ def external_validation(
     """Performance of a prognostic model in an independent (validation) cohort.
 
     The model is either already fitted (on the development cohort) or fitted here on
-    ``train_data``; it then predicts the risk of an event by ``time`` for every patient of
+    ``train_data``; it then predicts the risk of an event by ``horizon`` for every patient of
     ``data``, which is scored for discrimination (Harrell's and Uno's C, time-dependent AUC),
     calibration (slope, calibration-in-the-large, O/E ratio, ICI/E50/E90) and overall
     accuracy (Brier score and IPA), with the metrics of :mod:`ctcstats.prognostic.metrics`.
@@ -666,10 +666,10 @@ def external_validation(
         The validation cohort.
     time_col, event_col : str
         Outcome columns (the same names in ``train_data``).
-    features : list of str
+    covariates : list of str
         Columns passed to the model as ``X``.
-    time : float
-        Horizon of the predicted risk (before the last follow-up of ``data``).
+    horizon : float
+        Prediction horizon of the predicted risk (before the last follow-up of ``data``).
     train_data : DataFrame, optional
         Development cohort; when given, a clone of ``model`` is fitted on it first.
     n_groups : int, default 10
@@ -682,7 +682,7 @@ def external_validation(
     -------
     ExternalValidationResult
         ``table`` with columns ``measure, estimate, std_error, ci_lower, ci_upper`` and rows
-        ``c_index`` (Harrell), ``c_index_uno`` (Uno, tau = time), ``auc``, ``brier``,
+        ``c_index`` (Harrell), ``c_index_uno`` (Uno, tau = horizon), ``auc``, ``brier``,
         ``ipa``, ``calibration_slope``, ``calibration_intercept``, ``oe_ratio``, ``ici``,
         ``e50``, ``e90`` (NaN where no standard error or interval is defined);
         ``calibration`` (the full calibration result); ``plot(ax=)`` draws the calibration
@@ -700,18 +700,19 @@ def external_validation(
     ...     d["os_months"], d["os_event"] = np.minimum(t, 60), (t < 60).astype(int)
     ...     return d
     >>> res = external_validation(CoxModel(), cohort(2), time_col="os_months",
-    ...                           event_col="os_event", features=["ctc_positive", "age"],
-    ...                           time=24, train_data=cohort(1))
+    ...                           event_col="os_event", covariates=["ctc_positive", "age"],
+    ...                           horizon=24, train_data=cohort(1))
     >>> res.table["measure"].tolist()[:3]
     ['c_index', 'c_index_uno', 'auc']
     """
     func = "external_validation"
     cl = check_conf_level(conf_level, func=func)
     n_groups = check_int(n_groups, name="n_groups", func=func, minimum=1)
-    prep, X, y, tt, ev = _prepare(data, func, time_col, event_col, features, missing)
-    t = _check_time(time, tt, ev, func)
+    prep, X, y, tt, ev = _prepare(data, func, time_col, event_col, covariates, missing)
+    t = _check_time(horizon, tt, ev, func)
     if train_data is not None:
-        _, Xtr, ytr, _, _ = _prepare(train_data, func, time_col, event_col, features, missing)
+        _, Xtr, ytr, _, _ = _prepare(train_data, func, time_col, event_col, covariates,
+                                     missing)
         model = clone(model).fit(Xtr, ytr)
     elif not _is_fitted(model):
         raise ParameterError(
@@ -725,14 +726,14 @@ def external_validation(
     msgs: list[str] = []
     c_h = concordance_index(frame, **kw, conf_level=cl)
     c_u = concordance_index(frame, **kw, method="uno", tau=t, conf_level=cl)
-    auc = time_dependent_auc(frame, **kw, time=t, conf_level=cl)
-    bs = brier_score(frame, **kw, time=t, conf_level=cl)
+    auc = time_dependent_auc(frame, **kw, horizon=t, conf_level=cl)
+    bs = brier_score(frame, **kw, horizon=t, conf_level=cl)
     for name, r in (("c_index", c_h), ("c_index_uno", c_u), ("auc", auc), ("brier", bs)):
         rows.append((name, r.estimate, r.std_error, r.ci_lower, r.ci_upper))
         msgs.extend(r.warnings)
     rows.append(("ipa", bs.ipa, np.nan, np.nan, np.nan))
     clipped = np.clip(risk, _CLIP, 1 - _CLIP)
-    cal = calibration(_metric_frame(tt, ev, clipped), **kw, time=t, n_groups=n_groups,
+    cal = calibration(_metric_frame(tt, ev, clipped), **kw, horizon=t, n_groups=n_groups,
                       conf_level=cl)
     msgs.extend(cal.warnings)
     rows += [
@@ -749,5 +750,5 @@ def external_validation(
     table[["estimate", "std_error", "ci_lower", "ci_upper"]] = table[
         ["estimate", "std_error", "ci_lower", "ci_upper"]].astype(float)
     return ExternalValidationResult(
-        table=table, time=t, conf_level=cl, calibration=cal, n_obs=prep.n_obs,
+        table=table, horizon=t, conf_level=cl, calibration=cal, n_obs=prep.n_obs,
         n_events=int(ev.sum()), n_dropped=prep.n_dropped, warnings=tuple(msgs))

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from .._validation import seed_from_rng
 from ..errors import DataValidationError, ParameterError
 from .context import ReportContext, prepare_context
 from .spec import AnalysisSpec, spec_from_design
@@ -199,7 +201,7 @@ def build_report(
     >>> import ctcstats as cs
     >>> from ctcstats.report import build_report, spec_from_design
     >>> df = cs.simulate_cohort("lucci2012", rng=1)
-    >>> html = build_report(df, spec_from_design("lucci2012", seed=1))
+    >>> html = build_report(df, spec_from_design("lucci2012", rng=1))
     >>> html.startswith("<!DOCTYPE html>")
     True
     """
@@ -262,14 +264,19 @@ def build_report(
     return html
 
 
-def build_design_report(design, *, seed: int = 1, out: str | Path | None = None,
-                        progress: bool = False, command: str | None = None) -> str:
+def build_design_report(design, *, rng: int | np.random.Generator | None = 1,
+                        out: str | Path | None = None, progress: bool = False,
+                        command: str | None = None) -> str:
     """The report of a registered design's synthetic cohort (``simulate_cohort(design,
-    rng=seed)``) with :func:`~ctcstats.report.spec.spec_from_design`'s spec."""
+    rng=seed)``) with :func:`~ctcstats.report.spec.spec_from_design`'s spec.
+
+    ``rng`` is the seed of the cohort and of every resampling in the report (default 1); a
+    Generator or None gives a seed drawn from it, and the report records the seed used."""
     from ..designs import get_design, simulate_cohort
 
+    seed = seed_from_rng(rng, func="build_design_report")
     d = get_design(design)
-    spec = spec_from_design(d, seed=seed)
+    spec = spec_from_design(d, rng=seed)
     data = simulate_cohort(d, rng=seed)
     return build_report(
         data, spec, out=out, progress=progress,

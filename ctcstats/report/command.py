@@ -101,7 +101,7 @@ def report_command(
                     "uses the design's own analysis); simulate the cohort with 'ctcstats "
                     "simulate' and report the CSV instead."
                 )
-            build_design_report(design, seed=1 if seed is None else seed, out=out_path,
+            build_design_report(design, rng=1 if seed is None else seed, out=out_path,
                                 progress=progress, command=command)
             return out_path
         path = Path(data)

@@ -41,7 +41,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
@@ -53,7 +53,11 @@ from .._fieldtable import (
     schema_of,
     spec_field,
 )
+from .._validation import seed_from_rng
 from ..errors import DataValidationError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "SpecError",
@@ -365,7 +369,7 @@ def load_spec(path: str | Path, **overrides) -> AnalysisSpec:
     return spec_from_dict(doc, **overrides)
 
 
-def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
+def spec_from_design(design, *, rng: int | np.random.Generator | None = 1) -> AnalysisSpec:
     """The report spec of a registered design's published analysis.
 
     Endpoints are the design's (``<name>_months`` / ``<name>_event``); the marker is the
@@ -373,7 +377,8 @@ def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
     covariates and strata are those of the published multivariable models (all design
     covariates when none was published); piecewise splits come from the published time
     windows; count categories from the design's categories; a cut-point search and the
-    prognostic analyses are always included.
+    prognostic analyses are always included. ``rng`` becomes the spec's integer ``seed``
+    (a Generator or None gives a seed drawn from it).
     """
     from ..designs import get_design
 
@@ -431,6 +436,6 @@ def spec_from_design(design, *, seed: int = 1) -> AnalysisSpec:
         analyses=Analyses(cutpoint=True, categories=cats if len(cats) >= 3 else (),
                           piecewise="auto", split_at=tuple(sorted(splits)), prognostic=True),
         missing="drop",
-        seed=int(seed),
+        seed=seed_from_rng(rng, func="spec_from_design"),
         design=d.key,
     )

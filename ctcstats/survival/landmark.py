@@ -170,7 +170,7 @@ class GuaranteeTimeBiasResult(Result):
 
 
 # --------------------------------------------------------------------------- validation
-def _prepare(func, patients, draws, *, time_col, event_col, id_col, draw_time_col,
+def _prepare(func, data, draws, *, time_col, event_col, id_col, draw_time_col,
              marker_col, count_col, threshold, covariates, strata_col, missing):
     covariates = list(covariates or ())
     if (marker_col is None) == (count_col is None):
@@ -186,7 +186,7 @@ def _prepare(func, patients, draws, *, time_col, event_col, id_col, draw_time_co
                 "≥ threshold is positive, e.g. 5 CTC per 7.5 mL); got None."
             )
         threshold = check_int(threshold, name="threshold", func=func, minimum=1)
-    pp = prepare_frame(patients, func=func, missing=missing, roles={
+    pp = prepare_frame(data, func=func, missing=missing, roles={
         "id_col": id_col, "time_col": time_col, "event_col": event_col,
         "covariates": covariates, "strata_col": strata_col})
     pf = pp.frame
@@ -198,7 +198,7 @@ def _prepare(func, patients, draws, *, time_col, event_col, id_col, draw_time_co
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         raise DataValidationError(
-            f"id_col {id_col!r} must identify one row per patient in patients; "
+            f"id_col {id_col!r} must identify one row per patient in data; "
             f"{int(dup.sum())} rows share an id (first row labels: "
             f"{format_labels(pf.index[dup])}). Put serial measurements in draws instead."
         )
@@ -212,11 +212,11 @@ def _prepare(func, patients, draws, *, time_col, event_col, id_col, draw_time_co
         status = check_event_column(df, marker_col, role="marker_col")
     else:
         status = (check_count_column(df, count_col) >= threshold).astype(np.int64)
-    unknown = ~df[id_col].isin(patients[id_col]).to_numpy()
+    unknown = ~df[id_col].isin(data[id_col]).to_numpy()
     if unknown.any():
         raise DataValidationError(
             f"id_col {id_col!r} of draws has {int(unknown.sum())} rows whose patient is not in "
-            f"patients (first row labels: {format_labels(df.index[unknown])}); every draw must "
+            f"data (first row labels: {format_labels(df.index[unknown])}); every draw must "
             "belong to a patient of the patient table (check the join or missing='drop')."
         )
     pat = pd.DataFrame({"id": ids.to_numpy(), "time": time, "event": event})
@@ -318,7 +318,7 @@ def _emit(msgs):
 
 
 def landmark_data(
-    patients: pd.DataFrame, draws: pd.DataFrame, *, landmark: float, time_col: str,
+    data: pd.DataFrame, *, draws: pd.DataFrame, landmark: float, time_col: str,
     event_col: str, id_col: str = "patient_id", draw_time_col: str = "draw_months",
     marker_col: str | None = None, count_col: str | None = None, threshold: int | None = None,
     window: float | None = None, covariates: Sequence[str] = (), strata_col: str | None = None,
@@ -331,7 +331,7 @@ def landmark_data(
     """
     func = "landmark_data"
     pat, dr, covs, _, _ = _prepare(
-        func, patients, draws, time_col=time_col, event_col=event_col, id_col=id_col,
+        func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
         draw_time_col=draw_time_col, marker_col=marker_col, count_col=count_col,
         threshold=threshold, covariates=covariates, strata_col=strata_col, missing=missing)
     (lm,), (win,) = _landmarks([landmark], window, func)
@@ -339,9 +339,9 @@ def landmark_data(
 
 
 def landmark_analysis(
-    patients: pd.DataFrame,
-    draws: pd.DataFrame,
+    data: pd.DataFrame,
     *,
+    draws: pd.DataFrame,
     landmarks: float | Sequence[float],
     time_col: str,
     event_col: str,
@@ -372,14 +372,14 @@ def landmark_analysis(
 
     Parameters
     ----------
-    patients : DataFrame
+    data : DataFrame
         One row per patient: ``id_col``, ``time_col`` (from baseline), ``event_col``, the
         covariates and ``strata_col``.
     draws : DataFrame
         One row per draw: ``id_col``, ``draw_time_col`` (same clock and units as
         ``time_col``) and either ``marker_col`` (0/1 status) or ``count_col`` (count; positive
-        when ≥ ``threshold``). :func:`ctcstats.simulate_cohort` (``return_draws=True``) gives
-        this layout (``patient_id, draw_months, ctc_count, ctc_positive``).
+        when ≥ ``threshold``). :func:`ctcstats.simulate_draws` (or ``simulate_study(...).draws``)
+        gives this layout (``patient_id, draw_months, ctc_count, ctc_positive``).
     landmarks : float or sequence of float
         Landmark times (≥ 0), e.g. the ends of the draw windows.
     window : float, sequence or None
@@ -406,8 +406,8 @@ def landmark_analysis(
     --------
     >>> import ctcstats as cs
     >>> from ctcstats.survival.landmark import landmark_analysis
-    >>> sc = cs.simulate_cohort("hayes2006", n=600, rng=2, return_draws=True)
-    >>> res = landmark_analysis(sc.patients, sc.draws, landmarks=[0.0, 1.15, 1.84],
+    >>> sc = cs.simulate_study("hayes2006", n=600, rng=2)
+    >>> res = landmark_analysis(sc.data, draws=sc.draws, landmarks=[0.0, 1.15, 1.84],
     ...                         time_col="pfs_months", event_col="pfs_event",
     ...                         marker_col="ctc_positive", window=0.7)
     >>> res.table["landmark"].tolist()
@@ -418,7 +418,7 @@ def landmark_analysis(
     func = "landmark_analysis"
     cl = check_conf_level(conf_level, func=func)
     pat, dr, covs, n_obs, n_drop = _prepare(
-        func, patients, draws, time_col=time_col, event_col=event_col, id_col=id_col,
+        func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
         draw_time_col=draw_time_col, marker_col=marker_col, count_col=count_col,
         threshold=threshold, covariates=covariates, strata_col=strata_col, missing=missing)
     lms, wins = _landmarks(landmarks, window, func)
@@ -463,7 +463,7 @@ def _counting_process(pat, dr):
 
 
 def counting_process_data(
-    patients: pd.DataFrame, draws: pd.DataFrame, *, time_col: str, event_col: str,
+    data: pd.DataFrame, *, draws: pd.DataFrame, time_col: str, event_col: str,
     id_col: str = "patient_id", draw_time_col: str = "draw_months",
     marker_col: str | None = None, count_col: str | None = None, threshold: int | None = None,
     covariates: Sequence[str] = (), strata_col: str | None = None,
@@ -480,16 +480,16 @@ def counting_process_data(
     """
     func = "counting_process_data"
     pat, dr, _, _, _ = _prepare(
-        func, patients, draws, time_col=time_col, event_col=event_col, id_col=id_col,
+        func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
         draw_time_col=draw_time_col, marker_col=marker_col, count_col=count_col,
         threshold=threshold, covariates=covariates, strata_col=strata_col, missing=missing)
     return _counting_process(pat, dr)[0]
 
 
 def fit_time_varying_cox(
-    patients: pd.DataFrame,
-    draws: pd.DataFrame,
+    data: pd.DataFrame,
     *,
+    draws: pd.DataFrame,
     time_col: str,
     event_col: str,
     id_col: str = "patient_id",
@@ -512,7 +512,7 @@ def fit_time_varying_cox(
 
     Parameters
     ----------
-    patients, draws, time_col, event_col, id_col, draw_time_col, marker_col, count_col,
+    data, draws, time_col, event_col, id_col, draw_time_col, marker_col, count_col,
     threshold, covariates, strata_col, conf_level, missing
         As in :func:`landmark_analysis`.
 
@@ -528,8 +528,8 @@ def fit_time_varying_cox(
     --------
     >>> import ctcstats as cs
     >>> from ctcstats.survival.landmark import fit_time_varying_cox
-    >>> sc = cs.simulate_cohort("hayes2006", n=400, rng=5, return_draws=True)
-    >>> res = fit_time_varying_cox(sc.patients, sc.draws, time_col="pfs_months",
+    >>> sc = cs.simulate_study("hayes2006", n=400, rng=5)
+    >>> res = fit_time_varying_cox(sc.data, draws=sc.draws, time_col="pfs_months",
     ...                            event_col="pfs_event", marker_col="ctc_positive")
     >>> res.table.columns.tolist()
     ['coef', 'std_error', 'hr', 'ci_lower', 'ci_upper', 'z', 'p_value']
@@ -539,7 +539,7 @@ def fit_time_varying_cox(
     func = "fit_time_varying_cox"
     cl = check_conf_level(conf_level, func=func)
     pat, dr, covs, _, n_drop = _prepare(
-        func, patients, draws, time_col=time_col, event_col=event_col, id_col=id_col,
+        func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
         draw_time_col=draw_time_col, marker_col=marker_col, count_col=count_col,
         threshold=threshold, covariates=covariates, strata_col=strata_col, missing=missing)
     cp, n_no = _counting_process(pat, dr)
@@ -577,9 +577,9 @@ def fit_time_varying_cox(
 
 # --------------------------------------------------------------------------- bias demo
 def guarantee_time_bias(
-    patients: pd.DataFrame,
-    draws: pd.DataFrame,
+    data: pd.DataFrame,
     *,
+    draws: pd.DataFrame,
     landmark: float,
     time_col: str,
     event_col: str,
@@ -618,8 +618,8 @@ def guarantee_time_bias(
     --------
     >>> import ctcstats as cs
     >>> from ctcstats.survival.landmark import guarantee_time_bias
-    >>> sc = cs.simulate_cohort("hayes2006", n=1000, rng=3, return_draws=True)
-    >>> res = guarantee_time_bias(sc.patients, sc.draws, landmark=1.84, window=0.7,
+    >>> sc = cs.simulate_study("hayes2006", n=1000, rng=3)
+    >>> res = guarantee_time_bias(sc.data, draws=sc.draws, landmark=1.84, window=0.7,
     ...                           time_col="pfs_months", event_col="pfs_event",
     ...                           marker_col="ctc_positive")
     >>> res.table["analysis"].tolist()
@@ -630,7 +630,7 @@ def guarantee_time_bias(
     kw = dict(time_col=time_col, event_col=event_col, id_col=id_col,
               draw_time_col=draw_time_col, marker_col=marker_col, count_col=count_col,
               threshold=threshold, missing=missing)
-    pat, dr, _, n_obs, n_drop = _prepare(func, patients, draws, covariates=(),
+    pat, dr, _, n_obs, n_drop = _prepare(func, data, draws, covariates=(),
                                          strata_col=None, **kw)
     (lm,), (win,) = _landmarks([landmark], window, func)
     # naive: responders = negative at the follow-up draw; everybody else "positive"
@@ -647,8 +647,8 @@ def guarantee_time_bias(
                  "status at the follow-up draw (no draw = positive), time from baseline"])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        lmr = landmark_analysis(patients, draws, landmarks=[lm], window=win, conf_level=cl,
-                                **kw)
+        lmr = landmark_analysis(data, draws=draws, landmarks=[lm], window=win,
+                                conf_level=cl, **kw)
         # Mantel–Byar: everyone starts in the "positive" (non-responder) state and moves to
         # the status of the follow-up draw when it is taken
         mb_draws = pd.concat([
@@ -656,7 +656,7 @@ def guarantee_time_bias(
             last[["id", "draw_time", "marker_positive"]],
         ], ignore_index=True)
         mb_pat = pat[["id", "time", "event"]]
-        tv = fit_time_varying_cox(mb_pat, mb_draws, time_col="time", event_col="event",
+        tv = fit_time_varying_cox(mb_pat, draws=mb_draws, time_col="time", event_col="event",
                                   id_col="id", draw_time_col="draw_time",
                                   marker_col="marker_positive", conf_level=cl)
     msgs.extend(str(w.message) for w in caught)

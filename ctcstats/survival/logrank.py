@@ -34,7 +34,7 @@ from .._validation import (
 )
 from ..errors import DataValidationError, DataWarning, ParameterError
 
-__all__ = ["PairwiseTestResult", "logrank_test", "pairwise_logrank"]
+__all__ = ["PairwiseTestResult", "logrank_test", "pairwise_logrank_test"]
 
 # R: survival::aeqSurv uses tolerance = sqrt(.Machine$double.eps)
 _TIMEFIX_TOL = float(np.sqrt(np.finfo(float).eps))
@@ -397,7 +397,7 @@ def logrank_test(
 
     See Also
     --------
-    pairwise_logrank : every pair of groups, with multiplicity-adjusted p-values.
+    pairwise_logrank_test : every pair of groups, with multiplicity-adjusted p-values.
 
     References
     ----------
@@ -513,7 +513,7 @@ class PairwiseTestResult(Result):
     warnings: tuple[str, ...] = ()
 
 
-def pairwise_logrank(
+def pairwise_logrank_test(
     data: pd.DataFrame,
     *,
     time_col: str,
@@ -563,14 +563,14 @@ def pairwise_logrank(
     ...     "os_event":  [1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1],
     ...     "ctc_group": ["0"] * 5 + ["1-4"] * 5 + [">=5"] * 2,
     ... })
-    >>> res = lr.pairwise_logrank(df, time_col="os_months", event_col="os_event",
+    >>> res = lr.pairwise_logrank_test(df, time_col="os_months", event_col="os_event",
     ...                           group_col="ctc_group", p_adjust="holm")
     >>> res.table[["group_1", "group_2"]].values.tolist()
     [['0', '1-4'], ['0', '>=5'], ['1-4', '>=5']]
     >>> res.table["p_adjusted"].round(4).tolist()
     [0.4673, 0.1722, 0.4673]
     """
-    func = "pairwise_logrank"
+    func = "pairwise_logrank_test"
     rho, gamma = _check_weights(rho, gamma, func=func)
     check_choice(p_adjust, name="p_adjust", choices=tuple(_P_ADJUST), func=func)
     p = _prepare(data, func=func, time_col=time_col, event_col=event_col,

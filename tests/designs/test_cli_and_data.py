@@ -11,7 +11,7 @@ import pytest
 
 from ctcstats import __version__
 from ctcstats.cli import main
-from ctcstats.designs import get_design, list_designs, simulate_cohort
+from ctcstats.designs import get_design, list_designs, simulate_study
 from ctcstats.designs.export import sha256_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,8 +37,8 @@ def test_cli_simulate_writes_cohort_draws_manifest(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "wrote h.csv" in printed and "wrote h.draws.csv" in printed
     patients = pd.read_csv(out)
-    expected = simulate_cohort("hayes2006", n=300, rng=5, return_draws=True)
-    pd.testing.assert_frame_equal(patients, expected.patients, check_dtype=False)
+    expected = simulate_study("hayes2006", n=300, rng=5)
+    pd.testing.assert_frame_equal(patients, expected.data, check_dtype=False)
     draws = pd.read_csv(tmp_path / "h.draws.csv")
     assert len(draws) == len(expected.draws)
     m = json.loads((tmp_path / "h.manifest.json").read_text())

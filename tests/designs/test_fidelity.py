@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
-from ctcstats.designs import Target, get_design, list_designs, simulate_cohort
+from ctcstats.designs import Target, get_design, list_designs, simulate_cohort, simulate_study
 from ctcstats.designs.calibrate import (
     analysis_frame,
     cox_breslow,
@@ -74,8 +74,8 @@ def test_target_specs_weights_and_ranges():
 def test_time_origin_draw_for_arms():
     """SWOG C1/C2 medians are timed from randomisation (the day-21 draw), A/B/C from
     registration."""
-    sc = simulate_cohort("smerage2014", rng=4, return_draws=True)
-    p, dr = sc.patients, sc.draws
+    sc = simulate_study("smerage2014", rng=4)
+    p, dr = sc.data, sc.draws
     f = analysis_frame("smerage2014", "os_median_C1", p, dr)
     c1 = p.loc[f.index]
     assert (c1["arm"] == "C1").sum() == (f["group"] == "C1").sum() > 0
@@ -202,10 +202,10 @@ def test_braun_piecewise_cox_with_lifelines():
 def test_hayes_landmark_medians_with_lifelines():
     """Hayes 2006: KM medians from each draw (lifelines KaplanMeierFitter)."""
     d = get_design("hayes2006")
-    sc = simulate_cohort(d, n=40_000, rng=99, return_draws=True)
+    sc = simulate_study(d, n=40_000, rng=99)
     for j, pub in enumerate([2.7, 1.3, 1.4, 3.0, 3.6]):
         r = d.result(f"pfs_median_d{j}_pos")
-        f = analysis_frame(d, r, sc.patients, sc.draws)
+        f = analysis_frame(d, r, sc.data, sc.draws)
         g = f[f.group == "positive"]
         med = KaplanMeierFitter().fit(g["time"], g["event"]).median_survival_time_
         assert abs(np.log(med / pub)) < 0.1, (j, med)

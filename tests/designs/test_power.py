@@ -17,7 +17,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import integrate, stats
 
-from ctcstats.designs import get_design, simulate_cohort
+from ctcstats.designs import get_design, simulate_cohort, simulate_study
 from ctcstats.designs.calibrate import analysis_frame
 from ctcstats.designs.power import (
     PowerAnalysis,
@@ -151,8 +151,8 @@ def _cohort_frames(key, n, n_sim, rng, analysis):
     seeds = _seed_root(rng).spawn(n_sim)
     out = []
     for s in seeds:
-        sc = simulate_cohort(d, n=n, rng=np.random.default_rng(s), return_draws=True)
-        out.append(analysis_frame(d, _published_like(d, analysis), sc.patients, sc.draws))
+        sc = simulate_study(d, n=n, rng=np.random.default_rng(s))
+        out.append(analysis_frame(d, _published_like(d, analysis), sc.data, sc.draws))
     return out
 
 

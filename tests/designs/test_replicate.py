@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import ctcstats as cs
-from ctcstats.designs import get_design, list_designs, simulate_cohort
+from ctcstats.designs import get_design, list_designs, simulate_cohort, simulate_study
 from ctcstats.designs.calibrate import analysis_frame
 from ctcstats.designs.replicate import (
     ReplicationResult,
@@ -50,7 +50,7 @@ def test_uses_public_functions_on_the_same_cohort():
 
     d = get_design("janni2016")
     df = simulate_cohort(d, rng=5)
-    rep = replicate_cohort(d, df).table.set_index("quantity")
+    rep = replicate_cohort(df, design=d).table.set_index("quantity")
     r = d.result("os_hr")
     f = analysis_frame(d, r, df)
     f = f.assign(pos=(f["group"] == "positive").astype(float))
@@ -73,9 +73,9 @@ def test_medians_and_windows():
     assert rep.loc["os_hr_5_10", "analysis"].startswith("fit_piecewise_cox(split_at=[60])")
     assert rep.loc["os_hr_0_5", "analysis"].startswith("fit_cox")
     h = replicate_design("hayes2006", rng=2).table.set_index("quantity")
-    sc = simulate_cohort("hayes2006", rng=2, return_draws=True)
+    sc = simulate_study("hayes2006", rng=2)
     r = get_design("hayes2006").result("pfs_median_d1_pos")
-    f = analysis_frame("hayes2006", r, sc.patients, sc.draws)
+    f = analysis_frame("hayes2006", r, sc.data, sc.draws)
     km = cs.kaplan_meier(f[f["group"] == "positive"], time_col="time", event_col="event")
     np.testing.assert_allclose(
         h.loc["pfs_median_d1_pos", ["estimate", "ci_lower", "ci_upper"]].to_numpy(float),

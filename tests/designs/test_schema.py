@@ -531,6 +531,7 @@ def test_param_paths_round_trip_and_schema():
     ("progression.rate[0]", r"'progression\.rate\[0\]' must be written 'progression\.rate'"),
     ("covariates.age.log_hr.death", r"names an unknown process 'death'"),
     ("progression..rate", r"is not a model parameter"),
+    (3, r"3 is not a parameter path \(a string such as 'progression\.rate'\)"),
 ])
 def test_param_path_errors(text, message):
     with pytest.raises(ValueError, match=message):
@@ -599,3 +600,10 @@ def test_documentation_lists_every_field():
     for _, cls, _ in _schema._SECTIONS:
         for name, _ in schema_of(cls):
             assert f"| `{name}` |" in text, (cls.__name__, name)
+
+
+def test_generated_block_must_exist():
+    from ctcstats._fieldtable import replace_generated
+
+    with pytest.raises(KeyError, match=r"no '<!-- BEGIN GENERATED: design-schema -->' block"):
+        replace_generated("# README without markers\n", "design-schema", "x")

@@ -12,7 +12,13 @@ from scipy import stats
 
 import ctcstats
 from ctcstats.data import validate_draws
-from ctcstats.designs import get_design, list_designs, simulate_cohort, simulate_draws
+from ctcstats.designs import (
+    get_design,
+    list_designs,
+    simulate_cohort,
+    simulate_draws,
+    simulate_study,
+)
 from ctcstats.designs.simulate import concentration_scale
 from ctcstats.errors import DataValidationError, ParameterError
 
@@ -21,16 +27,25 @@ KEYS = list(list_designs()["key"])
 
 @pytest.mark.parametrize("key", KEYS)
 def test_same_seed_same_frame_and_bytes(key):
-    a = simulate_cohort(key, rng=11, return_draws=True)
-    b = simulate_cohort(get_design(key), rng=np.random.default_rng(11), return_draws=True)
-    assert_frame_equal(a.patients, b.patients)
-    assert a.patients.to_csv(index=False).encode() == b.patients.to_csv(index=False).encode()
+    a = simulate_study(key, rng=11)
+    b = simulate_study(get_design(key), rng=np.random.default_rng(11))
+    assert_frame_equal(a.data, b.data)
+    assert a.data.to_csv(index=False).encode() == b.data.to_csv(index=False).encode()
     if a.draws is not None:
         assert_frame_equal(a.draws, b.draws)
-    # the plain call returns the same patient table
-    assert_frame_equal(simulate_cohort(key, rng=11), a.patients)
+        # simulate_draws gives the draws of the same cohort (matching patient ids)
+        assert_frame_equal(simulate_draws(key, rng=11), a.draws)
+        assert a.draws["patient_id"].isin(a.data["patient_id"]).all()
+    else:
+        with pytest.raises(DataValidationError, match="has no serial draws"):
+            simulate_draws(key, rng=11)
+    # simulate_cohort returns one type, the same patient table
+    plain = simulate_cohort(key, rng=11)
+    assert isinstance(plain, pd.DataFrame)
+    assert_frame_equal(plain, a.data)
+    assert a.n_obs == plain.shape[0] and a.design == get_design(key).key
     c = simulate_cohort(key, rng=12)
-    assert not c.equals(a.patients)
+    assert not c.equals(a.data)
 
 
 def test_braun_columns_and_size():
@@ -151,8 +166,8 @@ SERIAL = ["cristofanilli2004", "hayes2006", "cohen2008", "debono2008", "smerage2
 @pytest.mark.parametrize("key", SERIAL)
 def test_draws_consistent_with_patients(key):
     d = get_design(key)
-    sc = simulate_cohort(d, n=3000, rng=4, return_draws=True)
-    p, dr = sc.patients, sc.draws
+    sc = simulate_study(d, n=3000, rng=4)
+    p, dr = sc.data, sc.draws
     fu = [f"{e}_months" for e in d.endpoint_names]
     validate_draws(dr, patients=p, followup_cols=fu, volume_col="blood_volume_ml")
     assert list(dr.columns) == ["patient_id", "draw", "draw_label", "draw_months", "ctc_count",
@@ -178,8 +193,8 @@ def test_simulate_draws_needs_serial_design():
 
 
 def test_validate_draws_errors():
-    sc = simulate_cohort("hayes2006", n=200, rng=1, return_draws=True)
-    p, dr = sc.patients, sc.draws
+    sc = simulate_study("hayes2006", n=200, rng=1)
+    p, dr = sc.data, sc.draws
     bad = dr.copy()
     bad.loc[bad.index[3], "draw_months"] = 1000.0
     with pytest.raises(DataValidationError, match="rows after the patient's last follow-up"):
@@ -202,8 +217,8 @@ def test_validate_draws_errors():
 
 def test_smerage_arms_and_conversion():
     d = get_design("smerage2014")
-    sc = simulate_cohort(d, n=40_000, rng=8, return_draws=True)
-    arm = sc.patients["arm"]
+    sc = simulate_study(d, n=40_000, rng=8)
+    arm = sc.data["arm"]
     assert set(arm) == {"A", "B", "C1", "C2", "not retested"}
     assert (arm == "A").mean() == pytest.approx(276 / 595, abs=0.01)
     retested = arm.isin(["B", "C1", "C2"])
@@ -211,7 +226,7 @@ def test_smerage_arms_and_conversion():
     assert (arm == "not retested").sum() / (arm != "A").sum() == pytest.approx(31 / 319,
                                                                                 abs=0.01)
     # arm A patients have only the baseline draw; B converted, C persisted
-    dr = sc.draws.merge(sc.patients[["patient_id", "arm"]], on="patient_id")
+    dr = sc.draws.merge(sc.data[["patient_id", "arm"]], on="patient_id")
     assert (dr.loc[dr.arm == "A", "draw"] == 0).all()
     d21 = dr[dr.draw == 1]
     assert (d21.loc[d21.arm == "B", "ctc_positive"] == 0).all()
@@ -220,15 +235,15 @@ def test_smerage_arms_and_conversion():
     # has a day-21 draw, and a baseline-positive patient without one (progressed, died or
     # censored before day 21, or missed) is "not retested" — never assigned by an unmeasured
     # day-21 status
-    has21 = sc.patients["patient_id"].isin(d21["patient_id"])
+    has21 = sc.data["patient_id"].isin(d21["patient_id"])
     assert has21[retested].all()
     assert not has21[arm == "not retested"].any()
-    early = (sc.patients["pfs_months"] <= 21 / 30.4375) & (arm != "A")
+    early = (sc.data["pfs_months"] <= 21 / 30.4375) & (arm != "A")
     assert early.sum() > 0 and (arm[early] == "not retested").all()
 
 
 def test_cristofanilli_conversion_to_favourable():
-    sc = simulate_cohort("cristofanilli2004", n=40_000, rng=2, return_draws=True)
+    sc = simulate_study("cristofanilli2004", n=40_000, rng=2)
     fu = sc.draws[sc.draws.draw == 1]
     # published: 49% unfavourable at baseline, 30% at first follow-up
     assert fu["ctc_positive"].mean() == pytest.approx(0.30, abs=0.02)

@@ -89,21 +89,21 @@ def test_auc_brier_and_calibration_scales(sets):
         lp = d[["x", "pos"]].to_numpy() @ fit.table["coef"].to_numpy()
         return d.assign(risk=1 - np.exp(-0.04 * 12 * np.exp(lp - lp.mean())))
 
-    auc = pool(sets, lambda d: cs.time_dependent_auc(risk_at(d), risk_col="risk", time=12,
+    auc = pool(sets, lambda d: cs.time_dependent_auc(risk_at(d), risk_col="risk", horizon=12,
                                                      **ROLES))
     assert list(auc.table["scale"]) == ["logit"] and 0.5 < auc.table["estimate"][0] < 1
-    br = pool(sets, lambda d: cs.brier_score(risk_at(d), risk_col="risk", time=12, **ROLES))
+    br = pool(sets, lambda d: cs.brier_score(risk_at(d), risk_col="risk", horizon=12, **ROLES))
     assert list(br.table["term"]) == ["brier", "brier_null", "ipa"]
     assert list(br.table["scale"]) == ["identity", "identity", "mean"]
     per = br.per_imputation
     assert_allclose(br.table["estimate"][2], per.loc[per["term"] == "ipa", "estimate"].mean())
     assert br.table.loc[2, ["std_error", "ci_lower", "p_value"]].isna().all()
     assert np.isnan(br.table["p_value"][0])  # no null value for a Brier score
-    cal = pool(sets, lambda d: cs.calibration(risk_at(d), risk_col="risk", time=12,
+    cal = pool(sets, lambda d: cs.calibration(risk_at(d), risk_col="risk", horizon=12,
                                                     n_groups=4, **ROLES))
     tab = cal.table.set_index("term")
     assert tab.loc["oe_ratio", "scale"] == "log" and tab.loc["slope", "scale"] == "identity"
-    oe = np.array([cs.calibration(risk_at(d), risk_col="risk", time=12, n_groups=4,
+    oe = np.array([cs.calibration(risk_at(d), risk_col="risk", horizon=12, n_groups=4,
                                   **ROLES).oe_ratio
                    for d in sets])
     assert_allclose(tab.loc["oe_ratio", "estimate"], np.exp(np.mean(np.log(oe))), rtol=1e-12)
@@ -112,9 +112,10 @@ def test_auc_brier_and_calibration_scales(sets):
 
 def test_added_value_lr_test_pooled_by_d2(rng):
     sets = [_cohort(rng, n=150) for _ in range(3)]
-    res = pool(sets, cs.added_value, base=["x"], new=["pos"], time=12, n_boot=20, rng=1,
+    res = pool(sets, cs.added_value, base_covariates=["x"], new_covariates=["pos"], horizon=12,
+               n_boot=20, rng=1,
                **ROLES)
-    lr = [cs.added_value(d, base=["x"], new=["pos"], time=12, n_boot=20, rng=1,
+    lr = [cs.added_value(d, base_covariates=["x"], new_covariates=["pos"], horizon=12, n_boot=20, rng=1,
                          **ROLES).lr_statistic for d in sets]
     from ctcstats.missing.rubin import d2_test
 

@@ -38,8 +38,9 @@ def _cohort(seed: int, n: int, hr: float) -> pd.DataFrame:
                          "os_event": (t <= c).astype(int)})
 
 
-KW = dict(time_col="os_months", event_col="os_event", base=["age", "node_positive", "grade"],
-          new=["ctc_positive"], time=24.0)
+KW = dict(time_col="os_months", event_col="os_event",
+          base_covariates=["age", "node_positive", "grade"], new_covariates=["ctc_positive"],
+          horizon=24.0)
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +63,8 @@ def test_lr_test_and_concordance_match_r(name, tc, ec):
     d = load_input(TOPIC, name)
     r = load_output(TOPIC, f"{name}_models")
     new = [f for f in r["features"] if f not in BASE[name]]
-    res = added_value(d, time_col=tc, event_col=ec, base=BASE[name], new=new,
-                      time=r["times"][1], n_boot=0)
+    res = added_value(d, time_col=tc, event_col=ec, base_covariates=BASE[name], new_covariates=new,
+                      horizon=r["times"][1], n_boot=0)
     # the LR statistic is a difference of two iterative fits' log-likelihoods, both converged
     # to a relative change of 1e-9 as R's: 1e-6 relative on the statistic and p-value
     assert_allclose(res.lr_statistic, r["lr_statistic"], rtol=1e-6)
@@ -156,7 +157,7 @@ def test_input_unchanged_and_missing():
     df = _cohort(6, 200, 2.0)
     df.loc[df.index[[4, 9]], "ctc_positive"] = np.nan
     before = df.copy()
-    with pytest.raises(DataValidationError, match=r"new 'ctc_positive' has 2 missing values "
+    with pytest.raises(DataValidationError, match=r"new_covariates 'ctc_positive' has 2 missing values "
                                                   r"\(first row labels: 4, 9\)"):
         added_value(df, **KW, n_boot=0)
     res = added_value(df, **KW, n_boot=0, missing="drop")
@@ -167,13 +168,13 @@ def test_input_unchanged_and_missing():
 def test_parameter_errors():
     df = _cohort(7, 200, 2.0)
     with pytest.raises(ParameterError, match=r"must not repeat base covariates; \['age'\]"):
-        added_value(df, **{**KW, "new": ["age"]})
-    with pytest.raises(ParameterError, match=r"The 'new' parameter of added_value must be a "
+        added_value(df, **{**KW, "new_covariates": ["age"]})
+    with pytest.raises(ParameterError, match=r"The 'new_covariates' parameter of added_value must be a "
                                              r"non-empty list.*\(write \['ctc_positive'\]\)"):
-        added_value(df, **{**KW, "new": "ctc_positive"})
+        added_value(df, **{**KW, "new_covariates": "ctc_positive"})
     with pytest.raises(ParameterError, match="The 'n_boot' parameter"):
         added_value(df, **KW, n_boot=-1)
     with pytest.raises(DataValidationError, match="is beyond the last follow-up"):
-        added_value(df, **{**KW, "time": 1000.0})
-    with pytest.raises(DataValidationError, match="base 'stage' is not a column of data"):
-        added_value(df, **{**KW, "base": ["age", "stage"]})
+        added_value(df, **{**KW, "horizon": 1000.0})
+    with pytest.raises(DataValidationError, match="base_covariates 'stage' is not a column of data"):
+        added_value(df, **{**KW, "base_covariates": ["age", "stage"]})

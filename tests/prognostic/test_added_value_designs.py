@@ -15,7 +15,8 @@ import pytest
 import ctcstats as cs
 
 BASE = ["tumor_size_cm", "node_positive", "grade", "hr_positive", "her2_positive"]
-KW = dict(time_col="dfs_months", event_col="dfs_event", base=BASE, new=["ctc_positive"], time=60)
+KW = dict(time_col="dfs_months", event_col="dfs_event", base_covariates=BASE,
+          new_covariates=["ctc_positive"], horizon=60)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_fit_on_janni2016_validate_on_rack2014(janni):
     model = cs.CoxModel().fit(janni[features], janni[["dfs_months", "dfs_event"]])
     rack = cs.simulate_cohort("rack2014", rng=2)
     res = cs.external_validation(model, rack, time_col="dfs_months", event_col="dfs_event",
-                                 features=features, time=24)
+                                 covariates=features, horizon=24)
     tab = res.table.set_index("measure")
     c = tab.loc["c_index"]
     assert c["ci_lower"] < c["estimate"] < c["ci_upper"] and c["estimate"] > 0.55

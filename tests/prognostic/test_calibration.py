@@ -33,7 +33,7 @@ def test_matches_r_recipe(name):
     col, t = SPECS[name]
     d = load_input(TOPIC, name)
     ref = load_output(TOPIC, f"calibration_{name}")
-    res = calibration(d, time_col="time", event_col="status", risk_col=col, time=t,
+    res = calibration(d, time_col="time", event_col="status", risk_col=col, horizon=t,
                       n_groups=4 if name == "small" else 10)
     assert_allclose(res.knots, ref["knots"], rtol=RTOL)
     for field in ("ici", "e50", "e90", "emax"):
@@ -64,7 +64,7 @@ def test_spline_basis_matches_rcspline_eval():
 
 def test_group_table(rng):
     d = load_input(TOPIC, "synth")
-    res = calibration(d, time_col="time", event_col="status", risk_col="p24", time=24)
+    res = calibration(d, time_col="time", event_col="status", risk_col="p24", horizon=24)
     tab = res.table
     assert list(tab.columns) == ["group", "n", "n_events", "mean_predicted", "observed",
                                  "ci_lower", "ci_upper"]
@@ -88,7 +88,7 @@ def test_well_calibrated_simulation_is_close(rng):
     t_c = rng.uniform(5, 60, n)
     d = pd.DataFrame({"t": np.minimum(t_ev, t_c), "e": (t_ev <= t_c).astype(int),
                       "p": 1 - np.exp(-(12 / 30) * np.exp(lp))})
-    res = calibration(d, time_col="t", event_col="e", risk_col="p", time=12)
+    res = calibration(d, time_col="t", event_col="e", risk_col="p", horizon=12)
     assert res.ici < 0.02 and abs(res.slope - 1) < 0.1 and abs(res.oe_ratio - 1) < 0.08
     assert abs(res.intercept) < 0.1
 
@@ -97,20 +97,20 @@ def test_bad_input():
     d = load_input(TOPIC, "synth")
     with pytest.raises(DataValidationError, match=r"risk_col 'score' must hold predicted "
                                                   r"probabilities in \[0, 1\] for calibration"):
-        calibration(d, time_col="time", event_col="status", risk_col="score", time=24)
+        calibration(d, time_col="time", event_col="status", risk_col="score", horizon=24)
     d2 = d.copy()
     d2.loc[3, "p24"] = 1.0
     with pytest.raises(DataValidationError, match=r"exactly 0 or 1 \(first row labels: 3\)"):
-        calibration(d2, time_col="time", event_col="status", risk_col="p24", time=24)
-    with pytest.raises(DataValidationError, match=r"time 120 is beyond the last follow-up"):
-        calibration(d, time_col="time", event_col="status", risk_col="p24", time=120)
+        calibration(d2, time_col="time", event_col="status", risk_col="p24", horizon=24)
+    with pytest.raises(DataValidationError, match=r"horizon 120 is beyond the last follow-up"):
+        calibration(d, time_col="time", event_col="status", risk_col="p24", horizon=120)
     with pytest.raises(ParameterError, match="'n_knots' parameter of calibration"):
-        calibration(d, time_col="time", event_col="status", risk_col="p24", time=24,
+        calibration(d, time_col="time", event_col="status", risk_col="p24", horizon=24,
                     n_knots=9)
     d3 = d.copy()
     d3.loc[0, "p24"] = np.nan
     with pytest.raises(DataValidationError, match="risk_col 'p24' has 1 missing value"):
-        calibration(d3, time_col="time", event_col="status", risk_col="p24", time=24)
+        calibration(d3, time_col="time", event_col="status", risk_col="p24", horizon=24)
 
 
 def test_group_without_follow_up_warns():
@@ -123,7 +123,7 @@ def test_group_without_follow_up_warns():
     t[p > np.quantile(p, 0.9)] = rng.uniform(1, 10, (p > np.quantile(p, 0.9)).sum())
     d = pd.DataFrame({"t": t, "e": rng.integers(0, 2, n), "p": p})
     with pytest.warns(DataWarning, match="group 10 of predicted risk has no follow-up"):
-        res = calibration(d, time_col="t", event_col="e", risk_col="p", time=20)
+        res = calibration(d, time_col="t", event_col="e", risk_col="p", horizon=20)
     assert any("group 10" in w for w in res.warnings)
 
 
@@ -131,7 +131,7 @@ def test_calibration_plot():
     import matplotlib.pyplot as plt
 
     d = load_input(TOPIC, "synth")
-    res = calibration(d, time_col="time", event_col="status", risk_col="p24", time=24)
+    res = calibration(d, time_col="time", event_col="status", risk_col="p24", horizon=24)
     fig, ax = plt.subplots()
     assert res.plot(ax=ax) is ax
     lines = {ln.get_gid(): ln for ln in ax.get_lines() if ln.get_gid()}

@@ -29,7 +29,7 @@ def test_matches_r_hand_computation(name):
     models, t = SPECS[name]
     d = load_input(TOPIC, name)
     ref = load_output(TOPIC, f"dca_{name}")
-    res = decision_curve(d, time_col="time", event_col="status", risk_cols=models, time=t)
+    res = decision_curve(d, time_col="time", event_col="status", risk_cols=models, horizon=t)
     tab = res.table
     assert_allclose(tab["threshold"].unique(), ref["thresholds"], rtol=1e-15)
     for m in models:
@@ -50,7 +50,7 @@ def test_hand_example_without_censoring():
     d = pd.DataFrame({"t": [1, 2, 3, 4, 6, 7, 8, 9, 10, 11],
                       "e": [1, 1, 1, 1, 1, 0, 1, 0, 1, 0],
                       "p": [.9, .8, .1, .5, .6, .2, .35, .1, .2, .05]})
-    res = decision_curve(d, time_col="t", event_col="e", risk_cols=["p"], time=5,
+    res = decision_curve(d, time_col="t", event_col="e", risk_cols=["p"], horizon=5,
                          thresholds=[0.3])
     nb = dict(zip(res.table["model"], res.table["net_benefit"], strict=True))
     assert_allclose(nb["p"], 3 / 10 - 2 / 10 * 0.3 / 0.7, rtol=1e-12)
@@ -65,14 +65,14 @@ def test_censored_hand_example():
     NB = (5/8)(1/2) - (3/8)(1/2)(1) = 1/8."""
     d = pd.DataFrame({"t": [2, 3, 4, 8, 1, 6, 7, 9], "e": [1, 0, 1, 0, 1, 0, 1, 0],
                       "p": [.6, .7, .5, .9, .1, .2, .3, .4]})
-    res = decision_curve(d, time_col="t", event_col="e", risk_cols=["p"], time=5,
+    res = decision_curve(d, time_col="t", event_col="e", risk_cols=["p"], horizon=5,
                          thresholds=[0.5])
     assert_allclose(res.table["net_benefit"].iloc[0], 1 / 8, rtol=1e-12)
 
 
 def test_bad_input():
     d = load_input(TOPIC, "synth")
-    kw = dict(time_col="time", event_col="status", time=24)
+    kw = dict(time_col="time", event_col="status", horizon=24)
     with pytest.raises(DataValidationError, match="risk_cols 'score' must hold predicted "
                                                   "probabilities"):
         decision_curve(d, risk_cols=["p24", "score"], **kw)
@@ -82,8 +82,8 @@ def test_bad_input():
         decision_curve(d, risk_cols=["p24"], thresholds=[0, 0.5], **kw)
     with pytest.raises(DataValidationError, match="risk_cols 'p99' is not a column of data"):
         decision_curve(d, risk_cols=["p99"], **kw)
-    with pytest.raises(DataValidationError, match="time 120 is beyond the last follow-up"):
-        decision_curve(d, risk_cols=["p24"], time_col="time", event_col="status", time=120)
+    with pytest.raises(DataValidationError, match="horizon 120 is beyond the last follow-up"):
+        decision_curve(d, risk_cols=["p24"], time_col="time", event_col="status", horizon=120)
 
 
 def test_decision_curve_plot():
@@ -91,7 +91,7 @@ def test_decision_curve_plot():
 
     d = load_input(TOPIC, "synth")
     res = decision_curve(d, time_col="time", event_col="status", risk_cols=["p24", "q24"],
-                         time=24)
+                         horizon=24)
     fig, ax = plt.subplots()
     assert res.plot(ax=ax) is ax
     lines = {ln.get_gid(): ln for ln in ax.get_lines()}

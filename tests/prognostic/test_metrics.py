@@ -48,7 +48,7 @@ def test_auc_without_censoring_is_mann_whitney(rng):
     from sklearn.metrics import roc_auc_score
 
     d = _cohort(rng, censor=False)
-    res = time_dependent_auc(d, risk_col="risk", time=10, **ROLES)
+    res = time_dependent_auc(d, risk_col="risk", horizon=10, **ROLES)
     y = (d["t"] <= 10).astype(int)
     assert_allclose(res.estimate, roc_auc_score(y, d["risk"]), rtol=1e-12)
     assert res.n_censored_before == 0
@@ -57,7 +57,7 @@ def test_auc_without_censoring_is_mann_whitney(rng):
 
 def test_brier_without_censoring_is_mean_squared_error(rng):
     d = _cohort(rng, censor=False)
-    res = brier_score(d, risk_col="p", time=10, **ROLES)
+    res = brier_score(d, risk_col="p", horizon=10, **ROLES)
     y = (d["t"] <= 10).astype(float)
     assert_allclose(res.estimate, np.mean((y - d["p"]) ** 2), rtol=1e-12)
     prev = y.mean()
@@ -114,8 +114,8 @@ def test_auc_brier_properties(seed):
     rng = np.random.default_rng(seed)
     d = _cohort(rng, n=80)
     before = d.copy()
-    auc = time_dependent_auc(d, risk_col="risk", time=10, **ROLES)
-    b = brier_score(d, risk_col="p", time=10, **ROLES)
+    auc = time_dependent_auc(d, risk_col="risk", horizon=10, **ROLES)
+    b = brier_score(d, risk_col="p", horizon=10, **ROLES)
     pd.testing.assert_frame_equal(d, before)
     assert 0 <= auc.estimate <= 1 and auc.ci_lower <= auc.estimate <= auc.ci_upper
     assert 0 <= b.estimate <= 1 and b.ci_lower <= b.estimate <= b.ci_upper
@@ -124,9 +124,9 @@ def test_auc_brier_properties(seed):
     assert np.all(np.diff(roc["fpr"]) >= -1e-12) and np.all(np.diff(roc["tpr"]) >= -1e-12)
     assert_allclose(roc[["fpr", "tpr"]].iloc[-1], [1, 1], rtol=1e-12)
     sh = d.sample(frac=1, random_state=seed)
-    assert_allclose(time_dependent_auc(sh, risk_col="risk", time=10, **ROLES).std_error,
+    assert_allclose(time_dependent_auc(sh, risk_col="risk", horizon=10, **ROLES).std_error,
                     auc.std_error, rtol=1e-9)
-    assert_allclose(brier_score(sh, risk_col="p", time=10, **ROLES).std_error, b.std_error,
+    assert_allclose(brier_score(sh, risk_col="p", horizon=10, **ROLES).std_error, b.std_error,
                     rtol=1e-9)
 
 
@@ -144,8 +144,8 @@ def test_to_dict_is_json_safe(rng):
 
     d = _cohort(rng)
     for res in (concordance_index(d, risk_col="risk", **ROLES),
-                time_dependent_auc(d, risk_col="risk", time=10, **ROLES),
-                brier_score(d, risk_col="p", time=10, **ROLES)):
+                time_dependent_auc(d, risk_col="risk", horizon=10, **ROLES),
+                brier_score(d, risk_col="p", horizon=10, **ROLES)):
         json.dumps(res.to_dict())
         assert str(res) and res._repr_html_()
 
@@ -157,29 +157,29 @@ def test_nan_risk_names_the_column(rng):
     with pytest.raises(DataValidationError, match="risk_col 'risk' has 1 missing value"):
         concordance_index(d, risk_col="risk", **ROLES)
     with pytest.raises(DataValidationError, match="risk_col 'risk' has 1 missing value"):
-        time_dependent_auc(d, risk_col="risk", time=10, **ROLES)
+        time_dependent_auc(d, risk_col="risk", horizon=10, **ROLES)
 
 
 def test_horizon_beyond_last_follow_up():
     d = pd.DataFrame({"t": [5.0, 12.5, 40.0, 96.3], "e": [1, 0, 1, 0], "p": [.5, .4, .3, .2]})
     with pytest.raises(DataValidationError,
-                       match=r"time 120 is beyond the last follow-up \(96.3\)"):
-        brier_score(d, risk_col="p", time=120, **ROLES)
-    with pytest.raises(DataValidationError, match=r"time 96.3 is at the last follow-up"):
-        time_dependent_auc(d, risk_col="p", time=96.3, **ROLES)
+                       match=r"horizon 120 is beyond the last follow-up \(96.3\)"):
+        brier_score(d, risk_col="p", horizon=120, **ROLES)
+    with pytest.raises(DataValidationError, match=r"horizon 96.3 is at the last follow-up"):
+        time_dependent_auc(d, risk_col="p", horizon=96.3, **ROLES)
 
 
 def test_horizon_without_events():
     d = pd.DataFrame({"t": [5.0, 12.5, 40.0, 96.3], "e": [0, 0, 1, 0], "p": [.5, .4, .3, .2]})
-    with pytest.raises(DataValidationError, match="time 10 has no events at or before it"):
-        time_dependent_auc(d, risk_col="p", time=10, **ROLES)
+    with pytest.raises(DataValidationError, match="horizon 10 has no events at or before it"):
+        time_dependent_auc(d, risk_col="p", horizon=10, **ROLES)
 
 
 def test_probabilities_outside_unit_interval(rng):
     d = _cohort(rng)
     with pytest.raises(DataValidationError, match=r"risk_col 'risk' must hold predicted "
                                                   r"probabilities in \[0, 1\] for brier_score"):
-        brier_score(d, risk_col="risk", time=10, **ROLES)
+        brier_score(d, risk_col="risk", horizon=10, **ROLES)
     with pytest.raises(DataValidationError, match="risk_cols 'risk' must hold predicted"):
         integrated_brier_score(d, risk_cols={5: "p", 10: "risk"}, **ROLES)
 
@@ -189,7 +189,7 @@ def test_missing_column(rng):
     with pytest.raises(DataValidationError, match="risk_col 'score' is not a column of data"):
         concordance_index(d, risk_col="score", **ROLES)
     with pytest.raises(DataValidationError, match="time_col 'time' is not a column of data"):
-        brier_score(d, time_col="time", event_col="e", risk_col="p", time=10)
+        brier_score(d, time_col="time", event_col="e", risk_col="p", horizon=10)
 
 
 def test_parameter_errors(rng):
@@ -198,12 +198,12 @@ def test_parameter_errors(rng):
         concordance_index(d, risk_col="risk", method="gonen", **ROLES)
     with pytest.raises(ParameterError, match="'tau' parameter of concordance_index"):
         concordance_index(d, risk_col="risk", tau=-1, **ROLES)
-    with pytest.raises(ParameterError, match="'time' parameter of brier_score"):
-        brier_score(d, risk_col="p", time="10", **ROLES)
+    with pytest.raises(ParameterError, match="'horizon' parameter of brier_score"):
+        brier_score(d, risk_col="p", horizon="10", **ROLES)
     with pytest.raises(ParameterError, match="'risk_cols' parameter of integrated_brier"):
         integrated_brier_score(d, risk_cols={10: "p"}, **ROLES)
     with pytest.raises(ParameterError, match="'conf_level' parameter of time_dependent_auc"):
-        time_dependent_auc(d, risk_col="risk", time=10, conf_level=95, **ROLES)
+        time_dependent_auc(d, risk_col="risk", horizon=10, conf_level=95, **ROLES)
 
 
 def test_no_events_and_no_pairs():
@@ -220,7 +220,7 @@ def test_roc_plot_draws_curve_and_chance_line(rng):
     import matplotlib.pyplot as plt
 
     d = _cohort(rng)
-    res = time_dependent_auc(d, risk_col="risk", time=10, **ROLES)
+    res = time_dependent_auc(d, risk_col="risk", horizon=10, **ROLES)
     fig, ax = plt.subplots()
     out = res.plot(ax=ax)
     assert out is ax

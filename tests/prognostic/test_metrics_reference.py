@@ -78,10 +78,10 @@ def test_auc_and_brier_match_score(name):
     d = load_input(TOPIC, name)
     ref = load_output(TOPIC, f"score_{name}")
     for i, (p, t) in enumerate(zip(probs, times, strict=True)):
-        auc = time_dependent_auc(d, time_col="time", event_col="status", risk_col=p, time=t)
+        auc = time_dependent_auc(d, time_col="time", event_col="status", risk_col=p, horizon=t)
         assert_allclose([auc.estimate, auc.std_error], [ref["auc"][i], ref["auc_se"][i]],
                         rtol=RTOL)
-        b = brier_score(d, time_col="time", event_col="status", risk_col=p, time=t)
+        b = brier_score(d, time_col="time", event_col="status", risk_col=p, horizon=t)
         assert_allclose([b.estimate, b.std_error], [ref["brier"][i], ref["brier_se"][i]],
                         rtol=RTOL)
         assert_allclose([b.null_estimate, b.null_std_error],
@@ -93,7 +93,7 @@ def test_auc_of_linear_predictor_equals_auc_of_probability():
     """The AUC is rank-based: Score's AUC of gbsg2's probabilities = our AUC of the Cox lp."""
     d = load_input(TOPIC, "gbsg2")
     ref = load_output(TOPIC, "score_gbsg2")
-    auc = time_dependent_auc(d, time_col="time", event_col="status", risk_col="lp", time=1500)
+    auc = time_dependent_auc(d, time_col="time", event_col="status", risk_col="lp", horizon=1500)
     assert_allclose(auc.estimate, ref["auc"][1], rtol=RTOL)
     assert_allclose(auc.std_error, ref["auc_se"][1], rtol=RTOL)
 

@@ -166,7 +166,7 @@ def test_ipcw_classifier_random_forest(rng):
     m = IPCWClassifier(rf, horizon=24.0).fit(X, y)
     r = m.predict_risk(X)
     assert np.all((r >= 0) & (r <= 1))
-    assert_allclose(m.predict_risk(X, time=24.0), r)
+    assert_allclose(m.predict_risk(X, horizon=24.0), r)
     assert_allclose(m.predict(X), r)
     assert m.sample_weight_[(df.os_months < 24) & (df.os_event == 0)].sum() == 0
     assert rf.get_params()["n_estimators"] == 50 and not hasattr(rf, "estimators_")
@@ -252,7 +252,7 @@ def test_parameter_errors(rng):
         IPCWClassifier(horizon=24).fit(X, y)
     lg = IPCWLogisticModel(horizon=24).fit(X, y)
     with pytest.raises(ParameterError, match=r"must be the model's horizon \(24\)"):
-        lg.predict_risk(X, time=12)
+        lg.predict_risk(X, horizon=12)
     with pytest.raises(DataValidationError, match="no events by the horizon"):
         IPCWLogisticModel(horizon=0.001).fit(X, y)
     with pytest.raises(ParameterError, match="must have predict_risk"):

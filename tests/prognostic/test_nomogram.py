@@ -39,7 +39,7 @@ def test_matches_rms_nomogram(name, tc, ec, source):
     d, model, res = _fits(name, tc, ec)
     nm = load_output(TOPIC, f"{name}_nomogram")
     obj, data = (model, d) if source == "CoxModel" else (res, None)
-    nom = nomogram(obj, data, times=nm["times"], fun_at=nm["fun_at"])
+    nom = nomogram(obj, data, horizon=nm["times"], fun_at=nm["fun_at"])
     # everything below is a closed form of the converged coefficients (agreeing with R's
     # to ~1e-10) and the baseline survival: 1e-8 absolute on points (scale 0-100, rtol 1e-10)
     assert_allclose(nom.points_per_unit, nm["sc"], rtol=1e-8)
@@ -70,7 +70,7 @@ def test_matches_rms_nomogram(name, tc, ec, source):
 
 def test_score_reproduces_model_survival():
     d, model, _ = _fits("ctc300", "os_months", "os_event")
-    nom = nomogram(model, d, times=[24, 36])
+    nom = nomogram(model, d, horizon=[24, 36])
     sc = nom.score(d)
     feats = list(model.feature_names_in_)
     assert [c for c in sc.columns if c.startswith("points_")] == [f"points_{f}" for f in feats]
@@ -86,14 +86,14 @@ def test_categorical_covariate_axis_from_fit_cox():
     d["grade_cat"] = d["grade"].map({1: "G1", 2: "G2", 3: "G3"})
     res = fit_cox(d, time_col="os_months", event_col="os_event",
                   covariates=["age", "grade_cat", "ctc_positive"])
-    nom = nomogram(res, d, times=[24])
+    nom = nomogram(res, d, horizon=[24])
     g = nom.points[nom.points["covariate"] == "grade_cat"]
     assert g["value"].tolist() == ["G1", "G2", "G3"]
     b = res.table["coef"]
     effects = np.array([0.0, b["grade_cat[G2]"], b["grade_cat[G3]"]])
     assert_allclose(g["points"], (effects - effects.min()) * nom.points_per_unit, atol=1e-12)
     # without data the reference level is unnamed
-    nom2 = nomogram(res, times=[24])
+    nom2 = nomogram(res, horizon=[24])
     assert nom2.points[nom2.points["covariate"] == "grade_cat"]["value"].iloc[0] == \
         "(reference)"
     sc = nom.score(d)
@@ -119,32 +119,32 @@ def test_r_pretty_examples():
 
 def test_values_override_and_errors():
     d, model, res = _fits("ctc120", "os_months", "os_event")
-    nom = nomogram(model, d, times=[24], values={"age": [40, 60, 80]})
+    nom = nomogram(model, d, horizon=[24], values={"age": [40, 60, 80]})
     assert nom.points[nom.points["covariate"] == "age"]["value"].tolist() == [40, 60, 80]
     with pytest.raises(ParameterError, match="The 'data' parameter of nomogram is needed"):
-        nomogram(model, times=[24])
+        nomogram(model, horizon=[24])
     with pytest.raises(ParameterError, match="must not exceed the last event time"):
-        nomogram(model, d, times=[500])
+        nomogram(model, d, horizon=[500])
     with pytest.raises(ParameterError, match=r"names covariates not in the model: \['stage'\]"):
-        nomogram(model, d, times=[24], values={"stage": [1, 2]})
+        nomogram(model, d, horizon=[24], values={"stage": [1, 2]})
     with pytest.raises(ParameterError, match="must be survival probabilities"):
-        nomogram(model, d, times=[24], fun_at=[0.5, 1.5])
+        nomogram(model, d, horizon=[24], fun_at=[0.5, 1.5])
     with pytest.raises(ParameterError, match="must be a fitted CoxModel or a CoxResult"):
-        nomogram("cph", d, times=[24])
+        nomogram("cph", d, horizon=[24])
     with pytest.raises(DataValidationError, match=r"lacks the model's feature columns "
                                                   r"\['ctc_positive'\]"):
-        nomogram(model, d.drop(columns="ctc_positive"), times=[24])
+        nomogram(model, d.drop(columns="ctc_positive"), horizon=[24])
     strat = fit_cox(d, time_col="os_months", event_col="os_event", covariates=["age"],
                     strata_col="grade")
     with pytest.raises(ParameterError, match="cannot be a stratified Cox fit"):
-        nomogram(strat, times=[24])
+        nomogram(strat, horizon=[24])
     with pytest.raises(DataValidationError, match="covariate 'age' has missing values"):
         nom.score(d.assign(age=np.nan))
 
 
 def test_plot_draws_rms_layout():
     d, model, _ = _fits("ctc300", "os_months", "os_event")
-    nom = nomogram(model, d, times=[24, 36])
+    nom = nomogram(model, d, horizon=[24, 36])
     ax = nom.plot()
     texts = [t.get_text() for t in ax.texts]
     for label in ("Points", "age", "tumor_size_cm", "node_positive", "grade", "ctc_positive",

@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose
 from ctcstats.errors import DataValidationError, ParameterError
 from ctcstats.prognostic.reclassification import reclassification
 
-ROLES = dict(time_col="t", event_col="e", risk_col_base="old", risk_col_new="new")
+ROLES = dict(time_col="t", event_col="e", base_risk_col="old", risk_col="new")
 
 
 def _est(res):
@@ -28,7 +28,7 @@ def test_uncensored_continuous_textbook():
     events) - (same among non-events) = (0.625 - 0.5) - (0.375 - 0.5) = 0.25."""
     d = pd.DataFrame({"t": [1, 2, 3, 4, 10, 10, 10, 10], "e": [1, 1, 1, 1, 0, 0, 0, 0],
                       "old": [.5] * 8, "new": [.7, .7, .7, .4, .3, .3, .6, .3]})
-    e = _est(reclassification(d, time=5, n_boot=0, **ROLES))
+    e = _est(reclassification(d, horizon=5, n_boot=0, **ROLES))
     assert_allclose([e["nri_events"], e["nri_nonevents"], e["nri"]], [0.5, 0.5, 1.0],
                     rtol=1e-12)
     assert_allclose([e["idi_events"], e["idi_nonevents"], e["idi"]], [0.125, 0.125, 0.25],
@@ -39,14 +39,14 @@ def test_uncensored_categorical():
     """Cutoffs 0.2, 0.5: old categories all 'middle' (0.3); new 0.1 → low, 0.6 → high."""
     d = pd.DataFrame({"t": [1, 2, 3, 4, 10, 10, 10, 10], "e": [1, 1, 1, 1, 0, 0, 0, 0],
                       "old": [.3] * 8, "new": [.6, .6, .35, .1, .1, .1, .6, .35]})
-    res = reclassification(d, time=5, cutoffs=[0.2, 0.5], n_boot=0, **ROLES)
+    res = reclassification(d, horizon=5, cutoffs=[0.2, 0.5], n_boot=0, **ROLES)
     e = _est(res)
     # events: up 2, down 1 -> 1/4; non-events: down 2, up 1 -> 1/4
     assert_allclose([e["nri_events"], e["nri_nonevents"]], [0.25, 0.25], rtol=1e-12)
     assert res.kind == "categorical" and res.cutoffs == (0.2, 0.5)
     # a risk equal to a cutoff belongs to the higher category
     d2 = d.assign(new=[.5, .5, .3, .3, .3, .3, .3, .3])
-    assert_allclose(_est(reclassification(d2, time=5, cutoffs=[0.2, 0.5], n_boot=0,
+    assert_allclose(_est(reclassification(d2, horizon=5, cutoffs=[0.2, 0.5], n_boot=0,
                                           **ROLES))["nri_events"], 0.5, rtol=1e-12)
 
 
@@ -59,7 +59,7 @@ def test_censored_km_formula_by_hand():
     NRI_ne = [(3/4)(1/2) - (3/8)(1/2)] / 0.6 = 0.3125"""
     d = pd.DataFrame({"t": [2, 3, 4, 8, 1, 6, 7, 9], "e": [1, 0, 1, 1, 1, 0, 1, 0],
                       "old": [.4] * 8, "new": [.6, .6, .6, .6, .2, .2, .2, .2]})
-    res = reclassification(d, time=5, n_boot=0, **ROLES)
+    res = reclassification(d, horizon=5, n_boot=0, **ROLES)
     e = _est(res)
     assert_allclose(e["nri_events"], (5 / 8 * 0.5 - 0.25 * 0.5) / 0.4, rtol=1e-12)
     assert_allclose(e["nri_nonevents"], (0.75 * 0.5 - 3 / 8 * 0.5) / 0.6, rtol=1e-12)
@@ -84,10 +84,10 @@ def test_bootstrap_is_seeded_and_covers(rng):
                       "old": 1 - np.exp(-0.5 * np.exp(0.7 * x)),
                       "new": 1 - np.exp(-0.5 * np.exp(0.7 * x + 0.5 * z))})
     before = d.copy()
-    a = reclassification(d, time=10, n_boot=100, rng=7, **ROLES)
-    b = reclassification(d.sample(frac=1, random_state=1), time=10, n_boot=0, **ROLES)
+    a = reclassification(d, horizon=10, n_boot=100, rng=7, **ROLES)
+    b = reclassification(d.sample(frac=1, random_state=1), horizon=10, n_boot=0, **ROLES)
     pd.testing.assert_frame_equal(d, before)
-    c = reclassification(d, time=10, n_boot=100, rng=7, **ROLES)
+    c = reclassification(d, horizon=10, n_boot=100, rng=7, **ROLES)
     pd.testing.assert_frame_equal(a.table, c.table)
     assert_allclose(a.table["estimate"], b.table["estimate"], rtol=1e-10)  # row order
     tab = a.table
@@ -99,17 +99,17 @@ def test_bootstrap_is_seeded_and_covers(rng):
 def test_bad_input():
     d = pd.DataFrame({"t": [1.0, 2, 3, 4, 10], "e": [1, 1, 0, 1, 0],
                       "old": [.1, .2, .3, .4, .5], "new": [.2, .2, .3, 1.4, .5]})
-    with pytest.raises(DataValidationError, match="risk_col_new 'new' must hold predicted "
+    with pytest.raises(DataValidationError, match="risk_col 'new' must hold predicted "
                                                   "probabilities"):
-        reclassification(d, time=5, n_boot=0, **ROLES)
+        reclassification(d, horizon=5, n_boot=0, **ROLES)
     d["new"] = [.2, .2, .3, .4, .5]
     with pytest.raises(ParameterError, match="'cutoffs' parameter of reclassification"):
-        reclassification(d, time=5, cutoffs=[0.5, 0.2], **ROLES)
-    with pytest.raises(ParameterError, match="must differ from 'risk_col_base'"):
-        reclassification(d, time_col="t", event_col="e", risk_col_base="old",
-                         risk_col_new="old", time=5)
-    with pytest.raises(DataValidationError, match="time 12 is beyond the last follow-up"):
-        reclassification(d, time=12, **ROLES)
+        reclassification(d, horizon=5, cutoffs=[0.5, 0.2], **ROLES)
+    with pytest.raises(ParameterError, match="must differ from 'base_risk_col'"):
+        reclassification(d, time_col="t", event_col="e", base_risk_col="old",
+                         risk_col="old", horizon=5)
+    with pytest.raises(DataValidationError, match="horizon 12 is beyond the last follow-up"):
+        reclassification(d, horizon=12, **ROLES)
     d.loc[2, "old"] = np.nan
-    with pytest.raises(DataValidationError, match="risk_col_base 'old' has 1 missing value"):
-        reclassification(d, time=5, **ROLES)
+    with pytest.raises(DataValidationError, match="base_risk_col 'old' has 1 missing value"):
+        reclassification(d, horizon=5, **ROLES)

@@ -39,7 +39,7 @@ def _cohort(rng, n=300):
 
 
 FEATURES = ["age", "node_positive", "ctc_positive"]
-KW = dict(time_col="os_months", event_col="os_event", features=FEATURES, time=24.0)
+KW = dict(time_col="os_months", event_col="os_event", covariates=FEATURES, horizon=24.0)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def boot_results():
         d = load_input(TOPIC, name)
         r = load_output(TOPIC, f"{name}_models")
         out[name] = validate_model(CoxModel(), d, time_col=tc, event_col=ec,
-                                   features=r["features"], time=r["times"][1], n_boot=200,
+                                   covariates=r["features"], horizon=r["times"][1], n_boot=200,
                                    rng=20261121)
     return out
 
@@ -142,13 +142,13 @@ def test_random_forest_seeded_through_rng(rng):
 def test_cross_validation(rng):
     df = _cohort(rng)
     pipe = Pipeline([("scale", StandardScaler()), ("cox", CoxModel())])
-    res = validate_model(pipe, df, **KW, method="cv", n_splits=4, n_repeats=3, rng=2)
+    res = validate_model(pipe, df, **KW, method="cv", n_folds=4, n_repeats=3, rng=2)
     assert res.table.columns.tolist() == ["index", "mean", "std", "n"]
     assert res.n_success == 12 and len(res.replicates) == 12
     assert set(res.replicates["fold"]) == {0, 1, 2, 3}
     t = res.table.set_index("index")
     assert 0.55 < t.loc["c_index", "mean"] < 0.8 and t.loc["c_index", "std"] > 0
-    again = validate_model(pipe, df, **KW, method="cv", n_splits=4, n_repeats=3, rng=2)
+    again = validate_model(pipe, df, **KW, method="cv", n_folds=4, n_repeats=3, rng=2)
     pd.testing.assert_frame_equal(res.table, again.table)
 
 
@@ -167,7 +167,7 @@ def test_failed_replicates_are_counted(rng):
     df.loc[df.index[:2], "rare"] = 1  # absent from many bootstrap samples → constant there
     with pytest.warns(DataWarning) as rec:
         res = validate_model(CoxModel(), df, time_col="os_months", event_col="os_event",
-                             features=["age", "rare"], time=24.0, n_boot=30, rng=4)
+                             covariates=["age", "rare"], horizon=24.0, n_boot=30, rng=4)
     msgs = [str(w.message) for w in rec]
     assert any("of 30 bootstrap replicates could not be fitted (e.g. DataValidationError: "
                "CoxModel.fit: features ['rare'] are constant" in m for m in msgs)
@@ -179,14 +179,14 @@ def test_validate_errors(rng):
     df = _cohort(rng)
     with pytest.raises(ParameterError, match="The 'method' parameter of validate_model"):
         validate_model(CoxModel(), df, **KW, method="jackknife")
-    with pytest.raises(ParameterError, match="'features' parameter of validate_model"):
+    with pytest.raises(ParameterError, match="'covariates' parameter of validate_model"):
         validate_model(CoxModel(), df, time_col="os_months", event_col="os_event",
-                       features="age", time=24.0)
+                       covariates="age", horizon=24.0)
     with pytest.raises(DataValidationError, match="is beyond the last follow-up"):
-        validate_model(CoxModel(), df, **{**KW, "time": 500.0})
+        validate_model(CoxModel(), df, **{**KW, "horizon": 500.0})
     bad = df.copy()
     bad.loc[bad.index[5], "age"] = np.nan
-    with pytest.raises(DataValidationError, match=r"features 'age' has 1 missing value"):
+    with pytest.raises(DataValidationError, match=r"covariates 'age' has 1 missing value"):
         validate_model(CoxModel(), bad, **KW, n_boot=2)
     res = validate_model(CoxModel(), bad, **KW, n_boot=2, rng=1, missing="drop")
     assert res.n_dropped == 1 and res.n_obs == len(df) - 1
@@ -202,7 +202,7 @@ def test_external_validation_equals_metrics_on_predictions(rng):
                                           "ci_upper"]
     p = val.assign(risk=model.predict_risk(val[FEATURES], 24.0))
     c = concordance_index(p, time_col="os_months", event_col="os_event", risk_col="risk")
-    bs = brier_score(p, time_col="os_months", event_col="os_event", risk_col="risk", time=24.0)
+    bs = brier_score(p, time_col="os_months", event_col="os_event", risk_col="risk", horizon=24.0)
     assert_allclose(tab.loc["c_index", ["estimate", "std_error"]], [c.estimate, c.std_error],
                     rtol=1e-12)
     assert_allclose(tab.loc["brier", "estimate"], bs.estimate, rtol=1e-12)
@@ -230,11 +230,11 @@ def test_external_validation_errors(rng):
         external_validation(CoxModel(), val, **KW)
     model = CoxModel().fit(val[FEATURES], val[["os_months", "os_event"]])
     with pytest.raises(DataValidationError, match="is beyond the last follow-up"):
-        external_validation(model, val, **{**KW, "time": 1000.0})
+        external_validation(model, val, **{**KW, "horizon": 1000.0})
     with pytest.raises(DataValidationError, match=r"missing \['ctc_positive'\]"):
         external_validation(model, val.assign(ctc=val.ctc_positive), time_col="os_months",
-                            event_col="os_event", features=["age", "node_positive", "ctc"],
-                            time=24.0)
+                            event_col="os_event", covariates=["age", "node_positive", "ctc"],
+                            horizon=24.0)
 
 
 # --------------------------------------------------------------------------- batch engine
@@ -279,8 +279,8 @@ def test_bootstrap_batch_engine_failures_and_warnings_as_refits(rng, monkeypatch
     df = _cohort(rng, n=120)
     df["rare"] = 0
     df.loc[df.index[:2], "rare"] = 1
-    kw = dict(time_col="os_months", event_col="os_event", features=["age", "rare"],
-              time=24.0, n_boot=30, rng=4)
+    kw = dict(time_col="os_months", event_col="os_event", covariates=["age", "rare"],
+              horizon=24.0, n_boot=30, rng=4)
     with pytest.warns(DataWarning) as rec:
         a, b = _both_paths(monkeypatch, CoxModel(), df, **kw)
     assert len(rec) == 4  # two warnings from each path

@@ -52,7 +52,7 @@ def _chromium() -> str:
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     report = tmp / "lucci2012.html"
-    build_design_report("lucci2012", seed=1, out=report)
+    build_design_report("lucci2012", rng=1, out=report)
     exe = _chromium()
     shot = tmp / "lucci2012.png"
     common = [exe, *FLAGS, f"--user-data-dir={tmp / 'profile'}"]

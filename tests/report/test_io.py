@@ -176,5 +176,5 @@ def test_adam_other_errors(adtte):
         adam_to_survival(adtte, paramcd="OS", time_unit="hours")
     with pytest.raises(ParameterError, match=r"The 'paramcd' parameter of adam_to_survival"):
         adam_to_survival(adtte, paramcd=5)
-    with pytest.raises(DataValidationError, match=r"adtte must be a pandas DataFrame"):
+    with pytest.raises(DataValidationError, match=r"data must be a pandas DataFrame \(the ADTTE data set\)"):
         adam_to_survival([1, 2], paramcd="OS")

@@ -33,7 +33,7 @@ def test_every_design_has_a_report_and_nothing_else():
 @pytest.mark.parametrize("key", KEYS)
 def test_regenerated_report_matches_committed(key, tmp_path):
     committed = (REPORTS / f"{key}.html").read_text(encoding="utf-8")
-    fresh = build_design_report(key, seed=1, out=tmp_path / f"{key}.html")
+    fresh = build_design_report(key, rng=1, out=tmp_path / f"{key}.html")
     if _VERSIONS.search(committed).group(0) == _VERSIONS.search(fresh).group(0):
         assert fresh == committed, f"reports/{key}.html is stale: python scripts/make_reports.py"
     else:  # other dependency versions: the statistics and text must still agree exactly

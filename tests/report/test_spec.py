@@ -159,7 +159,7 @@ def test_toml_file_errors(tmp_path):
 
 
 def test_spec_from_design_braun():
-    s = spec_from_design("braun2005", seed=4)
+    s = spec_from_design("braun2005", rng=4)
     assert s.design == "braun2005" and s.seed == 4
     assert [e.name for e in s.endpoints] == ["os", "bcss", "dfs", "ddfs"]
     assert s.primary.time_col == "os_months" and s.primary.event_col == "os_event"
@@ -204,7 +204,7 @@ def test_toml_is_written_by_tomli_w_and_reads_back(tmp_path):
 
     import tomli_w
 
-    s = spec_from_design("braun2005", seed=4)
+    s = spec_from_design("braun2005", rng=4)
     text = s.to_toml()
     assert text == tomli_w.dumps(s.to_dict())
     assert tomllib.loads(text)["analyses"]["split_at"] == [60.0]
@@ -223,3 +223,8 @@ def test_spec_fields_documented_in_readme():
     for cls in (AnalysisSpec, EndpointSpec, Analyses):
         for name, _ in schema_of(cls):
             assert f"| `{name}` |" in text, (cls.__name__, name)
+
+
+def test_spec_must_be_a_table():
+    with pytest.raises(SpecError, match=r"a spec must be a table of fields; got list"):
+        spec_from_dict([OS])

@@ -41,7 +41,7 @@ def test_counting_process_matches_tmerge(nm):
     """R: tmerge(base, d, id = patient_id, pos = tdc(draw_time, ctc_positive)), NA rows
     removed — identical rows (exact: same arithmetic on the stored times)."""
     p, d, ref = _ref(nm)
-    cp = counting_process_data(p, d, **KW)
+    cp = counting_process_data(p, draws=d, **KW)
     np.testing.assert_array_equal(cp["id"], as_array(ref["cp_id"]))
     np.testing.assert_allclose(cp["start"], as_array(ref["cp_start"]), rtol=0, atol=1e-12)
     np.testing.assert_allclose(cp["stop"], as_array(ref["cp_stop"]), rtol=0, atol=1e-12)
@@ -78,7 +78,7 @@ def test_own_engine_agrees_on_counting_process_rows(nm):
     """Our Cox engine (R's agreg.fit algorithm) on the same (start, stop] rows equals R to
     ~1e-8: same Newton iterations and convergence rule as coxph."""
     p, d, ref = _ref(nm)
-    cp = counting_process_data(p, d, covariates=["age"], **KW)
+    cp = counting_process_data(p, draws=d, covariates=["age"], **KW)
     fit = fit_cox_arrays(cp[["marker_positive", "age"]].to_numpy(float), cp["stop"].to_numpy(),
                          cp["event"].to_numpy(), start=cp["start"].to_numpy())
     np.testing.assert_allclose(fit.coef, as_array(ref["tv2_coef"]), rtol=1e-7)
@@ -88,9 +88,9 @@ def test_own_engine_agrees_on_counting_process_rows(nm):
 def _tv(n_no, p, d, **kw):
     """fit_time_varying_cox, asserting the warning about patients without any draw."""
     if n_no == 0:
-        return fit_time_varying_cox(p, d, **kw, **KW)
+        return fit_time_varying_cox(p, draws=d, **kw, **KW)
     with pytest.warns(DataWarning, match=f"{n_no} patients have no draw"):
-        res = fit_time_varying_cox(p, d, **kw, **KW)
+        res = fit_time_varying_cox(p, draws=d, **kw, **KW)
     assert res.n_no_draw == n_no and len(res.warnings) == 1
     return res
 
@@ -104,9 +104,9 @@ def test_landmark_matches_r(nm):
     hr_ref = as_array(ref["lm_hr"])
     if np.isnan(hr_ref).any():
         with pytest.warns(DataWarning, match="only one marker group"):
-            res = landmark_analysis(p, d, landmarks=lms, window=ref["window"], **KW)
+            res = landmark_analysis(p, draws=d, landmarks=lms, window=ref["window"], **KW)
     else:
-        res = landmark_analysis(p, d, landmarks=lms, window=ref["window"], **KW)
+        res = landmark_analysis(p, draws=d, landmarks=lms, window=ref["window"], **KW)
     t = res.table
     np.testing.assert_array_equal(t["n_at_risk"], as_array(ref["lm_n"]))
     np.testing.assert_array_equal(t["n_positive"], as_array(ref["lm_npos"]))
@@ -122,12 +122,12 @@ def test_landmark_matches_r(nm):
 
 def test_landmark_data_and_counts_threshold():
     p, d, _ = _ref("400")
-    a = landmark_analysis(p, d, landmarks=[1.0, 2.5], window=1.5, **KW)
-    b = landmark_analysis(p, d, landmarks=[1.0, 2.5], window=1.5, time_col="time",
+    a = landmark_analysis(p, draws=d, landmarks=[1.0, 2.5], window=1.5, **KW)
+    b = landmark_analysis(p, draws=d, landmarks=[1.0, 2.5], window=1.5, time_col="time",
                           event_col="event", draw_time_col="draw_time", count_col="ctc_count",
                           threshold=5)
     pd.testing.assert_frame_equal(a.table, b.table)
-    rows = landmark_data(p, d, landmark=2.5, window=1.5, **KW)
+    rows = landmark_data(p, draws=d, landmark=2.5, window=1.5, **KW)
     assert (rows["time"] > 0).all() and (rows["draw_time"] <= 2.5).all()
     assert (rows["draw_time"] >= 1.0).all()
     assert len(rows) == a.table.loc[1, "n_at_risk"]
@@ -137,13 +137,13 @@ def test_landmark_data_and_counts_threshold():
 def test_row_order_and_inputs_unchanged(rng):
     p, d, _ = _ref("400")
     p0, d0 = p.copy(), d.copy()
-    a = landmark_analysis(p, d, landmarks=[0.0, 2.5], window=1.5, **KW)
+    a = landmark_analysis(p, draws=d, landmarks=[0.0, 2.5], window=1.5, **KW)
     tv = _tv(1, p, d)
     pd.testing.assert_frame_equal(p, p0)
     pd.testing.assert_frame_equal(d, d0)
     ps = p.sample(frac=1.0, random_state=1)
     ds = d.sample(frac=1.0, random_state=2)
-    b = landmark_analysis(ps, ds, landmarks=[0.0, 2.5], window=1.5, **KW)
+    b = landmark_analysis(ps, draws=ds, landmarks=[0.0, 2.5], window=1.5, **KW)
     tv2 = _tv(1, ps, ds)
     pd.testing.assert_frame_equal(a.table, b.table, rtol=1e-10)
     np.testing.assert_allclose(tv.table["coef"], tv2.table["coef"], rtol=1e-8)
@@ -153,7 +153,7 @@ def test_plot_draws_one_point_per_landmark():
     import matplotlib.pyplot as plt
 
     p, d, _ = _ref("400")
-    res = landmark_analysis(p, d, landmarks=[0.0, 1.0, 2.5], window=1.5, **KW)
+    res = landmark_analysis(p, draws=d, landmarks=[0.0, 1.0, 2.5], window=1.5, **KW)
     ax = res.plot()
     pts = [ln for ln in ax.get_lines() if ln.get_gid() == "landmark-hr"][0]
     np.testing.assert_allclose(pts.get_xdata(), [0.0, 1.0, 2.5])
@@ -167,28 +167,28 @@ def test_plot_draws_one_point_per_landmark():
 def test_errors():
     p, d, _ = _ref("60")
     with pytest.raises(ParameterError, match="alternatives"):
-        landmark_analysis(p, d, landmarks=[1.0], time_col="time", event_col="event",
+        landmark_analysis(p, draws=d, landmarks=[1.0], time_col="time", event_col="event",
                           draw_time_col="draw_time")
     with pytest.raises(ParameterError, match="'threshold' parameter"):
-        landmark_analysis(p, d, landmarks=[1.0], time_col="time", event_col="event",
+        landmark_analysis(p, draws=d, landmarks=[1.0], time_col="time", event_col="event",
                           draw_time_col="draw_time", count_col="ctc_count")
     with pytest.raises(ParameterError, match="'landmarks' parameter"):
-        landmark_analysis(p, d, landmarks=[-1.0], **KW)
+        landmark_analysis(p, draws=d, landmarks=[-1.0], **KW)
     with pytest.raises(ParameterError, match="'window' parameter"):
-        landmark_analysis(p, d, landmarks=[1.0, 2.0], window=[1.0], **KW)
+        landmark_analysis(p, draws=d, landmarks=[1.0, 2.0], window=[1.0], **KW)
     bad = pd.concat([d, pd.DataFrame({"patient_id": [999], "draw_time": [0.0],
                                       "ctc_count": [1], "ctc_positive": [0]})],
                     ignore_index=True)
-    with pytest.raises(DataValidationError, match="not in patients"):
-        landmark_analysis(p, bad, landmarks=[1.0], **KW)
+    with pytest.raises(DataValidationError, match="not in data"):
+        landmark_analysis(p, draws=bad, landmarks=[1.0], **KW)
     with pytest.raises(DataValidationError, match="one row per patient"):
-        landmark_analysis(pd.concat([p, p.iloc[:2]]), d, landmarks=[1.0], **KW)
+        landmark_analysis(pd.concat([p, p.iloc[:2]]), draws=d, landmarks=[1.0], **KW)
     with pytest.raises(DataValidationError, match="draw_time_col 'when' is not a column"):
-        fit_time_varying_cox(p, d, time_col="time", event_col="event",
+        fit_time_varying_cox(p, draws=d, time_col="time", event_col="event",
                              marker_col="ctc_positive", draw_time_col="when")
     d2 = d.assign(ctc_positive=d["ctc_positive"] * 2)
     with pytest.raises(DataValidationError, match="marker_col 'ctc_positive'"):
-        fit_time_varying_cox(p, d2, **KW)
+        fit_time_varying_cox(p, draws=d2, **KW)
 
 
 def test_missing_drop_counts_rows():
@@ -196,8 +196,8 @@ def test_missing_drop_counts_rows():
     p = p.astype({"age": float})
     p.loc[3, "age"] = np.nan
     with pytest.raises(DataValidationError, match="missing"):
-        fit_time_varying_cox(p, d, covariates=["age"], **KW)
-    res = fit_time_varying_cox(p, d, covariates=["age"], missing="drop", **KW)
+        fit_time_varying_cox(p, draws=d, covariates=["age"], **KW)
+    res = fit_time_varying_cox(p, draws=d, covariates=["age"], missing="drop", **KW)
     assert res.n_dropped == 1
 
 
@@ -210,8 +210,8 @@ def test_guarantee_time_bias_direction_hayes(seed):
     of the same contrast — the guaranteed event-free time before the draw is credited to the
     responders (see the module docstring of ctcstats.survival.landmark).
     """
-    sc = cs.simulate_cohort("hayes2006", n=1000, rng=seed, return_draws=True)
-    res = guarantee_time_bias(sc.patients, sc.draws, landmark=8 / 4.348, window=0.7,
+    sc = cs.simulate_study("hayes2006", n=1000, rng=seed)
+    res = guarantee_time_bias(sc.data, draws=sc.draws, landmark=8 / 4.348, window=0.7,
                               time_col="pfs_months", event_col="pfs_event",
                               marker_col="ctc_positive")
     hr = res.table.set_index("analysis")["hr"]

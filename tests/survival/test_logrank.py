@@ -28,7 +28,7 @@ from ctcstats.survival.logrank import (
     _aeq_times,
     _logrank_arrays,
     logrank_test,
-    pairwise_logrank,
+    pairwise_logrank_test,
 )
 from tests.reference._load import load_input, load_output
 
@@ -184,7 +184,7 @@ def test_pairwise_matches_survdiff_and_p_adjust(size, case, kwargs, method, r_me
     """R: for each pair, survdiff(Surv(time, event) ~ g [+ strata(site)], rho, data = pair
     subset)$chisq and its p-value; then p.adjust(p, method = "holm" / "BH" / ...)."""
     ref = load_output(TOPIC, f"ties_{size}")[case]
-    res = pairwise_logrank(_ties(size), time_col="time", event_col="event",
+    res = pairwise_logrank_test(_ties(size), time_col="time", event_col="event",
                            group_col="ctc_group", p_adjust=method, **kwargs)
     assert isinstance(res, PairwiseTestResult)
     assert list(res.table.columns) == ["group_1", "group_2", "statistic", "p_value",
@@ -204,7 +204,7 @@ def test_pairwise_matches_r_on_gbsg2(case):
     ref = load_output(TOPIC, "gbsg2")[case]
     strata = "menostat" if case.endswith("menostat") else None
     for method, r_method in [("holm", "holm"), ("bh", "BH")]:
-        res = pairwise_logrank(data, time_col="time", event_col="cens", group_col="tgrade",
+        res = pairwise_logrank_test(data, time_col="time", event_col="cens", group_col="tgrade",
                                strata_col=strata, p_adjust=method)
         _close(res.table["statistic"], ref["statistic"])
         assert_allclose(res.table["p_value"], ref["p_value"], rtol=P_RTOL)
@@ -222,7 +222,7 @@ def test_group_without_events_is_valid_and_noted():
     assert res.df == 2.0
     assert len(res.warnings) == 1 and "has no events" in res.warnings[0]
     with pytest.warns(DataWarning, match="has no events"):
-        pw = pairwise_logrank(data, time_col="time", event_col="event", group_col="group")
+        pw = pairwise_logrank_test(data, time_col="time", event_col="event", group_col="group")
     _close(pw.table["statistic"], ref["pairwise"]["statistic"])
     assert_allclose(pw.table["p_adjusted"], ref["pairwise"]["holm"], rtol=P_RTOL)
     assert rec_file_is_caller(data)
@@ -253,7 +253,7 @@ def test_group_with_zero_expected_is_left_out_as_in_r():
     assert np.isnan(res.table.loc[res.table["group"] == "D", "chisq_contribution"]).all()
 
     with pytest.warns(DataWarning) as rec:
-        pw = pairwise_logrank(data, time_col="time", event_col="event", group_col="group")
+        pw = pairwise_logrank_test(data, time_col="time", event_col="event", group_col="group")
     assert any("pair 'A' vs 'D'" in str(w.message) for w in rec)
     _close(pw.table["statistic"], ref["pairwise"]["statistic"])
     assert_allclose(pw.table["p_value"], ref["pairwise"]["p_value"], rtol=P_RTOL)
@@ -265,7 +265,7 @@ def test_pairwise_bh_with_zero_expected_pairs():
     data = load_input(TOPIC, "edge_zero_expected")
     ref = load_output(TOPIC, "edge_zero_expected")["pairwise"]
     with pytest.warns(DataWarning) as rec:
-        pw = pairwise_logrank(data, time_col="time", event_col="event", group_col="group",
+        pw = pairwise_logrank_test(data, time_col="time", event_col="event", group_col="group",
                               p_adjust="bh")
     assert [str(w.message)[:15] for w in rec] == ["group 'D' of gr", "pair 'A' vs 'D'",
                                                   "pair 'B' vs 'D'"]
@@ -396,8 +396,8 @@ def test_single_group_is_an_error():
               r"least 2 groups",
     ):
         logrank_test(data, time_col="os_months", event_col="os_event", group_col="ctc_group")
-    with pytest.raises(DataValidationError, match="pairwise_logrank needs at least 2 groups"):
-        pairwise_logrank(data, time_col="os_months", event_col="os_event",
+    with pytest.raises(DataValidationError, match="pairwise_logrank_test needs at least 2 groups"):
+        pairwise_logrank_test(data, time_col="os_months", event_col="os_event",
                          group_col="ctc_group")
 
 
@@ -452,7 +452,7 @@ def test_missing_group_raise_and_drop():
                        event_col="os_event", group_col="ctc_group")
     assert res.n_obs == 10 and res.n_dropped == 2
     assert_allclose(res.statistic, ref.statistic, rtol=1e-14)
-    pw = pairwise_logrank(data, time_col="os_months", event_col="os_event",
+    pw = pairwise_logrank_test(data, time_col="os_months", event_col="os_event",
                           group_col="ctc_group", missing="drop")
     assert pw.n_obs == 10 and pw.n_dropped == 2
 
@@ -488,9 +488,9 @@ def test_parameter_errors(kwargs, match):
 
 def test_pairwise_parameter_error():
     with pytest.raises(ParameterError,
-                       match=r"The 'p_adjust' parameter of pairwise_logrank must be one of "
+                       match=r"The 'p_adjust' parameter of pairwise_logrank_test must be one of "
                              r"'holm', 'bonferroni', 'bh', 'fdr_bh', 'none'; got 'BH'"):
-        pairwise_logrank(_toy(), time_col="os_months", event_col="os_event",
+        pairwise_logrank_test(_toy(), time_col="os_months", event_col="os_event",
                          group_col="ctc_group", p_adjust="BH")
 
 
@@ -569,9 +569,9 @@ def test_row_order_invariance_and_input_unchanged(gen, trend, stratified):
         res2 = logrank_test(shuffled, **kwargs)
         # p_adjust="none": statsmodels' multipletests calls gc.collect() (≈0.1 s a call), too
         # slow for many examples; the adjustments themselves are checked against R above
-        pw = pairwise_logrank(frame, time_col="time", event_col="event", group_col="grp",
+        pw = pairwise_logrank_test(frame, time_col="time", event_col="event", group_col="grp",
                               p_adjust="none")
-        pw2 = pairwise_logrank(shuffled, time_col="time", event_col="event", group_col="grp",
+        pw2 = pairwise_logrank_test(shuffled, time_col="time", event_col="event", group_col="grp",
                                p_adjust="none")
     assert all(issubclass(w.category, DataWarning) for w in rec)
     assert {str(w.message) for w in rec} == set(res.warnings + pw.warnings)

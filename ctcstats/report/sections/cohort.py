@@ -193,7 +193,8 @@ def section_table1(ctx: ReportContext) -> list[dict]:
     fr = ctx.frame
     cat = _table1_categorical(fr, s.covariates)
     mt = ctx.run(msgs, marker_table, fr, marker_col=ctx.group_col,
-                 variables=list(s.covariates), categorical=cat, tests=True)
+                 covariates=list(s.covariates), categorical=cat, tests=True,
+                 missing="report")
     t = mt.table
     groups = [g for g in t.columns if g not in ("variable", "level", "overall", "missing",
                                                  "test", "p_value", "smd")]

@@ -199,9 +199,9 @@ def section_prognostic(ctx: ReportContext) -> list[dict]:
                     continue
                 work["__risk__"] = model.predict_risk(x, h)
                 a = ctx.run(msgs, api["time_dependent_auc"], work, time_col=ep.time_col,
-                            event_col=ep.event_col, risk_col="__risk__", time=h)
+                            event_col=ep.event_col, risk_col="__risk__", horizon=h)
                 b = ctx.run(msgs, api["brier_score"], work, time_col=ep.time_col,
-                            event_col=ep.event_col, risk_col="__risk__", time=h)
+                            event_col=ep.event_col, risk_col="__risk__", horizon=h)
                 per_h.append((a.estimate, b.estimate, b.ipa))
             res[label] = (c, per_h)
         for label in res:
@@ -253,7 +253,8 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
     h = hs[len(hs) // 2]
     covs = [c for c in s.covariates]
     av = ctx.run(msgs, api["added_value"], fr, time_col=ep.time_col, event_col=ep.event_col,
-                 base=covs, new=[ctx.term], time=h, n_boot=200, rng=s.seed)
+                 base_covariates=covs, new_covariates=[ctx.term], horizon=h, n_boot=200,
+                 rng=s.seed)
     ctx.results["added_value"] = av
     rows = []
     for _, r in av.table.iterrows():
@@ -288,7 +289,7 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
         work = fr[[ep.time_col, ep.event_col]].copy()
         work["predicted risk"] = api["cox_result_risk"](av.full_fit, h)
         cal = ctx.run(msgs, api["calibration"], work, time_col=ep.time_col,
-                      event_col=ep.event_col, risk_col="predicted risk", time=h)
+                      event_col=ep.event_col, risk_col="predicted risk", horizon=h)
         fig, ax = plt.subplots(figsize=(6.0, 5.0))
         cal.plot(ax=ax)
         ax.set_title("")
