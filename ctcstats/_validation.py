@@ -34,6 +34,7 @@ __all__ = [
     "check_time_column",
     "design_matrix",
     "format_labels",
+    "is_categorical",
     "prepare_frame",
 ]
 
@@ -461,7 +462,7 @@ def check_group_column(
     return s.to_numpy(dtype=object), levels
 
 
-def _is_categorical(s: pd.Series) -> bool:
+def is_categorical(s: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
 
 
@@ -488,7 +489,7 @@ def design_matrix(
     names: list[str] = []
     for col in covariates:
         s = frame[col]
-        if _is_categorical(s):
+        if is_categorical(s):
             levels = group_levels(s)
             if len(levels) < 2:
                 raise DataValidationError(

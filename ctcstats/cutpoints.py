@@ -56,8 +56,9 @@ from ._validation import (
     check_time_column,
     prepare_frame,
 )
-from .errors import DataValidationError, ParameterError, SmallSampleWarning
-from .survival.logrank import _logrank_arrays
+from .errors import DataValidationError, DataWarning, ParameterError, SmallSampleWarning
+from .survival._core.logrank import logrank_arrays
+from .survival._core.ties import merge_message, merge_times
 
 __all__ = [
     "CutpointResult",
@@ -312,9 +313,9 @@ def _prepare(data, func, marker_col, time_col, event_col, missing):
     )
     f = prep.frame
     x = check_numeric_column(f, marker_col, role="marker_col")
-    t = check_time_column(f, time_col)
+    merged = merge_times(check_time_column(f, time_col))
     ev = check_event_column(f, event_col).astype(float)
-    return prep, x, t, ev
+    return prep, x, merged.time, ev, merge_message(merged.n_merged, time_col)
 
 
 def _warn(msg: str, caught: list[str], cls=SmallSampleWarning, stacklevel: int = 3) -> None:
@@ -412,9 +413,11 @@ def optimal_cutpoint(
     n_perm = check_int(n_perm, name="n_perm", func=func, minimum=1)
     conf_level = check_conf_level(conf_level, func=func)
     gen = check_rng(rng)
-    prep, x, t, ev = _prepare(data, func, marker_col, time_col, event_col, missing)
+    prep, x, t, ev, tie_note = _prepare(data, func, marker_col, time_col, event_col, missing)
     sc = _scan(x, t, ev, min_prop, max_prop, marker_col=marker_col)
     caught: list[str] = []
+    if tie_note:
+        _warn(tie_note, caught, DataWarning)
     n_events = int(ev.sum())
     if n_events < 10:
         _warn(f"only {n_events} events; the log-rank statistics and the asymptotic p-value "
@@ -555,7 +558,7 @@ def cutpoint_stability(
     min_prop, max_prop = _check_props(min_prop, max_prop, func)
     n_boot = check_int(n_boot, name="n_boot", func=func, minimum=1)
     gen = check_rng(rng)
-    prep, x, t, ev = _prepare(data, func, marker_col, time_col, event_col, missing)
+    prep, x, t, ev, tie_note = _prepare(data, func, marker_col, time_col, event_col, missing)
     orig = _scan(x, t, ev, min_prop, max_prop, marker_col=marker_col)
     o = _canonical_order(x, t, ev)
     x, t, ev = x[o], t[o], ev[o]
@@ -572,6 +575,8 @@ def cutpoint_stability(
             x, t, ev, w, min_prop, max_prop
         )
     caught: list[str] = []
+    if tie_note:
+        _warn(tie_note, caught, DataWarning)
     failed = ~np.isfinite(cuts)
     n_failed = int(failed.sum())
     if n_failed:
@@ -605,7 +610,7 @@ def _logrank_2group(time, event, high):
     """Two-group log-rank test as ``survival::survdiff`` (hypergeometric variance): the
     observed and expected events per group (low, high) and the variance of O_high − E_high,
     from the package's log-rank engine."""
-    obs, exp, var = _logrank_arrays(time, event, high.astype(np.int64), 2)
+    obs, exp, var = logrank_arrays(time, event, high.astype(np.int64), 2)
     return np.asarray(obs, float), np.asarray(exp, float), float(np.asarray(var)[1, 1])
 
 
@@ -676,7 +681,7 @@ def validate_cutpoint(
                             low_inclusive=False, high_inclusive=False)
     n_folds = check_int(n_folds, name="n_folds", func=func, minimum=2)
     gen = check_rng(rng)
-    prep, x, t, ev = _prepare(data, func, marker_col, time_col, event_col, missing)
+    prep, x, t, ev, tie_note = _prepare(data, func, marker_col, time_col, event_col, missing)
     o = _canonical_order(x, t, ev)
     x, t, ev = x[o], t[o], ev[o]
     n = x.size
@@ -720,6 +725,8 @@ def validate_cutpoint(
     fold_tab = pd.DataFrame(rows, columns=["fold", "cutpoint", "n_train", "n_test",
                                            "n_test_high"])
     caught: list[str] = []
+    if tie_note:
+        _warn(tie_note, caught, DataWarning)
     tt, te, th = t[tested], ev[tested], high[tested]
     obs, exp, var = _logrank_2group(tt, te, th)
     if th.all() or not th.any() or var <= 0:

@@ -3,8 +3,9 @@
 Many data sets ("replicates": bootstrap resamples, permutations, simulated cohorts) are held as
 2-D arrays of shape ``(R, n)`` — one row per replicate. Ragged replicates are padded with rows
 of weight 0; bootstrap resamples are the same patients with integer weights (counts) per
-replicate. Each row is sorted once (by time, then stably by stratum), R's ``timefix`` is applied
-per replicate, and the event-time structure is computed for all replicates at once:
+replicate. Each row is sorted once (by time, then stably by stratum), the survival core's tie
+rule (R's ``timefix``, relative to the time scale) is applied per replicate, and the
+event-time structure is computed for all replicates at once:
 
 * an *event group* is a distinct (replicate, stratum, time) with at least one event;
 * its risk set is a contiguous slice of the sorted row (from the group's first position to the
@@ -23,56 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataValidationError
+from ..survival._core.ties import merge_sorted_rows
 
-__all__ = ["BatchLayout", "as_replicates", "build_layout", "aeq_sorted", "suffix_sums",
+__all__ = ["BatchLayout", "as_replicates", "build_layout", "pad_ragged", "suffix_sums",
            "reduce_multi", "reduce_steps", "per_replicate", "Segments"]
-
-# R: survival::aeqSurv uses tolerance = sqrt(.Machine$double.eps)
-_TIMEFIX_TOL = float(np.sqrt(np.finfo(float).eps))
-
-
-def aeq_sorted(ts: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-    """R's ``aeqSurv`` (``timefix = TRUE``) applied to every row of time-sorted ``ts``.
-
-    Only ``valid`` entries (weight > 0) define the distinct times, exactly as R sees the data
-    of one replicate; every entry is mapped to the largest retained cut ≤ its time (so the rows
-    stay sorted). Equal to :func:`ctcstats.survival.logrank._aeq_times` on each replicate.
-    """
-    R, n = ts.shape
-    if n < 2:
-        return ts
-    # fast path: only rows with two sorted times closer than the tolerance (absolute, or
-    # relative to the row's largest time, which bounds R's mean) can change
-    dy = np.diff(ts, axis=1)
-    scale = np.maximum(1.0, np.max(np.abs(ts), axis=1))
-    cand = np.any((dy > 0) & (dy <= _TIMEFIX_TOL * scale[:, None]), axis=1)
-    if not cand.any():
-        return ts
-    if not cand.all():
-        rows = np.flatnonzero(cand)
-        out = ts.copy()
-        out[rows] = aeq_sorted(ts[rows], None if valid is None else valid[rows])
-        return out
-    if valid is None:
-        valid = np.ones(ts.shape, dtype=bool)
-    pos = np.broadcast_to(np.arange(n), (R, n))
-    last_valid = np.maximum.accumulate(np.where(valid, pos, -1), axis=1)
-    prev_idx = np.concatenate([np.full((R, 1), -1), last_valid[:, :-1]], axis=1)
-    has_prev = prev_idx >= 0
-    prev_val = np.take_along_axis(ts, np.maximum(prev_idx, 0), axis=1)
-    new = valid & (~has_prev | (ts != prev_val))  # first occurrence of a distinct time
-    n_distinct = new.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_abs = np.where(new, np.abs(ts), 0.0).sum(axis=1) / np.maximum(n_distinct, 1)
-        d = ts - prev_val
-        tied = new & has_prev & ((d <= _TIMEFIX_TOL) | (d / mean_abs[:, None] <= _TIMEFIX_TOL))
-    if not tied.any():
-        return ts
-    cut = new & ~tied
-    last_cut = np.maximum.accumulate(np.where(cut, pos, -1), axis=1)
-    mapped = np.take_along_axis(ts, np.maximum(last_cut, 0), axis=1)
-    return np.where(last_cut >= 0, mapped, ts)
-
 
 # --------------------------------------------------------------------------- inputs
 def as_replicates(time, event, X=None, *, strata=None, weights=None, func: str = "batch"):
@@ -87,7 +42,7 @@ def as_replicates(time, event, X=None, *, strata=None, weights=None, func: str =
     ``weights`` is None when every weight is 1.
     """
     if isinstance(time, (list, tuple)) and len(time) and np.ndim(time[0]) == 1:
-        return _pad_ragged(time, event, X, strata, weights, func)
+        return pad_ragged(time, event, X, strata, weights, func)
     time = np.asarray(time, dtype=float)
     event = np.asarray(event)
     if event.dtype != bool:
@@ -130,7 +85,9 @@ def _split_X(X, tdim, n, func):
                               f"{n}; got {X.shape}.")
 
 
-def _pad_ragged(times, events, Xs, stratas, weights, func):
+def pad_ragged(times, events, Xs, stratas, weights, func):
+    """Ragged replicates (lists of 1-D arrays) as (R, n) arrays padded with weight-0 rows;
+    returns ``(R, time, event, X columns, strata, weights)`` as :func:`as_replicates`."""
     R = len(times)
     lens = np.array([len(t) for t in times])
     n = int(lens.max())
@@ -180,12 +137,14 @@ class Segments:
         self.m = index.size
         bounds = np.searchsorted(index, np.arange(R + 1))
         self.empty = bounds[1:] == bounds[:-1]
-        self.starts = np.minimum(bounds[:-1], max(self.m - 1, 0))
+        # a start may equal m (an empty replicate at the end): it then points at the 0
+        # appended in sum(), so the last non-empty replicate keeps all of its entries
+        self.starts = bounds[:-1]
 
     def sum(self, v: np.ndarray) -> np.ndarray:
         if self.m == 0:
             return np.zeros(self.R)
-        out = np.add.reduceat(v, self.starts)
+        out = np.add.reduceat(np.append(v, 0.0), self.starts)
         out[self.empty] = 0.0
         return out
 
@@ -235,6 +194,7 @@ class BatchLayout:
     ev_seg: Segments  # ... over events
     ties: str = "efron"
     frequency: bool = True
+    n_merged: np.ndarray | None = None  # (R,) distinct times merged as ties per replicate
 
     def gather(self, a: np.ndarray) -> np.ndarray:
         """Input array (n,) shared or (R, n) → sorted (R, n)."""
@@ -264,8 +224,9 @@ def build_layout(R, time, event, weights=None, strata=None, *, timefix=True, tie
 
     ts = gather(time)
     ws = None if weights is None else gather(weights)
-    if timefix:
-        ts = aeq_sorted(ts, None if ws is None else ws > 0)
+    n_merged = np.zeros(R, dtype=np.int64)
+    if timefix:  # the survival core's one tie rule, per replicate
+        ts, n_merged = merge_sorted_rows(ts, None if ws is None else ws > 0)
     ss = None
     if strata is not None:
         codes = gather(np.asarray(strata, dtype=np.int64))
@@ -360,7 +321,7 @@ def build_layout(R, time, event, weights=None, strata=None, *, timefix=True, tie
         m_ev=m_ev, m_ev_first=m_ev_first, s_local=s_local, s_e=s_e, s_wt=s_wt,
         s_first=s_first, g_seg=Segments(g_rep, R), m_seg=Segments(g_rep[m_groups], R),
         ev_seg=Segments(ev_rep, R),
-        n_events=n_events, ties=ties, frequency=bool(frequency),
+        n_events=n_events, ties=ties, frequency=bool(frequency), n_merged=n_merged,
     )
 
 

@@ -1,14 +1,16 @@
 """Cox regression fitted to many replicates at once (R ``coxph.fit`` per replicate, vectorised).
 
-Every replicate gets exactly the computation of :func:`ctcstats.survival._coxengine.fit_cox_arrays`
-(R's ``coxph.fit``): Newton–Raphson from beta = 0, step-halving when the log-likelihood falls,
-stop when ``|1 - loglik_old / loglik_new| <= 1e-9`` (at most 20 iterations), R's generalised
-Cholesky (``cholesky2``/``chsolve2``/``chinv2``) — but all replicates advance together: each
-replicate keeps its own beta, step-halving state and convergence flag, and the likelihood,
-score and information of all replicates come from one set of array operations over the
-``(replicates × patients)`` layout of :mod:`._layout`. Replicates that have converged are
-carried along unchanged; when fewer than half are still iterating, the rest are re-laid out on
-their own so the stragglers (e.g. monotone likelihoods) cost little.
+Every replicate gets exactly the computation of
+:func:`ctcstats.survival._core.cox.fit_cox_arrays` (R's ``coxph.fit``): the survival core's
+Newton–Raphson (:func:`ctcstats.survival._core.newton.newton_raphson`, the same loop, rules,
+constants and R linear algebra) in R's scaled coordinates (each covariate centred and scaled
+per replicate, as ``coxfit6``) — all replicates advance together: each keeps its own beta,
+step-halving state and convergence flag, and the likelihood, score and information of all
+replicates come from one set of array operations over the ``(replicates × patients)``
+layout of :mod:`._layout` (that vectorised derivative computation is this module's own).
+Replicates that have converged are carried along unchanged; when fewer than half are still
+iterating, the rest are re-laid out on their own so the stragglers (e.g. monotone
+likelihoods) cost little.
 
 Ties: Efron or Breslow. Strata, case weights (bootstrap counts, ``frequency=True``; or R's
 ``coxph(weights=)``, ``frequency=False``) and a few covariates are supported.
@@ -23,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataValidationError, ParameterError
-from ..survival._coxengine import EPS, TOLER_CHOL
+from ..survival._core.newton import EPS, ITER_MAX, TOLER_CHOL, newton_raphson, scale_factor
 from ._layout import (
     BatchDisplay,
     BatchLayout,
@@ -34,58 +36,7 @@ from ._layout import (
     suffix_sums,
 )
 
-__all__ = ["BatchCoxResult", "batch_cox_arrays", "batch_cox_loglik", "cholesky2_batch",
-           "chsolve2_batch", "chinv2_batch"]
-
-
-# --------------------------------------------------------------------------- linear algebra
-def cholesky2_batch(mat: np.ndarray, toler: float = TOLER_CHOL) -> tuple[np.ndarray, np.ndarray]:
-    """R's ``cholesky2`` on a stack of matrices (R, p, p): LDL' with zeroed small pivots."""
-    m = np.array(mat, dtype=float, copy=True)
-    R, p, _ = m.shape
-    diag = np.abs(np.diagonal(m, axis1=1, axis2=2))
-    finite = np.all(np.isfinite(diag), axis=1)
-    eps = np.where(finite, np.max(diag, axis=1, initial=0.0) * toler, toler)
-    eps = np.where(eps == 0, toler, eps)
-    rank = np.zeros(R, dtype=np.int64)
-    for i in range(p):  # p is small (a few covariates); vectorised over replicates
-        piv = m[:, i, i]
-        ok = np.isfinite(piv) & (piv >= eps)
-        safe = np.where(ok, piv, 1.0)
-        temp = np.where(ok[:, None], m[:, i + 1 :, i] / safe[:, None], 0.0)
-        m[:, i + 1 :, i] = temp
-        m[~ok, i, i] = 0.0
-        m[:, i + 1 :, i + 1 :] -= temp[:, :, None] * temp[:, None, :] * np.where(ok, piv, 0.0)[
-            :, None, None
-        ]
-        rank += ok
-    return np.tril(m), rank
-
-
-def _unit_lower(chol: np.ndarray) -> np.ndarray:
-    p = chol.shape[1]
-    return np.tril(chol, -1) + np.eye(p)
-
-
-def chsolve2_batch(chol: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Solve with :func:`cholesky2_batch` factors; zero pivots give zero solution parts."""
-    L = _unit_lower(chol)
-    z = np.linalg.solve(L, y[:, :, None])[:, :, 0]
-    dg = np.diagonal(chol, axis1=1, axis2=2)
-    z = np.where(dg > 0, z / np.where(dg > 0, dg, 1.0), 0.0)
-    return np.linalg.solve(np.swapaxes(L, 1, 2), z[:, :, None])[:, :, 0]
-
-
-def chinv2_batch(chol: np.ndarray) -> np.ndarray:
-    """Inverses from :func:`cholesky2_batch` factors; singular rows/columns are zero (R)."""
-    L = _unit_lower(chol)
-    dg = np.diagonal(chol, axis1=1, axis2=2)
-    Linv = np.linalg.inv(L)
-    dinv = np.where(dg > 0, 1.0 / np.where(dg > 0, dg, 1.0), 0.0)
-    inv = np.swapaxes(Linv, 1, 2) @ (dinv[:, :, None] * Linv)
-    sing = dg <= 0
-    inv = np.where(sing[:, :, None] | sing[:, None, :], 0.0, inv)
-    return inv
+__all__ = ["BatchCoxResult", "batch_cox_arrays", "batch_cox_loglik"]
 
 
 # --------------------------------------------------------------------------- derivatives
@@ -94,6 +45,7 @@ class _Prepared:
     L: BatchLayout
     X: list  # p arrays (R, n), sorted, centred per replicate
     means: np.ndarray  # (R, p)
+    scale: np.ndarray  # (R, p): R's scale factor of each centred covariate per replicate
     Xe: list  # p arrays (E,): covariates of the event rows
     pairs: list  # (j, k) with j <= k
     obs: np.ndarray  # (R, p): weighted covariate sums of the events
@@ -150,8 +102,8 @@ def _with_patterns(P: _Prepared, Xs: list) -> _Prepared:
         ew = np.ones(ce.size) if L.ev_w is None else L.ev_w
         for k in range(K):
             E[k] = reduce_multi(L, np.where(ce == k, ew, 0.0))
-    return _Prepared(L=P.L, X=P.X, means=P.means, Xe=P.Xe, pairs=P.pairs, obs=P.obs,
-                     buf=P.buf, pat=_Patterns(U=U, N=N, E=E))
+    return _Prepared(L=P.L, X=P.X, means=P.means, scale=P.scale, Xe=P.Xe, pairs=P.pairs,
+                     obs=P.obs, buf=P.buf, pat=_Patterns(U=U, N=N, E=E))
 
 
 def _center(L: BatchLayout, Xs: list) -> _Prepared:
@@ -164,13 +116,15 @@ def _center(L: BatchLayout, Xs: list) -> _Prepared:
         wsum = np.where(wsum > 0, wsum, 1.0)
         means = np.column_stack([np.einsum("rn,rn->r", L.weight, x) / wsum for x in Xs])
     X = [x - means[:, j, None] for j, x in enumerate(Xs)]
+    scale = np.column_stack([scale_factor(x, L.weight) for x in X]) if p else np.ones((R, 0))
     Xe = [x.ravel()[L.ev_flat] for x in X]
     obs = np.column_stack([
         L.ev_seg.sum(xe if L.ev_w is None else L.ev_w * xe) for xe in Xe
     ])
     pairs = [(j, k) for j in range(p) for k in range(j, p)]
     buf = np.zeros((R, n + 1))
-    return _Prepared(L=L, X=X, means=means, Xe=Xe, pairs=pairs, obs=obs, buf=buf)
+    return _Prepared(L=L, X=X, means=means, scale=scale, Xe=Xe, pairs=pairs, obs=obs,
+                     buf=buf)
 
 
 def _sums_rows(P: _Prepared, beta: np.ndarray, info: bool):
@@ -367,74 +321,35 @@ def _no_event_level(P: _Prepared) -> np.ndarray:
     return out
 
 
+class _Derivatives:
+    """The core Newton–Raphson's callback: derivatives of the replicates ``idx`` at scaled
+    coefficients; when fewer than half of the current layout's replicates are asked for,
+    they are re-laid out on their own (the stragglers then cost little)."""
+
+    def __init__(self, P: _Prepared):
+        self.P, self.Q, self.qidx = P, P, np.arange(P.L.R)
+
+    def __call__(self, idx: np.ndarray, bz: np.ndarray):
+        if idx.size <= self.qidx.size // 2:
+            self.Q, self.qidx = _subset(self.P, idx), idx
+        pos = np.searchsorted(self.qidx, idx)
+        sc = self.P.scale[idx]
+        b = np.zeros((self.qidx.size, bz.shape[1]))
+        b[pos] = bz * sc
+        ll, U, imat = _derivatives(self.Q, b)
+        return ll[pos], U[pos] * sc, imat[pos] * sc[:, :, None] * sc[:, None, :]
+
+
 def _nr(P: _Prepared, eps: float, iter_max: int, toler_chol: float):
-    """R's coxph.fit Newton–Raphson for every replicate of ``P``; returns a dict of arrays."""
+    """R's coxph.fit Newton–Raphson (the core's) for every replicate of ``P``."""
     R, p = P.L.R, len(P.X)
-    beta = np.zeros((R, p))
-    ll0, u, imat = _derivatives(P, beta)
-    chol, rank = cholesky2_batch(imat, toler_chol)
-    a = chsolve2_batch(chol, u)
-    sctest = np.einsum("rp,rp->r", u, a)
-    best = ll0.copy()
-    newbeta = beta + a
-    halving = np.zeros(R)
-    converged = np.zeros(R, dtype=bool)
-    done = np.zeros(R, dtype=bool)
-    n_iter = np.zeros(R, dtype=np.int64)
-    ll = ll0.copy()
-    U, Imat = u.copy(), imat.copy()
-    if iter_max == 0:
-        done[:] = True
-    bad0 = ~np.isfinite(ll0)
-    done |= bad0
-    Q, qidx = P, np.arange(R)
-    for it in range(1, iter_max + 1):
-        act = np.flatnonzero(~done)
-        if act.size == 0:
-            break
-        if act.size <= qidx.size // 2:  # re-lay out the stragglers on their own
-            Q, qidx = _subset(P, act), act
-        nl, nu, ni = _derivatives(Q, newbeta[qidx])
-        keep = ~done[qidx]
-        nl, nu, ni = nl[keep], nu[keep], ni[keep]
-        n_iter[act] = it
-        ll[act], U[act], Imat[act] = nl, nu, ni
-        finite = (np.isfinite(nl) & np.all(np.isfinite(nu), axis=1)
-                  & np.all(np.isfinite(ni), axis=(1, 2)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            conv = finite & (np.abs(1 - best[act] / nl) <= eps)
-        ca = act[conv]
-        beta[ca] = newbeta[ca]
-        converged[ca] = True
-        done[ca] = True
-        if it == iter_max:
-            done[act] = True
-            break
-        rest = ~conv
-        worse = rest & (~finite | (nl < best[act]))
-        wa = act[worse]
-        halving[wa] += 1
-        newbeta[wa] = (newbeta[wa] + halving[wa, None] * beta[wa]) / (halving[wa, None] + 1.0)
-        good = rest & ~worse
-        ga = act[good]
-        if ga.size:
-            halving[ga] = 0
-            best[ga] = nl[good]
-            ch, _ = cholesky2_batch(ni[good], toler_chol)
-            step = chsolve2_batch(ch, nu[good])
-            beta[ga] = newbeta[ga]
-            newbeta[ga] = newbeta[ga] + step
-    # replicates that did not converge: derivatives at the last accepted beta (as R)
-    redo = np.flatnonzero(~converged & ~bad0) if iter_max > 1 else np.zeros(0, dtype=np.int64)
-    if redo.size:
-        Q = P if redo.size == R else _subset(P, redo)
-        ll[redo], U[redo], Imat[redo] = _derivatives(Q, beta[redo])
-    if bad0.any():
-        ll[bad0], U[bad0], Imat[bad0] = ll0[bad0], u[bad0], imat[bad0]
-    chol, rank = cholesky2_batch(Imat, toler_chol)
-    var = chinv2_batch(chol)
-    return dict(beta=beta, var=var, U=U, ll=ll, ll0=ll0, sctest=sctest, n_iter=n_iter,
-                converged=converged, rank=rank)
+    nr = newton_raphson(_Derivatives(P), np.zeros((R, p)), rule="coxph", tol=eps,
+                        max_iter=iter_max, toler_chol=toler_chol)
+    sc = P.scale
+    ss = sc[:, :, None] * sc[:, None, :]
+    return dict(beta=nr.beta * sc, var=nr.var * ss, U=nr.score / sc, ll=nr.loglik,
+                ll0=nr.loglik_init, sctest=nr.score_test, n_iter=nr.n_iter,
+                converged=nr.converged, rank=nr.rank)
 
 
 def _subset(P: _Prepared, idx: np.ndarray) -> _Prepared:
@@ -485,7 +400,7 @@ def batch_cox_arrays(
     frequency: bool = True,
     timefix: bool = True,
     tol: float = EPS,
-    max_iter: int = 20,
+    max_iter: int = ITER_MAX,
     chunk_rows: int = 2_000_000,
 ) -> BatchCoxResult:
     """Fit the Cox model to every replicate; each equals ``fit_cox`` on that replicate's data.

@@ -28,8 +28,8 @@ from .._validation import (
     prepare_frame,
 )
 from ..errors import DataValidationError, ParameterError
-from ..survival._coxengine import EPS
-from ._layout import _pad_ragged
+from ..survival._core.newton import EPS
+from ._layout import pad_ragged
 from .cox import BatchCoxResult, batch_cox_arrays
 from .logrank import BatchLogrankResult, batch_logrank_arrays
 
@@ -227,7 +227,7 @@ def batch_logrank(
                                  f"≥ 0; got {v!r}.")
     labels, parts = _split(frame, replicate_col)
     # ragged replicates padded with weight-0 rows; the group codes travel as a column
-    _, t2, e2, cols, s2, w2 = _pad_ragged(
+    _, t2, e2, cols, s2, w2 = pad_ragged(
         [time[i] for i in parts], [event[i] for i in parts],
         [group[i].astype(float)[:, None] for i in parts],
         None if strata is None else [strata[i] for i in parts], None, func)

@@ -1,7 +1,7 @@
 """The k-sample log-rank test over many replicates at once (R ``survdiff`` per replicate).
 
-The arithmetic of :func:`ctcstats.survival.logrank._logrank_arrays` (R's ``survdiff2``) over the
-replicates × patients layout of :mod:`._layout`: numbers at risk per group are reverse
+The arithmetic of :func:`ctcstats.survival._core.logrank.logrank_arrays` (R's ``survdiff2``)
+over the replicates × patients layout of :mod:`._layout`: numbers at risk per group are reverse
 cumulative sums along each sorted replicate, events per group are reduced within event groups,
 and observed, expected and variance are summed per replicate. Strata, case weights (counts)
 and Fleming–Harrington G(rho, gamma) weights are supported.
@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataValidationError
-from ..survival.logrank import _chisq
+from ..survival._core.logrank import chisq_statistic
 from ._layout import BatchDisplay, as_replicates, build_layout, suffix_sums
 
 __all__ = ["BatchLogrankResult", "batch_logrank_arrays"]
@@ -60,7 +60,8 @@ class BatchLogrankResult(BatchDisplay):
 
 def _km_left(L, D: np.ndarray, N: np.ndarray) -> np.ndarray:
     """Left-continuous pooled Kaplan–Meier S(t−) at each event group, within (replicate,
-    stratum): a product of (1 − D/N) over the earlier groups of the same segment."""
+    stratum): the core's product limit (1 − D/N) over the earlier groups of the same
+    segment, computed for all segments at once as exclusive sums of logs."""
     G = D.size
     seg_key = L.g_rep.astype(np.int64)
     if L.strata is not None:
@@ -230,7 +231,7 @@ def batch_logrank_arrays(
                 good[:] = False
         todo = np.flatnonzero(~good)
     for r in todo:  # survdiff's rules for empty groups or singular variances (rare)
-        s_, d_, _ = _chisq(obs[r], exp[r], var[r])
+        s_, d_, _ = chisq_statistic(obs[r], exp[r], var[r])
         stat[r], df[r] = s_, d_
     p = np.where(df > 0, stats.chi2.sf(stat, np.maximum(df, 1)), 1.0)
     if k == 2:

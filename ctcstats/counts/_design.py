@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .._validation import (
-    _is_categorical,
     check_numeric_column,
     design_matrix,
     format_labels,
     group_levels,
+    is_categorical,
 )
 from ..errors import DataValidationError
 
@@ -62,7 +62,7 @@ def build_design(
     levels: list[tuple | None] = []
     for col in covariates:
         s = frame[col]
-        levels.append(tuple(group_levels(s)) if _is_categorical(s) else None)
+        levels.append(tuple(group_levels(s)) if is_categorical(s) else None)
     mat = np.column_stack([np.ones(frame.shape[0]), x]) if x.size else np.ones((frame.shape[0], 1))
     spec = DesignSpec(tuple(covariates), tuple(levels), ("intercept", *names))
     return mat, spec

@@ -2,11 +2,13 @@
 
 :func:`analysis_frame` builds, for one :class:`~ctcstats.designs.registry.PublishedResult`,
 the rows and columns the published analysis uses (time origin, window, grouping, covariates,
-strata); :func:`estimate_result` runs that analysis with small vectorised estimators
-(Kaplan–Meier median and survival, Breslow Cox with strata, person-time rate ratio,
-proportions). They are written in numpy because calibration runs them thousands of times on
-cohorts of 10^5 patients, where a lifelines fit per call would take minutes; the tests check
-them against lifelines.
+strata); :func:`estimate_result` runs that analysis with the estimators of the public
+functions — the Kaplan–Meier curve and median of :func:`ctcstats.kaplan_meier` (R's
+``quantile.survfit`` rule), the Cox fit of :func:`ctcstats.fit_cox` (Efron ties, strata) —
+called at the array level of the survival core (:mod:`ctcstats.survival._core`), because
+calibration runs them thousands of times on cohorts of 10^5 patients where the public
+wrappers' validation would dominate; plus the person-time rate ratio and proportions. The
+tests check that the estimates equal the public functions'.
 
 :func:`calibrate_design` solves the parameters listed in a design's ``[calibration]`` table so
 that the published analyses reproduce the listed targets: Levenberg–Marquardt with a forward
@@ -33,17 +35,18 @@ import pandas as pd
 from scipy import special
 
 from .._validation import check_rng, seed_from_rng
+from ..survival._core.cox import fit_cox_arrays
+from ..survival._core.curves import kaplan_meier_curve, quantile
+from ..survival._core.ties import merge_times
 from .registry import PublishedResult, StudyDesign, resolve_design
 from .sections import ParamPath, Target
-from .simulate import _simulate, category_labels
+from .simulate import category_labels, simulate_tables
 
 __all__ = [
     "analysis_frame",
     "estimate_result",
+    "estimate_on_frame",
     "proportion_counts",
-    "cox_breslow",
-    "km_median",
-    "km_survival_at",
     "calibrate_design",
     "with_params",
     "lower_bound",
@@ -53,91 +56,17 @@ _Z975 = 1.959963984540054
 
 
 # --------------------------------------------------------------------------- estimators
-def km_survival_at(time: np.ndarray, event: np.ndarray, t: float) -> float:
-    """Kaplan–Meier S(t) (right-continuous)."""
-    ut, s = _km(time, event)
-    i = np.searchsorted(ut, t, side="right") - 1
-    return 1.0 if i < 0 else float(s[i])
+def _km_curve(time: np.ndarray, event: np.ndarray):
+    """The Kaplan–Meier curve of :func:`ctcstats.kaplan_meier` (the survival core's, on times
+    whose ties are merged by the same rule), without the public wrapper's validation."""
+    return kaplan_meier_curve(merge_times(time).time, event)
 
 
-def _km(time, event):
-    order = np.argsort(time, kind="stable")
-    t = time[order]
-    e = event[order]
-    ut, idx, cnt = np.unique(t, return_index=True, return_counts=True)
-    d = np.add.reduceat(e, idx) if t.size else np.array([])
-    at_risk = t.size - idx
-    s = np.cumprod(1.0 - d / at_risk)
-    return ut, s
-
-
-def km_median(time: np.ndarray, event: np.ndarray) -> float:
-    """Kaplan–Meier median: the first time S(t) ≤ 0.5 (as R's survfit, averaging the two
-    times when S is exactly 0.5 on an interval); NaN when not reached."""
-    if time.size == 0:
-        return float("nan")
-    ut, s = _km(time, event)
-    hit = np.flatnonzero(s <= 0.5)
-    if hit.size == 0:
-        return float("nan")
-    i = hit[0]
-    if np.isclose(s[i], 0.5) and i + 1 < ut.size:
-        return float((ut[i] + ut[i + 1]) / 2)
-    return float(ut[i])
-
-
-def cox_breslow(
-    time: np.ndarray, event: np.ndarray, x: np.ndarray, strata: np.ndarray | None = None,
-    *, max_iter: int = 40, tol: float = 1e-9,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Cox partial-likelihood fit (Breslow ties, optional strata) by Newton–Raphson.
-
-    Returns ``(coef, std_error)``. Vectorised per stratum with reverse cumulative sums.
-    """
-    x = np.asarray(x, dtype=float)
-    if x.ndim == 1:
-        x = x[:, None]
-    n, p = x.shape
-    if strata is None:
-        strata = np.zeros(n, dtype=int)
-    _, sidx = np.unique(strata, return_inverse=True)
-    order = np.lexsort((-time, sidx))
-    t, e, xs, st = time[order], event[order].astype(bool), x[order], sidx[order]
-    xs = xs - xs.mean(axis=0)
-    # last row (in descending-time order) of each tie block within each stratum
-    key = st.astype(float) * (t.max() + 1.0) * 4 - t
-    blk_end = np.searchsorted(key, key, side="right") - 1
-    bounds = np.flatnonzero(np.diff(st)) + 1
-    starts = np.concatenate([[0], bounds])
-    ev_rows = np.flatnonzero(e)
-    beta = np.zeros(p)
-    info = np.eye(p)
-    for _ in range(max_iter):
-        eta = xs @ beta
-        w = np.exp(eta - eta.max())
-        wx = w[:, None] * xs
-        wxx = wx[:, :, None] * xs[:, None, :]
-        s0 = np.cumsum(w)
-        s1 = np.cumsum(wx, axis=0)
-        s2 = np.cumsum(wxx, axis=0)
-        if starts.size > 1:  # restart the cumulative sums at each stratum
-            grp = np.repeat(np.arange(starts.size), np.diff(np.append(starts, n)))
-            off0 = np.concatenate([[0.0], s0[starts[1:] - 1]])
-            off1 = np.vstack([np.zeros((1, p)), s1[starts[1:] - 1]])
-            off2 = np.concatenate([np.zeros((1, p, p)), s2[starts[1:] - 1]])
-            s0 = s0 - off0[grp]
-            s1 = s1 - off1[grp]
-            s2 = s2 - off2[grp]
-        r = blk_end[ev_rows]
-        m1 = s1[r] / s0[r][:, None]
-        grad = (xs[ev_rows] - m1).sum(axis=0)
-        info = (s2[r] / s0[r][:, None, None]).sum(axis=0) - m1.T @ m1
-        step = np.linalg.solve(info, grad)
-        beta = beta + step
-        if np.max(np.abs(step)) < tol:
-            break
-    se = np.sqrt(np.diag(np.linalg.inv(info)))
-    return beta, se
+def _hazard_ratio_fit(time, event, x, strata):
+    """:func:`ctcstats.fit_cox`'s fit (Efron ties, strata; the survival core's engine) on
+    arrays: ``(coef, std_error)``."""
+    fit = fit_cox_arrays(x, merge_times(time).time, event, strata=strata, ties="efron")
+    return fit.coef, np.sqrt(np.diag(fit.var))
 
 
 # --------------------------------------------------------------------------- analysis frames
@@ -209,6 +138,10 @@ def analysis_frame(
             if np.isfinite(b):
                 ev = np.where(t <= b - a, ev, 0)
                 t = np.minimum(t, b - a)
+        # the simulated times are whole multiples of 0.01 month: rounding the differences
+        # removes the floating-point noise of the subtraction (which the analyses would
+        # otherwise have to merge as near-ties, with a warning)
+        t = np.round(t, 9)
         frame["time"] = t
         frame["event"] = ev
     for c in r.covariates:
@@ -248,7 +181,12 @@ def estimate_result(
     """
     d = resolve_design(design)
     r = d.result(result) if isinstance(result, str) else result
-    f = analysis_frame(d, r, patients, draws)
+    return estimate_on_frame(d, r, analysis_frame(d, r, patients, draws))
+
+
+def estimate_on_frame(d: StudyDesign, r: PublishedResult, f: pd.DataFrame) -> tuple[float,
+                                                                                  float]:
+    """:func:`estimate_result` on an analysis frame (see :func:`analysis_frame`)."""
     grp = f["group"].to_numpy()
     nan = float("nan")
     if not r.simulated:
@@ -260,9 +198,14 @@ def estimate_result(
     e = f["event"].to_numpy()
     sel = np.isin(grp, r.group.split("+")) if r.group else np.ones(grp.shape, dtype=bool)
     if r.kind in ("median", "median_lower_bound", "median_range"):
-        return km_median(t[sel], e[sel]), nan
+        if not sel.any():
+            return nan, nan
+        c = _km_curve(t[sel], e[sel])
+        return quantile(c.time, c.surv, 0.5), nan
     if r.kind == "survival_at":
-        return km_survival_at(t[sel], e[sel], r.time_point), nan
+        if not sel.any():
+            return 1.0, nan
+        return float(_km_curve(t[sel], e[sel]).at(r.time_point)), nan
     if r.kind == "rate_ratio_univariable":
         a = grp == r.group
         b = grp == r.reference if r.reference else ~a
@@ -282,7 +225,7 @@ def estimate_result(
     cols += [f[c].to_numpy(dtype=float) for c in r.covariates]
     x = np.column_stack(cols)[keep]
     strata = f["strata"].to_numpy()[keep] if r.strata else None
-    beta, se = cox_breslow(t[keep], e[keep], x, strata)
+    beta, se = _hazard_ratio_fit(t[keep], e[keep], x, strata)
     k = levels.index(r.group)
     return float(np.exp(beta[k])), float(se[k])
 
@@ -373,7 +316,7 @@ def evaluate_targets(
     if targets is None:
         targets = d.calibration.targets if d.calibration is not None else ()
     targets = [Target.parse(t) for t in targets]
-    patients, draws = _simulate(d, n, check_rng(rng))
+    patients, draws = simulate_tables(d, n, check_rng(rng))
     out = []
     n_design = float(d.n.value)
     for spec in targets:

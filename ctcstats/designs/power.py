@@ -290,12 +290,12 @@ def _one_replicate(design, a: PowerAnalysis, n: int, seed) -> tuple:
         return _arrays(df, grp, a, df[a.time_col].to_numpy(float),
                        df[a.event_col].to_numpy().astype(bool), strata)
     from .calibrate import analysis_frame
-    from .simulate import _simulate_columns, category_labels, simulate_study
+    from .simulate import category_labels, simulate_columns, simulate_study
 
     levels = category_labels(design.marker.categories) if a.grouping == "category" else ()
     if a.time_origin == "baseline" and a.grouping in ("marker", "category", "arm"):
         # the columns simulate_cohort(design, n=n, rng=g) would put in its frame (tested)
-        patients, _ = _simulate_columns(design, n, g)
+        patients, _ = simulate_columns(design, n, g)
         sub, grp, t, ev, strata = _fast_frame(design, a, patients)
         return _arrays(sub, grp, a, t, ev, strata, levels)
     sc = simulate_study(design, n=n, rng=g)
@@ -318,9 +318,9 @@ def _power_chunk(task: tuple) -> pd.DataFrame:
     npat = np.array([len(t) for t in times])
     if a.test == "logrank":
         codes = [r[2][:, 0].astype(np.int64) for r in reps]
-        from ..batch._layout import _pad_ragged
+        from ..batch._layout import pad_ragged
 
-        R, t2, e2, _, s2, w2 = _pad_ragged(times, events, None, strata, None, "simulate_power")
+        R, t2, e2, _, s2, w2 = pad_ragged(times, events, None, strata, None, "simulate_power")
         g2 = np.zeros(t2.shape, dtype=np.int64)
         for i, c in enumerate(codes):
             g2[i, : c.size] = c

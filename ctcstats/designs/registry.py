@@ -55,7 +55,7 @@ from .sections import (
     SerialSpec,
     Setting,
     Target,
-    _identifier,
+    identifier,
 )
 
 __all__ = [
@@ -105,7 +105,7 @@ class StudyDesign:
     """
 
     key: str = spec_field("text", "Registry key; equals the file name without `.toml`.",
-                          convert=_identifier)
+                          convert=identifier)
     title: str = spec_field("text", "One line: author year — marker, setting.")
     not_found: tuple[str, ...] = spec_field(
         "texts", "Fields (as in `numbers()`) the sources were searched for but did not report; "

@@ -53,7 +53,7 @@ from .._results import Result, result
 from .._validation import check_conf_level, check_rng
 from .calibrate import analysis_frame, proportion_counts
 from .registry import PublishedResult, StudyDesign, resolve_design
-from .simulate import _simulate, category_labels
+from .simulate import category_labels, simulate_tables
 
 __all__ = ["ReplicationResult", "replicate_design", "replicate_cohort"]
 
@@ -358,5 +358,5 @@ def replicate_design(
     from .._validation import check_int
 
     n = check_int(n, name="n", func=_FUNC, minimum=10)
-    patients, draws = _simulate(d, n, g)
+    patients, draws = simulate_tables(d, n, g)
     return replicate_cohort(patients, design=d, draws=draws, conf_level=conf_level)

@@ -77,7 +77,9 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 Bad = Callable[[str, str], Exception]
 
 
-def _identifier(v: str) -> str:
+def identifier(v: str) -> str:
+    """``v`` if it is an identifier (letters, digits, _), else ValueError (package-internal,
+    shared with :mod:`.registry`)."""
     if not _IDENT.match(v):
         raise ValueError(f"must be an identifier (letters, digits, _); got {v!r}.")
     return v
@@ -260,7 +262,7 @@ class Endpoint:
     """
 
     name: str = spec_field("text", "Column stem (`os` → `os_months`, `os_event`).",
-                           convert=_identifier)
+                           convert=identifier)
     label: str = spec_field("text", "Name in words.")
     kind: str = spec_field("choice", "How the endpoint is built from the event processes "
                            "(see Endpoints below).", choices=ENDPOINT_KINDS)
@@ -279,7 +281,7 @@ class Covariate:
     the marker-negative mean) are ``log_hr.<process>``.
     """
 
-    name: str = spec_field("text", "Column name.", convert=_identifier)
+    name: str = spec_field("text", "Column name.", convert=identifier)
     kind: str = spec_field("choice", "Distribution.", choices=COVARIATE_KINDS)
     label: str = spec_field("text", "Name in words.")
     levels: tuple[int, ...] = spec_field("ints", "Ordinal codes, one per probability in "
@@ -470,7 +472,7 @@ class PublishedResult:
     ``target`` marks the results the calibration reproduces (set from ``[calibration]``).
     """
 
-    id: str = spec_field("text", "Identifier, unique in the design.", convert=_identifier)
+    id: str = spec_field("text", "Identifier, unique in the design.", convert=identifier)
     kind: str = spec_field("choice", "What was published.", choices=RESULT_KINDS)
     value: Any = spec_field("float", "The published number:", by="kind",
                             variants=_result_value_variants(),

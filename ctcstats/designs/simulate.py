@@ -239,13 +239,15 @@ def _marker_logm(h: Hazard, cat: np.ndarray, late: bool) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the simulator
-def _simulate(d: StudyDesign, n: int, g: np.random.Generator):
-    """(patients DataFrame, draws DataFrame or None) of one cohort."""
-    cols, draws = _simulate_columns(d, n, g)
+def simulate_tables(d: StudyDesign, n: int, g: np.random.Generator):
+    """(patients DataFrame, draws DataFrame or None) of one cohort — the tables of
+    :func:`simulate_cohort` without its parameter checks (package-internal: calibration and
+    replication call it thousands of times)."""
+    cols, draws = simulate_columns(d, n, g)
     return pd.DataFrame(cols), draws
 
 
-def _simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
+def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     """The patient table as a dict of column arrays (the same values, in the same column
     order, as :func:`simulate_cohort`'s frame for the same generator) and the draws frame
     (serial designs) or None. Power simulation uses the arrays directly: building a
@@ -479,7 +481,7 @@ def _simulate_design(design, n, rng, func: str):
     if n is None:
         n = int(d.n.value)
     n = check_int(n, name="n", func=func, minimum=1)
-    patients, draws = _simulate(d, n, check_rng(rng))
+    patients, draws = simulate_tables(d, n, check_rng(rng))
     return d, patients, draws
 
 

@@ -109,8 +109,9 @@ class MetaResult(Result):
 # --------------------------------------------------------------------------- estimators
 # Written for a general moderator matrix X (k × p) so that meta-regression (Egger's test,
 # subgroup models) shares the estimators; the pooled model is X = a column of ones.
-def _wls(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float):
-    """Weighted least squares at τ²: (β̂, vcov(β̂), weights, P, residual Q)."""
+def weighted_least_squares(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float):
+    """Weighted least squares at τ²: (β̂, vcov(β̂), weights, P, residual Q) (package-internal,
+    shared with :mod:`.sensitivity`)."""
     w = 1.0 / (v + tau2)
     XtW = X.T * w
     vb = np.linalg.inv(XtW @ X)
@@ -123,12 +124,12 @@ def _wls(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float):
 def _q_gen(y: np.ndarray, v: np.ndarray, tau2: float, X: np.ndarray | None = None) -> float:
     """Generalised Q: Σ w_i(τ²)(y_i − x_iβ̂(τ²))²."""
     X = np.ones((len(y), 1)) if X is None else X
-    return _wls(y, v, X, tau2)[4]
+    return weighted_least_squares(y, v, X, tau2)[4]
 
 
 def _tau2_dl(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
     k, p = X.shape
-    _, _, _, P, q = _wls(y, v, X, 0.0)
+    _, _, _, P, q = weighted_least_squares(y, v, X, 0.0)
     return max(0.0, (q - (k - p)) / float(np.trace(P)))
 
 
@@ -145,7 +146,7 @@ def _tau2_reml(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> tuple[float, int]
     # [0, inf); we iterate to |Δτ²| < 1e-12 (metafor's default threshold is 1e-5).
     tau2 = _tau2_he(y, v, X)
     for it in range(1, _MAXITER + 1):
-        P = _wls(y, v, X, tau2)[3]
+        P = weighted_least_squares(y, v, X, tau2)[3]
         PP = P @ P
         adj = (y @ PP @ y - np.trace(P)) / np.trace(PP)
         while tau2 + adj < 0:
@@ -170,7 +171,9 @@ def _tau2_pm(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
     return float(optimize.brentq(lambda t: _q_gen(y, v, t, X) - (k - p), 0.0, hi, xtol=_TOL))
 
 
-def _tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> float:
+def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> float:
+    """Between-study variance τ² by ``method`` (``fixed``, ``dl``, ``reml``, …), as metafor's
+    ``rma``; shared with :mod:`.sensitivity` (package-internal)."""
     if method == "fixed":
         return 0.0
     if method == "dl":
@@ -307,7 +310,7 @@ def meta_analysis(
     )
     v = se**2
     warns: list[str] = []
-    tau2 = _tau2(y, v, np.ones((k, 1)), method)
+    tau2 = estimate_tau2(y, v, np.ones((k, 1)), method)
     mu, se_mu, w = _fe(y, v, tau2)
     q = _q_gen(y, v, 0.0)
     q_df = k - 1

@@ -22,7 +22,7 @@ from scipy import stats
 from .._results import Result, result
 from .._validation import check_choice, check_conf_level, prepare_frame
 from ..errors import DataValidationError, SmallSampleWarning
-from .pooling import _tau2, _wls, meta_analysis
+from .pooling import estimate_tau2, meta_analysis, weighted_least_squares
 
 __all__ = [
     "EggerResult",
@@ -300,7 +300,7 @@ def egger_test(
             "studies (Sterne et al. 2011)."
         )
     if model == "lm":
-        beta, vb, w, P, rss = _wls(y, v, X, 0.0)
+        beta, vb, w, P, rss = weighted_least_squares(y, v, X, 0.0)
         sigma2 = rss / (k - 2)  # lm with weights 1/v estimates a residual scale
         cov = vb * sigma2
         df = float(k - 2)
@@ -308,8 +308,8 @@ def egger_test(
         p = float(2 * stats.t.sf(abs(stat), df))
         crit = float(stats.t.ppf(1 - (1 - level) / 2, df))
     else:
-        tau2 = _tau2(y, v, X, method)
-        beta, cov, *_ = _wls(y, v, X, tau2)
+        tau2 = estimate_tau2(y, v, X, method)
+        beta, cov, *_ = weighted_least_squares(y, v, X, tau2)
         df = math.inf
         stat = float(beta[1] / math.sqrt(cov[1, 1]))
         p = float(2 * stats.norm.sf(abs(stat)))

@@ -102,7 +102,7 @@ def _coef_model(res, *, kind, coef_col, cov, dfcom, ratio, loglik_at=None, logli
 
 
 def _cox(res) -> Extracted:
-    from ..survival._coxengine import cox_derivatives  # shared Cox engine (see module doc)
+    from ..survival._core.cox import cox_derivatives  # shared Cox engine (see module doc)
 
     p = int(res.table.shape[0])
     data, ties = res._data, res.ties

@@ -28,7 +28,7 @@ from .._validation import check_choice, check_conf_level, check_real
 from ..errors import DataValidationError, ParameterError
 from ._probtrans import product_integral
 from .cox import MultistateCoxResult, Term
-from .probabilities import TransitionProbabilityResult, _pi_table, probability_ci
+from .probabilities import TransitionProbabilityResult, probability_ci, transition_table
 
 __all__ = ["transition_probabilities", "cumulative_hazards"]
 
@@ -266,7 +266,7 @@ def transition_probabilities(
         keep = grid > s
         pi = product_integral(s, grid[keep], dA[keep], dV[keep], tm.pairs, tm.n_states,
                               method=method)
-        frames.append(_pi_table(pi, tm, label, "profile"))
+        frames.append(transition_table(pi, tm, label, "profile"))
     table = pd.concat(frames, ignore_index=True)
     z = stats.norm.ppf(0.5 + conf_level / 2)
     lo, hi = probability_ci(table["probability"], table["std_error"], z, conf_type)

@@ -4,7 +4,8 @@ Private to :mod:`ctcstats.prognostic` (metrics, calibration, decision, reclassif
 
 Inverse-probability-of-censoring weights follow ``riskRegression::Score(cens.model="km")``:
 the censoring distribution G is the reverse Kaplan–Meier estimate of ``prodlim(...,
-reverse=TRUE)``, in which events tied with censorings leave the risk set first:
+reverse=TRUE)`` — the survival core's censoring curve with ``ties="events_first"`` —, in
+which events tied with censorings leave the risk set first:
 G(u) = prod_{v ≤ u} (1 - c_v / (Y_v - d_v)), Y_v the number with time ≥ v (survival's
 ``fastkm1`` for Uno's C uses the same convention). Cases
 (event by the horizon t) are weighted by 1 / G(T_i-), controls (time > t) by 1 / G(t).
@@ -25,6 +26,7 @@ sums (no n × n matrix).
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,13 +40,17 @@ from .._validation import (
     format_labels,
     prepare_frame,
 )
-from ..errors import DataValidationError, ParameterError
+from ..errors import DataValidationError, DataWarning, ParameterError
+from ..survival._core.curves import censoring_curve, kaplan_meier_curve
+from ..survival._core.ties import merge_message, merge_times
 
 __all__ = [
     "Censoring",
     "check_horizon",
     "check_probabilities",
+    "final_step",
     "km_at",
+    "km_greenwood",
     "prepare_survival_scores",
 ]
 
@@ -58,12 +64,21 @@ def prepare_survival_scores(
     score_cols: dict[str, str | Sequence[str]],
     missing: str,
 ) -> tuple[PreparedFrame, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Validate data, times, events and numeric score columns (role → column)."""
+    """Validate data, times, events and numeric score columns (role → column).
+
+    Times that are ties within rounding error are merged by the survival core's one rule
+    (:func:`~ctcstats.survival._core.ties.merge_times`); the merge is announced with a
+    :class:`~ctcstats.errors.DataWarning` (use :func:`tie_notes` to record it).
+    """
     roles: dict = {"time_col": time_col, "event_col": event_col}
     roles.update(score_cols)
     pf = prepare_frame(data, func=func, roles=roles, missing=missing)
     frame = pf.frame
-    time = check_time_column(frame, time_col)
+    merged = merge_times(check_time_column(frame, time_col))
+    time = merged.time
+    msg = merge_message(merged.n_merged, time_col)
+    if msg:
+        warnings.warn(msg, DataWarning, stacklevel=3)
     event = check_event_column(frame, event_col)
     scores: dict[str, np.ndarray] = {}
     for role, cols in score_cols.items():
@@ -131,17 +146,10 @@ def km_at(time: np.ndarray, event: np.ndarray, t: float) -> tuple[float, float]:
 
 def km_greenwood(time: np.ndarray, event: np.ndarray, t: float) -> tuple[float, float]:
     """Kaplan–Meier S(t) and the Greenwood sum Σ d/(n(n − d)) over event times ≤ t (the
-    variance of log S(t)); an empty set gives (1, 0)."""
-    ut, inv = np.unique(time, return_inverse=True)
-    tot = np.bincount(inv, minlength=ut.size).astype(float)
-    d = np.bincount(inv, weights=event.astype(float), minlength=ut.size)
-    n = tot[::-1].cumsum()[::-1]
-    keep = ut <= t
-    d, n = d[keep], n[keep]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = float(np.prod(1.0 - d / n))
-        g = float(np.sum(np.where(d > 0, d / (n * (n - d)), 0.0)))
-    return s, g
+    variance of log S(t)), from the one Kaplan–Meier of the survival core; an empty set gives
+    (1, 0)."""
+    curve = kaplan_meier_curve(time, event)
+    return float(curve.at(t)), float(curve.var_log_at(t))
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,19 +170,13 @@ class Censoring:
 
     @classmethod
     def fit(cls, time: np.ndarray, event: np.ndarray) -> Censoring:
-        u, k = np.unique(time, return_inverse=True)
-        k = k.ravel()
+        curve = censoring_curve(time, event, ties="events_first")
         n = time.size
-        tot = np.bincount(k, minlength=u.size).astype(float)
-        d = np.bincount(k, weights=event.astype(float), minlength=u.size)
-        c = tot - d
-        Y = tot[::-1].cumsum()[::-1]
-        # prodlim(reverse = TRUE): events tied with censorings leave the risk set first
-        with np.errstate(divide="ignore", invalid="ignore"):
-            G = np.cumprod(np.where(c > 0, (Y - d - c) / (Y - d), 1.0))
+        Y = curve.n_risk + curve.n_censor  # everyone with time >= u (the events included)
+        c = curve.n_event  # censorings at u
         A = np.cumsum(n * c / Y**2)
-        f = (1.0 - event) * n / Y[k] - A[k]
-        return cls(u=u, k=k, Y=Y, G=G, A=A, f=f, n=n)
+        f = (1.0 - event) * n / Y[curve.index] - A[curve.index]
+        return cls(u=curve.time, k=curve.index, Y=Y, G=curve.surv, A=A, f=f, n=n)
 
     def index_at(self, s: float) -> int:
         """Index of the last distinct time ≤ s (-1 if none)."""
@@ -206,3 +208,12 @@ class Censoring:
         # RA_lt[k] = sum_{q_j < k} r_j A[q_j]  (qq_j <= k)
         ra_lt = np.cumsum(totA)
         return self.f * s_ge[self.k + 1] - ra_lt[self.k]
+
+
+def final_step(model):
+    """The last step of a scikit-learn ``Pipeline`` (the model itself otherwise)."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(model, Pipeline):
+        return model.steps[-1][1]
+    return model

@@ -27,13 +27,14 @@ from .._validation import (
     prepare_frame,
 )
 from ..errors import CTCStatsError, DataWarning, ParameterError
-from ..survival._coxengine import concordance_lp
+from ..survival._core.concordance import concordance
+from ..survival._core.cox import baseline_hazard, linear_predictor
+from ..survival._core.ties import merge_times
 from ..survival.cox import CoxResult, fit_cox
-from ..survival.logrank import _aeq_times
 from ._metrics_common import check_horizon
 from .decision import DecisionCurveResult, decision_curve
 from .metrics import brier_score, time_dependent_auc
-from .models import baseline_cumulative_hazard, cumhaz_at
+from .models import cumhaz_at
 from .reclassification import ReclassificationResult, reclassification
 
 __all__ = ["AddedValueResult", "added_value", "cox_result_risk"]
@@ -91,9 +92,9 @@ def cox_result_risk(fit: CoxResult, t: float) -> np.ndarray:
     ``1 - summary(survfit(fit, newdata=data), times=t)$surv`` (unstratified fits only).
     """
     d = fit._data
-    times, cumhaz = baseline_cumulative_hazard(d, fit._beta, fit.ties)
+    times, cumhaz = baseline_hazard(d, fit._beta, fit.ties)
     H0 = cumhaz_at(times, cumhaz, t)[0]
-    return -np.expm1(-H0 * np.exp(d.X @ fit._beta))
+    return -np.expm1(-H0 * np.exp(linear_predictor(d.X, fit._beta)))
 
 
 def _names(value, name: str, func: str) -> list[str]:
@@ -230,7 +231,7 @@ def added_value(
                                                  "base_covariates": base,
                                                  "new_covariates": new}, missing=missing)
     frame = prep.frame
-    tt = _aeq_times(check_time_column(frame, time_col, role="time_col"))
+    tt = merge_times(check_time_column(frame, time_col, role="time_col")).time
     ev = check_event_column(frame, event_col, role="event_col")
     t = check_horizon(horizon, tt, ev, func=func)
     with warnings.catch_warnings(record=True) as caught:
@@ -243,11 +244,11 @@ def added_value(
     lr = 2.0 * (ff.loglik - fb.loglik)
     df = float(np.sum(np.isfinite(ff.table["coef"])) - np.sum(np.isfinite(fb.table["coef"])))
     p_lr = float(stats.chi2.sf(lr, df)) if df > 0 else float("nan")
-    lp_b = fb._data.X @ fb._beta
-    lp_f = ff._data.X @ ff._beta
+    lp_b = linear_predictor(fb._data.X, fb._beta)
+    lp_f = linear_predictor(ff._data.X, ff._beta)
     r_b, r_f = cox_result_risk(fb, t), cox_result_risk(ff, t)
-    c_b = concordance_lp(lp_b, tt, ev)[0]
-    c_f = concordance_lp(lp_f, tt, ev)[0]
+    c_b = concordance(lp_b, tt, ev)[0]
+    c_f = concordance(lp_f, tt, ev)[0]
     auc_b, _ = _horizon(time_dependent_auc, tt, ev, r_b, t)
     auc_f, _ = _horizon(time_dependent_auc, tt, ev, r_f, t)
     br_b, ipa_b = _horizon(brier_score, tt, ev, r_b, t)
@@ -263,8 +264,8 @@ def added_value(
             w = np.bincount(i, minlength=n).astype(float)
             keep = w > 0
             if ev[keep].any():
-                reps[b, 0] = concordance_lp(lp_b[keep], tt[keep], ev[keep], weights=w[keep])[0]
-                reps[b, 1] = concordance_lp(lp_f[keep], tt[keep], ev[keep], weights=w[keep])[0]
+                reps[b, 0] = concordance(lp_b[keep], tt[keep], ev[keep], weights=w[keep])[0]
+                reps[b, 1] = concordance(lp_f[keep], tt[keep], ev[keep], weights=w[keep])[0]
             reps[b, 2] = _horizon(time_dependent_auc, tt[i], ev[i], r_b[i], t)[0]
             reps[b, 3] = _horizon(time_dependent_auc, tt[i], ev[i], r_f[i], t)[0]
             reps[b, 4], reps[b, 6] = _horizon(brier_score, tt[i], ev[i], r_b[i], t)

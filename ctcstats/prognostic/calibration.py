@@ -17,7 +17,7 @@
   1 - KM(t) (the shift on the cloglog scale that makes the mean prediction match the
   Kaplan–Meier risk; ideal 0, > 0 means risks under-predicted).
 
-The Cox fits use :mod:`ctcstats.survival._coxengine` (R ``coxph`` arithmetic, Efron ties).
+The Cox fits use :mod:`ctcstats.survival._core.cox` (R ``coxph`` arithmetic, Efron ties).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from scipy.stats import norm
 from .._results import Result, result
 from .._validation import check_conf_level, check_int, format_labels
 from ..errors import ConvergenceWarning, DataValidationError, DataWarning, ParameterError
-from ..survival._coxengine import fit_cox_arrays
-from ..survival.km import _confint_r
+from ..survival._core.cox import baseline_hazard, fit_cox_arrays, linear_predictor
+from ..survival._core.curves import confint, step_at
 from ._metrics_common import (
     check_horizon,
     check_probabilities,
@@ -169,32 +169,11 @@ def rcs_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def _efron_cumhaz(time, event, eta, t):
-    """Baseline cumulative hazard at t (for exp(eta) = 1) as R ``survfit.coxph`` (Efron)."""
-    r = np.exp(eta)
-    ev = event.astype(bool)
-    ut = np.unique(time[ev & (time <= t)])
-    if ut.size == 0:
-        return 0.0
-    order = np.argsort(time)
-    ts, rs = time[order], r[order]
-    rev = np.concatenate([np.cumsum(rs[::-1])[::-1], [0.0]])
-    S0 = rev[np.searchsorted(ts, ut, side="left")]
-    k = np.searchsorted(ut, time[ev & (time <= t)])
-    d = np.bincount(k, minlength=ut.size).astype(float)
-    D0 = np.bincount(k, weights=r[ev & (time <= t)], minlength=ut.size)
-    H = 0.0
-    for j in range(ut.size):  # one term per tied death; a short loop over event times
-        kk = np.arange(d[j])
-        H += float(np.sum(1.0 / (S0[j] - kk / d[j] * D0[j])))
-    return H
-
-
 def _km_group(time, event, t, z):
     s, g = km_greenwood(time, event, t)
     se_h = np.sqrt(g)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lo, hi = _confint_r(np.array([s]), np.array([se_h]), z, "log-log")
+        lo, hi = confint(np.array([s]), np.array([se_h]), z, "log-log")
         se = s * se_h if s > 0 else np.nan
     if s == 1.0:
         lo, hi = np.array([1.0]), np.array([1.0])
@@ -335,12 +314,13 @@ def calibration(
     if not fit.converged:
         msgs.append((ConvergenceWarning, "the spline Cox model of the calibration curve did "
                      "not converge; the curve and ICI are unreliable."))
-    eta = B @ fit.coef
-    H0 = _efron_cumhaz(t_arr, event, eta, t)
+    eta = linear_predictor(B, fit.coef)
+    bt, bh = baseline_hazard(fit.data, fit.coef, "efron", reference="zero")
+    H0 = float(step_at(bt, bh, t, before=0.0))
     obs_i = -np.expm1(-H0 * np.exp(eta))
     absd = np.abs(obs_i - p)
     grid = np.linspace(np.quantile(p, 0.01), np.quantile(p, 0.99), 100)
-    eta_g = rcs_basis(np.log(-np.log1p(-grid)), knots) @ fit.coef
+    eta_g = linear_predictor(rcs_basis(np.log(-np.log1p(-grid)), knots), fit.coef)
     curve = pd.DataFrame({"predicted": grid, "observed": -np.expm1(-H0 * np.exp(eta_g))})
 
     for cls, msg in msgs:

@@ -12,9 +12,9 @@ Every estimate matches R (``tests/reference/prognostic_metrics/``):
   (Score's ``summary = "ibs"`` step rule, or the trapezoid rule).
 
 Why own numpy: lifelines has Harrell's C without a standard error and none of the others;
-scikit-survival is not a dependency and has no standard errors. The concordance reuses the
-pair-counting engine of :mod:`ctcstats.survival._coxengine` (R's ``concordance3``) with time
-weights; the IPCW influence functions are in :mod:`._metrics_common`.
+scikit-survival is not a dependency and has no standard errors. The concordance is the survival
+core's (:mod:`ctcstats.survival._core.concordance`, R's ``concordancefit``) with time weights;
+the IPCW influence functions are in :mod:`._metrics_common`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from scipy.stats import norm
 from .._results import Result, result
 from .._validation import check_choice, check_conf_level
 from ..errors import DataValidationError, ParameterError
-from ..survival._coxengine import _dominance
-from ..survival.logrank import _aeq_times
+from ..survival._core.concordance import concordance
 from ._metrics_common import (
     Censoring,
     check_horizon,
@@ -76,57 +75,6 @@ class ConcordanceResult(Result):
     n_events: int
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
-
-
-def _weighted_concordance(risk, time, event, timewt_by_event):
-    """Port of survival's ``concordancefit`` (one stratum, unit case weights) with time weights.
-
-    ``timewt_by_event`` is the weight of each subject's event time (used for events only). A
-    pair (i, j) is comparable when T_i < T_j with an event at T_i (a censoring at T_i counts
-    as later); it is concordant when risk_i > risk_j. Returns (C, se, counts) with counts
-    (concordant, discordant, tied_risk, tied_time, tied_both) in the reverse=TRUE orientation.
-    """
-    n = risk.size
-    ev = event.astype(bool)
-    _, xr = np.unique(risk, return_inverse=True)
-    xr = xr.ravel().astype(np.int64)
-    nx = int(xr.max()) + 2
-    times, r_stop = np.unique(time, return_inverse=True)
-    r_stop = r_stop.ravel().astype(np.int64)
-    di = np.flatnonzero(ev)
-    tw = timewt_by_event[di]
-    s = np.zeros(n, np.int64)
-    qt = 2 * r_stop[di]
-    pt = 2 * r_stop + (~ev).astype(np.int64)
-    w = np.ones(n)
-    qw = tw.copy()
-    qa, pa = _dominance(qt, xr[di], s[di], qw, pt, xr, s, w, nx)
-    # qa: per event, points later with x less / equal / greater (unit weights)
-    qa = qa * tw[:, None]
-    infl = np.zeros((n, 3))  # R orientation (reverse = FALSE): concordant = later has larger x
-    infl[di, 0] += qa[:, 2]
-    infl[di, 1] += qa[:, 0]
-    infl[di, 2] += qa[:, 1]
-    infl[:, 0] += pa[:, 0]
-    infl[:, 1] += pa[:, 2]
-    infl[:, 2] += pa[:, 1]
-    count = np.array([qa[:, 2].sum(), qa[:, 0].sum(), qa[:, 1].sum()])
-    npair = count.sum()
-    # tied on time (events only) and tied on both, time-weighted
-    key_t = r_stop[di]
-    _, tcount = np.unique(key_t, return_counts=True)
-    _, tidx = np.unique(key_t, return_index=True)
-    tied_y = float(np.sum(tw[tidx] * tcount * (tcount - 1) / 2))
-    key_xy = key_t * nx + xr[di]
-    _, xyidx, xycount = np.unique(key_xy, return_index=True, return_counts=True)
-    tied_xy = float(np.sum(tw[xyidx] * xycount * (xycount - 1) / 2))
-    if npair == 0:
-        return float("nan"), float("nan"), None
-    somer = (count[0] - count[1]) / npair
-    dfb = (infl[:, 0] - infl[:, 1]) / npair - (somer / npair) * infl.sum(axis=1)
-    var = float(np.sum(dfb**2)) / 4
-    counts = np.array([count[1], count[0], count[2], tied_y - tied_xy, tied_xy])
-    return 1.0 - (somer + 1) / 2, float(np.sqrt(var)), counts
 
 
 def concordance_index(
@@ -178,7 +126,8 @@ def concordance_index(
 
     Notes
     -----
-    Times that differ by rounding error only are merged first, as R's ``timefix = TRUE``.
+    Times that differ by rounding error only are merged first, as R's ``timefix = TRUE`` (the
+    survival core's one tie rule, relative to the time scale).
 
     References
     ----------
@@ -214,7 +163,6 @@ def concordance_index(
             raise ParameterError(
                 f"The 'tau' parameter of {func} must be None or a positive number; got {tau!r}.")
         tau = float(tau)
-    time = _aeq_times(time)
     ev = event.astype(bool)
     if method == "uno" and ev.sum() >= 2:
         # survival's fastkm1 G(t-) (events leave the risk set before tied censorings), the
@@ -224,8 +172,8 @@ def concordance_index(
         tw = np.ones(time.size)
     if tau is not None:
         tw = np.where(time > tau, 0.0, tw)
-    c, se, counts = _weighted_concordance(risk, time, event, tw)
-    if counts is None:
+    c, se, counts = concordance(risk, time, event, time_weight=tw)
+    if not np.isfinite(c):
         raise DataValidationError(
             f"no comparable pairs: every event in {event_col!r} is at or after the last "
             f"follow-up{'' if tau is None else f' or after tau={tau:g}'}; {func} needs an event "

@@ -13,7 +13,7 @@ Every model has ``predict(X)`` (a risk *score*: higher = earlier event) and
 :func:`predict_risk` also reaches through a ``Pipeline`` to its final step.
 
 * :class:`CoxModel` — Cox proportional hazards (our R-validated engine,
-  :mod:`ctcstats.survival._coxengine`) with the Breslow/Efron baseline hazard, so that
+  :mod:`ctcstats.survival._core.cox`) with the Breslow/Efron baseline hazard, so that
   ``predict_risk`` equals R ``1 - summary(survfit(coxph_fit, newdata), times=t)$surv`` and
   ``riskRegression::predictRisk(coxph_fit, newdata, times=t)``.
 * :class:`IPCWClassifier` — any scikit-learn classifier (random forest, gradient boosting)
@@ -46,14 +46,16 @@ from ..errors import (
     MonotoneLikelihoodWarning,
     ParameterError,
 )
-from ..survival._coxengine import (
-    _group_sum,
-    _state,
-    concordance_lp,
+from ..survival._core.concordance import concordance
+from ..survival._core.cox import (
+    baseline_hazard,
     fit_cox_arrays,
+    linear_predictor,
+    lp_center,
     prepare_cox_data,
 )
-from ..survival.logrank import _aeq_times
+from ..survival._core.curves import censoring_curve, step_at
+from ..survival._core.ties import merge_times
 
 __all__ = [
     "CoxModel",
@@ -128,7 +130,7 @@ def _check_target(y, func: str) -> tuple[np.ndarray, np.ndarray]:
             )
     t = check_time_column(frame, tcol, role="time column of y")
     e = check_event_column(frame, ecol, role="event column of y")
-    return _aeq_times(t), e
+    return merge_times(t).time, e
 
 
 # =========================================================================== features
@@ -223,38 +225,18 @@ def _check_horizons(horizon, func: str, t_max: float) -> tuple[np.ndarray, bool]
     return t, scalar
 
 
-def _lp_center(X: np.ndarray) -> np.ndarray:
-    """R coxph's centring: column means, except 0 for 0/1 columns (survival >= 3.0)."""
-    means = X.mean(axis=0)
-    zero_one = np.all((X == 0) | (X == 1), axis=0)
-    return np.where(zero_one, 0.0, means)
-
-
 def _model_score(est, X, y) -> float:
     """Harrell's C of ``predict(X)`` (R coxph concordance arithmetic)."""
     t, e = _check_target(y, f"{type(est).__name__}.score")
     s = np.asarray(est.predict(X), dtype=float)
-    c, _, _ = concordance_lp(s, t, e)
+    c, _, _ = concordance(s, t, e)
     return float(c)
 
 
 # =========================================================================== Cox
-def baseline_cumulative_hazard(d, beta: np.ndarray, ties: str) -> tuple[np.ndarray, np.ndarray]:
-    """Event times and baseline cumulative hazard (at the column means of ``d``) of a Cox fit.
-
-    Breslow's estimator, with Efron's correction for tied events when ``ties="efron"`` —
-    R ``survfit.coxph`` (``ctype`` follows the ties option). ``d`` is the engine's
-    :class:`~ctcstats.survival._coxengine.CoxData` (no strata).
-    """
-    st = _state(d, np.asarray(beta, dtype=float), ties)
-    inc = _group_sum(d, st.step_wt / st.step_den)
-    return d.group_time.copy(), np.cumsum(inc)
-
-
 def cumhaz_at(times: np.ndarray, cumhaz: np.ndarray, t) -> np.ndarray:
     """Right-continuous step function H(t) from event times and cumulative hazards."""
-    idx = np.searchsorted(times, np.atleast_1d(np.asarray(t, dtype=float)), side="right")
-    return np.concatenate([[0.0], cumhaz])[idx]
+    return step_at(times, cumhaz, np.atleast_1d(np.asarray(t, dtype=float)), before=0.0)
 
 
 class CoxModel(BaseEstimator):
@@ -262,8 +244,10 @@ class CoxModel(BaseEstimator):
 
     The fit is R ``survival::coxph(Surv(time, event) ~ x1 + ... + xp, ties=ties)`` (the
     package's Newton–Raphson engine, the same arithmetic as :func:`ctcstats.fit_cox`);
-    ``penalizer = λ > 0`` maximises ``loglik − (λ/2)·Σβ²`` (R ``ridge(..., theta=λ,
-    scale=FALSE)``). The baseline cumulative hazard is Breslow's, with Efron's correction for
+    ``penalizer = λ > 0`` maximises ``loglik − (λ/2)·Σ var(x_j) β_j²`` (R ``ridge(...,
+    theta=λ)``, whose default ``scale=TRUE`` penalises the coefficients per standard deviation,
+    so that the units of a feature change only its coefficient). The baseline cumulative
+    hazard is Breslow's, with Efron's correction for
     tied event times when ``ties="efron"`` — exactly R ``survfit.coxph`` (whose ``ctype``
     follows the ties option).
 
@@ -371,12 +355,12 @@ class CoxModel(BaseEstimator):
                 "be unusable — rescale the features or check for separation.",
                 ConvergenceWarning, stacklevel=2,
             )
-        times, cumhaz = baseline_cumulative_hazard(d, fit.coef, self.ties)
+        times, cumhaz = baseline_hazard(d, fit.coef, self.ties)
         self.coef_ = fit.coef.copy()
         self.std_error_ = np.sqrt(np.diag(fit.var))
         self.covariance_ = fit.var.copy()
         self.means_ = d.means.copy()
-        self.lp_center_ = _lp_center(Xa)
+        self.lp_center_ = lp_center(Xa)
         self.baseline_times_ = times
         self.baseline_cumulative_hazard_ = cumhaz
         self.loglik_ = float(fit.loglik)
@@ -391,7 +375,7 @@ class CoxModel(BaseEstimator):
         """Linear predictor ``(x − lp_center_)·β`` — R ``predict(coxph_fit, newdata, type="lp")``."""
         check_is_fitted(self, "coef_")
         Xa = _check_X(self, X, reset=False, func="CoxModel.predict")
-        return (Xa - self.lp_center_) @ self.coef_
+        return linear_predictor(Xa - self.lp_center_, self.coef_)
 
     def cumulative_hazard(self, X, horizon) -> np.ndarray:
         """Cumulative hazard ``H0(t)·exp((x − means_)·β)``; shape (n,) or (n, len(horizon))."""
@@ -400,7 +384,7 @@ class CoxModel(BaseEstimator):
         t, scalar = _check_horizons(horizon, func, self.time_max_)
         Xa = _check_X(self, X, reset=False, func=func)
         H0 = cumhaz_at(self.baseline_times_, self.baseline_cumulative_hazard_, t)
-        H = np.exp((Xa - self.means_) @ self.coef_)[:, None] * H0[None, :]
+        H = np.exp(linear_predictor(Xa - self.means_, self.coef_))[:, None] * H0[None, :]
         return H[:, 0] if scalar else H
 
     def predict_risk(self, X, horizon) -> np.ndarray:
@@ -432,16 +416,9 @@ def ipcw_weights(time, event, horizon: float) -> np.ndarray:
     """
     t = np.asarray(time, dtype=float)
     e = np.asarray(event).astype(bool)
-    ct = np.unique(t[~e])
-    s = np.sort(t)
-    # reverse Kaplan–Meier (prodlim reverse=TRUE): events at a censoring time leave the risk
-    # set first, so those at risk for censoring at s are {T > s} plus the censored at s
-    n_cens_at = np.bincount(np.searchsorted(ct, t[~e]), minlength=ct.size)
-    n_risk = t.size - np.searchsorted(s, ct, "right") + n_cens_at
-    n_cens = np.bincount(np.searchsorted(ct, t[~e]), minlength=ct.size)
-    G = np.concatenate([[1.0], np.cumprod(1.0 - n_cens / n_risk)])
-    g_minus = G[np.searchsorted(ct, t, "left")]  # product over censoring times < T
-    g_h = G[np.searchsorted(ct, horizon, "right")]  # product over censoring times <= h
+    G = censoring_curve(t, e, ties="events_first")
+    g_minus = G.subject_minus()  # G(T-)
+    g_h = float(G.at(horizon))  # G(horizon)
     w = np.zeros(t.size)
     ev = e & (t <= horizon)
     with np.errstate(divide="ignore"):
@@ -644,14 +621,6 @@ class IPCWLogisticModel(IPCWClassifier):
 
 
 # =========================================================================== helpers
-def _final_step(model):
-    from sklearn.pipeline import Pipeline
-
-    if isinstance(model, Pipeline):
-        return model.steps[-1][1]
-    return model
-
-
 def predict_risk(model, X, horizon) -> np.ndarray:
     """Predicted probability of the event by ``horizon`` from a model or a ``Pipeline``.
 

@@ -20,8 +20,9 @@ import pandas as pd
 from .._results import Result, result
 from .._validation import check_int, check_real, group_levels
 from ..errors import DataValidationError, ParameterError
+from ..survival._core.cox import baseline_hazard, linear_predictor
 from ..survival.cox import CoxResult
-from .models import CoxModel, baseline_cumulative_hazard, cumhaz_at
+from .models import CoxModel, cumhaz_at
 
 __all__ = ["NomogramResult", "nomogram", "r_pretty"]
 
@@ -238,8 +239,8 @@ def _from_cox_result(fit: CoxResult, data, func):
                     ref = lv[0]
             covs.append((cov, [ref, *levels], cols))
     beta = np.asarray(fit._beta, dtype=float)
-    lp = d.X @ beta
-    times, cumhaz = baseline_cumulative_hazard(d, beta, fit.ties)
+    lp = linear_predictor(d.X, beta)
+    times, cumhaz = baseline_hazard(d, beta, fit.ties)
     return covs, Xa, beta, d.means, lp, times, cumhaz, fit.n_obs
 
 

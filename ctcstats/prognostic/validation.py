@@ -46,22 +46,20 @@ from ..errors import (
     MonotoneLikelihoodWarning,
     ParameterError,
 )
-from ..survival._coxengine import (
-    concordance_lp,
+from ..survival._core.concordance import concordance
+from ..survival._core.cox import (
+    baseline_hazard,
     cox_derivatives,
     fit_cox_arrays,
+    linear_predictor,
+    lp_center,
     prepare_cox_data,
 )
-from ..survival.logrank import _aeq_times
+from ..survival._core.ties import merge_times
+from ._metrics_common import final_step
 from .calibration import CalibrationResult, calibration
 from .metrics import brier_score, concordance_index, time_dependent_auc
-from .models import (
-    CoxModel,
-    _final_step,
-    _lp_center,
-    baseline_cumulative_hazard,
-    predict_risk,
-)
+from .models import CoxModel, predict_risk
 
 __all__ = ["ValidationResult", "ExternalValidationResult", "validate_model",
            "external_validation"]
@@ -141,7 +139,7 @@ def gini_md(x: np.ndarray) -> float:
 
 
 def _is_cox(model) -> bool:
-    return isinstance(_final_step(model), CoxModel)
+    return isinstance(final_step(model), CoxModel)
 
 
 def _scores(model, X, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -186,7 +184,7 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
     n = time.size
     out = dict.fromkeys(INDEXES, np.nan)
     if np.unique(score).size > 1 and event.any():
-        c = concordance_lp(score, time, event)[0]
+        c = concordance(score, time, event)[0]
         out["c_index"] = c
         out["dxy"] = 2.0 * (c - 0.5)
         if own_fit is not None:
@@ -218,7 +216,7 @@ def _evaluate(model, X, time, event, t, *, own: bool, slope_fit=None) -> np.ndar
     score, lin, risk = _scores(model, X, t)
     own_fit = None
     if own and _is_cox(model):
-        fin = _final_step(model)
+        fin = final_step(model)
         own_fit = (fin.loglik_, fin.loglik_null_)
     return _indexes(score, lin, risk, time, event, t, own_fit, slope_fit)
 
@@ -252,7 +250,7 @@ def _prepare(data, func, time_col, event_col, covariates, missing):
                                                  "covariates": list(covariates)},
                          missing=missing)
     frame = prep.frame
-    time = _aeq_times(check_time_column(frame, time_col, role="time_col"))
+    time = merge_times(check_time_column(frame, time_col, role="time_col")).time
     event = check_event_column(frame, event_col, role="event_col")
     X = frame.loc[:, list(covariates)]
     y = pd.DataFrame({"time": time, "event": event}, index=frame.index)
@@ -343,7 +341,7 @@ def _cox_replicate(model, names, Xb, tb, eb, fit):
                       f"{func} did not converge in 20 Newton–Raphson iterations; the estimates "
                       "may be unusable — rescale the features or check for separation."))
     d = prepare_cox_data(Xb, tb, eb)
-    times, cumhaz = baseline_cumulative_hazard(d, coef, model.ties)
+    times, cumhaz = baseline_hazard(d, coef, model.ties)
     m = clone(model)
     m.feature_names_in_ = np.asarray(names, dtype=object)
     m.n_features_in_ = Xb.shape[1]
@@ -351,7 +349,7 @@ def _cox_replicate(model, names, Xb, tb, eb, fit):
     m.std_error_ = fit["std_error"].copy()
     m.covariance_ = fit["var"].copy()
     m.means_ = d.means.copy()
-    m.lp_center_ = _lp_center(Xb)
+    m.lp_center_ = lp_center(Xb)
     m.baseline_times_ = times
     m.baseline_cumulative_hazard_ = cumhaz
     m.loglik_ = float(fit["loglik"])
@@ -366,7 +364,7 @@ def _cox_replicate(model, names, Xb, tb, eb, fit):
 def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r):
     Xb, eb = Xa[ib], event[ib]
     try:
-        m, notes = _cox_replicate(model, names, Xb, _aeq_times(time[ib]), eb, fit_r)
+        m, notes = _cox_replicate(model, names, Xb, merge_times(time[ib]).time, eb, fit_r)
         train = _evaluate(m, Xb, time[ib], eb, t, own=True)
     except _FIT_ERRORS as exc:
         return None, [], f"{type(exc).__name__}: {exc}"
@@ -400,7 +398,7 @@ def _boot_batch_slopes(models, Xa, time, event):
     ``fit_cox_arrays`` / ``cox_derivatives``, for all replicates at once."""
     from ..batch import batch_cox_arrays, batch_cox_loglik
 
-    lins = np.stack([(Xa - m.lp_center_) @ m.coef_ for m in models])
+    lins = np.stack([linear_predictor(Xa - m.lp_center_, m.coef_) for m in models])
     fit = batch_cox_arrays(time, event, lins[:, :, None], ties="efron", timefix=False)
     frozen = batch_cox_loglik(time, event, lins[:, :, None], np.ones((len(models), 1)),
                               ties="efron", timefix=False)
@@ -630,7 +628,7 @@ def validate_model(
 # =========================================================================== external
 def _is_fitted(model) -> bool:
     try:
-        check_is_fitted(_final_step(model))
+        check_is_fitted(final_step(model))
     except NotFittedError:
         return False
     return True
@@ -718,7 +716,7 @@ def external_validation(
         raise ParameterError(
             f"The 'model' parameter of {func} must be fitted (call model.fit(X, y) on the "
             "development cohort) or come with train_data=; got an unfitted "
-            f"{type(_final_step(model)).__name__}.")
+            f"{type(final_step(model)).__name__}.")
     risk = predict_risk(model, X, t)
     frame = _metric_frame(tt, ev, risk)
     kw = dict(time_col="time", event_col="event", risk_col="risk")

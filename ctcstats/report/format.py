@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 __all__ = [
-    "fmt_num", "fmt_int", "fmt_p", "fmt_ci", "fmt_hr", "fmt_pct", "fmt_n_pct",
+    "fmt_num", "fmt_int", "fmt_p", "fmt_p_eq", "fmt_ci", "fmt_hr", "fmt_pct", "fmt_n_pct",
     "para", "table", "figure", "notes", "pre", "dl",
 ]
 
@@ -67,6 +67,12 @@ def fmt_hr(hr, lo, hi, digits: int = 2) -> str:
     if not _finite(hr):
         return NA
     return f"{fmt_num(hr, digits)} ({fmt_ci(lo, hi, digits)})"
+
+
+def fmt_p_eq(p) -> str:
+    """``"= 0.03"`` or ``"< 0.001"``: a p-value after "p" in a sentence."""
+    txt = fmt_p(p)
+    return txt if txt.startswith(("<", ">")) else f"= {txt}"
 
 
 def fmt_pct(x, digits: int = 1) -> str:

@@ -1,31 +1,21 @@
 """Firth-penalised Cox regression (Heinze & Schemper 2001) on plain arrays.
 
 This is the engine behind ``fit_cox(..., firth=True)``. lifelines has no Firth penalty and
-the ``firthmodels`` package (used only as a test oracle) has neither strata nor Efron ties,
-so the penalised likelihood is implemented here in numpy.
+the ``firthmodels`` package (used only as a test oracle) has neither strata nor Efron ties.
+The fit is the survival core's: the one Cox engine (:mod:`._core.cox`) with Firth's penalty
+(:mod:`._core.firth`, ``l*(β) = l(β) + ½ log|I(β)|``, with its Hessian) and the one
+Newton–Raphson with coxph.fit's rules (step-halving, stop at a relative change of the
+penalised log-likelihood ≤ 1e-9), in R's scaled coordinates, so the units of a covariate
+change only its coefficient. coxphf iterates with the unpenalised information (linear
+convergence, stop at steps ≤ 1e-6) but solves the same modified score equations: the
+estimates agree with coxphf to its own precision, and the variance is coxphf's (the inverse
+of the unpenalised information).
 
-The penalised log partial likelihood is ``l*(β) = l(β) + ½ log|I(β)|`` with ``I`` the
-observed information of the Cox partial likelihood. Its gradient is the modified score
-``U*_r = U_r + ½ tr(I⁻¹ ∂I/∂β_r)``; ``∂I/∂β_r`` is a sum over event times of weighted third
-central moments of the covariates in the risk set. Contracting that third moment with
-``A = I⁻¹`` before summing (``Σ_st A_st E[(x-x̄)_s (x-x̄)_t (x-x̄)_r] = E[h·x_r] - E[h]·x̄_r -
-2 (V A x̄)_r`` with ``h = xᵀAx``) keeps every risk-set sum a cumulative sum over the data
-sorted by descending time: O(n p²) per evaluation, no O(n p³) tensor.
-
-The iteration follows R ``coxphf`` (Heinze & Ploner): covariates are scaled by their
-standard deviation, Newton–Raphson steps ``I⁻¹ U*`` are capped at ``maxstep`` per
-standardised coefficient and halved (at most ``maxhs`` times) while the penalised
-log-likelihood does not increase; convergence is declared when every standardised step is
-≤ ``epsilon`` and every modified score is ≤ ``gconv``. Profile penalised-likelihood
-confidence limits solve ``2 (l*(β̂) - max_{β: β_r = b} l*(β)) = χ²₁(conf_level)`` for ``b``
-on each side by bracketing and Brent's method; penalised likelihood-ratio p-values compare
-``l*(β̂)`` with the fit constrained to ``β_r = 0`` (as ``coxphf(pl=TRUE)``).
-
-Ties: ``"breslow"`` (coxphf's method) and ``"efron"`` (Efron's approximation: each tied
-event contributes a risk set in which the tied events carry weight ``1 - k/d``; the
-information and its derivative are then weighted covariances and third moments, so the
-same algebra applies). Strata: the partial likelihood, score and information are sums over
-strata; the penalty uses the total information.
+Profile penalised-likelihood confidence limits solve ``2 (l*(β̂) - max_{β: β_r = b} l*(β)) =
+χ²₁(conf_level)`` for ``b`` on each side, each constrained maximum a warm-started fit of the
+same engine with β_r held fixed; penalised likelihood-ratio p-values compare ``l*(β̂)`` with
+the fit constrained to ``β_r = 0`` (as ``coxphf(pl=TRUE)``). Ties: ``"breslow"`` (coxphf's
+method) or ``"efron"``; strata: the penalty uses the total information.
 
 References
 ----------
@@ -41,191 +31,16 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import stats
 
 from ..errors import ConvergenceWarning, DataValidationError, ParameterError
+from ._core.cox import CoxData, cox_derivatives, fit_cox_arrays, prepare_cox_data, risk_state
+from ._core.firth import FirthPenalty
+from ._core.newton import chinv2, cholesky2
 
 __all__ = ["fit_firth_arrays"]
 
 _FUNC = "fit_firth_arrays"
-
-
-# --------------------------------------------------------------------------- data layout
-@dataclass(frozen=True)
-class _Stratum:
-    """One stratum, rows sorted by descending time, with its event structure."""
-
-    z: np.ndarray  # (m, p) standardised covariates
-    ev_rows: np.ndarray  # row indices of events (sorted)
-    ev_starts: np.ndarray  # start of each event block inside ev_rows (for reduceat)
-    pe_end: np.ndarray  # per pseudo-event: last row of its risk set (inclusive)
-    pe_block: np.ndarray  # per pseudo-event: index of its event block
-    pe_frac: np.ndarray  # per pseudo-event: Efron fraction k/d (0 for Breslow)
-    pe_mult: np.ndarray  # per pseudo-event: multiplicity (d for Breslow, 1 for Efron)
-
-
-@dataclass(frozen=True)
-class _Eval:
-    """Penalised log-likelihood and its pieces at one β (standardised scale)."""
-
-    lstar: float
-    loglik: float
-    score: np.ndarray  # modified score U*
-    info: np.ndarray  # information I
-
-
-class _Problem:
-    """Sorted, standardised data and the penalised-likelihood evaluator."""
-
-    def __init__(self, z: np.ndarray, time: np.ndarray, event: np.ndarray,
-                 strata: np.ndarray, ties: str) -> None:
-        self.p = z.shape[1]
-        self.strata: list[_Stratum] = []
-        self.zsum_events = np.zeros(self.p)
-        for code in np.unique(strata):
-            idx = np.flatnonzero(strata == code)
-            order = idx[np.argsort(-time[idx], kind="stable")]
-            t, d, zs = time[order], event[order], z[order]
-            if not d.any():
-                continue  # a stratum without events contributes nothing
-            m = len(t)
-            # last row of each block of equal times (descending order)
-            last = np.flatnonzero(np.r_[t[1:] != t[:-1], True])
-            first = np.r_[0, last[:-1] + 1]
-            d_blk = np.add.reduceat(d, first)
-            has = d_blk > 0
-            blk_end, blk_d = last[has], d_blk[has].astype(int)
-            ev_rows = np.flatnonzero(d)
-            # event rows grouped by event block: block id = position among event blocks
-            blk_of_row = np.searchsorted(blk_end, np.arange(m))
-            ev_blk = blk_of_row[ev_rows]
-            ev_starts = np.flatnonzero(np.r_[True, ev_blk[1:] != ev_blk[:-1]])
-            if ties == "breslow":
-                pe_block = np.arange(len(blk_end))
-                pe_frac = np.zeros(len(blk_end))
-                pe_mult = blk_d.astype(float)
-            else:  # efron: d pseudo-events per block, fractions 0, 1/d, …, (d-1)/d
-                pe_block = np.repeat(np.arange(len(blk_end)), blk_d)
-                starts = np.cumsum(blk_d) - blk_d
-                k = np.arange(pe_block.size) - np.repeat(starts, blk_d)
-                pe_frac = k / np.repeat(blk_d, blk_d)
-                pe_mult = np.ones(pe_block.size)
-            self.strata.append(_Stratum(
-                z=zs, ev_rows=ev_rows, ev_starts=ev_starts, pe_end=blk_end[pe_block],
-                pe_block=pe_block, pe_frac=pe_frac, pe_mult=pe_mult,
-            ))
-            self.zsum_events += zs[ev_rows].sum(axis=0)
-        self.efron = ties == "efron"
-
-    # ------------------------------------------------------------------ evaluation
-    def evaluate(self, beta: np.ndarray, *, penalised: bool = True) -> _Eval | None:
-        """l*, l, U*, I at β; None if the likelihood is not finite there."""
-        p = self.p
-        loglik = float(self.zsum_events @ beta)
-        score = self.zsum_events.copy()
-        info = np.zeros((p, p))
-        cache = []
-        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-            for s in self.strata:
-                eta = s.z @ beta
-                c = eta.max()
-                w = np.exp(eta - c)
-                wz = w[:, None] * s.z
-                s0 = np.cumsum(w)[s.pe_end]
-                s1 = np.cumsum(wz, axis=0)[s.pe_end]
-                s2 = np.cumsum(wz[:, :, None] * s.z[:, None, :], axis=0)[s.pe_end]
-                if self.efron:
-                    f = s.pe_frac
-                    er = s.ev_rows
-                    d0 = np.add.reduceat(w[er], s.ev_starts)[s.pe_block]
-                    d1 = np.add.reduceat(wz[er], s.ev_starts, axis=0)[s.pe_block]
-                    d2 = np.add.reduceat(wz[er][:, :, None] * s.z[er][:, None, :],
-                                         s.ev_starts, axis=0)[s.pe_block]
-                    s0 = s0 - f * d0
-                    s1 = s1 - f[:, None] * d1
-                    s2 = s2 - f[:, None, None] * d2
-                if not np.all(s0 > 0) or not np.all(np.isfinite(s0)):
-                    return None
-                mult = s.pe_mult
-                loglik -= float(mult @ (c + np.log(s0)))
-                xbar = s1 / s0[:, None]
-                v = s2 / s0[:, None, None] - xbar[:, :, None] * xbar[:, None, :]
-                score -= mult @ xbar
-                info += np.einsum("e,ers->rs", mult, v)
-                cache.append((w, wz, s0, xbar, v))
-        if not (np.isfinite(loglik) and np.all(np.isfinite(info))):
-            return None
-        info = (info + info.T) / 2.0
-        if not penalised:
-            return _Eval(lstar=loglik, loglik=loglik, score=score, info=info)
-        try:
-            chol = linalg.cho_factor(info, lower=True)
-        except linalg.LinAlgError:
-            return None
-        logdet = 2.0 * float(np.log(np.diag(chol[0])).sum())
-        ainv = linalg.cho_solve(chol, np.eye(p))
-        corr = np.zeros(p)
-        for s, (w, wz, s0, xbar, v) in zip(self.strata, cache, strict=True):
-            h = np.einsum("ij,jk,ik->i", s.z, ainv, s.z)
-            wh = w * h
-            whz = wz * h[:, None]
-            b = np.cumsum(wh)[s.pe_end]
-            a = np.cumsum(whz, axis=0)[s.pe_end]
-            if self.efron:
-                f = s.pe_frac
-                er = s.ev_rows
-                b = b - f * np.add.reduceat(wh[er], s.ev_starts)[s.pe_block]
-                a = a - f[:, None] * np.add.reduceat(whz[er], s.ev_starts, axis=0)[s.pe_block]
-            term = (a - b[:, None] * xbar) / s0[:, None]
-            term -= 2.0 * np.einsum("ers,es->er", v, xbar @ ainv)
-            corr += s.pe_mult @ term
-        lstar = loglik + 0.5 * logdet
-        if not np.isfinite(lstar):
-            return None
-        return _Eval(lstar=lstar, loglik=loglik, score=score + 0.5 * corr, info=info)
-
-
-# --------------------------------------------------------------------------- Newton–Raphson
-@dataclass(frozen=True)
-class _Fit:
-    beta: np.ndarray
-    ev: _Eval
-    n_iter: int
-    converged: bool
-
-
-def _newton(problem: _Problem, start: np.ndarray, free: np.ndarray, *, maxit: int,
-            maxhs: int, maxstep: float, epsilon: float, gconv: float,
-            penalised: bool = True) -> _Fit | None:
-    """coxphf's Newton–Raphson on the free coordinates (others stay at *start*)."""
-    beta = start.astype(float).copy()
-    ev = problem.evaluate(beta, penalised=penalised)
-    if ev is None:
-        return None
-    if not free.any():
-        return _Fit(beta=beta, ev=ev, n_iter=0, converged=True)
-    for it in range(1, maxit + 1):
-        try:
-            delta = linalg.solve(ev.info[np.ix_(free, free)], ev.score[free],
-                                 assume_a="pos")
-        except (linalg.LinAlgError, ValueError):
-            return _Fit(beta=beta, ev=ev, n_iter=it, converged=False)
-        delta = np.clip(delta, -maxstep, maxstep)
-        old = beta[free].copy()
-        new_ev = None
-        for _ in range(maxhs + 1):
-            trial = beta.copy()
-            trial[free] = old + delta
-            new_ev = problem.evaluate(trial, penalised=penalised)
-            if new_ev is not None and new_ev.lstar >= ev.lstar:
-                break
-            delta = delta / 2.0
-        if new_ev is None:  # no finite likelihood along the step: stop here
-            return _Fit(beta=beta, ev=ev, n_iter=it, converged=False)
-        beta, ev = trial, new_ev
-        if np.all(np.abs(delta) <= epsilon) and np.all(np.abs(ev.score[free]) <= gconv):
-            return _Fit(beta=beta, ev=ev, n_iter=it, converged=True)
-    return _Fit(beta=beta, ev=ev, n_iter=maxit, converged=False)
 
 
 # --------------------------------------------------------------------------- validation
@@ -280,6 +95,41 @@ def _check_arrays(X, time, event, strata):
     return x, t, e, s
 
 
+# --------------------------------------------------------------------------- fits
+@dataclass(frozen=True)
+class _Fit:
+    """A (constrained) penalised fit in scaled coordinates: β_z = β / scale."""
+
+    beta: np.ndarray  # scaled
+    lstar: float
+    score: np.ndarray  # modified score U*, scaled coordinates
+    var: np.ndarray  # scaled
+    n_iter: int
+    converged: bool
+    loglik: float
+
+
+def _fit(d: CoxData, ties: str, start_z: np.ndarray, free: np.ndarray | None,
+         max_iter: int) -> _Fit | None:
+    s = d.scale
+    fit = fit_cox_arrays(d, ties=ties, penalty=FirthPenalty(ties), init=start_z * s,
+                         free=free, max_iter=max_iter)
+    if not np.isfinite(fit.penalised_loglik):
+        return None
+    # coxphf's variance: the inverse of the unpenalised information at the estimate
+    var_z = chinv2(cholesky2(fit.info * np.outer(s, s))[0])
+    return _Fit(beta=fit.coef / s, lstar=fit.penalised_loglik,
+                score=fit.penalised_score * s, var=var_z, n_iter=fit.n_iter,
+                converged=fit.converged, loglik=fit.loglik)
+
+
+def _penalised(d: CoxData, beta: np.ndarray, ties: str):
+    """l*, l, U*, I at beta (original scale)."""
+    ll, u, info = cox_derivatives(d, beta, ties)
+    pv, pg, _ = FirthPenalty(ties)(d, beta, risk_state(d, beta, ties), info)
+    return ll - pv, ll, u - pg, info
+
+
 # --------------------------------------------------------------------------- public
 def fit_firth_arrays(
     X,
@@ -290,11 +140,7 @@ def fit_firth_arrays(
     conf_level: float = 0.95,
     profile_ci: bool = True,
     *,
-    maxit: int = 50,
-    maxhs: int = 5,
-    epsilon: float = 1e-6,
-    gconv: float = 1e-4,
-    maxstep: float = 0.5,
+    max_iter: int = 20,
 ) -> dict:
     """Firth-penalised Cox regression on arrays (Heinze & Schemper 2001).
 
@@ -306,7 +152,7 @@ def fit_firth_arrays(
     X : array (n, p)
         Covariates (no intercept). Each column must vary.
     time : array (n,)
-        Follow-up times, finite and ≥ 0.
+        Follow-up times, finite and ≥ 0 (ties already merged).
     event : array (n,)
         1 = event, 0 = censored.
     strata : array (n,), optional
@@ -319,10 +165,8 @@ def fit_firth_arrays(
         True: profile penalised-likelihood limits and penalised likelihood-ratio p-values
         (coxphf ``pl=TRUE``). False: Wald limits and Wald p-values from ``var``
         (coxphf ``pl=FALSE``).
-    maxit, maxhs, epsilon, gconv, maxstep
-        coxphf's iteration controls: iterations, step-halvings per iteration, largest
-        standardised change and largest modified score at convergence, largest
-        standardised step.
+    max_iter : int, default 20
+        Newton–Raphson iterations per fit (coxph.fit's ``iter.max``).
 
     Returns
     -------
@@ -367,49 +211,40 @@ def fit_firth_arrays(
         raise DataValidationError(
             f"Column {j} of X is constant; its coefficient cannot be estimated — drop it."
         )
-    z = (x - x.mean(axis=0)) / sd
-    problem = _Problem(z, t, e, s, ties)
-    ctrl = dict(maxit=maxit, maxhs=maxhs, maxstep=maxstep, epsilon=epsilon, gconv=gconv)
+    d = prepare_cox_data(x, t, e, strata=s)
     messages: list[str] = []
 
     def note(msg: str) -> None:
         messages.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
 
-    null = problem.evaluate(np.zeros(p))
-    if null is None:
+    null_lstar = _penalised(d, np.zeros(p), ties)[0]
+    if not np.isfinite(null_lstar):
         raise DataValidationError(
             "The information matrix of the Cox model is singular at β = 0: the covariates "
             "are collinear (within strata). Drop redundant columns."
         )
-    allfree = np.ones(p, dtype=bool)
-    fit = _newton(problem, np.zeros(p), allfree, **ctrl)
-    if fit is None:  # pragma: no cover - null was finite, so the start always evaluates
+    fit = _fit(d, ties, np.zeros(p), None, max_iter)
+    if fit is None:  # pragma: no cover - the start is finite, the iterations keep the best
         raise DataValidationError("The penalised likelihood could not be evaluated.")
     if not fit.converged:
         note(
             f"The Firth-penalised Cox fit did not converge in {fit.n_iter} iterations "
-            f"(maxit={maxit}); estimates may be unreliable. Check for collinear covariates "
-            "or increase maxit."
+            f"(max_iter={max_iter}); estimates may be unreliable. Check for collinear "
+            "covariates or increase max_iter."
         )
-    bz, ev = fit.beta, fit.ev
-    try:
-        var_z = linalg.inv(ev.info)
-    except linalg.LinAlgError:  # pragma: no cover - Cholesky succeeded in evaluate
-        var_z = np.full((p, p), np.nan)
-    var_z = (var_z + var_z.T) / 2.0
+    bz, var_z = fit.beta, fit.var
     se_z = np.sqrt(np.diag(var_z))
-    # I_z = D⁻¹ I_x D⁻¹ with D = diag(sd), so ½ log|I_x| = ½ log|I_z| + Σ log sd
-    shift = float(np.log(sd).sum())
     crit = float(stats.chi2.ppf(conf_level, 1))
+    sc = d.scale
 
     if profile_ci:
         lo_z, hi_z = np.full(p, np.nan), np.full(p, np.nan)
         stat = np.full(p, np.nan)
         for r in range(p):
-            lo_z[r], hi_z[r] = _profile_limits(problem, bz, ev.lstar, var_z, r, crit, ctrl,
-                                              note)
-            stat[r] = _lr_statistic(problem, bz, ev.lstar, var_z, r, ctrl, note)
+            lo_z[r], hi_z[r] = _profile_limits(d, ties, bz, fit.lstar, var_z, r, crit,
+                                               max_iter, note)
+            stat[r] = _lr_statistic(d, ties, bz, fit.lstar, var_z, r, max_iter, note)
         pval = stats.chi2.sf(stat, 1)
         method = "profile"
     else:
@@ -420,14 +255,14 @@ def fit_firth_arrays(
         method = "wald"
 
     return {
-        "coef": bz / sd,
-        "var": var_z / np.outer(sd, sd),
-        "std_error": se_z / sd,
-        "loglik": ev.lstar + shift,
-        "loglik_null": null.lstar + shift,
-        "loglik_unpenalised": ev.loglik,
-        "ci_lower": lo_z / sd,
-        "ci_upper": hi_z / sd,
+        "coef": bz * sc,
+        "var": var_z * np.outer(sc, sc),
+        "std_error": se_z * sc,
+        "loglik": fit.lstar,
+        "loglik_null": float(null_lstar),
+        "loglik_unpenalised": fit.loglik,
+        "ci_lower": lo_z * sc,
+        "ci_upper": hi_z * sc,
         "p_value": np.asarray(pval, dtype=float),
         "statistic": np.asarray(stat, dtype=float),
         "ci_method": method,
@@ -445,15 +280,13 @@ def _penalised_loglik(X, time, event, beta, strata=None, ties: str = "breslow") 
     derivatives); fitting never goes through it.
     """
     x, t, e, s = _check_arrays(X, time, event, strata)
-    sd = x.std(axis=0, ddof=1)
-    z = (x - x.mean(axis=0)) / sd
-    ev = _Problem(z, t, e, s, ties).evaluate(np.asarray(beta, dtype=float) * sd)
-    if ev is None:
-        return {"lstar": math.nan, "loglik": math.nan,
-                "score": np.full(x.shape[1], math.nan),
-                "info": np.full((x.shape[1],) * 2, math.nan)}
-    return {"lstar": ev.lstar + float(np.log(sd).sum()), "loglik": ev.loglik,
-            "score": ev.score * sd, "info": ev.info * np.outer(sd, sd)}
+    d = prepare_cox_data(x, t, e, strata=s)
+    lstar, ll, u, info = _penalised(d, np.asarray(beta, dtype=float), ties)
+    if not np.isfinite(lstar):
+        p = x.shape[1]
+        return {"lstar": math.nan, "loglik": math.nan, "score": np.full(p, math.nan),
+                "info": np.full((p, p), math.nan)}
+    return {"lstar": lstar, "loglik": ll, "score": u, "info": info}
 
 
 # --------------------------------------------------------------------------- profile pieces
@@ -464,23 +297,23 @@ def _warm_start(bz: np.ndarray, var_z: np.ndarray, r: int, b: float) -> np.ndarr
     return start
 
 
-def _constrained(problem: _Problem, start: np.ndarray, r: int, ctrl: dict) -> _Fit | None:
-    free = np.ones(problem.p, dtype=bool)
+def _constrained(d, ties, start, r, max_iter) -> _Fit | None:
+    free = np.ones(start.size, dtype=bool)
     free[r] = False
-    return _newton(problem, start, free, **ctrl)
+    return _fit(d, ties, start, free, max_iter)
 
 
-def _lr_statistic(problem, bz, lmax, var_z, r, ctrl, note) -> float:
+def _lr_statistic(d, ties, bz, lmax, var_z, r, max_iter, note) -> float:
     """Penalised LR χ² for β_r = 0 (other coefficients re-estimated), as coxphf."""
-    fit = _constrained(problem, _warm_start(bz, var_z, r, 0.0), r, ctrl)
+    fit = _constrained(d, ties, _warm_start(bz, var_z, r, 0.0), r, max_iter)
     if fit is None or not fit.converged:
         note(f"The penalised likelihood-ratio test for coefficient {r} did not converge; "
              "its p-value is NaN.")
         return math.nan
-    return max(2.0 * (lmax - fit.ev.lstar), 0.0)
+    return max(2.0 * (lmax - fit.lstar), 0.0)
 
 
-def _profile_limits(problem, bz, lmax, var_z, r, crit, ctrl, note) -> tuple[float, float]:
+def _profile_limits(d, ties, bz, lmax, var_z, r, crit, max_iter, note) -> tuple[float, float]:
     """Both profile penalised-likelihood limits for coefficient r (standardised scale).
 
     Solves g(b) = l*_profile(b) - (l*(β̂) - χ²/2) = 0 on each side of β̂ by a safeguarded
@@ -501,9 +334,9 @@ def _profile_limits(problem, bz, lmax, var_z, r, crit, ctrl, note) -> tuple[floa
         for _ in range(200):
             start = warm.copy()
             start[r] = b
-            fit = _constrained(problem, start, r, ctrl)
+            fit = _constrained(d, ties, start, r, max_iter)
             if fit is None or not fit.converged:
-                fit = _constrained(problem, _warm_start(bz, var_z, r, b), r, ctrl)
+                fit = _constrained(d, ties, _warm_start(bz, var_z, r, b), r, max_iter)
             if fit is None:  # likelihood not finite this far out: shrink towards inner
                 outer = b
                 b = 0.5 * (inner + b)
@@ -513,7 +346,7 @@ def _profile_limits(problem, bz, lmax, var_z, r, crit, ctrl, note) -> tuple[floa
                      f"coefficient {r} did not converge; the limit is NaN.")
                 break
             warm = fit.beta
-            g, dg = fit.ev.lstar - target, fit.ev.score[r]
+            g, dg = fit.lstar - target, fit.score[r]
             if abs(g) < 1e-10:
                 bound = b
                 break

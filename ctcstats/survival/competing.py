@@ -34,6 +34,8 @@ from .._validation import (
     prepare_frame,
 )
 from ..errors import DataValidationError, DataWarning, ParameterError
+from ._core.curves import product_limit
+from ._core.ties import merge_message, merge_times
 
 __all__ = ["CumulativeIncidenceResult", "cumulative_incidence"]
 
@@ -190,7 +192,9 @@ def cumulative_incidence(
     Aalen–Johansen estimate of :math:`F_k(t) = P(T \\le t, \\text{cause} = k)` per group, its
     variance and Gray's (1988) K-sample test, matching R ``cmprsk::cuminc(ftime, fstatus,
     group, strata)`` and ``cmprsk::timepoints`` to rounding error. Tied times are used as
-    they are (no jitter, unlike ``lifelines.AalenJohansenFitter``).
+    they are (no jitter, unlike ``lifelines.AalenJohansenFitter``); times that differ only by
+    rounding error (relative to the time scale) are merged first by the survival core's one
+    rule, and the merge is recorded in ``warnings``.
 
     Parameters
     ----------
@@ -275,7 +279,8 @@ def cumulative_incidence(
     )
     conf_level = check_conf_level(conf_level, func=_FUNC)
     frame = frame_info.frame
-    time = check_time_column(frame, time_col)
+    merged = merge_times(check_time_column(frame, time_col))
+    time = merged.time
     codes = check_event_codes(frame, event_col)
     cause = check_event_of_interest(event_of_interest, codes, event_col=event_col, func=_FUNC)
     if group_col is not None:
@@ -288,7 +293,7 @@ def cumulative_incidence(
     else:
         slabels, slevels = np.zeros(len(time), dtype=object), [0]
 
-    caught: list[str] = []
+    caught: list[str] = [m for m in [merge_message(merged.n_merged, time_col)] if m]
     z = stats.norm.ppf(0.5 + conf_level / 2.0)
     gcode = _codes_of(labels, levels)
     tables = []
@@ -418,7 +423,7 @@ def _cinc(t: np.ndarray, status: np.ndarray, cause: int):
         e = np.empty(0)
         return e, e, e, e, e
     # overall Kaplan–Meier, left (fk) and right (fkn) limits at each event time
-    fkn = np.cumprod((rs - nd) / rs)
+    fkn = product_limit(nd, rs)
     fk = np.concatenate([[1.0], fkn[:-1]])
     f = np.cumsum(fk * nd1 / rs)  # estimate just after each event time
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -543,8 +548,7 @@ def _crst(y: np.ndarray, m: np.ndarray, ig: np.ndarray, ng: int, rho: float):
     pos = rs > 0
     safe_rs = np.where(pos, rs, 1.0)
     # group-wise KM (skm right-, skmm left-continuous) and cumulative incidence (f1, f1m)
-    factor = np.where(pos, (rs - td) / safe_rs, 1.0)
-    skm = np.cumprod(factor, axis=0)
+    skm = product_limit(td.T, rs.T).T
     skmm = np.vstack([np.ones((1, ng)), skm[:-1]])
     inc = np.where(pos, skmm * d1 / safe_rs, 0.0)
     f1 = np.cumsum(inc, axis=0)

@@ -4,8 +4,8 @@ Matches R ``survival::coxph`` (coefficients, model-based and robust/cluster sand
 errors, log partial likelihoods, likelihood-ratio test, concordance with its standard error)
 and ``survival::cox.zph(fit, transform="km", terms=TRUE)`` for the proportional-hazards test.
 
-The fit itself is our own Newton–Raphson engine (:mod:`._coxengine`), not lifelines'
-``CoxPHFitter``: lifelines supports only Efron ties, its robust variance ignores tied times and
+The fit itself is the survival core's Newton–Raphson engine (:mod:`._core.cox`), not
+lifelines' ``CoxPHFitter``: lifelines supports only Efron ties, its robust variance ignores tied times and
 depends on row order, its penalizer is not on R's scale, and the batch engine must share the
 same arithmetic. lifelines is used as an independent oracle in the tests.
 """
@@ -40,15 +40,17 @@ from ..errors import (
     ParameterError,
     ProportionalHazardsWarning,
 )
-from ._coxengine import (
+from ._core.concordance import concordance
+from ._core.cox import (
     CoxData,
-    concordance_lp,
+    RidgePenalty,
     fit_cox_arrays,
+    linear_predictor,
     prepare_cox_data,
     score_residuals,
     zph_score_test,
 )
-from .logrank import _aeq_times
+from ._core.ties import merge_message, merge_times
 
 __all__ = ["CoxResult", "PHTestResult", "fit_cox", "fit_piecewise_cox"]
 
@@ -137,7 +139,11 @@ class CoxResult(Result):
         keep = [i for i, c in enumerate(self._term_columns) if len(c)]
         cols = [list(self._term_columns[i]) for i in keep]
         names = [self._term_names[i] for i in keep]
-        stat, df = zph_score_test(self._data, self._beta, self.ties, cols, self.penalizer)
+        hess = None
+        if self.penalizer > 0:
+            hess = RidgePenalty.for_data(self.penalizer, self._data.X)(
+                self._data, self._beta, None, None)[2]
+        stat, df = zph_score_test(self._data, self._beta, self.ties, cols, hess)
         p = stats.chi2.sf(stat, df)
         table = pd.DataFrame(
             {"term": names + ["GLOBAL"], "statistic": stat, "df": df, "p_value": p}
@@ -294,8 +300,8 @@ def _fit_and_summarise(
         lr_df = float(np.trace(fit.var @ fit.info))
     else:
         lr_df = float(np.sum(~fit.singular))
-    c, c_se, _ = concordance_lp(fit.linear_predictor, time, event, start=start, strata=strata,
-                                cluster=cluster)
+    c, c_se, _ = concordance(fit.linear_predictor, time, event, start=start, strata=strata,
+                             cluster=cluster)
     fields = dict(
         table=table, covariance=pd.DataFrame(var, index=table.index, columns=table.index),
         loglik=fit.loglik, loglik_null=fit.loglik_null, lr_statistic=float(lr),
@@ -327,11 +333,14 @@ def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event
     msgs = [(None, str(m)) for m in out.get("warnings", ())]
     lr = 2.0 * (float(out["loglik"]) - float(out["loglik_null"]))
     p = coef.size
-    lp = d.X @ coef
-    c, c_se, _ = concordance_lp(lp, time, event, strata=strata)
+    lp = linear_predictor(d.X, coef)
+    c, c_se, _ = concordance(lp, time, event, strata=strata)
+    shift = float(np.sum(np.log(np.asarray(X, float).std(axis=0, ddof=1))))
     fields = dict(
         table=table, covariance=pd.DataFrame(var, index=table.index, columns=table.index),
-        loglik=float(out["loglik"]), loglik_null=float(out["loglik_null"]),
+        # coxphf's penalised log-likelihoods, on covariates standardised by their SD: unlike
+        # log det I of the covariates as given, they do not depend on the covariates' units
+        loglik=float(out["loglik"]) - shift, loglik_null=float(out["loglik_null"]) - shift,
         lr_statistic=lr, lr_df=float(p), lr_p_value=float(stats.chi2.sf(lr, p)),
         concordance=c, concordance_std_error=c_se, n_obs=n_obs, n_events=n_events,
         n_dropped=n_dropped, n_iter=int(out.get("n_iter", 0)),
@@ -349,17 +358,16 @@ def _prepare(data, func, time_col, event_col, covariates, strata_col, cluster_co
              "strata_col": strata_col, "cluster_col": cluster_col}
     prep = prepare_frame(data, func=func, roles=roles, missing=missing)
     frame = prep.frame
-    time = _aeq_times(check_time_column(frame, time_col, role="time_col"))
+    merged = merge_times(check_time_column(frame, time_col, role="time_col"))
+    time = merged.time
     event = check_event_column(frame, event_col, role="event_col")
     X, names, term_cols = _design(frame, covariates, func)
     strata = None if strata_col is None else frame[strata_col].to_numpy(dtype=object)
     if strata is not None:
         strata = pd.factorize(strata, sort=False)[0]
     cluster = None if cluster_col is None else pd.factorize(frame[cluster_col])[0]
-    start = None
-    if start_col is not None:  # TEMP(multistate): minimal until core lands start_col
-        start = check_time_column(frame, start_col, role="start_col")
-    return prep, time, event, X, names, term_cols, strata, cluster, start
+    notes = [(DataWarning, m) for m in [merge_message(merged.n_merged, time_col)] if m]
+    return prep, time, event, X, names, term_cols, strata, cluster, notes
 
 
 def _emit(msgs, stacklevel=3) -> tuple[str, ...]:
@@ -393,9 +401,15 @@ def fit_cox(
     stop at a relative log-likelihood change ≤ 1e-9, at most 20 iterations), Efron or
     Breslow ties, strata, and the robust sandwich variance ``D'D`` with ``D`` the dfbeta
     residuals (summed within clusters), exactly as R's ``residuals(fit, "dfbeta")`` incl.
-    Efron's tie handling. ``penalizer = λ > 0`` maximises ``loglik − (λ/2)·Σβ²``, R's
-    ``coxph(Surv ~ ridge(x1, x2, theta=λ, scale=FALSE))``. Times that differ only by
-    rounding error are merged first, as R's ``timefix``.
+    Efron's tie handling. ``penalizer = λ > 0`` maximises ``loglik − (λ/2)·Σ v_j β_j²``
+    with v_j the variance of covariate j, R's ``coxph(Surv ~ ridge(x1, x2, theta=λ))``
+    (ridge's default ``scale=TRUE``: the penalty is on the coefficients per standard
+    deviation, so the units of a covariate change only its coefficient). Times that differ
+    only by rounding error (relative to the time scale) are merged first, as R's
+    ``timefix``, and the merge is recorded in ``warnings``. Covariates are centred and scaled
+    internally, as R's ``coxph.fit``: rescaling a covariate rescales its coefficient and
+    changes nothing else; a column is reported collinear only when it is a linear
+    combination of the others relative to its own scale.
 
     Parameters
     ----------
@@ -415,13 +429,16 @@ def fit_cox(
     ties : {"efron", "breslow"}
         Handling of tied event times (R's default is Efron).
     penalizer : float, default 0
-        Ridge penalty λ on the coefficients (R ``ridge(..., theta=λ, scale=FALSE)``); the
-        standard errors are then R's ``sqrt(diag(var))`` (inverse penalised information) and
-        ``lr_df`` its effective degrees of freedom ``trace(var · I)``.
+        Ridge penalty λ on the coefficients per standard deviation of their covariate,
+        ``(λ/2)·Σ var(x_j) β_j²`` (R ``ridge(..., theta=λ)``, whose default is
+        ``scale=TRUE``); the standard errors are then R's ``sqrt(diag(var))`` (inverse
+        penalised information) and ``lr_df`` its effective degrees of freedom
+        ``trace(var · I)``.
     firth : bool, default False
         Firth's penalised likelihood (Heinze–Schemper), the remedy for monotone likelihood
         (a group without events); profile-likelihood confidence limits and penalised
-        likelihood-ratio p-values as R ``coxphf``.
+        likelihood-ratio p-values as R ``coxphf``; ``loglik`` and ``loglik_null`` are then
+        the penalised log-likelihoods as coxphf reports them (covariates standardised).
     conf_level : float, default 0.95
     missing : {"raise", "drop"}
         ``"drop"`` analyses complete cases and counts the others in ``n_dropped``.
@@ -470,17 +487,20 @@ def fit_cox(
             f"The 'firth' parameter of {func} cannot be combined with penalizer, robust or "
             "cluster_col; got firth=True with those set."
         )
-    prep, time, event, X, names, term_cols, strata, cluster, start = _prepare(
+    prep, time, event, X, names, term_cols, strata, cluster, notes = _prepare(
         data, func, time_col, event_col, covariates, strata_col, cluster_col, missing,
         start_col,
     )
+    # TEMP(multistate): minimal (start, stop] pass-through until core lands start_col
+    start = (None if start_col is None
+             else check_time_column(prep.frame, start_col, role="start_col"))
     fields, msgs = _fit_and_summarise(
         func=func, X=X, names=names, term_cols=term_cols, term_names=list(covariates),
         time=time, event=event, start=start, strata=strata, cluster=cluster, robust=robust,
         ties=ties, penalizer=lam, conf_level=cl, n_obs=prep.n_obs, n_dropped=prep.n_dropped,
         firth=firth,
     )
-    return CoxResult(**fields, warnings=_emit(msgs))
+    return CoxResult(**fields, warnings=_emit(notes + msgs))
 
 
 # =========================================================================== piecewise
@@ -577,7 +597,7 @@ def fit_piecewise_cox(
             f"The 'split_at' parameter of {func} must be increasing positive finite cut "
             f"points, e.g. [60.0]; got {split_at!r}."
         )
-    prep, time, event, X, names, term_cols, strata, _, _ = _prepare(
+    prep, time, event, X, names, term_cols, strata, _, notes = _prepare(
         data, func, time_col, event_col, covariates, strata_col, None, missing
     )
     cov_list = list(covariates)
@@ -624,4 +644,4 @@ def fit_piecewise_cox(
         cluster=None, robust=False, ties=ties, penalizer=0.0, conf_level=cl,
         n_obs=prep.n_obs, n_dropped=prep.n_dropped, split_at=tuple(cuts.tolist()),
     )
-    return CoxResult(**fields, warnings=_emit(msgs))
+    return CoxResult(**fields, warnings=_emit(notes + msgs))

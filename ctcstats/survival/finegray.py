@@ -4,7 +4,9 @@ Why own code: lifelines has no Fine–Gray model, and a weighted Cox fit on an e
 set (``survival::finegray`` + ``coxph``) gives crr's point estimates but not its variance.
 This module ports cmprsk's Fortran (``crrfsv``/``crrf`` for the likelihood, its score and
 information; ``crrvv`` for the sandwich variance including the term for the estimated
-censoring weights) and crr's Newton–Raphson loop with its step halving and convergence rule.
+censoring weights); the iterations are the survival core's Newton–Raphson with crr's step
+halving and convergence rule (``rule="crr"``), the censoring weights the core's censoring
+curve, and ties are merged by the core's one rule.
 The Fortran loops over all pairs of patients; here every sum over a risk set is a cumulative
 sum over the time-sorted data, so a fit on n = 10,000 takes well under a second.
 """
@@ -29,15 +31,15 @@ from .._validation import (
     design_matrix,
     prepare_frame,
 )
-from ..errors import ConvergenceError, ConvergenceWarning, ParameterError
+from ..errors import ConvergenceError, ConvergenceWarning, DataWarning, ParameterError
+from ._core.curves import censoring_curve
+from ._core.newton import newton_raphson, scale_factor
+from ._core.ties import merge_message, merge_times
 from .competing import check_event_of_interest
 
 __all__ = ["FineGrayResult", "fit_fine_gray"]
 
 _FUNC = "fit_fine_gray"
-_EPS = np.finfo(float).eps
-_GTOL = 1e-6  # crr's default gtol
-_MAX_HALVINGS = 20  # crr gives up after 20 step halvings
 
 
 @result
@@ -204,6 +206,10 @@ def fit_fine_gray(
     cause = check_event_of_interest(event_of_interest, codes, event_col=event_col, func=_FUNC)
     x, terms = design_matrix(frame, covariates, func=_FUNC)
 
+    merged = merge_times(time)
+    time = merged.time
+    caught: list[tuple[type, str]] = [
+        (DataWarning, m) for m in [merge_message(merged.n_merged, time_col)] if m]
     ici = np.where(codes == cause, 1, np.where(codes > 0, 2, 0))
     # Sort by time, breaking ties by status and covariates, so that the order of the rows in
     # data cannot change a single floating-point operation.
@@ -211,20 +217,34 @@ def fit_fine_gray(
     order = np.lexsort(keys)
     t, ici, x = time[order], ici[order], x[order]
     # Centring leaves every crr quantity unchanged (likelihood, score, information and
-    # variance are invariant to shifting a column) and keeps exp(x b) well scaled.
+    # variance are invariant to shifting a column) and keeps exp(x b) well scaled; the
+    # iterations run on R's scaled covariates (coxfit6's scale, the survival core's), so that
+    # the units of a covariate change only its coefficient.
     x = x - x.mean(axis=0)
+    sc = np.array([scale_factor(x[:, j]) for j in range(x.shape[1])])
+    z = x * sc
 
-    data_ = _FGData.build(t, ici, x)
-    caught: list[str] = []
-    beta, lik, score, converged, n_iter = _newton(data_, max_iter)
+    data_ = _FGData.build(t, ici, z)
+    nr = newton_raphson(
+        lambda idx, b: tuple(np.asarray(v)[None] for v in _loglik_score_info(data_, b[0])),
+        np.zeros((1, z.shape[1])), rule="crr", max_iter=max_iter,
+        loglik_only=lambda idx, b: np.array([_loglik(data_, b[0])]))
+    beta_z, lik = nr.beta[0], float(nr.loglik[0])
+    converged, n_iter = bool(nr.converged[0]), int(nr.n_iter[0])
+    if not (np.isfinite(lik) and np.all(np.isfinite(nr.score))):
+        raise ConvergenceError(
+            "fit_fine_gray: the pseudo-likelihood became non-finite during the iterations; "
+            "check for a covariate that perfectly predicts failure from the cause of "
+            "interest."
+        )
     if not converged:
-        caught.append(
+        caught.append((ConvergenceWarning,
             "fit_fine_gray did not meet crr's convergence criterion within "
             f"max_iter = {max_iter} Newton–Raphson iterations; the estimates may be "
             "unreliable. Check for a covariate level without failures from the cause of "
             "interest (the subdistribution hazard ratio then diverges), or raise max_iter."
-        )
-    info_mat, meat = _crrvv(data_, beta)
+        ))
+    info_mat, meat = _crrvv(data_, beta_z)
     try:
         h = np.linalg.inv(info_mat)
     except np.linalg.LinAlgError as exc:
@@ -232,33 +252,35 @@ def fit_fine_gray(
             "fit_fine_gray: the information matrix is singular at the estimate (collinear "
             "covariates, or a covariate level without failures); remove the redundant terms."
         ) from exc
-    vcov = h @ meat @ h.T
+    vcov = (h @ meat @ h.T) * np.outer(sc, sc)
+    beta = beta_z * sc
     if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(vcov))):
         raise ConvergenceError(
             "fit_fine_gray produced non-finite estimates; check for a covariate that perfectly "
             "predicts failure from the cause of interest."
         )
-    lik0 = _loglik(data_, np.zeros_like(beta))
+    lik0 = _loglik(data_, np.zeros_like(beta_z))
 
     se = np.sqrt(np.diag(vcov))
     zq = stats.norm.ppf(0.5 + conf_level / 2.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # per unit of a covariate in a tiny unit the ratios may overflow to inf (no warning)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         zval = beta / se
-    table = pd.DataFrame(
-        {
-            "coef": beta,
-            "std_error": se,
-            "hr": np.exp(beta),
-            "ci_lower": np.exp(beta - zq * se),
-            "ci_upper": np.exp(beta + zq * se),
-            "z": zval,
-            "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
-        },
-        index=pd.Index(terms, name="term"),
-    )
+        table = pd.DataFrame(
+            {
+                "coef": beta,
+                "std_error": se,
+                "hr": np.exp(beta),
+                "ci_lower": np.exp(beta - zq * se),
+                "ci_upper": np.exp(beta + zq * se),
+                "z": zval,
+                "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
+            },
+            index=pd.Index(terms, name="term"),
+        )
     lr = float(-2.0 * (lik0 - lik))
-    for msg in caught:
-        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+    for cls, msg in caught:
+        warnings.warn(msg, cls, stacklevel=2)
     return FineGrayResult(
         table=table,
         vcov=pd.DataFrame(vcov, index=pd.Index(terms, name="term"), columns=terms),
@@ -276,7 +298,7 @@ def fit_fine_gray(
         n_censored=int((ici == 0).sum()),
         event_of_interest=cause,
         conf_level=conf_level,
-        warnings=tuple(caught),
+        warnings=tuple(m for _, m in caught),
     )
 
 
@@ -308,20 +330,14 @@ class _FGData:
 
 
 def _censoring_weights(t: np.ndarray, censored: np.ndarray) -> np.ndarray:
-    """Kaplan–Meier of the censoring times, evaluated as crr does.
+    """Kaplan–Meier of the censoring times (the survival core's censoring curve), as crr.
 
-    crr evaluates ``survfit(Surv(ftime, cenind) ~ 1)`` with ``approx(..., method =
-    "constant")`` at ``ftime * (1 - 100 * .Machine$double.eps)``: the estimate just before
-    each time.
+    crr evaluates ``survfit(Surv(ftime, cenind) ~ 1)`` (everyone with time ≥ t at risk of
+    censoring) with ``approx(..., method = "constant")`` at ``ftime * (1 - 100 *
+    .Machine$double.eps)``: the estimate just before each time (at time 0, the value at 0).
     """
-    n = len(t)
-    ut, first, inv = np.unique(t, return_index=True, return_inverse=True)
-    n_risk = (n - first).astype(float)
-    n_cens = np.bincount(inv, weights=censored.astype(float), minlength=len(ut))
-    surv = np.cumprod(1.0 - n_cens / n_risk)
-    xout = t * (1.0 - 100.0 * _EPS)
-    idx = np.searchsorted(ut, xout, side="right") - 1
-    return np.where(idx >= 0, surv[np.maximum(idx, 0)], 1.0)
+    G = censoring_curve(t, ~censored, ties="together")
+    return np.where(t > 0, G.at(t, left=True), G.at(np.zeros_like(t)))
 
 
 def _risk_sums(fg: _FGData, beta: np.ndarray, *, second: bool):
@@ -369,55 +385,6 @@ def _loglik_score_info(fg: _FGData, beta: np.ndarray):
     score = fg.x[fail].sum(axis=0) - (fg.d[:, None] * xbar).sum(axis=0)
     info = np.einsum("k,kij->ij", fg.d / s0, s2) - np.einsum("k,ki,kj->ij", fg.d, xbar, xbar)
     return lik, score, info
-
-
-def _newton(fg: _FGData, max_iter: int):
-    """crr's Newton–Raphson loop: step, halve until the Armijo condition holds, stop when
-    ``max(|score| * max(|b|, 1)) < max(|loglik|, 1) * gtol``."""
-    p = fg.x.shape[1]
-    b = np.zeros(p)
-    converged = False
-    n_iter = 0
-    lik, score, info = _loglik_score_info(fg, b)
-    for ll in range(max_iter + 1):
-        if ll > 0:
-            lik, score, info = _loglik_score_info(fg, b)
-        if not (np.isfinite(lik) and np.all(np.isfinite(score))):
-            raise ConvergenceError(
-                "fit_fine_gray: the pseudo-likelihood became non-finite during the iterations; "
-                "check for a covariate that perfectly predicts failure from the cause of "
-                "interest."
-            )
-        if np.max(np.abs(score) * np.maximum(np.abs(b), 1.0)) < max(abs(lik), 1.0) * _GTOL:
-            converged = True
-            break
-        if ll == max_iter:
-            break
-        try:
-            sc = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError as exc:
-            raise ConvergenceError(
-                "fit_fine_gray: the information matrix is singular (collinear covariates, or "
-                "a covariate level without failures); remove the redundant terms."
-            ) from exc
-        # crr works with the negative log-likelihood f = -loglik and gradient -score:
-        # accept bn when f(bn) <= f(b) + 1e-4 * sum(sc * gradient)
-        bound = -lik + 1e-4 * float(np.sum(sc * -score))
-        bn = b + sc
-        fbn = -_loglik(fg, bn)
-        i = 0
-        while not np.isfinite(fbn) or fbn > bound:
-            i += 1
-            sc = sc * 0.5
-            bn = b + sc
-            fbn = -_loglik(fg, bn)
-            if i > _MAX_HALVINGS:
-                break
-        if i > _MAX_HALVINGS:
-            break
-        b = bn
-        n_iter += 1
-    return b, lik, score, converged, n_iter
 
 
 def _crrvv(fg: _FGData, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

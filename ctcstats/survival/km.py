@@ -37,6 +37,8 @@ from .._validation import (
     prepare_frame,
 )
 from ..errors import DataWarning, ParameterError
+from ._core.curves import confint, kaplan_meier_curve, quantile
+from ._core.ties import merge_message, merge_times
 
 __all__ = ["KaplanMeierResult", "kaplan_meier"]
 
@@ -53,112 +55,40 @@ _TABLE_COLUMNS = [
     "ci_lower",
     "ci_upper",
 ]
-# survival:::quantile.survfit's default tolerance for "S(t) equals the probability".
-_QUANTILE_TOL = float(np.sqrt(np.finfo(float).eps))
 _OVERALL = "all"
 
 
 # --------------------------------------------------------------------------- curve engine
-def _curve(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
+def _curve(time: np.ndarray, event: np.ndarray,
+           start: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """One survfit curve: a row per distinct (event or censoring) time, as survfitKM.
 
+    The estimate is the core's (:func:`~ctcstats.survival._core.curves.kaplan_meier_curve`).
     ``se_h`` is R's ``fit$std.err``: the Greenwood standard error of the cumulative hazard
     -log S(t), i.e. sqrt(cumsum d / (n (n - d))); it is ``inf`` once everyone at risk has
     died (n = d), as in R. The standard error of S(t) itself is ``se_h * S(t)`` (R's
     ``summary.survfit``), NaN where S(t) = 0.
     """
-    ut, inv = np.unique(time, return_inverse=True)
-    total = np.bincount(inv, minlength=ut.size).astype(float)
-    d = np.bincount(inv, weights=event.astype(float), minlength=ut.size)
-    c = total - d
-    n = float(time.size) - np.concatenate(([0.0], np.cumsum(total)[:-1]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - d / n)
-        term = np.where(d > 0, d / (n * (n - d)), 0.0)
-        se_h = np.sqrt(np.cumsum(term))
-        std_error = se_h * surv  # inf * 0 -> NaN where S(t) = 0, as R
+    c = kaplan_meier_curve(time, event, start=start)
+    se_h = np.sqrt(c.var_log)
+    with np.errstate(invalid="ignore"):
+        std_error = se_h * c.surv  # inf * 0 -> NaN where S(t) = 0, as R
     return {
-        "time": ut,
-        "n_at_risk": n,
-        "n_events": d,
-        "n_censored": c,
-        "survival": surv,
+        "time": c.time,
+        "n_at_risk": c.n_risk,
+        "n_events": c.n_event,
+        "n_censored": c.n_censor,
+        "survival": c.surv,
         "se_h": se_h,
         "std_error": std_error,
     }
 
 
-def _confint_r(
-    surv: np.ndarray, se_h: np.ndarray, z: float, conf_type: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """``survival:::survfit_confint(p, se, logse=TRUE, conf.type, conf.int)``, NA as NaN.
-
-    R leaves log-log limits NA where S = 0 or S = 1, log limits NA where S = 0, and plain
-    limits NaN where S = 0 (se = inf); plain limits are clipped to [0, 1] as R does.
-    """
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if conf_type == "plain":
-            se2 = se_h * surv * z
-            return np.maximum(surv - se2, 0.0), np.minimum(surv + se2, 1.0)
-        if conf_type == "log":
-            xx = np.where(surv == 0, np.nan, surv)
-            se2 = z * se_h
-            return np.exp(np.log(xx) - se2), np.minimum(np.exp(np.log(xx) + se2), 1.0)
-        xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
-        se2 = z * se_h / np.log(xx)
-        lower = np.exp(-np.exp(np.log(-np.log(xx)) - se2))
-        upper = np.exp(-np.exp(np.log(-np.log(xx)) + se2))
-        return lower, upper
-
-
-def _approx_index(knots: np.ndarray, p: float) -> float:
-    """R ``approx(knots, seq_along(knots), p, method="constant", f=1)`` (rule 1, NA dropped).
-
-    Returns the 0-based position of the smallest knot ≥ p (the right-continuous step), or
-    NaN when p lies outside the knots' range.
-    """
-    pos = np.flatnonzero(~np.isnan(knots))
-    k = knots[pos]
-    order = np.argsort(k, kind="stable")
-    k, pos = k[order], pos[order]
-    if k.size == 0 or p < k[0] or p > k[-1]:
-        return np.nan
-    return float(pos[np.searchsorted(k, p, side="left")])
-
-
-def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float = _QUANTILE_TOL) -> float:
-    """Port of ``survival:::findq``: the time where the step curve 1 - S first reaches p.
-
-    A flat segment at exactly p (within ``tol``) gives the midpoint of the segment; a curve
-    that stays at exactly p to its end gives the midpoint of where it reached p and the
-    last time of the curve; a curve that never reaches p gives NaN.
-    """
-    if np.all(np.isnan(y)) or np.nanmax(y) < p:
-        return np.nan
-    xmax = x[-1]
-    # R duplicated(): keep first occurrences, NA equal to NA (np.unique's equal_nan)
-    keep = np.sort(np.unique(y, return_index=True, equal_nan=True)[1])
-    x, y = x[keep], y[keep]
-    i1 = _approx_index(y + tol, p)
-    i2 = _approx_index(y - tol, p)
-    xi1 = np.nan if np.isnan(i1) else x[int(i1)]
-    xi2 = np.nan if np.isnan(i2) else x[int(i2)]
-    quant = (xi1 + xi2) / 2.0
-    if p == 0:
-        quant = x[0]
-    if not np.isnan(y[-1]) and abs(p - y[-1]) < tol:
-        quant = (xi1 + xmax) / 2.0
-    return float(quant)
-
-
 def _median_with_ci(curve: dict[str, np.ndarray], z: float, conf_type: str) -> tuple:
     """``quantile.survfit(fit, 0.5)``: median and the times the CI curves cross 0.5."""
-    lower, upper = _confint_r(curve["survival"], curve["se_h"], z, conf_type)
-    x = np.concatenate(([0.0], curve["time"]))
-    med = _findq(x, np.concatenate(([0.0], 1.0 - curve["survival"])), 0.5)
-    lo = _findq(x, np.concatenate(([0.0], 1.0 - lower)), 0.5)
-    hi = _findq(x, np.concatenate(([0.0], 1.0 - upper)), 0.5)
-    return med, lo, hi
+    lower, upper = confint(curve["survival"], curve["se_h"], z, conf_type)
+    t = curve["time"]
+    return (quantile(t, curve["survival"]), quantile(t, lower), quantile(t, upper))
 
 
 def _rmst(curve: dict[str, np.ndarray], tau: float) -> tuple[float, float]:
@@ -190,7 +120,7 @@ def _table_ci(curve: dict[str, np.ndarray], z: float, conf_type: str) -> tuple:
     standard error there is 0; the degenerate interval [1, 1] is the limit and is what R's
     own ``summary(fit, times=0)`` row reports, so the table shows it.
     """
-    lower, upper = _confint_r(curve["survival"], curve["se_h"], z, conf_type)
+    lower, upper = confint(curve["survival"], curve["se_h"], z, conf_type)
     one = curve["survival"] == 1.0
     return np.where(one, 1.0, lower), np.where(one, 1.0, upper)
 
@@ -519,7 +449,8 @@ def kaplan_meier(
         missing=missing,
     )
     frame = prepared.frame
-    time = check_time_column(frame, time_col)
+    merged = merge_times(check_time_column(frame, time_col))
+    time = merged.time
     event = check_event_column(frame, event_col)
     if group_col is None:
         labels = np.full(time.size, _OVERALL, dtype=object)
@@ -533,6 +464,8 @@ def kaplan_meier(
     curves: dict = {}
     tables, medians, followups = [], [], []
     messages: list[str] = []
+    if merged.n_merged:
+        messages.append(merge_message(merged.n_merged, time_col))
     for g in levels:
         mask = labels == g
         curve = _readonly(_curve(time[mask], event[mask]))

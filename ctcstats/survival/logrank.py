@@ -3,12 +3,15 @@
 Matches R ``survival::survdiff`` (observed, expected, variance matrix, chi-square statistic,
 degrees of freedom and p-value), including its handling of tied times (hypergeometric
 variance), of groups with no expected events (left out of the test) and of almost-equal times
-(``timefix``: times closer than ``sqrt(.Machine$double.eps)`` are treated as tied).
+(``timefix``: times closer than ``sqrt(.Machine$double.eps)`` relative to the mean time are
+treated as tied, and the merge is recorded as a warning).
 
 The arithmetic is our own vectorised numpy code rather than lifelines: lifelines'
 ``multivariate_logrank_test`` has no strata and no test for trend, and the batch engine
-(``_batch.py``) needs an array-level entry point (:func:`_logrank_arrays`) that sorts once and
-works over all event times at once, without a Python loop per time.
+needs an array-level entry point that sorts once and works over all event times at once,
+without a Python loop per time. That entry point is the survival core's
+(:func:`ctcstats.survival._core.logrank.logrank_arrays`), shared with the cut-point scan and
+the batch engine; ties are merged by the core's one rule (relative to the time scale).
 """
 
 from __future__ import annotations
@@ -33,169 +36,16 @@ from .._validation import (
     prepare_frame,
 )
 from ..errors import DataValidationError, DataWarning, ParameterError
+from ._core.logrank import chisq_statistic, logrank_arrays
+from ._core.ties import merge_message, merge_times
 
 __all__ = ["PairwiseTestResult", "logrank_test", "pairwise_logrank_test"]
-
-# R: survival::aeqSurv uses tolerance = sqrt(.Machine$double.eps)
-_TIMEFIX_TOL = float(np.sqrt(np.finfo(float).eps))
 
 _P_ADJUST = {"holm": "holm", "bonferroni": "bonferroni", "bh": "fdr_bh", "fdr_bh": "fdr_bh",
              "none": None}
 
 
-# =========================================================================== array level
-def _aeq_times(time: np.ndarray) -> np.ndarray:
-    """Merge almost-equal times as R's ``survival::aeqSurv`` (``timefix = TRUE``) does.
-
-    Among the sorted distinct times, a time within ``sqrt(eps)`` of its predecessor (absolutely,
-    or relative to the mean absolute distinct time) is replaced by the earlier cut. Returns the
-    input array itself when nothing needs merging.
-    """
-    y = np.unique(time)
-    if y.size < 2:
-        return time
-    dy = np.diff(y)
-    tied = (dy <= _TIMEFIX_TOL) | (dy / np.mean(np.abs(y)) <= _TIMEFIX_TOL)
-    if not tied.any():
-        return time
-    cuts = y[np.r_[True, ~tied]]
-    return cuts[np.searchsorted(cuts, time, side="right") - 1]
-
-
-def _logrank_arrays(
-    time,
-    event,
-    group_codes,
-    n_groups: int,
-    strata_codes=None,
-    rho: float = 0.0,
-    gamma: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted observed, expected and variance matrix of the k-sample log-rank test.
-
-    The computation of R's ``survdiff`` C routine (``survdiff2``), vectorised over event times:
-    rows are sorted once by (stratum, time); per distinct time the group counts and events come
-    from ``np.bincount``; risk sets are reverse cumulative sums within stratum. At each event time
-    t with N at risk (n_k in group k) and D events (d_k), and weight
-    w = S(t−)^rho · (1 − S(t−))^gamma of the pooled, left-continuous Kaplan–Meier within the
-    stratum::
-
-        observed_k += w d_k
-        expected_k += w D n_k / N
-        var        += w² D (N − D) / (N (N − 1)) · (diag(n) − n nᵀ / N)      (N > 1)
-
-    Parameters
-    ----------
-    time : array of float
-        Follow-up times (already validated, ≥ 0, finite; no timefix applied here).
-    event : array of 0/1 or bool
-    group_codes : array of int in ``0 .. n_groups - 1``
-    n_groups : int
-    strata_codes : array of int ≥ 0, optional
-        Stratum of each row; O, E and V are summed over strata.
-    rho, gamma : float
-        Fleming–Harrington weight exponents; ``rho = gamma = 0`` is the plain log-rank test.
-
-    Returns
-    -------
-    obs, exp : ndarray, shape (n_groups,)
-        Weighted observed and expected events, summed over strata (R: ``rowSums(fit$obs)``,
-        ``rowSums(fit$exp)``).
-    var : ndarray, shape (n_groups, n_groups)
-        Variance matrix of ``obs - exp`` (R: ``fit$var``).
-    """
-    time = np.asarray(time, dtype=float)
-    event = np.asarray(event, dtype=float)
-    codes = np.asarray(group_codes, dtype=np.intp)
-    k = int(n_groups)
-    n = time.shape[0]
-    if n == 0:
-        return np.zeros(k), np.zeros(k), np.zeros((k, k))
-    strata = (
-        np.zeros(n, dtype=np.intp) if strata_codes is None
-        else np.asarray(strata_codes, dtype=np.intp)
-    )
-
-    order = np.lexsort((time, strata))
-    ts, es, gs, ss = time[order], event[order], codes[order], strata[order]
-
-    # one block per distinct (stratum, time)
-    new_block = np.empty(n, dtype=bool)
-    new_block[0] = True
-    new_block[1:] = (ts[1:] != ts[:-1]) | (ss[1:] != ss[:-1])
-    block = np.cumsum(new_block) - 1
-    n_blocks = int(block[-1]) + 1
-    block_stratum = ss[new_block]
-
-    flat = block * k + gs
-    count = np.bincount(flat, minlength=n_blocks * k).reshape(n_blocks, k).astype(float)
-    deaths = np.bincount(flat, weights=es, minlength=n_blocks * k).reshape(n_blocks, k)
-
-    # risk sets: reverse cumulative counts, restarted at each stratum
-    seg_start = np.flatnonzero(np.r_[True, block_stratum[1:] != block_stratum[:-1]])
-    seg_end = np.r_[seg_start[1:], n_blocks]
-    is_start = np.zeros(n_blocks, dtype=np.intp)
-    is_start[seg_start] = 1
-    seg_of_block = np.cumsum(is_start) - 1
-    rev = np.cumsum(count[::-1], axis=0)[::-1]
-    rev = np.vstack([rev, np.zeros((1, k))])
-    at_risk = rev[:n_blocks] - rev[seg_end[seg_of_block]]
-
-    n_risk = at_risk.sum(axis=1)
-    d_tot = deaths.sum(axis=1)
-
-    if rho != 0.0 or gamma != 0.0:
-        # pooled Kaplan–Meier within stratum, left-continuous: S(t-) at each block
-        factor = (n_risk - d_tot) / n_risk
-        s_left = np.empty(n_blocks)
-        for a, b in zip(seg_start, seg_end, strict=True):  # one iteration per stratum
-            s_left[a] = 1.0
-            if b - a > 1:
-                s_left[a + 1 : b] = np.cumprod(factor[a : b - 1])
-        weight = np.power(s_left, rho) * np.power(1.0 - s_left, gamma)
-    else:
-        weight = np.ones(n_blocks)
-
-    ev = d_tot > 0
-    w, at_risk, deaths, n_risk, d_tot = weight[ev], at_risk[ev], deaths[ev], n_risk[ev], d_tot[ev]
-
-    obs = (w[:, None] * deaths).sum(axis=0)
-    exp = ((w * d_tot / n_risk)[:, None] * at_risk).sum(axis=0)
-    multi = n_risk > 1
-    c = np.zeros_like(n_risk)
-    c[multi] = (
-        w[multi] ** 2 * d_tot[multi] * (n_risk[multi] - d_tot[multi])
-        / (n_risk[multi] * (n_risk[multi] - 1.0))
-    )
-    var = np.diag((c[:, None] * at_risk).sum(axis=0)) - (
-        (at_risk * (c / n_risk)[:, None]).T @ at_risk
-    )
-    return obs, exp, var
-
-
-def _chisq(obs: np.ndarray, exp: np.ndarray, var: np.ndarray) -> tuple[float, int, list[str]]:
-    """survdiff's statistic: groups with expected 0 are left out, then the first remaining one."""
-    keep = np.flatnonzero(exp > 0)
-    df = keep.size - 1
-    notes: list[str] = []
-    if keep.size < 2:
-        return 0.0, max(df, 0), notes
-    idx = keep[1:]
-    u = (obs - exp)[idx]
-    vv = var[np.ix_(idx, idx)]
-    try:
-        stat = float(u @ np.linalg.solve(vv, u))
-    except np.linalg.LinAlgError:
-        stat = float(u @ np.linalg.pinv(vv) @ u)
-        rank = int(np.linalg.matrix_rank(vv))
-        notes.append(
-            f"the variance matrix of observed − expected is singular (rank {rank} < {df}); a "
-            "generalised inverse was used and df reduced to its rank (R survdiff stops here)."
-        )
-        df = rank
-    return stat, df, notes
-
-
+# =========================================================================== statistics
 def _trend(obs, exp, var, scores) -> tuple[float, list[str]]:
     """(w'(O − E))² / (w'Vw) with df = 1."""
     u = float(scores @ (obs - exp))
@@ -227,6 +77,7 @@ class _Prepared:
     numeric_group: bool
     n_obs: int
     n_dropped: int
+    notes: list
 
 
 def _codes(values: np.ndarray, levels: list) -> np.ndarray:
@@ -248,7 +99,8 @@ def _prepare(data, *, func, time_col, event_col, group_col, strata_col, missing)
         missing=missing,
     )
     frame = prep.frame
-    time = check_time_column(frame, time_col)
+    merged = merge_times(check_time_column(frame, time_col))
+    time = merged.time
     event = check_event_column(frame, event_col)
     labels, levels = check_group_column(frame, group_col, func=func)
     if not event.any():
@@ -271,6 +123,7 @@ def _prepare(data, *, func, time_col, event_col, group_col, strata_col, missing)
         numeric_group=bool(numeric),
         n_obs=prep.n_obs,
         n_dropped=prep.n_dropped,
+        notes=[m for m in [merge_message(merged.n_merged, time_col)] if m],
     )
 
 
@@ -435,11 +288,9 @@ def logrank_test(
     p = _prepare(data, func=func, time_col=time_col, event_col=event_col,
                  group_col=group_col, strata_col=strata_col, missing=missing)
     k = len(p.levels)
-    obs, exp, var = _logrank_arrays(
-        _aeq_times(p.time), p.event, p.codes, k, p.strata, rho=rho, gamma=gamma
-    )
+    obs, exp, var = logrank_arrays(p.time, p.event, p.codes, k, p.strata, rho=rho, gamma=gamma)
 
-    notes = _no_event_notes(p, group_col, func)
+    notes = _no_event_notes(p, group_col, func) + p.notes
     zero_e = [lev for lev, e in zip(p.levels, exp, strict=True) if not e > 0]
     if zero_e:
         shown = ", ".join(_fmt_label(v) for v in zero_e)
@@ -456,7 +307,7 @@ def logrank_test(
         stat, extra = _trend(obs, exp, var, scores)
         df = 1
     else:
-        stat, df, extra = _chisq(obs, exp, var)
+        stat, df, extra = chisq_statistic(obs, exp, var)
         if df == 0:
             extra.append(
                 "fewer than two groups have patients at risk at an event time; there is "
@@ -575,13 +426,13 @@ def pairwise_logrank_test(
     check_choice(p_adjust, name="p_adjust", choices=tuple(_P_ADJUST), func=func)
     p = _prepare(data, func=func, time_col=time_col, event_col=event_col,
                  group_col=group_col, strata_col=strata_col, missing=missing)
-    notes = _no_event_notes(p, group_col, func)
+    notes = _no_event_notes(p, group_col, func) + p.notes
 
     rows = []
     for i, j in itertools.combinations(range(len(p.levels)), 2):
         sel = (p.codes == i) | (p.codes == j)
-        obs, exp, var = _logrank_arrays(
-            _aeq_times(p.time[sel]),
+        obs, exp, var = logrank_arrays(
+            p.time[sel],
             p.event[sel],
             (p.codes[sel] == j).astype(np.intp),
             2,
@@ -589,7 +440,7 @@ def pairwise_logrank_test(
             rho=rho,
             gamma=gamma,
         )
-        stat, df, extra = _chisq(obs, exp, var)
+        stat, df, extra = chisq_statistic(obs, exp, var)
         if df == 0:
             extra.append(
                 f"pair {_fmt_label(p.levels[i])} vs {_fmt_label(p.levels[j])}: one group has "

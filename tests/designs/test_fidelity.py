@@ -13,44 +13,86 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
-from ctcstats.designs import Target, get_design, list_designs, simulate_cohort, simulate_study
-from ctcstats.designs.calibrate import (
-    analysis_frame,
-    cox_breslow,
-    estimate_result,
-    km_median,
-    km_survival_at,
+from ctcstats import fit_cox, kaplan_meier
+from ctcstats.designs import (
+    Target,
+    calibrate,
+    get_design,
+    list_designs,
+    simulate_cohort,
+    simulate_study,
 )
-from ctcstats.designs.simulate import _simulate
+from ctcstats.designs.calibrate import analysis_frame, estimate_result
+from ctcstats.designs.simulate import category_labels, simulate_tables
 
 KEYS = list(list_designs()["key"])
 
 
 # --------------------------------------------------------------------------- estimators
-def test_cox_breslow_matches_lifelines_without_ties(rng):
-    """lifelines CoxPHFitter(strata=...) — Efron = Breslow when there are no ties."""
-    n = 2000
-    x = rng.normal(size=(n, 3))
-    s = rng.integers(0, 4, n)
-    t = rng.exponential(1 / np.exp(x @ [0.5, -0.3, 0.1] + 0.3 * s))
-    e = (rng.random(n) < 0.7).astype(int)
-    beta, se = cox_breslow(t, e, x, s)
-    df = pd.DataFrame({"t": t, "e": e, "a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "s": s})
-    ref = CoxPHFitter().fit(df, "t", "e", strata=["s"])
-    # both are Newton solutions of the same partial likelihood; lifelines stops at its default
-    # convergence tolerance (1e-7 on the step/likelihood), so they agree to ~1e-6 absolute
-    np.testing.assert_allclose(beta, ref.params_.to_numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(se, ref.standard_errors_.to_numpy(), rtol=1e-5, atol=1e-6)
+def test_median_follows_r_on_a_flat_segment():
+    """R: quantile(survfit(Surv(c(2, 4, 5, 6), c(1, 1, 0, 1)) ~ 1), 0.5) is 5 — S is exactly
+    0.5 on [4, 6) with a censoring at 5; calibration's median is R's and kaplan_meier's
+    (the previous own estimator of calibrate.py gave 4.5)."""
+    d = get_design("cohen2008")
+    r = next(x for x in d.results if x.kind == "median" and x.simulated)
+    frame = pd.DataFrame({"time": [2.0, 4.0, 5.0, 6.0], "event": [1, 1, 0, 1],
+                          "group": [r.group] * 4})
+    est = calibrate.estimate_on_frame(d, r, frame)[0]
+    km = kaplan_meier(frame, time_col="time", event_col="event")
+    assert est == 5.0 == km.median["median"].iloc[0]
 
 
-def test_km_estimators_match_lifelines(rng):
-    t = np.round(rng.exponential(10, 500), 1) + 0.1
-    e = (rng.random(500) < 0.6).astype(int)
-    km = KaplanMeierFitter().fit(t, e)
-    assert km_median(t, e) == pytest.approx(km.median_survival_time_)
-    for tp in (2.0, 7.5, 20.0):
-        assert km_survival_at(t, e, tp) == pytest.approx(float(km.predict(tp)), rel=1e-12)
-    assert np.isnan(km_median(t[:3], np.zeros(3, dtype=int)))
+@pytest.mark.parametrize("key", ["braun2005", "debono2008", "paddy", "vandalum2015",
+                                 "hayes2006"])
+def test_calibration_estimates_equal_the_public_functions(key):
+    """Every survival estimate that calibration uses (Kaplan–Meier median and survival, Cox
+    hazard ratio with strata) equals the public function's on the same analysis frame: the
+    same survival-core code, called at the array level."""
+    d = get_design(key)
+    sc = simulate_study(d, n=3000, rng=7)
+    checked = 0
+    for r in d.results:
+        if not r.simulated or r.kind in ("prevalence", "fraction", "rate_ratio_univariable"):
+            continue
+        est, se = estimate_result(d, r, sc.data, sc.draws)
+        f = analysis_frame(d, r, sc.data, sc.draws)
+        sel = f["group"].isin(r.group.split("+")) if r.group else np.ones(len(f), bool)
+        sub = f.loc[sel, ["time", "event"]]
+        if r.kind.startswith("median") and len(sub):
+            km = kaplan_meier(sub, time_col="time", event_col="event")
+            ref = km.median["median"].iloc[0]
+            assert (np.isnan(est) and np.isnan(ref)) or est == pytest.approx(ref, rel=1e-12)
+        elif r.kind == "survival_at" and len(sub):
+            km = kaplan_meier(sub, time_col="time", event_col="event")
+            ref = km.survival_at([r.time_point])["survival"].iloc[0]
+            assert est == pytest.approx(ref, rel=1e-12)
+        elif r.kind.startswith("hr"):
+            hr, log_se = _public_hr(d, r, f)
+            assert est == pytest.approx(hr, rel=1e-10)
+            assert se == pytest.approx(log_se, rel=1e-10)
+        else:
+            continue
+        checked += 1
+    assert checked >= 2
+
+
+def _public_hr(d, r, f):
+    grp = f["group"].to_numpy()
+    ref = r.reference or "negative"
+    if r.grouping == "category":
+        levels = [lv for lv in category_labels(d.marker["categories"]) if lv != ref]
+        levels = [lv for lv in levels if np.any(grp == lv)]
+        data = f
+    else:
+        levels = [r.group]
+        data = f.loc[np.isin(grp, [r.group, ref])]
+    cols = {f"m{i}": (data["group"] == lv).astype(float) for i, lv in enumerate(levels)}
+    data = data.assign(**cols)
+    res = fit_cox(data, time_col="time", event_col="event",
+                  covariates=list(cols) + list(r.covariates),
+                  strata_col="strata" if r.strata else None)
+    row = res.table.loc[f"m{levels.index(r.group)}"]
+    return float(row["hr"]), float(row["std_error"])
 
 
 def test_target_specs_weights_and_ranges():
@@ -108,7 +150,7 @@ def _tolerance(r, d, fit) -> float:
 
 
 def _cohort(d, n, seed):
-    return _simulate(d, n, np.random.default_rng(seed))
+    return simulate_tables(d, n, np.random.default_rng(seed))
 
 
 @pytest.mark.slow

@@ -292,11 +292,11 @@ def test_power_simulates_the_columns_of_simulate_cohort(key):
     """Power simulation takes the simulator's column arrays without building a DataFrame per
     cohort; they are exactly simulate_cohort's frame for the same generator (pooled, serial
     and single-study designs)."""
-    from ctcstats.designs.simulate import _simulate_columns
+    from ctcstats.designs.simulate import simulate_columns
 
     d = get_design(key)
     for seed in (1, 2):
-        cols, _ = _simulate_columns(d, 600, np.random.default_rng(seed))
+        cols, _ = simulate_columns(d, 600, np.random.default_rng(seed))
         ref = simulate_cohort(d, n=600, rng=np.random.default_rng(seed))
         pd.testing.assert_frame_equal(pd.DataFrame(cols), ref, check_exact=True)
 

@@ -52,7 +52,7 @@ def test_matches_r_recipe(name):
 
 def test_spline_basis_matches_rcspline_eval():
     """The spline coefficients of R's coxph on the Hmisc basis are reproduced (same basis)."""
-    from ctcstats.survival._coxengine import fit_cox_arrays
+    from ctcstats.survival._core.cox import fit_cox_arrays
 
     d = load_input(TOPIC, "synth")
     ref = load_output(TOPIC, "calibration_synth")

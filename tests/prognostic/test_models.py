@@ -83,7 +83,7 @@ def test_cox_breslow_ties_match_survfit(name, tc, ec):
 
 
 def test_cox_ridge_matches_r_ridge():
-    """R: coxph(Surv(T, E) ~ ridge(x1, ..., theta = 2, scale = FALSE)); survfit(fit, newdata)."""
+    """R: coxph(Surv(T, E) ~ ridge(x1, ..., theta = 2)) (scale = TRUE); survfit(fit, newdata)."""
     d, r = _load("ctc300")
     m = CoxModel(penalizer=r["ridge"]).fit(d[r["features"]], d[["os_months", "os_event"]])
     assert_allclose(m.coef_, r["coef_ridge"], rtol=1e-8)  # iterative fit

@@ -18,8 +18,8 @@ from ctcstats.errors import (
     MonotoneLikelihoodWarning,
     ParameterError,
 )
-from ctcstats.survival._coxengine import (
-    concordance_lp,
+from ctcstats.survival._core.concordance import concordance
+from ctcstats.survival._core.cox import (
     cox_derivatives,
     fit_cox_arrays,
     prepare_cox_data,
@@ -307,12 +307,12 @@ def test_forest_plot_draws_each_term(rng):
 
 def test_concordance_definition_small():
     """Hand count: times 1,2,3 events, 4 censored; lp 3,2,1,0 → all 6 pairs concordant."""
-    c, se, counts = concordance_lp(np.array([3.0, 2.0, 1.0, 0.0]), np.array([1.0, 2, 3, 4]),
-                                   np.array([1, 1, 1, 0]))
-    assert c == 1.0 and counts.tolist() == [6, 0, 0]
-    c, _, counts = concordance_lp(np.array([1.0, 1.0, 0.0]), np.array([1.0, 2, 3]),
-                                  np.array([1, 1, 0]))
-    assert counts.tolist() == [2, 0, 1] and c == pytest.approx(2.5 / 3)
+    c, se, counts = concordance(np.array([3.0, 2.0, 1.0, 0.0]), np.array([1.0, 2, 3, 4]),
+                                np.array([1, 1, 1, 0]))
+    assert c == 1.0 and counts.tolist() == [6, 0, 0, 0, 0]
+    c, _, counts = concordance(np.array([1.0, 1.0, 0.0]), np.array([1.0, 2, 3]),
+                               np.array([1, 1, 0]))
+    assert counts.tolist() == [2, 0, 1, 0, 0] and c == pytest.approx(2.5 / 3)
 
 
 # --------------------------------------------------------------------------- performance
@@ -323,7 +323,7 @@ def test_engine_handles_100k_rows_quickly(rng):
     ev = rng.random(n) < 0.6
     t0 = _time.perf_counter()
     fit = fit_cox_arrays(X, t, ev)
-    c, se, _ = concordance_lp(fit.linear_predictor, t, ev)
+    c, se, _ = concordance(fit.linear_predictor, t, ev)
     elapsed = _time.perf_counter() - t0
     assert fit.converged and 0.5 < c < 1 and se > 0
     assert_allclose(fit.coef, [0.3, -0.2, 0.1], atol=0.03)

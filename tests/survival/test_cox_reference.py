@@ -19,7 +19,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from ctcstats.errors import MonotoneLikelihoodWarning, ProportionalHazardsWarning
-from ctcstats.survival._coxengine import (
+from ctcstats.survival._core.cox import (
     fit_cox_arrays,
     schoenfeld_residuals,
     score_residuals,
@@ -65,10 +65,10 @@ CASES = {
     "synth_cluster_strata_breslow": (
         lambda: _fit_synth("synth", covariates=["x1", "x2"], cluster_col="id", strata_col="s",
                            ties="breslow"), ["x1", "x2"]),
-    # coxph(Surv(time, status) ~ ridge(x1, x2, theta = 2, scale = FALSE), data = synth)
+    # coxph(Surv(time, status) ~ ridge(x1, x2, theta = 2), data = synth)  (scale = TRUE)
     "synth_ridge": (lambda: _fit_synth("synth", covariates=["x1", "x2"], penalizer=2.0),
                     ["x1", "x2"]),
-    # coxph(Surv(time, status) ~ ridge(x1, x2, theta = 25, scale = FALSE) + strata(s),
+    # coxph(Surv(time, status) ~ ridge(x1, x2, theta = 25) + strata(s),
     #       ties = "breslow")
     "synth_ridge_strata_breslow": (
         lambda: _fit_synth("synth", covariates=["x1", "x2"], penalizer=25.0, strata_col="s",
@@ -134,8 +134,9 @@ def test_matches_coxph(name):
     assert res.n_events == ref["nevent"]
     assert res.n_iter == as_array(ref["iter"])[-1]
     assert res.converged
-    if "penalty" in ref:  # ridge: penalty and effective df
-        assert_allclose(0.5 * res.penalizer * np.sum(res.table["coef"] ** 2),
+    if "penalty" in ref:  # ridge (scale = TRUE): penalty on coef × sd, and effective df
+        v = load_input(TOPIC, "synth")[["x1", "x2"]].var().to_numpy()
+        assert_allclose(0.5 * res.penalizer * np.sum(v * res.table["coef"] ** 2),
                         as_array(ref["penalty"])[-1], rtol=RTOL_COEF)
         assert_allclose(res.lr_df, ref["df"], rtol=RTOL_COEF)
     # hazard-ratio table is consistent with coef/se

@@ -288,9 +288,9 @@ def test_equivariant_under_covariate_scaling():
 def test_nonconvergence_is_warned_and_recorded():
     X, t, e, s = _arrays("coxphf_sep")
     with pytest.warns(ConvergenceWarning, match="did not converge in 1 iterations"):
-        res = fit_firth_arrays(X, t, e, profile_ci=False, maxit=1)
+        res = fit_firth_arrays(X, t, e, profile_ci=False, max_iter=1)
     assert res["converged"] is False
-    assert len(res["warnings"]) == 1 and "maxit=1" in res["warnings"][0]
+    assert len(res["warnings"]) == 1 and "max_iter=1" in res["warnings"][0]
 
 
 def test_speed_n5000():

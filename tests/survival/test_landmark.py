@@ -16,7 +16,7 @@ import pytest
 
 import ctcstats as cs
 from ctcstats.errors import DataValidationError, DataWarning, ParameterError
-from ctcstats.survival._coxengine import fit_cox_arrays
+from ctcstats.survival._core.cox import fit_cox_arrays
 from ctcstats.survival.landmark import (
     counting_process_data,
     fit_time_varying_cox,

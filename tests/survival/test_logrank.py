@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from ctcstats.errors import DataValidationError, DataWarning, ParameterError
+from ctcstats.survival._core.logrank import logrank_arrays
+from ctcstats.survival._core.ties import merge_times
 from ctcstats.survival.logrank import (
     PairwiseTestResult,
-    _aeq_times,
-    _logrank_arrays,
     logrank_test,
     pairwise_logrank_test,
 )
@@ -150,7 +150,7 @@ def test_full_variance_matrix_matches_survdiff():
     levels = ref["levels"]
     codes = np.array([levels.index(g) for g in data["ctc_group"]])
     strata = pd.factorize(data["site"])[0]
-    obs, exp, var = _logrank_arrays(
+    obs, exp, var = logrank_arrays(
         data["time"].to_numpy(), data["event"].to_numpy(), codes, len(levels), strata, rho=1.0
     )
     _close(obs, ref["obs"])
@@ -276,18 +276,24 @@ def test_pairwise_bh_with_zero_expected_pairs():
 @pytest.mark.parametrize(("case", "rho"), [("two_group", 0.0), ("rho1", 1.0)])
 def test_near_ties_are_merged_as_r_timefix(case, rho):
     """R: survdiff(Surv(time, event) ~ group, rho = rho, data = edge_near_ties) — times
-    1e-12 apart are one time for R (aeqSurv, timefix = TRUE), and for ctcstats."""
+    1e-12 apart are one time for R (aeqSurv, timefix = TRUE), and for ctcstats, which says
+    so on the result."""
     data = load_input(TOPIC, "edge_near_ties")
     ref = load_output(TOPIC, "edge_near_ties")[case]
-    res = logrank_test(data, time_col="time", event_col="event", group_col="group", rho=rho)
+    with pytest.warns(DataWarning, match="12 distinct values differ from the preceding time"):
+        res = logrank_test(data, time_col="time", event_col="event", group_col="group",
+                           rho=rho)
     _check_against_r(res, ref)
+    assert any("merged with it as a tie" in w for w in res.warnings)
 
 
-def test_aeq_times_merges_only_near_ties():
+def test_merge_times_merges_only_near_ties():
     t = np.array([1.0, 1.0 + 1e-12, 2.0, 3.0, 3.0 + 1e-6])
-    assert_allclose(_aeq_times(t), [1.0, 1.0, 2.0, 3.0, 3.0 + 1e-6], rtol=0, atol=0)
+    merged = merge_times(t)
+    assert_allclose(merged.time, [1.0, 1.0, 2.0, 3.0, 3.0 + 1e-6], rtol=0, atol=0)
+    assert merged.n_merged == 1
     u = np.array([2.0, 1.0])
-    assert _aeq_times(u) is u
+    assert merge_times(u).time is u and merge_times(u).n_merged == 0
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -378,7 +384,7 @@ def test_large_n_runs_vectorised(rng):
     res = logrank_test(data, time_col="t", event_col="e", group_col="g", strata_col="s",
                        rho=0.5, gamma=0.5)
     parts = [
-        _logrank_arrays(grp["t"].to_numpy(), grp["e"].to_numpy(),
+        logrank_arrays(grp["t"].to_numpy(), grp["e"].to_numpy(),
                         pd.Index(["a", "b", "c", "d"]).get_indexer(grp["g"]), 4,
                         rho=0.5, gamma=0.5)
         for _, grp in data.groupby("s")
@@ -547,7 +553,7 @@ def test_engine_matches_naive_loop(gen, rho, gamma):
     frame = _random_frame(gen)
     codes = pd.Index(["a", "b", "c"]).get_indexer(frame["grp"])
     strata = frame["site"].to_numpy()
-    got = _logrank_arrays(frame["time"].to_numpy(), frame["event"].to_numpy(), codes, 3,
+    got = logrank_arrays(frame["time"].to_numpy(), frame["event"].to_numpy(), codes, 3,
                           strata, rho=rho, gamma=gamma)
     want = _naive(frame["time"].to_numpy(), frame["event"].to_numpy(), codes, 3, strata,
                   rho, gamma)

@@ -14,8 +14,8 @@ from ...survival.cox import fit_cox
 from ...survival.km import kaplan_meier
 from ...survival.logrank import logrank_test
 from ..context import ReportContext
-from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, notes, para, table
-from .survival import _p_eq, km_figure
+from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, fmt_p_eq, notes, para, table
+from .survival import km_figure
 
 __all__ = ["section_cutpoint", "section_categories", "section_landmarks",
            "section_prognostic"]
@@ -38,7 +38,7 @@ def section_cutpoint(ctx: ReportContext) -> list[dict]:
         f"{cp.max_prop:.0%} quantiles): the best split is {s.marker_label} ≤ {c:g} "
         f"(n = {fmt_int(cp.n_low)}) vs > {c:g} (n = {fmt_int(cp.n_high)}), i.e. the "
         f"threshold ≥ {c + 1:g}; M = {fmt_num(cp.statistic, 2)}, p corrected for the search "
-        f"({cp.p_method}) {_p_eq(cp.p_value)} (unadjusted p {_p_eq(cp.p_value_unadjusted)})."
+        f"({cp.p_method}) {fmt_p_eq(cp.p_value)} (unadjusted p {fmt_p_eq(cp.p_value_unadjusted)})."
     )]
     fig, ax = plt.subplots(figsize=(7.2, 3.8))
     cp.plot(ax=ax, clinical_thresholds=[t - 1 for t in s.thresholds])
@@ -272,7 +272,7 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
         f"{fmt_num(av.delta_c_ci_upper, 3)}), ΔAUC = {fmt_num(av.delta_auc, 3)} "
         f"({fmt_num(av.delta_auc_ci_lower, 3)}–{fmt_num(av.delta_auc_ci_upper, 3)}); "
         f"likelihood-ratio test χ² = {fmt_num(av.lr_statistic, 2)} on {av.lr_df:g} df, "
-        f"p {_p_eq(av.lr_p_value)}."),
+        f"p {fmt_p_eq(av.lr_p_value)}."),
         table(f"Clinical model vs clinical model + marker, {ep.title}, horizon {h:g} "
               f"{ctx.unit}", ["measure", "clinical", "clinical + marker", "difference",
                                f"{av.conf_level:.0%} CI (bootstrap)", "p"], rows,

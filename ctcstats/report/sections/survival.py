@@ -11,7 +11,7 @@ from ...survival.cox import fit_cox, fit_piecewise_cox
 from ...survival.km import kaplan_meier
 from ...survival.logrank import logrank_test
 from ..context import ReportContext
-from ..format import fmt_ci, fmt_hr, fmt_int, fmt_num, fmt_p, notes, para, table
+from ..format import fmt_ci, fmt_hr, fmt_int, fmt_num, fmt_p, fmt_p_eq, notes, para, table
 from ..spec import EndpointSpec
 
 __all__ = ["km_figure", "section_univariable", "section_multivariable", "time_ticks"]
@@ -119,7 +119,7 @@ def section_univariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
     ctx.results[f"logrank:{ep.name}"] = lr
     blocks.append(para(
         f"{lr.method.capitalize()}: χ² = {fmt_num(lr.statistic, 2)} on {lr.df:g} df, "
-        f"p {_p_eq(lr.p_value)}."
+        f"p {fmt_p_eq(lr.p_value)}."
     ))
     rows = []
     for cov in (ctx.term, *s.covariates):
@@ -136,11 +136,6 @@ def section_univariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
     if nb:
         blocks.append(nb)
     return blocks
-
-
-def _p_eq(p) -> str:
-    txt = fmt_p(p)
-    return txt if txt.startswith(("<", ">")) else f"= {txt}"
 
 
 def _median_event_time(fr: pd.DataFrame, ep: EndpointSpec) -> float:
@@ -167,7 +162,7 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
         note=(f"{fmt_int(cox.n_obs)} patients, {fmt_int(cox.n_events)} events"
               + (f"; stratified by {s.strata_col}" if s.strata_col else "")
               + f"; likelihood-ratio test χ² = {fmt_num(cox.lr_statistic, 1)} on "
-              f"{cox.lr_df:g} df, p {_p_eq(cox.lr_p_value)}; Harrell's C = "
+              f"{cox.lr_df:g} df, p {fmt_p_eq(cox.lr_p_value)}; Harrell's C = "
               f"{fmt_num(cox.concordance, 3)}."))]
     k = len(cox.table)
     fig, ax = plt.subplots(figsize=(7.2, 0.42 * k + 1.3))
@@ -202,7 +197,7 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
             return f"{ctx.term}, {a}–{b}"
 
         why = ("the proportional-hazards check of the marker failed (p "
-               f"{_p_eq(p_marker)})" if mode == "auto" else "requested in the spec")
+               f"{fmt_p_eq(p_marker)})" if mode == "auto" else "requested in the spec")
         blocks.append(table(
             "Period-specific (piecewise) hazard ratios of the marker",
             ["period", "HR (95% CI)", "p"], _cox_rows(ctx, tab, rename=_period),
@@ -211,7 +206,7 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
                  "coefficient; cs.fit_piecewise_cox)."))
     else:
         blocks.append(para(
-            f"The proportional-hazards assumption holds for the marker (p {_p_eq(p_marker)});"
+            f"The proportional-hazards assumption holds for the marker (p {fmt_p_eq(p_marker)});"
             " no period-specific effects are shown." if mode == "auto" else
             "Period-specific effects were not requested."))
     nb = notes(msgs)

@@ -52,9 +52,9 @@ out(coxph(Surv(time, status) ~ x1 + x2 + strata(s), data = synth, cluster = id,
           ties = "breslow"), "synth_cluster_strata_breslow", zph = FALSE)
 f <- coxph(Surv(time, status) ~ x1 + x2 + grp + strata(s), data = synth, weights = w)
 out(f, "synth_weights", extra = list(dfbeta = unname(residuals(f, type = "dfbeta"))))
-out(coxph(Surv(time, status) ~ ridge(x1, x2, theta = 2, scale = FALSE), data = synth),
+out(coxph(Surv(time, status) ~ ridge(x1, x2, theta = 2), data = synth),
     "synth_ridge", zph = FALSE)
-out(coxph(Surv(time, status) ~ ridge(x1, x2, theta = 25, scale = FALSE) + strata(s),
+out(coxph(Surv(time, status) ~ ridge(x1, x2, theta = 25) + strata(s),
           data = synth, ties = "breslow"), "synth_ridge_strata_breslow", zph = FALSE)
 out(coxph(Surv(time, status) ~ x1 + x2 + grp, data = small), "small_efron")
 out(coxph(Surv(time, status) ~ x1 + x2 + grp, data = small, ties = "breslow"), "small_breslow")

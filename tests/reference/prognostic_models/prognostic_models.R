@@ -64,7 +64,7 @@ for (name in names(specs)) {
                    rms = as.character(packageVersion("rms"))))
   if (s$ridge > 0) {
     fr <- as.formula(paste("Surv(T, E) ~ ridge(", paste(c(s$base, s$new), collapse = ", "),
-                           ", theta = ", s$ridge, ", scale = FALSE)"))
+                           ", theta = ", s$ridge, ")"))
     rf <- coxph(fr, data = d)
     res$ridge <- s$ridge
     res$coef_ridge <- unname(coef(rf))
