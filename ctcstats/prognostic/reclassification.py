@@ -268,4 +268,4 @@ def reclassification(
         horizon=t, kind="categorical" if cut else "continuous", cutoffs=cut,
         nri=float(est[0]), idi=float(est[3]), conf_level=conf_level, n_boot=n_boot,
         table=table, movers=pd.DataFrame(movers), n_obs=pf.n_obs, n_events=int(event.sum()),
-        n_dropped=pf.n_dropped, warnings=tuple(msgs))
+        n_dropped=pf.n_dropped, warnings=pf.notes + tuple(msgs))
