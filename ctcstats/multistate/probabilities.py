@@ -447,7 +447,8 @@ def state_probabilities(
     tm = ld.transitions
     if group_col is not None:
         labels = _patient_groups(ld, group_col, st)
-        levels = group_levels(ld.frame[group_col])
+        levels = [v.item() if isinstance(v, np.generic) else v
+                  for v in group_levels(ld.frame[group_col])]
     else:
         labels = np.array(["all"] * len(st), dtype=object)
         levels = ["all"]
