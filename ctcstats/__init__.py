@@ -278,6 +278,7 @@ __all__ += ["PooledResult", "PooledTestResult", "pool", "pooled_test"]
 from .multistate import (  # noqa: E402
     CauseSpecificResult,
     CompetingIncidenceResult,
+    MultistateCoxResult,
     MultistateData,
     StateProbabilityResult,
     TransitionMatrix,
@@ -286,18 +287,20 @@ from .multistate import (  # noqa: E402
     competing_incidence,
     competing_risks_transitions,
     fit_cause_specific_cox,
+    fit_multistate_cox,
     illness_death_transitions,
     multistate_data,
     relapse_site_transitions,
     state_probabilities,
     transition_matrix,
+    transition_probabilities,
 )
 
 __all__ += [
-    "CauseSpecificResult", "CompetingIncidenceResult", "MultistateData",
+    "CauseSpecificResult", "CompetingIncidenceResult", "MultistateCoxResult", "MultistateData",
     "StateProbabilityResult", "TransitionMatrix", "TransitionProbabilityResult",
     "add_relapse_sites", "competing_incidence", "competing_risks_transitions",
-    "fit_cause_specific_cox", "illness_death_transitions", "multistate_data",
-    "relapse_site_transitions",
-    "state_probabilities", "transition_matrix",
+    "fit_cause_specific_cox", "fit_multistate_cox", "illness_death_transitions",
+    "multistate_data", "relapse_site_transitions", "state_probabilities", "transition_matrix",
+    "transition_probabilities",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "check_event_column",
     "check_group_column",
     "check_int",
+    "check_intervals",
     "check_numeric_column",
     "check_positive_column",
     "check_real",
@@ -196,6 +197,7 @@ class PreparedFrame:
     ``frame`` keeps the caller's row labels; ``n_obs`` rows are analysed and ``n_dropped``
     were removed for missing values (only with ``missing="drop"``); ``dropped_index`` lists
     their labels and ``dropped_by_column`` how many rows each column's missing values removed.
+    ``notes`` are messages (already issued as warnings) to record on the result.
     """
 
     frame: pd.DataFrame
@@ -203,6 +205,7 @@ class PreparedFrame:
     n_dropped: int
     dropped_index: tuple = ()
     dropped_by_column: dict = field(default_factory=dict)
+    notes: tuple = ()
 
 
 def _role_pairs(roles: dict[str, str | Sequence[str] | None]) -> list[tuple[str, str]]:
@@ -345,6 +348,44 @@ def check_time_column(frame: pd.DataFrame, col: str, *, role: str = "time_col") 
             "arithmetic)."
         )
     return t
+
+
+def check_intervals(frame: pd.DataFrame, *, start_col: str, time_col: str, stop: np.ndarray,
+                    id_col: str | None = None) -> np.ndarray:
+    """Entry times of counting-process rows ``(start, stop]``.
+
+    ``start`` must be a finite time ≥ 0 smaller than the row's ``stop`` (a row is the interval
+    in which the subject is at risk); with ``id_col`` the intervals of one subject must not
+    overlap. Returns the entry times as a float array.
+    """
+    start = check_time_column(frame, start_col, role="start_col")
+    bad = start >= stop
+    if bad.any():
+        raise DataValidationError(
+            f"start_col {start_col!r} must be smaller than time_col {time_col!r} in every row "
+            f"(each row is the interval (start, stop] in which the subject is at risk); "
+            f"{_rows_phrase(int(bad.sum()))} have start ≥ stop (first row labels: "
+            f"{format_labels(frame.index[bad])}). Drop rows of zero length, or check which "
+            "column holds the entry time."
+        )
+    if id_col is not None:
+        codes, uniq = pd.factorize(frame[id_col], sort=False)
+        order = np.lexsort((start, codes))
+        same = codes[order][1:] == codes[order][:-1]
+        over = same & (start[order][1:] < stop[order][:-1])
+        if over.any():
+            rows = order[1:][over]
+            first = rows[0]
+            prev = order[:-1][over][0]
+            n_subj = np.unique(codes[rows]).size
+            raise DataValidationError(
+                f"id_col {id_col!r}: the (start, stop] intervals of "
+                f"{n_subj} subject{'s' if n_subj > 1 else ''} overlap (first: "
+                f"{_lab(uniq[codes[first]])}, rows {_lab(frame.index[prev])} and "
+                f"{_lab(frame.index[first])}); a subject's intervals must not overlap — look "
+                "for duplicated rows or a wrong start time."
+            )
+    return start
 
 
 def check_event_column(frame: pd.DataFrame, col: str, *, role: str = "event_col") -> np.ndarray:

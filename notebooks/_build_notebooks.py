@@ -1490,6 +1490,20 @@ def meta():
     ]
 
 
+# =========================================================================== percent sources
+def from_percent(stem: str):
+    """Cells of a jupytext percent-format source ``notebooks/<stem>.py`` (the file people
+    edit; ``jupytext --sync`` keeps it paired with the ``.ipynb``)."""
+    import jupytext
+
+    nb = jupytext.read(HERE / f"{stem}.py", fmt="py:percent")
+    return [new_markdown_cell(c.source) if c.cell_type == "markdown" else new_code_cell(c.source)
+            for c in nb.cells]
+
+
+PERCENT = {"08_relapse_sites_multistate.ipynb"}
+
+
 NOTEBOOKS = {
     "00_quickstart.ipynb": quickstart,
     "01_pooled_dtc_braun2005.ipynb": braun,
@@ -1499,6 +1513,7 @@ NOTEBOOKS = {
     "05_ctc_guided_therapy_swog_s0500.ipynb": swog,
     "06_study_design_and_power.ipynb": power,
     "07_pooling_and_meta_analysis.ipynb": meta,
+    "08_relapse_sites_multistate.ipynb": lambda: from_percent("08_relapse_sites_multistate"),
 }
 
 
@@ -1507,6 +1522,8 @@ def build(name: str) -> nbformat.NotebookNode:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
+    if name in PERCENT:
+        nb.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{Path(name).stem[:2]}-{i:03d}"  # stable ids: reproducible files
         if cell.cell_type == "code":

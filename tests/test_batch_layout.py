@@ -145,3 +145,14 @@ def test_the_reported_braun_case_size_of_the_difference():
         r = next(i for i, o in enumerate(order) if o is a)
         alone = _fit_batch([a])
         _same(res, alone, r, 0)
+
+
+def test_merged_near_ties_are_counted_per_replicate():
+    """The core's tie rule per replicate: only the replicate with near-ties reports merges."""
+    g = np.random.default_rng(8)
+    a, b = _rep(g, 30), _rep(g, 30)
+    t = a[0].copy()
+    t[1] = t[0] * (1 + 1e-12)
+    res = _fit_batch([(t, a[1], a[2], a[3]), b])
+    assert res.n_merged[1] == 0
+    assert res.n_merged[0] == merge_times(t).n_merged >= 1

@@ -193,3 +193,36 @@ def test_meta():
     assert check["loo_rows"] == check["k"]
     # reconstructing IPD from the KM curve and risk table recovers the hazard ratio
     assert math.isclose(check["hr_reconstructed"], check["hr_original"], rel_tol=0.1)
+
+
+@pytest.mark.slow
+def test_relapse_sites_multistate():
+    check = _run("08_relapse_sites_multistate.ipynb")
+    # the assumed bone share among DTC-positive first distant relapses is 60%
+    assert _between(check["bone_share_pos"], 0.52, 0.68)
+    assert check["gray_p_bone"] < 1e-3
+    # DTCs act most on bone relapse (the assumed tropism), and on other distant sites too
+    assert check["cs_hr_bone"] > check["cs_hr_other"] > 1.0
+    assert check["prob_sum_max_dev"] < 1e-12
+    neg, pos = check["disease_free_time"]
+    assert pos < neg < 96
+    # real data: survfit's value for women at 240 months (tests/reference/multistate)
+    from tests.reference._load import load_output
+
+    ref = load_output("multistate", "survfit_mgus2")
+    women = next(g for g in ref["by_group"] if g["group"] == "F")
+    i = ref["times"].index(240)
+    j = ref["states"].index("death")
+    assert math.isclose(check["mgus_death_240_F"], women["pstate_at"][i][j], abs_tol=1e-10)
+    assert math.isclose(check["mgus_death_240_F_se"], women["pstate_se_at"][i][j],
+                        rel_tol=1e-10)
+    # transition-specific Cox: DTC raises the hazard of a first bone relapse (transition 2);
+    # DTC-positive patients are less often disease-free at 8 years
+    assert check["ms_hr_bone"] > 1.5
+    neg96, pos96 = check["pred_df_96"]
+    assert pos96 < neg96
+    # mgus2: coxph(Surv(tstart, tstop, event) ~ age + sex, id = id), age on MGUS -> PCM
+    cox = load_output("multistate", "coxph_mgus2")
+    k = cox["terms"].index("age_1:2")
+    assert math.isclose(check["mgus_age_12"], cox["coef"][k], rel_tol=1e-6)
+    assert math.isclose(check["mgus_age_12_se"], cox["var"][k][k] ** 0.5, rel_tol=1e-6)

@@ -252,6 +252,8 @@ BUILDERS: dict[str, Callable[[], Result]] = {
         _multistate(), group_col="ctc_positive", tau=60),
     "TransitionProbabilityResult": lambda: cs.state_probabilities(
         _multistate()).transition_probabilities(12.0),
+    "MultistateCoxResult": lambda: cs.fit_multistate_cox(
+        _multistate(), covariates=["ctc_positive"]),
     "CompetingIncidenceResult": lambda: cs.competing_incidence(
         competing(), time_col="os_months", event_col="death_cause", group_col="ctc_positive"),
     "CauseSpecificResult": lambda: cs.fit_cause_specific_cox(

@@ -129,6 +129,41 @@ def test_batch_cox_covariate_units(scale, seed):
     assert (scaled.converged == base.converged).all()
 
 
+@PROPS
+@given(SCALES, st.sampled_from(["poisson", "negbin", "zip", "hurdle_poisson"]),
+       st.integers(0, 2))
+def test_count_model_covariate_units(scale, kind, seed):
+    df = _cohort(seed, n=200)
+    df["count"] = np.where(np.random.default_rng(seed).random(len(df)) < 0.3, 0, df["count"])
+    kw = dict(count_col="count", covariates=["ctc", "age"], kind=kind)
+    if kind in ("zip", "hurdle_poisson"):
+        kw["zero_covariates"] = ["age"]
+    base, wb = _quiet(cs.fit_count_model, df, **kw)
+    scaled, ws = _quiet(cs.fit_count_model, df.assign(age=df["age"] * scale), **kw)
+    f = np.where(base.table["term"] == "age", scale, 1.0)
+    assert_allclose(scaled.table["coef"] * f, base.table["coef"], rtol=1e-6, atol=1e-9)
+    assert_allclose(scaled.table["std_error"] * f, base.table["std_error"], rtol=1e-6)
+    assert_allclose(scaled.table["p_value"], base.table["p_value"], rtol=1e-5, atol=1e-12)
+    assert_allclose(scaled.loglik, base.loglik, rtol=1e-9)
+    if np.isfinite(base.theta):
+        assert_allclose(scaled.theta, base.theta, rtol=1e-6)
+    assert scaled.converged == base.converged and ws == wb
+
+
+@PROPS
+@given(SCALES, st.sampled_from([np.inf, 1.0]), st.integers(0, 3))
+def test_ipcw_logistic_covariate_units(scale, C, seed):
+    df = _cohort(seed)
+    y = df[["time", "event"]]
+    base = cs.IPCWLogisticModel(horizon=20.0, C=C).fit(df[["ctc", "age"]], y)
+    X2 = df[["ctc", "age"]].assign(age=df["age"] * scale)
+    scaled = cs.IPCWLogisticModel(horizon=20.0, C=C).fit(X2, y)
+    assert_allclose(scaled.coef_ * [1.0, scale], base.coef_, rtol=1e-6, atol=1e-10)
+    assert_allclose(scaled.intercept_, base.intercept_, rtol=1e-6, atol=1e-10)
+    assert_allclose(scaled.predict_risk(X2), base.predict_risk(df[["ctc", "age"]]),
+                    rtol=1e-7)
+
+
 # --------------------------------------------------------------------------- time
 @PROPS
 @given(TIME_SCALES, st.integers(0, 3))
@@ -172,3 +207,14 @@ def test_near_ties_merge_the_same_at_any_time_scale(scale, seed):
                         event_col="event", group_col="ctc")
     assert_allclose(scaled.statistic, base.statistic, rtol=1e-12)
     assert len(wb) == len(ws) and any("merged with it as a tie" in w for w in ws)
+    # every survival function merges the same times and records it on its result
+    sdf = df.assign(time=df["time"] * scale, risk=df["ctc"] + df["age"] / 100)
+    for fn, kw in [
+        (cs.kaplan_meier, {}),
+        (cs.fit_cox, {"covariates": ["ctc"]}),
+        (cs.concordance_index, {"risk_col": "risk"}),
+        (cs.brier_score, {"risk_col": "ctc", "horizon": float(np.median(sdf["time"]))}),
+    ]:
+        res, caught = _quiet(fn, sdf, time_col="time", event_col="event", **kw)
+        assert any("merged with it as a tie" in w for w in res.warnings), fn.__name__
+        assert any("merged with it as a tie" in w for w in caught), fn.__name__

@@ -247,7 +247,8 @@ class BatchCoxResult(BatchDisplay):
     ``(R, p, p)``; ``loglik``, ``loglik_null``, ``score_test`` ``(R,)``; ``n_iter``,
     ``converged`` (R's Newton–Raphson flag, as ``fit_cox(...).converged``), ``monotone``
     (a binary covariate level without events, or a coefficient whose likelihood converged
-    before it did — R's "coefficient may be infinite"), ``n_events`` (weighted) per replicate.
+    before it did — R's "coefficient may be infinite"), ``n_events`` (weighted) and
+    ``n_merged`` (distinct times merged as ties by the survival core's rule) per replicate.
     ``singular`` and ``maybe_infinite`` ``(R, p)`` are ``fit_cox_arrays``' flags per
     coefficient (a singular coefficient is NaN here).
     ``ok`` is ``converged & ~monotone & finite``: the replicates whose estimates can be used.
@@ -273,6 +274,7 @@ class BatchCoxResult(BatchDisplay):
     singular: np.ndarray | None = None
     maybe_infinite: np.ndarray | None = None
     replicates: np.ndarray | None = None
+    n_merged: np.ndarray | None = None  # (R,) distinct times merged as ties (the core's rule)
     terms: tuple[str, ...] = ()
 
     @property
@@ -481,6 +483,7 @@ def batch_cox_arrays(
         fit = _finish(_nr(P, tol, max_iter, TOLER_CHOL), tol, toler_inf, max_iter)
         fit["monotone"] = _no_event_level(P) | np.any(fit["maybe_infinite"], axis=1)
         fit["n_events"] = P.L.n_events
+        fit["n_merged"] = P.L.n_merged
         parts.append(fit)
     cat = {k: np.concatenate([f[k] for f in parts]) for k in parts[0]}
     coef = cat["beta"].copy()
@@ -495,7 +498,7 @@ def batch_cox_arrays(
         coef=coef, var=var, std_error=se, z=z, p_value=2 * stats.norm.sf(np.abs(z)),
         loglik=cat["ll"], loglik_null=cat["ll0"], score_test=cat["sctest"],
         n_iter=cat["n_iter"], converged=cat["converged"], monotone=cat["monotone"],
-        n_events=cat["n_events"], ties=ties, singular=sing,
+        n_events=cat["n_events"], ties=ties, singular=sing, n_merged=cat["n_merged"],
         maybe_infinite=cat["maybe_infinite"],
     )
 

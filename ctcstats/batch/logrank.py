@@ -30,8 +30,9 @@ class BatchLogrankResult(BatchDisplay):
     ``obs``, ``exp`` and ``var``, summed over strata); ``statistic``, ``df``, ``p_value``
     ``(R,)`` as ``logrank_test``; for two groups ``log_hr`` = (O₂ − E₂)/V (the log-rank, or
     Peto, estimate of the log hazard ratio of the second group) and ``std_error`` = 1/√V;
-    ``n_events`` per replicate (weighted). From :func:`ctcstats.batch.batch_logrank`,
-    ``replicates`` holds the replicate labels and ``groups`` the group labels (in code order).
+    ``n_events`` per replicate (weighted); ``n_merged`` the distinct times merged as ties.
+    From :func:`ctcstats.batch.batch_logrank`, ``replicates`` holds the replicate labels and
+    ``groups`` the group labels (in code order).
     """
 
     _title = "Batch log-rank tests"
@@ -46,6 +47,7 @@ class BatchLogrankResult(BatchDisplay):
     std_error: np.ndarray
     n_events: np.ndarray
     replicates: np.ndarray | None = None
+    n_merged: np.ndarray | None = None  # (R,) distinct times merged as ties (the core's rule)
     groups: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
@@ -121,7 +123,7 @@ def _one_chunk(R, time, event, group, k, weights, strata, rho, gamma, timefix):
             if a == b:
                 v += seg.sum(c * at_risk[:, a])
             var[:, a, b] = var[:, b, a] = v
-    return obs, exp, var, L.n_events
+    return obs, exp, var, L.n_events, L.n_merged
 
 
 def batch_logrank_arrays(
@@ -206,7 +208,7 @@ def batch_logrank_arrays(
         parts.append(_one_chunk(b - a, rows(time, a, b), rows(event, a, b),
                                 rows(group, a, b), k, rows(wc, a, b), rows(strata, a, b),
                                 float(rho), float(gamma), timefix))
-    obs, exp, var, nev = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    obs, exp, var, nev, merged = (np.concatenate([p[i] for p in parts]) for i in range(5))
     stat = np.zeros(R)
     df = np.zeros(R)
     allpos = np.all(exp > 0, axis=1)
@@ -242,4 +244,5 @@ def batch_logrank_arrays(
     else:
         log_hr = se = np.full(R, np.nan)
     return BatchLogrankResult(observed=obs, expected=exp, variance=var, statistic=stat, df=df,
-                              p_value=p, log_hr=log_hr, std_error=se, n_events=nev)
+                              p_value=p, log_hr=log_hr, std_error=se, n_events=nev,
+                              n_merged=merged)

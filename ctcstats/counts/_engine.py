@@ -54,6 +54,9 @@ class EngineFit:
     log_theta_se: float
     converged: bool
     messages: list[str] = field(default_factory=list)
+    # standard errors of [beta, gamma] per standard deviation of their covariate (the
+    # intercepts at the covariate means): what "a flat likelihood" means whatever the units
+    std_error_standardised: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- distributions
@@ -404,8 +407,50 @@ def _fit_hurdle(kind, y, x, z, offset, beta0, messages):
     return params[:-1], gamma, 1 / alpha, cov, se_alpha / alpha**2, se_alpha / alpha, converged
 
 
+def _standardise(m: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray]:
+    """Design (intercept first) with its covariates centred and divided by their SD, and the
+    map ``A`` from standardised to original coefficients (``b_orig = A @ b_std``)."""
+    if m is None:
+        return None, np.zeros((0, 0))
+    k = m.shape[1]
+    c = m[:, 1:].mean(axis=0)
+    s = m[:, 1:].std(axis=0)
+    s = np.where(s > 0, s, 1.0)
+    c = np.where(m[:, 1:].std(axis=0) > 0, c, 0.0)  # a constant column is left as it is
+    A = np.eye(k)
+    A[0, 1:] = -c / s
+    A[1:, 1:] = np.diag(1.0 / s)
+    return np.column_stack([m[:, :1], (m[:, 1:] - c) / s]), A
+
+
 def fit_engine(kind: str, y, x, z, offset) -> EngineFit:
-    """Fit one model; *z* is None for Poisson / NB."""
+    """Fit one model; *z* is None for Poisson / NB.
+
+    The fit runs on covariates centred and scaled by their standard deviation (the designs
+    have the intercept first) and is mapped back: the units of a covariate change only its
+    coefficient, and the optimisers' tolerances mean the same whatever the units.
+    """
+    xs, Ax = _standardise(np.asarray(x, dtype=float))
+    zs, Az = _standardise(None if z is None else np.asarray(z, dtype=float))
+    fit = _fit_engine(kind, y, xs, zs, offset)
+    kx = Ax.shape[0]
+    A = np.zeros((kx + Az.shape[0],) * 2)
+    A[:kx, :kx] = Ax
+    A[kx:, kx:] = Az
+    with np.errstate(invalid="ignore"):
+        se_std = np.sqrt(np.where(np.diag(fit.cov) > 0, np.diag(fit.cov), np.nan))
+    # a maximum has a positive-definite covariance: where it is not (a flat direction),
+    # the point reached is not reported as converged whatever the step size
+    converged = bool(fit.converged and np.all(np.isfinite(se_std)))
+    return EngineFit(
+        beta=Ax @ fit.beta, gamma=Az @ fit.gamma if fit.gamma.size else fit.gamma,
+        theta=fit.theta, cov=A @ fit.cov @ A.T, theta_se=fit.theta_se,
+        log_theta_se=fit.log_theta_se, converged=converged, messages=fit.messages,
+        std_error_standardised=se_std,
+    )
+
+
+def _fit_engine(kind: str, y, x, z, offset) -> EngineFit:
     messages: list[str] = []
     y = np.asarray(y, dtype=float)
     beta_p, cov_p, conv_p = _fit_poisson(y, x, offset, messages)

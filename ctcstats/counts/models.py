@@ -415,14 +415,18 @@ def fit_count_model(
         )
     table = _term_table(engine, count_spec.terms,
                         () if zero_spec is None else zero_spec.terms, conf_level)
-    flat = table.loc[~(table["std_error"] <= _LARGE_SE)]
-    if len(flat):
+    # judged per standard deviation of the covariate, so that its unit does not matter
+    se_std = engine.std_error_standardised
+    is_flat = ~(se_std <= _LARGE_SE)
+    if is_flat.any():
+        flat = table.loc[is_flat]
         terms = ", ".join(f"{c} {t!r} ({s:.3g})" for c, t, s in
-                          zip(flat["component"], flat["term"], flat["std_error"], strict=True))
+                          zip(flat["component"], flat["term"], se_std[is_flat], strict=True))
         notes.append(
-            f"Standard errors above {_LARGE_SE:g} for {terms}: the likelihood is nearly flat in "
-            "these terms (quasi-separation, or a zero component with no zero-inflation to "
-            "explain); their estimates are not usable. Remove the terms or use a simpler kind."
+            f"Standard errors above {_LARGE_SE:g} per standard deviation of the covariate for "
+            f"{terms}: the likelihood is nearly flat in these terms (quasi-separation, or a "
+            "zero component with no zero-inflation to explain); their estimates are not "
+            "usable. Remove the terms or use a simpler kind."
         )
     for msg in notes:
         warnings.warn(msg, ConvergenceWarning, stacklevel=2)

@@ -371,8 +371,8 @@ def _walk(tm: TransitionMatrix, times, events, ids, caught) -> dict[str, np.ndar
     if zero_len:
         zr = np.concatenate(zero_len)
         caught.append(
-            f"{len(zr)} patient(s) were censored at the moment they entered a state (ids "
-            f"{format_labels(ids[np.sort(zr)])}): their follow-up ends when the state is "
+            f"{len(zr)} patient(s) were censored at the moment they entered a state "
+            f"({_rows(ids, zr, prefix=False)}): their follow-up ends when the state is "
             "entered, so the zero-length stay is left out of the table (it contributes "
             "nothing to any risk set)."
         )
@@ -470,9 +470,11 @@ def _next_transition(tm, h, tg, T, D, s, rows, ids, caught):
 
 
 def _rows(ids, rows, *, prefix: bool = True) -> str:
-    rows = np.sort(np.asarray(rows))
+    """'3 patients (ids 4, 17, 20)': the ids in sorted order, whatever the row order."""
+    rows = np.asarray(rows)
+    shown = format_labels(group_levels(pd.Series(ids[rows], dtype=object)))
     head = f"{len(rows)} patient" + ("s" if len(rows) != 1 else "")
-    return f"{head} (ids {format_labels(ids[rows])})" if prefix else f"ids {format_labels(ids[rows])}"
+    return f"{head} (ids {shown})" if prefix else f"ids {shown}"
 
 
 # --------------------------------------------------------------------------- tables

@@ -33,7 +33,7 @@ from ._probtrans import expected_length_of_stay, product_integral
 from .transitions import TransitionMatrix
 
 __all__ = ["StateProbabilityResult", "TransitionProbabilityResult", "state_probabilities",
-           "probability_ci"]
+           "probability_ci", "transition_table"]
 
 _FUNC = "state_probabilities"
 
@@ -293,7 +293,7 @@ class StateProbabilityResult(Result):
             c: AJCurve = self._curves[g]
             times, dA, vdA = nonparametric_hazards(c, tm, method=method, start_time=s)
             pi = product_integral(s, times, dA, vdA, tm.pairs, tm.n_states, method=method)
-            frames.append(_pi_table(pi, tm, g, "group"))
+            frames.append(transition_table(pi, tm, g, "group"))
         table = pd.concat(frames, ignore_index=True)
         z = stats.norm.ppf(0.5 + self.conf_level / 2)
         lo, hi = probability_ci(table["probability"], table["std_error"], z, self.conf_type)
@@ -345,7 +345,7 @@ def nonparametric_hazards(c: AJCurve, tm: TransitionMatrix, *, method: str, star
     return times, dA, V
 
 
-def _pi_table(pi, tm: TransitionMatrix, label, by: str) -> pd.DataFrame:
+def transition_table(pi, tm: TransitionMatrix, label, by: str) -> pd.DataFrame:
     """Long table of a product integral: one block per non-absorbing starting state."""
     S = tm.n_states
     absorbing = set(tm.absorbing_states)
@@ -447,7 +447,8 @@ def state_probabilities(
     tm = ld.transitions
     if group_col is not None:
         labels = _patient_groups(ld, group_col, st)
-        levels = group_levels(ld.frame[group_col])
+        levels = [v.item() if isinstance(v, np.generic) else v
+                  for v in group_levels(ld.frame[group_col])]
     else:
         labels = np.array(["all"] * len(st), dtype=object)
         levels = ["all"]

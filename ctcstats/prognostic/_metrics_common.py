@@ -25,6 +25,7 @@ sums (no n × n matrix).
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -68,7 +69,8 @@ def prepare_survival_scores(
 
     Times that are ties within rounding error are merged by the survival core's one rule
     (:func:`~ctcstats.survival._core.ties.merge_times`); the merge is announced with a
-    :class:`~ctcstats.errors.DataWarning` (use :func:`tie_notes` to record it).
+    :class:`~ctcstats.errors.DataWarning` and listed in the returned frame's ``notes``, which
+    the callers record on their results.
     """
     roles: dict = {"time_col": time_col, "event_col": event_col}
     roles.update(score_cols)
@@ -79,6 +81,7 @@ def prepare_survival_scores(
     msg = merge_message(merged.n_merged, time_col)
     if msg:
         warnings.warn(msg, DataWarning, stacklevel=3)
+        pf = dataclasses.replace(pf, notes=(*pf.notes, msg))
     event = check_event_column(frame, event_col)
     scores: dict[str, np.ndarray] = {}
     for role, cols in score_cols.items():

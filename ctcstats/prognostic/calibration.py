@@ -334,4 +334,4 @@ def calibration(
         observed_risk=float(observed), mean_predicted=mean_p,
         knots=tuple(float(k) for k in knots), conf_level=conf_level, table=table, curve=curve,
         n_obs=pf.n_obs, n_events=int(event.sum()), n_dropped=pf.n_dropped,
-        warnings=tuple(m for _, m in msgs))
+        warnings=pf.notes + tuple(m for _, m in msgs))

@@ -155,4 +155,4 @@ def decision_curve(
     table["n_positive"] = table["n_positive"].astype(np.int64)
     return DecisionCurveResult(
         horizon=t, models=tuple(risk_cols), table=table, n_obs=pf.n_obs,
-        n_events=int(event.sum()), n_dropped=pf.n_dropped)
+        n_events=int(event.sum()), n_dropped=pf.n_dropped, warnings=pf.notes)

@@ -187,7 +187,7 @@ def concordance_index(
         estimate=float(c), std_error=se, ci_lower=float(max(0.0, c - z * se)),
         ci_upper=float(min(1.0, c + z * se)), method=method,
         tau=float("nan") if tau is None else tau, conf_level=conf_level, table=table,
-        n_obs=pf.n_obs, n_events=int(ev.sum()), n_dropped=pf.n_dropped)
+        n_obs=pf.n_obs, n_events=int(ev.sum()), n_dropped=pf.n_dropped, warnings=pf.notes)
 
 
 # =========================================================================== td-AUC
@@ -355,7 +355,8 @@ def time_dependent_auc(
         estimate=float(auc), std_error=se, ci_lower=lo, ci_upper=hi, horizon=t,
         conf_level=conf_level, roc=_roc_table(risk, W, cases, controls), n_obs=pf.n_obs,
         n_cases=int(cases.sum()), n_controls=int(controls.sum()),
-        n_censored_before=int((~cases & ~controls).sum()), n_dropped=pf.n_dropped)
+        n_censored_before=int((~cases & ~controls).sum()), n_dropped=pf.n_dropped,
+        warnings=pf.notes)
 
 
 # =========================================================================== Brier
@@ -471,7 +472,7 @@ def brier_score(
         null_std_error=se0, ipa=float(1.0 - b / b0) if b0 > 0 else float("nan"), horizon=t,
         conf_level=conf_level, n_obs=pf.n_obs, n_cases=int(cases.sum()),
         n_controls=int(controls.sum()), n_censored_before=int((~cases & ~controls).sum()),
-        n_dropped=pf.n_dropped)
+        n_dropped=pf.n_dropped, warnings=pf.notes)
 
 
 # =========================================================================== IBS
@@ -576,4 +577,5 @@ def integrated_brier_score(
                           "ipa": 1.0 - b_a / b0_a})
     return IntegratedBrierResult(
         estimate=ibs, null_estimate=ibs0, ipa=float(1 - ibs / ibs0) if ibs0 > 0 else np.nan,
-        method=method, table=table, n_obs=pf.n_obs, n_dropped=pf.n_dropped)
+        method=method, table=table, n_obs=pf.n_obs, n_dropped=pf.n_dropped,
+        warnings=pf.notes)

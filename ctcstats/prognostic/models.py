@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
@@ -558,13 +558,51 @@ class IPCWClassifier(BaseEstimator):
         return _model_score(self, X, y)
 
 
+class _StandardisedLogistic(ClassifierMixin, BaseEstimator):
+    """``LogisticRegression`` fitted to features centred and divided by their standard
+    deviation, reporting ``coef_``/``intercept_`` on the features' own scale.
+
+    The penalty then acts on coefficients per standard deviation (as glmnet's
+    ``standardize = TRUE``) and the solver's tolerance means the same whatever the units,
+    so rescaling a feature rescales its coefficient and changes nothing else; without a
+    penalty (``C = inf``) the estimates are those of the unstandardised fit.
+    """
+
+    def __init__(self, C=1.0, l1_ratio=0.0, tol=1e-8, max_iter=1000, solver="newton-cholesky"):
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.tol = tol
+        self.max_iter = max_iter
+        self.solver = solver
+
+    def fit(self, X, y, sample_weight=None):
+        Xa = np.asarray(X, dtype=float)
+        self.center_ = Xa.mean(axis=0)
+        sd = Xa.std(axis=0)
+        self.scale_ = np.where(sd > 0, sd, 1.0)
+        self.model_ = LogisticRegression(C=self.C, l1_ratio=self.l1_ratio, tol=self.tol,
+                                         max_iter=self.max_iter, solver=self.solver)
+        self.model_.fit((Xa - self.center_) / self.scale_, y, sample_weight=sample_weight)
+        self.classes_ = self.model_.classes_
+        self.coef_ = self.model_.coef_ / self.scale_
+        self.intercept_ = self.model_.intercept_ - self.coef_ @ self.center_
+        return self
+
+    def predict_proba(self, X):
+        Xa = np.asarray(X, dtype=float)
+        return self.model_.predict_proba((Xa - self.center_) / self.scale_)
+
+
 class IPCWLogisticModel(IPCWClassifier):
     """Logistic regression of the event by ``horizon`` with IPCW weights.
 
     A :class:`IPCWClassifier` around ``sklearn.linear_model.LogisticRegression(C=C,
     l1_ratio=l1_ratio, tol=tol, max_iter=max_iter)`` (Newton–Cholesky solver for the ridge /
-    unpenalised fit, saga for l1); ``C=np.inf`` gives the unpenalised maximum
-    weighted likelihood fit (the IPCW logistic model of e.g. Blanche et al. 2013).
+    unpenalised fit, saga for l1), fitted to the features standardised (centred, divided by
+    their standard deviation) and reported on their own scale: the penalty acts on
+    coefficients per standard deviation (glmnet's ``standardize = TRUE``), so the units of a
+    feature change only its coefficient. ``C=np.inf`` gives the unpenalised maximum weighted
+    likelihood fit (the IPCW logistic model of e.g. Blanche et al. 2013).
 
     Parameters
     ----------
@@ -609,8 +647,8 @@ class IPCWLogisticModel(IPCWClassifier):
             )
         # Newton–Cholesky converges to R glm's estimates (1e-8) where lbfgs stops near 1e-5
         solver = "saga" if self.l1_ratio not in (0, 0.0) else "newton-cholesky"
-        return LogisticRegression(C=self.C, l1_ratio=self.l1_ratio, tol=self.tol,
-                                  max_iter=self.max_iter, solver=solver)
+        return _StandardisedLogistic(C=self.C, l1_ratio=self.l1_ratio, tol=self.tol,
+                                     max_iter=self.max_iter, solver=solver)
 
     def fit(self, X, y) -> IPCWLogisticModel:
         """Fit; ``y`` is two columns (time, event). Returns ``self``."""

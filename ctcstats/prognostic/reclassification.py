@@ -40,6 +40,7 @@ import pandas as pd
 from .._results import Result, result
 from .._validation import check_conf_level, check_int, check_rng
 from ..errors import DataWarning, ParameterError
+from ..survival._core.curves import censoring_curve, kaplan_meier_curve
 from ._metrics_common import check_horizon, check_probabilities, prepare_survival_scores
 
 __all__ = ["ReclassificationResult", "reclassification"]
@@ -75,44 +76,25 @@ class ReclassificationResult(Result):
 
 
 class _Layout:
-    """Subjects grouped by distinct time, for Kaplan–Meier sums under many weight vectors."""
+    """The survival core's Kaplan–Meier and censoring curves under many weight vectors (one
+    bootstrap resample per row of ``W``), evaluated at the horizon ``t``."""
 
     def __init__(self, time: np.ndarray, event: np.ndarray, t: float):
-        self.order = np.argsort(time, kind="stable")
-        ts = time[self.order]
-        self.u, self.starts = np.unique(ts, return_index=True)
-        self.ev = event[self.order].astype(float)
-        self.m_t = int(np.searchsorted(self.u, t, side="right"))
-        k = np.searchsorted(self.u, time)
-        self.k = k
+        self.time, self.event, self.t = time, event, t
         self.case = event.astype(bool) & (time <= t)
         self.control = time > t
 
-    def sums(self, W: np.ndarray):
-        Ws = W[:, self.order]
-        tot = np.add.reduceat(Ws, self.starts, axis=1)
-        d = np.add.reduceat(Ws * self.ev, self.starts, axis=1)
-        Y = np.cumsum(tot[:, ::-1], axis=1)[:, ::-1]
-        return tot, d, Y
-
     def km(self, W: np.ndarray) -> np.ndarray:
         """Kaplan–Meier S(t) for each row of weights (NaN where a row has no weight)."""
-        _, d, Y = self.sums(W)
-        d, Y = d[:, : self.m_t], Y[:, : self.m_t]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fac = np.where(Y > 0, 1.0 - d / Y, 1.0)
-        s = np.prod(fac, axis=1)
+        s = kaplan_meier_curve(self.time, self.event, weights=W).at(self.t)
         return np.where(W.sum(axis=1) > 0, s, np.nan)
 
     def ipcw(self, W: np.ndarray) -> np.ndarray:
-        """Case / control weights 1/G(T_i-), 1/G(t) times W (reverse KM recomputed per row)."""
-        tot, d, Y = self.sums(W)
-        c = tot - d
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fac = np.where(c > 0, (Y - d - c) / (Y - d), 1.0)
-        G = np.cumprod(fac, axis=1)
-        Gm = np.concatenate([np.ones((W.shape[0], 1)), G], axis=1)[:, self.k]
-        Gt = np.concatenate([np.ones((W.shape[0], 1)), G], axis=1)[:, [self.m_t]]
+        """Case / control weights 1/G(T_i-), 1/G(t) times W (reverse KM recomputed per row,
+        prodlim's convention: events leave the risk set before tied censorings)."""
+        G = censoring_curve(self.time, self.event, ties="events_first", weights=W)
+        Gm = G.subject_minus()
+        Gt = G.at([self.t])
         with np.errstate(divide="ignore", invalid="ignore"):
             wc = np.where(self.case, W / Gm, 0.0)
             wk = np.where(self.control, W / Gt, 0.0)
@@ -268,4 +250,4 @@ def reclassification(
         horizon=t, kind="categorical" if cut else "continuous", cutoffs=cut,
         nri=float(est[0]), idi=float(est[3]), conf_level=conf_level, n_boot=n_boot,
         table=table, movers=pd.DataFrame(movers), n_obs=pf.n_obs, n_events=int(event.sum()),
-        n_dropped=pf.n_dropped, warnings=tuple(msgs))
+        n_dropped=pf.n_dropped, warnings=pf.notes + tuple(msgs))

@@ -16,6 +16,7 @@ the outcome on the model's linear predictor), ``d`` (discrimination), ``u`` (unr
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
@@ -55,7 +56,7 @@ from ..survival._core.cox import (
     lp_center,
     prepare_cox_data,
 )
-from ..survival._core.ties import merge_times
+from ..survival._core.ties import merge_message, merge_times
 from ._metrics_common import final_step
 from .calibration import CalibrationResult, calibration
 from .metrics import brier_score, concordance_index, time_dependent_auc
@@ -250,7 +251,12 @@ def _prepare(data, func, time_col, event_col, covariates, missing):
                                                  "covariates": list(covariates)},
                          missing=missing)
     frame = prep.frame
-    time = merge_times(check_time_column(frame, time_col, role="time_col")).time
+    merged = merge_times(check_time_column(frame, time_col, role="time_col"))
+    time = merged.time
+    tie = merge_message(merged.n_merged, time_col)
+    if tie:  # the survival core's one tie rule; issued once here and recorded on the result
+        warnings.warn(tie, DataWarning, stacklevel=3)
+        prep = dataclasses.replace(prep, notes=(*prep.notes, tie))
     event = check_event_column(frame, event_col, role="event_col")
     X = frame.loc[:, list(covariates)]
     y = pd.DataFrame({"time": time, "event": event}, index=frame.index)
@@ -622,7 +628,7 @@ def validate_model(
         n_folds=n_folds if method == "cv" else 0, n_repeats=n_repeats if method == "cv" else 0,
         n_success=n_success, replicates=pd.DataFrame(reps), n_obs=prep.n_obs,
         n_events=int(ev.sum()), n_dropped=prep.n_dropped,
-        warnings=tuple(m for _, m in msgs))
+        warnings=prep.notes + tuple(m for _, m in msgs))
 
 
 # =========================================================================== external
@@ -749,4 +755,4 @@ def external_validation(
         ["estimate", "std_error", "ci_lower", "ci_upper"]].astype(float)
     return ExternalValidationResult(
         table=table, horizon=t, conf_level=cl, calibration=cal, n_obs=prep.n_obs,
-        n_events=int(ev.sum()), n_dropped=prep.n_dropped, warnings=tuple(msgs))
+        n_events=int(ev.sum()), n_dropped=prep.n_dropped, warnings=prep.notes + tuple(msgs))

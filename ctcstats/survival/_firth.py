@@ -141,6 +141,7 @@ def fit_firth_arrays(
     profile_ci: bool = True,
     *,
     max_iter: int = 20,
+    start=None,
 ) -> dict:
     """Firth-penalised Cox regression on arrays (Heinze & Schemper 2001).
 
@@ -167,6 +168,8 @@ def fit_firth_arrays(
         (coxphf ``pl=FALSE``).
     max_iter : int, default 20
         Newton–Raphson iterations per fit (coxph.fit's ``iter.max``).
+    start : array (n,), optional
+        Entry times of counting-process rows ``(start, time]`` (validated, start < time).
 
     Returns
     -------
@@ -211,7 +214,8 @@ def fit_firth_arrays(
         raise DataValidationError(
             f"Column {j} of X is constant; its coefficient cannot be estimated — drop it."
         )
-    d = prepare_cox_data(x, t, e, strata=s)
+    d = prepare_cox_data(x, t, e, strata=s,
+                         start=None if start is None else np.asarray(start, float))
     messages: list[str] = []
 
     def note(msg: str) -> None:

@@ -26,9 +26,11 @@ from .._validation import (
     check_choice,
     check_conf_level,
     check_event_column,
+    check_intervals,
     check_real,
     check_time_column,
     design_matrix,
+    format_labels,
     prepare_frame,
 )
 from ..errors import (
@@ -247,8 +249,8 @@ def _fit_and_summarise(
         )
     d = prepare_cox_data(X, time, event, start=start, strata=strata)
     if firth:
-        return _firth_fields(func, d, X, names, term_cols, term_names, time, event, strata,
-                             ties, conf_level, n_obs, n_dropped, split_at, n_events)
+        return _firth_fields(func, d, X, names, term_cols, term_names, time, event, start,
+                             strata, ties, conf_level, n_obs, n_dropped, split_at, n_events)
     fit = fit_cox_arrays(d, ties=ties, penalizer=penalizer)
     coef = fit.coef.copy()
     if not np.all(np.isfinite(coef)):
@@ -315,12 +317,12 @@ def _fit_and_summarise(
     return fields, msgs
 
 
-def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event, strata, ties,
-                  conf_level, n_obs, n_dropped, split_at, n_events):
+def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event, start,
+                  strata, ties, conf_level, n_obs, n_dropped, split_at, n_events):
     from ._firth import fit_firth_arrays
 
     out = fit_firth_arrays(X, time, event, strata=strata, ties=ties, conf_level=conf_level,
-                           profile_ci=True)
+                           profile_ci=True, start=start)
     coef = np.asarray(out["coef"], float)
     var = np.asarray(out["var"], float)
     se = np.sqrt(np.diag(var))
@@ -334,7 +336,7 @@ def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event
     lr = 2.0 * (float(out["loglik"]) - float(out["loglik_null"]))
     p = coef.size
     lp = linear_predictor(d.X, coef)
-    c, c_se, _ = concordance(lp, time, event, strata=strata)
+    c, c_se, _ = concordance(lp, time, event, start=start, strata=strata)
     shift = float(np.sum(np.log(np.asarray(X, float).std(axis=0, ddof=1))))
     fields = dict(
         table=table, covariance=pd.DataFrame(var, index=table.index, columns=table.index),
@@ -351,22 +353,47 @@ def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event
     return fields, msgs
 
 
-def _prepare(data, func, time_col, event_col, covariates, strata_col, cluster_col, missing):
-    roles = {"time_col": time_col, "event_col": event_col,
+def _prepare(data, func, time_col, event_col, covariates, strata_col, cluster_col, missing,
+             start_col=None, id_col=None, robust=False):
+    roles = {"start_col": start_col, "time_col": time_col, "event_col": event_col,
              "covariates": covariates if not isinstance(covariates, str) else [covariates],
-             "strata_col": strata_col, "cluster_col": cluster_col}
+             "strata_col": strata_col, "cluster_col": cluster_col, "id_col": id_col}
     prep = prepare_frame(data, func=func, roles=roles, missing=missing)
     frame = prep.frame
-    merged = merge_times(check_time_column(frame, time_col, role="time_col"))
-    time = merged.time
+    stop = check_time_column(frame, time_col, role="time_col")
+    start = None
+    if start_col is not None:
+        start = check_intervals(frame, start_col=start_col, time_col=time_col, stop=stop,
+                                id_col=id_col)
+    merged = merge_times(stop, start)
+    time, start = merged.time, merged.start
+    if start is not None:
+        _check_merged_intervals(start, time, frame, start_col, time_col)
     event = check_event_column(frame, event_col, role="event_col")
     X, names, term_cols = _design(frame, covariates, func)
     strata = None if strata_col is None else frame[strata_col].to_numpy(dtype=object)
     if strata is not None:
         strata = pd.factorize(strata, sort=False)[0]
     cluster = None if cluster_col is None else pd.factorize(frame[cluster_col])[0]
+    if cluster is None and id_col is not None:
+        ids = pd.factorize(frame[id_col])[0]
+        # R coxph(..., id = id): the variance is grouped by subject when it is robust, and it
+        # is robust by default when a subject has more than one event (recurrent events)
+        if robust or np.unique(ids[event.astype(bool)]).size < int(event.sum()):
+            cluster = ids
     notes = [(DataWarning, m) for m in [merge_message(merged.n_merged, time_col)] if m]
-    return prep, time, event, X, names, term_cols, strata, cluster, notes
+    return prep, time, event, X, names, term_cols, strata, cluster, notes, start
+
+
+def _check_merged_intervals(start, stop, frame, start_col, time_col) -> None:
+    zero = start >= stop
+    if zero.any():
+        raise DataValidationError(
+            f"after merging times that differ only by rounding error (R's timefix), "
+            f"{int(zero.sum())} row(s) have start_col {start_col!r} equal to time_col "
+            f"{time_col!r} (first row labels: {format_labels(frame.index[zero])}); R stops "
+            "here too (aeqSurv). Round the times to their real precision, or drop those rows."
+        )
 
 
 def _emit(msgs, stacklevel=3) -> tuple[str, ...]:
@@ -383,6 +410,8 @@ def fit_cox(
     time_col: str,
     event_col: str,
     covariates: Sequence[str],
+    start_col: str | None = None,
+    id_col: str | None = None,
     strata_col: str | None = None,
     cluster_col: str | None = None,
     robust: bool = False,
@@ -414,10 +443,25 @@ def fit_cox(
     data : DataFrame
         One row per patient.
     time_col, event_col : str
-        Follow-up time (≥ 0) and event indicator (1 = event, 0 = censored).
+        Follow-up time (≥ 0) and event indicator (1 = event, 0 = censored). With
+        ``start_col``, ``time_col`` is the end of the row's interval and ``event_col`` says
+        whether the event happened at that end.
     covariates : list of str
         Numeric or boolean columns enter as they are; other columns (strings, Categorical)
         become indicator terms ``col[level]`` against their first (sorted) level.
+    start_col : str, optional
+        Start of the row's at-risk interval ``(start, stop]`` (counting-process data, R
+        ``Surv(start, stop, event)``, as ``agreg.fit``): delayed entry (left truncation),
+        time-dependent covariates (one row per interval in which they are constant) and
+        recurrent events. Every start must be smaller than its stop.
+    id_col : str, optional
+        Subject identifier of counting-process rows, as R ``coxph(..., id = id)``: the
+        intervals of one subject must not overlap; the standard errors are the robust ones
+        grouped by subject (the sandwich of ``cluster = id``; the model-based ones are kept
+        in ``std_error_naive``) when ``robust=True`` or when a subject has more than one
+        event (recurrent events) — R's default. With one event per subject (time-dependent
+        covariates, delayed entry) the rows of a subject are not correlated and the
+        model-based standard errors are reported, as R does.
     strata_col : str, optional
         Separate baseline hazards per level (R ``strata()``).
     cluster_col : str, optional
@@ -485,12 +529,13 @@ def fit_cox(
             f"The 'firth' parameter of {func} cannot be combined with penalizer, robust or "
             "cluster_col; got firth=True with those set."
         )
-    prep, time, event, X, names, term_cols, strata, cluster, notes = _prepare(
-        data, func, time_col, event_col, covariates, strata_col, cluster_col, missing
+    prep, time, event, X, names, term_cols, strata, cluster, notes, start = _prepare(
+        data, func, time_col, event_col, covariates, strata_col, cluster_col, missing,
+        start_col=start_col, id_col=id_col, robust=robust,
     )
     fields, msgs = _fit_and_summarise(
         func=func, X=X, names=names, term_cols=term_cols, term_names=list(covariates),
-        time=time, event=event, start=None, strata=strata, cluster=cluster, robust=robust,
+        time=time, event=event, start=start, strata=strata, cluster=cluster, robust=robust,
         ties=ties, penalizer=lam, conf_level=cl, n_obs=prep.n_obs, n_dropped=prep.n_dropped,
         firth=firth,
     )
@@ -591,7 +636,7 @@ def fit_piecewise_cox(
             f"The 'split_at' parameter of {func} must be increasing positive finite cut "
             f"points, e.g. [60.0]; got {split_at!r}."
         )
-    prep, time, event, X, names, term_cols, strata, _, notes = _prepare(
+    prep, time, event, X, names, term_cols, strata, _, notes, _ = _prepare(
         data, func, time_col, event_col, covariates, strata_col, None, missing
     )
     cov_list = list(covariates)

@@ -32,11 +32,12 @@ from .._validation import (
     check_conf_level,
     check_event_column,
     check_group_column,
+    check_intervals,
     check_real,
     check_time_column,
     prepare_frame,
 )
-from ..errors import DataWarning, ParameterError
+from ..errors import DataValidationError, DataWarning, ParameterError
 from ._core.curves import confint, kaplan_meier_curve, quantile
 from ._core.ties import merge_message, merge_times
 
@@ -207,7 +208,7 @@ class KaplanMeierResult(Result):
         ``conf_type`` confidence curves of the reverse estimate cross 0.5.
     conf_level, conf_type : float, str
     time_col, event_col : str
-    group_col : str or None
+    group_col, start_col : str or None
     groups : tuple
         The group labels in table order.
     n_obs, n_dropped : int
@@ -224,6 +225,7 @@ class KaplanMeierResult(Result):
     time_col: str
     event_col: str
     group_col: str | None = None
+    start_col: str | None = None
     groups: tuple = ()
     n_obs: int
     n_dropped: int = 0
@@ -361,6 +363,7 @@ def kaplan_meier(
     time_col: str,
     event_col: str,
     group_col: str | None = None,
+    start_col: str | None = None,
     conf_level: float = 0.95,
     conf_type: Literal["log-log", "log", "plain"] = "log-log",
     missing: Literal["raise", "drop"] = "raise",
@@ -368,7 +371,8 @@ def kaplan_meier(
     """Kaplan–Meier estimate of survival, by group.
 
     Matches R ``survival::survfit(Surv(time, event) ~ group, conf.type=conf_type,
-    conf.int=conf_level)`` and its ``summary``/``quantile`` methods (survival 3.5).
+    conf.int=conf_level)`` and its ``summary``/``quantile`` methods (survival 3.5); with
+    ``start_col``, ``survfit(Surv(start, time, event) ~ group)``.
 
     Parameters
     ----------
@@ -381,6 +385,11 @@ def kaplan_meier(
     group_col : str, optional
         Grouping column; its labels are kept (ordered as a Categorical's categories, else
         sorted). Without it every row belongs to group ``"all"``.
+    start_col : str, optional
+        Entry time (delayed entry, left truncation): a row is at risk on ``(start, time]``
+        only, as ``survfit(Surv(start, time, event) ~ 1)``; the table has one row per
+        distinct ``time`` and ``n_at_risk`` counts those who have entered. The reverse
+        Kaplan–Meier follow-up uses the same entry times.
     conf_level : float, default 0.95
         Confidence level of every interval.
     conf_type : {"log-log", "log", "plain"}, default "log-log"
@@ -445,12 +454,23 @@ def kaplan_meier(
     prepared = prepare_frame(
         data,
         func=_FUNC,
-        roles={"time_col": time_col, "event_col": event_col, "group_col": group_col},
+        roles={"start_col": start_col, "time_col": time_col, "event_col": event_col,
+               "group_col": group_col},
         missing=missing,
     )
     frame = prepared.frame
-    merged = merge_times(check_time_column(frame, time_col))
-    time = merged.time
+    stop = check_time_column(frame, time_col)
+    entry = None
+    if start_col is not None:
+        entry = check_intervals(frame, start_col=start_col, time_col=time_col, stop=stop)
+    merged = merge_times(stop, entry)
+    time, entry = merged.time, merged.start
+    if entry is not None and np.any(entry >= time):
+        raise DataValidationError(
+            f"after merging times that differ only by rounding error (R's timefix), "
+            f"start_col {start_col!r} equals time_col {time_col!r} in "
+            f"{int(np.sum(entry >= time))} row(s); round the times to their real precision."
+        )
     event = check_event_column(frame, event_col)
     if group_col is None:
         labels = np.full(time.size, _OVERALL, dtype=object)
@@ -468,13 +488,14 @@ def kaplan_meier(
         messages.append(merge_message(merged.n_merged, time_col))
     for g in levels:
         mask = labels == g
-        curve = _readonly(_curve(time[mask], event[mask]))
+        gstart = None if entry is None else entry[mask]
+        curve = _readonly(_curve(time[mask], event[mask], gstart))
         curves[g] = curve
         lower, upper = _table_ci(curve, z, conf_type)
         tables.append(_frame(g, {**curve, "ci_lower": lower, "ci_upper": upper}))
         medians.append((g, *_median_with_ci(curve, z, conf_type)))
-        followups.append((g, *_median_with_ci(_curve(time[mask], 1 - event[mask]), z,
-                                               conf_type)))
+        followups.append((g, *_median_with_ci(_curve(time[mask], 1 - event[mask], gstart),
+                                               z, conf_type)))
         if curve["n_events"].sum() == 0:
             who = "All patients" if group_col is None else f"Group {g!r} of {group_col!r}"
             messages.append(
@@ -482,7 +503,8 @@ def kaplan_meier(
                 "stays at 1 and the median is not reached."
             )
     if group_col is not None:
-        followups.append((_OVERALL, *_median_with_ci(_curve(time, 1 - event), z, conf_type)))
+        followups.append((_OVERALL, *_median_with_ci(_curve(time, 1 - event, entry), z,
+                                                     conf_type)))
     for msg in messages:
         warnings.warn(msg, DataWarning, stacklevel=2)
 
@@ -501,6 +523,7 @@ def kaplan_meier(
         time_col=time_col,
         event_col=event_col,
         group_col=group_col,
+        start_col=start_col,
         groups=tuple(levels),
         n_obs=prepared.n_obs,
         n_dropped=prepared.n_dropped,

@@ -45,7 +45,6 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._results import Result, result
 from .._validation import (
@@ -506,7 +505,8 @@ def fit_time_varying_cox(
 
     The follow-up of each patient is split into (start, stop] intervals at the draws (see
     :func:`counting_process_data`); the hazard at time t depends on the status at the last
-    draw before t. Fitted with lifelines ``CoxTimeVaryingFitter`` (Efron ties); matches R
+    draw before t. Fitted with :func:`ctcstats.fit_cox` on the (start, stop] rows
+    (``start_col``; Efron ties, model-based standard errors); matches R
     ``coxph(Surv(start, stop, event) ~ marker_positive + covariates + strata(s))`` on the
     ``tmerge`` data (``tests/reference/landmark/``).
 
@@ -534,7 +534,7 @@ def fit_time_varying_cox(
     >>> res.table.columns.tolist()
     ['coef', 'std_error', 'hr', 'ci_lower', 'ci_upper', 'z', 'p_value']
     """
-    from lifelines import CoxTimeVaryingFitter
+    from .cox import fit_cox
 
     func = "fit_time_varying_cox"
     cl = check_conf_level(conf_level, func=func)
@@ -553,24 +553,15 @@ def fit_time_varying_cox(
             f"({len(cp)} intervals, {int(cp['event'].sum())} events); nothing to fit."
         )
     terms = ["marker_positive", *covs]
-    fit_cols = ["id", "start", "stop", "event", *terms] + (["strata"] if strata_col else [])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ctv = CoxTimeVaryingFitter()
-        ctv.fit(cp[fit_cols], id_col="id", event_col="event", start_col="start",
-                stop_col="stop", strata=["strata"] if strata_col else None,
-                show_progress=False)
+        fit = fit_cox(cp, start_col="start", time_col="stop", event_col="event",
+                      covariates=terms, strata_col="strata" if strata_col else None,
+                      conf_level=cl)
     msgs.extend(str(w.message) for w in caught)
-    coef = ctv.params_.loc[terms].to_numpy(dtype=float)
-    se = ctv.standard_errors_.loc[terms].to_numpy(dtype=float)
-    z = coef / se
-    q = stats.norm.ppf(0.5 + cl / 2)
-    table = pd.DataFrame({
-        "coef": coef, "std_error": se, "hr": np.exp(coef), "ci_lower": np.exp(coef - q * se),
-        "ci_upper": np.exp(coef + q * se), "z": z, "p_value": 2 * stats.norm.sf(np.abs(z)),
-    }, index=pd.Index(terms, name="term"))
+    table = fit.table[_COEF_COLUMNS].copy()
     return TimeVaryingCoxResult(
-        table=table, data=cp, loglik=float(ctv.log_likelihood_), conf_level=cl,
+        table=table, data=cp, loglik=float(fit.loglik), conf_level=cl,
         n_obs=int(cp["id"].nunique()), n_intervals=len(cp), n_events=int(cp["event"].sum()),
         n_no_draw=n_no, n_dropped=n_drop, warnings=_emit(msgs))
 
