@@ -304,3 +304,15 @@ __all__ += [
     "multistate_data", "relapse_site_transitions", "state_probabilities", "transition_matrix",
     "transition_probabilities",
 ]
+# [trials]
+from .trials import (  # noqa: E402
+    InteractionResult,
+    NonInferiorityResult,
+    marker_treatment_interaction,
+    noninferiority_test,
+)
+
+__all__ += [
+    "InteractionResult", "NonInferiorityResult", "marker_treatment_interaction",
+    "noninferiority_test",
+]
