@@ -58,6 +58,7 @@ from .._validation import (
     format_labels,
     prepare_frame,
 )
+from .._warnings import capture
 from ..errors import DataValidationError, DataWarning, ParameterError
 
 __all__ = [
@@ -280,12 +281,11 @@ def _cox_row(frame, covariates, strata, conf_level, msgs, label):
     if frame["marker_positive"].nunique() < 2 or frame["event"].sum() == 0:
         msgs.append(f"{label}: only one marker group or no events; no hazard ratio.")
         return nan
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         res = fit_cox(frame, time_col="time", event_col="event",
                       covariates=["marker_positive", *covariates],
                       strata_col="strata" if strata else None, conf_level=conf_level)
-    msgs.extend(f"{label}: {w.message}" for w in caught)
+    msgs.extend(caught.messages(label))
     row = res.table.loc["marker_positive"]
     return (float(row["hr"]), float(row["ci_lower"]), float(row["ci_upper"]),
             float(row["p_value"]))
@@ -300,11 +300,10 @@ def _medians(frame, conf_level, msgs, label):
         if sub.empty:
             out.append(math.nan)
             continue
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with capture() as caught:
             med = kaplan_meier(sub, time_col="time", event_col="event",
                                conf_level=conf_level).median
-        msgs.extend(f"{label}: {w.message}" for w in caught)
+        msgs.extend(caught.messages(label))
         out.append(float(med["median"].iloc[0]))
     return out
 
@@ -528,12 +527,11 @@ def fit_time_varying_cox(
             f"({len(cp)} intervals, {int(cp['event'].sum())} events); nothing to fit."
         )
     terms = ["marker_positive", *covs]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         fit = fit_cox(cp, start_col="start", time_col="stop", event_col="event",
                       covariates=terms, strata_col="strata" if strata_col else None,
                       conf_level=cl)
-    msgs.extend(str(w.message) for w in caught)
+    msgs.extend(caught.messages())
     table = fit.table[_COEF_COLUMNS].copy()
     return TimeVaryingCoxResult(
         table=table, data=cp, loglik=float(fit.loglik), conf_level=cl,
@@ -611,8 +609,7 @@ def guarantee_time_bias(
     h = _cox_row(naive, [], None, cl, msgs, "naive")
     rows.append(["naive", *h, len(naive), int(naive["event"].sum()),
                  "status at the follow-up draw (no draw = positive), time from baseline"])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         lmr = landmark_analysis(data, draws=draws, landmarks=[lm], window=win,
                                 conf_level=cl, **kw)
         # Mantel–Byar: everyone starts in the "positive" (non-responder) state and moves to
@@ -625,7 +622,7 @@ def guarantee_time_bias(
         tv = fit_time_varying_cox(mb_pat, draws=mb_draws, time_col="time", event_col="event",
                                   id_col="id", draw_time_col="draw_time",
                                   marker_col="marker_positive", conf_level=cl)
-    msgs.extend(str(w.message) for w in caught)
+    msgs.extend(caught.messages())
     t = lmr.table.iloc[0]
     rows.append(["landmark", t["hr"], t["ci_lower"], t["ci_upper"], t["p_value"],
                  int(t["n_at_risk"]), int(t["n_events"]),
