@@ -24,6 +24,7 @@ import pandas as pd
 
 from .._results import Result, result
 from .._validation import check_conf_level, check_real
+from .._warnings import capture
 from ..errors import DataValidationError
 from .joint import prepare_joint
 from .mixed import fit_count_mixed_model
@@ -71,12 +72,13 @@ def _cox(cp: pd.DataFrame, terms: list[str], cl: float):
     # tests/reference/counting): one event per patient, so model-based SEs, as R reports
     from ..survival.cox import fit_cox
 
-    fit = fit_cox(cp, time_col="stop", event_col="event", start_col="start", id_col="id",
-                  covariates=terms, conf_level=cl)
+    with capture() as caught:
+        fit = fit_cox(cp, time_col="stop", event_col="event", start_col="start", id_col="id",
+                      covariates=terms, conf_level=cl)
     tab = fit.table.loc[terms]
     table = tab[["coef", "std_error", "hr", "ci_lower", "ci_upper", "z", "p_value"]].copy()
     table.index = pd.Index(terms, name="term")
-    return table, float(fit.loglik), list(fit.warnings)
+    return table, float(fit.loglik), list(caught.messages())
 
 
 def _covariate_frame(d, cov_terms):
