@@ -31,6 +31,7 @@ from .._validation import (
     group_levels,
     prepare_frame,
 )
+from .._warnings import capture
 from ..errors import DataValidationError, DataWarning, ParameterError
 from ..survival.cox import fit_cox
 from ..survival.km import kaplan_meier
@@ -338,10 +339,9 @@ def marker_treatment_interaction(
         msgs.extend(f"marker level {lev!r}: {w}" for w in fit.warnings)
         km = kaplan_meier(sub, time_col=time_col, event_col=event_col, group_col="__arm",
                           conf_level=cl)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with capture() as caught:
             rm = km.rmst(tau_v).set_index("group")
-        msgs.extend(f"marker level {lev!r}: {w.message}" for w in caught)
+        msgs.extend(caught.messages(f"marker level {lev!r}"))
         d = float(rm.loc[treated, "rmst"] - rm.loc[control, "rmst"])
         se = float(np.hypot(rm.loc[treated, "std_error"], rm.loc[control, "std_error"]))
         t = fit.table.loc["__trt"]
