@@ -301,6 +301,11 @@ BUILDERS.update({
         treatment_col="arm"),
     "NonInferiorityResult": lambda: cs.noninferiority_test(
         _trial(), time_col="dfs_months", event_col="dfs_event", treatment_col="arm"),
+    "ModelSampleSizeResult": lambda: cs.model_sample_size(
+        n_parameters=10, rate=0.01, horizon=60, mean_follow_up=50, r2_cs=0.1),
+    "ValidationSampleSizeResult": lambda: cs.validation_sample_size(
+        lp_sd=0.8, rate=0.01, horizon=36, follow_up=(36, 60), n_grid=(100, 200), n_sim=5,
+        rng=1),
 })
 
 
