@@ -276,6 +276,20 @@ def _multistate():
     return _cached("multistate", make)
 
 
+# trials: a randomised arm on the early cohort (alternating allocation)
+def _trial():
+    return _cached("trial", lambda: early().assign(arm=np.arange(len(early())) % 2))
+
+
+BUILDERS.update({
+    "InteractionResult": lambda: cs.marker_treatment_interaction(
+        _trial(), time_col="dfs_months", event_col="dfs_event", marker_col="ctc_positive",
+        treatment_col="arm"),
+    "NonInferiorityResult": lambda: cs.noninferiority_test(
+        _trial(), time_col="dfs_months", event_col="dfs_event", treatment_col="arm"),
+})
+
+
 def _all_result_classes() -> set[str]:
     """Every Result subclass the package defines (after importing its public modules)."""
     import ctcstats.designs.power  # noqa: F401 - registers the power results

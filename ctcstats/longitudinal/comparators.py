@@ -16,7 +16,6 @@ package's ``fit_time_varying_cox`` also uses (checked there against ``survival::
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
@@ -26,6 +25,7 @@ from scipy import stats
 
 from .._results import Result, result
 from .._validation import check_conf_level, check_real
+from .._warnings import capture
 from ..errors import DataValidationError
 from .joint import prepare_joint
 from .mixed import fit_count_mixed_model
@@ -72,12 +72,11 @@ def _cox(cp: pd.DataFrame, terms: list[str], cl: float):
     from lifelines import CoxTimeVaryingFitter
 
     msgs: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         ctv = CoxTimeVaryingFitter()
         ctv.fit(cp[["id", "start", "stop", "event", *terms]], id_col="id", event_col="event",
                 start_col="start", stop_col="stop", show_progress=False)
-    msgs.extend(str(w.message) for w in caught)
+    msgs.extend(caught.messages())
     coef = ctv.params_.loc[terms].to_numpy(dtype=float)
     se = ctv.standard_errors_.loc[terms].to_numpy(dtype=float)
     z = coef / se
