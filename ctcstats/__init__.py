@@ -310,12 +310,17 @@ __all__ += [
 # [trials]
 from .trials import (  # noqa: E402
     InteractionResult,
+    ModelSampleSizeResult,
     NonInferiorityResult,
+    ValidationSampleSizeResult,
     marker_treatment_interaction,
+    model_sample_size,
     noninferiority_test,
+    validation_sample_size,
 )
 
 __all__ += [
     "InteractionResult", "NonInferiorityResult", "marker_treatment_interaction",
-    "noninferiority_test",
+    "noninferiority_test", "ModelSampleSizeResult", "ValidationSampleSizeResult",
+    "model_sample_size", "validation_sample_size",
 ]
