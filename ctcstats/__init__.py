@@ -73,7 +73,6 @@ from .survival.landmark import (  # noqa: E402
     GuaranteeTimeBiasResult,
     LandmarkResult,
     TimeVaryingCoxResult,
-    counting_process_data,
     fit_time_varying_cox,
     guarantee_time_bias,
     landmark_analysis,
@@ -82,9 +81,13 @@ from .survival.landmark import (  # noqa: E402
 
 __all__ += [
     "GuaranteeTimeBiasResult", "LandmarkResult", "TimeVaryingCoxResult",
-    "counting_process_data", "fit_time_varying_cox", "guarantee_time_bias",
+    "fit_time_varying_cox", "guarantee_time_bias",
     "landmark_analysis", "landmark_data",
 ]
+# [survival.counting]
+from .survival.counting import counting_process_data  # noqa: E402
+
+__all__ += ["counting_process_data"]
 # [counts]
 from .counts import (  # noqa: E402
     COUNT_KINDS,
@@ -313,4 +316,21 @@ __all__ += [
     "fit_cause_specific_cox", "fit_multistate_cox", "illness_death_transitions",
     "multistate_data", "relapse_site_transitions", "state_probabilities", "transition_matrix",
     "transition_probabilities",
+]
+# [trials]
+from .trials import (  # noqa: E402
+    InteractionResult,
+    ModelSampleSizeResult,
+    NonInferiorityResult,
+    ValidationSampleSizeResult,
+    marker_treatment_interaction,
+    model_sample_size,
+    noninferiority_test,
+    validation_sample_size,
+)
+
+__all__ += [
+    "InteractionResult", "NonInferiorityResult", "marker_treatment_interaction",
+    "noninferiority_test", "ModelSampleSizeResult", "ValidationSampleSizeResult",
+    "model_sample_size", "validation_sample_size",
 ]

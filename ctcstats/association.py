@@ -31,6 +31,7 @@ from ._validation import (
     group_levels,
     prepare_frame,
 )
+from ._warnings import capture
 from .errors import (
     ConvergenceWarning,
     DataValidationError,
@@ -598,11 +599,10 @@ def marker_association(
             f"{np.linalg.matrix_rank(X)} < {X.shape[1]} columns); remove a redundant one."
         )
     caught: list[str] = []
-    with _warnings.catch_warnings(record=True) as rec:
-        _warnings.simplefilter("always")
+    with capture() as rec:
         fit = sm.GLM(y, X, family=sm.families.Binomial()).fit(tol=1e-10, maxiter=100)
     mu = fit.fittedvalues
-    separated = any("separation" in str(w.message).lower() for w in rec) or bool(
+    separated = any("separation" in w.message.lower() for w in rec) or bool(
         np.any((mu < 1e-8) | (mu > 1 - 1e-8)))
     if separated:
         _warn("fitted probabilities numerically 0 or 1 occurred (complete or quasi-complete "

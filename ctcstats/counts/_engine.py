@@ -30,11 +30,12 @@ from central differences of those scores (relative error ~1e-9), until the Newto
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
+
+from .._warnings import capture
 
 __all__ = ["EngineFit", "fit_engine", "log_pmf", "pmf_matrix", "moments"]
 
@@ -275,11 +276,9 @@ def _sm():
 def _quiet_fit(fn, messages: list[str]):
     """Run a statsmodels fit, keeping its warnings as messages (it warns about its own
     optimiser; what matters is whether the polished fit converged, checked afterwards)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with np.errstate(all="ignore"):
-            out = fn()
-    messages.extend(str(w.message) for w in caught)
+    with capture() as caught, np.errstate(all="ignore"):
+        out = fn()
+    messages.extend(caught.messages())
     return out
 
 

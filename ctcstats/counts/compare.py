@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
@@ -12,6 +11,7 @@ from scipy import special, stats
 
 from .._results import Result, TestResult, result
 from .._validation import check_choice
+from .._warnings import Recorded, capture, emit
 from ..errors import ConvergenceError, ConvergenceWarning, ParameterError
 from ._engine import log_pmf
 from .models import COUNT_KINDS, CountModelResult, fit_count_model
@@ -185,27 +185,22 @@ def compare_count_models(
     if len(set(kinds)) != len(kinds):
         raise ParameterError(f"The 'kinds' parameter of {func} names a kind twice: {kinds}.")
     fits: dict[str, CountModelResult] = {}
-    notes: list[str] = []
-    categories: list[type[Warning]] = []
+    notes: list[Recorded] = []
     for kind in kinds:
         zc = zero_covariates if kind in ("zip", "zinb", "hurdle_poisson",
                                          "hurdle_negbin") else None
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with capture() as caught:
             try:
                 fits[kind] = fit_count_model(
                     data, count_col=count_col, covariates=covariates, kind=kind,
                     volume_col=volume_col, zero_covariates=zc, missing=missing)
             except ConvergenceError as err:
-                notes.append(f"{kind} left out: {err}")
-                categories.append(ConvergenceWarning)
-        for w in caught:
-            notes.append(f"{kind}: {w.message}")
-            categories.append(w.category)
+                notes.append(Recorded(f"{kind} left out: {err}", ConvergenceWarning))
+        notes += caught.records(kind)
     if not fits:
-        raise ConvergenceError(f"{func}: no model could be fitted: " + " | ".join(notes))
-    for msg, cat in zip(notes, categories, strict=True):
-        warnings.warn(msg, cat, stacklevel=2)
+        raise ConvergenceError(
+            f"{func}: no model could be fitted: " + " | ".join(m for m, _ in notes))
+    messages = emit(notes)
     first = next(iter(fits.values()))
     table = pd.DataFrame(
         {
@@ -232,5 +227,5 @@ def compare_count_models(
         )
     return CountModelComparison(
         table=table, vuong=vuong, lr_test=lr, fits=fits, n_obs=first.n_obs,
-        n_dropped=first.n_dropped, warnings=tuple(notes),
+        n_dropped=first.n_dropped, warnings=messages,
     )

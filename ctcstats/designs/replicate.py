@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -51,6 +50,7 @@ from scipy import stats
 
 from .._results import Result, result
 from .._validation import check_conf_level, check_rng
+from .._warnings import Recorded, capture, emit
 from .calibrate import analysis_frame, proportion_counts
 from .registry import PublishedResult, StudyDesign, resolve_design
 from .simulate import category_labels, simulate_tables
@@ -278,21 +278,18 @@ def replicate_cohort(
     """
     d = resolve_design(design)
     cl = check_conf_level(conf_level, func=_FUNC)
-    rows, warns, caught_all = [], [], []
+    rows: list[dict] = []
+    recorded: list[Recorded] = []
     for r in d.results:
         if not r.simulated:
             continue
         # warnings of the analyses (e.g. a median not reached, no events in a small group)
         # are recorded with the quantity they concern and issued once here
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with capture() as caught:
             rows.append(_one(d, r, data, draws, cl))
         rows[-1].pop("_warnings")
-        for w in caught:
-            warns.append(f"{r.id}: {w.message}")
-            caught_all.append(w.category)
-    for msg, cat in zip(warns, caught_all, strict=True):
-        warnings.warn(msg, cat, stacklevel=2)
+        recorded += caught.records(r.id)
+    warns = emit(recorded)
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     table["covered"] = table["covered"].astype(bool)
     return ReplicationResult(

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
@@ -30,6 +29,7 @@ from .._validation import (
     group_levels,
     prepare_frame,
 )
+from .._warnings import Recorded, call_capturing, capture, emit
 from ..errors import DataValidationError, DataWarning, MonotoneLikelihoodWarning
 from .pooling import MetaResult, meta_analysis
 
@@ -42,11 +42,8 @@ _EFFECT_COLUMNS = ["study", "term", "coef", "std_error", "hr", "ci_lower", "ci_u
 def _fit(frame, *, time_col, event_col, covariates, ties, firth, conf_level):
     from ..survival.cox import fit_cox
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = fit_cox(frame, time_col=time_col, event_col=event_col, covariates=covariates,
-                      ties=ties, firth=firth, conf_level=conf_level)
-    return res, caught
+    return call_capturing(fit_cox, frame, time_col=time_col, event_col=event_col,
+                          covariates=covariates, ties=ties, firth=firth, conf_level=conf_level)
 
 
 def study_effects(
@@ -141,13 +138,13 @@ def study_effects(
             continue
         monotone = any(issubclass(w.category, MonotoneLikelihoodWarning) for w in caught)
         method = "firth" if firth is True else "cox"
-        note = "; ".join(str(w.message) for w in caught)
+        note = "; ".join(caught.messages())
         if monotone and firth == "auto":
             res, caught2 = _fit(sub, time_col=time_col, event_col=event_col,
                                 covariates=covariates, ties=ties, firth=True, conf_level=level)
             method = "firth"
             note = "monotone likelihood: refitted with Firth's penalised likelihood"
-            extra = "; ".join(str(w.message) for w in caught2)
+            extra = "; ".join(caught2.messages())
             note = f"{note}; {extra}" if extra else note
         for term, r in res.table.iterrows():
             rows.append({**base, "term": term, "coef": r["coef"], "std_error": r["std_error"],
@@ -271,10 +268,9 @@ def ipd_meta_analysis(
             f"study_col {study_col!r} has a single level ({studies[0]!r}); pooling needs at "
             "least two studies."
         )
-    collected: list[tuple[str, type]] = []
+    collected: list[Recorded] = []
     terms = [marker_col] + covariates
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         one = fit_cox(frame, time_col=time_col, event_col=event_col, covariates=terms,
                       strata_col=study_col, ties=ties, conf_level=level)
         work = frame.copy()
@@ -288,7 +284,7 @@ def ipd_meta_analysis(
                 inter.append(name)
         full = fit_cox(work, time_col=time_col, event_col=event_col, covariates=terms + inter,
                        strata_col=study_col, ties=ties, conf_level=level)
-    collected += [(f"one-stage: {w.message}", w.category) for w in caught]
+    collected += caught.records("one-stage")
     lr = max(0.0, 2.0 * (full.loglik - one.loglik))
     df_int = float(np.isfinite(full.table.loc[inter, "coef"]).sum()) if inter else 0.0
     p_int = float(stats.chi2.sf(lr, df_int)) if df_int > 0 else math.nan
@@ -298,8 +294,9 @@ def ipd_meta_analysis(
     eff = effects.loc[(effects["term"] == marker_col) & effects["std_error"].notna()]
     dropped = sorted(set(map(str, studies)) - set(map(str, eff["study"])))
     if dropped:
-        collected.append((f"studies without an estimable {marker_col} effect were left out of "
-                          f"the two-stage pooling: {', '.join(dropped)}", DataWarning))
+        collected.append(Recorded(f"studies without an estimable {marker_col} effect were left "
+                                  f"out of the two-stage pooling: {', '.join(dropped)}",
+                                  DataWarning))
     if len(eff) < 2:
         raise DataValidationError(
             f"fewer than two studies have an estimable {marker_col!r} effect; the two-stage "
@@ -307,12 +304,11 @@ def ipd_meta_analysis(
         )
     metas = {}
     for m in ("fixed", method):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with capture() as caught:
             metas[m] = meta_analysis(eff, estimate_col="coef", std_error_col="std_error",
                                      study_col="study", method=m, test=test, conf_level=level,
                                      n_col="n_obs", events_col="n_events")
-        collected += [(f"two-stage {m}: {w.message}", w.category) for w in caught]
+        collected += caught.records(f"two-stage {m}")
     row1 = one.table.loc[marker_col]
     z = stats.norm.ppf(1 - (1 - level) / 2)
     est = [row1["coef"]] + [metas[m].estimate for m in ("fixed", method)]
@@ -325,11 +321,10 @@ def ipd_meta_analysis(
         "ci_upper": np.exp(hi),
         "p_value": [row1["p_value"]] + [metas[m].p_value for m in ("fixed", method)],
     })
-    for msg, cat in collected:
-        warnings.warn(msg, cat, stacklevel=2)
+    messages = emit(collected)
     return IPDMetaResult(
         term=marker_col, table=table, effects=effects, meta=metas[method],
         interaction_statistic=lr, interaction_df=df_int, interaction_p_value=p_int,
         n_studies=len(studies), n_obs=prep.n_obs, n_events=int(one.n_events),
-        n_dropped=prep.n_dropped, warnings=tuple(m for m, _ in collected),
+        n_dropped=prep.n_dropped, warnings=messages,
     )

@@ -21,6 +21,7 @@ from scipy import stats
 
 from .._results import Result, result
 from .._validation import check_choice, check_conf_level, prepare_frame
+from .._warnings import Recorded, capture, emit
 from ..errors import DataValidationError, SmallSampleWarning
 from .pooling import estimate_tau2, meta_analysis, weighted_least_squares
 
@@ -144,9 +145,7 @@ def subgroup_meta_analysis(
         )
     z = stats.norm.ppf(1 - (1 - level) / 2)
     rows, fits = [], {}
-    collected: list[tuple[str, type]] = []
-    import warnings
-
+    collected: list[Recorded] = []
     for g in levels:
         sub = frame.loc[frame[subgroup_col] == g]
         if len(sub) == 1:
@@ -157,12 +156,11 @@ def subgroup_meta_analysis(
                          "tau2": math.nan, "i2": math.nan, "q": math.nan,
                          "q_p_value": math.nan})
             continue
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with capture() as caught:
             fit = meta_analysis(sub, estimate_col=estimate_col, std_error_col=std_error_col,
                                 study_col=study_col, method=method, test=test,
                                 conf_level=level)
-        collected += [(f"subgroup {g!r}: {w.message}", w.category) for w in caught]
+        collected += caught.records(f"subgroup {g!r}")
         fits[g] = fit
         rows.append({"subgroup": g, "k": fit.k, "estimate": fit.estimate,
                      "std_error": fit.std_error, "ci_lower": fit.ci_lower,
@@ -174,18 +172,16 @@ def subgroup_meta_analysis(
     mu = np.sum(w * est) / np.sum(w)
     qb = float(np.sum(w * (est - mu) ** 2))
     dfb = len(levels) - 1
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         overall = meta_analysis(frame, estimate_col=estimate_col, std_error_col=std_error_col,
                                 study_col=study_col, method=method, test=test,
                                 conf_level=level)
-    collected += [(f"overall: {w.message}", w.category) for w in caught]
-    for msg, category in collected:
-        warnings.warn(msg, category, stacklevel=2)
+    collected += caught.records("overall")
+    messages = emit(collected)
     return SubgroupMetaResult(
         method=method, q_between=qb, q_between_df=float(dfb),
         q_between_p_value=float(stats.chi2.sf(qb, dfb)), table=table, overall=overall,
-        subgroups=fits, n_obs=prep.n_obs, n_dropped=prep.n_dropped, warnings=tuple(m for m, _ in collected),
+        subgroups=fits, n_obs=prep.n_obs, n_dropped=prep.n_dropped, warnings=messages,
     )
 
 

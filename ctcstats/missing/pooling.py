@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal
 
@@ -30,6 +29,7 @@ from scipy import optimize
 
 from .._results import Result, result
 from .._validation import check_choice, check_conf_level, check_real
+from .._warnings import Recorded, call_capturing, emit
 from ..batch.parallel import run_chunks
 from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._extract import TRANSFORMS, Extracted, extract
@@ -139,10 +139,8 @@ class _Call:
         self.kwargs = kwargs
 
     def __call__(self, data: pd.DataFrame):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            res = self.fn(data, **self.kwargs)
-        return res, [(w.category, str(w.message)) for w in caught]
+        res, caught = call_capturing(self.fn, data, **self.kwargs)
+        return res, caught.records()
 
 
 def _run(sets, fn, kwargs, *, n_jobs, client, func):
@@ -158,11 +156,11 @@ def _run(sets, fn, kwargs, *, n_jobs, client, func):
     return fits, msgs
 
 
-def _merge_warnings(per_fit: list[list[tuple[type, str]]], m: int) -> list[tuple[type, str]]:
+def _merge_warnings(per_fit: list[list[Recorded]], m: int) -> list[Recorded]:
     """One message per distinct warning, saying in how many imputations it occurred."""
-    seen: dict[str, tuple[type, list[int]]] = {}
+    seen: dict[str, tuple[type[Warning], list[int]]] = {}
     for i, ws in enumerate(per_fit, start=1):
-        for cat, msg in ws:
+        for msg, cat in ws:
             seen.setdefault(msg, (cat, []))[1].append(i)
     out = []
     for msg, (cat, where) in seen.items():
@@ -171,7 +169,7 @@ def _merge_warnings(per_fit: list[list[tuple[type, str]]], m: int) -> list[tuple
         lead = "in every imputation" if len(set(where)) == m else (
             f"in {len(set(where))} of {m} imputations ({', '.join(map(str, sorted(set(where))[:5]))}"
             + (", …" if len(set(where)) > 5 else "") + ")")
-        out.append((cat, f"{lead}: {msg}"))
+        out.append(Recorded(f"{lead}: {msg}", cat))
     return out
 
 
@@ -196,12 +194,6 @@ def _dfcom(dfcom, ex: Extracted, func: str) -> float:
     if dfcom is None:
         return ex.dfcom
     return check_real(dfcom, name="dfcom", func=func, low=1.0) if dfcom != math.inf else dfcom
-
-
-def _emit(msgs: list[tuple[type, str]]) -> tuple[str, ...]:
-    for cat, msg in msgs:
-        warnings.warn(msg, cat, stacklevel=3)
-    return tuple(m for _, m in msgs)
 
 
 # =========================================================================== pool
@@ -370,7 +362,7 @@ def pool(
     return PooledResult(
         table=table, per_imputation=_per_imputation(ex), kind=ex[0].kind, m=len(sets),
         dfcom=float(dfc), conf_level=cl, lr_test=lr, n_obs=ex[0].n_obs,
-        warnings=_emit(msgs), _fits=tuple(fits))
+        warnings=emit(msgs), _fits=tuple(fits))
 
 
 # =========================================================================== tests
@@ -552,9 +544,9 @@ def pooled_test(
         r = _d3(ex, ex0, func)
         dfc = math.inf
     if not np.isfinite(r["p_value"]):
-        msgs.append((CTCStatsWarning, f"{method}: the denominator degrees of freedom are not "
-                     f"defined with m = {len(sets)} imputations and {len(idx)} tested terms "
-                     "(k (m - 1) <= 4 with the small-sample correction); use more imputations "
-                     "or dfcom=math.inf."))
+        msgs.append(Recorded(f"{method}: the denominator degrees of freedom are not "
+                             f"defined with m = {len(sets)} imputations and {len(idx)} tested "
+                             "terms (k (m - 1) <= 4 with the small-sample correction); use more "
+                             "imputations or dfcom=math.inf.", CTCStatsWarning))
     return PooledTestResult(method=method, terms=tested, m=len(sets), dfcom=float(dfc),
-                            n_obs=ex[0].n_obs, warnings=_emit(msgs), **r)
+                            n_obs=ex[0].n_obs, warnings=emit(msgs), **r)

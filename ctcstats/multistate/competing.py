@@ -19,7 +19,6 @@ are therefore reported side by side.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
@@ -28,6 +27,7 @@ import pandas as pd
 
 from .._results import Result, result
 from .._validation import check_event_codes, check_int, prepare_frame
+from .._warnings import capture, emit
 from ..errors import DataValidationError, ParameterError
 from ..survival.competing import CumulativeIncidenceResult, cumulative_incidence
 from ..survival.cox import CoxResult, fit_cox
@@ -236,13 +236,11 @@ def competing_incidence(
     by_cause: dict[str, CumulativeIncidenceResult] = {}
     caught: list[str] = []
     for c in causes:
-        with warnings.catch_warnings(record=True) as w:
-            warnings.simplefilter("always")
+        with capture() as w:
             res = cumulative_incidence(prep.frame, time_col=time_col, event_col=event_col,
                                        event_of_interest=c, group_col=group_col,
                                        strata_col=strata_col, conf_level=conf_level)
-        for m in w:
-            warnings.warn(f"cause {labels[c]!r}: {m.message}", m.category, stacklevel=2)
+        emit(w.records(f"cause {labels[c]!r}"))
         caught.extend(f"cause {labels[c]!r}: {m}" for m in res.warnings)
         by_cause[labels[c]] = res
     frames, tests = [], []
@@ -442,13 +440,9 @@ def fit_cause_specific_cox(
 
 def _recorded(caught: list[str], cause: str, model: str, fit):
     """Run *fit*; re-issue its warnings labelled with the cause and record them."""
-    with warnings.catch_warnings(record=True) as w:
-        warnings.simplefilter("always")
+    with capture() as w:
         res = fit()
-    for m in w:
-        msg = f"cause {cause!r} ({model}): {m.message}"
-        caught.append(msg)
-        warnings.warn(msg, m.category, stacklevel=3)
+    caught.extend(emit(w.records(f"cause {cause!r} ({model})"), stacklevel=3))
     return res
 
 

@@ -18,7 +18,6 @@ fit into predictions.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
@@ -27,6 +26,7 @@ import pandas as pd
 
 from .._results import Result, result
 from .._validation import check_choice, check_conf_level, check_numeric_column, group_levels
+from .._warnings import capture, emit
 from ..errors import DataValidationError, ParameterError
 from ..survival.cox import CoxResult, fit_cox
 from ._long import prepare_long
@@ -406,11 +406,9 @@ def _fit(design, names, clock, ties, robust, conf_level) -> CoxResult:
         kw["cluster_col"] = "__id__"
     if clock == "forward" and (design["__start__"] > 0).any():
         kw["start_col"] = "__start__"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         cox = fit_cox(design, **kw)
-    for w in caught:  # re-issued from here, with the same class (also recorded on cox)
-        warnings.warn(str(w.message), w.category, stacklevel=3)
+    emit(caught, stacklevel=3)  # re-issued from here, same class (also recorded on cox)
     return cox
 
 

@@ -26,6 +26,7 @@ from .._validation import (
     check_time_column,
     prepare_frame,
 )
+from .._warnings import Recorded, capture, emit
 from ..errors import CTCStatsError, DataWarning, ParameterError
 from ..survival._core.concordance import concordance
 from ..survival._core.cox import baseline_hazard, linear_predictor
@@ -234,13 +235,12 @@ def added_value(
     tt = merge_times(check_time_column(frame, time_col, role="time_col")).time
     ev = check_event_column(frame, event_col, role="event_col")
     t = check_horizon(horizon, tt, ev, func=func)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         fb = fit_cox(frame, time_col=time_col, event_col=event_col, covariates=base, ties=ties,
                      conf_level=cl)
         ff = fit_cox(frame, time_col=time_col, event_col=event_col, covariates=base + new,
                      ties=ties, conf_level=cl)
-    msgs: list[tuple[type, str]] = [(w.category, str(w.message)) for w in caught]
+    msgs: list[Recorded] = caught.records()
     lr = 2.0 * (ff.loglik - fb.loglik)
     df = float(np.sum(np.isfinite(ff.table["coef"])) - np.sum(np.isfinite(fb.table["coef"])))
     p_lr = float(stats.chi2.sf(lr, df)) if df > 0 else float("nan")
@@ -272,9 +272,9 @@ def added_value(
             reps[b, 5], reps[b, 7] = _horizon(brier_score, tt[i], ev[i], r_f[i], t)
         bad = int(np.sum(~np.isfinite(reps).all(axis=1)))
         if bad:
-            msgs.append((DataWarning, f"{bad} of {n_boot} bootstrap replicates had a measure "
-                         "that could not be computed (e.g. no events by the horizon) and were "
-                         "left out of that measure's interval."))
+            msgs.append(Recorded(f"{bad} of {n_boot} bootstrap replicates had a measure "
+                                 "that could not be computed (e.g. no events by the horizon) "
+                                 "and were left out of that measure's interval.", DataWarning))
     d_c = _percentile(reps[:, 1] - reps[:, 0], cl)
     d_auc = _percentile(reps[:, 3] - reps[:, 2], cl)
     d_br = _percentile(reps[:, 5] - reps[:, 4], cl)
@@ -282,15 +282,14 @@ def added_value(
 
     # ---- reclassification and decision curves
     rframe = pd.DataFrame({"time": tt, "event": ev, "base": r_b, "full": r_f})
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         recl: ReclassificationResult = reclassification(
             rframe, time_col="time", event_col="event", base_risk_col="base",
             risk_col="full", horizon=t, cutoffs=cutoffs, n_boot=n_boot, conf_level=cl,
             rng=gen)
         dec = decision_curve(rframe, time_col="time", event_col="event",
                              risk_cols=["base", "full"], horizon=t)
-    msgs.extend((w.category, str(w.message)) for w in caught)
+    msgs.extend(caught.records())
 
     nan = float("nan")
     k_b = float(np.isfinite(fb.table["coef"]).sum())
@@ -311,8 +310,7 @@ def added_value(
     replicates = pd.DataFrame(reps[:, :6], columns=["c_base", "c_full", "auc_base", "auc_full",
                                                     "brier_base", "brier_full"])
     replicates.insert(0, "replicate", np.arange(n_boot))
-    for cls, m in msgs:  # re-issue what the fits and metrics raised (captured above)
-        warnings.warn(m, cls, stacklevel=2)
+    messages = emit(msgs)  # re-issue what the fits and metrics raised (captured above)
     return AddedValueResult(
         table=table, lr_statistic=float(lr), lr_df=df, lr_p_value=p_lr,
         delta_c=float(c_f - c_b), delta_c_ci_lower=d_c[0], delta_c_ci_upper=d_c[1],
@@ -320,4 +318,4 @@ def added_value(
         delta_auc_ci_upper=d_auc[1], horizon=t, base_covariates=tuple(base), new_covariates=tuple(new),
         conf_level=cl, n_boot=n_boot, base_fit=fb, full_fit=ff, reclassification=recl,
         decision=dec, replicates=replicates, n_obs=prep.n_obs, n_events=int(ev.sum()),
-        n_dropped=prep.n_dropped, warnings=tuple(m for _, m in msgs))
+        n_dropped=prep.n_dropped, warnings=messages)

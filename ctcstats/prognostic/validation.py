@@ -39,6 +39,7 @@ from .._validation import (
     check_time_column,
     prepare_frame,
 )
+from .._warnings import capture
 from ..errors import (
     ConvergenceWarning,
     CTCStatsError,
@@ -236,10 +237,9 @@ def _seeded_clone(model, seed: int):
 
 
 def _fit_quietly(model, X, y) -> tuple[Any, list[tuple[type, str]]]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         model.fit(X, y)
-    return model, [(w.category, str(w.message)) for w in caught]
+    return model, [(w.category, w.message) for w in caught]
 
 
 def _prepare(data, func, time_col, event_col, covariates, missing):

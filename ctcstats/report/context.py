@@ -4,7 +4,6 @@ figure numbering and the warnings met on the way."""
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ import pandas as pd
 
 from .. import data as _data
 from .._validation import check_event_column, check_time_column
+from .._warnings import call_capturing
 from ..errors import DataValidationError
 from .format import figure
 from .spec import AnalysisSpec, EndpointSpec
@@ -54,9 +54,7 @@ class ReportContext:
 
     def run(self, messages: list[str], fn, *args, **kwargs):
         """Call *fn*, recording every warning it issues in *messages* (not re-issued)."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            out = fn(*args, **kwargs)
+        out, caught = call_capturing(fn, *args, **kwargs)
         for w in caught:
             msg = f"{w.category.__name__}: {w.message}"
             if msg not in messages:

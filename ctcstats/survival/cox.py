@@ -113,6 +113,12 @@ class CoxResult(Result):
     firth: bool = False
     conf_level: float = 0.95
     split_at: tuple[float, ...] = ()
+    #: the test behind ``table["z"]`` and ``table["p_value"]``: ``"wald"`` (coef / SE) or,
+    #: with ``firth=True``, ``"penalised_lr"`` (penalised likelihood-ratio test, as coxphf)
+    p_value_test: str = "wald"
+    #: how ``ci_lower``/``ci_upper`` were made: ``"wald"`` or, with ``firth=True``,
+    #: ``"profile_penalised_likelihood"``
+    ci_method: str = "wald"
     warnings: tuple[str, ...] = ()
     # private: what ph_test needs
     _data: Any = dataclasses.field(default=None, repr=False)
@@ -151,11 +157,13 @@ class CoxResult(Result):
             {"term": names + ["GLOBAL"], "statistic": stat, "df": df, "p_value": p}
         )
         msgs = []
-        bad = [n for n, pv in zip(names, p[:-1], strict=True) if pv < 0.05]
+        bad = [(n, pv) for n, pv in zip(names, p[:-1], strict=True) if pv < 0.05]
         if bad:
+            which = ", ".join(f"{n} (p = {pv:.3g})" for n, pv in bad)
             msgs.append(
-                f"proportional hazards rejected at the 5% level for {', '.join(bad)} "
-                f"(GLOBAL p = {p[-1]:.3g}); consider fit_piecewise_cox (period-specific "
+                f"proportional hazards rejected at the 5% level for {which}: {len(bad)} of "
+                f"{len(names)} term-wise tests below 0.05, unadjusted for multiplicity "
+                f"(global test p = {p[-1]:.3g}); consider fit_piecewise_cox (period-specific "
                 "hazard ratios) or stratifying on that covariate."
             )
             warnings.warn(msgs[-1], ProportionalHazardsWarning, stacklevel=2)
@@ -331,6 +339,9 @@ def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event
     table["ci_lower"] = np.exp(np.asarray(out["ci_lower"], float))
     table["ci_upper"] = np.exp(np.asarray(out["ci_upper"], float))
     table["p_value"] = np.asarray(out["p_value"], float)
+    # z and p from the same test: the signed root of the penalised LR χ² (coxphf's "Chisq"),
+    # not a Wald z beside an LR p (p_value_test records which test it is)
+    table["z"] = np.sign(coef) * np.sqrt(np.asarray(out["statistic"], float))
     # _firth issues its own ConvergenceWarnings; record them without issuing them twice
     msgs = [(None, str(m)) for m in out.get("warnings", ())]
     lr = 2.0 * (float(out["loglik"]) - float(out["loglik_null"]))
@@ -347,7 +358,9 @@ def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event
         concordance=c, concordance_std_error=c_se, n_obs=n_obs, n_events=n_events,
         n_dropped=n_dropped, n_iter=int(out.get("n_iter", 0)),
         converged=bool(out.get("converged", True)), ties=ties, robust=False, penalizer=0.0,
-        firth=True, conf_level=conf_level, split_at=tuple(split_at), _data=d, _beta=coef,
+        firth=True, conf_level=conf_level, split_at=tuple(split_at),
+        p_value_test="penalised_lr", ci_method="profile_penalised_likelihood", _data=d,
+        _beta=coef,
         _term_columns=tuple(term_cols), _term_names=tuple(term_names),
     )
     return fields, msgs
@@ -480,7 +493,10 @@ def fit_cox(
         Firth's penalised likelihood (Heinze–Schemper), the remedy for monotone likelihood
         (a group without events); profile-likelihood confidence limits and penalised
         likelihood-ratio p-values as R ``coxphf``; ``loglik`` and ``loglik_null`` are then
-        the penalised log-likelihoods as coxphf reports them (covariates standardised).
+        the penalised log-likelihoods as coxphf reports them (covariates standardised), and
+        ``z`` is the signed square root of the penalised LR χ² (coxphf's ``Chisq``), so
+        that ``z`` and ``p_value`` come from the same test (``p_value_test =
+        "penalised_lr"``, ``ci_method = "profile_penalised_likelihood"``).
     conf_level : float, default 0.95
     missing : {"raise", "drop"}
         ``"drop"`` analyses complete cases and counts the others in ``n_dropped``.
@@ -491,7 +507,8 @@ def fit_cox(
         ``table`` indexed by ``term`` with ``coef`` (log hazard ratio), ``std_error``
         (robust when ``robust`` or ``cluster_col``; the model-based one is then kept in
         ``std_error_naive``), ``hr``, ``ci_lower``/``ci_upper`` (Wald limits of the HR),
-        ``z``, ``p_value`` (Wald); ``covariance`` (p × p); ``loglik`` and ``loglik_null``
+        ``z``, ``p_value`` (Wald; penalised LR with ``firth=True``), with the test recorded
+        in ``p_value_test`` and the interval method in ``ci_method``; ``covariance`` (p × p); ``loglik`` and ``loglik_null``
         (R's ``fit$loglik``); the likelihood-ratio test ``lr_statistic, lr_df, lr_p_value``;
         ``concordance`` and ``concordance_std_error`` (R's ``fit$concordance``, Harrell's C
         of the linear predictor with the infinitesimal-jackknife SE); ``n_obs``,

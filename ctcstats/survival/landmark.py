@@ -58,6 +58,7 @@ from .._validation import (
     format_labels,
     prepare_frame,
 )
+from .._warnings import capture
 from ..errors import DataValidationError, DataWarning, ParameterError
 
 __all__ = [
@@ -67,7 +68,6 @@ __all__ = [
     "landmark_analysis",
     "landmark_data",
     "fit_time_varying_cox",
-    "counting_process_data",
     "guarantee_time_bias",
 ]
 
@@ -281,12 +281,11 @@ def _cox_row(frame, covariates, strata, conf_level, msgs, label):
     if frame["marker_positive"].nunique() < 2 or frame["event"].sum() == 0:
         msgs.append(f"{label}: only one marker group or no events; no hazard ratio.")
         return nan
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         res = fit_cox(frame, time_col="time", event_col="event",
                       covariates=["marker_positive", *covariates],
                       strata_col="strata" if strata else None, conf_level=conf_level)
-    msgs.extend(f"{label}: {w.message}" for w in caught)
+    msgs.extend(caught.messages(label))
     row = res.table.loc["marker_positive"]
     return (float(row["hr"]), float(row["ci_lower"]), float(row["ci_upper"]),
             float(row["p_value"]))
@@ -301,11 +300,10 @@ def _medians(frame, conf_level, msgs, label):
         if sub.empty:
             out.append(math.nan)
             continue
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with capture() as caught:
             med = kaplan_meier(sub, time_col="time", event_col="event",
                                conf_level=conf_level).median
-        msgs.extend(f"{label}: {w.message}" for w in caught)
+        msgs.extend(caught.messages(label))
         out.append(float(med["median"].iloc[0]))
     return out
 
@@ -461,30 +459,6 @@ def _counting_process(pat, dr):
     return out.reset_index(drop=True), n_no
 
 
-def counting_process_data(
-    data: pd.DataFrame, *, draws: pd.DataFrame, time_col: str, event_col: str,
-    id_col: str = "patient_id", draw_time_col: str = "draw_months",
-    marker_col: str | None = None, count_col: str | None = None, threshold: int | None = None,
-    covariates: Sequence[str] = (), strata_col: str | None = None,
-    missing: Literal["raise", "drop"] = "raise",
-) -> pd.DataFrame:
-    """Counting-process (start, stop] rows with the marker status as of the latest draw.
-
-    As R ``survival::tmerge(p, p, id = id, event = event(time, event))`` followed by
-    ``tmerge(., draws, id = id, marker_positive = tdc(draw_time, status))`` with the rows of
-    a patient before their first draw dropped (R: ``NA`` status, removed by ``coxph``):
-    a patient's follow-up starts at 0 (or at the first draw, when later), a new interval opens
-    at each draw before the end of follow-up, and the event sits on the last interval.
-    Columns: ``id, start, stop, event, marker_positive`` and the covariates (``strata``).
-    """
-    func = "counting_process_data"
-    pat, dr, _, _, _ = _prepare(
-        func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
-        draw_time_col=draw_time_col, marker_col=marker_col, count_col=count_col,
-        threshold=threshold, covariates=covariates, strata_col=strata_col, missing=missing)
-    return _counting_process(pat, dr)[0]
-
-
 def fit_time_varying_cox(
     data: pd.DataFrame,
     *,
@@ -503,9 +477,9 @@ def fit_time_varying_cox(
 ) -> TimeVaryingCoxResult:
     """Cox model with the marker status at the latest draw as a time-dependent covariate.
 
-    The follow-up of each patient is split into (start, stop] intervals at the draws (see
-    :func:`counting_process_data`); the hazard at time t depends on the status at the last
-    draw before t. Fitted with :func:`ctcstats.fit_cox` on the (start, stop] rows
+    The follow-up of each patient is split into (start, stop] intervals at the draws (as
+    :func:`ctcstats.counting_process_data` with ``before_first="drop"``); the hazard at
+    time t depends on the status at the last draw before t. Fitted with :func:`ctcstats.fit_cox` on the (start, stop] rows
     (``start_col``; Efron ties, model-based standard errors); matches R
     ``coxph(Surv(start, stop, event) ~ marker_positive + covariates + strata(s))`` on the
     ``tmerge`` data (``tests/reference/landmark/``).
@@ -553,12 +527,11 @@ def fit_time_varying_cox(
             f"({len(cp)} intervals, {int(cp['event'].sum())} events); nothing to fit."
         )
     terms = ["marker_positive", *covs]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         fit = fit_cox(cp, start_col="start", time_col="stop", event_col="event",
                       covariates=terms, strata_col="strata" if strata_col else None,
                       conf_level=cl)
-    msgs.extend(str(w.message) for w in caught)
+    msgs.extend(caught.messages())
     table = fit.table[_COEF_COLUMNS].copy()
     return TimeVaryingCoxResult(
         table=table, data=cp, loglik=float(fit.loglik), conf_level=cl,
@@ -636,8 +609,7 @@ def guarantee_time_bias(
     h = _cox_row(naive, [], None, cl, msgs, "naive")
     rows.append(["naive", *h, len(naive), int(naive["event"].sum()),
                  "status at the follow-up draw (no draw = positive), time from baseline"])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         lmr = landmark_analysis(data, draws=draws, landmarks=[lm], window=win,
                                 conf_level=cl, **kw)
         # Mantel–Byar: everyone starts in the "positive" (non-responder) state and moves to
@@ -650,7 +622,7 @@ def guarantee_time_bias(
         tv = fit_time_varying_cox(mb_pat, draws=mb_draws, time_col="time", event_col="event",
                                   id_col="id", draw_time_col="draw_time",
                                   marker_col="marker_positive", conf_level=cl)
-    msgs.extend(str(w.message) for w in caught)
+    msgs.extend(caught.messages())
     t = lmr.table.iloc[0]
     rows.append(["landmark", t["hr"], t["ci_lower"], t["ci_upper"], t["p_value"],
                  int(t["n_at_risk"]), int(t["n_events"]),

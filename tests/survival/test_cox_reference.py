@@ -173,6 +173,13 @@ def test_ph_test_warns_on_violation():
     with pytest.warns(ProportionalHazardsWarning, match="proportional hazards rejected"):
         ph = res.ph_test()
     assert "proportional hazards rejected" in ph.warnings[0]
+    # the message gives each flagged term's own p (not only the global one) and the count
+    tab = ph.table.set_index("term")
+    bad = [t for t in tab.index[:-1] if tab.loc[t, "p_value"] < 0.05]
+    for t in bad:
+        assert f"{t} (p = {tab.loc[t, 'p_value']:.3g})" in ph.warnings[0]
+    assert f"{len(bad)} of {len(tab) - 1} term-wise tests" in ph.warnings[0]
+    assert f"global test p = {ph.p_value:.3g}" in ph.warnings[0]
 
 
 def _synth_arrays(name="synth"):

@@ -393,3 +393,26 @@ def test_pandas_inputs_accepted():
     ref = _fit("ties_strata", profile_ci=False)
     assert_allclose(res["coef"], ref["coef"], rtol=1e-12)
     assert isinstance(d, pd.DataFrame)
+
+
+def test_fit_cox_firth_table_z_and_p_from_one_test():
+    """fit_cox(firth=True): z² is the penalised LR χ² of the R oracle (coxphf's Chisq), the
+    p-value is that test's, and the result says so (p_value_test / ci_method); an ordinary
+    fit says Wald."""
+    from ctcstats.survival.cox import fit_cox
+
+    d = load_input(TOPIC, "rossi")
+    xcols = [c for c in d.columns if c.startswith("x")]
+    ref = load_output(TOPIC, "r_rossi_breslow")
+    res = fit_cox(d, time_col="time", event_col="event", covariates=xcols, firth=True,
+                  ties="breslow")
+    assert res.p_value_test == "penalised_lr"
+    assert res.ci_method == "profile_penalised_likelihood"
+    tab = res.table
+    assert_allclose(tab["z"] ** 2, ref["lr_chisq"], rtol=1e-6)
+    assert_allclose(np.sign(tab["z"]), np.sign(tab["coef"]))
+    assert_allclose(tab["p_value"], 2 * stats.norm.sf(np.abs(tab["z"])), rtol=1e-10)
+    assert_allclose(tab["p_value"], ref["p_value"], rtol=1e-6)
+    plain = fit_cox(d, time_col="time", event_col="event", covariates=xcols)
+    assert plain.p_value_test == "wald" and plain.ci_method == "wald"
+    assert list(plain.table.columns) == list(tab.columns)

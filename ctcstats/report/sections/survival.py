@@ -92,7 +92,7 @@ def _km_table(ctx: ReportContext, km, horizons) -> dict:
     cols = ["group", "patients", "events", f"median, {ctx.unit} (95% CI)"]
     cols += [f"survival at {h:g} {ctx.unit} (95% CI)" for h in horizons]
     return table("Kaplan–Meier estimates", cols, rows,
-                 note="Log-log confidence intervals (as R survfit); — = beyond follow-up.")
+                 note="Log-log confidence intervals (as R survfit with conf.type = \"log-log\"; R's default is \"log\"); — = beyond follow-up.")
 
 
 def _cox_rows(ctx: ReportContext, tab: pd.DataFrame, rename=None) -> list[list[str]]:
@@ -177,8 +177,12 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
     ctx.results[f"ph:{ep.name}"] = ph
     ph_rows = [[r["term"], fmt_num(r["statistic"], 2), f"{r['df']:g}", fmt_p(r["p_value"])]
                for _, r in ph.table.iterrows()]
+    n_ph = len(ph.table) - 1
     blocks.append(table("Proportional-hazards check (score test of x·g(t), g = 1 − KM; as R "
-                        "cox.zph(transform = \"km\"))", ["term", "χ²", "df", "p"], ph_rows))
+                        "cox.zph(transform = \"km\"))", ["term", "χ²", "df", "p"], ph_rows,
+                        note=f"{n_ph} term-wise tests and one global test, p-values not "
+                             "adjusted for multiplicity; a p above 0.05 is no evidence against "
+                             "proportional hazards, not proof that they hold."))
     ph_tab = ph.table.set_index("term")
     p_marker = float(ph_tab.loc[ctx.term, "p_value"]) if ctx.term in ph_tab.index else np.nan
     mode = s.analyses.piecewise
@@ -206,8 +210,9 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
                  "coefficient; cs.fit_piecewise_cox)."))
     else:
         blocks.append(para(
-            f"The proportional-hazards assumption holds for the marker (p {fmt_p_eq(p_marker)});"
-            " no period-specific effects are shown." if mode == "auto" else
+            f"No evidence against proportional hazards for the marker (p "
+            f"{fmt_p_eq(p_marker)}, one of {n_ph} term-wise tests); no period-specific "
+            "effects are shown." if mode == "auto" else
             "Period-specific effects were not requested."))
     nb = notes(msgs)
     if nb:

@@ -1,0 +1,86 @@
+"""Trial figures: subgroup forest plot (treatment effect per marker level).
+
+The numbers come from the result's ``subgroups`` table; nothing is estimated here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..trials.interaction import InteractionResult
+
+__all__ = ["plot_subgroup_forest"]
+
+
+def plot_subgroup_forest(result: InteractionResult, ax=None, *, color: str = "C0",
+                         annotate: bool = True):
+    """Forest plot of the treatment hazard ratio within each marker level (log x axis).
+
+    Parameters
+    ----------
+    result : InteractionResult
+        From :func:`ctcstats.trials.marker_treatment_interaction`.
+    ax : matplotlib Axes, optional
+    color : str
+    annotate : bool, default True
+        Write ``HR (lower–upper)`` and the RMST difference to the right of each row.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Intervals: ``LineCollection`` gid ``"subgroup-ci"``; estimates: ``Line2D`` gid
+        ``"subgroup-hr"``; reference line gid ``"subgroup-ref"``; the title carries the
+        likelihood-ratio interaction p-value; y tick labels ``<marker_col> = <level> (n)``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np, pandas as pd
+    >>> from ctcstats.trials import marker_treatment_interaction
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"arm": rng.integers(0, 2, 300), "m": rng.integers(0, 2, 300)})
+    >>> t = rng.exponential(20, 300)
+    >>> df["t"], df["e"] = np.minimum(t, 30), (t < 30).astype(int)
+    >>> res = marker_treatment_interaction(df, time_col="t", event_col="e", marker_col="m",
+    ...                                    treatment_col="arm")
+    >>> [x.get_text() for x in res.plot().get_yticklabels()][0].startswith("m = 0")
+    True
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    sg = result.subgroups
+    k = len(sg)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 0.5 * k + 1.4))
+    y = np.arange(k)[::-1].astype(float)
+    hr = sg["hr"].to_numpy(float)
+    lo = sg["ci_lower"].to_numpy(float)
+    hi = sg["ci_upper"].to_numpy(float)
+    segs = [[(a, yy), (b, yy)] for a, b, yy in zip(lo, hi, y, strict=True)]
+    ax.add_collection(LineCollection(segs, colors=color, linewidths=1.5, gid="subgroup-ci"))
+    ax.plot(hr, y, "s", color=color, gid="subgroup-hr")
+    ax.axvline(1.0, color="0.4", linestyle="--", linewidth=1, gid="subgroup-ref")
+    ax.set_xscale("log")
+    vals = np.concatenate([lo, hi, hr, [1.0]])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    ax.set_xlim(vals.min() / 1.25, vals.max() * (3.0 if annotate else 1.25))
+    ax.set_ylim(-0.7, k - 0.3)
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{result.marker_col} = {lev} (n={n})"
+                        for lev, n in zip(sg["marker_level"], sg["n_obs"], strict=True)])
+    pct = f"{100 * result.conf_level:g}%"
+    ax.set_xlabel(f"hazard ratio, {result.treated} vs {result.control} ({pct} CI)")
+    ax.set_title(f"treatment × {result.marker_col}: interaction p = "
+                 f"{result.interaction_p_value:.3g} (LR)", fontsize=10)
+    if annotate:
+        for yy, h, a, b, d in zip(y, hr, lo, hi, sg["rmst_difference"], strict=True):
+            ax.annotate(f"{h:.2f} ({a:.2f}–{b:.2f}); ΔRMST {d:+.2f}", xy=(1.0, yy),
+                        xycoords=("axes fraction", "data"), xytext=(-4, 0),
+                        textcoords="offset points", ha="right", va="center", fontsize=8,
+                        gid="subgroup-label")
+    return ax
