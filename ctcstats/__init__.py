@@ -88,6 +88,16 @@ __all__ += [
 from .survival.counting import counting_process_data  # noqa: E402
 
 __all__ += ["counting_process_data"]
+# [dynamic]
+from .dynamic import (  # noqa: E402
+    LandmarkPredictionResult,
+    LandmarkSupermodelResult,
+    landmark_stack,
+    landmark_supermodel,
+)
+
+__all__ += ["LandmarkPredictionResult", "LandmarkSupermodelResult", "landmark_stack",
+            "landmark_supermodel"]
 # [counts]
 from .counts import (  # noqa: E402
     COUNT_KINDS,
