@@ -286,9 +286,19 @@ __all__ += [
     "fit_two_stage_cox", "simulate_joint",
 ]
 # [missing]
-from .missing import PooledResult, PooledTestResult, pool, pooled_test  # noqa: E402
+from .missing import (  # noqa: E402
+    ImputationResult,
+    PooledResult,
+    PooledTestResult,
+    impute,
+    missing_pattern,
+    missing_table,
+    pool,
+    pooled_test,
+)
 
-__all__ += ["PooledResult", "PooledTestResult", "pool", "pooled_test"]
+__all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "impute", "missing_pattern",
+            "missing_table", "pool", "pooled_test"]
 # [multistate]
 from .multistate import (  # noqa: E402
     CauseSpecificResult,
