@@ -295,8 +295,10 @@ from .missing import (  # noqa: E402
     pooled_test,
 )
 
-__all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "impute", "missing_pattern",
-            "missing_table", "pool", "pooled_test"]
+from .designs.missingness import add_missingness  # noqa: E402
+
+__all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "add_missingness", "impute",
+            "missing_pattern", "missing_table", "pool", "pooled_test"]
 # [multistate]
 from .multistate import (  # noqa: E402
     CauseSpecificResult,
