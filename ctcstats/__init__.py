@@ -90,13 +90,15 @@ from .survival.counting import counting_process_data  # noqa: E402
 __all__ += ["counting_process_data"]
 # [dynamic]
 from .dynamic import (  # noqa: E402
+    DynamicPerformanceResult,
     LandmarkPredictionResult,
     LandmarkSupermodelResult,
+    dynamic_performance,
     landmark_stack,
     landmark_supermodel,
 )
 
-__all__ += ["LandmarkPredictionResult", "LandmarkSupermodelResult", "landmark_stack",
+__all__ += ["DynamicPerformanceResult", "dynamic_performance", "LandmarkPredictionResult", "LandmarkSupermodelResult", "landmark_stack",
             "landmark_supermodel"]
 # [counts]
 from .counts import (  # noqa: E402

@@ -317,6 +317,8 @@ def _supermodel():
 
 BUILDERS.update({
     "LandmarkSupermodelResult": _supermodel,
+    "DynamicPerformanceResult": lambda: cs.dynamic_performance(**_hayes(),
+                                                               models=_supermodel()),
     "LandmarkPredictionResult": lambda: _supermodel().predict(
         _hayes()["draws"].query("patient_id <= 2"), landmark=[0.0, 1.0]),
 })

@@ -366,7 +366,7 @@ def landmark_supermodel(
                 summary=summary, transform=transform, threshold=threshold, window=window,
                 marker=marker_col, covariates=covs, id_col=id_col, draw_time_col=draw_time_col,
                 cause=event_of_interest, causes=causes, horizon=horizon, ties=ties,
-                conf_level=cl)
+                conf_level=cl, time_col=time_col, event_col=event_col, missing=missing)
     fits, tabs = {}, []
     with capture() as caught:
         for c in causes:
