@@ -286,6 +286,7 @@ __all__ += [
     "fit_two_stage_cox", "simulate_joint",
 ]
 # [missing]
+from .designs.missingness import add_missingness  # noqa: E402
 from .missing import (  # noqa: E402
     ImputationResult,
     PooledResult,
@@ -296,8 +297,6 @@ from .missing import (  # noqa: E402
     pool,
     pooled_test,
 )
-
-from .designs.missingness import add_missingness  # noqa: E402
 
 __all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "add_missingness", "impute",
             "missing_pattern", "missing_table", "pool", "pooled_test"]
