@@ -289,6 +289,7 @@ __all__ += [
     "fit_two_stage_cox", "simulate_joint",
 ]
 # [missing]
+from .designs.missingness import add_missingness  # noqa: E402
 from .missing import (  # noqa: E402
     ImputationResult,
     PooledResult,
@@ -300,8 +301,8 @@ from .missing import (  # noqa: E402
     pooled_test,
 )
 
-__all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "impute", "missing_pattern",
-            "missing_table", "pool", "pooled_test"]
+__all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "add_missingness", "impute",
+            "missing_pattern", "missing_table", "pool", "pooled_test"]
 # [multistate]
 from .multistate import (  # noqa: E402
     CauseSpecificResult,
