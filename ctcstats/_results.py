@@ -128,8 +128,8 @@ class Result:
     (scalars shown in the header) and :meth:`_summary_frames` (tables shown in the body).
 
     Results are immutable, their tables included. When a result is built, every public
-    DataFrame field is replaced by a private copy whose numpy columns are read-only, and
-    every public numpy array field by a read-only copy. Reading a DataFrame field (``res.table``)
+    DataFrame field (and each frame of a tuple of frames) is replaced by a private copy whose
+    numpy columns are read-only, and every public numpy array field by a read-only copy. Reading a DataFrame field (``res.table``)
     returns a fresh shallow view of that copy (cheap: no data is copied): writing into it
     (``res.table.loc[0, "survival"] = 5``) raises ``ValueError: assignment destination is
     read-only``, and structural changes (a new or replaced column, ``inplace=True``
@@ -153,6 +153,12 @@ class Result:
                 v, numpy_only = _frozen_frame(v)
                 if not numpy_only:
                     deep.add(f.name)
+            elif (isinstance(v, tuple) and v
+                  and all(isinstance(x, pd.DataFrame) for x in v)):  # e.g. imputed data sets
+                pairs = [_frozen_frame(x) for x in v]
+                v = tuple(x for x, _ in pairs)
+                if not all(ok for _, ok in pairs):
+                    deep.add(f.name)
             elif isinstance(v, np.ndarray) and v.flags.writeable:
                 v = _frozen_array(v)
             else:
@@ -162,9 +168,14 @@ class Result:
 
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
-        if type(value) is pd.DataFrame and not name.startswith("_"):
+        if name.startswith("_"):
+            return value
+        if type(value) is pd.DataFrame:
             deep = name in object.__getattribute__(self, "__dict__").get("_deep_copied", ())
             return value.copy(deep=deep)
+        if type(value) is tuple and value and type(value[0]) is pd.DataFrame:
+            deep = name in object.__getattribute__(self, "__dict__").get("_deep_copied", ())
+            return tuple(x.copy(deep=deep) for x in value)
         return value
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -247,6 +247,10 @@ BUILDERS: dict[str, Callable[[], Result]] = {
     "SampleSizeResult": lambda: pw.sample_size("janni2016", target_power=0.5, n_sim=5,
                                                n_start=400, rng=10, progress=False),
     "PowerAnalysis": lambda: pw.power_analysis("janni2016"),
+    "ImputationResult": lambda: cs.impute(
+        early().assign(grade=early()["grade"].where(np.arange(len(early())) % 7 != 0)),
+        time_col="dfs_months", event_col="dfs_event", covariates=["ctc_positive", "grade"],
+        n_imputations=2, n_iter=2, rng=1),
     "BatchCoxResult": lambda: cs.batch_cox(
         _long(), time_col="dfs_months", event_col="dfs_event",
         covariates=["ctc_positive", "grade"], replicate_col="replicate"),
