@@ -73,7 +73,6 @@ from .survival.landmark import (  # noqa: E402
     GuaranteeTimeBiasResult,
     LandmarkResult,
     TimeVaryingCoxResult,
-    counting_process_data,
     fit_time_varying_cox,
     guarantee_time_bias,
     landmark_analysis,
@@ -82,9 +81,13 @@ from .survival.landmark import (  # noqa: E402
 
 __all__ += [
     "GuaranteeTimeBiasResult", "LandmarkResult", "TimeVaryingCoxResult",
-    "counting_process_data", "fit_time_varying_cox", "guarantee_time_bias",
+    "fit_time_varying_cox", "guarantee_time_bias",
     "landmark_analysis", "landmark_data",
 ]
+# [survival.counting]
+from .survival.counting import counting_process_data  # noqa: E402
+
+__all__ += ["counting_process_data"]
 # [counts]
 from .counts import (  # noqa: E402
     COUNT_KINDS,

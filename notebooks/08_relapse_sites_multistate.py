@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -39,7 +41,6 @@
 import json
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 import ctcstats as cs
@@ -254,31 +255,3 @@ mg_pred = cs.transition_probabilities(
 p120 = mg_pred.at(120)
 p120[p120["from"] == "mgus"].pivot_table(index="state", columns="profile",
                                          values=["probability", "std_error"])
-
-# %%
-at240 = mg_sp.at(240)
-check = {
-    "bone_share_pos": round(float((df.loc[df.dtc_positive == 1, "relapse_site"] == "bone").sum()
-                                  / df.loc[df.dtc_positive == 1, "relapse_site"]
-                                  .isin(["bone", "other_distant"]).sum()), 4),
-    "gray_p_bone": float(cif.gray_tests.set_index("cause").loc["bone", "p_value"]),
-    "cs_hr_bone": float(sites_fit.side_by_side.set_index(["cause", "term"])
-                        .loc[("bone", "dtc_positive"), "cs_hr"]),
-    "cs_hr_other": float(sites_fit.side_by_side.set_index(["cause", "term"])
-                         .loc[("other_distant", "dtc_positive"), "cs_hr"]),
-    "prob_sum_max_dev": float(sp.table.groupby(["group", "time"])["probability"].sum()
-                              .sub(1).abs().max()),
-    "disease_free_time": sp.time_in_state.set_index(["group", "state"])
-    .loc[[(0, "disease_free"), (1, "disease_free")], "expected_time"].round(4).tolist(),
-    "mgus_death_240_F": float(at240[(at240.group == "F") & (at240.state == "death")]
-                              ["probability"].iloc[0]),
-    "mgus_death_240_F_se": float(at240[(at240.group == "F") & (at240.state == "death")]
-                                 ["std_error"].iloc[0]),
-    "ms_hr_bone": float(msfit.table.loc["dtc_positive.2", "hr"]),
-    "ms_hr_bone_death": float(msfit.table.loc["dtc_positive.6", "hr"]),
-    "pred_df_96": at96[(at96["from"] == "disease_free") & (at96["state"] == "disease_free")]
-    .set_index("profile")["probability"].reindex(["DTC-", "DTC+"]).round(4).tolist(),
-    "mgus_age_12": float(mg_fit.table.loc["age.1", "coef"]),
-    "mgus_age_12_se": float(mg_fit.table.loc["age.1", "std_error"]),
-}
-print("CHECK " + json.dumps(check))

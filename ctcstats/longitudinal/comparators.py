@@ -10,8 +10,8 @@
   ``coxph(Surv(start, stop, event) ~ ...)``). The Poisson noise of a count in 7.5 mL is
   measurement error in the covariate: the hazard ratio is attenuated towards 1.
 
-Both fit the Cox model with lifelines' ``CoxTimeVaryingFitter`` (Efron ties), which the
-package's ``fit_time_varying_cox`` also uses (checked there against ``survival::coxph``).
+Both fit the Cox model with the package's counting-process ``fit_cox(start_col=, id_col=)``
+(Efron ties; checked against ``survival::coxph(Surv(start, stop, event) ~ ...)``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._results import Result, result
 from .._validation import check_conf_level, check_real
@@ -69,23 +68,17 @@ class LongitudinalCoxResult(Result):
 
 
 def _cox(cp: pd.DataFrame, terms: list[str], cl: float):
-    from lifelines import CoxTimeVaryingFitter
+    # the package's own (start, stop] Cox (checked against survival::coxph in
+    # tests/reference/counting): one event per patient, so model-based SEs, as R reports
+    from ..survival.cox import fit_cox
 
-    msgs: list[str] = []
     with capture() as caught:
-        ctv = CoxTimeVaryingFitter()
-        ctv.fit(cp[["id", "start", "stop", "event", *terms]], id_col="id", event_col="event",
-                start_col="start", stop_col="stop", show_progress=False)
-    msgs.extend(caught.messages())
-    coef = ctv.params_.loc[terms].to_numpy(dtype=float)
-    se = ctv.standard_errors_.loc[terms].to_numpy(dtype=float)
-    z = coef / se
-    zq = stats.norm.ppf(0.5 + cl / 2)
-    table = pd.DataFrame({
-        "coef": coef, "std_error": se, "hr": np.exp(coef), "ci_lower": np.exp(coef - zq * se),
-        "ci_upper": np.exp(coef + zq * se), "z": z, "p_value": 2 * stats.norm.sf(np.abs(z)),
-    }, index=pd.Index(terms, name="term"))
-    return table, float(ctv.log_likelihood_), msgs
+        fit = fit_cox(cp, time_col="stop", event_col="event", start_col="start", id_col="id",
+                      covariates=terms, conf_level=cl)
+    tab = fit.table.loc[terms]
+    table = tab[["coef", "std_error", "hr", "ci_lower", "ci_upper", "z", "p_value"]].copy()
+    table.index = pd.Index(terms, name="term")
+    return table, float(fit.loglik), list(caught.messages())
 
 
 def _covariate_frame(d, cov_terms):

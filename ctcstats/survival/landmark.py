@@ -68,7 +68,6 @@ __all__ = [
     "landmark_analysis",
     "landmark_data",
     "fit_time_varying_cox",
-    "counting_process_data",
     "guarantee_time_bias",
 ]
 
@@ -460,30 +459,6 @@ def _counting_process(pat, dr):
     return out.reset_index(drop=True), n_no
 
 
-def counting_process_data(
-    data: pd.DataFrame, *, draws: pd.DataFrame, time_col: str, event_col: str,
-    id_col: str = "patient_id", draw_time_col: str = "draw_months",
-    marker_col: str | None = None, count_col: str | None = None, threshold: int | None = None,
-    covariates: Sequence[str] = (), strata_col: str | None = None,
-    missing: Literal["raise", "drop"] = "raise",
-) -> pd.DataFrame:
-    """Counting-process (start, stop] rows with the marker status as of the latest draw.
-
-    As R ``survival::tmerge(p, p, id = id, event = event(time, event))`` followed by
-    ``tmerge(., draws, id = id, marker_positive = tdc(draw_time, status))`` with the rows of
-    a patient before their first draw dropped (R: ``NA`` status, removed by ``coxph``):
-    a patient's follow-up starts at 0 (or at the first draw, when later), a new interval opens
-    at each draw before the end of follow-up, and the event sits on the last interval.
-    Columns: ``id, start, stop, event, marker_positive`` and the covariates (``strata``).
-    """
-    func = "counting_process_data"
-    pat, dr, _, _, _ = _prepare(
-        func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
-        draw_time_col=draw_time_col, marker_col=marker_col, count_col=count_col,
-        threshold=threshold, covariates=covariates, strata_col=strata_col, missing=missing)
-    return _counting_process(pat, dr)[0]
-
-
 def fit_time_varying_cox(
     data: pd.DataFrame,
     *,
@@ -502,9 +477,9 @@ def fit_time_varying_cox(
 ) -> TimeVaryingCoxResult:
     """Cox model with the marker status at the latest draw as a time-dependent covariate.
 
-    The follow-up of each patient is split into (start, stop] intervals at the draws (see
-    :func:`counting_process_data`); the hazard at time t depends on the status at the last
-    draw before t. Fitted with :func:`ctcstats.fit_cox` on the (start, stop] rows
+    The follow-up of each patient is split into (start, stop] intervals at the draws (as
+    :func:`ctcstats.counting_process_data` with ``before_first="drop"``); the hazard at
+    time t depends on the status at the last draw before t. Fitted with :func:`ctcstats.fit_cox` on the (start, stop] rows
     (``start_col``; Efron ties, model-based standard errors); matches R
     ``coxph(Surv(start, stop, event) ~ marker_positive + covariates + strata(s))`` on the
     ``tmerge`` data (``tests/reference/landmark/``).

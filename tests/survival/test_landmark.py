@@ -17,8 +17,8 @@ import pytest
 import ctcstats as cs
 from ctcstats.errors import DataValidationError, DataWarning, ParameterError
 from ctcstats.survival._core.cox import fit_cox_arrays
+from ctcstats.survival.counting import counting_process_data
 from ctcstats.survival.landmark import (
-    counting_process_data,
     fit_time_varying_cox,
     guarantee_time_bias,
     landmark_analysis,
@@ -29,6 +29,9 @@ from tests.reference._load import as_array, load_input, load_output
 NAMES = ["60", "400", "jasa"]
 KW = dict(time_col="time", event_col="event", marker_col="ctc_positive",
           draw_time_col="draw_time")
+# the general tmerge helper with the rows before the first draw dropped (R: NA, removed)
+CP_KW = dict(time_col="time", event_col="event", value_cols=["ctc_positive"],
+             draw_time_col="draw_time", before_first="drop")
 
 
 def _ref(nm):
@@ -41,12 +44,12 @@ def test_counting_process_matches_tmerge(nm):
     """R: tmerge(base, d, id = patient_id, pos = tdc(draw_time, ctc_positive)), NA rows
     removed — identical rows (exact: same arithmetic on the stored times)."""
     p, d, ref = _ref(nm)
-    cp = counting_process_data(p, draws=d, **KW)
-    np.testing.assert_array_equal(cp["id"], as_array(ref["cp_id"]))
+    cp = counting_process_data(p, draws=d, **CP_KW)
+    np.testing.assert_array_equal(cp["patient_id"], as_array(ref["cp_id"]))
     np.testing.assert_allclose(cp["start"], as_array(ref["cp_start"]), rtol=0, atol=1e-12)
     np.testing.assert_allclose(cp["stop"], as_array(ref["cp_stop"]), rtol=0, atol=1e-12)
     np.testing.assert_array_equal(cp["event"], as_array(ref["cp_event"]))
-    np.testing.assert_array_equal(cp["marker_positive"], as_array(ref["cp_pos"]))
+    np.testing.assert_array_equal(cp["ctc_positive"], as_array(ref["cp_pos"]))
 
 
 @pytest.mark.parametrize("nm", NAMES)
@@ -78,8 +81,8 @@ def test_own_engine_agrees_on_counting_process_rows(nm):
     """Our Cox engine (R's agreg.fit algorithm) on the same (start, stop] rows equals R to
     ~1e-8: same Newton iterations and convergence rule as coxph."""
     p, d, ref = _ref(nm)
-    cp = counting_process_data(p, draws=d, covariates=["age"], **KW)
-    fit = fit_cox_arrays(cp[["marker_positive", "age"]].to_numpy(float), cp["stop"].to_numpy(),
+    cp = counting_process_data(p, draws=d, covariates=["age"], **CP_KW)
+    fit = fit_cox_arrays(cp[["ctc_positive", "age"]].to_numpy(float), cp["stop"].to_numpy(),
                          cp["event"].to_numpy(), start=cp["start"].to_numpy())
     np.testing.assert_allclose(fit.coef, as_array(ref["tv2_coef"]), rtol=1e-7)
     np.testing.assert_allclose(np.sqrt(np.diag(fit.var)), as_array(ref["tv2_se"]), rtol=1e-7)
