@@ -15,8 +15,16 @@ from . import __version__
 from .errors import CTCStatsError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``ctcstats: error: …``, exit status 2) and the same
+    class for every sub-command."""
+
+    def error(self, message: str):  # noqa: D102 - argparse API
+        self.exit(2, f"ctcstats: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ctcstats",
         description="Statistics for CTC/DTC prognostic-marker studies.",
     )
@@ -112,6 +120,11 @@ def _add_report_command(sub) -> None:
     p.add_argument("--title", help="report title")
     p.add_argument("--relapse-site-col",
                    help="site of the first relapse (adds the 'Relapse sites' section)")
+    p.add_argument("--sheet", help="Excel sheet holding the data (default: the first sheet)")
+    p.add_argument("--sep", help="field separator of a text file: ',', ';', tab or '|' "
+                   "(default: detected)")
+    p.add_argument("--decimal", choices=(".", ","), help="decimal mark of a text file "
+                   "(default: detected; ',' for decimal commas)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help="show the full traceback on errors")
@@ -131,7 +144,7 @@ def _cmd_report(args) -> int:
         if skip:
             skip = False
             continue
-        if a in ("--out", "--quiet", "--debug"):
+        if a in ("--out", "--quiet", "--debug") or a.startswith("--out="):
             skip = a == "--out"
             continue
         prev = (args.argv[i - 1] if i else "")
@@ -140,7 +153,8 @@ def _cmd_report(args) -> int:
         data=args.data, design=args.design, out=args.out, seed=args.seed, spec=args.spec,
         time_col=args.time_col, event_col=args.event_col, marker_col=args.marker_col,
         threshold=args.threshold, covariates=args.covariates, strata_col=args.strata_col,
-        title=args.title, relapse_site_col=args.relapse_site_col, progress=not args.quiet,
+        title=args.title, relapse_site_col=args.relapse_site_col, sheet=args.sheet,
+        sep=args.sep, decimal=args.decimal, progress=not args.quiet,
         command="ctcstats " + shlex.join(argv) if argv else None,
     )
     print(f"wrote {path}", file=sys.stderr)
@@ -156,11 +170,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args.handler(args) or 0)
-    except CTCStatsError as exc:
+    except KeyboardInterrupt:
         if args.debug:
             raise
-        print(f"ctcstats: error: {exc}", file=sys.stderr)
+        print("ctcstats: interrupted; nothing was written.", file=sys.stderr)
         return 2
+    except Exception as exc:  # every failure: one line, exit status 2 (--debug: traceback)
+        if args.debug:
+            raise
+        print(f"ctcstats: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
+    if isinstance(exc, CTCStatsError):
+        return text
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" {exc.filename!r}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return (f"unexpected {type(exc).__name__}: {text or 'no message'} (this is a bug in "
+            "ctcstats: please report it with the output of the same command run with --debug)")
 
 
 if __name__ == "__main__":  # pragma: no cover

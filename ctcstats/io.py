@@ -13,7 +13,9 @@ The Excel, Parquet, SAS-transport and SPSS readers need optional packages
 
 from __future__ import annotations
 
+import csv
 import importlib
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -51,32 +53,155 @@ def _require(module: str, fmt: str, path: Path):
         ) from exc
 
 
-def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+_DEC_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_DEC_POINT = re.compile(r"^[+-]?\d*\.\d+$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _sniff_lines(p: Path, n: int = 200) -> list[str]:
+    lines: list[str] = []
+    with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        for line in fh:
+            if line.strip():
+                lines.append(line.rstrip("\r\n"))
+            if len(lines) >= n:
+                break
+    return lines
+
+
+def _fields(lines: list[str], sep: str) -> list[list[str]]:
+    return list(csv.reader(lines, delimiter=sep))
+
+
+def _detect_csv(p: Path, sep: str | None, decimal: str | None) -> tuple[str, str]:
+    """The field separator and decimal mark of a delimited text file (own code: pandas'
+    ``sep=None`` uses csv.Sniffer, which guesses silently and cannot see decimal commas)."""
+    lines = _sniff_lines(p)
+    if not lines:
+        return sep or ",", decimal or "."
+    if sep is None:
+        consistent = []
+        for cand in _SEPARATORS:
+            widths = {len(r) for r in _fields(lines, cand)}
+            if len(widths) == 1 and widths.pop() > 1:
+                consistent.append(cand)
+        if len(consistent) == 1:
+            sep = consistent[0]
+        elif not consistent:
+            sep = ","  # one column, or ragged rows: let the parser report it
+        else:
+            names = " or ".join(f"{_SEPARATORS[c]} ({c!r})" for c in consistent)
+            raise DataValidationError(
+                f"data file {p.name!r}: cannot tell whether the fields are separated by "
+                f"{names} (every line splits evenly on each); say which with "
+                f"sep={consistent[1]!r} in read_table (CLI: --sep {consistent[1]!r})."
+            )
+    if decimal is None:
+        cells = [c.strip() for r in _fields(lines[1:], sep) for c in r]
+        n_comma = sum(bool(_DEC_COMMA.match(c)) for c in cells)
+        n_point = sum(bool(_DEC_POINT.match(c)) for c in cells)
+        if n_comma and sep == ",":
+            decimal = "."  # quoted "1,5" with comma separators: reported as text numbers
+        elif n_comma and n_point:
+            raise DataValidationError(
+                f"data file {p.name!r} has numbers with decimal commas (e.g. "
+                f"{next(c for c in cells if _DEC_COMMA.match(c))!r}) and with decimal points "
+                f"(e.g. {next(c for c in cells if _DEC_POINT.match(c))!r}); say which is the "
+                "decimal mark with decimal=',' or decimal='.' in read_table (CLI: --decimal)."
+            )
+        else:
+            decimal = "," if n_comma else "."
+    if sep == decimal:
+        raise DataValidationError(
+            f"data file {p.name!r}: the separator and the decimal mark cannot both be "
+            f"{sep!r}; pass a different sep or decimal."
+        )
+    return sep, decimal
+
+
+def _text_numbers(frame: pd.DataFrame) -> tuple[dict[str, int], dict[str, tuple[int, list]]]:
+    """Text columns that hold numbers: ``whole`` (every value a number → converted) and
+    ``partial`` (mostly numbers, some text → left as text, with the offending values)."""
+    whole: dict[str, int] = {}
+    partial: dict[str, tuple[int, list]] = {}
+    for col in frame.columns:
+        s = frame[col]
+        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        vals = s.dropna()
+        if vals.empty or not all(isinstance(v, str | int | float) for v in vals):
+            continue
+        text = vals.astype(str).str.strip()
+        text = text[text != ""]
+        if text.empty:
+            continue
+        if text.str.match(r"^[+-]?0\d").any():
+            continue  # codes with leading zeros ("007") are identifiers, not numbers
+        num = text.str.match(_NUMBER.pattern)
+        if num.all():
+            whole[str(col)] = int(len(text))
+        elif num.mean() >= 0.5:
+            bad = text[~num.to_numpy()]
+            partial[str(col)] = (int(len(bad)), list(dict.fromkeys(bad.tolist()))[:3])
+    return whole, partial
+
+
+def read_table(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Read a cohort table (one row per patient) from a file; the format follows the suffix.
+
+    Delimited text is checked before it is parsed: the separator (comma, semicolon, tab or
+    vertical bar) is the one that splits every line into the same number of fields, and a
+    decimal comma (``1,5``) is recognised when no number uses a decimal point, so the usual
+    European export (semicolons, decimal commas) reads as numbers. Anything ambiguous is
+    refused with the option that settles it. Columns that hold numbers stored as text (an
+    Excel column formatted as text, numbers with spaces) are converted when *every* value is
+    a number, and listed in ``frame.attrs["text_numbers"]``; columns that are mostly numbers
+    with some text (``"<1"``, ``"n.d."``) are left as text and listed, with those values, in
+    ``frame.attrs["text_in_numbers"]`` so that an analysis using them can say what to fix.
 
     Parameters
     ----------
     path : str or Path
-        ``.csv``; ``.tsv``/``.txt`` (tab-separated); ``.xlsx``/``.xlsm`` (Excel, needs
-        openpyxl); ``.parquet``/``.pq`` (needs pyarrow); ``.sas7bdat`` and ``.xpt`` (SAS data
-        set / transport file, needs pyreadstat); ``.dta`` (Stata, pandas); ``.sav``/``.zsav``
-        (SPSS, needs pyreadstat).
+        ``.csv`` (any of the separators above); ``.tsv``/``.txt`` (tab-separated);
+        ``.xlsx``/``.xlsm`` (Excel, needs openpyxl); ``.parquet``/``.pq`` (needs pyarrow);
+        ``.sas7bdat`` and ``.xpt`` (SAS data set / transport file, needs pyreadstat);
+        ``.dta`` (Stata, pandas); ``.sav``/``.zsav`` (SPSS, needs pyreadstat).
     sheet : str or int, optional
         Excel sheet name or position (default: the first sheet).
+    sep : str, optional
+        Field separator of a text file (default: detected).
+    decimal : {".", ","}, optional
+        Decimal mark of a text file (default: detected).
+    columns : sequence of str, optional
+        Columns the caller needs. With an Excel file and no ``sheet``, a first sheet that
+        lacks them is refused with the list of sheets (and which of them have the columns)
+        instead of a "missing column" error later.
 
     Returns
     -------
     DataFrame
         Columns as stored. SAS/Stata/SPSS value labels are *not* applied (the stored codes
         are returned), so that numeric codes such as event indicators stay numeric; SAS/SPSS
-        whole-number doubles are returned as floats.
+        whole-number doubles are returned as floats. ``attrs`` holds ``"text_numbers"``
+        (list of converted columns), ``"text_in_numbers"`` (column → (number of text
+        values, up to 3 examples)), ``"sep"``/``"decimal"`` (text files) and ``"sheets"``
+        (Excel: every sheet name, ``"sheet"`` the one read).
 
     Raises
     ------
     DataValidationError
         The file does not exist, its suffix is not supported, an optional reader package is
-        missing (the message says ``pip install "ctcstats[io]"``), it cannot be parsed, or it
-        has no rows.
+        missing (the message says ``pip install "ctcstats[io]"``), the separator or decimal
+        mark is ambiguous, the sheet does not exist or lacks ``columns`` (the message lists
+        the sheets), it cannot be parsed, or it has no rows.
 
     Examples
     --------
@@ -87,6 +212,10 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     ...     os.path.join(d, "c.csv"), index=False)
     >>> read_table(os.path.join(d, "c.csv")).shape
     (2, 2)
+    >>> with open(os.path.join(d, "eu.csv"), "w") as fh:
+    ...     _ = fh.write("os_months;os_event\n3,5;1\n12,25;0\n")
+    >>> read_table(os.path.join(d, "eu.csv"))["os_months"].tolist()
+    [3.5, 12.25]
     """
     p = Path(path)
     if not p.is_file():
@@ -97,16 +226,28 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
             f"data file {p.name!r} has an unsupported suffix {suffix!r}; supported: "
             f"{', '.join(READERS)}."
         )
+    if decimal not in (None, ".", ","):
+        raise ParameterError(f"The 'decimal' parameter of read_table must be '.' or ','; got "
+                             f"{decimal!r}.")
+    text_file = suffix in (".csv", ".tsv", ".txt")
+    if (sep is not None or decimal is not None) and not text_file:
+        raise ParameterError(f"sep and decimal apply to text files only; {p.name!r} is "
+                             f"{READERS[suffix][0]}.")
+    if sheet is not None and suffix not in (".xlsx", ".xlsm"):
+        raise ParameterError(f"sheet applies to Excel files only; {p.name!r} is "
+                             f"{READERS[suffix][0]}.")
     fmt, module = READERS[suffix]
     if module is not None:
         mod = _require(module, fmt, p)
+    attrs: dict = {}
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(p)
-        elif suffix in (".tsv", ".txt"):
-            frame = pd.read_csv(p, sep="\t")
+        if text_file:
+            the_sep, the_dec = _detect_csv(p, "\t" if suffix != ".csv" and sep is None
+                                           else sep, decimal)
+            frame = pd.read_csv(p, sep=the_sep, decimal=the_dec, encoding="utf-8-sig")
+            attrs.update(sep=the_sep, decimal=the_dec)
         elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
+            frame, attrs = _read_excel(p, sheet, columns)
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(p, engine="pyarrow")
         elif suffix == ".sas7bdat":
@@ -125,8 +266,68 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
             f"data file {p.name!r} could not be read as {fmt}: {first}"
         ) from exc
     if frame.shape[0] == 0:
-        raise DataValidationError(f"data file {p.name!r} has no rows.")
+        where = f" (sheet {attrs['sheet']!r})" if "sheet" in attrs else ""
+        raise DataValidationError(f"data file {p.name!r}{where} has no rows.")
+    whole, partial = _text_numbers(frame)
+    for col in whole:
+        frame[col] = pd.to_numeric(frame[col].astype("string").str.strip()
+                                   .replace("", pd.NA), errors="raise").astype(float)
+    attrs.update(text_numbers=list(whole), text_in_numbers=partial)
+    frame.attrs.update(attrs)
     return frame
+
+
+def _read_excel(p: Path, sheet: str | int | None, columns: Sequence[str] | None):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    try:
+        names = list(wb.sheetnames)
+    finally:
+        wb.close()
+    listing = ", ".join(repr(n) for n in names)
+    if sheet is None:
+        chosen = names[0]
+    elif isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(names):
+            raise DataValidationError(
+                f"data file {p.name!r} has {len(names)} sheet(s) ({listing}); sheet position "
+                f"{sheet} does not exist (positions start at 0)."
+            )
+        chosen = names[sheet]
+    else:
+        matches = [n for n in names if n == sheet] or [
+            n for n in names if n.strip().casefold() == str(sheet).strip().casefold()]
+        if len(matches) != 1:
+            raise DataValidationError(
+                f"data file {p.name!r} has no sheet {sheet!r}; its sheets: {listing}."
+            )
+        chosen = matches[0]
+    # dtype=object, then inference: pandas' own conversion of text cells turns codes such as
+    # "007" into 7; numbers stored as text are converted by _text_numbers instead
+    frame = pd.read_excel(p, sheet_name=chosen, engine="openpyxl", dtype=object)
+    frame = frame.infer_objects()
+    frame.columns = [c.strip() if isinstance(c, str) else c for c in frame.columns]
+    if sheet is None and len(names) > 1:
+        need = [c for c in (columns or ()) if c not in set(map(str, frame.columns))]
+        empty = frame.dropna(how="all").empty
+        if empty or need:
+            having = []
+            for n in names[1:]:
+                head = pd.read_excel(p, sheet_name=n, engine="openpyxl", nrows=0)
+                cols = {str(c).strip() for c in head.columns}
+                if need and all(c in cols for c in need):
+                    having.append(n)
+            why = ("is empty" if empty else
+                   f"lacks the column(s) {', '.join(map(repr, need[:3]))}")
+            hint = (f"; the columns are on {', '.join(map(repr, having))}" if having else "")
+            suggest = having[0] if having else names[1]
+            raise DataValidationError(
+                f"data file {p.name!r}: the first sheet {chosen!r} {why}; the workbook's "
+                f"sheets: {listing}{hint}. Choose the sheet with sheet={suggest!r} in "
+                f"read_table (CLI: --sheet {suggest!r})."
+            )
+    return frame, {"sheets": names, "sheet": chosen}
 
 
 # --------------------------------------------------------------------------- ADaM

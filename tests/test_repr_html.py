@@ -246,6 +246,13 @@ BUILDERS: dict[str, Callable[[], Result]] = {
                                                rng=9, progress=False),
     "SampleSizeResult": lambda: pw.sample_size("janni2016", target_power=0.5, n_sim=5,
                                                n_start=400, rng=10, progress=False),
+    "PowerAnalysis": lambda: pw.power_analysis("janni2016"),
+    "BatchCoxResult": lambda: cs.batch_cox(
+        _long(), time_col="dfs_months", event_col="dfs_event",
+        covariates=["ctc_positive", "grade"], replicate_col="replicate"),
+    "BatchLogrankResult": lambda: cs.batch_logrank(
+        _long(), time_col="dfs_months", event_col="dfs_event", group_col="ctc_positive",
+        replicate_col="replicate"),
     # multistate: relapse (any site) then death on the early cohort
     "MultistateData": lambda: _multistate(),
     "StateProbabilityResult": lambda: cs.state_probabilities(
@@ -260,6 +267,13 @@ BUILDERS: dict[str, Callable[[], Result]] = {
         competing(), time_col="os_months", event_col="death_cause",
         covariates=["ctc_positive"]),
 }
+
+
+def _long() -> pd.DataFrame:
+    """Three bootstrap resamples of the early cohort stacked as one long table."""
+    return _cached("long", lambda: pd.concat(
+        [early().sample(frac=1.0, replace=True, random_state=k).assign(replicate=k)
+         for k in range(3)], ignore_index=True))
 
 
 def _multistate():
@@ -287,6 +301,24 @@ BUILDERS.update({
         treatment_col="arm"),
     "NonInferiorityResult": lambda: cs.noninferiority_test(
         _trial(), time_col="dfs_months", event_col="dfs_event", treatment_col="arm"),
+    "ModelSampleSizeResult": lambda: cs.model_sample_size(
+        n_parameters=10, rate=0.01, horizon=60, mean_follow_up=50, r2_cs=0.1),
+    "ValidationSampleSizeResult": lambda: cs.validation_sample_size(
+        lp_sd=0.8, rate=0.01, horizon=36, follow_up=(36, 60), n_grid=(100, 200), n_sim=5,
+        rng=1),
+})
+
+
+def _supermodel():
+    return _cached("supermodel", lambda: cs.landmark_supermodel(
+        **_hayes(), landmarks=[0.0, 1.0, 2.0], horizon=6.0, time_col="os_months",
+        event_col="os_event", marker_col="ctc_count", transform="log1p"))
+
+
+BUILDERS.update({
+    "LandmarkSupermodelResult": _supermodel,
+    "LandmarkPredictionResult": lambda: _supermodel().predict(
+        _hayes()["draws"].query("patient_id <= 2"), landmark=[0.0, 1.0]),
 })
 
 

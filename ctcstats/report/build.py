@@ -114,9 +114,21 @@ def render_html(context: dict) -> str:
     return env.get_template("report.html.j2").render(css=css, **context)
 
 
-def write_atomic(path: str | Path, text: str) -> Path:
-    """Write *text* (UTF-8, ``\\n`` line ends) to *path* via a temporary file and a rename,
-    so that a failure never leaves a partial file."""
+def _file_mode(path: Path) -> int:
+    """The mode a newly written file gets: an existing file keeps its mode; a new one gets
+    0o666 minus the user's umask, as ``open(path, "w")`` would give it."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def write_atomic(path: str | Path, text: str | bytes) -> Path:
+    """Write *text* (UTF-8, ``\\n`` line ends; or bytes as they are) to *path* via a
+    temporary file and a rename, so that a failure never leaves a partial file. The file gets
+    the mode an ordinary write would give it (the user's umask; an existing file's mode)."""
     path = Path(path)
     if path.exists() and path.is_dir():
         raise DataValidationError(f"output {str(path)!r} is a directory; give a file name.")
@@ -127,9 +139,13 @@ def write_atomic(path: str | Path, text: str) -> Path:
         )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a report is an ordinary file
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        os.chmod(tmp, _file_mode(path))  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

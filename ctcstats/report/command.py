@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -51,6 +52,64 @@ def _thresholds(value: str | None) -> tuple[int, ...] | None:
     return tuple(out)
 
 
+def check_output_path(out: str | Path, suffixes: tuple[str, ...] = (".html", ".htm"),
+                      *, option: str = "--out") -> Path:
+    """Refuse an output path that cannot be written, before any work is done: wrong suffix,
+    a directory, a missing or read-only directory, a read-only existing file."""
+    out_path = Path(out)
+    if out_path.is_dir():
+        raise DataValidationError(f"{option} {str(out)!r} is a directory; give a file name "
+                                  f"ending in {suffixes[0]}.")
+    if not out_path.name.lower().endswith(suffixes):
+        raise DataValidationError(f"{option} {str(out)!r} must name an {suffixes[0]} file.")
+    parent = out_path.parent if str(out_path.parent) else Path(".")
+    if not parent.is_dir():
+        raise DataValidationError(
+            f"{option} {str(out)!r}: the directory {str(parent)!r} does not exist; create it "
+            "first."
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DataValidationError(
+            f"{option} {str(out)!r}: the directory {str(parent)!r} is not writable; choose "
+            "another place."
+        )
+    if out_path.exists() and not os.access(out_path, os.W_OK):
+        raise DataValidationError(
+            f"{option} {str(out)!r} exists and is read-only; remove it or choose another name."
+        )
+    return out_path
+
+
+def _spec_columns(spec: AnalysisSpec) -> list[str]:
+    cols = [spec.marker_col]
+    for ep in spec.endpoints:
+        cols += [ep.time_col, ep.event_col]
+    cols += list(spec.covariates)
+    cols += [c for c in (spec.volume_col, spec.strata_col, spec.relapse_site_col) if c]
+    return list(dict.fromkeys(cols))
+
+
+def _check_text_numbers(frame, spec: AnalysisSpec, name: str) -> None:
+    """A column the analysis needs as numbers that holds some text (``"<1"``, ``"n.d."``):
+    name the column, the values and the fix, before the analysis fails less clearly."""
+    partial = frame.attrs.get("text_in_numbers", {})
+    numeric = [spec.marker_col, *(c for ep in spec.endpoints for c in (ep.time_col,
+                                                                        ep.event_col))]
+    if spec.volume_col:
+        numeric.append(spec.volume_col)
+    numeric += [c for c in spec.covariates if c not in spec.categorical]
+    for col in numeric:
+        if col in partial:
+            n_bad, examples = partial[col]
+            raise DataValidationError(
+                f"column {col!r} of {name!r} holds numbers stored as text: {n_bad} value(s) "
+                f"are not numbers (e.g. {', '.join(map(repr, examples))}); correct them in the "
+                "file (a number, or an empty cell for a missing value)"
+                + (" or list the column under --categorical if it is a category."
+                   if col in spec.covariates else ".")
+            )
+
+
 def report_command(
     *,
     data: str | None,
@@ -66,34 +125,32 @@ def report_command(
     strata_col: str | None = None,
     title: str | None = None,
     relapse_site_col: str | None = None,
+    sheet: str | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
     progress: bool = True,
     command: str | None = None,
 ) -> Path:
     """Build a report from a data file (+ options / spec file) or a built-in design.
 
     Returns the path written. Raises DataValidationError (one-line message) on bad input;
-    nothing is written then.
+    nothing is written then. The output path is checked before anything is read.
     """
     from ..io import read_table
 
-    out_path = Path(out)
     if (data is None) == (design is None):
         raise DataValidationError(
             "give either a data file (ctcstats report DATA.csv --time-col … --event-col … "
             "--marker-col …) or --design KEY, not both and not neither."
         )
-    if not str(out_path.name).lower().endswith((".html", ".htm")):
-        raise DataValidationError(f"--out {out!r} must name an .html file.")
-    if not (out_path.parent if str(out_path.parent) else Path(".")).is_dir():
-        raise DataValidationError(
-            f"--out {out!r}: the directory {str(out_path.parent)!r} does not exist."
-        )
+    out_path = check_output_path(out)
     try:
         if design is not None:
             other = {"--spec": spec, "--time-col": time_col, "--event-col": event_col,
                      "--marker-col": marker_col, "--threshold": threshold,
                      "--covariates": covariates, "--strata-col": strata_col,
-                     "--relapse-site-col": relapse_site_col}
+                     "--relapse-site-col": relapse_site_col, "--sheet": sheet, "--sep": sep,
+                     "--decimal": decimal}
             given = [k for k, v in other.items() if v is not None]
             if given:
                 raise DataValidationError(
@@ -105,7 +162,6 @@ def report_command(
                                 progress=progress, command=command)
             return out_path
         path = Path(data)
-        frame = read_table(path)
         overrides = {
             "marker_col": marker_col, "thresholds": _thresholds(threshold),
             "covariates": _split(covariates), "strata_col": strata_col, "title": title,
@@ -129,8 +185,12 @@ def report_command(
                 )
             the_spec = spec_from_dict({k: v for k, v in overrides.items() if v is not None})
         assert isinstance(the_spec, AnalysisSpec)
+        frame = read_table(path, sheet=sheet, sep=_sep(sep), decimal=decimal,
+                           columns=_spec_columns(the_spec))
+        _check_text_numbers(frame, the_spec, path.name)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        build_report(frame, the_spec, out=out_path, source=f"file {path.name}",
+        where = f" (sheet {frame.attrs['sheet']!r})" if sheet is not None else ""
+        build_report(frame, the_spec, out=out_path, source=f"file {path.name}{where}",
                      data_sha256=digest, command=command, progress=progress)
         return out_path
     except DataValidationError as exc:
@@ -138,3 +198,8 @@ def report_command(
     except OSError as exc:
         raise DataValidationError(one_line(f"cannot write {out!r}: {exc.strerror or exc}"))\
             from None
+
+
+def _sep(value: str | None) -> str | None:
+    names = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    return None if value is None else names.get(value.lower(), value)

@@ -4,6 +4,8 @@ Public functions (also exported as ``ctcstats.<name>``):
 
 * :func:`marker_treatment_interaction` — treatment × marker interaction (Cox, RMST), subgroup
   forest plot; :func:`noninferiority_test` — a hazard ratio against a margin;
+* :func:`model_sample_size` — Riley et al.'s minimum sample size for a survival prediction
+  model (R ``pmsampsize``); :func:`validation_sample_size` — external validation by simulation.
 """
 
 from .interaction import (
@@ -12,10 +14,20 @@ from .interaction import (
     marker_treatment_interaction,
     noninferiority_test,
 )
+from .sample_size import (
+    ModelSampleSizeResult,
+    ValidationSampleSizeResult,
+    model_sample_size,
+    validation_sample_size,
+)
 
 __all__ = [
     "InteractionResult",
     "NonInferiorityResult",
     "marker_treatment_interaction",
     "noninferiority_test",
+    "ModelSampleSizeResult",
+    "ValidationSampleSizeResult",
+    "model_sample_size",
+    "validation_sample_size",
 ]

@@ -1,0 +1,8 @@
+"""Dynamic prediction from serial marker draws: stacked landmark data, landmark supermodels
+and their performance per landmark."""
+
+from .stacking import landmark_stack
+from .supermodel import LandmarkPredictionResult, LandmarkSupermodelResult, landmark_supermodel
+
+__all__ = ["LandmarkPredictionResult", "LandmarkSupermodelResult", "landmark_stack",
+           "landmark_supermodel"]
