@@ -214,3 +214,19 @@ def predict_supermodel(model, history, *, landmark, data=None):
         warnings.warn(msgs[-1], DataWarning, stacklevel=3)
     return LandmarkPredictionResult(table=table, horizon=w, conf_level=spec["conf_level"],
                                    n_obs=len(ids), warnings=tuple(msgs))
+
+
+def predict_stacked(model, rows: pd.DataFrame) -> np.ndarray:
+    """Risk in ``(s, s + horizon]`` for stacked-layout rows (single cause; no intervals)."""
+    spec = model._spec
+    cause, w = spec["cause"], spec["horizon"]
+    base = _baselines(model)[cause]
+    X = model_matrix(rows, spec)
+    lp = X @ model._fits[cause]["beta"]
+    s = rows["landmark"].to_numpy(float)
+    h0 = np.empty(s.size)
+    for lm in np.unique(s):
+        key = lm if spec["baseline"] == "strata" else None
+        steps = _window(base[key], lm, lm + w)
+        h0[s == lm] = steps["dh"].sum()
+    return 1.0 - np.exp(-h0 * np.exp(lp))

@@ -214,8 +214,11 @@ def _fit_cause(st: pd.DataFrame, spec: dict, cause: int, ties: str, conf_level: 
                   strata_col="_lm" if spec["baseline"] == "strata" else None,
                   ties=ties, conf_level=conf_level)
     tab = fit.table.reset_index()[_TABLE]
-    return fit, tab, {"beta": fit.table["coef"].to_numpy(float),
-                      "var": fit.covariance.to_numpy(float)}
+    # a term collinear with the others has coefficient NaN (R: NA); predictions leave it out,
+    # as R's predict/survfit do
+    beta = np.nan_to_num(fit.table["coef"].to_numpy(float), nan=0.0)
+    var = np.nan_to_num(fit.covariance.to_numpy(float), nan=0.0)
+    return fit, tab, {"beta": beta, "var": var}
 
 
 def landmark_supermodel(
@@ -366,7 +369,7 @@ def landmark_supermodel(
                 summary=summary, transform=transform, threshold=threshold, window=window,
                 marker=marker_col, covariates=covs, id_col=id_col, draw_time_col=draw_time_col,
                 cause=event_of_interest, causes=causes, horizon=horizon, ties=ties,
-                conf_level=cl)
+                conf_level=cl, time_col=time_col, event_col=event_col, missing=missing)
     fits, tabs = {}, []
     with capture() as caught:
         for c in causes:

@@ -88,3 +88,38 @@ def plot_landmark_effects(result, ax=None, *, n_points: int = 50):
     ax.set_ylabel("hazard ratio β(s)")
     ax.legend(fontsize="small")
     return ax
+
+
+def plot_dynamic_performance(result, ax=None, *, metric: str = "auc"):
+    """One performance metric per landmark, one line per model.
+
+    Parameters
+    ----------
+    result : DynamicPerformanceResult
+    ax : matplotlib Axes, optional
+    metric : str
+        A column of ``result.table`` (``auc``, ``c_index``, ``brier``, ``ipa``,
+        ``oe_ratio``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One ``Line2D`` per model with gid ``"dynamic-performance"``.
+    """
+    import matplotlib.pyplot as plt
+
+    from ..errors import ParameterError
+
+    allowed = ("auc", "c_index", "brier", "ipa", "oe_ratio", "null_brier")
+    if metric not in allowed:
+        raise ParameterError(f"The 'metric' parameter of plot must be one of {list(allowed)}; "
+                             f"got {metric!r}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 3.5))
+    for i, (name, g) in enumerate(result.table.groupby("model", sort=False)):
+        ax.plot(g["landmark"], g[metric], marker="o", color=f"C{i % 10}", label=str(name),
+                gid="dynamic-performance")
+    ax.set_xlabel("landmark s")
+    ax.set_ylabel(f"{metric} (window {result.horizon:g})")
+    ax.legend(fontsize="small")
+    return ax

@@ -28,7 +28,8 @@ stack_one <- function(s) {
     slope <- if (nrow(d) >= 2) unname(coef(lm(y ~ d$day))[2]) else 0
     data.frame(id = risk$id[i], LM = s, stop = min(risk$time[i], s + W),
                status = ifelse(risk$time[i] <= s + W, risk$status[i], 0L),
-               cur = y[nrow(d)], chg = y[nrow(d)] - y[1], slope = slope, age = risk$age[i])
+               cur = y[nrow(d)], chg = y[nrow(d)] - y[1], base = y[1], slope = slope,
+               age = risk$age[i])
   })
   do.call(rbind, rows)
 }
@@ -114,3 +115,50 @@ for (s in c(0, 1095)) {
 }
 out(fc1, "cs_death", list(pred_landmark = c(0, 1095), pred_cif = cif))
 out(fc2, "cs_transplant")
+
+# D: dynamic performance per landmark set (riskRegression::Score; survival::concordance).
+# Baseline-only vs updated (current) log1p(bilirubin), each with landmark-dependent effects.
+suppressPackageStartupMessages(library(riskRegression))
+versions$riskRegression <- as.character(packageVersion("riskRegression"))
+# (base is the first draw itself: cur - chg would break exact ties by rounding)
+st$base_lm1 <- st$base * st$lm1; st$base_lm2 <- st$base * st$lm2
+st$death_full <- as.integer(pat$status[match(st$id, pat$id)] == 1)
+st$time_full <- pat$time[match(st$id, pat$id)] - st$LM
+m0 <- coxph(Surv(LM, stop, death) ~ base + base_lm1 + base_lm2 + strata(LM) + cluster(id),
+            data = st, ties = "breslow")
+m1 <- coxph(Surv(LM, stop, death) ~ cur + cur_lm1 + cur_lm2 + strata(LM) + cluster(id),
+            data = st, ties = "breslow")
+risk_of <- function(fit, vars) {
+  b <- basehaz(fit, centered = FALSE)
+  lp <- as.matrix(st[, vars]) %*% coef(fit)
+  H0 <- sapply(seq_len(nrow(st)), function(i) {
+    k <- b$strata == paste0("LM=", st$LM[i]) & b$time <= st$LM[i] + W
+    if (any(k)) max(b$hazard[k]) else 0
+  })
+  1 - exp(-H0 * exp(lp[, 1]))
+}
+st$risk0 <- risk_of(m0, c("base", "base_lm1", "base_lm2"))
+st$risk1 <- risk_of(m1, c("cur", "cur_lm1", "cur_lm2"))
+perf <- list()
+for (s in LMS) {
+  d <- st[st$LM == s, ]
+  d$wtime <- d$stop - d$LM
+  for (m in c("risk0", "risk1")) {
+    sc <- Score(list(r = d[[m]]), formula = Hist(time_full, death_full) ~ 1, data = d,
+                times = W, metrics = c("auc", "brier"), summary = "ipa", cens.model = "km",
+                null.model = TRUE, se.fit = TRUE)
+    au <- sc$AUC$score[sc$AUC$score$model == "r", ]
+    br <- sc$Brier$score
+    cc <- concordance(Surv(wtime, death) ~ d[[m]], data = d, reverse = TRUE)
+    km <- summary(survfit(Surv(time_full, death_full) ~ 1, data = d), times = W,
+                  extend = TRUE)$surv
+    perf[[length(perf) + 1]] <- data.frame(
+      model = m, landmark = s, n = nrow(d), auc = au$AUC, auc_se = au$se,
+      brier = br$Brier[br$model == "r"], brier_se = br$se[br$model == "r"],
+      null_brier = br$Brier[br$model == "Null model"], ipa = br$IPA[br$model == "r"],
+      c_index = unname(cc$concordance), c_se = sqrt(unname(cc$var)), observed = 1 - km,
+      mean_risk = mean(d[[m]]))
+  }
+}
+perf <- do.call(rbind, perf)
+wj(as.list(perf), "performance")
