@@ -63,6 +63,9 @@ __all__ += ["PairwiseTestResult", "logrank_test", "pairwise_logrank_test"]
 from .survival.cox import CoxResult, PHTestResult, fit_cox, fit_piecewise_cox  # noqa: E402
 
 __all__ += ["CoxResult", "PHTestResult", "fit_cox", "fit_piecewise_cox"]
+from .survival.frailty import FrailtyCoxResult  # noqa: E402
+
+__all__ += ["FrailtyCoxResult"]
 # [survival.competing]
 from .survival.competing import CumulativeIncidenceResult, cumulative_incidence  # noqa: E402
 from .survival.finegray import FineGrayResult, fit_fine_gray  # noqa: E402
