@@ -120,6 +120,18 @@ def _add_report_command(sub) -> None:
     p.add_argument("--title", help="report title")
     p.add_argument("--relapse-site-col",
                    help="site of the first relapse (adds the 'Relapse sites' section)")
+    p.add_argument("--time-unit", choices=("days", "weeks", "months", "years"),
+                   help="unit of the time columns (default: from the column names, e.g. "
+                   "os_days; else months, assumed and stated in the report)")
+    p.add_argument("--display-unit", choices=("days", "weeks", "months", "years"),
+                   help="unit shown in the report (default: --time-unit)")
+    p.add_argument("--horizons", help="times of survival estimates and prognostic metrics, "
+                   "comma-separated, in the display unit (e.g. 365,730,1095 for days)")
+    p.add_argument("--categorical", help="covariates modelled with indicator terms and shown "
+                   "by level in Table 1, comma-separated (each must be in --covariates)")
+    p.add_argument("--cutpoint", action="store_true", default=None,
+                   help="run the maximally selected log-rank cut-point search")
+    p.add_argument("--marker-label", help="the marker's name in text and figures (e.g. CTC)")
     p.add_argument("--sheet", help="Excel sheet holding the data (default: the first sheet)")
     p.add_argument("--sep", help="field separator of a text file: ',', ';', tab or '|' "
                    "(default: detected)")
@@ -154,6 +166,8 @@ def _cmd_report(args) -> int:
         time_col=args.time_col, event_col=args.event_col, marker_col=args.marker_col,
         threshold=args.threshold, covariates=args.covariates, strata_col=args.strata_col,
         title=args.title, relapse_site_col=args.relapse_site_col, sheet=args.sheet,
+        time_unit=args.time_unit, display_unit=args.display_unit, horizons=args.horizons,
+        categorical=args.categorical, cutpoint=args.cutpoint, marker_label=args.marker_label,
         sep=args.sep, decimal=args.decimal, progress=not args.quiet,
         command="ctcstats " + shlex.join(argv) if argv else None,
     )
