@@ -19,6 +19,8 @@ from .errors import DataValidationError, ParameterError
 
 __all__ = [
     "PreparedFrame",
+    "bootstrap_positions",
+    "canonical_order",
     "check_choice",
     "check_conf_level",
     "check_count_column",
@@ -194,10 +196,13 @@ def check_dataframe(data, *, func: str) -> None:
 class PreparedFrame:
     """A validated private copy of the columns an analysis uses.
 
-    ``frame`` keeps the caller's row labels; ``n_obs`` rows are analysed and ``n_dropped``
-    were removed for missing values (only with ``missing="drop"``); ``dropped_index`` lists
-    their labels and ``dropped_by_column`` how many rows each column's missing values removed.
-    ``notes`` are messages (already issued as warnings) to record on the result.
+    ``frame`` keeps the caller's row labels (for messages only: labels may be duplicated or
+    of any type, so rows are addressed by position); ``positions`` are the positions in the
+    caller's ``data`` of ``frame``'s rows, in ``frame``'s order (``data.iloc[positions]``
+    are the analysed rows). ``n_obs`` rows are analysed and ``n_dropped`` were removed for
+    missing values (only with ``missing="drop"``); ``dropped_index`` lists their labels and
+    ``dropped_by_column`` how many rows each column's missing values removed. ``notes`` are
+    messages (already issued as warnings) to record on the result.
     """
 
     frame: pd.DataFrame
@@ -206,6 +211,7 @@ class PreparedFrame:
     dropped_index: tuple = ()
     dropped_by_column: dict = field(default_factory=dict)
     notes: tuple = ()
+    positions: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
 
 
 def _role_pairs(roles: dict[str, str | Sequence[str] | None]) -> list[tuple[str, str]]:
@@ -261,9 +267,12 @@ def prepare_frame(
     for _, col in pairs:
         if col not in used:
             used.append(col)
-    frame = data.loc[:, used].copy()
+    # positional selection: row labels may be duplicated, non-unique or of any type
+    frame = data.iloc[:, [data.columns.get_loc(c) for c in used]].copy()
+    positions = np.arange(frame.shape[0], dtype=np.intp)
     isna = frame.isna()
     dropped_by_column: dict = {}
+    dropped: tuple = ()
     if isna.to_numpy().any():
         if missing == "raise":
             for role, col in pairs:
@@ -281,14 +290,52 @@ def prepare_frame(
                 dropped_by_column[col] = n
         keep = ~isna.any(axis=1).to_numpy()
         dropped = tuple(frame.index[~keep])
-        frame = frame.loc[keep]
+        frame = frame.iloc[np.flatnonzero(keep)]
+        positions = positions[keep]
         if frame.shape[0] == 0:
             raise DataValidationError(
                 f"every row has a missing value in the columns {func} uses "
                 f"({', '.join(repr(c) for c in used)}); nothing is left to analyse."
             )
-        return PreparedFrame(frame, int(frame.shape[0]), len(dropped), dropped, dropped_by_column)
-    return PreparedFrame(frame, int(frame.shape[0]), 0, (), {})
+    return PreparedFrame(frame, int(frame.shape[0]), len(dropped), dropped, dropped_by_column,
+                         positions=positions)
+
+
+def _sortable(s: pd.Series) -> np.ndarray:
+    """One column as a float sort key: numbers (nullable, bool) by value, anything else by
+    the rank of its text (so a Categorical and the same strings as objects agree)."""
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        return s.to_numpy(dtype=float, na_value=np.nan)
+    text = np.array(["" if v is None else str(v) for v in s.to_numpy(dtype=object)],
+                    dtype=object)
+    return np.unique(text, return_inverse=True)[1].astype(float).ravel()
+
+
+def canonical_order(frame: pd.DataFrame) -> np.ndarray:
+    """Positions that put *frame*'s rows in a canonical order.
+
+    Rows are sorted by their values, first column first (missing values last); rows equal in
+    every column are interchangeable, so the reordered values do not depend on the order the
+    rows came in. Resampling (bootstrap, permutation) on this order makes a result depend on
+    the data and the ``rng`` only — never on row order or index labels.
+    """
+    if frame.shape[1] == 0 or frame.shape[0] < 2:
+        return np.arange(frame.shape[0], dtype=np.intp)
+    keys = [_sortable(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    return np.lexsort(keys[::-1]).astype(np.intp)
+
+
+def bootstrap_positions(rng: np.random.Generator, frame: pd.DataFrame,
+                        n_boot: int) -> np.ndarray:
+    """Row positions ``(n_boot, n)`` of bootstrap resamples, drawn on the canonical order.
+
+    Draw ``k`` picks the ``k``-th row of :func:`canonical_order`, so for a given ``rng`` each
+    resample holds the same patients whatever the order and labels of *frame*'s rows (the
+    positions returned address *frame* as given). *frame* holds every column the analysis
+    uses (e.g. ``PreparedFrame.frame``).
+    """
+    order = canonical_order(frame)
+    return order[rng.integers(0, order.size, size=(n_boot, order.size))]
 
 
 # --------------------------------------------------------------------------- columns

@@ -327,8 +327,9 @@ def marker_table(
         for v in covariates:  # existence check, same message as prepare_frame
             if v not in data.columns:
                 prepare_frame(data, func=func, roles={"covariates": [v]}, missing="drop")
-        frame = data.loc[prep_all.frame.index, covariates].copy()
-        frame[marker_col] = prep_all.frame[marker_col]
+        # by position: row labels may repeat
+        frame = data.iloc[prep_all.positions][list(covariates)].copy()
+        frame[marker_col] = prep_all.frame[marker_col].to_numpy()
         n_dropped = prep_all.n_dropped
         if n_dropped:
             _warn(f"marker_col {marker_col!r} has {n_dropped} missing values (first row "

@@ -367,6 +367,6 @@ def validate_draws(
                     "time_col."
                 )
     order = np.lexsort((frame[time_col].to_numpy(), frame[id_col].to_numpy()))
-    out = draws.loc[frame.index].copy()
+    out = draws.iloc[prepared.positions].copy()  # by position: row labels may repeat
     out[count_col] = frame[count_col].to_numpy()
     return out.iloc[order]

@@ -178,8 +178,12 @@ def test_monotone_and_nonconverged_replicates_are_flagged(rng):
         ref = fit_cox(pd.DataFrame({"time": t[0], "event": e[0].astype(int), "x0": x}),
                       time_col="time", event_col="event", covariates=["x0"])
     assert_allclose(res.coef[0, 0], ref.table["coef"].iloc[0], rtol=1e-6)
+    assert res.warnings == ("1 of 2 replicates have a monotone likelihood (a coefficient may "
+                            "be infinite; consider Firth's penalised fit); .ok marks the "
+                            "replicates whose estimates can be used.",)
     short = batch_cox_arrays(t, e, x, max_iter=1)
     assert not short.converged[1]
+    assert short.warnings[0].startswith("2 of 2 replicates did not converge")
     frame = res.to_frame()
     assert list(frame.columns) == ["replicate", "coef", "std_error", "z", "p_value", "loglik",
                                    "n_events", "n_iter", "converged", "monotone"]

@@ -115,10 +115,13 @@ def test_batch_results_display_a_summary():
     e = (rng.random((4, 60)) < 0.7).astype(int)
     g = rng.integers(0, 2, (4, 60))
     lr = batch_logrank_arrays(t, e, g)
-    assert repr(lr) == "<BatchLogrankResult: 4 replicates>"
+    assert repr(lr) == "<BatchLogrankResult n_replicates=4, n_obs=240, n_dropped=0>"
     html = lr._repr_html_()
     assert "Batch log-rank tests" in html and "p_value" in html
+    assert "<b>first 10 replicates</b>" in html
     from ctcstats.batch import batch_cox_arrays
 
     cx = batch_cox_arrays(t, e, g[..., None].astype(float))
-    assert str(cx).startswith("Batch Cox fits: 4 replicates, 4 converged")
+    lines = str(cx).splitlines()
+    assert lines[0] == "Batch Cox fits"
+    assert "n_replicates     4" in lines and "n_converged      4" in lines

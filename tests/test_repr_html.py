@@ -246,6 +246,13 @@ BUILDERS: dict[str, Callable[[], Result]] = {
                                                rng=9, progress=False),
     "SampleSizeResult": lambda: pw.sample_size("janni2016", target_power=0.5, n_sim=5,
                                                n_start=400, rng=10, progress=False),
+    "PowerAnalysis": lambda: pw.power_analysis("janni2016"),
+    "BatchCoxResult": lambda: cs.batch_cox(
+        _long(), time_col="dfs_months", event_col="dfs_event",
+        covariates=["ctc_positive", "grade"], replicate_col="replicate"),
+    "BatchLogrankResult": lambda: cs.batch_logrank(
+        _long(), time_col="dfs_months", event_col="dfs_event", group_col="ctc_positive",
+        replicate_col="replicate"),
     # multistate: relapse (any site) then death on the early cohort
     "MultistateData": lambda: _multistate(),
     "StateProbabilityResult": lambda: cs.state_probabilities(
@@ -260,6 +267,13 @@ BUILDERS: dict[str, Callable[[], Result]] = {
         competing(), time_col="os_months", event_col="death_cause",
         covariates=["ctc_positive"]),
 }
+
+
+def _long() -> pd.DataFrame:
+    """Three bootstrap resamples of the early cohort stacked as one long table."""
+    return _cached("long", lambda: pd.concat(
+        [early().sample(frac=1.0, replace=True, random_state=k).assign(replicate=k)
+         for k in range(3)], ignore_index=True))
 
 
 def _multistate():

@@ -56,3 +56,43 @@ def test_jsonable_edge_cases():
     assert jsonable(pd.Series({"a": np.bool_(True)})) == {"a": True}
     indexed = pd.DataFrame({"coef": [0.1]}, index=pd.Index(["x"], name="term"))
     assert jsonable(indexed) == [{"term": "x", "coef": 0.1}]
+
+
+def test_batch_power_and_synthetic_results_share_the_base():
+    """Batch results, PowerAnalysis and SyntheticCohort are Results: to_dict (JSON-safe),
+    warnings, HTML; the data-bearing ones also n_obs / n_dropped."""
+    import ctcstats as cs
+    from ctcstats._results import Result
+    from ctcstats.designs.power import power_analysis
+
+    rng = np.random.default_rng(2)
+    long = pd.DataFrame({"replicate": np.repeat([0, 1], 40), "x": rng.integers(0, 2, 80),
+                         "t": rng.exponential(1.0, 80).round(2), "e": rng.random(80) < 0.8})
+    long.loc[3, "x"] = np.nan
+    kw = dict(time_col="t", event_col="e", missing="drop")
+    cox = cs.batch_cox(long, covariates=["x"], **kw)
+    lr = cs.batch_logrank(long, group_col="x", **kw)
+    sc = cs.simulate_study("hayes2006", n=30, rng=1)
+    spec = power_analysis("janni2016")
+    for res in (cox, lr, sc, spec):
+        assert isinstance(res, Result)
+        d = res.to_dict()
+        json.dumps(d, allow_nan=False)
+        assert d["result"] == type(res).__name__ and "warnings" in d
+        assert res._repr_html_().startswith("<div class='ctcstats-result'>")
+    for res in (cox, lr):
+        assert (res.n_obs, res.n_dropped) == (79, 1)
+        assert res.to_dict()["n_obs"] == 79
+    assert sc.n_obs == 30 and len(sc.to_dict()["data"]) == 30
+    assert spec.describe() in spec._repr_html_()
+
+
+def test_simulate_cohort_returns_one_type():
+    """A DataFrame of patients whatever the design; serial draws come from simulate_draws."""
+    from ctcstats.designs import simulate_cohort, simulate_draws
+
+    serial = simulate_cohort("hayes2006", n=20, rng=1)
+    plain = simulate_cohort("lucci2012", n=20, rng=1)
+    assert type(serial) is pd.DataFrame and type(plain) is pd.DataFrame
+    draws = simulate_draws("hayes2006", n=20, rng=1)
+    assert set(draws["patient_id"]) <= set(serial["patient_id"])

@@ -20,14 +20,17 @@ There is no Python loop over replicates, patients or event times.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DataValidationError
 from ..survival._core.ties import merge_sorted_rows
 
 __all__ = ["BatchLayout", "as_replicates", "build_layout", "pad_ragged", "suffix_sums",
-           "reduce_multi", "reduce_steps", "per_replicate", "Segments"]
+           "reduce_multi", "reduce_steps", "per_replicate", "Segments", "BatchDisplay",
+           "n_rows"]
 
 # --------------------------------------------------------------------------- inputs
 def as_replicates(time, event, X=None, *, strata=None, weights=None, func: str = "batch"):
@@ -358,27 +361,31 @@ def per_replicate(index: np.ndarray, v: np.ndarray, R: int) -> np.ndarray:
 
 
 class BatchDisplay:
-    """Jupyter / text display for the array-valued batch results: a summary line and the
-    first rows of ``to_frame()`` (the arrays themselves stay the primary interface)."""
+    """Display of the array-valued batch results, mixed in before the shared result base
+    (:class:`ctcstats._results.Result`, which gives ``to_dict``, ``__str__`` and
+    ``_repr_html_``): the header counts the replicates (and the converged ones) and the body
+    shows the first rows of ``to_frame()``; the arrays stay the primary interface."""
 
     _title = "Batch fits"
+    _n_shown = 10
 
-    def _summary_line(self) -> str:
+    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - every batch result defines it
+        raise NotImplementedError
+
+    def _summary_items(self) -> list[tuple[str, Any]]:
         frame = self.to_frame()
-        line = f"{len(frame)} replicates"
+        items: list[tuple[str, Any]] = [("n_replicates", len(frame))]
         if "converged" in frame:
-            line += f", {int(frame['converged'].sum())} converged"
-        return line
+            items.append(("n_converged", int(frame["converged"].sum())))
+        return items + super()._summary_items()  # type: ignore[misc]
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}: {self._summary_line()}>"
+    def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
+        return [(f"first {self._n_shown} replicates", self.to_frame().head(self._n_shown))]
 
-    def __str__(self) -> str:
-        return f"{self._title}: {self._summary_line()}\n{self.to_frame().head(10).to_string()}"
 
-    def _repr_html_(self) -> str:
-        import html
-
-        head = self.to_frame().head(10).to_html(border=0, escape=True, float_format="%.4g")
-        return (f"<div class='ctcstats-result'><h4>{html.escape(self._title)}</h4>"
-                f"<p>{html.escape(self._summary_line())} (first 10 shown)</p>{head}</div>")
+def n_rows(R: int, n: int, w: np.ndarray | None) -> int:
+    """Rows analysed over all replicates: (replicate, row) pairs of positive weight (the
+    weight-0 padding of ragged replicates, and rows a bootstrap did not draw, excluded)."""
+    if w is None:
+        return R * n
+    return int(np.count_nonzero(np.broadcast_to(w, (R, n)) > 0))

@@ -19,11 +19,13 @@ Ties: Efron or Breslow. Strata, case weights (bootstrap counts, ``frequency=True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._results import Result, result
 from ..errors import DataValidationError, ParameterError
 from ..survival._core.newton import EPS, ITER_MAX, TOLER_CHOL, newton_raphson, scale_factor
 from ._layout import (
@@ -31,6 +33,7 @@ from ._layout import (
     BatchLayout,
     as_replicates,
     build_layout,
+    n_rows,
     reduce_multi,
     reduce_steps,
     suffix_sums,
@@ -239,8 +242,8 @@ def _derivatives(P: _Prepared, beta: np.ndarray, info: bool = True):
 
 
 # --------------------------------------------------------------------------- result
-@dataclass(frozen=True, eq=False, repr=False)
-class BatchCoxResult(BatchDisplay):
+@result
+class BatchCoxResult(BatchDisplay, Result):
     """Per-replicate Cox fits (arrays indexed by replicate first).
 
     ``coef``, ``std_error``, ``z``, ``p_value`` (Wald, two-sided) are ``(R, p)``; ``var``
@@ -253,10 +256,14 @@ class BatchCoxResult(BatchDisplay):
     coefficient (a singular coefficient is NaN here).
     ``ok`` is ``converged & ~monotone & finite``: the replicates whose estimates can be used.
     From :func:`ctcstats.batch.batch_cox`, ``replicates`` holds the replicate labels (in the
-    order of the arrays) and ``terms`` the covariate term names.
+    order of the arrays) and ``terms`` the covariate term names. ``n_obs`` counts the rows
+    analysed over all replicates, ``n_dropped`` the rows removed (``missing="drop"``);
+    ``warnings`` records how many replicates did not converge or have a monotone likelihood
+    (recorded, not issued: in simulations a few such replicates are expected, and ``ok``
+    flags them one by one).
     """
 
-    _title = "Batch Cox fits"
+    _title: ClassVar[str] = "Batch Cox fits"
 
     coef: np.ndarray
     var: np.ndarray
@@ -276,6 +283,9 @@ class BatchCoxResult(BatchDisplay):
     replicates: np.ndarray | None = None
     n_merged: np.ndarray | None = None  # (R,) distinct times merged as ties (the core's rule)
     terms: tuple[str, ...] = ()
+    n_obs: int
+    n_dropped: int = 0
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> np.ndarray:
@@ -494,12 +504,19 @@ def batch_cox_arrays(
     se = np.sqrt(np.diagonal(var, axis1=1, axis2=2))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = coef / se
+    notes = []
+    for flag, what in ((~cat["converged"], "did not converge (Newton–Raphson iteration limit)"),
+                       (cat["monotone"], "have a monotone likelihood (a coefficient may be "
+                                         "infinite; consider Firth's penalised fit)")):
+        if flag.any():
+            notes.append(f"{int(flag.sum())} of {R} replicates {what}; .ok marks the "
+                         "replicates whose estimates can be used.")
     return BatchCoxResult(
         coef=coef, var=var, std_error=se, z=z, p_value=2 * stats.norm.sf(np.abs(z)),
         loglik=cat["ll"], loglik_null=cat["ll0"], score_test=cat["sctest"],
         n_iter=cat["n_iter"], converged=cat["converged"], monotone=cat["monotone"],
         n_events=cat["n_events"], ties=ties, singular=sing, n_merged=cat["n_merged"],
-        maybe_infinite=cat["maybe_infinite"],
+        maybe_infinite=cat["maybe_infinite"], n_obs=n_rows(R, n, w), warnings=tuple(notes),
     )
 
 

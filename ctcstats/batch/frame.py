@@ -103,7 +103,9 @@ def batch_cox(
         ``coef, std_error, z, p_value`` (R, p) as ``fit_cox(...).table``; ``var`` (R, p, p);
         ``loglik, loglik_null, score_test, n_iter, converged, monotone, n_events`` (R,);
         ``to_frame(term)`` gives ``replicate, coef, std_error, z, p_value, loglik, n_events,
-        n_iter, converged, monotone`` for one term.
+        n_iter, converged, monotone`` for one term. On the shared result base: ``n_obs``
+        (rows of ``data`` analysed), ``n_dropped``, ``warnings`` (replicates that did not
+        converge or have a monotone likelihood), ``to_dict()``, HTML display.
 
     Examples
     --------
@@ -147,7 +149,7 @@ def batch_cox(
         strata=None if strata is None else [strata[i] for i in parts],
         weights=None if weights is None else [weights[i] for i in parts],
         ties=ties, frequency=True, timefix=True, tol=float(tol), max_iter=max_iter)
-    return _relabel(res, replicates=labels, terms=tuple(terms))
+    return _relabel(res, prep, replicates=labels, terms=tuple(terms))
 
 
 def batch_logrank(
@@ -191,7 +193,9 @@ def batch_logrank(
         Arrays indexed by replicate (in ``replicates`` order): ``statistic, df, p_value``,
         ``observed, expected`` (R, k) and ``variance`` (R, k, k) in ``groups`` order,
         ``log_hr`` and ``std_error`` (two groups), ``n_events``; ``to_frame()`` gives
-        ``replicate, statistic, df, p_value, log_hr, std_error, n_events``.
+        ``replicate, statistic, df, p_value, log_hr, std_error, n_events``. On the shared
+        result base: ``n_obs`` (rows of ``data`` analysed), ``n_dropped``, ``warnings``,
+        ``to_dict()``, HTML display.
 
     Examples
     --------
@@ -233,14 +237,16 @@ def batch_logrank(
         None if strata is None else [strata[i] for i in parts], None, func)
     res = batch_logrank_arrays(t2, e2, cols[0].astype(np.int64), n_groups=len(levels),
                                strata=s2, weights=w2, rho=float(rho), gamma=float(gamma))
-    return _relabel(res, replicates=labels, groups=tuple(_plain(v) for v in levels))
+    return _relabel(res, prep, replicates=labels, groups=tuple(_plain(v) for v in levels))
 
 
 def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _relabel(res, **fields):
+def _relabel(res, prep, **fields):
+    """The engine's result with the table's labels, its row counts and the validation notes."""
     import dataclasses
 
-    return dataclasses.replace(res, **fields)
+    return dataclasses.replace(res, n_obs=prep.n_obs, n_dropped=prep.n_dropped,
+                               warnings=tuple(prep.notes) + tuple(res.warnings), **fields)

@@ -9,21 +9,22 @@ and Fleming–Harrington G(rho, gamma) weights are supported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._results import Result, result
 from ..errors import DataValidationError
 from ..survival._core.logrank import chisq_statistic
-from ._layout import BatchDisplay, as_replicates, build_layout, suffix_sums
+from ._layout import BatchDisplay, as_replicates, build_layout, n_rows, suffix_sums
 
 __all__ = ["BatchLogrankResult", "batch_logrank_arrays"]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class BatchLogrankResult(BatchDisplay):
+@result
+class BatchLogrankResult(BatchDisplay, Result):
     """Per-replicate log-rank tests.
 
     ``observed``, ``expected`` ``(R, k)``; ``variance`` ``(R, k, k)`` (R ``survdiff``'s
@@ -32,10 +33,11 @@ class BatchLogrankResult(BatchDisplay):
     Peto, estimate of the log hazard ratio of the second group) and ``std_error`` = 1/√V;
     ``n_events`` per replicate (weighted); ``n_merged`` the distinct times merged as ties.
     From :func:`ctcstats.batch.batch_logrank`, ``replicates`` holds the replicate labels and
-    ``groups`` the group labels (in code order).
+    ``groups`` the group labels (in code order). ``n_obs`` counts the rows analysed over all
+    replicates, ``n_dropped`` the rows removed (``missing="drop"``).
     """
 
-    _title = "Batch log-rank tests"
+    _title: ClassVar[str] = "Batch log-rank tests"
 
     observed: np.ndarray
     expected: np.ndarray
@@ -49,6 +51,9 @@ class BatchLogrankResult(BatchDisplay):
     replicates: np.ndarray | None = None
     n_merged: np.ndarray | None = None  # (R,) distinct times merged as ties (the core's rule)
     groups: tuple = ()
+    n_obs: int
+    n_dropped: int = 0
+    warnings: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """``replicate, statistic, df, p_value, log_hr, std_error, n_events``."""
@@ -245,4 +250,4 @@ def batch_logrank_arrays(
         log_hr = se = np.full(R, np.nan)
     return BatchLogrankResult(observed=obs, expected=exp, variance=var, statistic=stat, df=df,
                               p_value=p, log_hr=log_hr, std_error=se, n_events=nev,
-                              n_merged=merged)
+                              n_merged=merged, n_obs=n_rows(R, n, w))

@@ -61,8 +61,8 @@ from .formulas import (  # noqa: E402  (closed forms, re-exported here)
 )
 
 
-@dataclass(frozen=True)
-class PowerAnalysis:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class PowerAnalysis(Result):
     """The analysis run on every simulated cohort (build with :func:`power_analysis`).
 
     ``test`` is ``"cox"`` (Wald test of the marker term; adjusted for ``covariates`` and
@@ -73,7 +73,13 @@ class PowerAnalysis:
     ``time_origin="draw"`` for a landmark analysis from a serial draw, ``window`` (months)
     for a period-specific (piecewise) effect. For simulator functions: ``time_col``,
     ``event_col``, ``group_col`` (0/1, or labels compared as ``group`` vs ``reference``).
+
+    It shares the result base (``to_dict()``, ``str``, ``_repr_html_``, ``warnings``), but it
+    describes an analysis, not data: it has no table and no ``n_obs``. Unlike results it
+    compares by value (two equal specifications are ``==``).
     """
+
+    _title: ClassVar[str] = "Power analysis"
 
     test: str = "cox"
     endpoint: str | None = None
@@ -89,6 +95,10 @@ class PowerAnalysis:
     event_col: str | None = None
     group_col: str | None = None
     result_id: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    def _summary_items(self) -> list[tuple[str, Any]]:
+        return [("analysis", self.describe()), *super()._summary_items()]
 
     def describe(self) -> str:
         what = "log-rank test" if self.test == "logrank" else "Cox Wald test"

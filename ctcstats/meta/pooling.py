@@ -31,6 +31,7 @@ from .._validation import (
     check_choice,
     check_conf_level,
     check_numeric_column,
+    format_labels,
     prepare_frame,
 )
 from ..errors import ConvergenceError, DataValidationError, DataWarning
@@ -412,34 +413,35 @@ def log_hr_from_ci(
     hr = check_numeric_column(f, hr_col, role="hr_col")
     lo = check_numeric_column(f, lower_col, role="lower_col")
     hi = check_numeric_column(f, upper_col, role="upper_col")
+    # rows by position (labels may repeat); the label is only shown
     nonpos = (hr <= 0) | (lo <= 0) | (hi <= 0)
     if nonpos.any():
-        i = f.index[nonpos][0]
+        k = int(np.flatnonzero(nonpos)[0])
         raise DataValidationError(
-            f"hazard ratios and their CI limits must be > 0; row {i} has hr={f.loc[i, hr_col]}, "
-            f"lower={f.loc[i, lower_col]}, upper={f.loc[i, upper_col]} (did you pass log-HRs?)."
+            f"hazard ratios and their CI limits must be > 0; row {format_labels(f.index[[k]])} "
+            f"has hr={hr[k]:g}, lower={lo[k]:g}, upper={hi[k]:g} (did you pass log-HRs?)."
         )
     inverted = ~((lo <= hr) & (hr <= hi)) | (lo >= hi)
     if inverted.any():
-        i = f.index[inverted][0]
+        k = int(np.flatnonzero(inverted)[0])
         raise DataValidationError(
-            f"row {i}: the CI ({f.loc[i, lower_col]}, {f.loc[i, upper_col]}) in "
-            f"{lower_col!r}/{upper_col!r} does not contain the hazard ratio {f.loc[i, hr_col]} "
+            f"row {format_labels(f.index[[k]])}: the CI ({lo[k]:g}, {hi[k]:g}) in "
+            f"{lower_col!r}/{upper_col!r} does not contain the hazard ratio {hr[k]:g} "
             "(inverted or swapped limits?)."
         )
     left, right = np.log(hr) - np.log(lo), np.log(hi) - np.log(hr)
     rel = np.abs(left - right) / np.maximum((left + right) / 2, 1e-12)
     asym = rel > asymmetry_tolerance
     if asym.any():
-        i = f.index[asym][0]
+        k = int(np.flatnonzero(asym)[0])
         raise DataValidationError(
-            f"row {i}: the CI ({f.loc[i, lower_col]}, {f.loc[i, upper_col]}) is asymmetric "
-            f"around the hazard ratio {f.loc[i, hr_col]} on the log scale (half-widths differ "
+            f"row {format_labels(f.index[[k]])}: the CI ({lo[k]:g}, {hi[k]:g}) is asymmetric "
+            f"around the hazard ratio {hr[k]:g} on the log scale (half-widths differ "
             f"by {100 * rel[asym][0]:.0f}%); it is not a Wald interval of a log-HR — check the "
             "source, or raise asymmetry_tolerance if the rounding explains it."
         )
     z = stats.norm.ppf(1 - (1 - level) / 2)
-    out = data.loc[f.index].copy()
+    out = data.iloc[prep.positions].copy()
     out["log_hr"] = np.log(hr)
     out["std_error"] = (np.log(hi) - np.log(lo)) / (2 * z)
     return out

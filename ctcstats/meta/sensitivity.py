@@ -230,8 +230,9 @@ def leave_one_out(
 
     rows = []
     labels = frame[study_col].astype(str).tolist() if study_col else [str(i) for i in frame.index]
+    n = len(frame)
     for i, lab in enumerate(labels):
-        sub = frame.drop(index=frame.index[i])
+        sub = frame.iloc[np.flatnonzero(np.arange(n) != i)]  # by position: labels may repeat
         with warnings.catch_warnings():
             # the few-studies note is about each refit, not a problem of the caller's data
             warnings.simplefilter("ignore")

@@ -19,6 +19,7 @@ from scipy import stats
 
 from .._results import Result, result
 from .._validation import (
+    bootstrap_positions,
     check_conf_level,
     check_event_column,
     check_int,
@@ -258,7 +259,7 @@ def added_value(
     n = tt.size
     reps = np.full((n_boot, 8), np.nan)
     if n_boot:
-        idx = gen.integers(0, n, size=(n_boot, n))
+        idx = bootstrap_positions(gen, frame, n_boot)  # canonical order: row order irrelevant
         for b in range(n_boot):
             i = idx[b]
             w = np.bincount(i, minlength=n).astype(float)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import Result, result
-from .._validation import check_conf_level, check_int, check_rng
+from .._validation import canonical_order, check_conf_level, check_int, check_rng
 from ..errors import DataWarning, ParameterError
 from ..survival._core.curves import censoring_curve, kaplan_meier_curve
 from ._metrics_common import check_horizon, check_probabilities, prepare_survival_scores
@@ -226,7 +226,10 @@ def reclassification(
     lo = np.full(len(_MEASURES), np.nan)
     hi = np.full(len(_MEASURES), np.nan)
     if n_boot > 0:
-        W = gen.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+        # case counts drawn on the canonical row order: each resample holds the same patients
+        # whatever the order and labels of the caller's rows
+        W = np.empty((n_boot, n))
+        W[:, canonical_order(pf.frame)] = gen.multinomial(n, np.full(n, 1.0 / n), size=n_boot)
         boot = _measures(lay, W, up_f, down_f, pb, pn)
         bad = ~np.isfinite(boot).all(axis=1)
         if bad.any():

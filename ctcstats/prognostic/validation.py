@@ -31,6 +31,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._results import Result, result
 from .._validation import (
+    bootstrap_positions,
+    canonical_order,
     check_choice,
     check_conf_level,
     check_event_column,
@@ -560,7 +562,9 @@ def validate_model(
                                               X, y)
         msgs.extend(notes0)
         apparent = _evaluate(apparent_model, X, tt, ev, t, own=True)
-        idx = gen.integers(0, n, size=(n_boot, n))
+        # resamples drawn on the canonical row order: the same patients whatever the order
+        # and labels of the caller's rows
+        idx = bootstrap_positions(gen, prep.frame, n_boot)
         seeds = gen.integers(0, 2**31 - 1, size=n_boot)
         if _USE_BATCH and _batchable(model):
             out = _boot_batch(model, X, tt, ev, t, idx, par)
@@ -595,7 +599,11 @@ def validate_model(
     else:
         cv = RepeatedStratifiedKFold(n_splits=n_folds, n_repeats=n_repeats,
                                      random_state=int(gen.integers(2**31 - 1)))
-        splits = list(cv.split(np.zeros(n), ev))
+        # folds formed on the canonical row order (then mapped back to positions), so they
+        # hold the same patients whatever the order of the caller's rows
+        order = canonical_order(prep.frame)
+        splits = [(np.sort(order[tr]), np.sort(order[te]))
+                  for tr, te in cv.split(np.zeros(n), ev[order])]
         seeds = gen.integers(0, 2**31 - 1, size=len(splits))
         out = par(delayed(_cv_one)(model, X, y, tt, ev, t, tr, te, seeds[k])
                   for k, (tr, te) in enumerate(splits))

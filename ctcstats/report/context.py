@@ -166,7 +166,10 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
                                                       if c not in spec.covariates],
             missing=spec.missing,
         )
-        frame = data.loc[cohort.data.index].copy()
+        # the rows validate_cohort kept (complete cases of the used columns), by position:
+        # the caller's row labels may repeat
+        kept = ~data[list(cohort.data.columns)].isna().any(axis=1).to_numpy()
+        frame = data.iloc[np.flatnonzero(kept)].copy()
         for ep in spec.endpoints[1:]:
             check_time_column(frame, ep.time_col)
             check_event_column(frame, ep.event_col)
