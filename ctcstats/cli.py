@@ -135,8 +135,8 @@ def _add_report_command(sub) -> None:
     p.add_argument("--sheet", help="Excel sheet holding the data (default: the first sheet)")
     p.add_argument("--sep", help="field separator of a text file: ',', ';', tab or '|' "
                    "(default: detected)")
-    p.add_argument("--decimal", choices=(".", ","), help="decimal mark of a text file "
-                   "(default: detected; ',' for decimal commas)")
+    p.add_argument("--decimal", choices=(".", ","), metavar="MARK", help="decimal mark of a "
+                   "text file: '.' or ',' (default: detected)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help="show the full traceback on errors")
@@ -173,6 +173,37 @@ def _cmd_report(args) -> int:
     )
     print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def report_flags_markdown() -> str:
+    """The options of ``ctcstats report`` as a Markdown table (README block ``report-flags``),
+    generated from the parser so that the README cannot drift from the command."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    rep = sub.choices["report"]
+    rows = ["<!-- generated from ctcstats/cli.py by scripts/generate_docs.py; do not edit by "
+            "hand -->", "", "| option | meaning |", "|---|---|"]
+    for act in rep._actions:
+        if isinstance(act, argparse._HelpAction) or act.help == argparse.SUPPRESS:
+            continue
+        if act.option_strings:
+            name = act.option_strings[-1]
+            if act.choices and not act.metavar:
+                name += " {" + ",".join(map(str, act.choices)) + "}"
+            elif act.nargs != 0:
+                name += " " + (act.metavar or act.dest.upper())
+        else:
+            name = act.dest.upper()
+        text = " ".join(str(act.help or "").split()).replace("|", "\\|")
+        rows.append(f"| `{name}` | {text} |")
+    return "\n".join(rows) + "\n"
+
+
+def render_readme(text: str) -> str:
+    """*text* (README.md) with its generated ``report-flags`` block brought up to date."""
+    from ._fieldtable import replace_generated
+
+    return replace_generated(text, "report-flags", report_flags_markdown())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

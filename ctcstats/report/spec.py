@@ -238,8 +238,9 @@ class AnalysisSpec:
         "365.25/12 days). `horizons`, `landmarks` and `analyses.split_at` are in this unit. "
         "Default: `time_unit`.", default=None, choices=("days", "weeks", "months", "years"))
     horizons: tuple[float, ...] = spec_field(
-        "floats", "Times of survival estimates and prognostic metrics (default: chosen from "
-        "the follow-up).", default=(), low=0, low_open=True, increasing=True,
+        "floats", "Times of survival estimates and prognostic metrics, in the display unit "
+        "(default: usual horizons of the unit — e.g. 6, 12, 24 months or 180, 365, 730 days — "
+        "within the median follow-up).", default=(), low=0, low_open=True, increasing=True,
         example="[12, 24, 36]")
     landmarks: tuple[float, ...] = spec_field(
         "floats", "Landmark times (patients still at risk there, time reset).", default=(),
