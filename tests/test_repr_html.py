@@ -290,6 +290,12 @@ def _multistate():
     return _cached("multistate", make)
 
 
+def _frailty_pooled():
+    from tests.reference._load import load_input
+
+    return load_input("frailty", "pooled")  # 8 studies with a real study frailty
+
+
 # trials: a randomised arm on the early cohort (alternating allocation)
 def _trial():
     return _cached("trial", lambda: early().assign(arm=np.arange(len(early())) % 2))
@@ -301,11 +307,29 @@ BUILDERS.update({
         treatment_col="arm"),
     "NonInferiorityResult": lambda: cs.noninferiority_test(
         _trial(), time_col="dfs_months", event_col="dfs_event", treatment_col="arm"),
+    "FrailtyCoxResult": lambda: cs.fit_cox(
+        _frailty_pooled(), time_col="months", event_col="event",
+        covariates=["ctc_positive"], frailty_col="study", frailty="gaussian"),
     "ModelSampleSizeResult": lambda: cs.model_sample_size(
         n_parameters=10, rate=0.01, horizon=60, mean_follow_up=50, r2_cs=0.1),
     "ValidationSampleSizeResult": lambda: cs.validation_sample_size(
         lp_sd=0.8, rate=0.01, horizon=36, follow_up=(36, 60), n_grid=(100, 200), n_sim=5,
         rng=1),
+})
+
+
+def _supermodel():
+    return _cached("supermodel", lambda: cs.landmark_supermodel(
+        **_hayes(), landmarks=[0.0, 1.0, 2.0], horizon=6.0, time_col="os_months",
+        event_col="os_event", marker_col="ctc_count", transform="log1p"))
+
+
+BUILDERS.update({
+    "LandmarkSupermodelResult": _supermodel,
+    "DynamicPerformanceResult": lambda: cs.dynamic_performance(**_hayes(),
+                                                               models=_supermodel()),
+    "LandmarkPredictionResult": lambda: _supermodel().predict(
+        _hayes()["draws"].query("patient_id <= 2"), landmark=[0.0, 1.0]),
 })
 
 
