@@ -310,6 +310,9 @@ BUILDERS.update({
     "FrailtyCoxResult": lambda: cs.fit_cox(
         _frailty_pooled(), time_col="months", event_col="event",
         covariates=["ctc_positive"], frailty_col="study", frailty="gaussian"),
+    "SteppResult": lambda: cs.stepp(
+        _trial(), time_col="dfs_months", event_col="dfs_event", marker_col="ctc_count",
+        treatment_col="arm", horizon=36, n_perm=20, rng=1),
     "ModelSampleSizeResult": lambda: cs.model_sample_size(
         n_parameters=10, rate=0.01, horizon=60, mean_follow_up=50, r2_cs=0.1),
     "ValidationSampleSizeResult": lambda: cs.validation_sample_size(
