@@ -88,6 +88,18 @@ __all__ += [
 from .survival.counting import counting_process_data  # noqa: E402
 
 __all__ += ["counting_process_data"]
+# [dynamic]
+from .dynamic import (  # noqa: E402
+    DynamicPerformanceResult,
+    LandmarkPredictionResult,
+    LandmarkSupermodelResult,
+    dynamic_performance,
+    landmark_stack,
+    landmark_supermodel,
+)
+
+__all__ += ["DynamicPerformanceResult", "dynamic_performance", "LandmarkPredictionResult", "LandmarkSupermodelResult", "landmark_stack",
+            "landmark_supermodel"]
 # [counts]
 from .counts import (  # noqa: E402
     COUNT_KINDS,
@@ -274,9 +286,19 @@ __all__ += [
     "fit_two_stage_cox", "simulate_joint",
 ]
 # [missing]
-from .missing import PooledResult, PooledTestResult, pool, pooled_test  # noqa: E402
+from .missing import (  # noqa: E402
+    ImputationResult,
+    PooledResult,
+    PooledTestResult,
+    impute,
+    missing_pattern,
+    missing_table,
+    pool,
+    pooled_test,
+)
 
-__all__ += ["PooledResult", "PooledTestResult", "pool", "pooled_test"]
+__all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "impute", "missing_pattern",
+            "missing_table", "pool", "pooled_test"]
 # [multistate]
 from .multistate import (  # noqa: E402
     CauseSpecificResult,

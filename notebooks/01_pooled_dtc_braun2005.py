@@ -35,6 +35,7 @@
 # %%
 # %matplotlib inline
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -88,6 +89,11 @@ cs.validate_cohort(df, time_col="os_months", event_col="os_event",
 
 # %%
 cs.detection_rates(df, count_col="dtc_count", thresholds=[1], group_col="study")
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 3.5))
+cs.plotting.plot_count_by_factor(df, ax=ax, count_col="dtc_count", factor_col="study",
+                                 threshold=1);
 
 # %% [markdown]
 # ## Published numbers next to this cohort

@@ -95,13 +95,14 @@ cs.logrank_test(df, time_col="os_months", event_col="os_event", group_col="ctc_p
 # %%
 cs.detection_rates(df, count_col="ctc_count", thresholds=[1, 2, 5, 10, 50])
 
+# %% [markdown]
+# The distribution of the counts by line of therapy (each line's share of patients, on
+# the scale log10(count + 1); the dashed line separates < 5 from ≥ 5 CTC per 7.5 mL):
+
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.hist(np.log10(df["ctc_count"] + 1), bins=30, color="0.5")
-ax.axvline(np.log10(5 + 1), color="C3", ls="--", label="5 CTC / 7.5 mL")
-ax.set_xlabel("log10(CTC count + 1) per 7.5 mL")
-ax.set_ylabel("patients")
-ax.legend();
+fig, ax = plt.subplots(figsize=(6.5, 3.5))
+cs.plotting.plot_count_distribution(df, ax=ax, count_col="ctc_count",
+                                    group_col="line_of_therapy", threshold=5, bins=20);
 
 # %%
 covariates = ["hr_positive", "her2_positive", "line_of_therapy"]
@@ -167,6 +168,19 @@ pts, dr = sim_h.data, sim_h.draws
 dr.groupby(["draw", "draw_label"]).agg(
     n=("patient_id", "size"), ctc_positive=("ctc_positive", "mean"),
     median_draw_month=("draw_months", "median"))
+
+# %% [markdown]
+# Each patient's counts over the draws, coloured by the status at baseline. Many
+# CTC-positive patients fall below 5 after the start of therapy; a patient's line ends at
+# progression, death or the end of follow-up.
+
+# %%
+status_0 = dr.loc[dr["draw"] == 0].set_index("patient_id")["ctc_positive"]
+fig, ax = plt.subplots(figsize=(6.5, 3.8))
+cs.plotting.plot_serial_counts(
+    dr.assign(baseline_ctc=dr["patient_id"].map(status_0).map({0: "< 5", 1: "≥ 5"})),
+    ax=ax, count_col="ctc_count", time_col="draw_months", id_col="patient_id",
+    group_col="baseline_ctc", threshold=5);
 
 
 # %%

@@ -39,6 +39,7 @@
 # %%
 # %matplotlib inline
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -73,6 +74,18 @@ table1
 
 # %%
 cs.marker_association(df, marker_col="ctc_positive", covariates=clinical)
+
+# %% [markdown]
+# The counts themselves against nodal status and grade: most patients have no CTC at all
+# whatever the factor, so the boxes sit at 0 and the CTC-positive patients show as the
+# points above them.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), sharey=True)
+cs.plotting.plot_count_by_factor(df, ax=axes[0], count_col="ctc_count",
+                                 factor_col="node_positive", threshold=1)
+cs.plotting.plot_count_by_factor(df, ax=axes[1], count_col="ctc_count", factor_col="grade",
+                                 threshold=1);
 
 # %% [markdown]
 # ## Adjusted Cox models, as published

@@ -145,6 +145,14 @@ crpc, crpc_draws = sim_p.data, sim_p.draws
 cs.replicate_cohort(crpc, design=debono, draws=crpc_draws)
 
 # %%
+fig, ax = plt.subplots(figsize=(6.5, 3.8))
+cs.plotting.plot_serial_counts(
+    crpc_draws.merge(crpc[["patient_id", "ctc_positive"]].rename(
+        columns={"ctc_positive": "baseline_unfavourable"}), on="patient_id"),
+    ax=ax, count_col="ctc_count", time_col="draw_months", id_col="patient_id",
+    group_col="baseline_unfavourable", threshold=5);
+
+# %%
 last = crpc_draws.loc[crpc_draws["draw"] == 4,
                       ["patient_id", "draw_months", "ctc_positive"]].rename(
     columns={"ctc_positive": "positive_after"})

@@ -309,6 +309,21 @@ BUILDERS.update({
 })
 
 
+def _supermodel():
+    return _cached("supermodel", lambda: cs.landmark_supermodel(
+        **_hayes(), landmarks=[0.0, 1.0, 2.0], horizon=6.0, time_col="os_months",
+        event_col="os_event", marker_col="ctc_count", transform="log1p"))
+
+
+BUILDERS.update({
+    "LandmarkSupermodelResult": _supermodel,
+    "DynamicPerformanceResult": lambda: cs.dynamic_performance(**_hayes(),
+                                                               models=_supermodel()),
+    "LandmarkPredictionResult": lambda: _supermodel().predict(
+        _hayes()["draws"].query("patient_id <= 2"), landmark=[0.0, 1.0]),
+})
+
+
 def _all_result_classes() -> set[str]:
     """Every Result subclass the package defines (after importing its public modules)."""
     import ctcstats.designs.power  # noqa: F401 - registers the power results

@@ -241,7 +241,10 @@ class MarginalModel:
             t = np.ones(self.m)
             for _ in range(30):
                 bn = b + t[:, None] * step
-                vn = self._logg(bn, lins, cov, 0)[0]
+                # a trial step may overshoot so far that exp() overflows: its value is -inf,
+                # the step is rejected and halved (an expected event, not a numerical warning)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    vn = self._logg(bn, lins, cov, 0)[0]
                 bad = ~(vn >= val - 1e-12 * np.abs(val))
                 if not bad.any():
                     break

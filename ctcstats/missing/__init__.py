@@ -1,15 +1,26 @@
 """Missing covariates: multiple imputation for survival analyses and Rubin's rules.
 
+* :func:`impute` — multiply impute missing covariates for a Cox model (smcfcs, Bartlett et
+  al. 2015; or chained equations with D and H(T), White & Royston 2009) →
+  :class:`ImputationResult`;
 * :func:`pool` / :func:`pooled_test` — analyse every imputed data set and pool the results
-  (Rubin's rules with Barnard–Rubin df, as R ``mice::pool``; D1/D2/D3 tests).
+  (Rubin's rules with Barnard–Rubin df, as R ``mice::pool``; D1/D2/D3 tests);
+* :func:`missing_table` / :func:`missing_pattern` — how much is missing, and in which
+  combinations.
 """
 
+from .diagnostics import missing_pattern, missing_table
+from .impute import ImputationResult, impute
 from .pooling import PooledResult, PooledTestResult, pool, pooled_test
 from .rubin import barnard_rubin_df, rubin_rules
 
 __all__ = [
+    "ImputationResult",
     "PooledResult",
     "PooledTestResult",
+    "impute",
+    "missing_pattern",
+    "missing_table",
     "pool",
     "pooled_test",
     "barnard_rubin_df",

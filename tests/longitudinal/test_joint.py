@@ -146,3 +146,16 @@ def test_simulate_joint_is_seeded_and_checked():
         cs.simulate_joint(recovery=1.5)
     with pytest.raises(ParameterError, match="'draw_months' parameter"):
         cs.simulate_joint(draw_months=[-1.0])
+
+
+def test_overshooting_mode_steps_raise_no_numpy_warning():
+    # low concentrations and sparse draws: a Newton step for a patient's random effects
+    # overshoots until exp() overflows; the step is rejected, and no RuntimeWarning escapes
+    # (pytest turns warnings into errors)
+    sim = cs.simulate_joint(n=200, rng=100, intercept=-2.0,
+                            draw_months=(0.0, 3.0, 6.0, 9.0, 12.0))
+    fit = cs.fit_joint_model(sim.patients, draws=sim.draws, covariates=["visceral_mets"],
+                             long_covariates=["visceral_mets"], random="slope", **ROLES)
+    assert fit.converged
+    alpha = fit.table.set_index("component").loc["association"]
+    assert abs(alpha["coef"] - sim.truth["association"]) < 3 * alpha["std_error"]

@@ -1,0 +1,185 @@
+"""Conditional (covariate) models of the imputation chains, fitted by statsmodels, with a draw
+of their parameters from the approximate posterior ("proper" imputation, Rubin 1987).
+
+Each ``fit_<kind>`` takes the observed values ``y`` of one variable, the design ``X`` of its
+predictors (rows where ``y`` is observed) and returns a :class:`Drawn` model whose
+parameters are already drawn: ``sample(X, rng)`` draws new values for the given rows,
+``log_probs(X)`` (discrete kinds) gives log P(y = level | x) for every level.
+
+* ``continuous`` — normal linear regression (statsmodels OLS); sigma* = sqrt(RSS / chi2(n-p)),
+  beta* ~ N(beta_hat, sigma*^2 (X'X)^-1): R ``mice.impute.norm`` (``.norm.draw``) and
+  ``smcfcs``'s ``"norm"``.
+* ``binary`` — logistic regression (statsmodels GLM binomial); beta* ~ N(beta_hat, V): R
+  ``mice.impute.logreg`` and ``smcfcs``'s ``"logreg"``.
+* ``ordinal`` — proportional-odds logistic model (statsmodels ``OrderedModel``); all
+  parameters drawn from their asymptotic normal: as ``smcfcs``'s ``"podds"`` (``mice``'s
+  ``polr`` uses the fitted probabilities without a draw).
+* ``categorical`` — multinomial logistic (statsmodels ``MNLogit``), parameters drawn as
+  ``smcfcs``'s ``"mlogit"``.
+* ``count`` — Poisson (GLM) or negative binomial (statsmodels ``NegativeBinomial``, NB2)
+  with ``log(volume)`` as offset when a volume is given; parameters drawn from their
+  asymptotic normal (the NB dispersion on the log scale) as ``smcfcs``'s ``"poisson"``; a
+  dispersion estimated at its boundary 0 means the Poisson model, which is then used.
+
+Numerical trouble (separation, non-convergence) is caught and returned as messages for the
+result's ``warnings``; the chain carries on with the (large) estimates, as R does.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import statsmodels.api as sm
+from scipy import special
+
+__all__ = ["Drawn", "fit_draw"]
+
+
+def _mvn(rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """One draw of N(mean, cov); a symmetric-eigen square root tolerates a singular cov."""
+    cov = (np.asarray(cov, float) + np.asarray(cov, float).T) / 2
+    w, v = np.linalg.eigh(cov)
+    root = v * np.sqrt(np.clip(w, 0.0, None))
+    return np.asarray(mean, float) + root @ rng.standard_normal(mean.shape[0])
+
+
+def _const(X: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.ones(X.shape[0]), X])
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A covariate model with drawn parameters."""
+
+    kind: str
+    beta: np.ndarray
+    sigma: float = np.nan  # continuous: residual SD; count (negbin): dispersion alpha
+    cuts: np.ndarray | None = None  # ordinal: thresholds
+    n_levels: int = 0
+    family: str = ""  # count: "poisson" or "negbin"
+
+    def linear(self, X: np.ndarray) -> np.ndarray:
+        if self.kind == "ordinal":
+            return X @ self.beta if X.shape[1] else np.zeros(X.shape[0])
+        if self.kind == "categorical":
+            return _const(X) @ self.beta  # (n, K-1)
+        return _const(X) @ self.beta
+
+    def log_probs(self, X: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        """log P(level k | x), shape (n, K) — discrete kinds."""
+        eta = self.linear(X)
+        if self.kind == "binary":
+            return np.column_stack([-np.logaddexp(0.0, eta), -np.logaddexp(0.0, -eta)])
+        if self.kind == "categorical":
+            full = np.column_stack([np.zeros(X.shape[0]), eta])
+            return full - special.logsumexp(full, axis=1, keepdims=True)
+        if self.kind == "ordinal":
+            cdf = special.expit(self.cuts[None, :] - eta[:, None])
+            cdf = np.column_stack([np.zeros(X.shape[0]), cdf, np.ones(X.shape[0])])
+            with np.errstate(divide="ignore"):
+                return np.log(np.clip(np.diff(cdf, axis=1), 0.0, None))
+        raise ValueError(self.kind)
+
+    def sample(self, X: np.ndarray, rng: np.random.Generator,
+               offset: np.ndarray | None = None) -> np.ndarray:
+        """Draw values for the rows of X (codes 0..K-1 for discrete kinds)."""
+        n = X.shape[0]
+        if self.kind == "continuous":
+            return self.linear(X) + self.sigma * rng.standard_normal(n)
+        if self.kind == "count":
+            mu = np.exp(self.linear(X) + (0.0 if offset is None else offset))
+            if self.family == "poisson" or not self.sigma > 1e-8:  # alpha ~ 0: Poisson
+                return rng.poisson(mu).astype(float)
+            size = 1.0 / self.sigma
+            return rng.negative_binomial(size, size / (size + mu)).astype(float)
+        return sample_codes(self.log_probs(X), rng)
+
+
+def sample_codes(logp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One categorical draw per row from unnormalised log-probabilities."""
+    p = np.exp(logp - logp.max(axis=1, keepdims=True))
+    cum = np.cumsum(p, axis=1)
+    u = rng.random(logp.shape[0]) * cum[:, -1]
+    return (cum < u[:, None]).sum(axis=1).astype(float)
+
+
+def _caught(ws) -> list[str]:
+    return [str(w.message).splitlines()[0] for w in ws]
+
+
+def fit_draw(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.Generator, *,
+             n_levels: int = 0, family: str = "poisson",
+             offset: np.ndarray | None = None) -> tuple[Drawn, list[str]]:
+    """Fit the covariate model of one variable and draw its parameters."""
+    with warnings.catch_warnings(record=True) as ws:
+        warnings.simplefilter("always")
+        model = _FITTERS[kind](y, X, rng, n_levels=n_levels, family=family, offset=offset)
+    return model, _caught(ws)
+
+
+def _fit_continuous(y, X, rng, **_):
+    res = sm.OLS(y, _const(X)).fit()
+    df = max(res.df_resid, 1.0)
+    sigma = float(np.sqrt(res.ssr / rng.chisquare(df)))
+    beta = _mvn(rng, np.asarray(res.params), sigma**2 * np.asarray(res.normalized_cov_params))
+    return Drawn("continuous", beta, sigma=sigma)
+
+
+def _fit_binary(y, X, rng, **_):
+    res = sm.GLM(y, _const(X), family=sm.families.Binomial()).fit()
+    return Drawn("binary", _mvn(rng, np.asarray(res.params), np.asarray(res.cov_params())),
+                 n_levels=2)
+
+
+def _fit_ordinal(y, X, rng, *, n_levels, **_):
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    p = X.shape[1]
+    # OrderedModel needs every level observed: codes are relabelled to the observed ones
+    res = OrderedModel(y.astype(int), X, distr="logit").fit(method="bfgs", disp=0,
+                                                             maxiter=500)
+    theta = _mvn(rng, np.asarray(res.params), np.asarray(res.cov_params()))
+    cuts = res.model.transform_threshold_params(theta)[1:-1]
+    return Drawn("ordinal", theta[:p], cuts=np.asarray(cuts), n_levels=n_levels)
+
+
+def _fit_categorical(y, X, rng, *, n_levels, **_):
+    res = sm.MNLogit(y.astype(int), _const(X)).fit(disp=0, method="newton", maxiter=100)
+    params = np.asarray(res.params)  # (p+1, K-1)
+    flat = _mvn(rng, params.ravel(order="F"), np.asarray(res.cov_params()))
+    return Drawn("categorical", flat.reshape(params.shape, order="F"), n_levels=n_levels)
+
+
+def _fit_count(y, X, rng, *, family, offset, **_):
+    pois = sm.GLM(y, _const(X), family=sm.families.Poisson(), offset=offset).fit()
+    p_draw = None if family == "negbin" else _mvn(rng, np.asarray(pois.params),
+                                                   np.asarray(pois.cov_params()))
+    if family == "poisson":
+        return Drawn("count", p_draw, family="poisson")
+    try:
+        # a dispersion estimate at its boundary 0 makes the Hessian singular; that case is
+        # the Poisson model (below), so statsmodels' warnings about it are not passed on
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sm.NegativeBinomial(y, _const(X), offset=offset, loglike_method="nb2").fit(
+                start_params=np.append(np.asarray(pois.params), 0.1), disp=0, maxiter=200)
+            params = np.asarray(res.params)
+            cov = np.asarray(res.cov_params())
+    except (ValueError, np.linalg.LinAlgError):
+        params, cov = np.append(np.asarray(pois.params), 0.0), None
+    a = params[-1]
+    if cov is None or not a > 1e-6 or not np.all(np.isfinite(cov)):
+        # no overdispersion: the negative binomial is the Poisson model
+        return Drawn("count", _mvn(rng, np.asarray(pois.params),
+                                   np.asarray(pois.cov_params())), sigma=0.0, family="negbin")
+    # dispersion alpha drawn on the log scale (delta method), the others as they are
+    jac = np.ones(params.size)
+    jac[-1] = 1.0 / a
+    theta = _mvn(rng, np.append(params[:-1], np.log(a)), cov * np.outer(jac, jac))
+    return Drawn("count", theta[:-1], sigma=float(np.exp(theta[-1])), family="negbin")
+
+
+_FITTERS = {"continuous": _fit_continuous, "binary": _fit_binary, "ordinal": _fit_ordinal,
+            "categorical": _fit_categorical, "count": _fit_count}
