@@ -63,6 +63,9 @@ __all__ += ["PairwiseTestResult", "logrank_test", "pairwise_logrank_test"]
 from .survival.cox import CoxResult, PHTestResult, fit_cox, fit_piecewise_cox  # noqa: E402
 
 __all__ += ["CoxResult", "PHTestResult", "fit_cox", "fit_piecewise_cox"]
+from .survival.frailty import FrailtyCoxResult  # noqa: E402
+
+__all__ += ["FrailtyCoxResult"]
 # [survival.competing]
 from .survival.competing import CumulativeIncidenceResult, cumulative_incidence  # noqa: E402
 from .survival.finegray import FineGrayResult, fit_fine_gray  # noqa: E402
@@ -286,6 +289,7 @@ __all__ += [
     "fit_two_stage_cox", "simulate_joint",
 ]
 # [missing]
+from .designs.missingness import add_missingness  # noqa: E402
 from .missing import (  # noqa: E402
     ImputationResult,
     PooledResult,
@@ -297,8 +301,8 @@ from .missing import (  # noqa: E402
     pooled_test,
 )
 
-__all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "impute", "missing_pattern",
-            "missing_table", "pool", "pooled_test"]
+__all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "add_missingness", "impute",
+            "missing_pattern", "missing_table", "pool", "pooled_test"]
 # [multistate]
 from .multistate import (  # noqa: E402
     CauseSpecificResult,

@@ -290,6 +290,12 @@ def _multistate():
     return _cached("multistate", make)
 
 
+def _frailty_pooled():
+    from tests.reference._load import load_input
+
+    return load_input("frailty", "pooled")  # 8 studies with a real study frailty
+
+
 # trials: a randomised arm on the early cohort (alternating allocation)
 def _trial():
     return _cached("trial", lambda: early().assign(arm=np.arange(len(early())) % 2))
@@ -301,6 +307,9 @@ BUILDERS.update({
         treatment_col="arm"),
     "NonInferiorityResult": lambda: cs.noninferiority_test(
         _trial(), time_col="dfs_months", event_col="dfs_event", treatment_col="arm"),
+    "FrailtyCoxResult": lambda: cs.fit_cox(
+        _frailty_pooled(), time_col="months", event_col="event",
+        covariates=["ctc_positive"], frailty_col="study", frailty="gaussian"),
     "ModelSampleSizeResult": lambda: cs.model_sample_size(
         n_parameters=10, rate=0.01, horizon=60, mean_follow_up=50, r2_cs=0.1),
     "ValidationSampleSizeResult": lambda: cs.validation_sample_size(

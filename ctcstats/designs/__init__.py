@@ -6,12 +6,15 @@
   of :mod:`ctcstats.designs.sections`).
 * :func:`simulate_cohort`, :func:`simulate_draws`, :func:`simulate_study` — synthetic cohorts
   (patient table, serial draws, or both).
+* :func:`add_missingness` — MCAR/MAR/MNAR missing values at stated rates (an assumption,
+  recorded on the frame) for showing the multiple-imputation methods at work.
 * :mod:`ctcstats.designs.calibrate` — the published analyses on a synthetic cohort and the
   calibration of the hazard parameters (``scripts/calibrate_designs.py``).
 """
 
 from __future__ import annotations
 
+from .missingness import add_missingness
 from .registry import (
     Citation,
     Covariate,
@@ -29,6 +32,7 @@ from .registry import (
 from .simulate import SyntheticCohort, simulate_cohort, simulate_draws, simulate_study
 
 __all__ = [
+    "add_missingness",
     "Citation",
     "Covariate",
     "Endpoint",

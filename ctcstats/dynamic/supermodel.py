@@ -214,8 +214,11 @@ def _fit_cause(st: pd.DataFrame, spec: dict, cause: int, ties: str, conf_level: 
                   strata_col="_lm" if spec["baseline"] == "strata" else None,
                   ties=ties, conf_level=conf_level)
     tab = fit.table.reset_index()[_TABLE]
-    return fit, tab, {"beta": fit.table["coef"].to_numpy(float),
-                      "var": fit.covariance.to_numpy(float)}
+    # a term collinear with the others has coefficient NaN (R: NA); predictions leave it out,
+    # as R's predict/survfit do
+    beta = np.nan_to_num(fit.table["coef"].to_numpy(float), nan=0.0)
+    var = np.nan_to_num(fit.covariance.to_numpy(float), nan=0.0)
+    return fit, tab, {"beta": beta, "var": var}
 
 
 def landmark_supermodel(

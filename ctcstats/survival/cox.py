@@ -367,10 +367,11 @@ def _firth_fields(func, d: CoxData, X, names, term_cols, term_names, time, event
 
 
 def _prepare(data, func, time_col, event_col, covariates, strata_col, cluster_col, missing,
-             start_col=None, id_col=None, robust=False):
+             start_col=None, id_col=None, robust=False, frailty_col=None):
     roles = {"start_col": start_col, "time_col": time_col, "event_col": event_col,
              "covariates": covariates if not isinstance(covariates, str) else [covariates],
-             "strata_col": strata_col, "cluster_col": cluster_col, "id_col": id_col}
+             "strata_col": strata_col, "cluster_col": cluster_col, "id_col": id_col,
+             "frailty_col": frailty_col}
     prep = prepare_frame(data, func=func, roles=roles, missing=missing)
     frame = prep.frame
     stop = check_time_column(frame, time_col, role="time_col")
@@ -433,6 +434,9 @@ def fit_cox(
     firth: bool = False,
     conf_level: float = 0.95,
     missing: Literal["raise", "drop"] = "raise",
+    frailty_col: str | None = None,
+    frailty: Literal["gamma", "gaussian"] = "gamma",
+    frailty_sparse: bool | None = None,
 ) -> CoxResult:
     """Cox proportional-hazards regression (hazard ratios with confidence intervals).
 
@@ -500,6 +504,19 @@ def fit_cox(
     conf_level : float, default 0.95
     missing : {"raise", "drop"}
         ``"drop"`` analyses complete cases and counts the others in ``n_dropped``.
+    frailty_col : str, optional
+        Shared frailty by the levels of this column (e.g. ``study`` in a pooled analysis):
+        R ``coxph(Surv ~ covariates + frailty(study, distribution = frailty))``, penalised
+        partial likelihood with the frailty variance estimated as R (gamma: marginal
+        likelihood, R's ``method = "em"``; gaussian: R's ``method = "reml"``); see
+        :mod:`ctcstats.survival.frailty`. Returns a
+        :class:`~ctcstats.survival.frailty.FrailtyCoxResult`. Not combined with
+        ``cluster_col``, ``robust``, ``penalizer`` or ``firth``.
+    frailty : {"gamma", "gaussian"}
+        Distribution of the frailty (gamma on exp(w), gaussian on w).
+    frailty_sparse : bool, optional
+        R's ``sparse`` computation of the frailty block (only its diagonal enters the
+        variance); default as R, True when ``frailty_col`` has more than 5 levels.
 
     Returns
     -------
@@ -546,10 +563,21 @@ def fit_cox(
             f"The 'firth' parameter of {func} cannot be combined with penalizer, robust or "
             "cluster_col; got firth=True with those set."
         )
+    if frailty_col is not None:
+        check_choice(frailty, name="frailty", choices=("gamma", "gaussian"), func=func)
+        if firth or lam > 0 or robust or cluster_col is not None or id_col is not None:
+            raise ParameterError(
+                f"The 'frailty_col' parameter of {func} cannot be combined with firth, "
+                "penalizer, robust, cluster_col or id_col; the frailty models the "
+                "correlation within its groups (drop those options)."
+            )
     prep, time, event, X, names, term_cols, strata, cluster, notes, start = _prepare(
         data, func, time_col, event_col, covariates, strata_col, cluster_col, missing,
-        start_col=start_col, id_col=id_col, robust=robust,
+        start_col=start_col, id_col=id_col, robust=robust, frailty_col=frailty_col,
     )
+    if frailty_col is not None:
+        return _fit_frailty(prep, time, event, X, names, term_cols, list(covariates), strata,
+                            start, notes, frailty_col, frailty, frailty_sparse, ties, cl)
     fields, msgs = _fit_and_summarise(
         func=func, X=X, names=names, term_cols=term_cols, term_names=list(covariates),
         time=time, event=event, start=start, strata=strata, cluster=cluster, robust=robust,
@@ -557,6 +585,29 @@ def fit_cox(
         firth=firth,
     )
     return CoxResult(**fields, warnings=_emit(notes + msgs))
+
+
+def _fit_frailty(prep, time, event, X, names, term_cols, term_names, strata, start, notes,
+                 frailty_col, kind, sparse, ties, conf_level):
+    """fit_cox(frailty_col=...): the fit lives in :mod:`.frailty` (penalty hook of the core)."""
+    from .frailty import FrailtyCoxResult, fit_frailty_arrays, frailty_fields
+
+    codes, levels = pd.factorize(prep.frame[frailty_col], sort=True)
+    if levels.size < 2:
+        raise DataValidationError(
+            f"frailty_col {frailty_col!r} has a single level; a shared frailty needs at "
+            "least two groups (drop frailty_col)."
+        )
+    out = fit_frailty_arrays(X, time, event, codes, kind=kind, start=start, strata=strata,
+                             ties=ties, sparse=sparse)
+    fields = frailty_fields(
+        fit_out=out, kind=kind, names=names, term_cols=term_cols, term_names=term_names,
+        time=time, event=event, start=start, strata=strata,
+        levels=[v.item() if isinstance(v, np.generic) else v for v in levels],
+        conf_level=conf_level, n_obs=prep.n_obs, n_dropped=prep.n_dropped, ties=ties,
+        frailty_col=frailty_col, make_table=_table)
+    notes = list(notes) + [(DataWarning, m) for m in out["notes"]]
+    return FrailtyCoxResult(**fields, warnings=_emit(notes))
 
 
 # =========================================================================== piecewise

@@ -1,0 +1,154 @@
+"""Missing values for synthetic cohorts: :func:`add_missingness`.
+
+Published designs report how much is missing at best, never the mechanism, so every rate and
+mechanism given here is an *assumption* — it is recorded as such on the returned frame
+(``frame.attrs["missingness"]``) so that reports and notebooks state it.
+
+Mechanisms (Rubin 1976), for each variable v with target rate r_v:
+
+* ``"mcar"`` — P(v missing) = r_v for every patient;
+* ``"mar"`` — logit P(v missing) = a_v + strength · s_i, where s_i is the sum of the
+  standardised values of ``depends_on`` (observed columns such as the event indicator, age);
+* ``"mnar"`` — as MAR, with v's own standardised value added to s_i.
+
+a_v is solved so that the expected proportion missing is exactly r_v in the given cohort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+from .._validation import (
+    check_choice,
+    check_dataframe,
+    check_numeric_column,
+    check_real,
+    check_rng,
+    is_categorical,
+)
+from ..errors import DataValidationError, ParameterError
+
+__all__ = ["add_missingness"]
+
+
+def _standardised(frame: pd.DataFrame, col: str, role: str) -> np.ndarray:
+    s = frame[col]
+    if is_categorical(s):
+        raise DataValidationError(
+            f"{role} {col!r} holds text or categories; missingness can depend on numeric or "
+            "0/1 columns only — code it as numbers first.")
+    if s.isna().any():
+        raise DataValidationError(
+            f"{role} {col!r} has missing values; the columns missingness depends on must be "
+            "complete (add missingness to it last, or leave it out of depends_on).")
+    x = check_numeric_column(frame, col, role=role)
+    sd = x.std()
+    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+
+
+def _intercept(score: np.ndarray, rate: float) -> float:
+    """a with mean(expit(a + score)) = rate."""
+    def gap(a):
+        return special.expit(a + score).mean() - rate
+    return float(optimize.brentq(gap, -50.0, 50.0, xtol=1e-12))
+
+
+def add_missingness(
+    data: pd.DataFrame,
+    *,
+    rates: Mapping[str, float],
+    mechanism: Literal["mcar", "mar", "mnar"] = "mar",
+    depends_on: Sequence[str] | None = None,
+    strength: float = 1.0,
+    rng=None,
+) -> pd.DataFrame:
+    """A copy of ``data`` with values deleted at the given rates (a labelled assumption).
+
+    Parameters
+    ----------
+    data : DataFrame
+        A complete cohort, e.g. from :func:`ctcstats.simulate_cohort` (or a
+        ``SyntheticCohort``, whose ``data`` is used).
+    rates : dict
+        Column → expected proportion missing, in (0, 1).
+    mechanism : {"mcar", "mar", "mnar"}
+        See the module docstring: MAR makes missingness depend on ``depends_on`` (e.g. the
+        event indicator: sicker patients miss more), MNAR also on the deleted value itself.
+    depends_on : list of str, optional
+        Complete numeric columns that drive MAR/MNAR missingness (required for ``"mar"``).
+    strength : float
+        Log-odds change of being missing per standard deviation of the driving score.
+    rng : int, Generator or None
+
+    Returns
+    -------
+    DataFrame
+        The copy with NaN where deleted (index and columns unchanged).
+        ``attrs["missingness"]`` is a list of records ``variable, rate, mechanism,
+        depends_on, strength, n_missing, source`` (source ``"assumption"``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ctcstats.designs import add_missingness
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"age": rng.normal(60, 10, 1000), "event": rng.integers(0, 2, 1000)})
+    >>> out = add_missingness(d, rates={"age": 0.3}, depends_on=["event"], rng=1)
+    >>> float(round(out["age"].isna().mean(), 2))
+    0.31
+    >>> out.attrs["missingness"][0]["source"]
+    'assumption'
+    """
+    func = "add_missingness"
+    data = getattr(data, "data", data) if not isinstance(data, pd.DataFrame) else data
+    check_dataframe(data, func=func)
+    check_choice(mechanism, name="mechanism", choices=("mcar", "mar", "mnar"), func=func)
+    strength = check_real(strength, name="strength", func=func)
+    if not isinstance(rates, Mapping) or not rates:
+        raise ParameterError(f"The 'rates' parameter of {func} must be a dict column → "
+                             f"proportion missing, e.g. {{'grade': 0.2}}; got {rates!r}.")
+    depends_on = [] if depends_on is None else depends_on
+    if isinstance(depends_on, str):
+        raise ParameterError(f"The 'depends_on' parameter of {func} must be a list of column "
+                             f"names; got the string {depends_on!r} (write [{depends_on!r}]).")
+    depends_on = list(depends_on)
+    if mechanism == "mar" and not depends_on:
+        raise ParameterError(
+            f"{func}(mechanism='mar') needs depends_on: the observed columns missingness "
+            "depends on (e.g. ['os_event', 'age']); use mechanism='mcar' otherwise.")
+    for col in list(rates) + depends_on:
+        if col not in data.columns:
+            raise DataValidationError(f"column {col!r} is not a column of data (check the "
+                                      "spelling).")
+    overlap = sorted(set(rates) & set(depends_on))
+    if overlap:
+        raise ParameterError(f"{func}: {overlap} are both deleted and drive missingness; "
+                             "use mechanism='mnar' for self-dependence.")
+    gen = check_rng(rng)
+    base = np.zeros(len(data))
+    for col in depends_on:
+        base = base + _standardised(data, col, "depends_on")
+    out = data.copy()
+    records = []
+    for col, rate in rates.items():
+        r = check_real(rate, name=f"rates[{col!r}]", func=func, low=0.0, high=1.0,
+                       low_inclusive=False, high_inclusive=False)
+        score = np.zeros(len(data)) if mechanism == "mcar" else strength * base
+        if mechanism == "mnar":
+            score = score + strength * _standardised(data, col, "rates")
+        p = special.expit(_intercept(score, r) + score)
+        miss = gen.random(len(data)) < p
+        if pd.api.types.is_integer_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype(float)  # integer columns cannot hold NaN
+        out.loc[miss, col] = np.nan
+        records.append({"variable": col, "rate": r, "mechanism": mechanism,
+                        "depends_on": list(depends_on) + ([col] if mechanism == "mnar" else []),
+                        "strength": strength if mechanism != "mcar" else 0.0,
+                        "n_missing": int(miss.sum()), "source": "assumption"})
+    out.attrs["missingness"] = records
+    return out
