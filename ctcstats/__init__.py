@@ -338,15 +338,26 @@ from .trials import (  # noqa: E402
     InteractionResult,
     ModelSampleSizeResult,
     NonInferiorityResult,
+    ScreeningSizeResult,
+    SteppResult,
+    TrialDesign,
+    TrialPowerResult,
     ValidationSampleSizeResult,
+    get_trial_design,
+    list_trial_designs,
     marker_treatment_interaction,
     model_sample_size,
     noninferiority_test,
+    screening_size,
+    simulate_trial_power,
+    stepp,
     validation_sample_size,
 )
 
 __all__ += [
     "InteractionResult", "NonInferiorityResult", "marker_treatment_interaction",
     "noninferiority_test", "ModelSampleSizeResult", "ValidationSampleSizeResult",
-    "model_sample_size", "validation_sample_size",
+    "model_sample_size", "validation_sample_size", "SteppResult", "stepp",
+    "ScreeningSizeResult", "TrialDesign", "TrialPowerResult", "get_trial_design",
+    "list_trial_designs", "screening_size", "simulate_trial_power",
 ]
