@@ -120,6 +120,9 @@ def _add_report_command(sub) -> None:
     p.add_argument("--title", help="report title")
     p.add_argument("--relapse-site-col",
                    help="site of the first relapse (adds the 'Relapse sites' section)")
+    p.add_argument("--primary-analysis", choices=("complete_case", "multiple_imputation"),
+                   help="when covariates are missing: the primary multivariable analysis "
+                   "(default complete_case; both are shown)")
     p.add_argument("--sheet", help="Excel sheet holding the data (default: the first sheet)")
     p.add_argument("--sep", help="field separator of a text file: ',', ';', tab or '|' "
                    "(default: detected)")
@@ -153,7 +156,8 @@ def _cmd_report(args) -> int:
         data=args.data, design=args.design, out=args.out, seed=args.seed, spec=args.spec,
         time_col=args.time_col, event_col=args.event_col, marker_col=args.marker_col,
         threshold=args.threshold, covariates=args.covariates, strata_col=args.strata_col,
-        title=args.title, relapse_site_col=args.relapse_site_col, sheet=args.sheet,
+        title=args.title, relapse_site_col=args.relapse_site_col,
+        primary_analysis=args.primary_analysis, sheet=args.sheet,
         sep=args.sep, decimal=args.decimal, progress=not args.quiet,
         command="ctcstats " + shlex.join(argv) if argv else None,
     )

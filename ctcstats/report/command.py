@@ -125,6 +125,7 @@ def report_command(
     strata_col: str | None = None,
     title: str | None = None,
     relapse_site_col: str | None = None,
+    primary_analysis: str | None = None,
     sheet: str | None = None,
     sep: str | None = None,
     decimal: str | None = None,
@@ -149,7 +150,8 @@ def report_command(
             other = {"--spec": spec, "--time-col": time_col, "--event-col": event_col,
                      "--marker-col": marker_col, "--threshold": threshold,
                      "--covariates": covariates, "--strata-col": strata_col,
-                     "--relapse-site-col": relapse_site_col, "--sheet": sheet, "--sep": sep,
+                     "--relapse-site-col": relapse_site_col,
+                     "--primary-analysis": primary_analysis, "--sheet": sheet, "--sep": sep,
                      "--decimal": decimal}
             given = [k for k, v in other.items() if v is not None]
             if given:
@@ -166,6 +168,7 @@ def report_command(
             "marker_col": marker_col, "thresholds": _thresholds(threshold),
             "covariates": _split(covariates), "strata_col": strata_col, "title": title,
             "seed": seed, "relapse_site_col": relapse_site_col,
+            "primary_analysis": primary_analysis,
         }
         if time_col is not None or event_col is not None:
             if time_col is None or event_col is None:

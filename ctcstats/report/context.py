@@ -36,6 +36,7 @@ class ReportContext:
     source: str = ""
     data_sha256: str = ""
     sections_done: list[str] = field(default_factory=list)
+    data: pd.DataFrame | None = None  # the input as given (never modified): for imputation
     _n_fig: int = 0
     results: dict[str, Any] = field(default_factory=dict)
 
@@ -194,5 +195,5 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
         spec=spec, frame=frame, flow=flow, n_read=int(data.shape[0]),
         marker_kind="binary" if binary else "count", group_col=group_col, term=term,
         neg_label=neg_label, pos_label=pos_label, horizons=tuple(horizons),
-        cox_covariates=tuple(spec.covariates),
+        cox_covariates=tuple(spec.covariates), data=data,
     )
