@@ -125,6 +125,7 @@ def report_command(
     strata_col: str | None = None,
     title: str | None = None,
     relapse_site_col: str | None = None,
+    draws: str | None = None,
     sheet: str | None = None,
     sep: str | None = None,
     decimal: str | None = None,
@@ -149,7 +150,8 @@ def report_command(
             other = {"--spec": spec, "--time-col": time_col, "--event-col": event_col,
                      "--marker-col": marker_col, "--threshold": threshold,
                      "--covariates": covariates, "--strata-col": strata_col,
-                     "--relapse-site-col": relapse_site_col, "--sheet": sheet, "--sep": sep,
+                     "--relapse-site-col": relapse_site_col, "--draws": draws,
+                     "--sheet": sheet, "--sep": sep,
                      "--decimal": decimal}
             given = [k for k, v in other.items() if v is not None]
             if given:
@@ -190,8 +192,11 @@ def report_command(
         _check_text_numbers(frame, the_spec, path.name)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         where = f" (sheet {frame.attrs['sheet']!r})" if sheet is not None else ""
+        draws_frame = None if draws is None else read_table(Path(draws), sep=_sep(sep),
+                                                             decimal=decimal)
         build_report(frame, the_spec, out=out_path, source=f"file {path.name}{where}",
-                     data_sha256=digest, command=command, progress=progress)
+                     data_sha256=digest, command=command, progress=progress,
+                     draws=draws_frame)
         return out_path
     except DataValidationError as exc:
         raise DataValidationError(one_line(str(exc))) from None
