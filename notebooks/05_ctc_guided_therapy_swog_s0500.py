@@ -140,7 +140,9 @@ c_cox
 # reach p < 0.05 by chance alone.
 
 # %%
-print("post_progression.arm_log_hr =", design.param("post_progression.arm_log_hr"))
+design.model.post_progression.arm_log_hr  # the value with its status and reason
+
+# %%
 null_rows = []
 for seed in range(100):
     trial = cs.simulate_cohort(design, rng=seed)

@@ -27,6 +27,7 @@ from ...multistate import (
 )
 from ..context import ReportContext
 from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, fmt_pct, notes, para, table
+from .survival import EPV_MIN, events_per_variable
 
 __all__ = ["section_relapse_sites", "NO_RELAPSE"]
 
@@ -119,7 +120,7 @@ def section_relapse_sites(ctx: ReportContext) -> list[dict]:
                      event_col="__first_event__", covariates=cov, causes=fit_causes,
                      cause_labels={k: labels[k] for k in fit_causes},
                      strata_col=s.strata_col, fine_gray=s.strata_col is None)
-        blocks.append(_hr_table(ctx, cs, adjusted=len(cov) > 1))
+        blocks.append(_hr_table(ctx, cs, adjusted=len(cov) > 1, msgs=msgs))
     blocks += _multistate(ctx, fr, ep, code, sites, msgs)
     nb = notes(msgs)
     if nb:
@@ -172,9 +173,16 @@ def _pct_ci(p, lo, hi) -> str:
     return f"{fmt_num(100 * p, 1)} ({fmt_num(100 * lo, 1)}–{fmt_num(100 * hi, 1)})"
 
 
-def _hr_table(ctx, cs, *, adjusted: bool) -> dict:
+def _hr_table(ctx, cs, *, adjusted: bool, msgs: list[str]) -> dict:
     sbs = cs.side_by_side[cs.side_by_side["term"] == ctx.term]
-    rows = [[r.cause, fmt_hr(r.cs_hr, r.cs_ci_lower, r.cs_ci_upper), fmt_p(r.cs_p_value),
+    events = dict(zip(cs.causes, cs.n_events, strict=True))
+    epv = {}
+    for c in cs.causes:
+        k = int(np.isfinite(cs.cox(c).table["coef"]).sum())
+        epv[c] = ctx.run(msgs, events_per_variable, int(events[c]), k,
+                         model=f"the cause-specific Cox model of {c}")
+    rows = [[r.cause, f"{fmt_int(events[r.cause])} ({fmt_num(epv[r.cause], 1)})",
+             fmt_hr(r.cs_hr, r.cs_ci_lower, r.cs_ci_upper), fmt_p(r.cs_p_value),
              fmt_hr(r.sd_hr, r.sd_ci_lower, r.sd_ci_upper), fmt_p(r.sd_p_value)]
             for r in sbs.itertuples()]
     how = "adjusted for the clinical covariates" if adjusted else "univariable"
@@ -183,8 +191,10 @@ def _hr_table(ctx, cs, *, adjusted: bool) -> dict:
         f"({how}): cause-specific Cox model (effect on the rate of that first event among "
         "patients still event-free) and Fine–Gray model (effect on its cumulative "
         "incidence).",
-        ["site", "cause-specific HR (95% CI)", "p", "subdistribution HR (95% CI)", "p"],
-        rows, note="Sites with fewer than 5 events are not modelled.")
+        ["site", "events (EPV)", "cause-specific HR (95% CI)", "p",
+         "subdistribution HR (95% CI)", "p"],
+        rows, note="Sites with fewer than 5 events are not modelled; EPV: events per "
+                   f"estimated coefficient (below {EPV_MIN}, Wald intervals are unreliable).")
 
 
 def _multistate(ctx, fr, ep, code, sites, msgs) -> list[dict]:

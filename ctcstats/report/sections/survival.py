@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 
+from ...errors import SmallSampleWarning
 from ...survival.cox import fit_cox, fit_piecewise_cox
 from ...survival.km import kaplan_meier
 from ...survival.logrank import logrank_test
@@ -14,7 +16,8 @@ from ..context import ReportContext
 from ..format import fmt_ci, fmt_hr, fmt_int, fmt_num, fmt_p, fmt_p_eq, notes, para, table
 from ..spec import EndpointSpec
 
-__all__ = ["km_figure", "section_univariable", "section_multivariable", "time_ticks"]
+__all__ = ["km_figure", "section_univariable", "section_multivariable", "time_ticks",
+           "events_per_variable", "EPV_MIN"]
 
 
 _MAX_CENSOR_MARKS = 1000
@@ -138,6 +141,33 @@ def section_univariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
     return blocks
 
 
+#: Events per variable below which a model is flagged (Peduzzi et al. 1995; Harrell 2015
+#: §4.4 suggest 10–20 for a prespecified model).
+EPV_MIN = 10
+
+
+def _n_parameters(cox) -> int:
+    """Estimated coefficients of a Cox fit (indicator terms counted one by one)."""
+    return int(np.isfinite(cox.table["coef"]).sum())
+
+
+def events_per_variable(n_events: int, n_parameters: int, *, model: str) -> float:
+    """Events per estimated coefficient; warns (SmallSampleWarning) below :data:`EPV_MIN`.
+
+    Counts every coefficient (each indicator of a categorical covariate), as Peduzzi et al.
+    (1995) and Harrell (2015, §4.4) do.
+    """
+    epv = n_events / n_parameters if n_parameters else float("inf")
+    if epv < EPV_MIN:
+        warnings.warn(
+            f"{model} has {n_events} events for {n_parameters} coefficients "
+            f"({epv:.1f} events per variable, fewer than {EPV_MIN}): Wald tests and intervals "
+            "are unreliable and the hazard ratios biased away from 1 (Peduzzi et al. 1995); "
+            "Firth's penalised likelihood with profile intervals is reported beside them.",
+            SmallSampleWarning, stacklevel=2)
+    return float(epv)
+
+
 def _median_event_time(fr: pd.DataFrame, ep: EndpointSpec) -> float:
     t = fr.loc[fr[ep.event_col].astype(float) > 0, ep.time_col].to_numpy(float)
     if not len(t):
@@ -156,14 +186,33 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
     cox = ctx.run(msgs, fit_cox, fr, time_col=ep.time_col, event_col=ep.event_col,
                   covariates=covs, strata_col=s.strata_col)
     ctx.results[f"cox:{ep.name}"] = cox
+    epv = ctx.run(msgs, events_per_variable, cox.n_events, _n_parameters(cox),
+                  model=f"the multivariable Cox model for {ep.title}")
+    ctx.results[f"epv:{ep.name}"] = epv
+    cols = ["term", "HR (95% CI)", "p"]
+    rows = _cox_rows(ctx, cox.table)
+    firth = None
+    if epv < EPV_MIN:
+        firth = ctx.run(msgs, fit_cox, fr, time_col=ep.time_col, event_col=ep.event_col,
+                        covariates=covs, strata_col=s.strata_col, firth=True)
+        ctx.results[f"cox_firth:{ep.name}"] = firth
+        cols = ["term", "HR (95% Wald CI)", "Wald p", "Firth HR (95% profile CI)",
+                "penalised LR p"]
+        rows = [r + f for r, f in zip(rows, _cox_rows(ctx, firth.table), strict=True)]
+        rows = [[r[0], r[1], r[2], r[4], r[5]] for r in rows]
     blocks = [table(
-        f"Multivariable Cox model for {ep.title}", ["term", "HR (95% CI)", "p"],
-        _cox_rows(ctx, cox.table),
-        note=(f"{fmt_int(cox.n_obs)} patients, {fmt_int(cox.n_events)} events"
+        f"Multivariable Cox model for {ep.title}", cols, rows,
+        note=(f"{fmt_int(cox.n_obs)} patients, {fmt_int(cox.n_events)} events, "
+              f"{_n_parameters(cox)} parameters: {fmt_num(epv, 1)} events per variable (EPV)"
               + (f"; stratified by {s.strata_col}" if s.strata_col else "")
               + f"; likelihood-ratio test χ² = {fmt_num(cox.lr_statistic, 1)} on "
               f"{cox.lr_df:g} df, p {fmt_p_eq(cox.lr_p_value)}; Harrell's C = "
-              f"{fmt_num(cox.concordance, 3)}."))]
+              f"{fmt_num(cox.concordance, 3)}."
+              + (f" With fewer than {EPV_MIN} events per variable, Wald intervals and tests "
+                 "are unreliable and estimates biased away from 1: Firth's penalised "
+                 "likelihood (Heinze–Schemper; as R coxphf) with profile penalised-likelihood "
+                 "intervals and penalised likelihood-ratio tests is shown beside them."
+                 if firth is not None else "")))]
     k = len(cox.table)
     fig, ax = plt.subplots(figsize=(7.2, 0.42 * k + 1.3))
     fig.subplots_adjust(left=0.3, right=0.97, bottom=0.8 / (0.42 * k + 1.3))
