@@ -338,15 +338,17 @@ from .trials import (  # noqa: E402
     InteractionResult,
     ModelSampleSizeResult,
     NonInferiorityResult,
+    SteppResult,
     ValidationSampleSizeResult,
     marker_treatment_interaction,
     model_sample_size,
     noninferiority_test,
+    stepp,
     validation_sample_size,
 )
 
 __all__ += [
     "InteractionResult", "NonInferiorityResult", "marker_treatment_interaction",
     "noninferiority_test", "ModelSampleSizeResult", "ValidationSampleSizeResult",
-    "model_sample_size", "validation_sample_size",
+    "model_sample_size", "validation_sample_size", "SteppResult", "stepp",
 ]

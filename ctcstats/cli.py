@@ -122,11 +122,23 @@ def _add_report_command(sub) -> None:
                    help="site of the first relapse (adds the 'Relapse sites' section)")
     p.add_argument("--draws", help="long table of serial draws (patient_id, draw time, the "
                    "marker column): adds the 'Serial draws' section")
+    p.add_argument("--time-unit", choices=("days", "weeks", "months", "years"),
+                   help="unit of the time columns (default: from the column names, e.g. "
+                   "os_days; else months, assumed and stated in the report)")
+    p.add_argument("--display-unit", choices=("days", "weeks", "months", "years"),
+                   help="unit shown in the report (default: --time-unit)")
+    p.add_argument("--horizons", help="times of survival estimates and prognostic metrics, "
+                   "comma-separated, in the display unit (e.g. 365,730,1095 for days)")
+    p.add_argument("--categorical", help="covariates modelled with indicator terms and shown "
+                   "by level in Table 1, comma-separated (each must be in --covariates)")
+    p.add_argument("--cutpoint", action="store_true", default=None,
+                   help="run the maximally selected log-rank cut-point search")
+    p.add_argument("--marker-label", help="the marker's name in text and figures (e.g. CTC)")
     p.add_argument("--sheet", help="Excel sheet holding the data (default: the first sheet)")
     p.add_argument("--sep", help="field separator of a text file: ',', ';', tab or '|' "
                    "(default: detected)")
-    p.add_argument("--decimal", choices=(".", ","), help="decimal mark of a text file "
-                   "(default: detected; ',' for decimal commas)")
+    p.add_argument("--decimal", choices=(".", ","), metavar="MARK", help="decimal mark of a "
+                   "text file: '.' or ',' (default: detected)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help="show the full traceback on errors")
@@ -156,13 +168,46 @@ def _cmd_report(args) -> int:
         data=args.data, design=args.design, out=args.out, seed=args.seed, spec=args.spec,
         time_col=args.time_col, event_col=args.event_col, marker_col=args.marker_col,
         threshold=args.threshold, covariates=args.covariates, strata_col=args.strata_col,
-        title=args.title, relapse_site_col=args.relapse_site_col, draws=args.draws,
-        sheet=args.sheet,
+        title=args.title, relapse_site_col=args.relapse_site_col, sheet=args.sheet,
+        draws=args.draws,
+        time_unit=args.time_unit, display_unit=args.display_unit, horizons=args.horizons,
+        categorical=args.categorical, cutpoint=args.cutpoint, marker_label=args.marker_label,
         sep=args.sep, decimal=args.decimal, progress=not args.quiet,
         command="ctcstats " + shlex.join(argv) if argv else None,
     )
     print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def report_flags_markdown() -> str:
+    """The options of ``ctcstats report`` as a Markdown table (README block ``report-flags``),
+    generated from the parser so that the README cannot drift from the command."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    rep = sub.choices["report"]
+    rows = ["<!-- generated from ctcstats/cli.py by scripts/generate_docs.py; do not edit by "
+            "hand -->", "", "| option | meaning |", "|---|---|"]
+    for act in rep._actions:
+        if isinstance(act, argparse._HelpAction) or act.help == argparse.SUPPRESS:
+            continue
+        if act.option_strings:
+            name = act.option_strings[-1]
+            if act.choices and not act.metavar:
+                name += " {" + ",".join(map(str, act.choices)) + "}"
+            elif act.nargs != 0:
+                name += " " + (act.metavar or act.dest.upper())
+        else:
+            name = act.dest.upper()
+        text = " ".join(str(act.help or "").split()).replace("|", "\\|")
+        rows.append(f"| `{name}` | {text} |")
+    return "\n".join(rows) + "\n"
+
+
+def render_readme(text: str) -> str:
+    """*text* (README.md) with its generated ``report-flags`` block brought up to date."""
+    from ._fieldtable import replace_generated
+
+    return replace_generated(text, "report-flags", report_flags_markdown())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

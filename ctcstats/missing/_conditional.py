@@ -34,6 +34,8 @@ import numpy as np
 import statsmodels.api as sm
 from scipy import special
 
+from .._warnings import Captured, capture
+
 __all__ = ["Drawn", "fit_draw"]
 
 
@@ -105,16 +107,15 @@ def sample_codes(logp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (cum < u[:, None]).sum(axis=1).astype(float)
 
 
-def _caught(ws) -> list[str]:
-    return [str(w.message).splitlines()[0] for w in ws]
+def _caught(ws: Captured) -> list[str]:
+    return [m.splitlines()[0] for m in ws.messages()]
 
 
 def fit_draw(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.Generator, *,
              n_levels: int = 0, family: str = "poisson",
              offset: np.ndarray | None = None) -> tuple[Drawn, list[str]]:
     """Fit the covariate model of one variable and draw its parameters."""
-    with warnings.catch_warnings(record=True) as ws:
-        warnings.simplefilter("always")
+    with capture() as ws:
         model = _FITTERS[kind](y, X, rng, n_levels=n_levels, family=family, offset=offset)
     return model, _caught(ws)
 

@@ -5,7 +5,8 @@ Public functions (also exported as ``ctcstats.<name>``):
 * :func:`marker_treatment_interaction` — treatment × marker interaction (Cox, RMST), subgroup
   forest plot; :func:`noninferiority_test` — a hazard ratio against a margin;
 * :func:`model_sample_size` — Riley et al.'s minimum sample size for a survival prediction
-  model (R ``pmsampsize``); :func:`validation_sample_size` — external validation by simulation.
+  model (R ``pmsampsize``); :func:`validation_sample_size` — external validation by simulation;
+* :func:`stepp` — subpopulation treatment effect pattern plot over a continuous count.
 """
 
 from .interaction import (
@@ -20,6 +21,7 @@ from .sample_size import (
     model_sample_size,
     validation_sample_size,
 )
+from .stepp import SteppResult, sliding_windows, stepp
 
 __all__ = [
     "InteractionResult",
@@ -30,4 +32,7 @@ __all__ = [
     "ValidationSampleSizeResult",
     "model_sample_size",
     "validation_sample_size",
+    "SteppResult",
+    "sliding_windows",
+    "stepp",
 ]

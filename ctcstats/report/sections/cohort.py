@@ -57,9 +57,11 @@ def section_flow(ctx: ReportContext) -> list[dict]:
     blocks = [table("Patient flow (complete cases over every column used)",
                     ["step", "patients", "excluded", "reason"], rows,
                     note=f"Missing values: {'complete-case analysis' if s.missing == 'drop' else 'refused (missing = raise)'}.")]
+    if ctx.units is not None:
+        blocks.append(para(ctx.units.statement()))
     fr = ctx.frame
     n = len(fr)
-    msgs: list[str] = []
+    msgs: list[str] = list(ctx.time_notes)
     ep_rows = []
     for ep in s.endpoints:
         ev = fr[ep.event_col].astype(float).to_numpy() > 0
