@@ -253,9 +253,9 @@ def build_report(
         )
     ctx = prepare_context(data, spec)
     if draws is not None:
-        from .sections.serial import draw_columns
+        from .sections.serial import data_unit, draw_columns
 
-        draw_columns(data, draws, spec)
+        draw_columns(data, draws, spec.marker_col, data_unit(ctx))
     with matplotlib.rc_context(SVG_RC):
         plan = _plan(ctx, draws)
         todo = [s for s in _walk(plan) if s.build is not None]

@@ -81,3 +81,20 @@ def test_cli_draws_option(study, tmp_path, capsys):
     assert main(["report", "--design", "lucci2012", "--draws", str(dcsv), "--quiet", "--out",
                  str(tmp_path / "x.html")]) != 0
     assert "--draws cannot be combined with --design" in capsys.readouterr().err
+
+
+def test_draw_times_follow_the_display_unit(study):
+    """Times in days shown in months: the draws are rescaled with the endpoints, so the
+    section equals the one of the same cohort in months (up to the figure's drawing)."""
+    f = 365.25 / 12
+    data = study.data.assign(os_days=study.data["os_months"] * f).drop(columns="os_months")
+    draws = study.draws.assign(draw_days=study.draws["draw_months"] * f).drop(
+        columns="draw_months")
+    spec = spec_from_dict({"marker_col": "ctc_count", "marker_label": "CTC", "thresholds": [5],
+                           "endpoints": [{"name": "os", "time_col": "os_days",
+                                          "event_col": "os_event"}],
+                           "time_unit": "days", "display_unit": "months",
+                           "horizons": [12], "analyses": {"prognostic": False}})
+    days = _section(build_report(data, spec, draws=draws))
+    months = _section(build_report(study.data, _spec(), draws=study.draws))
+    assert days == months

@@ -23,7 +23,7 @@ from ...survival.cox import fit_cox
 from ..context import ReportContext
 from ..format import fmt_hr, fmt_int, fmt_num, fmt_pct, fmt_time, notes, para, table
 
-__all__ = ["section_serial", "draw_columns", "ID_COLS", "DRAW_TIME_COLS"]
+__all__ = ["section_serial", "draw_columns", "data_unit", "ID_COLS", "DRAW_TIME_COLS"]
 
 #: patient-id columns looked for in both tables, in this order
 ID_COLS = ("patient_id", "id")
@@ -31,21 +31,26 @@ ID_COLS = ("patient_id", "id")
 DRAW_TIME_COLS = ("draw_time", "draw_{unit}", "draw_months")
 
 
-def draw_columns(data: pd.DataFrame, draws: pd.DataFrame, spec) -> tuple[str, str]:
+def data_unit(ctx: ReportContext) -> str:
+    """The unit of the data's times (the draws are on the same clock)."""
+    return ctx.units.data if ctx.units is not None else (ctx.spec.time_unit or "months")
+
+
+def draw_columns(data: pd.DataFrame, draws: pd.DataFrame, marker_col: str,
+                 unit: str) -> tuple[str, str]:
     """The id and draw-time columns of the draws (DataValidationError naming what is missing)."""
     if not isinstance(draws, pd.DataFrame):
         raise DataValidationError(
             f"draws must be a pandas DataFrame (one row per draw); got {type(draws).__name__}."
         )
     ids = [c for c in ID_COLS if c in data.columns and c in draws.columns]
-    times = [c.format(unit=spec.time_unit) for c in DRAW_TIME_COLS
-             if c.format(unit=spec.time_unit) in draws.columns]
-    if not ids or not times or spec.marker_col not in draws.columns:
+    times = [c.format(unit=unit) for c in DRAW_TIME_COLS if c.format(unit=unit) in draws.columns]
+    if not ids or not times or marker_col not in draws.columns:
         raise DataValidationError(
             "draws need a patient id shared with the data (one of "
             f"{', '.join(ID_COLS)}), a draw time (one of "
-            f"{', '.join(c.format(unit=spec.time_unit) for c in DRAW_TIME_COLS)}, on the clock "
-            f"of the endpoints) and the marker column {spec.marker_col!r}; the draws have "
+            f"{', '.join(dict.fromkeys(c.format(unit=unit) for c in DRAW_TIME_COLS))}, on the "
+            f"clock of the endpoints) and the marker column {marker_col!r}; the draws have "
             f"columns {', '.join(map(str, draws.columns[:12]))}."
         )
     return ids[0], times[0]
@@ -163,9 +168,11 @@ def _supermodel(ctx, data, dr, idc, tcol, msgs):
 def section_serial(ctx: ReportContext, draws: pd.DataFrame) -> list[dict]:
     """Blocks of the section "Serial draws" (see the module docstring)."""
     data = ctx.frame
-    idc, tcol = draw_columns(data, draws, ctx.spec)
+    idc, tcol = draw_columns(data, draws, ctx.spec.marker_col, data_unit(ctx))
     dr = draws.loc[draws[idc].isin(data[idc]).to_numpy()]
-    dr = dr.loc[dr[[idc, tcol, ctx.spec.marker_col]].notna().all(axis=1).to_numpy()]
+    dr = dr.loc[dr[[idc, tcol, ctx.spec.marker_col]].notna().all(axis=1).to_numpy()].copy()
+    if ctx.units is not None and ctx.units.factor != 1.0:  # the endpoints are shown in
+        dr[tcol] = dr[tcol].astype(float) * ctx.units.factor  # the display unit
     msgs: list[str] = []
     blocks = [para(
         f"{fmt_int(len(dr))} draws of {fmt_int(dr[idc].nunique())} analysed patients "
