@@ -109,7 +109,11 @@ def _add_report_command(sub) -> None:
     p.add_argument("data", nargs="?", default=None, help="cohort file (one row per patient)")
     p.add_argument("--design", help="registry key of a built-in design (see 'ctcstats designs')")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 1)")
-    p.add_argument("--out", required=True, help="output .html file")
+    p.add_argument("--out", required=True, help="output file: .html, or .docx with "
+                   "--format docx")
+    p.add_argument("--format", choices=("html", "docx"), default=None,
+                   help="html (self-contained page) or docx (Word: real tables, PNG figures); "
+                   "default: from the --out suffix")
     p.add_argument("--spec", help="analysis spec (TOML): endpoints, thresholds, analyses …")
     p.add_argument("--time-col", help="follow-up time column")
     p.add_argument("--event-col", help="event indicator column (1 = event, 0 = censored)")
@@ -172,7 +176,7 @@ def _cmd_report(args) -> int:
         draws=args.draws,
         time_unit=args.time_unit, display_unit=args.display_unit, horizons=args.horizons,
         categorical=args.categorical, cutpoint=args.cutpoint, marker_label=args.marker_label,
-        sep=args.sep, decimal=args.decimal, progress=not args.quiet,
+        sep=args.sep, decimal=args.decimal, format=args.format, progress=not args.quiet,
         command="ctcstats " + shlex.join(argv) if argv else None,
     )
     print(f"wrote {path}", file=sys.stderr)

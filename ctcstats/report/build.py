@@ -168,9 +168,11 @@ def build_report(
     data_sha256: str | None = None,
     command: str | None = None,
     progress: bool = False,
+    format: str = "html",
     draws: pd.DataFrame | None = None,
-) -> str:
-    """Analyse a cohort as the spec says and write one self-contained HTML report.
+) -> str | bytes:
+    """Analyse a cohort as the spec says and write one self-contained HTML report (or a Word
+    document with the same content).
 
     The report follows the REMARK guideline (McShane et al. 2005): 1 marker and aims;
     2 patients, flow and endpoints (rows read, exclusions with reasons, events per endpoint,
@@ -206,6 +208,9 @@ def build_report(
         The command line to record in the provenance.
     progress : bool, default False
         Show a progress bar (one step per section) on stderr.
+    format : {"html", "docx"}, default "html"
+        ``"docx"``: a Word document (python-docx) with the same sections, tables as real Word
+        tables and figures as PNG images.
     draws : DataFrame, optional
         Serial draws (one row per draw: ``patient_id``, the draw time ``draw_time`` /
         ``draw_<time unit>`` / ``draw_months`` and the spec's marker column): adds the
@@ -214,8 +219,8 @@ def build_report(
 
     Returns
     -------
-    str
-        The HTML text (also written to *out* when given).
+    str or bytes
+        The HTML text, or the .docx file's bytes (also written to *out* when given).
 
     Raises
     ------
@@ -251,7 +256,11 @@ def build_report(
             f"The 'spec' parameter of build_report must be an AnalysisSpec (see load_spec); "
             f"got {type(spec).__name__}."
         )
+    if format not in ("html", "docx"):
+        raise ParameterError(f"The 'format' parameter of build_report must be 'html' or "
+                             f"'docx'; got {format!r}.")
     ctx = prepare_context(data, spec)
+    ctx.png = format == "docx"
     if draws is not None:
         from .sections.serial import data_unit, draw_columns
 
@@ -282,11 +291,21 @@ def build_report(
             plan += [checklist, prov]
             from .. import __version__
 
-            html = render_html({
-                "title": spec.title, "spec": spec, "sections": plan,
-                "version": __version__, "n": len(ctx.frame), "n_read": ctx.n_read,
-                "endpoints": spec.endpoints,
-            })
+            if format == "docx":
+                from .docx import render_docx
+
+                html: str | bytes = render_docx(
+                    title=spec.title, sections=plan,
+                    subtitle=(f"Prognostic-marker report structured by the REMARK guideline · "
+                              f"{len(ctx.frame)} of {ctx.n_read} patients analysed · "
+                              f"endpoints: {', '.join(e.title for e in spec.endpoints)} · "
+                              f"ctcstats {__version__}"))
+            else:
+                html = render_html({
+                    "title": spec.title, "spec": spec, "sections": plan,
+                    "version": __version__, "n": len(ctx.frame), "n_read": ctx.n_read,
+                    "endpoints": spec.endpoints,
+                })
             bar.update(1)
         finally:
             bar.close()
@@ -297,7 +316,7 @@ def build_report(
 
 def build_design_report(design, *, rng: int | np.random.Generator | None = 1,
                         out: str | Path | None = None, progress: bool = False,
-                        command: str | None = None) -> str:
+                        command: str | None = None, format: str = "html") -> str | bytes:
     """The report of a registered design's synthetic cohort (``simulate_cohort(design,
     rng=seed)``, with ``simulate_draws(design, rng=seed)`` for designs with serial draws) with
     :func:`~ctcstats.report.spec.spec_from_design`'s spec.
@@ -315,5 +334,5 @@ def build_design_report(design, *, rng: int | np.random.Generator | None = 1,
     return build_report(
         data, spec, out=out, progress=progress, draws=draws,
         source=f"synthetic cohort: ctcstats.simulate_cohort({d.key!r}, rng={seed})",
-        command=command or f"ctcstats report --design {d.key} --seed {seed}",
+        command=command or f"ctcstats report --design {d.key} --seed {seed}", format=format,
     )

@@ -147,6 +147,7 @@ def report_command(
     sheet: str | None = None,
     sep: str | None = None,
     decimal: str | None = None,
+    format: str | None = None,
     progress: bool = True,
     command: str | None = None,
 ) -> Path:
@@ -162,7 +163,9 @@ def report_command(
             "give either a data file (ctcstats report DATA.csv --time-col … --event-col … "
             "--marker-col …) or --design KEY, not both and not neither."
         )
-    out_path = check_output_path(out)
+    if format is None:
+        format = "docx" if str(out).lower().endswith(".docx") else "html"
+    out_path = check_output_path(out, (".docx",) if format == "docx" else (".html", ".htm"))
     try:
         if design is not None:
             other = {"--spec": spec, "--time-col": time_col, "--event-col": event_col,
@@ -181,7 +184,7 @@ def report_command(
                     "simulate' and report the CSV instead."
                 )
             build_design_report(design, rng=1 if seed is None else seed, out=out_path,
-                                progress=progress, command=command)
+                                progress=progress, command=command, format=format)
             return out_path
         path = Path(data)
         overrides = {
@@ -223,7 +226,7 @@ def report_command(
         draws_frame = None if draws is None else read_table(Path(draws), sep=_sep(sep),
                                                              decimal=decimal)
         build_report(frame, the_spec, out=out_path, source=f"file {path.name}{where}",
-                     data_sha256=digest, command=command, progress=progress,
+                     data_sha256=digest, command=command, progress=progress, format=format,
                      draws=draws_frame)
         return out_path
     except DataValidationError as exc:

@@ -38,6 +38,7 @@ class ReportContext:
     time_notes: tuple[str, ...] = ()
     source: str = ""
     data_sha256: str = ""
+    png: bool = False  # also draw every figure as PNG (for --format docx)
     sections_done: list[str] = field(default_factory=list)
     _n_fig: int = 0
     results: dict[str, Any] = field(default_factory=dict)
@@ -78,8 +79,19 @@ class ReportContext:
         from .svg import figure_to_svg
 
         self._n_fig += 1
+        png = None
+        if self.png:  # the Word report embeds images (Word's SVG support is partial)
+            import io
+
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", pad_inches=0.08,
+                        metadata={"Software": None})
+            png = buf.getvalue()
         svg = figure_to_svg(fig, id_prefix=f"fig{self._n_fig}", title=title)
-        return figure(svg, f"Figure {self._n_fig}. {caption}")
+        out = figure(svg, f"Figure {self._n_fig}. {caption}")
+        if png is not None:
+            out["png"] = png
+        return out
 
     def endpoint_frame(self, ep: EndpointSpec) -> pd.DataFrame:
         return self.frame
