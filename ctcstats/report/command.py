@@ -138,6 +138,7 @@ def report_command(
     title: str | None = None,
     relapse_site_col: str | None = None,
     draws: str | None = None,
+    primary_analysis: str | None = None,
     time_unit: str | None = None,
     display_unit: str | None = None,
     horizons: str | None = None,
@@ -175,7 +176,8 @@ def report_command(
                      "--decimal": decimal, "--time-unit": time_unit,
                      "--display-unit": display_unit, "--horizons": horizons,
                      "--categorical": categorical, "--cutpoint": cutpoint,
-                     "--marker-label": marker_label, "--draws": draws}
+                     "--marker-label": marker_label, "--draws": draws,
+                     "--primary-analysis": primary_analysis}
             given = [k for k, v in other.items() if v is not None]
             if given:
                 raise DataValidationError(
@@ -193,6 +195,7 @@ def report_command(
             "seed": seed, "relapse_site_col": relapse_site_col, "time_unit": time_unit,
             "display_unit": display_unit, "horizons": _numbers(horizons, "--horizons"),
             "categorical": _split(categorical), "marker_label": marker_label,
+            "primary_analysis": primary_analysis,
         }
         if time_col is not None or event_col is not None:
             if time_col is None or event_col is None:
