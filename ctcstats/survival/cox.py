@@ -197,7 +197,9 @@ def _design(frame: pd.DataFrame, covariates, func: str):
         raise ParameterError(
             f"The 'covariates' parameter of {func} names a column twice: {list(covariates)}."
         )
-    blocks, names, term_cols = [], [], []
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    term_cols: list[list[int]] = []
     for col in covariates:
         x, nm = design_matrix(frame, [col], func=func)
         term_cols.append(list(range(len(names), len(names) + len(nm))))
@@ -692,10 +694,10 @@ def fit_piecewise_cox(
     """
     func = "fit_piecewise_cox"
     _, cl = _check_common(func, ties, 0.0, conf_level)
-    if isinstance(split_at, (int, float, np.number)) and not isinstance(split_at, bool):
-        split_at = [split_at]
+    cut_list: Any = ([split_at] if isinstance(split_at, (int, float, np.number))
+                     and not isinstance(split_at, bool) else split_at)
     try:
-        cuts = np.asarray(list(split_at), dtype=float)
+        cuts = np.asarray(list(cut_list), dtype=float)
     except (TypeError, ValueError):
         cuts = np.array([np.nan])
     if (cuts.size == 0 or not np.all(np.isfinite(cuts)) or np.any(cuts <= 0)
@@ -725,7 +727,8 @@ def fit_piecewise_cox(
             "period-specific hazard ratios need events in every period — move or remove "
             f"split_at (got {cuts.tolist()})."
         )
-    blocks, new_names, new_terms, term_names = [], [], [], []
+    blocks, new_terms, term_names = [], [], []
+    new_names: list[str] = []
     for cov, cols in zip(cov_list, term_cols, strict=True):
         if cov in piecewise:
             for k, lab in enumerate(labels):
