@@ -439,6 +439,7 @@ def fit_cox(
     frailty_col: str | None = None,
     frailty: Literal["gamma", "gaussian"] = "gamma",
     frailty_sparse: bool | None = None,
+    frailty_method: Literal["default", "ml"] = "default",
 ) -> CoxResult:
     """Cox proportional-hazards regression (hazard ratios with confidence intervals).
 
@@ -518,7 +519,12 @@ def fit_cox(
         Distribution of the frailty (gamma on exp(w), gaussian on w).
     frailty_sparse : bool, optional
         R's ``sparse`` computation of the frailty block (only its diagonal enters the
-        variance); default as R, True when ``frailty_col`` has more than 5 levels.
+        variance); default as R, True when ``frailty_col`` has more than 5 levels (with
+        ``frailty_method="ml"`` coxme's rule: more than 50 levels, each under 2% of rows).
+    frailty_method : {"default", "ml"}
+        How the frailty variance is estimated: ``"default"`` as coxph (gamma: marginal
+        likelihood; gaussian: REML equation); ``"ml"`` (gaussian only) maximises the Laplace
+        integrated partial likelihood, R ``coxme(Surv ~ x + (1 | group))``.
 
     Returns
     -------
@@ -567,6 +573,12 @@ def fit_cox(
         )
     if frailty_col is not None:
         check_choice(frailty, name="frailty", choices=("gamma", "gaussian"), func=func)
+        check_choice(frailty_method, name="frailty_method", choices=("default", "ml"),
+                     func=func)
+        if frailty_method == "ml" and frailty != "gaussian":
+            raise ParameterError(
+                f"The 'frailty_method' parameter of {func} is 'ml' only for "
+                "frailty='gaussian' (coxme's model); got frailty='gamma'.")
         if firth or lam > 0 or robust or cluster_col is not None or id_col is not None:
             raise ParameterError(
                 f"The 'frailty_col' parameter of {func} cannot be combined with firth, "
@@ -579,7 +591,8 @@ def fit_cox(
     )
     if frailty_col is not None:
         return _fit_frailty(prep, time, event, X, names, term_cols, list(covariates), strata,
-                            start, notes, frailty_col, frailty, frailty_sparse, ties, cl)
+                            start, notes, frailty_col, frailty, frailty_sparse, ties, cl,
+                            frailty_method)
     fields, msgs = _fit_and_summarise(
         func=func, X=X, names=names, term_cols=term_cols, term_names=list(covariates),
         time=time, event=event, start=start, strata=strata, cluster=cluster, robust=robust,
@@ -590,7 +603,7 @@ def fit_cox(
 
 
 def _fit_frailty(prep, time, event, X, names, term_cols, term_names, strata, start, notes,
-                 frailty_col, kind, sparse, ties, conf_level):
+                 frailty_col, kind, sparse, ties, conf_level, method):
     """fit_cox(frailty_col=...): the fit lives in :mod:`.frailty` (penalty hook of the core)."""
     from .frailty import FrailtyCoxResult, fit_frailty_arrays, frailty_fields
 
@@ -601,7 +614,7 @@ def _fit_frailty(prep, time, event, X, names, term_cols, term_names, strata, sta
             "least two groups (drop frailty_col)."
         )
     out = fit_frailty_arrays(X, time, event, codes, kind=kind, start=start, strata=strata,
-                             ties=ties, sparse=sparse)
+                             ties=ties, sparse=sparse, method=method)
     fields = frailty_fields(
         fit_out=out, kind=kind, names=names, term_cols=term_cols, term_names=term_names,
         time=time, event=event, start=start, strata=strata,
