@@ -211,6 +211,10 @@ __all__ += [
     "EggerResult", "IPDMetaResult", "ipd_meta_analysis", "study_effects", "MetaResult", "SubgroupMetaResult", "egger_test", "leave_one_out",
     "log_hr_from_ci", "meta_analysis", "published_hazard_ratios", "reconstruct_ipd", "subgroup_meta_analysis",
 ]
+# [meta.iecv]
+from .meta.iecv import IECVResult, internal_external_validation  # noqa: E402
+
+__all__ += ["IECVResult", "internal_external_validation"]
 # [batch]
 from .batch import BatchCoxResult, BatchLogrankResult, batch_cox, batch_logrank  # noqa: E402
 

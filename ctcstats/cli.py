@@ -124,6 +124,9 @@ def _add_report_command(sub) -> None:
     p.add_argument("--title", help="report title")
     p.add_argument("--relapse-site-col",
                    help="site of the first relapse (adds the 'Relapse sites' section)")
+    p.add_argument("--primary-analysis", choices=("complete_case", "multiple_imputation"),
+                   help="when covariates are missing: the primary multivariable analysis "
+                   "(default complete_case; both are shown)")
     p.add_argument("--time-unit", choices=("days", "weeks", "months", "years"),
                    help="unit of the time columns (default: from the column names, e.g. "
                    "os_days; else months, assumed and stated in the report)")
@@ -172,6 +175,7 @@ def _cmd_report(args) -> int:
         title=args.title, relapse_site_col=args.relapse_site_col, sheet=args.sheet,
         time_unit=args.time_unit, display_unit=args.display_unit, horizons=args.horizons,
         categorical=args.categorical, cutpoint=args.cutpoint, marker_label=args.marker_label,
+        primary_analysis=args.primary_analysis,
         sep=args.sep, decimal=args.decimal, format=args.format, progress=not args.quiet,
         command="ctcstats " + shlex.join(argv) if argv else None,
     )

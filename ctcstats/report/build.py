@@ -33,7 +33,7 @@ class _Section:
 
 
 def _plan(ctx: ReportContext) -> list[_Section]:
-    from .sections import cohort, further, relapse, survival
+    from .sections import cohort, further, missing, relapse, survival
 
     s = ctx.spec
     plan = [
@@ -54,6 +54,11 @@ def _plan(ctx: ReportContext) -> list[_Section]:
         multi.children.append(_Section(
             f"6.{i}", ep.title, f"multivariable-{i}", (16, 17, 18),
             (lambda ep=ep: survival.section_multivariable(ctx, ep))))
+    if missing.needs_missing_section(ctx):
+        multi.children.append(_Section(
+            f"6.{len(s.endpoints) + 1}", "Missing covariates: complete cases and multiple "
+            "imputation", "missing-covariates", (10, 16),
+            lambda: missing.section_missing(ctx)))
     plan += [uni, multi]
     further_sec = _Section("7", "Further analyses", "further", (11, 18))
     k = 0

@@ -137,6 +137,7 @@ def report_command(
     strata_col: str | None = None,
     title: str | None = None,
     relapse_site_col: str | None = None,
+    primary_analysis: str | None = None,
     time_unit: str | None = None,
     display_unit: str | None = None,
     horizons: str | None = None,
@@ -174,7 +175,8 @@ def report_command(
                      "--decimal": decimal, "--time-unit": time_unit,
                      "--display-unit": display_unit, "--horizons": horizons,
                      "--categorical": categorical, "--cutpoint": cutpoint,
-                     "--marker-label": marker_label}
+                     "--marker-label": marker_label,
+                     "--primary-analysis": primary_analysis}
             given = [k for k, v in other.items() if v is not None]
             if given:
                 raise DataValidationError(
@@ -192,6 +194,7 @@ def report_command(
             "seed": seed, "relapse_site_col": relapse_site_col, "time_unit": time_unit,
             "display_unit": display_unit, "horizons": _numbers(horizons, "--horizons"),
             "categorical": _split(categorical), "marker_label": marker_label,
+            "primary_analysis": primary_analysis,
         }
         if time_col is not None or event_col is not None:
             if time_col is None or event_col is None:
