@@ -28,6 +28,7 @@ from .._validation import (
     check_event_column,
     check_intervals,
     check_real,
+    check_strata,
     check_time_column,
     design_matrix,
     format_labels,
@@ -197,7 +198,9 @@ def _design(frame: pd.DataFrame, covariates, func: str):
         raise ParameterError(
             f"The 'covariates' parameter of {func} names a column twice: {list(covariates)}."
         )
-    blocks, names, term_cols = [], [], []
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    term_cols: list[list[int]] = []
     for col in covariates:
         x, nm = design_matrix(frame, [col], func=func)
         term_cols.append(list(range(len(names), len(names) + len(nm))))
@@ -396,6 +399,10 @@ def _prepare(data, func, time_col, event_col, covariates, strata_col, cluster_co
         if robust or np.unique(ids[event.astype(bool)]).size < int(event.sum()):
             cluster = ids
     notes = [(DataWarning, m) for m in [merge_message(merged.n_merged, time_col)] if m]
+    if strata is not None and start is None and event.any():
+        note = check_strata(strata, time, event, col=strata_col, func=func)
+        if note:
+            notes.append((DataWarning, note))
     return prep, time, event, X, names, term_cols, strata, cluster, notes, start
 
 
@@ -705,10 +712,10 @@ def fit_piecewise_cox(
     """
     func = "fit_piecewise_cox"
     _, cl = _check_common(func, ties, 0.0, conf_level)
-    if isinstance(split_at, (int, float, np.number)) and not isinstance(split_at, bool):
-        split_at = [split_at]
+    cut_list: Any = ([split_at] if isinstance(split_at, (int, float, np.number))
+                     and not isinstance(split_at, bool) else split_at)
     try:
-        cuts = np.asarray(list(split_at), dtype=float)
+        cuts = np.asarray(list(cut_list), dtype=float)
     except (TypeError, ValueError):
         cuts = np.array([np.nan])
     if (cuts.size == 0 or not np.all(np.isfinite(cuts)) or np.any(cuts <= 0)
@@ -738,7 +745,8 @@ def fit_piecewise_cox(
             "period-specific hazard ratios need events in every period — move or remove "
             f"split_at (got {cuts.tolist()})."
         )
-    blocks, new_names, new_terms, term_names = [], [], [], []
+    blocks, new_terms, term_names = [], [], []
+    new_names: list[str] = []
     for cov, cols in zip(cov_list, term_cols, strict=True):
         if cov in piecewise:
             for k, lab in enumerate(labels):
