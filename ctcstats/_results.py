@@ -16,7 +16,7 @@ import dataclasses
 import html
 import math
 import numbers
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 import numpy as np
 import pandas as pd
@@ -24,11 +24,16 @@ import pandas as pd
 __all__ = ["Result", "TestResult", "result", "jsonable"]
 
 
-def result(cls):
+_C = TypeVar("_C", bound=type)
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True, eq_default=False)
+def result(cls: _C) -> _C:
     """Decorator: a frozen, keyword-only dataclass without generated repr/eq.
 
     ``eq`` is off because DataFrame fields have no truth value; ``repr`` comes from
     :class:`Result` (a short one-line description rather than every table).
+    ``typing.dataclass_transform`` tells type checkers what the decorator generates.
     """
     return dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)(cls)
 

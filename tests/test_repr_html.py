@@ -317,6 +317,13 @@ BUILDERS.update({
     "SteppResult": lambda: cs.stepp(
         _trial(), time_col="dfs_months", event_col="dfs_event", marker_col="ctc_count",
         treatment_col="arm", horizon=36, n_perm=20, rng=1),
+    "TrialPowerResult": lambda: cs.simulate_trial_power("detect3", n_screened=1500,
+                                                        n_sim=10, rng=1),
+    "ScreeningSizeResult": lambda: cs.screening_size("detect3", n_grid=(800, 1600), n_sim=10,
+                                                     rng=1),
+    "IECVResult": lambda: cs.internal_external_validation(
+        _frailty_pooled(), study_col="study", time_col="months", event_col="event",
+        covariates=["ctc_positive", "age"], horizon=24),
     "ModelSampleSizeResult": lambda: cs.model_sample_size(
         n_parameters=10, rate=0.01, horizon=60, mean_follow_up=50, r2_cs=0.1),
     "ValidationSampleSizeResult": lambda: cs.validation_sample_size(

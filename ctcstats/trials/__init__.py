@@ -6,9 +6,20 @@ Public functions (also exported as ``ctcstats.<name>``):
   forest plot; :func:`noninferiority_test` — a hazard ratio against a margin;
 * :func:`model_sample_size` — Riley et al.'s minimum sample size for a survival prediction
   model (R ``pmsampsize``); :func:`validation_sample_size` — external validation by simulation;
-* :func:`stepp` — subpopulation treatment effect pattern plot over a continuous count.
+* :func:`stepp` — subpopulation treatment effect pattern plot over a continuous count;
+* trial designs (:func:`list_trial_designs`, :func:`get_trial_design`) with
+  :func:`simulate_trial_power` and :func:`screening_size` — "how many must we screen?".
 """
 
+from .designs import (
+    ScreeningSizeResult,
+    TrialDesign,
+    TrialPowerResult,
+    get_trial_design,
+    list_trial_designs,
+    screening_size,
+    simulate_trial_power,
+)
 from .interaction import (
     InteractionResult,
     NonInferiorityResult,
@@ -35,4 +46,11 @@ __all__ = [
     "SteppResult",
     "sliding_windows",
     "stepp",
+    "ScreeningSizeResult",
+    "TrialDesign",
+    "TrialPowerResult",
+    "get_trial_design",
+    "list_trial_designs",
+    "screening_size",
+    "simulate_trial_power",
 ]
