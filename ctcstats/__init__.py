@@ -215,6 +215,9 @@ __all__ += [
 from .meta.iecv import IECVResult, internal_external_validation  # noqa: E402
 
 __all__ += ["IECVResult", "internal_external_validation"]
+from .meta.random_slope import RandomSlopeResult, random_marker_slope  # noqa: E402
+
+__all__ += ["RandomSlopeResult", "random_marker_slope"]
 # [batch]
 from .batch import BatchCoxResult, BatchLogrankResult, batch_cox, batch_logrank  # noqa: E402
 

@@ -16,7 +16,7 @@ import dataclasses
 import html
 import math
 import numbers
-from typing import Any, ClassVar, TypeVar, dataclass_transform
+from typing import Any, ClassVar, TypeVar, cast, dataclass_transform
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ def result(cls: _C) -> _C:
     :class:`Result` (a short one-line description rather than every table).
     ``typing.dataclass_transform`` tells type checkers what the decorator generates.
     """
-    return dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)(cls)
+    return cast(_C, dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)(cls))
 
 
 def jsonable(obj: Any) -> Any:
@@ -190,7 +190,7 @@ class Result:
 
     # ---- introspection -----------------------------------------------------------------
     def _fields(self) -> list[dataclasses.Field]:
-        return [f for f in dataclasses.fields(self) if not f.name.startswith("_")]
+        return [f for f in dataclasses.fields(cast(Any, self)) if not f.name.startswith("_")]
 
     def _summary_items(self) -> list[tuple[str, Any]]:
         items = []

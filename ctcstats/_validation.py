@@ -9,8 +9,9 @@ column checks on the prepared copy; nothing below the public boundary re-validat
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -146,7 +147,7 @@ def check_rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
+        return np.random.default_rng(None if rng is None else int(rng))
     if isinstance(rng, np.random.SeedSequence):
         return np.random.default_rng(rng)
     raise ParameterError(
@@ -215,7 +216,7 @@ class PreparedFrame:
     positions: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
 
 
-def _role_pairs(roles: dict[str, str | Sequence[str] | None]) -> list[tuple[str, str]]:
+def _role_pairs(roles: Mapping[str, str | Sequence[str | None] | None]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for role, col in roles.items():
         if col is None:
@@ -223,7 +224,7 @@ def _role_pairs(roles: dict[str, str | Sequence[str] | None]) -> list[tuple[str,
         if isinstance(col, str) or not isinstance(col, Sequence):
             pairs.append((role, col))
         else:
-            pairs.extend((role, c) for c in col)
+            pairs.extend((role, c) for c in col if c is not None)
     return pairs
 
 
@@ -231,7 +232,7 @@ def prepare_frame(
     data,
     *,
     func: str,
-    roles: dict[str, str | Sequence[str] | None],
+    roles: Mapping[str, str | Sequence[str | None] | None],
     missing: str = "raise",
 ) -> PreparedFrame:
     """Check *data*, the named columns and missing values; return a private copy.
@@ -491,7 +492,8 @@ def check_event_column(frame: pd.DataFrame, col: str, *, role: str = "event_col"
         bad = ~np.isin(x, (0.0, 1.0))
         if not bad.any():
             return x.astype(int)
-        found = sorted({(int(v) if float(v).is_integer() else float(v)) for v in x[bad]})
+        found: list[Any] = sorted({(int(v) if float(v).is_integer() else float(v))
+                                   for v in x[bad]})
     else:
         vals = s.to_numpy(dtype=object)
         ok = np.array([v in (0, 1) and not isinstance(v, str) for v in vals], dtype=bool)

@@ -28,6 +28,7 @@ result's ``warnings``; the chain carries on with the (large) estimates, as R doe
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +79,7 @@ class Drawn:
             full = np.column_stack([np.zeros(X.shape[0]), eta])
             return full - special.logsumexp(full, axis=1, keepdims=True)
         if self.kind == "ordinal":
+            assert self.cuts is not None
             cdf = special.expit(self.cuts[None, :] - eta[:, None])
             cdf = np.column_stack([np.zeros(X.shape[0]), cdf, np.ones(X.shape[0])])
             with np.errstate(divide="ignore"):
@@ -182,5 +184,5 @@ def _fit_count(y, X, rng, *, family, offset, **_):
     return Drawn("count", theta[:-1], sigma=float(np.exp(theta[-1])), family="negbin")
 
 
-_FITTERS = {"continuous": _fit_continuous, "binary": _fit_binary, "ordinal": _fit_ordinal,
+_FITTERS: dict[str, Callable[..., Drawn]] = {"continuous": _fit_continuous, "binary": _fit_binary, "ordinal": _fit_ordinal,
             "categorical": _fit_categorical, "count": _fit_count}

@@ -733,7 +733,7 @@ def external_validation(
             f"{type(final_step(model)).__name__}.")
     risk = predict_risk(model, X, t)
     frame = _metric_frame(tt, ev, risk)
-    kw = dict(time_col="time", event_col="event", risk_col="risk")
+    kw: dict[str, Any] = dict(time_col="time", event_col="event", risk_col="risk")
     rows = []
     msgs: list[str] = []
     c_h = concordance_index(frame, **kw, conf_level=cl)

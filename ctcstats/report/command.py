@@ -138,6 +138,8 @@ def report_command(
     strata_col: str | None = None,
     title: str | None = None,
     relapse_site_col: str | None = None,
+    draws: str | None = None,
+    primary_analysis: str | None = None,
     time_unit: str | None = None,
     display_unit: str | None = None,
     horizons: str | None = None,
@@ -175,7 +177,8 @@ def report_command(
                      "--decimal": decimal, "--time-unit": time_unit,
                      "--display-unit": display_unit, "--horizons": horizons,
                      "--categorical": categorical, "--cutpoint": cutpoint,
-                     "--marker-label": marker_label}
+                     "--marker-label": marker_label, "--draws": draws,
+                     "--primary-analysis": primary_analysis}
             given = [k for k, v in other.items() if v is not None]
             if given:
                 raise DataValidationError(
@@ -194,6 +197,7 @@ def report_command(
             "seed": seed, "relapse_site_col": relapse_site_col, "time_unit": time_unit,
             "display_unit": display_unit, "horizons": _numbers(horizons, "--horizons"),
             "categorical": _split(categorical), "marker_label": marker_label,
+            "primary_analysis": primary_analysis,
         }
         if time_col is not None or event_col is not None:
             if time_col is None or event_col is None:
@@ -224,8 +228,11 @@ def report_command(
         _check_text_numbers(frame, the_spec, path.name)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         where = f" (sheet {frame.attrs['sheet']!r})" if sheet is not None else ""
+        draws_frame = None if draws is None else read_table(Path(draws), sep=_sep(sep),
+                                                             decimal=decimal)
         build_report(frame, the_spec, out=out_path, source=f"file {path.name}{where}",
-                     data_sha256=digest, command=command, progress=progress, format=format)
+                     data_sha256=digest, command=command, progress=progress, format=format,
+                     draws=draws_frame)
         return out_path
     except DataValidationError as exc:
         raise DataValidationError(one_line(str(exc))) from None

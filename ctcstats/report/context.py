@@ -40,6 +40,7 @@ class ReportContext:
     data_sha256: str = ""
     png: bool = False  # also draw every figure as PNG (for --format docx)
     sections_done: list[str] = field(default_factory=list)
+    data: pd.DataFrame | None = None  # the input as given (never modified): for imputation
     _n_fig: int = 0
     results: dict[str, Any] = field(default_factory=dict)
 
@@ -245,4 +246,5 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
         marker_kind="binary" if binary else "count", group_col=group_col, term=term,
         neg_label=neg_label, pos_label=pos_label, horizons=tuple(horizons),
         cox_covariates=tuple(spec.covariates), units=units, time_notes=tuple(notes),
+        data=data,
     )

@@ -192,6 +192,11 @@ class AnalysisSpec:
     missing : {"drop", "raise"}
         ``"drop"`` (default) analyses complete cases and shows the excluded rows in the flow;
         ``"raise"`` refuses data with missing values.
+    primary_analysis : {"complete_case", "multiple_imputation"}
+        When covariates are missing, the report adds a section with the multivariable Cox
+        model on complete cases and after multiple imputation; this says which is primary.
+    n_imputations : int
+        Number of imputed data sets in that section (default 20).
     seed : int
         Seed of every random step (recorded in the provenance).
     design : str, optional
@@ -250,6 +255,12 @@ class AnalysisSpec:
     missing: str = spec_field("choice", "`drop`: analyse complete cases and show the excluded "
                               "rows in the flow; `raise`: refuse data with missing values.",
                               default="drop", choices=("drop", "raise"))
+    primary_analysis: str = spec_field(
+        "choice", "When covariates are missing: which multivariable analysis is primary — "
+        "`complete_case` or `multiple_imputation` (smcfcs); the report shows both.",
+        default="complete_case", choices=("complete_case", "multiple_imputation"))
+    n_imputations: int = spec_field("int", "Imputed data sets when covariates are missing.",
+                                    default=20, low=2)
     seed: int = spec_field("int", "Seed of every random step (recorded in the provenance).",
                            default=1, low=0)
     design: str | None = spec_field("text", "Registry key of the design the data were "
