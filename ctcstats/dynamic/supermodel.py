@@ -195,7 +195,8 @@ class LandmarkSupermodelResult(Result):
         return plot_landmark_effects(self, ax=ax, **kwargs)
 
 
-def _fit_cause(st: pd.DataFrame, spec: dict, cause: int, ties: str, conf_level: float):
+def _fit_cause(st: pd.DataFrame, spec: dict, cause: int, ties: Literal["breslow", "efron"],
+               conf_level: float):
     names = term_names(spec)
     X = model_matrix(st, spec)
     frame = pd.DataFrame(X, columns=names)

@@ -37,6 +37,7 @@ from .._validation import (
     group_levels,
     prepare_frame,
 )
+from .._warnings import capture
 from ..errors import DataValidationError
 from ..survival.cox import split_episodes
 
@@ -174,13 +175,12 @@ def random_marker_slope(
         long[f"cov_{c}"] = x[row]
     long = long.loc[keep].reset_index(drop=True)
     fixed = [f"interval_{j + 1}" for j in range(1, cuts.size + 1)] + [f"cov_{c}" for c in covs]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture() as caught:
         fit = fit_count_mixed_model(long, count_col="event", id_col="study",
                                     time_col="marker", volume_col="exposure",
                                     covariates=fixed, random="slope", kind="poisson",
                                     method="laplace", conf_level=cl)
-    notes = [str(w.message) for w in caught]
+    notes = list(caught.messages())
     categories = [w.category for w in caught]
     tab = fit.table.set_index("term")
     b = float(tab.loc["marker", "coef"])

@@ -363,7 +363,8 @@ def screening_size(
     grid = (tuple(int(math.ceil(100 * 2**k / y)) for k in range(5)) if n_grid is None
             else tuple(check_int(v, name="n_grid", func=func, minimum=1) for v in n_grid))
     g = check_rng(rng)
-    rows, msgs = [], []
+    rows: list = []
+    msgs: list[str] = []
     for n in grid:
         r = simulate_trial_power(d, n_screened=n, n_sim=n_sim, hr=hr,
                                  rng=int(g.integers(2**31 - 1)))
