@@ -32,8 +32,8 @@ class _Section:
     children: list[_Section] = field(default_factory=list)
 
 
-def _plan(ctx: ReportContext) -> list[_Section]:
-    from .sections import cohort, further, relapse, survival
+def _plan(ctx: ReportContext, draws: pd.DataFrame | None = None) -> list[_Section]:
+    from .sections import cohort, further, missing, relapse, serial, survival
 
     s = ctx.spec
     plan = [
@@ -54,6 +54,11 @@ def _plan(ctx: ReportContext) -> list[_Section]:
         multi.children.append(_Section(
             f"6.{i}", ep.title, f"multivariable-{i}", (16, 17, 18),
             (lambda ep=ep: survival.section_multivariable(ctx, ep))))
+    if missing.needs_missing_section(ctx):
+        multi.children.append(_Section(
+            f"6.{len(s.endpoints) + 1}", "Missing covariates: complete cases and multiple "
+            "imputation", "missing-covariates", (10, 16),
+            lambda: missing.section_missing(ctx)))
     plan += [uni, multi]
     further_sec = _Section("7", "Further analyses", "further", (11, 18))
     k = 0
@@ -77,6 +82,11 @@ def _plan(ctx: ReportContext) -> list[_Section]:
         further_sec.children.append(_Section(
             f"7.{k}", "Relapse sites", "relapse-sites", (15, 17),
             lambda: relapse.section_relapse_sites(ctx)))
+    if draws is not None:
+        k += 1
+        further_sec.children.append(_Section(
+            f"7.{k}", "Serial draws", "serial-draws", (11, 18),
+            lambda: serial.section_serial(ctx, draws)))
     if not further_sec.children:
         further_sec.build = lambda: [_p("No further analyses were requested in the spec.")]
     plan.append(further_sec)
@@ -163,8 +173,11 @@ def build_report(
     data_sha256: str | None = None,
     command: str | None = None,
     progress: bool = False,
-) -> str:
-    """Analyse a cohort as the spec says and write one self-contained HTML report.
+    format: str = "html",
+    draws: pd.DataFrame | None = None,
+) -> str | bytes:
+    """Analyse a cohort as the spec says and write one self-contained HTML report (or a Word
+    document with the same content).
 
     The report follows the REMARK guideline (McShane et al. 2005): 1 marker and aims;
     2 patients, flow and endpoints (rows read, exclusions with reasons, events per endpoint,
@@ -200,11 +213,19 @@ def build_report(
         The command line to record in the provenance.
     progress : bool, default False
         Show a progress bar (one step per section) on stderr.
+    format : {"html", "docx"}, default "html"
+        ``"docx"``: a Word document (python-docx) with the same sections, tables as real Word
+        tables and figures as PNG images.
+    draws : DataFrame, optional
+        Serial draws (one row per draw: ``patient_id``, the draw time ``draw_time`` /
+        ``draw_<time unit>`` / ``draw_months`` and the spec's marker column): adds the
+        section "Serial draws" (draw schedule, time-dependent Cox models, landmark
+        supermodels with the baseline vs the updated marker).
 
     Returns
     -------
-    str
-        The HTML text (also written to *out* when given).
+    str or bytes
+        The HTML text, or the .docx file's bytes (also written to *out* when given).
 
     Raises
     ------
@@ -240,9 +261,17 @@ def build_report(
             f"The 'spec' parameter of build_report must be an AnalysisSpec (see load_spec); "
             f"got {type(spec).__name__}."
         )
+    if format not in ("html", "docx"):
+        raise ParameterError(f"The 'format' parameter of build_report must be 'html' or "
+                             f"'docx'; got {format!r}.")
     ctx = prepare_context(data, spec)
+    ctx.png = format == "docx"
+    if draws is not None:
+        from .sections.serial import data_unit, draw_columns
+
+        draw_columns(data, draws, spec.marker_col, data_unit(ctx))
     with matplotlib.rc_context(SVG_RC):
-        plan = _plan(ctx)
+        plan = _plan(ctx, draws)
         todo = [s for s in _walk(plan) if s.build is not None]
         bar = tqdm(total=len(todo) + 1, desc="ctcstats report", unit="section",
                    disable=not progress, file=sys.stderr, leave=False)
@@ -267,11 +296,21 @@ def build_report(
             plan += [checklist, prov]
             from .. import __version__
 
-            html = render_html({
-                "title": spec.title, "spec": spec, "sections": plan,
-                "version": __version__, "n": len(ctx.frame), "n_read": ctx.n_read,
-                "endpoints": spec.endpoints,
-            })
+            if format == "docx":
+                from .docx import render_docx
+
+                html: str | bytes = render_docx(
+                    title=spec.title, sections=plan,
+                    subtitle=(f"Prognostic-marker report structured by the REMARK guideline · "
+                              f"{len(ctx.frame)} of {ctx.n_read} patients analysed · "
+                              f"endpoints: {', '.join(e.title for e in spec.endpoints)} · "
+                              f"ctcstats {__version__}"))
+            else:
+                html = render_html({
+                    "title": spec.title, "spec": spec, "sections": plan,
+                    "version": __version__, "n": len(ctx.frame), "n_read": ctx.n_read,
+                    "endpoints": spec.endpoints,
+                })
             bar.update(1)
         finally:
             bar.close()
@@ -282,20 +321,23 @@ def build_report(
 
 def build_design_report(design, *, rng: int | np.random.Generator | None = 1,
                         out: str | Path | None = None, progress: bool = False,
-                        command: str | None = None) -> str:
+                        command: str | None = None, format: str = "html") -> str | bytes:
     """The report of a registered design's synthetic cohort (``simulate_cohort(design,
-    rng=seed)``) with :func:`~ctcstats.report.spec.spec_from_design`'s spec.
+    rng=seed)``, with ``simulate_draws(design, rng=seed)`` for designs with serial draws) with
+    :func:`~ctcstats.report.spec.spec_from_design`'s spec.
 
     ``rng`` is the seed of the cohort and of every resampling in the report (default 1); a
     Generator or None gives a seed drawn from it, and the report records the seed used."""
-    from ..designs import get_design, simulate_cohort
+    from ..designs import get_design, simulate_cohort, simulate_draws
 
     seed = seed_from_rng(rng, func="build_design_report")
     d = get_design(design)
     spec = spec_from_design(d, rng=seed)
     data = simulate_cohort(d, rng=seed)
+    # designs with serial draws come with their long table (section "Serial draws")
+    draws = simulate_draws(d, rng=seed) if d.serial is not None else None
     return build_report(
-        data, spec, out=out, progress=progress,
+        data, spec, out=out, progress=progress, draws=draws,
         source=f"synthetic cohort: ctcstats.simulate_cohort({d.key!r}, rng={seed})",
-        command=command or f"ctcstats report --design {d.key} --seed {seed}",
+        command=command or f"ctcstats report --design {d.key} --seed {seed}", format=format,
     )

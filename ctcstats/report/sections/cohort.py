@@ -46,6 +46,20 @@ def section_aims(ctx: ReportContext) -> list[dict]:
     return blocks
 
 
+def _imputation_note(ctx: ReportContext) -> str:
+    """Which multivariable analysis is primary when covariates are missing (section 6)."""
+    from .missing import needs_missing_section
+
+    if ctx.spec.missing != "drop" or not needs_missing_section(ctx):
+        return ""
+    if ctx.spec.primary_analysis == "multiple_imputation":
+        return (" Patients missing only covariates are kept by multiple imputation in the "
+                "primary multivariable analysis (section 6, 'Missing covariates'); the "
+                "complete-case model is the sensitivity analysis.")
+    return (" The complete-case multivariable model is primary; the multiply-imputed one "
+            "(section 6, 'Missing covariates') is the sensitivity analysis.")
+
+
 def section_flow(ctx: ReportContext) -> list[dict]:
     s = ctx.spec
     f = ctx.flow
@@ -56,10 +70,13 @@ def section_flow(ctx: ReportContext) -> list[dict]:
                      r["reason"]])
     blocks = [table("Patient flow (complete cases over every column used)",
                     ["step", "patients", "excluded", "reason"], rows,
-                    note=f"Missing values: {'complete-case analysis' if s.missing == 'drop' else 'refused (missing = raise)'}.")]
+                    note=f"Missing values: {'complete-case analysis' if s.missing == 'drop' else 'refused (missing = raise)'}."
+                    + _imputation_note(ctx))]
+    if ctx.units is not None:
+        blocks.append(para(ctx.units.statement()))
     fr = ctx.frame
     n = len(fr)
-    msgs: list[str] = []
+    msgs: list[str] = list(ctx.time_notes)
     ep_rows = []
     for ep in s.endpoints:
         ev = fr[ep.event_col].astype(float).to_numpy() > 0
@@ -167,7 +184,7 @@ def section_marker(ctx: ReportContext) -> list[dict]:
     blocks.append(table(
         "Detection rates at the thresholds",
         ["threshold", "patients", "positive", "rate", "95% CI (exact)"], rrows,
-        note="Clopper–Pearson exact intervals (cs.detection_rates)."))
+        note="Clopper–Pearson exact intervals."))
     nb = notes(msgs)
     if nb:
         blocks.append(nb)
@@ -217,8 +234,8 @@ def section_table1(ctx: ReportContext) -> list[dict]:
         f"Table 1. Clinical factors by {s.marker_label} status",
         ["variable", "", "overall", *groups, "missing", "test", "p"], rows, sub_rows=sub,
         cls="table1",
-        note="Continuous: mean (SD); categorical: n (%). Tests as chosen by cs.marker_table "
-             "(t-test, chi-square or Fisher).")]
+        note="Continuous: mean (SD); categorical: n (%). Tests: t-test (continuous), "
+             "chi-square or Fisher's exact test (categorical).")]
     nb = notes(msgs)
     if nb:
         blocks.append(nb)
