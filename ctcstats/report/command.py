@@ -218,7 +218,7 @@ def report_command(
                 raise DataValidationError(
                     f"{', '.join(missing)} required with a data file (or give --spec FILE.toml)."
                 )
-            fields = {k: v for k, v in overrides.items() if v is not None}
+            fields: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
             if cutpoint:
                 fields["analyses"] = {"cutpoint": True}
             the_spec = spec_from_dict(fields)

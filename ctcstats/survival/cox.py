@@ -28,6 +28,7 @@ from .._validation import (
     check_event_column,
     check_intervals,
     check_real,
+    check_strata,
     check_time_column,
     design_matrix,
     format_labels,
@@ -398,6 +399,10 @@ def _prepare(data, func, time_col, event_col, covariates, strata_col, cluster_co
         if robust or np.unique(ids[event.astype(bool)]).size < int(event.sum()):
             cluster = ids
     notes = [(DataWarning, m) for m in [merge_message(merged.n_merged, time_col)] if m]
+    if strata is not None and start is None and event.any():
+        note = check_strata(strata, time, event, col=strata_col, func=func)
+        if note:
+            notes.append((DataWarning, note))
     return prep, time, event, X, names, term_cols, strata, cluster, notes, start
 
 

@@ -31,6 +31,7 @@ from .._validation import (
     check_event_column,
     check_group_column,
     check_real,
+    check_strata,
     check_time_column,
     group_levels,
     prepare_frame,
@@ -112,6 +113,7 @@ def _prepare(data, *, func, time_col, event_col, group_col, strata_col, missing)
     if strata_col is not None:
         s = frame[strata_col]
         strata = _codes(s.to_numpy(dtype=object), group_levels(s))
+        strata_note = check_strata(strata, time, event, col=strata_col, func=func)
     g = frame[group_col]
     numeric = pd.api.types.is_numeric_dtype(g) and not pd.api.types.is_bool_dtype(g)
     return _Prepared(
@@ -123,7 +125,8 @@ def _prepare(data, *, func, time_col, event_col, group_col, strata_col, missing)
         numeric_group=bool(numeric),
         n_obs=prep.n_obs,
         n_dropped=prep.n_dropped,
-        notes=[m for m in [merge_message(merged.n_merged, time_col)] if m],
+        notes=[m for m in [merge_message(merged.n_merged, time_col),
+                           strata_note if strata_col is not None else ""] if m],
     )
 
 

@@ -163,3 +163,28 @@ def test_errors():
     sm = cs.landmark_supermodel(pat, draws=dr, landmarks=[0, 365, 730], **kw)
     with pytest.raises(ParameterError, match="fitted landmarks"):
         sm.predict(dr.query("id == 1"), landmark=100)
+
+
+def test_positive_summary_window_and_no_draw_counts():
+    """Hand-checkable: three patients, draws at 0 and 2; landmark 3 with window 0.5 leaves
+    everyone without a recent draw out (counted), window None uses the draw at 2."""
+    pat = pd.DataFrame({"patient_id": [1, 2, 3], "t": [10.0, 8.0, 2.5], "e": [1, 0, 1]})
+    dr = pd.DataFrame({"patient_id": [1, 1, 2, 2, 3], "draw_months": [0, 2, 0, 2, 0.0],
+                       "ctc_count": [0, 7, 9, 1, 3]})
+    kw = dict(draws=dr, horizon=5, time_col="t", event_col="e", marker_col="ctc_count",
+              summary=["positive", "current", "baseline", "change", "slope"], threshold=5)
+    st = cs.landmark_stack(pat, landmarks=[0, 3], **kw)
+    assert st["patient_id"].tolist() == [1, 2, 3, 1, 2]
+    assert st["stop"].tolist() == [5.0, 5.0, 2.5, 8.0, 8.0]
+    assert st["event"].tolist() == [0, 0, 1, 0, 0]
+    assert st["ctc_count_positive"].tolist() == [0, 1, 0, 1, 0]
+    assert st["ctc_count_change"].tolist() == [0, 0, 0, 7, -8]
+    assert st["ctc_count_slope"].tolist() == [0, 0, 0, 3.5, -4]
+    st_w = cs.landmark_stack(pat, landmarks=[0, 3], window=0.5, **kw)
+    assert st_w["landmark"].tolist() == [0, 0, 0]
+    with pytest.warns(cs.DataWarning, match="landmark.s. 3: no patient at risk"):
+        sm = cs.landmark_supermodel(pat.assign(e=[1, 1, 1], t=[10.0, 4.0, 2.5]),
+                                    landmarks=[0, 3], window=0.5,
+                                    varying=[], **{**kw, "summary": "positive"})
+    assert sm.landmark_table["n_no_draw"].tolist() == [0, 2]
+    assert sm.landmark_table["n_at_risk"].tolist() == [3, 0]
