@@ -46,7 +46,12 @@ def _fit(name):
                       frailty=dist, frailty_sparse=sparse)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+def _slow_if_rats(names):
+    """The 100-litter rats fits (101 coefficients) take seconds each on a busy machine: slow."""
+    return [pytest.param(n, marks=pytest.mark.slow) if "rats" in n else n for n in names]
+
+
+@pytest.mark.parametrize("name", _slow_if_rats(sorted(CASES)))
 def test_matches_coxph_frailty(name):
     data, covs, group, dist, sparse, theta_tol = CASES[name]
     ref = load_output("frailty", name)["tight"]
@@ -77,7 +82,8 @@ def test_matches_coxph_frailty(name):
         assert np.isnan(res.marginal_loglik)
 
 
-@pytest.mark.parametrize("name", ["rats_gamma", "rats_gaussian", "pooled_gaussian"])
+@pytest.mark.parametrize("name", _slow_if_rats(["rats_gamma", "rats_gaussian",
+                                                 "pooled_gaussian"]))
 def test_close_to_r_defaults(name):
     """R's default outer tolerance moves theta in the 4th-5th digit."""
     ref = load_output("frailty", name)["default"]
@@ -166,7 +172,7 @@ COXME = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(COXME))
+@pytest.mark.parametrize("name", _slow_if_rats(sorted(COXME)))
 def test_gaussian_ml_matches_coxme(name):
     data, covs, group, tc, ec, tol_theta, tol = COXME[name]
     ref = load_output("frailty", name)

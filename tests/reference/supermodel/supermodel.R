@@ -152,12 +152,15 @@ for (s in LMS) {
     cc <- concordance(Surv(wtime, death) ~ d[[m]], data = d, reverse = TRUE)
     km <- summary(survfit(Surv(time_full, death_full) ~ 1, data = d), times = W,
                   extend = TRUE)$surv
+    d$cll <- log(-log(1 - d[[m]]))
+    cal <- coxph(Surv(wtime, death) ~ cll, data = d)
     perf[[length(perf) + 1]] <- data.frame(
       model = m, landmark = s, n = nrow(d), auc = au$AUC, auc_se = au$se,
       brier = br$Brier[br$model == "r"], brier_se = br$se[br$model == "r"],
       null_brier = br$Brier[br$model == "Null model"], ipa = br$IPA[br$model == "r"],
       c_index = unname(cc$concordance), c_se = sqrt(unname(cc$var)), observed = 1 - km,
-      mean_risk = mean(d[[m]]))
+      mean_risk = mean(d[[m]]), cal_slope = unname(coef(cal)),
+      cal_slope_se = unname(sqrt(diag(cal$var))))
   }
 }
 perf <- do.call(rbind, perf)
