@@ -87,6 +87,24 @@ def test_strata_supermodel_and_predictions_match_coxph_survfit():
     assert_allclose(1 - got["ci_lower"], as_array(ref["pred_upper"]), rtol=RTOL)
 
 
+def test_efron_ties_predictions_match_survfit():
+    """ties = "efron": survfit.coxph's Efron hazard and variance (R's default)."""
+    ref = load_output("supermodel", "strata_varying_efron")
+    sm = _fit(summary=["current", "change"], covariates=["age"], ties="efron")
+    _check_fit(sm.table, ref)
+    got = []
+    for s in (730, 1461):
+        cur = np.log1p([1.2, 6.5])
+        hist = pd.DataFrame({"id": [1, 1, 2, 2], "day": [0, s, 0, s],
+                             "bili": [np.expm1(cur[0] - 0.1), 1.2, np.expm1(cur[1] - 1.0), 6.5]})
+        got.append(sm.predict(hist, landmark=s,
+                              data=pd.DataFrame({"id": [1, 2], "age": [50., 60.]})).table)
+    got = pd.concat(got, ignore_index=True)
+    assert_allclose(1 - got["risk"], as_array(ref["pred_surv"]), rtol=RTOL)
+    assert_allclose(1 - got["ci_upper"], as_array(ref["pred_lower"]), rtol=RTOL)
+    assert_allclose(1 - got["ci_lower"], as_array(ref["pred_upper"]), rtol=RTOL)
+
+
 def test_smooth_baseline_matches_coxph():
     ref = load_output("supermodel", "smooth")
     sm = _fit(summary=["current", "slope"], varying=["bili_current"], baseline="smooth")
