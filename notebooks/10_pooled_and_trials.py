@@ -114,7 +114,8 @@ slope.studies
 # Develop the Cox model on all studies but one, validate it on the one left out, repeat, and
 # pool the discrimination (Harrell's C), the calibration slope and the observed/expected
 # ratio at 24 months by random-effects meta-analysis. The prediction interval says what to
-# expect in a *new* study (metamisc's `valmeta` approach; R check with metafor in
+# expect in a *new* study (metamisc's `valmeta` approach: Hartung–Knapp intervals, t on k − 2
+# degrees of freedom for the prediction interval; R check with metafor in
 # `tests/test_meta_iecv.py`).
 
 # %%
