@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -316,7 +316,7 @@ def nomogram(
     max_points = check_real(max_points, name="max_points", func=func, low=0.0,
                             low_inclusive=False)
     n_ticks = check_int(n_ticks, name="n_ticks", func=func, minimum=1)
-    hs = [horizon] if isinstance(horizon, numbers.Real) else horizon
+    hs: Any = [horizon] if isinstance(horizon, numbers.Real) else horizon
     try:
         tarr: np.ndarray = np.asarray(list(hs), dtype=np.float64)
     except (TypeError, ValueError):

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from ..errors import DataValidationError
 from .build import build_design_report, build_report
@@ -188,8 +189,9 @@ def report_command(
             build_design_report(design, rng=1 if seed is None else seed, out=out_path,
                                 progress=progress, command=command, format=format)
             return out_path
+        assert data is not None  # either data or design (checked above)
         path = Path(data)
-        overrides = {
+        overrides: dict[str, Any] = {
             "marker_col": marker_col, "thresholds": _thresholds(threshold),
             "covariates": _split(covariates), "strata_col": strata_col, "title": title,
             "seed": seed, "relapse_site_col": relapse_site_col, "time_unit": time_unit,
@@ -216,7 +218,7 @@ def report_command(
                 raise DataValidationError(
                     f"{', '.join(missing)} required with a data file (or give --spec FILE.toml)."
                 )
-            fields = {k: v for k, v in overrides.items() if v is not None}
+            fields: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
             if cutpoint:
                 fields["analyses"] = {"cutpoint": True}
             the_spec = spec_from_dict(fields)
