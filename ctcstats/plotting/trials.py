@@ -124,3 +124,57 @@ def plot_stepp(result, ax=None, *, color: str = "C0"):
     ax.set_title(f"STEPP ({result.method}): homogeneity p = {result.sup_p_value:.3g} "
                  f"(supremum, {result.n_perm} permutations)", fontsize=10)
     return ax
+
+
+def plot_subgroups(result, ax=None, *, color: str = "C0"):
+    """Trial forest plot: overall and per-subgroup hazard ratios (log axis).
+
+    Parameters
+    ----------
+    result : SubgroupForestResult
+        From :func:`ctcstats.trials.treatment_subgroups`.
+    ax : matplotlib Axes, optional
+    color : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Intervals ``LineCollection`` gid ``"subgroups-ci"``, estimates ``Line2D`` gid
+        ``"subgroups-hr"`` (the overall one gid ``"subgroups-overall"``); y tick labels
+        ``<variable> = <level> (n)``, with the variable's interaction p-value on its first
+        level's label.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    tab = result.table
+    k = len(tab)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 0.42 * k + 1.4))
+    y = np.arange(k)[::-1].astype(float)
+    hr = tab["hr"].to_numpy(float)
+    lo = tab["ci_lower"].to_numpy(float)
+    hi = tab["ci_upper"].to_numpy(float)
+    segs = [[(a, yy), (b, yy)] for a, b, yy in zip(lo, hi, y, strict=True)]
+    ax.add_collection(LineCollection(segs, colors=color, linewidths=1.5, gid="subgroups-ci"))
+    ax.plot(hr[1:], y[1:], "s", color=color, gid="subgroups-hr")
+    ax.plot(hr[:1], y[:1], "D", color="black", gid="subgroups-overall")
+    ax.axvline(1.0, color="0.4", linestyle="--", linewidth=1)
+    ax.axvline(hr[0], color="0.7", linestyle=":", linewidth=1)
+    ax.set_xscale("log")
+    vals = np.concatenate([lo, hi, [1.0]])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    ax.set_xlim(vals.min() / 1.25, vals.max() * 1.25)
+    ax.set_ylim(-0.7, k - 0.3)
+    labels, seen = [], set()
+    for _, r in tab.iterrows():
+        lab = f"{r['variable']} = {r['level']} (n={r['n_obs']})"
+        if r["variable"] != "overall" and r["variable"] not in seen:
+            lab += f"  [interaction p = {r['interaction_p_value']:.2g}]"
+            seen.add(r["variable"])
+        labels.append(lab)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=8)
+    pct = f"{100 * result.conf_level:g}%"
+    ax.set_xlabel(f"hazard ratio, {result.treated} vs {result.control} ({pct} CI)")
+    return ax
