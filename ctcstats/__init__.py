@@ -347,6 +347,7 @@ from .trials import (  # noqa: E402
     NonInferiorityResult,
     ScreeningSizeResult,
     SteppResult,
+    SubgroupForestResult,
     TrialDesign,
     TrialPowerResult,
     ValidationSampleSizeResult,
@@ -356,8 +357,10 @@ from .trials import (  # noqa: E402
     model_sample_size,
     noninferiority_test,
     screening_size,
+    simulate_trial,
     simulate_trial_power,
     stepp,
+    treatment_subgroups,
     validation_sample_size,
 )
 
@@ -366,5 +369,6 @@ __all__ += [
     "noninferiority_test", "ModelSampleSizeResult", "ValidationSampleSizeResult",
     "model_sample_size", "validation_sample_size", "SteppResult", "stepp",
     "ScreeningSizeResult", "TrialDesign", "TrialPowerResult", "get_trial_design",
-    "list_trial_designs", "screening_size", "simulate_trial_power",
+    "list_trial_designs", "screening_size", "simulate_trial", "simulate_trial_power",
+    "SubgroupForestResult", "treatment_subgroups",
 ]

@@ -441,7 +441,7 @@ def optimal_cutpoint(
     check_choice(p_method, name="p_method", choices=("lau94", "lau92", "permutation"), func=func)
     n_perm = check_int(n_perm, name="n_perm", func=func, minimum=1)
     conf_level = check_conf_level(conf_level, func=func)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=func)
     prep, x, t, ev, tie_note = _prepare(data, func, marker_col, time_col, event_col, missing)
     sc = _scan(x, t, ev, min_prop, max_prop, marker_col=marker_col)
     caught: list[str] = []
@@ -590,7 +590,7 @@ def cutpoint_stability(
     func = "cutpoint_stability"
     min_prop, max_prop = _check_props(min_prop, max_prop, func)
     n_boot = check_int(n_boot, name="n_boot", func=func, minimum=1)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=func)
     prep, x, t, ev, tie_note = _prepare(data, func, marker_col, time_col, event_col, missing)
     orig = _scan(x, t, ev, min_prop, max_prop, marker_col=marker_col)
     o = _canonical_order(x, t, ev)
@@ -713,7 +713,7 @@ def validate_cutpoint(
     train_frac = check_real(train_frac, name="train_frac", func=func, low=0, high=1,
                             low_inclusive=False, high_inclusive=False)
     n_folds = check_int(n_folds, name="n_folds", func=func, minimum=2)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=func)
     prep, x, t, ev, tie_note = _prepare(data, func, marker_col, time_col, event_col, missing)
     o = _canonical_order(x, t, ev)
     x, t, ev = x[o], t[o], ev[o]

@@ -97,6 +97,7 @@ def _start_sums(P: _Prepared, v: np.ndarray) -> np.ndarray:
     """Sums of ``v`` (R, n, sorted as the layout) over the rows entering at or after each
     event group's time (same stratum) → (G,)."""
     si = P.sidx
+    assert si is not None, "called for (start, stop] data only"
     R, n = P.L.R, P.L.n
     np.cumsum(v.ravel()[si.perm].reshape(R, n), axis=1, out=P.buf[:, 1:])
     b = P.buf.ravel()
@@ -217,7 +218,7 @@ def _sums_rows(P: _Prepared, beta: np.ndarray, info: bool):
     if P.sidx is not None:  # (start, stop] rows: remove those not yet entered
         S0 = S0 - _start_sums(P, r)
         S1 = [a - _start_sums(P, v) for a, v in zip(S1, rx, strict=True)]
-        if info:
+        if S2 is not None:
             S2 = [a - _start_sums(P, rx[j] * X[k])
                   for a, (j, k) in zip(S2, P.pairs, strict=True)]
     D0 = D1 = D2 = None

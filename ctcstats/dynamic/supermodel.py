@@ -38,8 +38,8 @@ from scipy import stats
 
 from .._results import Result, result
 from .._validation import check_choice, check_conf_level, check_int, check_real
-from .._warnings import capture, emit
-from ..errors import DataValidationError, ParameterError
+from .._warnings import Recorded, capture, emit
+from ..errors import DataValidationError, DataWarning, ParameterError
 from ..survival.cox import fit_cox
 from .stacking import (
     check_landmarks,
@@ -132,7 +132,8 @@ class LandmarkSupermodelResult(Result):
         return model_matrix(rows, self._spec) @ self._fits[cause or self._spec["cause"]]["beta"]
 
     def predict(self, history: pd.DataFrame, *, landmark: float | Sequence[float],
-                data: pd.DataFrame | None = None) -> LandmarkPredictionResult:
+                data: pd.DataFrame | None = None, n_boot: int = 0,
+                rng: int | np.random.Generator | None = None) -> LandmarkPredictionResult:
         """Risk of the event in ``(s, s + horizon]`` given the draws up to each landmark s.
 
         Parameters
@@ -146,6 +147,12 @@ class LandmarkSupermodelResult(Result):
         data : DataFrame, optional
             One row per patient with ``id_col`` and the covariates (needed when the model
             has covariates).
+        n_boot : int, default 0
+            Competing risks: percentile intervals of the cumulative incidence from
+            ``n_boot`` resamples of the patients (all cause-specific supermodels refitted);
+            0 gives no interval (NaN). Not used for a single event type (analytic interval).
+        rng : int, Generator or None
+            Randomness of the resampling.
 
         Returns
         -------
@@ -154,11 +161,13 @@ class LandmarkSupermodelResult(Result):
             summaries. The interval is the delta-method interval of the cumulative hazard
             (Tsiatis' variance with the robust covariance of the coefficients) on the log
             survival scale, R ``survfit.coxph``'s default ``conf.type="log"``; for
-            competing risks the point estimate only (NaN limits).
+            competing risks the bootstrap percentile interval (``n_boot > 0``).
         """
         from .predict import predict_supermodel
 
-        return predict_supermodel(self, history, landmark=landmark, data=data)
+        n_boot = check_int(n_boot, name="n_boot", func="predict", minimum=0)
+        return predict_supermodel(self, history, landmark=landmark, data=data, n_boot=n_boot,
+                                  rng=rng)
 
     def landmark_effects(self, n_points: int = 50) -> pd.DataFrame:
         """Hazard ratio of each term as a function of the landmark, ``exp(β(s))``.
@@ -388,6 +397,12 @@ def landmark_supermodel(
         .reindex(lms, fill_value=0).to_numpy(),
     })
     msgs = list(caught.records())
+    empty = lm_tab.loc[lm_tab["n_at_risk"] == 0, "landmark"].tolist()
+    if empty:
+        msgs.append(Recorded(
+            f"landmark(s) {', '.join(f'{v:g}' for v in empty)}: no patient at risk with a "
+            "qualifying draw; they add nothing to the model (check the landmarks against the "
+            "follow-up and the draw window).", DataWarning))
     return LandmarkSupermodelResult(
         table=main_tab, cause_table=pd.concat(tabs, ignore_index=True)[["cause", *_TABLE]],
         landmark_table=lm_tab, data=st.rename(columns={"_id": id_col}),

@@ -228,7 +228,7 @@ def added_value(
             f"{sorted(both)} are in both.")
     cl = check_conf_level(conf_level, func=func)
     n_boot = check_int(n_boot, name="n_boot", func=func, minimum=0)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=func)
     prep = prepare_frame(data, func=func, roles={"time_col": time_col, "event_col": event_col,
                                                  "base_covariates": base,
                                                  "new_covariates": new}, missing=missing)

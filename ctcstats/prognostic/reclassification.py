@@ -191,7 +191,7 @@ def reclassification(
     """
     conf_level = check_conf_level(conf_level, func=_FUNC)
     n_boot = check_int(n_boot, name="n_boot", func=_FUNC, minimum=0)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=_FUNC)
     if base_risk_col == risk_col:
         raise ParameterError(
             f"The 'risk_col' parameter of {_FUNC} must differ from 'base_risk_col'; both "

@@ -551,7 +551,7 @@ def validate_model(
     n_folds = check_int(n_folds, name="n_folds", func=func, minimum=2)
     n_repeats = check_int(n_repeats, name="n_repeats", func=func, minimum=1)
     n_jobs = check_int(n_jobs, name="n_jobs", func=func)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=func)
     prep, X, y, tt, ev = _prepare(data, func, time_col, event_col, covariates, missing)
     t = _check_time(horizon, tt, ev, func)
     n = tt.size

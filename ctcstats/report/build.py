@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -50,10 +51,10 @@ def _plan(ctx: ReportContext, draws: pd.DataFrame | None = None) -> list[_Sectio
     for i, ep in enumerate(s.endpoints, start=1):
         uni.children.append(_Section(
             f"5.{i}", ep.title, f"univariable-{i}", (15,),
-            (lambda ep=ep: survival.section_univariable(ctx, ep))))
+            functools.partial(survival.section_univariable, ctx, ep)))
         multi.children.append(_Section(
             f"6.{i}", ep.title, f"multivariable-{i}", (16, 17, 18),
-            (lambda ep=ep: survival.section_multivariable(ctx, ep))))
+            functools.partial(survival.section_multivariable, ctx, ep)))
     if missing.needs_missing_section(ctx):
         multi.children.append(_Section(
             f"6.{len(s.endpoints) + 1}", "Missing covariates: complete cases and multiple "

@@ -18,13 +18,16 @@ from .designs import (
     get_trial_design,
     list_trial_designs,
     screening_size,
+    simulate_trial,
     simulate_trial_power,
 )
 from .interaction import (
     InteractionResult,
     NonInferiorityResult,
+    SubgroupForestResult,
     marker_treatment_interaction,
     noninferiority_test,
+    treatment_subgroups,
 )
 from .sample_size import (
     ModelSampleSizeResult,
@@ -39,6 +42,8 @@ __all__ = [
     "NonInferiorityResult",
     "marker_treatment_interaction",
     "noninferiority_test",
+    "SubgroupForestResult",
+    "treatment_subgroups",
     "ModelSampleSizeResult",
     "ValidationSampleSizeResult",
     "model_sample_size",
@@ -52,5 +57,6 @@ __all__ = [
     "get_trial_design",
     "list_trial_designs",
     "screening_size",
+    "simulate_trial",
     "simulate_trial_power",
 ]
