@@ -26,6 +26,7 @@ from .._validation import (
     check_positive_column,
     check_rng,
     check_time_column,
+    design_matrix,
     group_levels,
     is_categorical,
 )
@@ -179,6 +180,9 @@ def _var(data: pd.DataFrame, name: str, kind: str, in_model: bool, family: str) 
     if not obs_mask.any():
         raise DataValidationError(
             f"covariate {name!r} is missing in every row; it cannot be imputed — remove it.")
+    # the observed values must make a valid model term, as fit_cox will need (numbers stored
+    # as text, a constant column, a single level are named here, before any imputation)
+    design_matrix(data.loc[obs_mask, [name]], [name], func="impute")
     numeric = not is_categorical(s)
     x = np.full(len(s), np.nan)
     levels = None

@@ -164,7 +164,7 @@ def test_errors(cohort):
         impute(cohort, covariates=["nope"], **ROLES, **FAST)
     with pytest.raises(DataValidationError, match="'x' is missing in every row"):
         impute(cohort.assign(x=np.nan), covariates=["x"], **ROLES, **FAST)
-    with pytest.raises(DataValidationError, match="single observed level"):
+    with pytest.raises(DataValidationError, match=r"single level \(.north. in every row\)"):
         impute(cohort.assign(site=cohort.site.where(cohort.site.isna(), "north")),
                covariates=["site"], **ROLES, **FAST)
     with pytest.raises(DataValidationError, match="count covariate 'x' has"):
@@ -183,6 +183,9 @@ def test_errors(cohort):
         impute(cohort, covariates=["x"], volume_col="blood_ml", **ROLES, **FAST)
     with pytest.raises(DataValidationError, match="event_col 'event' must contain only 0/1"):
         impute(cohort.assign(event=cohort.event * 2), covariates=["x"], **ROLES, **FAST)
+    with pytest.raises(DataValidationError, match="numbers stored as text"):
+        impute(cohort.assign(z=cohort.z.map(lambda v: v if pd.isna(v) else str(int(v)))),
+               covariates=["z"], **ROLES, **FAST)
     res = impute(cohort, covariates=["x"], rng=1, **ROLES, **FAST)
     with pytest.raises(ParameterError, match="'variable' parameter of observed_vs_imputed"):
         res.observed_vs_imputed("z")
