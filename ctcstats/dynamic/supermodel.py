@@ -40,7 +40,7 @@ from .._results import Result, result
 from .._validation import check_choice, check_conf_level, check_int, check_real
 from .._warnings import Recorded, capture, emit
 from ..errors import DataValidationError, DataWarning, ParameterError
-from ..survival.cox import fit_cox
+from ..survival.cox import PHTestResult, fit_cox
 from .stacking import (
     check_landmarks,
     check_summary,
@@ -123,6 +123,7 @@ class LandmarkSupermodelResult(Result):
     warnings: tuple[str, ...] = ()
     _spec: Any = dataclasses.field(default=None, repr=False)
     _fits: Any = dataclasses.field(default=None, repr=False)
+    _cox: Any = dataclasses.field(default=None, repr=False)
 
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table), ("landmarks", self.landmark_table)]
@@ -196,6 +197,13 @@ class LandmarkSupermodelResult(Result):
                                      "ci_lower": np.exp(coef - z * se),
                                      "ci_upper": np.exp(coef + z * se)}))
         return pd.concat(out, ignore_index=True)
+
+    def ph_test(self) -> PHTestResult:
+        """Proportional-hazards test of the supermodel's terms (event of interest), as R
+        ``cox.zph(fit, transform = "km", terms = TRUE)`` on the stacked ``coxph`` fit (a term
+        whose effect drifts over the window after the landmark; landmark-dependent effects
+        are the interactions, not tested here)."""
+        return self._cox.ph_test()
 
     def plot(self, ax=None, **kwargs):
         """Landmark-dependent hazard ratios β(s) of the marker summaries with their CIs."""
@@ -409,6 +417,6 @@ def landmark_supermodel(
         landmarks=tuple(lms.tolist()), horizon=horizon, baseline=baseline, summary=summary,
         ties=ties, conf_level=cl, loglik=float(main_fit.loglik),
         n_obs=int(st["_id"].nunique()), n_rows=len(st), n_events=int(ev.sum()),
-        n_dropped=n_drop_p, warnings=emit(msgs), _spec=spec, _fits=fits,
+        n_dropped=n_drop_p, warnings=emit(msgs), _spec=spec, _fits=fits, _cox=main_fit,
     )
 

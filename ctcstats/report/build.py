@@ -165,6 +165,22 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
     return path
 
 
+def _heartbeat(bar, every: float = 1.0):
+    """Redraw *bar* every second from a daemon thread, so that the elapsed time keeps moving
+    during a long section (the bootstrap of the prognostic section takes minutes on large
+    files) and the user sees the report is working. Returns the Event that stops it."""
+    import threading
+
+    stop = threading.Event()
+
+    def beat():
+        while not stop.wait(every):
+            bar.refresh()
+
+    threading.Thread(target=beat, name="ctcstats-report-progress", daemon=True).start()
+    return stop
+
+
 def build_report(
     data: pd.DataFrame,
     spec: AnalysisSpec,
@@ -276,6 +292,7 @@ def build_report(
         todo = [s for s in _walk(plan) if s.build is not None]
         bar = tqdm(total=len(todo) + 1, desc="ctcstats report", unit="section",
                    disable=not progress, file=sys.stderr, leave=False)
+        stop = _heartbeat(bar) if progress else None
         try:
             for sec in todo:
                 bar.set_postfix_str(f"{sec.number} {sec.title}"[:40])
@@ -314,6 +331,8 @@ def build_report(
                 })
             bar.update(1)
         finally:
+            if stop is not None:
+                stop.set()
             bar.close()
     if out is not None:
         write_atomic(out, html)

@@ -87,6 +87,17 @@ def test_strata_supermodel_and_predictions_match_coxph_survfit():
     assert_allclose(1 - got["ci_lower"], as_array(ref["pred_upper"]), rtol=RTOL)
 
 
+def test_ph_test_matches_cox_zph():
+    """cox.zph(fit, transform = "km", terms = TRUE) on the strata(LM) supermodel."""
+    ref = load_output("supermodel", "strata_varying_zph")
+    sm = _fit(summary=["current", "change"], covariates=["age"])
+    with pytest.warns(cs.ProportionalHazardsWarning):
+        ph = sm.ph_test()
+    assert len(ph.table) == len(ref["terms"])
+    assert_allclose(ph.table["statistic"], as_array(ref["chisq"]), rtol=1e-8)
+    assert_allclose(ph.table["df"], as_array(ref["df"]))
+
+
 def test_efron_ties_predictions_match_survfit():
     """ties = "efron": survfit.coxph's Efron hazard and variance (R's default)."""
     ref = load_output("supermodel", "strata_varying_efron")
