@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import check_int, check_real, check_rng
 from ..errors import DataValidationError, DataWarning, ParameterError
 
@@ -254,7 +255,7 @@ def simulate_trial_power(
     n_screened: int,
     n_sim: int = 500,
     hr: float | None = None,
-    rng=None,
+    rng: RandomState = None,
 ) -> TrialPowerResult:
     """Power of the trial when ``n_screened`` patients are screened (attrition simulated).
 
@@ -361,7 +362,7 @@ def screening_size(
     n_grid: tuple[int, ...] | None = None,
     n_sim: int = 400,
     hr: float | None = None,
-    rng=None,
+    rng: RandomState = None,
 ) -> ScreeningSizeResult:
     """The number of patients to screen for ``target_power`` (simulated over ``n_grid``).
 
@@ -412,7 +413,7 @@ def simulate_trial(
     *,
     n_screened: int,
     hr_negative: float | None = None,
-    rng=None,
+    rng: RandomState = None,
 ) -> pd.DataFrame:
     """One simulated trial, patient by patient: the screening chain and the randomised outcome.
 
