@@ -358,7 +358,7 @@ def landmark_supermodel(
     pat, dr, covs, n_obs, n_drop_p, n_drop_d = prepare_inputs(
         data, draws, func=func, time_col=time_col, event_col=event_col, id_col=id_col,
         draw_time_col=draw_time_col, marker_col=marker_col, covariates=covariates,
-        missing=missing)
+        missing=missing, transform=transform)
     sum_terms = [f"{marker_col}_{s}" for s in summary]
     main = sum_terms + covs
     clash = [c for c in covs if c in sum_terms or c in ("start", "stop", "event", "landmark")
