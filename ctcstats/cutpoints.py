@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ._results import Result, result
+from ._typing import RandomState
 from ._validation import (
     check_choice,
     check_conf_level,
@@ -359,7 +360,7 @@ def optimal_cutpoint(
     p_method: Literal["lau94", "lau92", "permutation"] = "lau94",
     n_perm: int = 10000,
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> CutpointResult:
     """Cut-point of a marker that maximises the standardised log-rank statistic.
@@ -541,7 +542,7 @@ def cutpoint_stability(
     n_boot: int = 200,
     min_prop: float = 0.1,
     max_prop: float = 0.9,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> CutpointStabilityResult:
     """Bootstrap distribution of the maximally selected log-rank cut-point.
@@ -658,7 +659,7 @@ def validate_cutpoint(
     n_folds: int = 5,
     min_prop: float = 0.1,
     max_prop: float = 0.9,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> CutpointValidationResult:
     """Confirm a data-driven cut-point on data not used to choose it.

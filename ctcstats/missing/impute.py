@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import Result, result
+from .._typing import DaskClient, RandomState
 from .._validation import (
     check_choice,
     check_dataframe,
@@ -258,9 +259,9 @@ def impute(
     n_iter: int = 10,
     rejection_limit: int = 1000,
     competing_risks: bool = False,
-    rng=None,
+    rng: RandomState = None,
     n_jobs: int = 1,
-    client=None,
+    client: DaskClient = None,
 ) -> ImputationResult:
     """Multiple imputation of missing covariates for a Cox model of ``time_col, event_col``.
 

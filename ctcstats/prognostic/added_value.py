@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import (
     bootstrap_positions,
     check_conf_level,
@@ -140,7 +141,7 @@ def added_value(
     cutoffs: Sequence[float] | None = None,
     ties: Literal["efron", "breslow"] = "efron",
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> AddedValueResult:
     """Does the new marker add to the clinical factors? Nested Cox models compared.

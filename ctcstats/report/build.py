@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ from .._validation import seed_from_rng
 from ..errors import DataValidationError, ParameterError
 from .context import ReportContext, prepare_context
 from .spec import AnalysisSpec, spec_from_design
+
+if TYPE_CHECKING:
+    from ..designs.registry import StudyDesign
 
 __all__ = ["build_report", "build_design_report", "write_atomic", "render_html"]
 
@@ -339,7 +343,7 @@ def build_report(
     return html
 
 
-def build_design_report(design, *, rng: int | np.random.Generator | None = 1,
+def build_design_report(design: str | StudyDesign, *, rng: int | np.random.Generator | None = 1,
                         out: str | Path | None = None, progress: bool = False,
                         command: str | None = None, format: str = "html") -> str | bytes:
     """The report of a registered design's synthetic cohort (``simulate_cohort(design,

@@ -553,8 +553,9 @@ def treatment_subgroups(
     if tau is None:
         tau = min(_default_tau(time, arm, frame[c].to_numpy(dtype=object))
                   for c in subgroup_cols)
-    kw = dict(time_col=time_col, event_col=event_col, treatment_col=treatment_col,
-              strata_col=strata_col, tau=tau, conf_level=conf_level)
+    kw: dict[str, Any] = dict(time_col=time_col, event_col=event_col,
+                              treatment_col=treatment_col, strata_col=strata_col, tau=tau,
+                              conf_level=conf_level)
     overall = noninferiority_test(frame, time_col=time_col, event_col=event_col,
                                   treatment_col=treatment_col, covariates=covs,
                                   strata_col=strata_col, margin=2.0, conf_level=conf_level)
