@@ -247,7 +247,8 @@ def section_table1(ctx: ReportContext) -> list[dict]:
         blocks.append(para(
             f"{', '.join(linear)} {'has' if one else 'have'} only a few whole-number levels "
             f"but {'enters' if one else 'enter'} the Cox models linearly (one hazard ratio per "
-            f"unit), so Table 1 summarises {'it' if one else 'them'} as numbers too; to model "
+            f"unit), so Table 1 summarises {'it as a number' if one else 'them as numbers'}"
+            "; to model "
             f"and show {'it' if one else 'them'} by level, list {'it' if one else 'them'} as "
             "categorical (--categorical or the spec field categorical)."))
     nb = notes(msgs)
