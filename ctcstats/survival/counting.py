@@ -21,6 +21,7 @@ from .._validation import (
     check_choice,
     check_event_column,
     check_numeric_column,
+    check_real,
     check_time_column,
     format_labels,
     prepare_frame,
@@ -126,12 +127,15 @@ def _intervals(pat, obs_times):
     return bounds
 
 
-def _carry_forward(rows, obs, col):
-    """Value of *col* at each row start: the last non-missing draw at or before it."""
+def _carry_forward(rows, obs, col, max_carry=None):
+    """Value of *col* at each row start: the last non-missing draw at or before it (missing
+    once the row starts ``max_carry`` or more after that draw)."""
     o = obs.loc[obs[col].notna(), ["_id", "_t", col]].sort_values("_t", kind="stable")
     r = rows[["_id", "start"]].reset_index().sort_values("start", kind="stable")
     m = pd.merge_asof(r, o, left_on="start", right_on="_t", by="_id", direction="backward",
                       allow_exact_matches=True)
+    if max_carry is not None:
+        m[col] = m[col].where(~(m["start"] >= m["_t"] + max_carry))
     return m.set_index("index").loc[rows.index, col]
 
 
@@ -160,6 +164,7 @@ def counting_process_data(
     start_col: str | None = None,
     covariates: Sequence[str] = (),
     rule: Literal["locf"] = "locf",
+    max_carry: float | None = None,
     before_first: Literal["missing", "drop"] = "missing",
     missing: Literal["raise", "drop"] = "raise",
 ) -> pd.DataFrame:
@@ -191,6 +196,11 @@ def counting_process_data(
     rule : {"locf"}
         Last observation carried forward (the only rule that uses no future information; it
         is R's ``tdc``).
+    max_carry : float, optional
+        A value is carried forward for at most this long after its draw (same units as the
+        times): the follow-up is also cut at ``draw time + max_carry`` and the value is
+        missing from there until the next draw (e.g. a CTC status taken as current for three
+        months only). Default: carried until the next draw (R ``tdc``).
     before_first : {"missing", "drop"}
         Intervals before a column's first observation: ``"missing"`` keeps them with a missing
         value (R), ``"drop"`` removes them (a patient then enters at the first draw).
@@ -227,6 +237,11 @@ def counting_process_data(
     """
     func = "counting_process_data"
     check_choice(rule, name="rule", choices=("locf",), func=func)
+    if max_carry is not None:
+        max_carry = check_real(max_carry, name="max_carry", func=func, low=0.0)
+        if max_carry <= 0:
+            raise ParameterError(f"The 'max_carry' parameter of {func} must be > 0; got "
+                                 f"{max_carry!r}.")
     check_choice(before_first, name="before_first", choices=("missing", "drop"), func=func)
     check_choice(missing, name="missing", choices=("raise", "drop"), func=func)
     value_cols = _names(value_cols, "value_cols", func)
@@ -246,12 +261,14 @@ def counting_process_data(
                               missing)
     obs, n_drop_d = _draws(draws, func, id_col, draw_time_col, value_cols, missing, pat)
     seen = obs.loc[obs[value_cols].notna().any(axis=1).to_numpy(), ["_id", "_t"]]
+    if max_carry is not None:  # the value lapses at draw + max_carry: a cut there too
+        seen = pd.concat([seen, seen.assign(_t=seen["_t"] + max_carry)], ignore_index=True)
     rows = _intervals(pat, seen)
     out = pd.DataFrame({id_col: rows["_id"].to_numpy(), "start": rows["start"].to_numpy(float),
                         "stop": rows["stop"].to_numpy(float),
                         event_col: rows["_ev"].to_numpy(np.int64)})
     for c in value_cols:
-        out[c] = _typed(_carry_forward(rows, obs, c).to_numpy(), draws[c])
+        out[c] = _typed(_carry_forward(rows, obs, c, max_carry).to_numpy(), draws[c])
     if covariates:
         cov = pat.set_index("_id").loc[rows["_id"], covariates]
         for c in covariates:

@@ -146,3 +146,27 @@ def test_string_time_dependent_covariate_matches_coxph():
     np.testing.assert_allclose([fit.loglik_null, fit.loglik], as_array(ref["loglik"]),
                                rtol=1e-8)
     assert fit.n_obs == ref["n"] and fit.n_events == ref["nevent"]
+
+
+def test_max_carry_lapses_the_value():
+    """A draw counts for 3 months: cut at draw + 3, missing until the next draw (by hand)."""
+    pat = pd.DataFrame({"patient_id": [1, 2], "os_months": [10.0, 4.0], "os_event": [1, 0]})
+    dr = pd.DataFrame({"patient_id": [1, 1, 2], "draw_months": [0.0, 5.0, 0.0],
+                       "ctc_positive": [1, 0, 1]})
+    cp = counting_process_data(pat, draws=dr, time_col="os_months", event_col="os_event",
+                               value_cols=["ctc_positive"], max_carry=3.0)
+    assert cp["start"].tolist() == [0.0, 3.0, 5.0, 8.0, 0.0, 3.0]
+    assert cp["stop"].tolist() == [3.0, 5.0, 8.0, 10.0, 3.0, 4.0]
+    assert cp["os_event"].tolist() == [0, 0, 0, 1, 0, 0]
+    assert cp["ctc_positive"].tolist()[:1] == [1] and np.isnan(cp["ctc_positive"].iloc[1])
+    assert cp["ctc_positive"].iloc[2] == 0 and np.isnan(cp["ctc_positive"].iloc[3])
+    assert cp["ctc_positive"].iloc[4] == 1 and np.isnan(cp["ctc_positive"].iloc[5])
+    # a long max_carry changes nothing
+    same = counting_process_data(pat, draws=dr, time_col="os_months", event_col="os_event",
+                                 value_cols=["ctc_positive"], max_carry=100.0)
+    plain = counting_process_data(pat, draws=dr, time_col="os_months", event_col="os_event",
+                                  value_cols=["ctc_positive"])
+    pd.testing.assert_frame_equal(same, plain)
+    with pytest.raises(ParameterError, match="max_carry"):
+        counting_process_data(pat, draws=dr, time_col="os_months", event_col="os_event",
+                              value_cols=["ctc_positive"], max_carry=0)
