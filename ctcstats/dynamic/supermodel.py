@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,9 @@ from .stacking import (
     stack,
     term_names,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["LandmarkSupermodelResult", "LandmarkPredictionResult", "landmark_supermodel"]
 
@@ -74,7 +77,7 @@ class LandmarkPredictionResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Predicted risk (with its interval) against the landmark, one line per patient."""
         from ..plotting.dynamic import plot_dynamic_risk
 
@@ -205,7 +208,7 @@ class LandmarkSupermodelResult(Result):
         are the interactions, not tested here)."""
         return self._cox.ph_test()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Landmark-dependent hazard ratios β(s) of the marker summaries with their CIs."""
         from ..plotting.dynamic import plot_landmark_effects
 
@@ -358,7 +361,7 @@ def landmark_supermodel(
     pat, dr, covs, n_obs, n_drop_p, n_drop_d = prepare_inputs(
         data, draws, func=func, time_col=time_col, event_col=event_col, id_col=id_col,
         draw_time_col=draw_time_col, marker_col=marker_col, covariates=covariates,
-        missing=missing)
+        missing=missing, transform=transform)
     sum_terms = [f"{marker_col}_{s}" for s in summary]
     main = sum_terms + covs
     clash = [c for c in covs if c in sum_terms or c in ("start", "stop", "event", "landmark")

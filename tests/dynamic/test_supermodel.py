@@ -189,6 +189,9 @@ def test_errors():
         cs.landmark_supermodel(pat, draws=dr, landmarks=[0, 365], summary="positive", **kw)
     with pytest.raises(DataValidationError, match="not in data"):
         cs.landmark_supermodel(pat.iloc[1:], draws=dr, landmarks=[0, 365], **kw)
+    with pytest.raises(DataValidationError, match="negative values"):
+        cs.landmark_supermodel(pat, draws=dr.assign(bili=dr["bili"] - 5), landmarks=[0, 365],
+                               transform="log1p", **kw)
     sm = cs.landmark_supermodel(pat, draws=dr, landmarks=[0, 365, 730], **kw)
     with pytest.raises(ParameterError, match="fitted landmarks"):
         sm.predict(dr.query("id == 1"), landmark=100)
