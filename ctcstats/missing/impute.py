@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ from ..batch.parallel import run_chunks
 from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._chains import DISCRETE, ChainSpec, Var, fcs_chain, smcfcs_chain
 from .diagnostics import missing_pattern, missing_table
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["ImputationResult", "impute"]
 
@@ -101,24 +104,25 @@ class ImputationResult(Result):
                                        "value": self.datasets[j][variable].to_numpy()[m]}))
         return pd.concat(parts, ignore_index=True)
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Missingness pattern plot (R ``mice::md.pattern``)."""
         return self.plot_pattern(ax=ax, **kwargs)
 
-    def plot_pattern(self, ax=None, **kwargs):
+    def plot_pattern(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Missingness patterns as a grid; see :func:`~ctcstats.plotting.missing.plot_missing_pattern`."""
         from ..plotting.missing import plot_missing_pattern
 
         return plot_missing_pattern(self.pattern, ax=ax, **kwargs)
 
-    def plot_distributions(self, variable: str, ax=None, **kwargs):
+    def plot_distributions(self, variable: str, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Observed vs imputed values of ``variable`` (seaborn densities or bars)."""
         from ..plotting.missing import plot_imputed_distributions
 
         self.observed_vs_imputed(variable, max_imputations=1)  # validates the name
         return plot_imputed_distributions(self, variable, ax=ax, **kwargs)
 
-    def plot_traces(self, variable: str, ax=None, *, statistic: str = "mean", **kwargs):
+    def plot_traces(self, variable: str, ax: Axes | None = None, *, statistic: str = "mean",
+                    **kwargs: Any) -> Axes:
         """Convergence traces of ``variable`` over the cycles of every chain."""
         from ..plotting.missing import plot_imputation_traces
 

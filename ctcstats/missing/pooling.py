@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from ..batch.parallel import run_chunks
 from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._extract import TRANSFORMS, Extracted, extract
 from .rubin import d1_test, d2_test, d3_test, rubin_rules
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["PooledResult", "PooledTestResult", "pool", "pooled_test"]
 
@@ -102,7 +105,7 @@ class PooledResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table)]
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Forest plot of the pooled estimates with their confidence intervals."""
         from ..plotting.missing import plot_pooled_forest
 
