@@ -196,7 +196,8 @@ def _table1_categorical(fr: pd.DataFrame, covs, declared=()) -> tuple[list[str],
     categorical, or not numeric) plus 0/1 ones (one indicator either way) — and the numeric
     covariates with 3–5 whole-number levels that enter the models linearly (named in a note,
     so that Table 1 and the models never disagree silently)."""
-    out, linear = [], []
+    out: list[str] = []
+    linear: list[str] = []
     for c in covs:
         s = fr[c]
         if c in declared or not pd.api.types.is_numeric_dtype(s) \
