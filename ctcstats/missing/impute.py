@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["ImputationResult", "impute"]
 
 KINDS = ("continuous", "binary", "ordinal", "categorical", "count")
+MAX_ORDINAL_LEVELS = 5  # numeric whole-number columns with at most this many values
 
 
 # =========================================================================== result
@@ -177,6 +178,10 @@ def _kind(s: pd.Series, name: str, override: str | None) -> str:
         if isinstance(s.dtype, pd.CategoricalDtype) and s.dtype.ordered:
             return "ordinal"
         return "categorical"
+    x = obs.to_numpy(dtype=float)
+    if obs.nunique() <= MAX_ORDINAL_LEVELS and np.all(x == np.round(x)):
+        # a few whole-number codes (grade 1/2/3, stage): imputed values stay codes
+        return "ordinal"
     return "continuous"
 
 
@@ -284,8 +289,10 @@ def impute(
     linear regression; ``binary`` logistic; ``ordinal`` proportional odds; ``categorical``
     multinomial logistic; ``count`` Poisson or negative binomial (``count_model``) with
     ``log(volume_col)`` as offset — always with a draw of the model's parameters. Detection:
-    two observed values → binary; an ordered pandas Categorical → ordinal; other text or
-    categories → categorical; other numbers → continuous (declare counts in ``types``).
+    two observed values → binary; an ordered pandas Categorical, or numbers with 3–5
+    distinct whole values (grade 1/2/3) → ordinal; other text or categories → categorical;
+    other numbers → continuous (declare counts in ``types``). A numeric column still enters
+    the Cox model linearly, as :func:`ctcstats.fit_cox` codes it.
     Each chain starts from random draws of the observed values and runs ``n_iter`` cycles;
     imputation k is the end of chain k.
 

@@ -163,3 +163,29 @@ def test_negative_intervals_read_as_ranges():
 
     assert fmt_ci(-0.0172, -0.0041, 3) == "\u22120.017 to \u22120.004"
     assert fmt_ci(1.47, 2.26) == "1.47\u20132.26"
+
+
+def test_table1_and_cox_agree_when_not_declared(tmp_path):
+    """grade (1/2/3) not declared categorical: the models fit it linearly, so Table 1 shows
+    it as a number (and says how to model it by level); declared, both show levels."""
+    import pandas as pd
+
+    df = pd.read_csv(REF / "inputs" / "gbsg.csv").iloc[:300]
+    spec = tmp_path / "s.toml"
+    spec.write_text("[analyses]\nprognostic = false\n")
+    out = tmp_path / "g.html"
+    df.to_csv(tmp_path / "g.csv", index=False)
+    assert main(["report", str(tmp_path / "g.csv"), "--spec", str(spec), "--time-col",
+                 "rfs_days", "--event-col", "rfs_event", "--marker-col", "nodes",
+                 "--threshold", "4", "--covariates", "age,grade,hormon", "--quiet", "--out",
+                 str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    t = tables(text)
+    t1 = next(v for k, v in t.items() if k.startswith("Table 1"))
+    grade = next(r for r in t1 if r[0] == "grade")
+    assert grade[1] == "mean (SD)"
+    assert "grade has only a few whole-number levels but enters the Cox models linearly" \
+        in text and "--categorical" in text
+    assert "grade" in [r[0] for r in t["Multivariable Cox model for RFS"][1:]]
+    # a 0/1 covariate is shown by level: one indicator either way
+    assert any(r[0] == "hormon" and r[1] == "" for r in t1)
