@@ -148,7 +148,7 @@ def check_rng(rng, *, func: str | None = None) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)
-                       and rng >= 0):
+                       and int(rng) >= 0):
         return np.random.default_rng(None if rng is None else int(rng))
     if isinstance(rng, np.random.SeedSequence):
         return np.random.default_rng(rng)

@@ -40,13 +40,15 @@ from __future__ import annotations
 
 import dataclasses
 import warnings as _warnings
-from typing import ClassVar, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from ._results import Result, result
+from ._typing import RandomState
 from ._validation import (
     check_choice,
     check_conf_level,
@@ -61,6 +63,9 @@ from ._validation import (
 from .errors import DataValidationError, DataWarning, ParameterError, SmallSampleWarning
 from .survival._core.logrank import logrank_arrays
 from .survival._core.ties import merge_message, merge_times
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "CutpointResult",
@@ -263,7 +268,8 @@ class CutpointResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, *, clinical_thresholds=(1, 3, 5)):
+    def plot(self, ax: Axes | None = None, *,
+             clinical_thresholds: Sequence[float] = (1, 3, 5)) -> Axes:
         """Statistic over candidate cut-points, the chosen cut and pre-specified thresholds.
 
         See :func:`ctcstats.plotting.cutpoints.plot_cutpoint_scan`.
@@ -290,7 +296,7 @@ class CutpointStabilityResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """Bar chart of how often each cut-point was selected
         (:func:`ctcstats.plotting.cutpoints.plot_cutpoint_stability`)."""
         from .plotting.cutpoints import plot_cutpoint_stability
@@ -359,7 +365,7 @@ def optimal_cutpoint(
     p_method: Literal["lau94", "lau92", "permutation"] = "lau94",
     n_perm: int = 10000,
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> CutpointResult:
     """Cut-point of a marker that maximises the standardised log-rank statistic.
@@ -541,7 +547,7 @@ def cutpoint_stability(
     n_boot: int = 200,
     min_prop: float = 0.1,
     max_prop: float = 0.9,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> CutpointStabilityResult:
     """Bootstrap distribution of the maximally selected log-rank cut-point.
@@ -658,7 +664,7 @@ def validate_cutpoint(
     n_folds: int = 5,
     min_prop: float = 0.1,
     max_prop: float = 0.9,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> CutpointValidationResult:
     """Confirm a data-driven cut-point on data not used to choose it.

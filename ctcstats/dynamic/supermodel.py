@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ from .._results import Result, result
 from .._validation import check_choice, check_conf_level, check_int, check_real
 from .._warnings import Recorded, capture, emit
 from ..errors import DataValidationError, DataWarning, ParameterError
-from ..survival.cox import fit_cox
+from ..survival.cox import PHTestResult, fit_cox
 from .stacking import (
     check_landmarks,
     check_summary,
@@ -50,6 +50,9 @@ from .stacking import (
     stack,
     term_names,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["LandmarkSupermodelResult", "LandmarkPredictionResult", "landmark_supermodel"]
 
@@ -74,7 +77,7 @@ class LandmarkPredictionResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Predicted risk (with its interval) against the landmark, one line per patient."""
         from ..plotting.dynamic import plot_dynamic_risk
 
@@ -123,6 +126,7 @@ class LandmarkSupermodelResult(Result):
     warnings: tuple[str, ...] = ()
     _spec: Any = dataclasses.field(default=None, repr=False)
     _fits: Any = dataclasses.field(default=None, repr=False)
+    _cox: Any = dataclasses.field(default=None, repr=False)
 
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table), ("landmarks", self.landmark_table)]
@@ -197,7 +201,14 @@ class LandmarkSupermodelResult(Result):
                                      "ci_upper": np.exp(coef + z * se)}))
         return pd.concat(out, ignore_index=True)
 
-    def plot(self, ax=None, **kwargs):
+    def ph_test(self) -> PHTestResult:
+        """Proportional-hazards test of the supermodel's terms (event of interest), as R
+        ``cox.zph(fit, transform = "km", terms = TRUE)`` on the stacked ``coxph`` fit (a term
+        whose effect drifts over the window after the landmark; landmark-dependent effects
+        are the interactions, not tested here)."""
+        return self._cox.ph_test()
+
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Landmark-dependent hazard ratios β(s) of the marker summaries with their CIs."""
         from ..plotting.dynamic import plot_landmark_effects
 
@@ -350,7 +361,7 @@ def landmark_supermodel(
     pat, dr, covs, n_obs, n_drop_p, n_drop_d = prepare_inputs(
         data, draws, func=func, time_col=time_col, event_col=event_col, id_col=id_col,
         draw_time_col=draw_time_col, marker_col=marker_col, covariates=covariates,
-        missing=missing)
+        missing=missing, transform=transform)
     sum_terms = [f"{marker_col}_{s}" for s in summary]
     main = sum_terms + covs
     clash = [c for c in covs if c in sum_terms or c in ("start", "stop", "event", "landmark")
@@ -409,6 +420,6 @@ def landmark_supermodel(
         landmarks=tuple(lms.tolist()), horizon=horizon, baseline=baseline, summary=summary,
         ties=ties, conf_level=cl, loglik=float(main_fit.loglik),
         n_obs=int(st["_id"].nunique()), n_rows=len(st), n_events=int(ev.sum()),
-        n_dropped=n_drop_p, warnings=emit(msgs), _spec=spec, _fits=fits,
+        n_dropped=n_drop_p, warnings=emit(msgs), _spec=spec, _fits=fits, _cox=main_fit,
     )
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from .._results import Result, result
+from .._typing import DaskClient, RandomState
 from .._validation import (
     check_choice,
     check_dataframe,
+    check_event_codes,
     check_event_column,
     check_int,
     check_positive_column,
@@ -35,9 +37,13 @@ from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._chains import DISCRETE, ChainSpec, Var, fcs_chain, smcfcs_chain
 from .diagnostics import missing_pattern, missing_table
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["ImputationResult", "impute"]
 
 KINDS = ("continuous", "binary", "ordinal", "categorical", "count")
+MAX_ORDINAL_LEVELS = 5  # numeric whole-number columns with at most this many values
 
 
 # =========================================================================== result
@@ -98,24 +104,25 @@ class ImputationResult(Result):
                                        "value": self.datasets[j][variable].to_numpy()[m]}))
         return pd.concat(parts, ignore_index=True)
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Missingness pattern plot (R ``mice::md.pattern``)."""
         return self.plot_pattern(ax=ax, **kwargs)
 
-    def plot_pattern(self, ax=None, **kwargs):
+    def plot_pattern(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Missingness patterns as a grid; see :func:`~ctcstats.plotting.missing.plot_missing_pattern`."""
         from ..plotting.missing import plot_missing_pattern
 
         return plot_missing_pattern(self.pattern, ax=ax, **kwargs)
 
-    def plot_distributions(self, variable: str, ax=None, **kwargs):
+    def plot_distributions(self, variable: str, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Observed vs imputed values of ``variable`` (seaborn densities or bars)."""
         from ..plotting.missing import plot_imputed_distributions
 
         self.observed_vs_imputed(variable, max_imputations=1)  # validates the name
         return plot_imputed_distributions(self, variable, ax=ax, **kwargs)
 
-    def plot_traces(self, variable: str, ax=None, *, statistic: str = "mean", **kwargs):
+    def plot_traces(self, variable: str, ax: Axes | None = None, *, statistic: str = "mean",
+                    **kwargs: Any) -> Axes:
         """Convergence traces of ``variable`` over the cycles of every chain."""
         from ..plotting.missing import plot_imputation_traces
 
@@ -171,6 +178,10 @@ def _kind(s: pd.Series, name: str, override: str | None) -> str:
         if isinstance(s.dtype, pd.CategoricalDtype) and s.dtype.ordered:
             return "ordinal"
         return "categorical"
+    x = obs.to_numpy(dtype=float)
+    if obs.nunique() <= MAX_ORDINAL_LEVELS and np.all(x == np.round(x)):
+        # a few whole-number codes (grade 1/2/3, stage): imputed values stay codes
+        return "ordinal"
     return "continuous"
 
 
@@ -212,6 +223,29 @@ def _var(data: pd.DataFrame, name: str, kind: str, in_model: bool, family: str) 
             numeric = True
     return Var(name=name, kind=kind, x=x, levels=levels, numeric=numeric, in_model=in_model,
                family=family)
+
+
+def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var]) -> Var:
+    """The study as a complete categorical variable of the Cox and covariate models; refuses
+    covariates missing for a whole study (systematically missing)."""
+    s = data[study_col]
+    levels = group_levels(s)
+    if len(levels) < 2:
+        raise DataValidationError(f"study_col {study_col!r} has a single study "
+                                  f"({levels[0]!r}); leave study_col out.")
+    lookup = {lev: k for k, lev in enumerate(levels)}
+    codes = np.array([lookup[v] for v in s.to_numpy(dtype=object)], dtype=float)
+    for v in variables:
+        for k, lev in enumerate(levels):
+            rows = codes == k
+            if v.miss[rows].all():
+                raise DataValidationError(
+                    f"covariate {v.name!r} is missing for every patient of study {lev!r} "
+                    f"(study_col {study_col!r}): systematically missing values need "
+                    "multilevel imputation, which impute does not do — analyse that study "
+                    "without the covariate, or leave the study out.")
+    return Var(name=study_col, kind="categorical", x=codes,
+               levels=np.array(levels, dtype=object), numeric=False, in_model=True)
 
 
 def _canonical_order(time, event, variables: list[Var]) -> np.ndarray:
@@ -256,9 +290,11 @@ def impute(
     volume_col: str | None = None,
     n_iter: int = 10,
     rejection_limit: int = 1000,
-    rng=None,
+    competing_risks: bool = False,
+    study_col: str | None = None,
+    rng: RandomState = None,
     n_jobs: int = 1,
-    client=None,
+    client: DaskClient = None,
 ) -> ImputationResult:
     """Multiple imputation of missing covariates for a Cox model of ``time_col, event_col``.
 
@@ -277,8 +313,10 @@ def impute(
     linear regression; ``binary`` logistic; ``ordinal`` proportional odds; ``categorical``
     multinomial logistic; ``count`` Poisson or negative binomial (``count_model``) with
     ``log(volume_col)`` as offset — always with a draw of the model's parameters. Detection:
-    two observed values → binary; an ordered pandas Categorical → ordinal; other text or
-    categories → categorical; other numbers → continuous (declare counts in ``types``).
+    two observed values → binary; an ordered pandas Categorical, or numbers with 3–5
+    distinct whole values (grade 1/2/3) → ordinal; other text or categories → categorical;
+    other numbers → continuous (declare counts in ``types``). A numeric column still enters
+    the Cox model linearly, as :func:`ctcstats.fit_cox` codes it.
     Each chain starts from random draws of the observed values and runs ``n_iter`` cycles;
     imputation k is the end of chain k.
 
@@ -309,6 +347,17 @@ def impute(
         Cycles per chain (R smcfcs ``numit``, mice ``maxit``).
     rejection_limit : int
         Candidates tried per value in rejection sampling (smcfcs ``rjlimit``).
+    study_col : str, optional
+        Pooled data: the study (complete). It enters every covariate model and the Cox model
+        as a fixed effect (indicators against the first study, as R ``smcfcs`` with
+        ``+ study`` in the formula), so fit the analysis model with the study among the
+        covariates (or as ``strata_col``, approximately compatible). A covariate missing for
+        every patient of a study (systematically missing) is refused: it needs multilevel
+        imputation, which ``impute`` does not do.
+    competing_risks : bool
+        ``event_col`` holds event codes 0 = censored, 1..k = causes; the substantive model is
+        then one cause-specific Cox model per cause (as ``smcfcs(smtype = "compet")``), and
+        FCS uses each cause's indicator and Nelson–Aalen cumulative hazard.
     rng : int, Generator or None
         Seed; the same seed gives the same data sets (also with ``n_jobs > 1``).
     n_jobs, client
@@ -366,6 +415,9 @@ def impute(
                              f"({both or allv}).")
     check_choice(method, name="method", choices=("smcfcs", "fcs"), func=func)
     check_choice(count_model, name="count_model", choices=("poisson", "negbin"), func=func)
+    if not isinstance(competing_risks, bool):
+        raise ParameterError(f"The 'competing_risks' parameter of {func} must be True or "
+                             f"False; got {competing_risks!r}.")
     m = check_int(n_imputations, name="n_imputations", func=func, minimum=1)
     n_iter = check_int(n_iter, name="n_iter", func=func, minimum=1)
     rejection_limit = check_int(rejection_limit, name="rejection_limit", func=func, minimum=1)
@@ -377,7 +429,7 @@ def impute(
     gen = check_rng(rng)
     seed = int(gen.integers(2**31 - 1))
     for role, col in (("time_col", time_col), ("event_col", event_col),
-                      ("volume_col", volume_col)):
+                      ("volume_col", volume_col), ("study_col", study_col)):
         if col is not None:
             _columns(data, [col], role, func)
             if data[col].isna().any():
@@ -386,13 +438,26 @@ def impute(
                     f"{func} imputes covariates only — remove those rows (missing='drop' in "
                     "the analysis) or complete the column.")
     time = check_time_column(data, time_col)
-    event = check_event_column(data, event_col).astype(float)
+    if competing_risks:
+        event = check_event_codes(data, event_col).astype(float)
+        causes = tuple(int(c) for c in np.unique(event[event > 0]))
+        if not causes:
+            raise DataValidationError(f"event_col {event_col!r} has no events (every code "
+                                      "is 0); nothing informs the imputation model.")
+    else:
+        event = check_event_column(data, event_col).astype(float)
+        causes = (1,)
     offset = None
     if volume_col is not None:
         offset = np.log(check_positive_column(data, volume_col, role="volume_col"))
     variables = [
         _var(data, c, _kind(data[c], c, types.get(c)), c in covariates, count_model)
         for c in allv]
+    if study_col is not None:
+        if study_col in allv:
+            raise ParameterError(f"{func}: study_col {study_col!r} is also among the "
+                                 "covariates/auxiliary variables; name it once, as study_col.")
+        variables.append(_study_var(data, study_col, variables))
     if offset is not None and not any(v.kind == "count" for v in variables):
         raise ParameterError(f"{func}: volume_col is the exposure of count variables; declare "
                              "the count column in types (e.g. types={'ctc_count': 'count'}).")
@@ -403,7 +468,7 @@ def impute(
                             v.family) for v in variables),
         time=time[order], event=event[order],
         offset=None if offset is None else offset[order], n_iter=n_iter,
-        rejection_limit=rejection_limit)
+        rejection_limit=rejection_limit, causes=causes)
     msgs: list[str] = []
     if not any(v.miss.any() for v in variables):
         msgs.append("no covariate has missing values; the data sets are copies of data")
@@ -430,7 +495,7 @@ def impute(
         warnings.warn(msg, CTCStatsWarning, stacklevel=2)
     return ImputationResult(
         datasets=tuple(datasets), missing=missing_table(data, allv),
-        methods=_methods_table(variables, method, count_model),
+        methods=_methods_table(variables, method, count_model, len(causes) > 1, study_col),
         pattern=missing_pattern(data, allv),
         traces=pd.DataFrame(trace_rows, columns=["variable", "imputation", "iteration",
                                                  "statistic", "value"]),
@@ -453,7 +518,8 @@ _MODEL = {"continuous": "normal linear", "binary": "logistic", "ordinal": "propo
           "categorical": "multinomial logistic"}
 
 
-def _methods_table(variables: list[Var], method: str, count_model: str) -> pd.DataFrame:
+def _methods_table(variables: list[Var], method: str, count_model: str,
+                   competing: bool, study: str | None) -> pd.DataFrame:
     rows = []
     for v in variables:
         n = int(v.miss.sum())
@@ -462,10 +528,11 @@ def _methods_table(variables: list[Var], method: str, count_model: str) -> pd.Da
         if n == 0:
             model = "(complete)"
         elif method == "smcfcs" and v.in_model:
-            model += " + Cox (smcfcs)"
+            model += " + cause-specific Cox (smcfcs)" if competing else " + Cox (smcfcs)"
         elif method == "fcs":
-            model += " on D, H(T)"
-        rows.append({"variable": v.name, "type": v.kind, "model": model,
-                     "role": "covariate" if v.in_model else "auxiliary", "n_missing": n})
+            model += " on D_k, H_k(T) per cause" if competing else " on D, H(T)"
+        role = "study" if v.name == study else "covariate" if v.in_model else "auxiliary"
+        rows.append({"variable": v.name, "type": v.kind, "model": model, "role": role,
+                     "n_missing": n})
     return pd.DataFrame(rows, columns=["variable", "type", "model", "role", "n_missing"])
 

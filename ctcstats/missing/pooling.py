@@ -21,19 +21,23 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
 
 from .._results import Result, result
+from .._typing import DaskClient
 from .._validation import check_choice, check_conf_level, check_real
 from .._warnings import Recorded, call_capturing, emit
 from ..batch.parallel import run_chunks
 from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._extract import TRANSFORMS, Extracted, extract
 from .rubin import d1_test, d2_test, d3_test, rubin_rules
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["PooledResult", "PooledTestResult", "pool", "pooled_test"]
 
@@ -101,7 +105,7 @@ class PooledResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table)]
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Forest plot of the pooled estimates with their confidence intervals."""
         from ..plotting.missing import plot_pooled_forest
 
@@ -262,13 +266,13 @@ def _per_imputation(ex: list[Extracted]) -> pd.DataFrame:
 
 
 def pool(
-    imputed,
+    imputed: Any,
     fn: Callable[..., Any],
     *,
     dfcom: float | None = None,
     n_jobs: int = 1,
-    client=None,
-    **kwargs,
+    client: DaskClient = None,
+    **kwargs: Any,
 ) -> PooledResult:
     """Fit ``fn`` to every imputed data set and pool the results by Rubin's rules.
 
@@ -449,7 +453,7 @@ def _d3(ex_full: list[Extracted], ex_null: list[Extracted], func: str) -> dict:
 
 
 def pooled_test(
-    imputed,
+    imputed: Any,
     fn: Callable[..., Any],
     *,
     terms: Sequence[str],
@@ -457,8 +461,8 @@ def pooled_test(
     null_fn: Callable[..., Any] | None = None,
     dfcom: float | None = None,
     n_jobs: int = 1,
-    client=None,
-    **kwargs,
+    client: DaskClient = None,
+    **kwargs: Any,
 ) -> PooledTestResult:
     """Pooled test that several coefficients are all zero (a categorical covariate, a set of
     markers), over imputed data sets — R ``mice::D1``, ``mice::D2``, ``mice::D3``.
@@ -480,7 +484,7 @@ def pooled_test(
     imputed, fn, **kwargs
         As :func:`pool`; ``fn`` fits the full model.
     terms : list of str
-        Covariates (all their terms, e.g. ``"grade"`` → ``grade[2]``, ``grade[3]``) or
+        Covariates (all their terms, e.g. ``"grade"`` → ``grade[G2]``, ``grade[G3]``) or
         individual model terms to test.
     method : {"D1", "D2", "D3"}
     null_fn : callable, optional
@@ -504,14 +508,15 @@ def pooled_test(
     >>> rng = np.random.default_rng(5)
     >>> sets = []
     >>> for i in range(5):
-    ...     d = pd.DataFrame({"grade": rng.choice(["1", "2", "3"], 200), "x": rng.normal(size=200)})
-    ...     t = rng.exponential(20 / np.exp(0.6 * (d.grade == "3") + 0.3 * d.x))
+    ...     d = pd.DataFrame({"grade": rng.choice(["G1", "G2", "G3"], 200),
+    ...                       "x": rng.normal(size=200)})
+    ...     t = rng.exponential(20 / np.exp(0.6 * (d.grade == "G3") + 0.3 * d.x))
     ...     d["months"], d["event"] = np.minimum(t, 30), (t < 30).astype(int)
     ...     sets.append(d)
     >>> test = cs.pooled_test(sets, cs.fit_cox, terms=["grade"], method="D1",
     ...                       time_col="months", event_col="event", covariates=["grade", "x"])
     >>> test.terms, test.df1
-    (('grade[2]', 'grade[3]'), 2.0)
+    (('grade[G2]', 'grade[G3]'), 2.0)
     """
     func = "pooled_test"
     check_choice(method, name="method", choices=("D1", "D2", "D3"), func=func)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import (
     bootstrap_positions,
     check_conf_level,
@@ -38,6 +39,9 @@ from .decision import DecisionCurveResult, decision_curve
 from .metrics import brier_score, time_dependent_auc
 from .models import cumhaz_at
 from .reclassification import ReclassificationResult, reclassification
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["AddedValueResult", "added_value", "cox_result_risk"]
 
@@ -81,7 +85,7 @@ class AddedValueResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table)]
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """Decision curves of the base and the full model (net benefit at ``horizon``)."""
         dec: DecisionCurveResult = self.decision
         return dec.plot(ax=ax)
@@ -140,7 +144,7 @@ def added_value(
     cutoffs: Sequence[float] | None = None,
     ties: Literal["efron", "breslow"] = "efron",
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> AddedValueResult:
     """Does the new marker add to the clinical factors? Nested Cox models compared.

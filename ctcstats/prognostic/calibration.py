@@ -23,7 +23,7 @@ The Cox fits use :mod:`ctcstats.survival._core.cox` (R ``coxph`` arithmetic, Efr
 from __future__ import annotations
 
 import warnings
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,9 @@ from ._metrics_common import (
     km_greenwood,
     prepare_survival_scores,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CalibrationResult", "calibration"]
 
@@ -84,7 +87,7 @@ class CalibrationResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """Calibration plot; see :func:`ctcstats.plotting.prognostic.plot_calibration`."""
         from ..plotting.prognostic import plot_calibration
 

@@ -12,17 +12,21 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from .._results import Result, result
+from .._typing import ArrayLike
 from .._validation import check_int, check_real, group_levels
 from ..errors import DataValidationError, ParameterError
 from ..survival._core.cox import baseline_hazard, linear_predictor
 from ..survival.cox import CoxResult
 from .models import CoxModel, cumhaz_at
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["NomogramResult", "nomogram", "r_pretty"]
 
@@ -131,11 +135,11 @@ class NomogramResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def linear_predictor(self, total_points) -> np.ndarray:
+    def linear_predictor(self, total_points: ArrayLike) -> np.ndarray:
         """Linear predictor (centred as rms: ``(x − means)·β``) for given total points."""
         return self.intercept + np.asarray(total_points, dtype=float) / self.points_per_unit
 
-    def survival(self, total_points, horizon: float) -> np.ndarray:
+    def survival(self, total_points: ArrayLike, horizon: float) -> np.ndarray:
         """Survival probability at ``horizon`` for given total points (rms ``surv(t, lp)``)."""
         b = self.baseline
         tt = b["time"].to_numpy()
@@ -182,7 +186,7 @@ class NomogramResult(Result):
             out[f"survival_{t:g}"] = self.survival(total, t)
         return pd.DataFrame(out, index=data.index)
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Draw the nomogram as rms does (see :func:`ctcstats.plotting.nomogram.plot_nomogram`)."""
         from ..plotting.nomogram import plot_nomogram
 

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import canonical_order, check_conf_level, check_int, check_rng
 from ..errors import DataWarning, ParameterError
 from ..survival._core.curves import censoring_curve, kaplan_meier_curve
@@ -134,7 +135,7 @@ def reclassification(
     cutoffs: Sequence[float] | None = None,
     n_boot: int = 200,
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> ReclassificationResult:
     """NRI (continuous or categorical) and IDI of a new model over a base model at a horizon.

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import (
     bootstrap_positions,
     canonical_order,
@@ -64,6 +65,9 @@ from ._metrics_common import RISK_CLIP, final_step
 from .calibration import CalibrationResult, calibration
 from .metrics import brier_score, concordance_index, time_dependent_auc
 from .models import CoxModel, predict_risk
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["ValidationResult", "ExternalValidationResult", "validate_model",
            "external_validation"]
@@ -125,7 +129,7 @@ class ExternalValidationResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table)]
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """Calibration plot of the validation cohort (predicted vs observed risk at the horizon)."""
         cal: CalibrationResult = self.calibration
         return cal.plot(ax=ax)
@@ -449,7 +453,7 @@ def _cv_one(model, X, y, time, event, t, tr, te, seed):
 
 
 def validate_model(
-    model,
+    model: Any,
     data: pd.DataFrame,
     *,
     time_col: str,
@@ -460,7 +464,7 @@ def validate_model(
     method: Literal["bootstrap", "cv"] = "bootstrap",
     n_folds: int = 5,
     n_repeats: int = 10,
-    rng=None,
+    rng: RandomState = None,
     n_jobs: int = 1,
     missing: Literal["raise", "drop"] = "raise",
 ) -> ValidationResult:
@@ -649,7 +653,7 @@ def _is_fitted(model) -> bool:
 
 
 def external_validation(
-    model,
+    model: Any,
     data: pd.DataFrame,
     *,
     time_col: str,

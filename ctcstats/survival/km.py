@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
 from .._results import Result, result
+from .._typing import ArrayLike
 from .._validation import (
     check_choice,
     check_conf_level,
@@ -40,6 +41,9 @@ from .._validation import (
 from ..errors import DataValidationError, DataWarning, ParameterError
 from ._core.curves import confint, kaplan_meier_curve, quantile
 from ._core.ties import merge_message, merge_times
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["KaplanMeierResult", "kaplan_meier"]
 
@@ -233,7 +237,7 @@ class KaplanMeierResult(Result):
     _curves: dict = dataclasses.field(default_factory=dict, repr=False)
 
     # ---- queries ------------------------------------------------------------------------
-    def survival_at(self, times, *, extend: bool = False) -> pd.DataFrame:
+    def survival_at(self, times: ArrayLike, *, extend: bool = False) -> pd.DataFrame:
         """Estimates at given times, as R's ``summary(fit, times=times, extend=extend)``.
 
         Parameters
@@ -338,13 +342,13 @@ class KaplanMeierResult(Result):
 
     def plot(
         self,
-        ax=None,
+        ax: Axes | None = None,
         *,
         risk_table: bool = True,
         ci: bool = True,
         censor_ticks: bool = True,
-        times=None,
-    ):
+        times: ArrayLike | None = None,
+    ) -> Axes:
         """Step curves with CI bands, censoring ticks and a number-at-risk table.
 
         Delegates to :func:`ctcstats.plotting.survival.plot_kaplan_meier`; returns the Axes.

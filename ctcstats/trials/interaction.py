@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from .._warnings import capture
 from ..errors import DataValidationError, DataWarning, ParameterError
 from ..survival.cox import fit_cox
 from ..survival.km import kaplan_meier
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "InteractionResult",
@@ -91,7 +94,7 @@ class InteractionResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("subgroups", self.subgroups), ("table", self.table)]
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Subgroup forest plot: treatment HR per marker level with the interaction p-value."""
         from ..plotting.trials import plot_subgroup_forest
 
@@ -479,7 +482,7 @@ class SubgroupForestResult(Result):
     interactions: dict
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Forest plot: overall and per-subgroup hazard ratios, interaction p per variable."""
         from ..plotting.trials import plot_subgroups
 
@@ -553,8 +556,9 @@ def treatment_subgroups(
     if tau is None:
         tau = min(_default_tau(time, arm, frame[c].to_numpy(dtype=object))
                   for c in subgroup_cols)
-    kw = dict(time_col=time_col, event_col=event_col, treatment_col=treatment_col,
-              strata_col=strata_col, tau=tau, conf_level=conf_level)
+    kw: dict[str, Any] = dict(time_col=time_col, event_col=event_col,
+                              treatment_col=treatment_col, strata_col=strata_col, tau=tau,
+                              conf_level=conf_level)
     overall = noninferiority_test(frame, time_col=time_col, event_col=event_col,
                                   treatment_col=treatment_col, covariates=covs,
                                   strata_col=strata_col, margin=2.0, conf_level=conf_level)

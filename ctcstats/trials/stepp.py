@@ -25,13 +25,14 @@ times, Cox through the batch engine with 0/1 membership weights.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import (
     check_choice,
     check_conf_level,
@@ -45,6 +46,9 @@ from .._validation import (
     prepare_frame,
 )
 from ..errors import DataValidationError, ParameterError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["SteppResult", "stepp", "sliding_windows"]
 
@@ -83,7 +87,7 @@ class SteppResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Effect per subpopulation (at its median marker value) with CIs and the overall."""
         from ..plotting.trials import plot_stepp
 
@@ -180,7 +184,7 @@ def stepp(
     covariates: Sequence[str] | None = None,
     n_perm: int = 500,
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> SteppResult:
     """Subpopulation treatment effect pattern plot over a continuous marker (STEPP).

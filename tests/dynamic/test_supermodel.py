@@ -60,6 +60,22 @@ def test_stacked_rows_match_r():
     assert list(st.columns[-2:]) == ["lm1", "lm2"]
 
 
+def test_stacked_rows_match_dynpred_cutLM():
+    """dynpred::cutLM(tmerge rows, LM = s, horizon = s + w, format = "long", rtime =
+    "tstart", right = FALSE) stacked over the landmarks (dynpred 0.1.2 built from its CRAN
+    source as an oracle): the same patients, times, statuses and current bilirubin."""
+    ref = load_output("supermodel", "dynpred_cutLM")
+    pat, dr = _inputs(True)
+    st = cs.landmark_stack(pat, draws=dr, landmarks=LMS, horizon=1826, time_col="time",
+                           event_col="status", id_col="id", draw_time_col="day",
+                           marker_col="bili", summary="current")
+    assert_allclose(st["id"], as_array(ref["id"]))
+    assert_allclose(st["landmark"], as_array(ref["LM"]))
+    assert_allclose(st["stop"], as_array(ref["time"]), rtol=0, atol=1e-12)
+    assert_allclose(st["event"], as_array(ref["status"]))
+    assert_allclose(st["bili_current"], as_array(ref["bili"]), rtol=0, atol=0)
+
+
 def test_strata_supermodel_and_predictions_match_coxph_survfit():
     ref = load_output("supermodel", "strata_varying")
     sm = _fit(summary=["current", "change"], covariates=["age"])
@@ -85,6 +101,17 @@ def test_strata_supermodel_and_predictions_match_coxph_survfit():
     assert_allclose(1 - got["risk"], as_array(ref["pred_surv"]), rtol=RTOL)
     assert_allclose(1 - got["ci_upper"], as_array(ref["pred_lower"]), rtol=RTOL)
     assert_allclose(1 - got["ci_lower"], as_array(ref["pred_upper"]), rtol=RTOL)
+
+
+def test_ph_test_matches_cox_zph():
+    """cox.zph(fit, transform = "km", terms = TRUE) on the strata(LM) supermodel."""
+    ref = load_output("supermodel", "strata_varying_zph")
+    sm = _fit(summary=["current", "change"], covariates=["age"])
+    with pytest.warns(cs.ProportionalHazardsWarning):
+        ph = sm.ph_test()
+    assert len(ph.table) == len(ref["terms"])
+    assert_allclose(ph.table["statistic"], as_array(ref["chisq"]), rtol=1e-8)
+    assert_allclose(ph.table["df"], as_array(ref["df"]))
 
 
 def test_efron_ties_predictions_match_survfit():
@@ -178,6 +205,9 @@ def test_errors():
         cs.landmark_supermodel(pat, draws=dr, landmarks=[0, 365], summary="positive", **kw)
     with pytest.raises(DataValidationError, match="not in data"):
         cs.landmark_supermodel(pat.iloc[1:], draws=dr, landmarks=[0, 365], **kw)
+    with pytest.raises(DataValidationError, match="negative values"):
+        cs.landmark_supermodel(pat, draws=dr.assign(bili=dr["bili"] - 5), landmarks=[0, 365],
+                               transform="log1p", **kw)
     sm = cs.landmark_supermodel(pat, draws=dr, landmarks=[0, 365, 730], **kw)
     with pytest.raises(ParameterError, match="fitted landmarks"):
         sm.predict(dr.query("id == 1"), landmark=100)

@@ -198,3 +198,54 @@ def test_parallel_chains_give_the_same_data_sets(cohort):
                  **ROLES)
     for a, b in zip(one.datasets, two.datasets, strict=True):
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_competing_risks_uses_every_cause(cohort):
+    rng = np.random.default_rng(3)
+    d = cohort.assign(event=np.where(cohort.event == 1, rng.integers(1, 3, len(cohort)), 0))
+    for method in ("smcfcs", "fcs"):
+        res = impute(d, covariates=["x", "z"], competing_risks=True, method=method, rng=1,
+                     **ROLES, **FAST)
+        assert not res.datasets[0][["x", "z"]].isna().any().any()
+        model = res.methods.set_index("variable").loc["x", "model"]
+        assert ("cause-specific Cox" if method == "smcfcs" else "per cause") in model
+    # with one cause the competing-risks chain is the Cox chain, draw for draw
+    a = impute(cohort, covariates=["x", "z"], competing_risks=True, rng=2, **ROLES, **FAST)
+    b = impute(cohort, covariates=["x", "z"], rng=2, **ROLES, **FAST)
+    pd.testing.assert_frame_equal(a.datasets[2], b.datasets[2])
+    with pytest.raises(DataValidationError, match="event_col 'event' must contain only 0/1"):
+        impute(d, covariates=["x"], **ROLES, **FAST)
+    with pytest.raises(DataValidationError, match="whole-number event codes"):
+        impute(d.assign(event=d.event - 0.5), covariates=["x"], competing_risks=True,
+               **ROLES, **FAST)
+    with pytest.raises(ParameterError, match="'competing_risks' parameter"):
+        impute(d, covariates=["x"], competing_risks="yes", **ROLES, **FAST)
+
+
+def test_numeric_codes_are_imputed_as_codes(cohort):
+    d = cohort.assign(grade_code=cohort["grade"].cat.codes.astype(float).replace(-1, np.nan) + 1)
+    res = impute(d, covariates=["x", "grade_code"], rng=3, **ROLES, **FAST)
+    assert res.methods.set_index("variable").loc["grade_code", "type"] == "ordinal"
+    assert set(res.datasets[0]["grade_code"].unique()) == {1.0, 2.0, 3.0}
+    # the Cox model takes the column as numeric: one linear term
+    fit = cs.pool(res, cs.fit_cox, covariates=["x", "grade_code"], **ROLES)
+    assert fit.table["term"].tolist() == ["x", "grade_code"]
+
+
+def test_study_col_fixed_effect_and_systematic_missingness(cohort):
+    d = cohort.assign(centre=np.where(np.arange(len(cohort)) % 3 == 0, "A",
+                                      np.where(np.arange(len(cohort)) % 3 == 1, "B", "C")))
+    res = impute(d, covariates=["x", "z"], study_col="centre", rng=2, **ROLES, **FAST)
+    assert res.methods.set_index("variable").loc["centre", "role"] == "study"
+    assert res.missing["variable"].tolist() == ["x", "z"]
+    pooled = cs.pool(res, cs.fit_cox, covariates=["x", "z", "centre"], **ROLES)
+    assert pooled.table["term"].tolist() == ["x", "z", "centre[B]", "centre[C]"]
+    holed = d.copy()
+    holed.loc[holed.centre == "B", "x"] = np.nan
+    with pytest.raises(DataValidationError, match="'x' is missing for every patient of "
+                                                  "study 'B'.*multilevel imputation"):
+        impute(holed, covariates=["x", "z"], study_col="centre", **ROLES, **FAST)
+    with pytest.raises(DataValidationError, match="study_col 'centre' has a single study"):
+        impute(d.assign(centre="A"), covariates=["x"], study_col="centre", **ROLES, **FAST)
+    with pytest.raises(ParameterError, match="study_col 'centre' is also among"):
+        impute(d, covariates=["x", "centre"], study_col="centre", **ROLES, **FAST)
