@@ -87,3 +87,25 @@ def test_ph_wording_no_evidence_against_and_number_of_tests():
     p_marker = ph.table.set_index("term").loc[ctx.term, "p_value"]
     if p_marker >= 0.05:
         assert "No evidence against proportional hazards for the marker" in text
+
+
+def test_prognostic_section_reports_optimism_corrected_values_and_validation(monkeypatch):
+    from ctcstats.report.sections import further
+
+    monkeypatch.setattr(further, "N_BOOT", 15)
+    spec = _spec(endpoints=(EndpointSpec("pfs", "pfs_months", "pfs_event"),),
+                 analyses=Analyses(cutpoint=False, categories=(), piecewise="never",
+                                   prognostic=True), horizons=(12.0,))
+    ctx = prepare_context(_cohort(240), spec)
+    text = _text(further.section_prognostic(ctx))
+    av, val = ctx.results["added_value"], ctx.results["validation"]
+    assert av.n_boot == 15 and val.n_boot == 15
+    assert f"ΔC = {av.delta_c_corrected:.3f}" in text
+    assert "difference, corrected" in text and "Noma et al. 2021" in text
+    assert "Internal validation of the clinical + marker model" in text
+    assert "REMARK item 18" in text
+    slope = val.table.set_index("index").loc["slope", "corrected"]
+    assert f"({slope:.2f}) is the shrinkage factor" in text
+    # no in-sample calibration slope is printed: the apparent slope is 1 by construction
+    assert "— (1 by construction)" in text and "Calibration slope" not in text
+    assert "events per variable" in text
