@@ -211,6 +211,10 @@ __all__ += [
     "EggerResult", "IPDMetaResult", "ipd_meta_analysis", "study_effects", "MetaResult", "SubgroupMetaResult", "egger_test", "leave_one_out",
     "log_hr_from_ci", "meta_analysis", "published_hazard_ratios", "reconstruct_ipd", "subgroup_meta_analysis",
 ]
+# [meta.iecv]
+from .meta.iecv import IECVResult, internal_external_validation  # noqa: E402
+
+__all__ += ["IECVResult", "internal_external_validation"]
 # [batch]
 from .batch import BatchCoxResult, BatchLogrankResult, batch_cox, batch_logrank  # noqa: E402
 
@@ -338,15 +342,26 @@ from .trials import (  # noqa: E402
     InteractionResult,
     ModelSampleSizeResult,
     NonInferiorityResult,
+    ScreeningSizeResult,
+    SteppResult,
+    TrialDesign,
+    TrialPowerResult,
     ValidationSampleSizeResult,
+    get_trial_design,
+    list_trial_designs,
     marker_treatment_interaction,
     model_sample_size,
     noninferiority_test,
+    screening_size,
+    simulate_trial_power,
+    stepp,
     validation_sample_size,
 )
 
 __all__ += [
     "InteractionResult", "NonInferiorityResult", "marker_treatment_interaction",
     "noninferiority_test", "ModelSampleSizeResult", "ValidationSampleSizeResult",
-    "model_sample_size", "validation_sample_size",
+    "model_sample_size", "validation_sample_size", "SteppResult", "stepp",
+    "ScreeningSizeResult", "TrialDesign", "TrialPowerResult", "get_trial_design",
+    "list_trial_designs", "screening_size", "simulate_trial_power",
 ]

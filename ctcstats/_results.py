@@ -6,7 +6,8 @@ Results are frozen, keyword-only dataclasses (use the :func:`result` decorator) 
 
 * ``to_frame()`` — a copy of the main table;
 * ``to_dict()`` — a JSON-safe dict (NaN → None, numpy scalars → Python, frames → records);
-* ``__str__`` — a plain-text summary; ``_repr_html_`` — the same for Jupyter (escaped HTML).
+* ``__str__`` — a plain-text summary; ``_repr_html_`` — the same for Jupyter (escaped HTML);
+* read-only tables and arrays (see :class:`Result`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import dataclasses
 import html
 import math
 import numbers
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast, dataclass_transform
 
 import numpy as np
 import pandas as pd
@@ -23,13 +24,18 @@ import pandas as pd
 __all__ = ["Result", "TestResult", "result", "jsonable"]
 
 
-def result(cls):
+_C = TypeVar("_C", bound=type)
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True, eq_default=False)
+def result(cls: _C) -> _C:
     """Decorator: a frozen, keyword-only dataclass without generated repr/eq.
 
     ``eq`` is off because DataFrame fields have no truth value; ``repr`` comes from
     :class:`Result` (a short one-line description rather than every table).
+    ``typing.dataclass_transform`` tells type checkers what the decorator generates.
     """
-    return dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)(cls)
+    return cast(_C, dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)(cls))
 
 
 def jsonable(obj: Any) -> Any:
@@ -87,19 +93,104 @@ def _fmt_scalar(v: Any) -> str:
     return str(v)
 
 
+def _frozen_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """A private copy of *frame* whose numpy columns are read-only; and whether every column
+    is numpy-backed (so that a shallow copy of it cannot write into it).
+
+    The copy is built from one read-only numpy array per column (public pandas API only):
+    ``.loc``/``.iloc``/``.at`` assignment into it raises ``ValueError: assignment
+    destination is read-only``, as does writing into ``.to_numpy()`` of a column.
+    Extension-array columns (Categorical, nullable, Arrow) cannot be locked this way; a frame
+    with such a column is deep-copied on every access instead (see :class:`Result`).
+    """
+    arrays: dict[int, Any] = {}
+    numpy_only = True
+    for i in range(frame.shape[1]):
+        col = frame.iloc[:, i]
+        if isinstance(col.dtype, np.dtype):
+            arr = col.to_numpy(copy=True)
+            arr.flags.writeable = False
+            arrays[i] = arr
+        else:
+            numpy_only = False
+            arrays[i] = col.array.copy()
+    out = pd.DataFrame(arrays, index=frame.index.copy(), copy=False)
+    out.columns = frame.columns.copy()
+    out.attrs = dict(frame.attrs)
+    return out, numpy_only
+
+
+def _frozen_array(arr: np.ndarray) -> np.ndarray:
+    out = np.array(arr, copy=True)
+    out.flags.writeable = False
+    return out
+
+
 class Result:
-    """Mixin for result dataclasses: display, export and a uniform repr.
+    """Mixin for result dataclasses: display, export, a uniform repr and read-only contents.
 
     Subclasses set ``_title`` (a human heading) and may override :meth:`_summary_items`
     (scalars shown in the header) and :meth:`_summary_frames` (tables shown in the body).
+
+    Results are immutable, their tables included. When a result is built, every public
+    DataFrame field (and each frame of a tuple of frames) is replaced by a private copy whose
+    numpy columns are read-only, and every public numpy array field by a read-only copy. Reading a DataFrame field (``res.table``)
+    returns a fresh shallow view of that copy (cheap: no data is copied): writing into it
+    (``res.table.loc[0, "survival"] = 5``) raises ``ValueError: assignment destination is
+    read-only``, and structural changes (a new or replaced column, ``inplace=True``
+    operations) change only that view, never what ``plot()``, ``to_dict()`` or the display
+    use. ``to_frame()`` gives an ordinary writeable copy. Frames with extension-array columns
+    (which cannot be locked) are deep-copied on each access instead.
     """
 
     _title: ClassVar[str] = "Result"
     _main_table: ClassVar[str] = "table"
 
+    # ---- immutability ------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        self._freeze()
+
+    def _freeze(self) -> None:
+        deep: set[str] = set()
+        for f in self._fields():
+            v = object.__getattribute__(self, f.name)
+            if isinstance(v, pd.DataFrame):
+                v, numpy_only = _frozen_frame(v)
+                if not numpy_only:
+                    deep.add(f.name)
+            elif (isinstance(v, tuple) and v
+                  and all(isinstance(x, pd.DataFrame) for x in v)):  # e.g. imputed data sets
+                pairs = [_frozen_frame(x) for x in v]
+                v = tuple(x for x, _ in pairs)
+                if not all(ok for _, ok in pairs):
+                    deep.add(f.name)
+            elif isinstance(v, np.ndarray) and v.flags.writeable:
+                v = _frozen_array(v)
+            else:
+                continue
+            object.__setattr__(self, f.name, v)
+        object.__setattr__(self, "_deep_copied", frozenset(deep))
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name.startswith("_"):
+            return value
+        if type(value) is pd.DataFrame:
+            deep = name in object.__getattribute__(self, "__dict__").get("_deep_copied", ())
+            return value.copy(deep=deep)
+        if type(value) is tuple and value and type(value[0]) is pd.DataFrame:
+            deep = name in object.__getattribute__(self, "__dict__").get("_deep_copied", ())
+            return tuple(x.copy(deep=deep) for x in value)
+        return value
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # unpickled numpy arrays are writeable again: lock them (pickle, copy, joblib)
+        self.__dict__.update(state)
+        self._freeze()
+
     # ---- introspection -----------------------------------------------------------------
     def _fields(self) -> list[dataclasses.Field]:
-        return [f for f in dataclasses.fields(self) if not f.name.startswith("_")]
+        return [f for f in dataclasses.fields(cast(Any, self)) if not f.name.startswith("_")]
 
     def _summary_items(self) -> list[tuple[str, Any]]:
         items = []

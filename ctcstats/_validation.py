@@ -9,8 +9,9 @@ column checks on the prepared copy; nothing below the public boundary re-validat
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 _MAX_LABELS = 3
+MAX_GROUP_LEVELS = 12  # a plain (non-Categorical) group column with more levels is an error
 
 
 # --------------------------------------------------------------------------- helpers
@@ -145,7 +147,7 @@ def check_rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
+        return np.random.default_rng(None if rng is None else int(rng))
     if isinstance(rng, np.random.SeedSequence):
         return np.random.default_rng(rng)
     raise ParameterError(
@@ -214,7 +216,7 @@ class PreparedFrame:
     positions: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
 
 
-def _role_pairs(roles: dict[str, str | Sequence[str] | None]) -> list[tuple[str, str]]:
+def _role_pairs(roles: Mapping[str, str | Sequence[str | None] | None]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for role, col in roles.items():
         if col is None:
@@ -222,7 +224,7 @@ def _role_pairs(roles: dict[str, str | Sequence[str] | None]) -> list[tuple[str,
         if isinstance(col, str) or not isinstance(col, Sequence):
             pairs.append((role, col))
         else:
-            pairs.extend((role, c) for c in col)
+            pairs.extend((role, c) for c in col if c is not None)
     return pairs
 
 
@@ -230,7 +232,7 @@ def prepare_frame(
     data,
     *,
     func: str,
-    roles: dict[str, str | Sequence[str] | None],
+    roles: Mapping[str, str | Sequence[str | None] | None],
     missing: str = "raise",
 ) -> PreparedFrame:
     """Check *data*, the named columns and missing values; return a private copy.
@@ -343,19 +345,64 @@ def _first_bad(series: pd.Series, mask: np.ndarray) -> str:
     return format_labels(series.index[mask])
 
 
+def _not_numbers(s: pd.Series) -> np.ndarray:
+    """Mask of the non-missing values of a text column that do not read as numbers."""
+    vals = s.to_numpy(dtype=object)
+    present = s.notna().to_numpy()
+    with np.errstate(all="ignore"):
+        conv = pd.to_numeric(pd.Series(vals, dtype=object).astype(str).str.strip(),
+                             errors="coerce").to_numpy()
+    return present & np.isnan(conv.astype(float))
+
+
+def _not_number_like(s: pd.Series) -> np.ndarray:
+    """Non-missing values that read as numbers neither as they are nor with a decimal comma."""
+    commas = s.astype(str).str.replace(",", ".", regex=False).where(s.notna())
+    return _not_numbers(s) & _not_numbers(commas)
+
+
+def _text_number_error(s: pd.Series, col, role: str) -> DataValidationError:
+    """The error for a column of numbers stored as text: what they look like, which values
+    are not numbers (if any) and how to convert."""
+    bad = _not_numbers(s)
+    first = s[s.notna()].iloc[0] if s.notna().any() else None
+    if bad.any() and not _not_number_like(s).any():
+        return DataValidationError(
+            f"{role} {col!r} must be numeric; found dtype {s.dtype} holding numbers written "
+            f"with a decimal comma (e.g. {s[bad].iloc[0]!r}); read the file with "
+            "pd.read_csv(..., decimal=',') or cs.read_table, or convert the column with "
+            ".str.replace(',', '.') and pd.to_numeric(...).")
+    if bad.any():
+        shown = ", ".join(repr(v) for v in pd.unique(s[bad])[:3])
+        what = (f"{_values_phrase(int(bad.sum()), 'non-numeric')} ({shown}; first row "
+                f"labels: {format_labels(s.index[bad])}) among numbers")
+        fix = ("recode or remove the non-numeric entries (e.g. pd.to_numeric(col, "
+               "errors='coerce') turns them into missing values), then pass the numbers")
+    else:
+        what = f"numbers stored as text (e.g. {first!r})"
+        fix = "convert it with pd.to_numeric(...) first"
+    text = s[s.notna()].astype(str)
+    comma = bool(text.str.contains(",", regex=False).any())
+    hint = (" Values with a comma suggest a decimal comma or a thousands separator in the "
+            "source file: read it with pd.read_csv(..., decimal=',') or cs.read_table."
+            if comma else "")
+    return DataValidationError(
+        f"{role} {col!r} must be numeric; found dtype {s.dtype} holding {what}; {fix}.{hint}"
+    )
+
+
 def check_numeric_column(frame: pd.DataFrame, col: str, *, role: str) -> np.ndarray:
     """Finite real values as a float array (bools count as 0/1)."""
     s = frame[col]
     if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-        conv = pd.to_numeric(s, errors="coerce")
-        bad = conv.isna().to_numpy() & s.notna().to_numpy()
-        example = s[bad].iloc[0] if bad.any() else s.iloc[0]
-        raise DataValidationError(
-            f"{role} {col!r} must be numeric; found dtype {s.dtype} with "
-            f"{_values_phrase(int(bad.sum()), 'non-numeric')} (e.g. {example!r} in row "
-            f"{_lab(s.index[bad][0] if bad.any() else s.index[0])}). Convert it with "
-            "pd.to_numeric(...) first."
-        )
+        if isinstance(s.dtype, pd.CategoricalDtype) or _not_number_like(s).all():
+            example = s.iloc[0]
+            raise DataValidationError(
+                f"{role} {col!r} must be numeric; found dtype {s.dtype} (e.g. {example!r} in "
+                f"row {_lab(s.index[0])}). Give a numeric column (or convert it with "
+                "pd.to_numeric(...))."
+            )
+        raise _text_number_error(s, col, role)
     x = s.to_numpy(dtype=float)
     inf = np.isinf(x)
     if inf.any():
@@ -445,7 +492,8 @@ def check_event_column(frame: pd.DataFrame, col: str, *, role: str = "event_col"
         bad = ~np.isin(x, (0.0, 1.0))
         if not bad.any():
             return x.astype(int)
-        found = sorted({(int(v) if float(v).is_integer() else float(v)) for v in x[bad]})
+        found: list[Any] = sorted({(int(v) if float(v).is_integer() else float(v))
+                                   for v in x[bad]})
     else:
         vals = s.to_numpy(dtype=object)
         ok = np.array([v in (0, 1) and not isinstance(v, str) for v in vals], dtype=bool)
@@ -537,9 +585,30 @@ def group_levels(s: pd.Series) -> list:
 def check_group_column(
     frame: pd.DataFrame, col: str, *, role: str = "group_col", func: str, min_levels: int = 2
 ) -> tuple[np.ndarray, list]:
-    """Group labels (user's labels kept) and their ordered levels; at least *min_levels*."""
+    """Group labels (user's labels kept) and their ordered levels; at least *min_levels*.
+
+    A numeric column with more than ``MAX_GROUP_LEVELS`` distinct values, or any column with
+    a different value in every row, is a continuous measurement (or an identifier), not a
+    grouping: comparing that many groups (a log-rank test on hundreds of df) is never what
+    was meant, so it is an error. A pandas Categorical states that the levels are groups and
+    is accepted with any number of levels.
+    """
     s = frame[col]
     levels = group_levels(s)
+    if not isinstance(s.dtype, pd.CategoricalDtype) and len(levels) > MAX_GROUP_LEVELS and (
+            not is_categorical(s) or len(levels) == s.notna().sum()):
+        if is_categorical(s):
+            kind, fix = "an identifier (a different value in every row)", "name the grouping column"
+        else:
+            kind, fix = "a continuous measurement", (
+                "dichotomise it first (e.g. data[col] >= threshold, or cs.optimal_cutpoint "
+                "for a data-driven cut-point)")
+        raise DataValidationError(
+            f"{role} {col!r} has {len(levels)} distinct values — it looks like {kind}, not "
+            f"groups ({func} compares groups; more than {MAX_GROUP_LEVELS} are not accepted "
+            f"from a plain column). Instead {fix}, or, if these really are groups, pass "
+            f"data[{col!r}].astype('category')."
+        )
     if len(levels) < min_levels:
         only = ", ".join(repr(v) for v in levels)
         raise DataValidationError(
@@ -577,6 +646,16 @@ def design_matrix(
     names: list[str] = []
     for col in covariates:
         s = frame[col]
+        if is_categorical(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+            # text that reads as numbers is a numeric column misread, not categories: one
+            # indicator per value would be a silent wrong model (an explicit Categorical is
+            # the way to ask for categories)
+            bad = _not_number_like(s)
+            if s.notna().any() and bad.sum() <= 0.2 * s.notna().sum():
+                err = _text_number_error(s, col, "covariate")
+                raise DataValidationError(
+                    f"{err} If the values are category codes, pass "
+                    f"data[{col!r}].astype('category') to model them as categories.")
         if is_categorical(s):
             levels = group_levels(s)
             if len(levels) < 2:

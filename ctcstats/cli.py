@@ -109,7 +109,11 @@ def _add_report_command(sub) -> None:
     p.add_argument("data", nargs="?", default=None, help="cohort file (one row per patient)")
     p.add_argument("--design", help="registry key of a built-in design (see 'ctcstats designs')")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 1)")
-    p.add_argument("--out", required=True, help="output .html file")
+    p.add_argument("--out", required=True, help="output file: .html, or .docx with "
+                   "--format docx")
+    p.add_argument("--format", choices=("html", "docx"), default=None,
+                   help="html (self-contained page) or docx (Word: real tables, PNG figures); "
+                   "default: from the --out suffix")
     p.add_argument("--spec", help="analysis spec (TOML): endpoints, thresholds, analyses …")
     p.add_argument("--time-col", help="follow-up time column")
     p.add_argument("--event-col", help="event indicator column (1 = event, 0 = censored)")
@@ -120,11 +124,26 @@ def _add_report_command(sub) -> None:
     p.add_argument("--title", help="report title")
     p.add_argument("--relapse-site-col",
                    help="site of the first relapse (adds the 'Relapse sites' section)")
+    p.add_argument("--primary-analysis", choices=("complete_case", "multiple_imputation"),
+                   help="when covariates are missing: the primary multivariable analysis "
+                   "(default complete_case; both are shown)")
+    p.add_argument("--time-unit", choices=("days", "weeks", "months", "years"),
+                   help="unit of the time columns (default: from the column names, e.g. "
+                   "os_days; else months, assumed and stated in the report)")
+    p.add_argument("--display-unit", choices=("days", "weeks", "months", "years"),
+                   help="unit shown in the report (default: --time-unit)")
+    p.add_argument("--horizons", help="times of survival estimates and prognostic metrics, "
+                   "comma-separated, in the display unit (e.g. 365,730,1095 for days)")
+    p.add_argument("--categorical", help="covariates modelled with indicator terms and shown "
+                   "by level in Table 1, comma-separated (each must be in --covariates)")
+    p.add_argument("--cutpoint", action="store_true", default=None,
+                   help="run the maximally selected log-rank cut-point search")
+    p.add_argument("--marker-label", help="the marker's name in text and figures (e.g. CTC)")
     p.add_argument("--sheet", help="Excel sheet holding the data (default: the first sheet)")
     p.add_argument("--sep", help="field separator of a text file: ',', ';', tab or '|' "
                    "(default: detected)")
-    p.add_argument("--decimal", choices=(".", ","), help="decimal mark of a text file "
-                   "(default: detected; ',' for decimal commas)")
+    p.add_argument("--decimal", choices=(".", ","), metavar="MARK", help="decimal mark of a "
+                   "text file: '.' or ',' (default: detected)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help="show the full traceback on errors")
@@ -154,11 +173,45 @@ def _cmd_report(args) -> int:
         time_col=args.time_col, event_col=args.event_col, marker_col=args.marker_col,
         threshold=args.threshold, covariates=args.covariates, strata_col=args.strata_col,
         title=args.title, relapse_site_col=args.relapse_site_col, sheet=args.sheet,
-        sep=args.sep, decimal=args.decimal, progress=not args.quiet,
+        time_unit=args.time_unit, display_unit=args.display_unit, horizons=args.horizons,
+        categorical=args.categorical, cutpoint=args.cutpoint, marker_label=args.marker_label,
+        primary_analysis=args.primary_analysis,
+        sep=args.sep, decimal=args.decimal, format=args.format, progress=not args.quiet,
         command="ctcstats " + shlex.join(argv) if argv else None,
     )
     print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def report_flags_markdown() -> str:
+    """The options of ``ctcstats report`` as a Markdown table (README block ``report-flags``),
+    generated from the parser so that the README cannot drift from the command."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    rep = sub.choices["report"]
+    rows = ["<!-- generated from ctcstats/cli.py by scripts/generate_docs.py; do not edit by "
+            "hand -->", "", "| option | meaning |", "|---|---|"]
+    for act in rep._actions:
+        if isinstance(act, argparse._HelpAction) or act.help == argparse.SUPPRESS:
+            continue
+        if act.option_strings:
+            name = act.option_strings[-1]
+            if act.choices and not act.metavar:
+                name += " {" + ",".join(map(str, act.choices)) + "}"
+            elif act.nargs != 0:
+                name += " " + (act.metavar or act.dest.upper())
+        else:
+            name = act.dest.upper()
+        text = " ".join(str(act.help or "").split()).replace("|", "\\|")
+        rows.append(f"| `{name}` | {text} |")
+    return "\n".join(rows) + "\n"
+
+
+def render_readme(text: str) -> str:
+    """*text* (README.md) with its generated ``report-flags`` block brought up to date."""
+    from ._fieldtable import replace_generated
+
+    return replace_generated(text, "report-flags", report_flags_markdown())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,6 +30,8 @@ for the exploration of prognostic factors measured on different scales. In: Dirs
 Ostermann R (eds), Computational Statistics, 483–496. Physica, Heidelberg.
 Hothorn T, Lausen B (2003). On the exact distribution of maximally selected rank
 statistics. Computational Statistics & Data Analysis 43:121–137.
+Phipson B, Smyth GK (2010). Permutation p-values should never be zero. Stat Appl Genet Mol
+Biol 9:39.
 Faraggi D, Simon R (1996). A simulation study of cross-validation for selecting an optimal
 cutpoint in univariate survival analysis. Statistics in Medicine 15:2203–2213.
 """
@@ -125,7 +127,10 @@ def p_lausen94(b: float, n: int, m: np.ndarray) -> float:
 
     ``2·(1 − Φ(b))`` is computed with the normal survival function; R's
     ``1 − (pnorm(b) − pnorm(−b))`` loses every digit below ~1e-16 to cancellation.
-    The result is capped at 1 (R's formula can exceed 1 for small b).
+    The result is capped at 1 (R's formula can exceed 1 for small b). It is *not* floored
+    here: for a large statistic the correction term turns negative and the raw bound can fall
+    below the unadjusted p-value (even below 0); :func:`optimal_cutpoint` then reports the
+    floor ``2·(1 − Φ(b))`` with a warning (see :func:`_lau94_floored`).
     """
     m = np.asarray(m, dtype=float)
     if m.size <= 1:
@@ -135,6 +140,25 @@ def p_lausen94(b: float, n: int, m: np.ndarray) -> float:
         t = np.sqrt(1 - m1 * (n - m2) / ((n - m1) * m2))
         d = float(np.sum(1 / np.pi * np.exp(-(b**2) / 2) * (t - (b**2 / 4 - 1) * t**3 / 6)))
     return float(min(2 * stats.norm.sf(b) + d, 1.0))
+
+
+def _lau94_floored(b: float, n: int, m: np.ndarray) -> tuple[float, str]:
+    """Lau94 p-value clipped to [unadjusted p, 1], and a note when the floor was used.
+
+    The adjusted p-value of a search over cut-points is at least the unadjusted p-value of
+    any single cut-point, ``2·(1 − Φ(b))``; a bound below it (R's maxstat reports such
+    values, even negative ones, for large statistics) carries no information, so the floor is
+    reported instead and the note says so.
+    """
+    raw = p_lausen94(b, n, m)
+    floor = float(2 * stats.norm.sf(b))
+    if raw >= floor:
+        return raw, ""
+    return floor, (
+        f"the Lau94 bound ({raw:.3g}) fell below the unadjusted p-value for a statistic of "
+        f"{b:.2f}, where the bound carries no information; the unadjusted p-value {floor:.3g} "
+        "is reported as a floor (the adjusted p-value is at least this large) — use "
+        "p_method='permutation' for an estimate.")
 
 
 def _quantile(pfun, alpha: float) -> float:
@@ -361,8 +385,13 @@ def optimal_cutpoint(
         Schumacher (1994) improved Bonferroni bound (R ``"Lau94"``), Lausen & Schumacher
         (1992) asymptotic approximation (R ``"Lau92"``), or the conditional Monte-Carlo
         permutation distribution of the maximal statistic (R ``"condMC"``, ``B = n_perm``).
-        The permutation p-value is, as in maxstat, the proportion of permutations whose
-        maximal statistic strictly exceeds the observed one.
+        The permutation p-value is ``(b + 1) / (n_perm + 1)``, ``b`` the number of
+        permutations whose maximal statistic strictly exceeds the observed one, so it is
+        never 0 (Phipson & Smyth 2010); maxstat's ``condMC`` reports ``b / B``, which can be
+        exactly 0 — the two differ by less than ``1 / n_perm``. The ``"lau94"`` bound is
+        clipped to ``[2·(1 − Φ(statistic)), 1]``: where R's bound falls below the unadjusted
+        p-value (large statistics; R can report a negative p-value) the floor is reported
+        with a warning.
     n_perm : int
         Number of permutations for ``p_method="permutation"``.
     conf_level : float
@@ -429,13 +458,17 @@ def optimal_cutpoint(
         p = p_lausen92(b, min_prop, max_prop)
         crit = _quantile(lambda z: p_lausen92(z, min_prop, max_prop), alpha)
     elif p_method == "lau94":
-        p = p_lausen94(b, n, sc.m)
+        p, floor_note = _lau94_floored(b, n, sc.m)
+        if floor_note:
+            _warn(floor_note, caught, DataWarning)
         crit = _quantile(lambda z: p_lausen94(z, n, sc.m), alpha)
     else:
         dist = _perm_max(sc.scores, sc.m, sc.e, sc.sd, n_perm, gen)
         # maxstat condMC counts permuted maxima strictly greater than the observed statistic;
-        # the relative guard treats values equal up to summation-order noise as equal.
-        p = float(np.mean(dist > b * (1 + 1e-10)))
+        # the relative guard treats values equal up to summation-order noise as equal. The
+        # observed data count as one permutation: (b + 1) / (B + 1), never 0 (Phipson &
+        # Smyth 2010); maxstat's b / B differs by less than 1 / B.
+        p = float((np.sum(dist > b * (1 + 1e-10)) + 1) / (n_perm + 1))
         crit = float(np.quantile(dist, conf_level, method="higher"))
     scan = pd.DataFrame({
         "cutpoint": sc.cuts.astype(float), "statistic": sc.stat,

@@ -518,7 +518,7 @@ def adam_to_survival(
                 )
             unit = _UNIT_NAMES[levels[0]]
         time = aval.to_numpy(float)
-        if time_unit is not None and unit != time_unit:
+        if time_unit is not None and unit is not None and unit != time_unit:
             time = time * _UNIT_DAYS[unit] / _UNIT_DAYS[time_unit]
             unit = time_unit
         tcol = f"{name}_{unit or 'time'}"

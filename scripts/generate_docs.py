@@ -2,7 +2,8 @@
 
 * ``ctcstats/designs/data/README.md`` — the design-file schema (from
   :mod:`ctcstats.designs.sections`);
-* ``README.md`` — the analysis-spec fields (from :mod:`ctcstats.report.spec`).
+* ``README.md`` — the analysis-spec fields (from :mod:`ctcstats.report.spec`) and the options
+  of ``ctcstats report`` (from the parser in :mod:`ctcstats.cli`).
 
 Usage::
 
@@ -23,12 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def targets() -> list[tuple[Path, object]]:
+    from ctcstats.cli import render_readme as render_flags
     from ctcstats.designs._schema import render_readme
     from ctcstats.report.spec import render_readme as render_spec
 
     return [
         (ROOT / "ctcstats" / "designs" / "data" / "README.md", render_readme),
-        (ROOT / "README.md", render_spec),
+        (ROOT / "README.md", lambda text: render_flags(render_spec(text))),
     ]
 
 

@@ -42,6 +42,15 @@ def test_every_notebook_has_one_source():
     assert not (NOTEBOOK_DIR / "_build_notebooks.py").exists()
 
 
+@pytest.mark.parametrize("src", SOURCES, ids=IDS)
+def test_every_notebook_has_its_checks_in_tests(src):
+    # what the notebook's narrative relies on is asserted on the same public calls there
+    number = src.name[:2]
+    checks = sorted((ROOT / "tests" / "notebooks").glob(f"test_{number}_*.py"))
+    assert checks, (f"{src.name} has no tests/notebooks/test_{number}_<name>.py checking the "
+                    "numbers its text relies on")
+
+
 def _cells(nb) -> list[tuple[str, str]]:
     return [(c.cell_type, c.source) for c in nb.cells]
 

@@ -247,6 +247,10 @@ BUILDERS: dict[str, Callable[[], Result]] = {
     "SampleSizeResult": lambda: pw.sample_size("janni2016", target_power=0.5, n_sim=5,
                                                n_start=400, rng=10, progress=False),
     "PowerAnalysis": lambda: pw.power_analysis("janni2016"),
+    "ImputationResult": lambda: cs.impute(
+        early().assign(grade=early()["grade"].where(np.arange(len(early())) % 7 != 0)),
+        time_col="dfs_months", event_col="dfs_event", covariates=["ctc_positive", "grade"],
+        n_imputations=2, n_iter=2, rng=1),
     "BatchCoxResult": lambda: cs.batch_cox(
         _long(), time_col="dfs_months", event_col="dfs_event",
         covariates=["ctc_positive", "grade"], replicate_col="replicate"),
@@ -310,6 +314,16 @@ BUILDERS.update({
     "FrailtyCoxResult": lambda: cs.fit_cox(
         _frailty_pooled(), time_col="months", event_col="event",
         covariates=["ctc_positive"], frailty_col="study", frailty="gaussian"),
+    "SteppResult": lambda: cs.stepp(
+        _trial(), time_col="dfs_months", event_col="dfs_event", marker_col="ctc_count",
+        treatment_col="arm", horizon=36, n_perm=20, rng=1),
+    "TrialPowerResult": lambda: cs.simulate_trial_power("detect3", n_screened=1500,
+                                                        n_sim=10, rng=1),
+    "ScreeningSizeResult": lambda: cs.screening_size("detect3", n_grid=(800, 1600), n_sim=10,
+                                                     rng=1),
+    "IECVResult": lambda: cs.internal_external_validation(
+        _frailty_pooled(), study_col="study", time_col="months", event_col="event",
+        covariates=["ctc_positive", "age"], horizon=24),
     "ModelSampleSizeResult": lambda: cs.model_sample_size(
         n_parameters=10, rate=0.01, horizon=60, mean_follow_up=50, r2_cs=0.1),
     "ValidationSampleSizeResult": lambda: cs.validation_sample_size(
@@ -447,3 +461,80 @@ def test_study_names_are_escaped():
     out = meta._repr_html_()
     assert "<script>" not in out
     assert "&lt;script&gt;alert(" in out
+
+
+# --------------------------------------------------------------------------- read-only
+def _drawn(fig) -> list:
+    """What a figure shows: line and collection coordinates, patch extents, texts."""
+    out: list = []
+    for ax in fig.axes:
+        out += [np.asarray(ln.get_xydata(), dtype=float) for ln in ax.lines]
+        for c in ax.collections:
+            out.append(np.asarray(c.get_offsets(), dtype=float))
+            out += [np.asarray(p.vertices, dtype=float) for p in c.get_paths()]
+        out += [np.asarray(p.get_path().vertices, dtype=float) for p in ax.patches]
+        out += [t.get_text() for t in ax.texts]
+    return out
+
+
+def _same_drawing(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(
+        x == y if isinstance(x, str) else (x.shape == y.shape and np.array_equal(x, y, True))
+        for x, y in zip(a, b, strict=True))
+
+
+def _plot(res):
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    try:
+        res.plot()  # its own figure(s): grouped results draw one panel per group
+        return [d for num in plt.get_fignums() for d in _drawn(plt.figure(num))]
+    finally:
+        plt.close("all")
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_tables_and_arrays_are_read_only(name):
+    """Writing into a result's tables or arrays raises (or reaches only a copy); nothing a
+    caller does to them changes what plot(), to_dict() or the display show."""
+    import warnings
+
+    res = BUILDERS[name]()
+    before = (json.dumps(res.to_dict(), allow_nan=False), res._repr_html_())
+    drawn = _plot(res) if hasattr(res, "plot") else None
+    frames = [f.name for f in res._fields() if isinstance(getattr(res, f.name), pd.DataFrame)]
+    for field in frames:
+        frame = getattr(res, field)
+        numeric = [j for j in range(frame.shape[1])
+                   if pd.api.types.is_numeric_dtype(frame.dtypes.iloc[j])
+                   and isinstance(frame.dtypes.iloc[j], np.dtype)]
+        locked = field not in res._deep_copied
+        if len(frame) and numeric:
+            with warnings.catch_warnings():
+                # pandas 2.x notes that the assignment goes to a temporary object
+                warnings.simplefilter("ignore", FutureWarning)
+                if locked:
+                    with pytest.raises(ValueError, match="read-only"):
+                        getattr(res, field).iloc[0, numeric[0]] = 5
+                    with pytest.raises(ValueError, match="read-only"):
+                        getattr(res, field).iloc[:, numeric[0]].to_numpy()[0] = 5
+                else:
+                    getattr(res, field).iloc[0, numeric[0]] = 5
+        view = getattr(res, field)
+        for j in range(view.shape[1]):
+            view.isetitem(j, 5)
+        view["__extra__"] = 1
+        assert "__extra__" not in getattr(res, field).columns
+        assert getattr(res, field).equals(frame)
+    for f in res._fields():
+        v = getattr(res, f.name)
+        if isinstance(v, np.ndarray) and v.size:
+            with pytest.raises(ValueError, match="read-only"):
+                v.flat[0] = v.flat[0]
+    assert (json.dumps(res.to_dict(), allow_nan=False), res._repr_html_()) == before
+    if drawn is not None:
+        assert _same_drawing(_plot(res), drawn)
+    copy = res.to_frame() if frames and res._main_table in frames else None
+    if copy is not None and copy.shape[1]:
+        copy.iloc[:, 0] = 0  # to_frame() is an ordinary, writeable copy

@@ -96,3 +96,53 @@ def test_simulate_cohort_returns_one_type():
     assert type(serial) is pd.DataFrame and type(plain) is pd.DataFrame
     draws = simulate_draws("hayes2006", n=20, rng=1)
     assert set(draws["patient_id"]) <= set(serial["patient_id"])
+
+
+def test_tables_are_read_only_and_isolated(res):
+    import pickle
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # pandas: assignment to a temporary
+        with pytest.raises(ValueError, match="read-only"):
+            res.table.loc[0, "expected"] = 5.0
+        with pytest.raises(ValueError, match="read-only"):
+            res.table.loc[1, "observed"] = 7
+    view = res.table
+    view["observed"] = 0  # a replaced column reaches only this view
+    view.sort_values("group", ascending=False, inplace=True)
+    assert res.table["observed"].tolist() == [3, 4]
+    assert res.table is not res.table  # a fresh view on each access
+    copy = res.to_frame()
+    copy.loc[0, "observed"] = 99  # to_frame() is writeable
+    assert res.table.loc[0, "observed"] == 3
+    again = pickle.loads(pickle.dumps(res))  # unpickled arrays are locked again
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        with pytest.raises(ValueError, match="read-only"):
+            again.table.loc[0, "expected"] = 5.0
+
+
+def test_caller_frames_are_not_locked_and_extension_columns_are_copied():
+    table = pd.DataFrame({"group": pd.Categorical(["a", "b"]), "observed": [3.0, 4.0],
+                          "n": pd.array([1, None], dtype="Int64")})
+    res = TestResult(method="x", statistic=1.0, df=1.0, p_value=0.5, table=table, n_obs=2)
+    table.loc[0, "observed"] = 10.0  # the caller's frame stays writeable and is not shared
+    assert res.table.loc[0, "observed"] == 3.0
+    view = res.table
+    view.loc[0, "group"] = "b"  # extension columns cannot be locked: a deep copy per access
+    view.loc[1, "n"] = 5
+    assert res.table["group"].tolist() == ["a", "b"] and res.table["n"].isna().iloc[1]
+    assert res.table["group"].dtype == "category"
+
+
+def test_array_fields_are_read_only():
+    from ctcstats.batch.cox import batch_cox_arrays
+
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 2, (2, 50)).astype(float)
+    coef_in = rng.exponential(1.0, (2, 50))
+    fit = batch_cox_arrays(coef_in, np.ones_like(coef_in), x[:, :, None])
+    with pytest.raises(ValueError, match="read-only"):
+        fit.coef[0, 0] = 1.0
+    coef_in[0, 0] = 1.0  # the caller's input is untouched by the locking

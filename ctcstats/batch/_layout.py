@@ -20,7 +20,7 @@ There is no Python loop over replicates, patients or event times.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -366,8 +366,8 @@ class BatchDisplay:
     ``_repr_html_``): the header counts the replicates (and the converged ones) and the body
     shows the first rows of ``to_frame()``; the arrays stay the primary interface."""
 
-    _title = "Batch fits"
-    _n_shown = 10
+    _title: ClassVar[str] = "Batch fits"
+    _n_shown: ClassVar[int] = 10
 
     def to_frame(self) -> pd.DataFrame:  # pragma: no cover - every batch result defines it
         raise NotImplementedError

@@ -158,6 +158,7 @@ def _sums_rows(P: _Prepared, beta: np.ndarray, info: bool):
 def _sums_patterns(P: _Prepared, beta: np.ndarray, info: bool):
     """:func:`_sums_rows` for indicator covariates, from the counts per pattern."""
     L, pat = P.L, P.pat
+    assert pat is not None, "called for indicator covariates only"
     K, p = pat.U.shape
     xc = pat.U.T[:, :, None] - P.means.T[:, None, :]  # (p, K, R) centred patterns
     ek = np.exp(np.einsum("pkr,rp->kr", xc, beta))  # (K, R)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -276,13 +276,14 @@ class DetectionRateResult(Result):
 def _check_thresholds(thresholds, func: str) -> list[int]:
     if isinstance(thresholds, numbers.Number) and not isinstance(thresholds, bool):
         thresholds = (thresholds,)
+    values: list[Any]
     try:
         values = list(thresholds)
     except TypeError:
-        values = None
+        values = []
     ok = bool(values) and all(
         isinstance(t, numbers.Real) and not isinstance(t, bool) and float(t).is_integer()
-        and t >= 1 for t in values
+        and float(t) >= 1 for t in values
     )
     if not ok:
         raise ParameterError(

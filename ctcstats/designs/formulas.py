@@ -111,7 +111,7 @@ def _cum_hazard_int(hazard, breaks, lo, hi) -> float:
     return float(total)
 
 
-def event_probability(hazard: float | Sequence[float], *, accrual: float, follow_up: float,
+def event_probability(hazard: float | Sequence[float] | np.ndarray, *, accrual: float, follow_up: float,
                       breaks: Sequence[float] = ()) -> float:
     """Probability that a patient's event is observed, with uniform accrual and follow-up.
 

@@ -142,14 +142,15 @@ def category_labels(categories) -> list[str]:
 def _exposure(d: StudyDesign) -> float:
     r = float(d.marker.recovery.value)
     if d.marker_kind == "CTC":
-        return r * float(d.marker.volume_ml.value)
-    return r * float(d.marker.cells_examined.value) / 1e6
+        return r * _volume(d)
+    return r * _volume(d) / 1e6
 
 
 def _volume(d: StudyDesign) -> float:
-    if d.marker_kind == "CTC":
-        return float(d.marker.volume_ml.value)
-    return float(d.marker.cells_examined.value)
+    """Blood volume (mL, CTC designs) or cells examined (DTC designs)."""
+    v = d.marker.volume_ml if d.marker_kind == "CTC" else d.marker.cells_examined
+    assert v is not None, "the design schema requires it for the marker kind"
+    return float(v.value)
 
 
 def _scale_sizes(sizes, n: int) -> np.ndarray:
@@ -206,11 +207,12 @@ def _draw_covariates(d: StudyDesign, u: np.ndarray, g: np.random.Generator) -> d
             probs = np.asarray(c.negative.value, dtype=float)
             surv = 1.0 - np.cumsum(probs)[:-1]  # P(X > level l) among negatives
             cum = special.expit(special.logit(surv)[None, :] + sh[:, None])
-            x = g.random(n)
-            idx = np.sum(x[:, None] < cum, axis=1)
+            uu = np.asarray(g.random(n))
+            idx = np.sum(uu[:, None] < cum, axis=1)
             out[c.name] = np.asarray(c.levels)[idx]
         else:
             z = g.standard_normal(n)
+            assert c.sd is not None, "the design schema requires sd for (log)normal covariates"
             if c.kind == "normal":
                 x = c.negative.value + sh + c.sd.value * z
             else:
@@ -262,12 +264,16 @@ def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     prev = d.prevalence
 
     # 1. studies
+    bh: np.ndarray
+    prev_s: np.ndarray
     if d.pooled:
-        sizes = _scale_sizes(d.pooling.study_sizes.value, n)
+        pooling = d.pooling
+        assert pooling is not None, "pooled designs have a [pooling] section"
+        sizes = _scale_sizes(pooling.study_sizes.value, n)
         n_st = sizes.shape[0]
         study = np.repeat(np.arange(n_st), sizes)
-        a = g.normal(0.0, d.pooling.prevalence_logit_sd.value, n_st)
-        bh = g.normal(0.0, d.pooling.baseline_log_hazard_sd.value, n_st)
+        a = g.normal(0.0, pooling.prevalence_logit_sd.value, n_st)
+        bh = g.normal(0.0, pooling.baseline_log_hazard_sd.value, n_st)
         w = sizes / sizes.sum()
         bh = bh - np.dot(w, bh)
         shift = optimize.brentq(
@@ -430,9 +436,9 @@ def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
         cols[c.name] = covs[c.name]
     cols[f"{pre}_count"] = count.astype(np.int64)
     if d.marker_kind == "CTC":
-        cols["blood_volume_ml"] = np.full(n, float(d.marker.volume_ml.value))
+        cols["blood_volume_ml"] = np.full(n, _volume(d))
     else:
-        cols["cells_examined"] = np.full(n, int(d.marker.cells_examined.value),
+        cols["cells_examined"] = np.full(n, int(_volume(d)),
                                          dtype=np.int64)
     cols[f"{pre}_positive"] = u
     if len(cats) > 2:
@@ -459,16 +465,16 @@ def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     draws = None
     if serial is not None:
         t_draw = t_draw_rec
-        pid, j = np.nonzero(obs)
+        pid, jd = np.nonzero(obs)
         draws = pd.DataFrame(
             {
                 "patient_id": pid + 1,
-                "draw": j.astype(np.int64),
-                "draw_label": np.asarray(serial.labels, dtype=object)[j],
-                "draw_months": t_draw[pid, j],
-                f"{pre}_count": counts[pid, j].astype(np.int64),
+                "draw": jd.astype(np.int64),
+                "draw_label": np.asarray(serial.labels, dtype=object)[jd],
+                "draw_months": t_draw[pid, jd],
+                f"{pre}_count": counts[pid, jd].astype(np.int64),
                 "blood_volume_ml": np.full(pid.shape[0], _volume(d)),
-                f"{pre}_positive": (counts[pid, j] >= thr).astype(np.int64),
+                f"{pre}_positive": (counts[pid, jd] >= thr).astype(np.int64),
             }
         )
         if d.marker_kind != "CTC":

@@ -166,7 +166,7 @@ class TrajectoryDesign:
 
     @property
     def random_terms(self) -> list[str]:
-        if self.random == "intercept":
+        if self.random == "intercept" or self.basis is None:
             return ["intercept"]
         return ["intercept", *self.basis.terms]
 

@@ -116,7 +116,7 @@ def fit_two_stage_cox(
     mm = fit_count_mixed_model(long_df, count_col="_y", id_col="_id", time_col="_t",
                                volume_col="_v", covariates=list(d["long_terms"]),
                                random=random, kind=kind, method=method, conf_level=cl)
-    f = mm._fitted
+    f = mm._fit_state()
     modes = np.zeros((d["ids"].size, f.design.q))
     pos = np.searchsorted(d["ids"], f.ids)
     modes[pos] = f.modes

@@ -157,6 +157,14 @@ class JointModelResult(Result):
     def _summary_frames(self):
         return [("table", self.table), ("variance", self.variance)]
 
+    def _fit_state(self) -> JointFit:
+        """The fitted model's arrays (present on every result :func:`fit_joint_model`
+        returns)."""
+        if self._fitted is None:
+            raise ParameterError("This JointModelResult carries no fitted model; build it "
+                                 "with fit_joint_model.")
+        return self._fitted
+
     def predict_survival(self, history: pd.DataFrame, horizon, *, landmark=None,
                          n_samples: int = 200, conf_level: float | None = None, rng=None):
         """Dynamic survival of patients given their counts so far.
@@ -171,7 +179,7 @@ class JointModelResult(Result):
     def trajectories(self, *, n_points: int = 50) -> pd.DataFrame:
         """Fitted log-concentration curves (``id, time, population, subject``) over each
         patient's follow-up (0 to the last draw or event time, whichever is later)."""
-        f = self._fitted
+        f = self._fit_state()
         n_points = check_int(n_points, name="n_points", func="trajectories", minimum=2)
         beta = f.theta[f.count.beta]
         rows = []
@@ -192,7 +200,7 @@ class JointModelResult(Result):
         from .._validation import check_rng
         from ..plotting import longitudinal as pl
 
-        f = self._fitted
+        f = self._fit_state()
         obs = pd.DataFrame({"id": f.ids[f.draw_sub], "time": f.draw_time, "count": f.y,
                             "volume": f.volume, "concentration": f.y / f.volume})
         if ids is None:

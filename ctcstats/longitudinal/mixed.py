@@ -141,6 +141,14 @@ class CountMixedModelResult(Result):
     def _summary_frames(self):
         return [("table", self.table), ("variance", self.variance)]
 
+    def _fit_state(self) -> _Fitted:
+        """The fitted model's arrays (present on every result :func:`fit_count_mixed_model`
+        returns)."""
+        if self._fitted is None:
+            raise ParameterError("This CountMixedModelResult carries no fitted model; build "
+                                 "it with fit_count_mixed_model.")
+        return self._fitted
+
     @property
     def coef(self) -> pd.Series:
         """Count-component fixed effects indexed by term."""
@@ -152,7 +160,7 @@ class CountMixedModelResult(Result):
         """The random-effects covariance matrix ``D`` (terms x terms)."""
         from ._agq import chol_from_params
 
-        f = self._fitted
+        f = self._fit_state()
         L = chol_from_params(f.theta[f.layout.d], f.design.q)
         terms = f.design.random_terms
         return pd.DataFrame(L @ L.T, index=terms, columns=terms)
@@ -164,7 +172,7 @@ class CountMixedModelResult(Result):
         ``volume_col``; ``population`` sets the random effects to 0, ``subject`` uses the
         empirical Bayes modes). Covariates are taken from each patient's first draw.
         """
-        f = self._fitted
+        f = self._fit_state()
         if f.time_col is None:
             raise ParameterError("trajectories needs a fit with time_col.")
         n_points = check_int(n_points, name="n_points", func="trajectories", minimum=2)
@@ -184,7 +192,7 @@ class CountMixedModelResult(Result):
 
     def observed(self) -> pd.DataFrame:
         """The analysed draws: ``id, time, count, volume, concentration`` (count / volume)."""
-        f = self._fitted
+        f = self._fit_state()
         return pd.DataFrame({"id": f.ids[f.sub], "time": f.time, "count": f.y,
                              "volume": f.volume, "concentration": f.y / f.volume})
 
@@ -224,7 +232,7 @@ class CountMixedModelResult(Result):
         For zero-inflated kinds, the mean of the count component times ``1 - P(structural 0)``.
         """
         check_choice(level, name="level", choices=("population", "subject"), func="predict")
-        f = self._fitted
+        f = self._fit_state()
         eta = np.log(f.volume) + f.x @ f.theta[f.layout.beta]
         if level == "subject":
             eta = eta + np.einsum("rq,rq->r", f.z, f.modes[f.sub])
@@ -301,6 +309,7 @@ def trajectory_design(pd_: PreparedDraws, *, func: str, random: str, time_col: s
         basis = None
     elif random == "spline":
         n_knots = check_int(n_knots, name="n_knots", func=func, minimum=0)
+        assert pd_.time is not None, "draw times are read whenever time_col is given"
         if np.unique(pd_.time).size < n_knots + 3:
             raise DataValidationError(
                 f"time_col {time_col!r} has {np.unique(pd_.time).size} distinct draw times; "

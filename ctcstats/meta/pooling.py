@@ -112,13 +112,27 @@ class MetaResult(Result):
 # subgroup models) shares the estimators; the pooled model is X = a column of ones.
 def weighted_least_squares(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float):
     """Weighted least squares at τ²: (β̂, vcov(β̂), weights, P, residual Q) (package-internal,
-    shared with :mod:`.sensitivity`)."""
+    shared with :mod:`.sensitivity`).
+
+    Computed from a complete QR decomposition of ``W^½ X`` (rows in decreasing weight, so
+    the decomposition is accurate row by row) rather than as ``W − W X (X'WX)⁻¹ X'W``: with
+    ``Q₂`` the orthogonal complement, ``P = W^½ Q₂ Q₂' W^½`` and the residual Q is
+    ``‖Q₂' W^½ y‖²``. The textbook form cancels catastrophically when one study's variance
+    is tiny (one weight dominates): Q came out wrong or negative and I² 0 (issue 13); this
+    form is non-negative and accurate to rounding however unequal the weights.
+    """
     w = 1.0 / (v + tau2)
-    XtW = X.T * w
-    vb = np.linalg.inv(XtW @ X)
-    beta = vb @ (XtW @ y)
-    P = np.diag(w) - (XtW.T @ vb @ XtW)
-    rss = float(y @ P @ y)
+    k, p = X.shape
+    order = np.argsort(-w, kind="stable")
+    sw = np.sqrt(w[order])
+    Q, R = np.linalg.qr(sw[:, None] * X[order], mode="complete")
+    r_inv = np.linalg.inv(R[:p])
+    beta = r_inv @ (Q[:, :p].T @ (sw * y[order]))
+    vb = r_inv @ r_inv.T
+    M = np.empty((k, k - p))
+    M[order] = sw[:, None] * Q[:, p:]
+    P = M @ M.T
+    rss = float(np.sum((Q[:, p:].T @ (sw * y[order])) ** 2))
     return beta, vb, w, P, rss
 
 
@@ -211,10 +225,31 @@ def _qprofile_ci(y: np.ndarray, v: np.ndarray, conf_level: float) -> tuple[float
     return root(crit_lo), root(crit_hi)
 
 
+def check_study_labels(frame: pd.DataFrame, study_col: str | None, *, func: str) -> None:
+    """Each study once: a label in two rows would pool that study twice (package-internal,
+    shared with :mod:`.sensitivity`)."""
+    if study_col is None:
+        return
+    s = frame[study_col]
+    dup = s.duplicated(keep=False).to_numpy()
+    if dup.any():
+        shown = ", ".join(repr(v) for v in pd.unique(s[dup])[:3])
+        raise DataValidationError(
+            f"study_col {study_col!r} names the same study in more than one row ({shown}; "
+            f"first row labels: {format_labels(frame.index[dup])}); {func} would count it "
+            "twice — keep one row per study (pool subgroups of a study first, or give them "
+            "distinct labels if they are independent samples).")
+
+
 def _typical_variance(v: np.ndarray) -> float:
+    """Higgins–Thompson typical within-study variance (k − 1)·Σw / ((Σw)² − Σw²).
+
+    ``(Σw)² − Σw²`` is summed as ``Σᵢ wᵢ·Σ_{j≠i} wⱼ`` so that one dominant weight does not
+    cancel it to 0 (or below)."""
     w = 1.0 / v
     k = len(v)
-    return float((k - 1) * np.sum(w) / (np.sum(w) ** 2 - np.sum(w**2)))
+    others = np.array([np.sum(np.delete(w, i)) for i in range(k)])
+    return float((k - 1) * np.sum(w) / np.sum(w * others))
 
 
 # --------------------------------------------------------------------------- public
@@ -291,6 +326,7 @@ def meta_analysis(
         missing=missing,
     )
     frame = prep.frame
+    check_study_labels(frame, study_col, func=func)
     y = check_numeric_column(frame, estimate_col, role="estimate_col")
     se = check_numeric_column(frame, std_error_col, role="std_error_col")
     bad = se <= 0
@@ -311,6 +347,13 @@ def meta_analysis(
     )
     v = se**2
     warns: list[str] = []
+    if np.max(v) / np.min(v) >= 1e7:  # metafor's threshold and warning
+        i = int(np.argmin(v))
+        warns.append(
+            f"the largest and smallest sampling variances differ by a factor of "
+            f"{np.max(v) / np.min(v):.2g} (study {labels[i]!r} has std_error {se[i]:.3g}); "
+            "that study all but fixes the pooled estimate and the heterogeneity statistics "
+            "rest on it — check that its standard error is on the same scale as the others.")
     tau2 = estimate_tau2(y, v, np.ones((k, 1)), method)
     mu, se_mu, w = _fe(y, v, tau2)
     q = _q_gen(y, v, 0.0)

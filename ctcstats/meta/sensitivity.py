@@ -23,7 +23,7 @@ from .._results import Result, result
 from .._validation import check_choice, check_conf_level, prepare_frame
 from .._warnings import Recorded, capture, emit
 from ..errors import DataValidationError, SmallSampleWarning
-from .pooling import estimate_tau2, meta_analysis, weighted_least_squares
+from .pooling import check_study_labels, estimate_tau2, meta_analysis, weighted_least_squares
 
 __all__ = [
     "EggerResult",
@@ -137,6 +137,7 @@ def subgroup_meta_analysis(
         missing=missing,
     )
     frame = prep.frame
+    check_study_labels(frame, study_col, func=func)
     levels = sorted(pd.unique(frame[subgroup_col]), key=str)
     if len(levels) < 2:
         raise DataValidationError(
@@ -222,6 +223,7 @@ def leave_one_out(
         missing=missing,
     )
     frame = prep.frame
+    check_study_labels(frame, study_col, func=func)
     if len(frame) < 3:
         raise DataValidationError(
             f"leave_one_out needs at least 3 studies (each refit keeps ≥ 2); got {len(frame)}."
@@ -288,6 +290,12 @@ def egger_test(
         raise DataValidationError(f"egger_test needs at least 3 studies; got {k}.")
     if np.any(se <= 0):
         raise DataValidationError(f"std_error_col {std_error_col!r} must be > 0 in every row.")
+    if np.ptp(se) <= 1e-12 * np.max(se):
+        raise DataValidationError(
+            f"std_error_col {std_error_col!r} has the same value ({se[0]:g}) for every study; "
+            "Egger's test regresses the estimates on their standard errors, which needs "
+            "studies of different precision — with equal standard errors funnel-plot "
+            "asymmetry cannot be assessed.")
     v = se**2
     X = np.column_stack([np.ones(k), se])
     warns: list[str] = []

@@ -28,11 +28,14 @@ result's ``warnings``; the chain carries on with the (large) estimates, as R doe
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import statsmodels.api as sm
 from scipy import special
+
+from .._warnings import Captured, capture
 
 __all__ = ["Drawn", "fit_draw"]
 
@@ -76,6 +79,7 @@ class Drawn:
             full = np.column_stack([np.zeros(X.shape[0]), eta])
             return full - special.logsumexp(full, axis=1, keepdims=True)
         if self.kind == "ordinal":
+            assert self.cuts is not None
             cdf = special.expit(self.cuts[None, :] - eta[:, None])
             cdf = np.column_stack([np.zeros(X.shape[0]), cdf, np.ones(X.shape[0])])
             with np.errstate(divide="ignore"):
@@ -105,16 +109,15 @@ def sample_codes(logp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (cum < u[:, None]).sum(axis=1).astype(float)
 
 
-def _caught(ws) -> list[str]:
-    return [str(w.message).splitlines()[0] for w in ws]
+def _caught(ws: Captured) -> list[str]:
+    return [m.splitlines()[0] for m in ws.messages()]
 
 
 def fit_draw(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.Generator, *,
              n_levels: int = 0, family: str = "poisson",
              offset: np.ndarray | None = None) -> tuple[Drawn, list[str]]:
     """Fit the covariate model of one variable and draw its parameters."""
-    with warnings.catch_warnings(record=True) as ws:
-        warnings.simplefilter("always")
+    with capture() as ws:
         model = _FITTERS[kind](y, X, rng, n_levels=n_levels, family=family, offset=offset)
     return model, _caught(ws)
 
@@ -181,5 +184,5 @@ def _fit_count(y, X, rng, *, family, offset, **_):
     return Drawn("count", theta[:-1], sigma=float(np.exp(theta[-1])), family="negbin")
 
 
-_FITTERS = {"continuous": _fit_continuous, "binary": _fit_binary, "ordinal": _fit_ordinal,
+_FITTERS: dict[str, Callable[..., Drawn]] = {"continuous": _fit_continuous, "binary": _fit_binary, "ordinal": _fit_ordinal,
             "categorical": _fit_categorical, "count": _fit_count}

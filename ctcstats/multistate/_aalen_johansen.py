@@ -100,14 +100,15 @@ def aalen_johansen(
     ncens = np.zeros(T)
     ev_t, ev_counts, ev_risk = [], [], []
     want_rmean = tau is not None
+    tau_v = float(tau) if tau is not None else 0.0
     rmean = np.zeros(S)
-    D = np.zeros((n_id, S)) if want_rmean else None
+    D = np.zeros((n_id, S) if want_rmean else (0, S))
     last_t = min(0.0, float(entry.min())) if entry.size else 0.0  # integrate from 0
     eptr = 0
     for it in range(T):
         ct = times[it]
-        if want_rmean and last_t < tau:
-            dt = min(ct, tau) - last_t
+        if want_rmean and last_t < tau_v:
+            dt = min(ct, tau_v) - last_t
             rmean += p * dt
             D += U * dt
         # stays entered before ct join the risk set
@@ -156,8 +157,8 @@ def aalen_johansen(
         last_t = ct
     rm_se = None
     if want_rmean:
-        if last_t < tau:
-            dt = tau - last_t
+        if last_t < tau_v:
+            dt = tau_v - last_t
             rmean += p * dt
             D += U * dt
         rm_se = np.sqrt(np.sum(D * D, axis=0))

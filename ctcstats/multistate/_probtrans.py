@@ -97,7 +97,7 @@ def product_integral(
             V = A @ V @ A.T + B @ vd @ B.T
         P = P @ H
         probs[i + 1] = P
-        if var_dA is not None:
+        if ses is not None:
             ses[i + 1] = np.sqrt(np.maximum(np.diag(V), 0.0)).reshape(S, S, order="F")
     return ProductIntegral(
         time=np.concatenate([[start_time], times]).astype(float), prob=probs, std_error=ses

@@ -256,8 +256,10 @@ def multistate_data(
     times = np.full((n, tm.n_states), np.nan)
     events = np.zeros((n, tm.n_states), dtype=np.int64)
     for j in range(1, tm.n_states):
-        times[:, j] = check_time_column(frame, tcols[j], role="state_time_cols")
-        events[:, j] = check_event_column(frame, ecols[j], role="state_event_cols")
+        tc, ec = tcols[j], ecols[j]
+        assert tc is not None and ec is not None, "every non-initial state has columns"
+        times[:, j] = check_time_column(frame, tc, role="state_time_cols")
+        events[:, j] = check_event_column(frame, ec, role="state_event_cols")
 
     caught: list[str] = []
     ep = _walk(tm, times, events, ids, caught)

@@ -523,6 +523,7 @@ def _curve_table(c: AJCurve, tm: TransitionMatrix, g, z: float, conf_type: str):
 
 def _time_in_state(c: AJCurve, tm: TransitionMatrix, g, tau: float, z: float):
     est, se = c.rmean, c.rmean_std_error
+    assert est is not None and se is not None, "the curve was computed without tau"
     return pd.DataFrame({
         "group": pd.Series([g] * tm.n_states, dtype=object),
         "state": pd.Series(list(tm.states), dtype=object),

@@ -84,3 +84,43 @@ def plot_subgroup_forest(result: InteractionResult, ax=None, *, color: str = "C0
                         textcoords="offset points", ha="right", va="center", fontsize=8,
                         gid="subgroup-label")
     return ax
+
+
+def plot_stepp(result, ax=None, *, color: str = "C0"):
+    """STEPP pattern: the effect in each subpopulation against its median marker value.
+
+    Parameters
+    ----------
+    result : SteppResult
+        From :func:`ctcstats.trials.stepp`.
+    ax : matplotlib Axes, optional
+    color : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Estimates: ``Line2D`` gid ``"stepp-effect"``; the pointwise CI band gid
+        ``"stepp-ci"``; the overall effect gid ``"stepp-overall"``; the title gives the
+        supremum-test p-value.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4.0))
+    tab = result.table
+    x = tab["marker_median"].to_numpy(float)
+    ax.fill_between(x, tab["ci_lower"], tab["ci_upper"], color=color, alpha=0.2,
+                    gid="stepp-ci")
+    ax.plot(x, tab["effect"], "o-", color=color, gid="stepp-effect")
+    ax.axhline(result.overall_effect, color="0.3", linestyle="--", linewidth=1,
+               gid="stepp-overall")
+    ax.axhline(0.0, color="0.6", linewidth=0.8)
+    ax.set_xlabel(f"median {result.marker_col} of the subpopulation")
+    if result.method == "km":
+        ax.set_ylabel(f"survival difference at {result.horizon:g} ({result.treated} − "
+                      f"{result.control})")
+    else:
+        ax.set_ylabel(f"log hazard ratio ({result.treated} vs {result.control})")
+    ax.set_title(f"STEPP ({result.method}): homogeneity p = {result.sup_p_value:.3g} "
+                 f"(supremum, {result.n_perm} permutations)", fontsize=10)
+    return ax

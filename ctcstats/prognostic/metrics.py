@@ -19,6 +19,7 @@ the IPCW influence functions are in :mod:`._metrics_common`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import ClassVar, Literal
 
@@ -28,7 +29,7 @@ from scipy.stats import norm
 
 from .._results import Result, result
 from .._validation import check_choice, check_conf_level
-from ..errors import DataValidationError, ParameterError
+from ..errors import DataValidationError, DataWarning, ParameterError
 from ..survival._core.concordance import concordance
 from ._metrics_common import (
     Censoring,
@@ -178,16 +179,28 @@ def concordance_index(
             f"no comparable pairs: every event in {event_col!r} is at or after the last "
             f"follow-up{'' if tau is None else f' or after tau={tau:g}'}; {func} needs an event "
             "followed by a longer follow-up time.")
+    notes = pf.notes
+    if counts[0] + counts[1] == 0:
+        # every comparable pair tied on the score (a constant score): C = 0.5 with SE 0
+        # would be a confident number about a score that ranks nobody
+        what = ("is constant" if np.ptp(risk) == 0 else
+                "is tied within every comparable pair")
+        msg = (f"risk_col {risk_col!r} {what}, so it ranks no comparable pair of patients; "
+               "C is undefined and reported as NaN — check that the column holds the model's "
+               "predicted risks.")
+        warnings.warn(msg, DataWarning, stacklevel=2)
+        notes = (*notes, msg)
+        c = se = float("nan")
     z = norm.ppf(0.5 + conf_level / 2)
     table = pd.DataFrame({
         "pair_type": ["concordant", "discordant", "tied_risk", "tied_time", "tied_both"],
         "count": counts.astype(float),
     })
     return ConcordanceResult(
-        estimate=float(c), std_error=se, ci_lower=float(max(0.0, c - z * se)),
-        ci_upper=float(min(1.0, c + z * se)), method=method,
+        estimate=float(c), std_error=se, ci_lower=float(np.clip(c - z * se, 0.0, 1.0)),
+        ci_upper=float(np.clip(c + z * se, 0.0, 1.0)), method=method,
         tau=float("nan") if tau is None else tau, conf_level=conf_level, table=table,
-        n_obs=pf.n_obs, n_events=int(ev.sum()), n_dropped=pf.n_dropped, warnings=pf.notes)
+        n_obs=pf.n_obs, n_events=int(ev.sum()), n_dropped=pf.n_dropped, warnings=notes)
 
 
 # =========================================================================== td-AUC

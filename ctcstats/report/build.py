@@ -33,7 +33,7 @@ class _Section:
 
 
 def _plan(ctx: ReportContext) -> list[_Section]:
-    from .sections import cohort, further, relapse, survival
+    from .sections import cohort, further, missing, relapse, survival
 
     s = ctx.spec
     plan = [
@@ -54,6 +54,11 @@ def _plan(ctx: ReportContext) -> list[_Section]:
         multi.children.append(_Section(
             f"6.{i}", ep.title, f"multivariable-{i}", (16, 17, 18),
             (lambda ep=ep: survival.section_multivariable(ctx, ep))))
+    if missing.needs_missing_section(ctx):
+        multi.children.append(_Section(
+            f"6.{len(s.endpoints) + 1}", "Missing covariates: complete cases and multiple "
+            "imputation", "missing-covariates", (10, 16),
+            lambda: missing.section_missing(ctx)))
     plan += [uni, multi]
     further_sec = _Section("7", "Further analyses", "further", (11, 18))
     k = 0
@@ -163,8 +168,10 @@ def build_report(
     data_sha256: str | None = None,
     command: str | None = None,
     progress: bool = False,
-) -> str:
-    """Analyse a cohort as the spec says and write one self-contained HTML report.
+    format: str = "html",
+) -> str | bytes:
+    """Analyse a cohort as the spec says and write one self-contained HTML report (or a Word
+    document with the same content).
 
     The report follows the REMARK guideline (McShane et al. 2005): 1 marker and aims;
     2 patients, flow and endpoints (rows read, exclusions with reasons, events per endpoint,
@@ -200,11 +207,14 @@ def build_report(
         The command line to record in the provenance.
     progress : bool, default False
         Show a progress bar (one step per section) on stderr.
+    format : {"html", "docx"}, default "html"
+        ``"docx"``: a Word document (python-docx) with the same sections, tables as real Word
+        tables and figures as PNG images.
 
     Returns
     -------
-    str
-        The HTML text (also written to *out* when given).
+    str or bytes
+        The HTML text, or the .docx file's bytes (also written to *out* when given).
 
     Raises
     ------
@@ -240,7 +250,11 @@ def build_report(
             f"The 'spec' parameter of build_report must be an AnalysisSpec (see load_spec); "
             f"got {type(spec).__name__}."
         )
+    if format not in ("html", "docx"):
+        raise ParameterError(f"The 'format' parameter of build_report must be 'html' or "
+                             f"'docx'; got {format!r}.")
     ctx = prepare_context(data, spec)
+    ctx.png = format == "docx"
     with matplotlib.rc_context(SVG_RC):
         plan = _plan(ctx)
         todo = [s for s in _walk(plan) if s.build is not None]
@@ -267,11 +281,21 @@ def build_report(
             plan += [checklist, prov]
             from .. import __version__
 
-            html = render_html({
-                "title": spec.title, "spec": spec, "sections": plan,
-                "version": __version__, "n": len(ctx.frame), "n_read": ctx.n_read,
-                "endpoints": spec.endpoints,
-            })
+            if format == "docx":
+                from .docx import render_docx
+
+                html: str | bytes = render_docx(
+                    title=spec.title, sections=plan,
+                    subtitle=(f"Prognostic-marker report structured by the REMARK guideline · "
+                              f"{len(ctx.frame)} of {ctx.n_read} patients analysed · "
+                              f"endpoints: {', '.join(e.title for e in spec.endpoints)} · "
+                              f"ctcstats {__version__}"))
+            else:
+                html = render_html({
+                    "title": spec.title, "spec": spec, "sections": plan,
+                    "version": __version__, "n": len(ctx.frame), "n_read": ctx.n_read,
+                    "endpoints": spec.endpoints,
+                })
             bar.update(1)
         finally:
             bar.close()
@@ -282,7 +306,7 @@ def build_report(
 
 def build_design_report(design, *, rng: int | np.random.Generator | None = 1,
                         out: str | Path | None = None, progress: bool = False,
-                        command: str | None = None) -> str:
+                        command: str | None = None, format: str = "html") -> str | bytes:
     """The report of a registered design's synthetic cohort (``simulate_cohort(design,
     rng=seed)``) with :func:`~ctcstats.report.spec.spec_from_design`'s spec.
 
@@ -297,5 +321,5 @@ def build_design_report(design, *, rng: int | np.random.Generator | None = 1,
     return build_report(
         data, spec, out=out, progress=progress,
         source=f"synthetic cohort: ctcstats.simulate_cohort({d.key!r}, rng={seed})",
-        command=command or f"ctcstats report --design {d.key} --seed {seed}",
+        command=command or f"ctcstats report --design {d.key} --seed {seed}", format=format,
     )

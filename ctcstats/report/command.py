@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -31,6 +32,17 @@ def _split(value: str | None) -> list[str] | None:
     if value is None:
         return None
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _numbers(value: str | None, option: str) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    try:
+        return tuple(float(v) for v in _split(value) or [])
+    except ValueError:
+        raise DataValidationError(
+            f"{option} must be numbers separated by commas (e.g. 12,24,36); got {value!r}."
+        ) from None
 
 
 def _thresholds(value: str | None) -> tuple[int, ...] | None:
@@ -125,9 +137,17 @@ def report_command(
     strata_col: str | None = None,
     title: str | None = None,
     relapse_site_col: str | None = None,
+    primary_analysis: str | None = None,
+    time_unit: str | None = None,
+    display_unit: str | None = None,
+    horizons: str | None = None,
+    categorical: str | None = None,
+    cutpoint: bool | None = None,
+    marker_label: str | None = None,
     sheet: str | None = None,
     sep: str | None = None,
     decimal: str | None = None,
+    format: str | None = None,
     progress: bool = True,
     command: str | None = None,
 ) -> Path:
@@ -143,14 +163,20 @@ def report_command(
             "give either a data file (ctcstats report DATA.csv --time-col … --event-col … "
             "--marker-col …) or --design KEY, not both and not neither."
         )
-    out_path = check_output_path(out)
+    if format is None:
+        format = "docx" if str(out).lower().endswith(".docx") else "html"
+    out_path = check_output_path(out, (".docx",) if format == "docx" else (".html", ".htm"))
     try:
         if design is not None:
             other = {"--spec": spec, "--time-col": time_col, "--event-col": event_col,
                      "--marker-col": marker_col, "--threshold": threshold,
                      "--covariates": covariates, "--strata-col": strata_col,
                      "--relapse-site-col": relapse_site_col, "--sheet": sheet, "--sep": sep,
-                     "--decimal": decimal}
+                     "--decimal": decimal, "--time-unit": time_unit,
+                     "--display-unit": display_unit, "--horizons": horizons,
+                     "--categorical": categorical, "--cutpoint": cutpoint,
+                     "--marker-label": marker_label,
+                     "--primary-analysis": primary_analysis}
             given = [k for k, v in other.items() if v is not None]
             if given:
                 raise DataValidationError(
@@ -159,13 +185,16 @@ def report_command(
                     "simulate' and report the CSV instead."
                 )
             build_design_report(design, rng=1 if seed is None else seed, out=out_path,
-                                progress=progress, command=command)
+                                progress=progress, command=command, format=format)
             return out_path
         path = Path(data)
         overrides = {
             "marker_col": marker_col, "thresholds": _thresholds(threshold),
             "covariates": _split(covariates), "strata_col": strata_col, "title": title,
-            "seed": seed, "relapse_site_col": relapse_site_col,
+            "seed": seed, "relapse_site_col": relapse_site_col, "time_unit": time_unit,
+            "display_unit": display_unit, "horizons": _numbers(horizons, "--horizons"),
+            "categorical": _split(categorical), "marker_label": marker_label,
+            "primary_analysis": primary_analysis,
         }
         if time_col is not None or event_col is not None:
             if time_col is None or event_col is None:
@@ -175,6 +204,9 @@ def report_command(
                                                    time_col=time_col, event_col=event_col),)
         if spec is not None:
             the_spec = load_spec(spec, **overrides)
+            if cutpoint:
+                the_spec = dataclasses.replace(the_spec, analyses=dataclasses.replace(
+                    the_spec.analyses, cutpoint=True))
         else:
             missing = [f"--{k.replace('_', '-')}" for k, v in
                        (("time_col", time_col), ("event_col", event_col),
@@ -183,7 +215,10 @@ def report_command(
                 raise DataValidationError(
                     f"{', '.join(missing)} required with a data file (or give --spec FILE.toml)."
                 )
-            the_spec = spec_from_dict({k: v for k, v in overrides.items() if v is not None})
+            fields = {k: v for k, v in overrides.items() if v is not None}
+            if cutpoint:
+                fields["analyses"] = {"cutpoint": True}
+            the_spec = spec_from_dict(fields)
         assert isinstance(the_spec, AnalysisSpec)
         frame = read_table(path, sheet=sheet, sep=_sep(sep), decimal=decimal,
                            columns=_spec_columns(the_spec))
@@ -191,7 +226,7 @@ def report_command(
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         where = f" (sheet {frame.attrs['sheet']!r})" if sheet is not None else ""
         build_report(frame, the_spec, out=out_path, source=f"file {path.name}{where}",
-                     data_sha256=digest, command=command, progress=progress)
+                     data_sha256=digest, command=command, progress=progress, format=format)
         return out_path
     except DataValidationError as exc:
         raise DataValidationError(one_line(str(exc))) from None

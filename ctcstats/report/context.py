@@ -16,6 +16,7 @@ from .._warnings import call_capturing
 from ..errors import DataValidationError
 from .format import figure
 from .spec import AnalysisSpec, EndpointSpec
+from .units import TimeUnits, default_horizons, resolve_time_units, reverse_km_median, time_ticks
 
 __all__ = ["ReportContext", "prepare_context"]
 
@@ -33,16 +34,30 @@ class ReportContext:
     pos_label: str
     horizons: tuple[float, ...]
     cox_covariates: tuple[str, ...]
+    units: TimeUnits | None = None
+    time_notes: tuple[str, ...] = ()
     source: str = ""
     data_sha256: str = ""
+    png: bool = False  # also draw every figure as PNG (for --format docx)
     sections_done: list[str] = field(default_factory=list)
+    data: pd.DataFrame | None = None  # the input as given (never modified): for imputation
     _n_fig: int = 0
     results: dict[str, Any] = field(default_factory=dict)
 
     # ---- helpers --------------------------------------------------------------------------
     @property
     def unit(self) -> str:
-        return self.spec.time_unit
+        """The time unit shown in tables and axes."""
+        return self.units.display if self.units is not None else (self.spec.time_unit
+                                                                   or "months")
+
+    def time_axis(self, ax, tmax: float | None = None) -> None:
+        """Label a time x axis with the unit and, given *tmax*, put round ticks on it."""
+        ax.set_xlabel(f"Time ({self.unit})")
+        if tmax is not None:
+            from matplotlib.ticker import FixedLocator
+
+            ax.xaxis.set_major_locator(FixedLocator(time_ticks(tmax, self.unit)))
 
     @property
     def marker(self) -> str:
@@ -65,8 +80,19 @@ class ReportContext:
         from .svg import figure_to_svg
 
         self._n_fig += 1
+        png = None
+        if self.png:  # the Word report embeds images (Word's SVG support is partial)
+            import io
+
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", pad_inches=0.08,
+                        metadata={"Software": None})
+            png = buf.getvalue()
         svg = figure_to_svg(fig, id_prefix=f"fig{self._n_fig}", title=title)
-        return figure(svg, f"Figure {self._n_fig}. {caption}")
+        out = figure(svg, f"Figure {self._n_fig}. {caption}")
+        if png is not None:
+            out["png"] = png
+        return out
 
     def endpoint_frame(self, ep: EndpointSpec) -> pd.DataFrame:
         return self.frame
@@ -88,22 +114,21 @@ def _one_line(exc: DataValidationError) -> str:
     return " ".join(lines)
 
 
-def _default_horizons(frame: pd.DataFrame, ep: EndpointSpec) -> tuple[float, ...]:
-    """Up to three of 6, 12, 24, 36, 60, 120 within the median (reverse-KM) follow-up."""
-    t = frame[ep.time_col].to_numpy(float)
-    e = frame[ep.event_col].to_numpy(float) > 0
-    # reverse Kaplan–Meier median follow-up without lifelines: censored = "event"
-    order = np.argsort(t, kind="mergesort")
-    ts, cs = t[order], ~e[order]
-    s, n, med = 1.0, len(ts), float(np.max(t)) if len(t) else 0.0
-    for i in range(len(ts)):
-        if cs[i]:
-            s *= 1.0 - 1.0 / (n - i)
-            if s <= 0.5:
-                med = float(ts[i])
-                break
-    cands = [h for h in (6.0, 12.0, 24.0, 36.0, 60.0, 120.0) if h <= 1.1 * med]
-    return tuple(cands[-3:]) if cands else (round(med / 2.0, 1) or 1.0,)
+def _as_levels(s: pd.Series) -> pd.Categorical:
+    """A categorical covariate with readable levels: whole numbers stored as floats print as
+    ``1``, ``2``, ``3`` (not ``1.0``), numeric levels sort numerically (2 before 10)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return pd.Categorical(s.astype(str), categories=[str(c) for c in s.cat.categories
+                                                         if (s == c).any()])
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        x = s.to_numpy(float)
+        vals = np.unique(x)
+        whole = bool(np.all(vals == np.round(vals)))
+        labels = [f"{int(v)}" if whole else f"{v:g}" for v in vals]
+        lab = dict(zip(vals.tolist(), labels, strict=True))
+        return pd.Categorical([lab[v] for v in x.tolist()], categories=labels)
+    text = s.astype(str)
+    return pd.Categorical(text, categories=sorted(text.unique()))
 
 
 def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
@@ -185,14 +210,41 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
                                       categories=[neg_label, pos_label], ordered=True)
     frame[term] = pos.astype(int)
     for c in spec.categorical:
-        frame[c] = pd.Categorical(frame[c].astype(str),
-                                  categories=sorted(frame[c].astype(str).unique()))
-    horizons = spec.horizons or _default_horizons(frame, first)
-    t_last = float(frame[first.time_col].astype(float).max())
-    horizons = tuple(h for h in horizons if h < t_last) or horizons[:1]
+        frame[c] = _as_levels(frame[c])
+    t1 = frame[first.time_col].to_numpy(float)
+    e1 = frame[first.event_col].to_numpy(float)
+    try:
+        units = resolve_time_units(spec.time_unit, spec.display_unit,
+                                   [ep.time_col for ep in spec.endpoints], t1, e1)
+    except DataValidationError as exc:
+        raise DataValidationError(_one_line(exc)) from None
+    if units.factor != 1.0:
+        for c in dict.fromkeys(ep.time_col for ep in spec.endpoints):
+            frame[c] = frame[c].to_numpy(float) * units.factor
+        t1 = t1 * units.factor
+    notes = list(units.notes)
+    t_last = float(t1.max())
+    if spec.horizons:
+        horizons = tuple(h for h in spec.horizons if h < t_last)
+        beyond = [h for h in spec.horizons if h >= t_last]
+        if not horizons:
+            raise DataValidationError(
+                f"horizons {', '.join(f'{h:g}' for h in spec.horizons)} {units.display} are "
+                f"all at or beyond the longest follow-up of {first.time_col!r} "
+                f"({t_last:g} {units.display}); give horizons within the follow-up (--horizons"
+                f", in {units.display}) or check the time unit (--time-unit)."
+            )
+        if beyond:
+            notes.append(f"Horizons {', '.join(f'{h:g}' for h in beyond)} {units.display} "
+                         f"are beyond the longest follow-up ({t_last:g} {units.display}) and "
+                         "are not reported.")
+    else:
+        horizons = default_horizons(reverse_km_median(t1, e1), units.display)
+        horizons = tuple(h for h in horizons if h < t_last) or horizons[:1]
     return ReportContext(
         spec=spec, frame=frame, flow=flow, n_read=int(data.shape[0]),
         marker_kind="binary" if binary else "count", group_col=group_col, term=term,
         neg_label=neg_label, pos_label=pos_label, horizons=tuple(horizons),
-        cox_covariates=tuple(spec.covariates),
+        cox_covariates=tuple(spec.covariates), units=units, time_notes=tuple(notes),
+        data=data,
     )

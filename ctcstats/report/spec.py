@@ -17,7 +17,8 @@ A TOML spec::
     covariates = ["age", "hr_positive", "line_of_therapy"]
     categorical = ["line_of_therapy"]
     strata_col = "centre"
-    horizons = [6, 12, 24]            # months
+    time_unit = "months"              # of the time columns: days, weeks, months, years
+    horizons = [6, 12, 24]            # in the display unit (default: time_unit)
     landmarks = [3]
     seed = 1
 
@@ -103,7 +104,10 @@ class EndpointSpec:
 
     @property
     def title(self) -> str:
-        return self.label if self.label == self.name else f"{self.label} ({self.name.upper()})"
+        # "RFS", not "RFS (RFS)": the short name is added only when it says something new
+        if self.label.casefold() == self.name.casefold():
+            return self.label
+        return f"{self.label} ({self.name.upper()})"
 
 
 @dataclass(frozen=True)
@@ -174,15 +178,25 @@ class AnalysisSpec:
         modelled with indicator terms (others enter linearly).
     strata_col : str, optional
         Stratification (e.g. study or centre) of the log-rank tests and Cox models.
-    time_unit : str
-        Unit of the time columns, shown in tables and axes (default ``"months"``).
+    time_unit : {"days", "weeks", "months", "years"}, optional
+        Unit of the time columns (default: from the columns' names, e.g. ``os_days``; else
+        months, assumed and said so in the report). Implausible follow-up for the unit is
+        refused.
+    display_unit : {"days", "weeks", "months", "years"}, optional
+        Unit of the report's tables and axes (default ``time_unit``).
     horizons, landmarks : tuple of float
-        Times for survival estimates / prognostic metrics (default chosen from the follow-up)
-        and landmark times (patients still at risk at the landmark, time reset).
+        Times (in the display unit) for survival estimates / prognostic metrics (default:
+        usual horizons of the unit within the median follow-up) and landmark times (patients
+        still at risk at the landmark, time reset).
     analyses : Analyses
     missing : {"drop", "raise"}
         ``"drop"`` (default) analyses complete cases and shows the excluded rows in the flow;
         ``"raise"`` refuses data with missing values.
+    primary_analysis : {"complete_case", "multiple_imputation"}
+        When covariates are missing, the report adds a section with the multivariable Cox
+        model on complete cases and after multiple imputation; this says which is primary.
+    n_imputations : int
+        Number of imputed data sets in that section (default 20).
     seed : int
         Seed of every random step (recorded in the provenance).
     design : str, optional
@@ -219,11 +233,19 @@ class AnalysisSpec:
         "be in `covariates`.", default=(), unique=True, example='["grade"]')
     strata_col: str | None = spec_field("text", "Stratification (e.g. study or centre) of the "
                                         "log-rank tests and Cox models.", default=None)
-    time_unit: str = spec_field("text", "Unit of the time columns, shown in tables and axes.",
-                                default="months", nonempty=True)
+    time_unit: str | None = spec_field(
+        "choice", "Unit of the time columns. Default: from the time columns' names "
+        "(`os_days` → days), else months are assumed and the report says so. Follow-up "
+        "implausible for the unit (a median of 700 months) is refused.", default=None,
+        choices=("days", "weeks", "months", "years"))
+    display_unit: str | None = spec_field(
+        "choice", "Unit shown in the report's tables and axes (times converted; months are "
+        "365.25/12 days). `horizons`, `landmarks` and `analyses.split_at` are in this unit. "
+        "Default: `time_unit`.", default=None, choices=("days", "weeks", "months", "years"))
     horizons: tuple[float, ...] = spec_field(
-        "floats", "Times of survival estimates and prognostic metrics (default: chosen from "
-        "the follow-up).", default=(), low=0, low_open=True, increasing=True,
+        "floats", "Times of survival estimates and prognostic metrics, in the display unit "
+        "(default: usual horizons of the unit — e.g. 6, 12, 24 months or 180, 365, 730 days — "
+        "within the median follow-up).", default=(), low=0, low_open=True, increasing=True,
         example="[12, 24, 36]")
     landmarks: tuple[float, ...] = spec_field(
         "floats", "Landmark times (patients still at risk there, time reset).", default=(),
@@ -233,6 +255,12 @@ class AnalysisSpec:
     missing: str = spec_field("choice", "`drop`: analyse complete cases and show the excluded "
                               "rows in the flow; `raise`: refuse data with missing values.",
                               default="drop", choices=("drop", "raise"))
+    primary_analysis: str = spec_field(
+        "choice", "When covariates are missing: which multivariable analysis is primary — "
+        "`complete_case` or `multiple_imputation` (smcfcs); the report shows both.",
+        default="complete_case", choices=("complete_case", "multiple_imputation"))
+    n_imputations: int = spec_field("int", "Imputed data sets when covariates are missing.",
+                                    default=20, low=2)
     seed: int = spec_field("int", "Seed of every random step (recorded in the provenance).",
                            default=1, low=0)
     design: str | None = spec_field("text", "Registry key of the design the data were "
@@ -432,6 +460,7 @@ def spec_from_design(design, *, rng: int | np.random.Generator | None = 1) -> An
         covariates=covariates,
         categorical=categorical,
         strata_col=strata,
+        time_unit="months",
         horizons=horizons,
         analyses=Analyses(cutpoint=True, categories=cats if len(cats) >= 3 else (),
                           piecewise="auto", split_at=tuple(sorted(splits)), prognostic=True),

@@ -163,3 +163,15 @@ def test_report_written_with_the_users_umask(tmp_path, umask):
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o640 and out.read_text() == "<p>y</p>"
     assert [q.name for q in tmp_path.iterdir()] == ["r.html"]  # no temporary file left
+
+
+def test_readme_lists_every_report_option():
+    from pathlib import Path
+
+    from ctcstats.cli import render_readme
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert render_readme(text) == text, "README.md is out of date: python scripts/generate_docs.py"
+    for flag in ("--time-unit", "--horizons", "--categorical", "--cutpoint", "--marker-label",
+                 "--sheet", "--sep", "--decimal"):
+        assert f"`{flag}" in text

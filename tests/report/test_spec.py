@@ -133,8 +133,9 @@ def test_load_spec_overrides(tmp_path):
          r"spec field 'marker_col' must be a non-empty string; got 5"),
         ({"marker_col": "c", "endpoints": [OS], "title": 3},
          r"spec field 'title' must be a string; got 3"),
-        ({"marker_col": "c", "endpoints": [OS], "time_unit": ""},
-         r"spec field 'time_unit' must be a non-empty string"),
+        ({"marker_col": "c", "endpoints": [OS], "time_unit": "month"},
+         r"spec field 'time_unit' must be one of 'days', 'weeks', 'months', 'years'; got "
+         r"'month'"),
         ({"marker_col": "c", "endpoints": [OS], "volume_col": ["v"]},
          r"spec field 'volume_col' must be a string; got \['v'\]"),
         ({"marker_col": "c", "endpoints": [{**OS, "label": 1}]},

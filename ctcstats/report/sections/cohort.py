@@ -46,6 +46,20 @@ def section_aims(ctx: ReportContext) -> list[dict]:
     return blocks
 
 
+def _imputation_note(ctx: ReportContext) -> str:
+    """Which multivariable analysis is primary when covariates are missing (section 6)."""
+    from .missing import needs_missing_section
+
+    if ctx.spec.missing != "drop" or not needs_missing_section(ctx):
+        return ""
+    if ctx.spec.primary_analysis == "multiple_imputation":
+        return (" Patients missing only covariates are kept by multiple imputation in the "
+                "primary multivariable analysis (section 6, 'Missing covariates'); the "
+                "complete-case model is the sensitivity analysis.")
+    return (" The complete-case multivariable model is primary; the multiply-imputed one "
+            "(section 6, 'Missing covariates') is the sensitivity analysis.")
+
+
 def section_flow(ctx: ReportContext) -> list[dict]:
     s = ctx.spec
     f = ctx.flow
@@ -56,10 +70,13 @@ def section_flow(ctx: ReportContext) -> list[dict]:
                      r["reason"]])
     blocks = [table("Patient flow (complete cases over every column used)",
                     ["step", "patients", "excluded", "reason"], rows,
-                    note=f"Missing values: {'complete-case analysis' if s.missing == 'drop' else 'refused (missing = raise)'}.")]
+                    note=f"Missing values: {'complete-case analysis' if s.missing == 'drop' else 'refused (missing = raise)'}."
+                    + _imputation_note(ctx))]
+    if ctx.units is not None:
+        blocks.append(para(ctx.units.statement()))
     fr = ctx.frame
     n = len(fr)
-    msgs: list[str] = []
+    msgs: list[str] = list(ctx.time_notes)
     ep_rows = []
     for ep in s.endpoints:
         ev = fr[ep.event_col].astype(float).to_numpy() > 0

@@ -15,20 +15,13 @@ from ...survival.logrank import logrank_test
 from ..context import ReportContext
 from ..format import fmt_ci, fmt_hr, fmt_int, fmt_num, fmt_p, fmt_p_eq, notes, para, table
 from ..spec import EndpointSpec
+from ..units import time_ticks
 
 __all__ = ["km_figure", "section_univariable", "section_multivariable", "time_ticks",
            "events_per_variable", "EPV_MIN"]
 
 
 _MAX_CENSOR_MARKS = 1000
-
-
-def time_ticks(tmax: float) -> np.ndarray:
-    """Round tick times for the x axis and the number-at-risk table (≤ 11 ticks)."""
-    for step in (1, 2, 3, 6, 12, 24, 36, 60, 120, 240):
-        if tmax / step <= 10:
-            return np.arange(0.0, tmax + 1e-9, float(step))
-    return np.linspace(0.0, tmax, 6)
 
 
 def km_figure(ctx: ReportContext, km, *, title: str, caption: str) -> dict:
@@ -42,7 +35,7 @@ def km_figure(ctx: ReportContext, km, *, title: str, caption: str) -> dict:
     tmax = float(km.table["time"].max())
     # censoring marks are unreadable (and make the file large) in big cohorts
     ticks = int(km.table["n_censored"].sum()) <= _MAX_CENSOR_MARKS
-    km.plot(ax=ax, risk_table=True, times=time_ticks(tmax), censor_ticks=ticks)
+    km.plot(ax=ax, risk_table=True, times=time_ticks(tmax, ctx.unit), censor_ticks=ticks)
     if not ticks:
         caption += " Censoring marks omitted (more than 1,000 censored patients)."
     curves = [ln for ln in ax.get_lines() if ln.get_gid() == "km-curve"]

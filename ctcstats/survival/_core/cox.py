@@ -390,9 +390,13 @@ def fit_cox_arrays(
     log-likelihood. ``free`` (bool per coefficient) holds the others at ``init``; ``rule``
     chooses the iteration rules (:mod:`.newton`).
     """
-    d = X if isinstance(X, CoxData) else prepare_cox_data(
-        X, time, event, start=start, strata=strata, weights=weights, offset=offset
-    )
+    if isinstance(X, CoxData):
+        d = X
+    else:
+        if time is None or event is None:
+            raise TypeError("fit_cox_arrays: time and event are required with an array X.")
+        d = prepare_cox_data(X, time, event, start=start, strata=strata, weights=weights,
+                             offset=offset)
     if toler_inf is None:
         toler_inf = float(np.sqrt(tol))
     p = d.X.shape[1]

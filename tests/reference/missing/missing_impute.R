@@ -20,7 +20,7 @@
 suppressPackageStartupMessages({library(survival); library(mice); library(smcfcs)
   library(jsonlite)})
 dir.create("outputs", showWarnings = FALSE)
-N_REP <- as.integer(Sys.getenv("N_REP", "40"))
+N_REP <- as.integer(Sys.getenv("N_REP", "15"))
 M <- 10
 
 set.seed(20261202)

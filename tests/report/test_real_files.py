@@ -1,0 +1,150 @@
+"""Reports on real cohorts in days (R's survival::lung and survival::gbsg, exported once by
+tests/reference/report_files/report_files.R): the numbers printed agree with R's survfit and
+coxph, and a days file is never labelled in months (text, tables and figure axes).
+
+Tolerances: medians are printed with one decimal (R's are whole days), so |printed − R| ≤ 0.05;
+hazard ratios and their limits with two decimals, so |printed − R| ≤ 0.005 (+1e-9 for the
+binary representation): rounding is the only difference allowed, the fits agree with coxph to
+~1e-6 (tests/reference/cox).
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ctcstats.cli import main
+
+REF = Path(__file__).resolve().parents[1] / "reference" / "report_files"
+R = json.loads((REF / "outputs" / "report_files.json").read_text())
+_NUM = r"(−?\d+(?:\.\d+)?)"
+
+
+def tables(text: str) -> dict[str, list[list[str]]]:
+    """caption → rows of cell texts (header row first)."""
+    out = {}
+    for m in re.finditer(r"<table[^>]*>\s*<caption>(.*?)</caption>(.*?)</table>", text, re.S):
+        rows = []
+        for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", m.group(2), re.S):
+            rows.append([_html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                         for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)])
+        out[_html.unescape(m.group(1))] = rows
+    return out
+
+
+def _nums(cell: str) -> list[float]:
+    return [float(x.replace("−", "-")) for x in re.findall(_NUM, cell)]
+
+
+def _visible_text(text: str) -> str:
+    """Text a reader sees, figures' text elements (axis labels, ticks) included."""
+    t = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+    return _html.unescape(re.sub(r"<[^>]+>", " ", t))
+
+
+def _check_km(tab, ref):
+    body = tab[1:]
+    assert len(body) == 2
+    for row, med, lo, hi, n, ev in zip(body, ref["median"], ref["lower"], ref["upper"],
+                                       ref["n"], ref["events"], strict=True):
+        assert _nums(row[1]) == [n] and _nums(row[2]) == [ev]
+        if med == "NA":
+            assert row[3] == "not reached"
+            continue
+        got = _nums(row[3])
+        want = [med, lo, hi if hi != "NA" else float("nan")]
+        for g, w in zip(got, want, strict=False):
+            assert abs(g - w) <= 0.05 + 1e-9, (row, want)
+
+
+def _as_list(v):
+    return v if isinstance(v, list) else [v]
+
+
+def _check_cox(tab, ref, names):
+    rows = {r[0]: r for r in tab[1:]}
+    as_list = _as_list
+    terms = as_list(ref["term"])
+    for term, hr, lo, hi in zip(terms, as_list(ref["hr"]), as_list(ref["lower"]),
+                                as_list(ref["upper"]), strict=True):
+        got = _nums(rows[names[term]][1])
+        for g, w in zip(got, (hr, lo, hi), strict=True):
+            assert abs(g - w) <= 0.005 + 1e-9, (term, got, (hr, lo, hi))
+
+
+@pytest.fixture(scope="module")
+def lung(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lung")
+    spec = tmp / "spec.toml"
+    spec.write_text("[analyses]\nprognostic = false\n")  # keeps the test fast
+    out = tmp / "lung.html"
+    assert main(["report", str(REF / "inputs" / "lung.csv"), "--spec", str(spec),
+                 "--time-col", "os_days", "--event-col", "os_event", "--marker-col",
+                 "ph_ecog", "--threshold", "1", "--marker-label", "ECOG PS", "--covariates",
+                 "age,sex", "--categorical", "sex", "--quiet", "--out", str(out)]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def gbsg(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gbsg")
+    spec = tmp / "spec.toml"
+    spec.write_text("[analyses]\nprognostic = false\n")
+    out = tmp / "gbsg.html"
+    assert main(["report", str(REF / "inputs" / "gbsg.csv"), "--spec", str(spec),
+                 "--time-col", "rfs_days", "--event-col", "rfs_event", "--marker-col",
+                 "nodes", "--threshold", "4", "--marker-label", "positive nodes",
+                 "--covariates", "age,size,grade,er", "--categorical", "grade",
+                 "--time-unit", "days", "--quiet", "--out", str(out)]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_lung_numbers_match_r(lung):
+    ref = R["lung"]
+    t = tables(lung)
+    assert f"{ref['n']} of 228 patients analysed" in lung  # ph.ecog missing once
+    _check_km(t["Kaplan–Meier estimates"], ref["km"])
+    names = {"pos": "ECOG PS ≥ 1", "age": "age", "sex2": "sex[2]"}
+    _check_cox(t["Univariable Cox models (one model per row)"], ref["uni"], names)
+    _check_cox(t["Multivariable Cox model for OS"], ref["multi"], names)
+
+
+def test_gbsg_numbers_match_r(gbsg):
+    ref = R["gbsg"]
+    t = tables(gbsg)
+    _check_km(t["Kaplan–Meier estimates"], ref["km"])
+    names = {"pos": "positive nodes ≥ 4", "age": "age", "size": "size", "er": "er",
+             "grade2": "grade[2]", "grade3": "grade[3]"}
+    _check_cox(t["Univariable Cox models (one model per row)"], ref["uni"], names)
+    _check_cox(t["Multivariable Cox model for RFS"], ref["multi"], names)
+
+
+@pytest.mark.parametrize("which", ["lung", "gbsg"])
+def test_days_file_never_labelled_in_months(which, request):
+    text = request.getfixturevalue(which)
+    seen = _visible_text(text)
+    assert not re.search(r"month", seen, re.I), re.search(r".{60}month.{60}", seen, re.I | re.S)
+    assert "Time (days)" in text  # the Kaplan–Meier axis
+    assert "Times in the data are in days" in seen
+    km = tables(text)["Kaplan–Meier estimates"][0]
+    assert km[3] == "median, days (95% CI)" and all("days" in c for c in km[4:])
+    fu = next(v for k, v in tables(text).items() if k.startswith("Endpoints and events"))
+    assert fu[0][-1] == "median follow-up, days (95% CI)"
+    # day ticks are round numbers (0, 500, 1000 …), not 0/532/1064
+    svg = re.findall(r"<svg\b.*?</svg>", text, re.S)
+    km_svg = next(s for s in svg if "Time (days)" in s)
+    ticks = [float(x) for x in re.findall(r"<text[^>]*>(\d+)</text>", km_svg)[:12]]
+    assert ticks[0] == 0 and all(x % 100 == 0 for x in ticks[:4]), ticks
+
+
+def test_categorical_covariate_agrees_in_table1_and_cox(gbsg):
+    t = tables(gbsg)
+    t1 = next(v for k, v in t.items() if k.startswith("Table 1"))
+    labels = [c for r in t1 for c in r[:2]]
+    assert {"1", "2", "3"} <= set(labels) and "1.0" not in labels  # levels, not floats
+    multi = [r[0] for r in t["Multivariable Cox model for RFS"][1:]]
+    assert "grade[2]" in multi and "grade[3]" in multi and "grade" not in multi
