@@ -215,6 +215,9 @@ __all__ += [
 from .meta.iecv import IECVResult, internal_external_validation  # noqa: E402
 
 __all__ += ["IECVResult", "internal_external_validation"]
+from .meta.random_slope import RandomSlopeResult, random_marker_slope  # noqa: E402
+
+__all__ += ["RandomSlopeResult", "random_marker_slope"]
 # [batch]
 from .batch import BatchCoxResult, BatchLogrankResult, batch_cox, batch_logrank  # noqa: E402
 
@@ -353,6 +356,7 @@ from .trials import (  # noqa: E402
     model_sample_size,
     noninferiority_test,
     screening_size,
+    simulate_trial,
     simulate_trial_power,
     stepp,
     validation_sample_size,
@@ -363,5 +367,5 @@ __all__ += [
     "noninferiority_test", "ModelSampleSizeResult", "ValidationSampleSizeResult",
     "model_sample_size", "validation_sample_size", "SteppResult", "stepp",
     "ScreeningSizeResult", "TrialDesign", "TrialPowerResult", "get_trial_design",
-    "list_trial_designs", "screening_size", "simulate_trial_power",
+    "list_trial_designs", "screening_size", "simulate_trial", "simulate_trial_power",
 ]

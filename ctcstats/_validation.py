@@ -35,6 +35,7 @@ __all__ = [
     "check_positive_column",
     "check_real",
     "check_rng",
+    "check_strata",
     "check_time_column",
     "design_matrix",
     "format_labels",
@@ -617,6 +618,46 @@ def check_group_column(
             f"{role} {col!r} has {len(levels)} levels; {func} needs at least {min_levels}."
         )
     return s.to_numpy(dtype=object), levels
+
+
+def check_strata(strata: np.ndarray, time: np.ndarray, event: np.ndarray, *, col: str,
+                 func: str) -> str:
+    """Strata that compare nobody: an error if none does, else a note (or ``""``).
+
+    A stratum has its own baseline hazard, so it informs a stratified analysis only through
+    an event with someone else of the stratum still at risk (time ≥ the event time). Strata
+    with one patient each (a patient identifier passed as ``strata_col``) leave nothing to
+    compare, and every estimate would be NaN; that is an error naming the column. Some such
+    strata among informative ones are only noted (their patients do not count).
+    """
+    codes, uniq = pd.factorize(pd.Series(strata), sort=False)
+    order = np.lexsort((-time, codes))
+    c, t = codes[order], time[order]
+    first = np.r_[True, c[1:] != c[:-1]]
+    start = np.flatnonzero(first)
+    size = np.diff(np.r_[start, c.size])
+    second = np.full(uniq.size, -np.inf)  # second-largest time of each stratum
+    has2 = size >= 2
+    second[c[start[has2]]] = t[start[has2] + 1]
+    ev_time = np.full(uniq.size, np.inf)
+    np.minimum.at(ev_time, codes[event.astype(bool)], time[event.astype(bool)])
+    useful = ev_time <= second
+    if useful.any():
+        k = int((~useful).sum())
+        if not k:
+            return ""
+        n_rows = int(np.isin(codes, np.flatnonzero(~useful)).sum())
+        return (f"{k} of {uniq.size} strata of strata_col {col!r} ({n_rows} rows) hold no "
+                "event with another patient of the stratum at risk (e.g. a single patient); "
+                f"they contribute nothing to {func}.")
+    singles = int((size == 1).sum())
+    raise DataValidationError(
+        f"strata_col {col!r} leaves nothing to compare: none of its {uniq.size} strata holds "
+        f"an event with another patient of the stratum still at risk ({singles} strata hold "
+        "a single patient) — every estimate would be NaN. Each stratum has its own baseline "
+        "hazard; use a coarser stratification (is it a patient identifier?), or adjust for "
+        "the variable as a covariate instead."
+    )
 
 
 def is_categorical(s: pd.Series) -> bool:

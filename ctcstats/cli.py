@@ -124,6 +124,8 @@ def _add_report_command(sub) -> None:
     p.add_argument("--title", help="report title")
     p.add_argument("--relapse-site-col",
                    help="site of the first relapse (adds the 'Relapse sites' section)")
+    p.add_argument("--draws", help="long table of serial draws (patient_id, draw time, the "
+                   "marker column): adds the 'Serial draws' section")
     p.add_argument("--primary-analysis", choices=("complete_case", "multiple_imputation"),
                    help="when covariates are missing: the primary multivariable analysis "
                    "(default complete_case; both are shown)")
@@ -167,12 +169,14 @@ def _cmd_report(args) -> int:
             skip = a == "--out"
             continue
         prev = (args.argv[i - 1] if i else "")
-        argv.append(Path(a).name if a in (args.data, args.spec) and prev != "--title" else a)
+        argv.append(Path(a).name if a in (args.data, args.spec, args.draws)
+                    and prev != "--title" else a)
     path = report_command(
         data=args.data, design=args.design, out=args.out, seed=args.seed, spec=args.spec,
         time_col=args.time_col, event_col=args.event_col, marker_col=args.marker_col,
         threshold=args.threshold, covariates=args.covariates, strata_col=args.strata_col,
         title=args.title, relapse_site_col=args.relapse_site_col, sheet=args.sheet,
+        draws=args.draws,
         time_unit=args.time_unit, display_unit=args.display_unit, horizons=args.horizons,
         categorical=args.categorical, cutpoint=args.cutpoint, marker_label=args.marker_label,
         primary_analysis=args.primary_analysis,

@@ -300,6 +300,12 @@ def _frailty_pooled():
     return load_input("frailty", "pooled")  # 8 studies with a real study frailty
 
 
+def _random_slope_ipd():
+    from tests.reference._load import load_input
+
+    return load_input("random_slope", "ipd")  # 10 studies, study-specific CTC effect
+
+
 # trials: a randomised arm on the early cohort (alternating allocation)
 def _trial():
     return _cached("trial", lambda: early().assign(arm=np.arange(len(early())) % 2))
@@ -324,6 +330,9 @@ BUILDERS.update({
     "IECVResult": lambda: cs.internal_external_validation(
         _frailty_pooled(), study_col="study", time_col="months", event_col="event",
         covariates=["ctc_positive", "age"], horizon=24),
+    "RandomSlopeResult": lambda: cs.random_marker_slope(
+        _random_slope_ipd(), study_col="study", time_col="months", event_col="event",
+        marker_col="ctc_positive"),
     "ModelSampleSizeResult": lambda: cs.model_sample_size(
         n_parameters=10, rate=0.01, horizon=60, mean_follow_up=50, r2_cs=0.1),
     "ValidationSampleSizeResult": lambda: cs.validation_sample_size(

@@ -18,6 +18,7 @@ Ties: Efron or Breslow. Strata, case weights (bootstrap counts, ``frequency=True
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -28,6 +29,7 @@ from scipy import stats
 from .._results import Result, result
 from ..errors import DataValidationError, ParameterError
 from ..survival._core.newton import EPS, ITER_MAX, TOLER_CHOL, newton_raphson, scale_factor
+from ..survival._core.ties import merge_times
 from ._layout import (
     BatchDisplay,
     BatchLayout,
@@ -54,6 +56,51 @@ class _Prepared:
     obs: np.ndarray  # (R, p): weighted covariate sums of the events
     buf: np.ndarray  # (R, n + 1) work array, column 0 = 0
     pat: _Patterns | None = None  # indicator covariates: risk sets as counts per pattern
+    start: np.ndarray | None = None  # (R, n) entry times of (start, stop] rows, sorted as L
+    sidx: _StartIndex | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class _StartIndex:
+    """(start, stop] rows: a row is at risk at t when start < t <= stop, so a risk-set sum is
+    the suffix sum over stop >= t (the layout's) minus the sum over the rows of the same
+    stratum with start >= t. Those rows are contiguous when each replicate's rows are ordered
+    by (stratum, start) — ``perm`` (flat sorted positions in that order) — and ``lo``/``hi``
+    index the (R, n + 1) forward cumulative sums of that order (as the survival core's
+    ``prepare_cox_data``, per replicate)."""
+
+    perm: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _start_index(L: BatchLayout, start: np.ndarray) -> _StartIndex:
+    R, n = L.R, L.n
+    st = L.strata if L.strata is not None else np.zeros((R, n), dtype=np.int64)
+    S = int(st.max(initial=0)) + 2
+    gt = L.time.ravel()[L.g_start]
+    gs = st.ravel()[L.g_start]
+    vals = np.unique(np.concatenate([start.ravel(), gt]))
+    M = vals.size + 1
+    rep = np.repeat(np.arange(R, dtype=np.int64), n)
+    key = (rep * S + st.ravel()) * M + np.searchsorted(vals, start.ravel())
+    perm = np.argsort(key, kind="stable")
+    ks = key[perm]
+    gbase = L.g_rep * S + gs
+    lo = np.searchsorted(ks, gbase * M + np.searchsorted(vals, gt), "left")
+    hi = np.searchsorted(ks, (gbase + 1) * M, "left")
+    off = L.g_rep * (n + 1) - L.g_rep * n  # flat position in replicate r → buffer index
+    return _StartIndex(perm=perm, lo=lo + off, hi=hi + off)
+
+
+def _start_sums(P: _Prepared, v: np.ndarray) -> np.ndarray:
+    """Sums of ``v`` (R, n, sorted as the layout) over the rows entering at or after each
+    event group's time (same stratum) → (G,)."""
+    si = P.sidx
+    R, n = P.L.R, P.L.n
+    np.cumsum(v.ravel()[si.perm].reshape(R, n), axis=1, out=P.buf[:, 1:])
+    b = P.buf.ravel()
+    return b[si.hi] - b[si.lo]
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,11 +120,33 @@ class _Patterns:
 _MAX_PATTERN_COVARIATES = 3
 
 
-def _prepare(R, time, event, cols, weights, strata, *, ties, frequency, timefix) -> _Prepared:
-    L = build_layout(R, time, event, weights, strata, timefix=timefix, ties=ties,
-                     frequency=frequency)
+def _merge_start(R, time, start):
+    """R's timefix on (start, stop] data, per replicate (start and stop values together, as
+    ``fit_cox``); returns 2-D times, 2-D starts and the number of merged values."""
+    time2 = np.broadcast_to(time, (R, time.shape[-1]))
+    start2 = np.broadcast_to(start, (R, time.shape[-1]))
+    tt, ss = np.empty(time2.shape), np.empty(time2.shape)
+    n_merged = np.zeros(R, dtype=np.int64)
+    for r in range(R):
+        m = merge_times(time2[r], start2[r])
+        tt[r], ss[r], n_merged[r] = m.time, m.start, m.n_merged
+    return tt, ss, n_merged
+
+
+def _prepare(R, time, event, cols, weights, strata, *, ties, frequency, timefix,
+             start=None) -> _Prepared:
+    n_merged = None
+    if start is not None and timefix:
+        time, start, n_merged = _merge_start(R, time, start)
+    L = build_layout(R, time, event, weights, strata, timefix=timefix and start is None,
+                     ties=ties, frequency=frequency)
+    if n_merged is not None:
+        object.__setattr__(L, "n_merged", n_merged)
     Xs = [L.gather(c) for c in cols]
     P = _center(L, Xs)
+    if start is not None:
+        st = L.gather(np.asarray(start, dtype=float))
+        return dataclasses.replace(P, start=st, sidx=_start_index(L, st))
     if len(Xs) <= _MAX_PATTERN_COVARIATES and all(_is_indicator(c) for c in cols):
         P = _with_patterns(P, Xs)
     return P
@@ -145,6 +214,12 @@ def _sums_rows(P: _Prepared, beta: np.ndarray, info: bool):
     S0 = suffix_sums(L, r, P.buf)
     S1 = [suffix_sums(L, v, P.buf) for v in rx]
     S2 = [suffix_sums(L, rx[j] * X[k], P.buf) for j, k in P.pairs] if info else None
+    if P.sidx is not None:  # (start, stop] rows: remove those not yet entered
+        S0 = S0 - _start_sums(P, r)
+        S1 = [a - _start_sums(P, v) for a, v in zip(S1, rx, strict=True)]
+        if info:
+            S2 = [a - _start_sums(P, rx[j] * X[k])
+                  for a, (j, k) in zip(S2, P.pairs, strict=True)]
     D0 = D1 = D2 = None
     if L.m_groups.size:
         re = r.ravel()[L.ev_flat]
@@ -377,6 +452,9 @@ def _subset(P: _Prepared, idx: np.ndarray) -> _Prepared:
                         None if L.strata is None else L.strata[idx], timefix=False,
                         ties=L.ties, frequency=L.frequency)
     Xs = [Lsub.gather(x[idx]) for x in P.X]
+    if P.start is not None:
+        st = Lsub.gather(P.start[idx])
+        return dataclasses.replace(_center(Lsub, Xs), start=st, sidx=_start_index(Lsub, st))
     if P.pat is None:
         return _center(Lsub, Xs)
     # indicator covariates: back to 0/1 (the rows were centred per replicate)
@@ -407,6 +485,7 @@ def batch_cox_arrays(
     event,
     X,
     *,
+    start=None,
     strata=None,
     weights=None,
     ties: str = "efron",
@@ -431,6 +510,10 @@ def batch_cox_arrays(
         replicates, padded with weight-0 rows).
     X : array (R, n, p) or (n, p) or (n,), or a list of (n_r, p) arrays
         Covariates (numeric; indicator-code categorical covariates first).
+    start : array (R, n) or (n,), optional
+        Entry times of (start, stop] rows (``time`` is then the stop): delayed entry and
+        time-dependent covariates, R ``coxph(Surv(start, stop, event) ~ ...)`` per replicate
+        (equal to ``fit_cox(start_col=)``); a list of 1-D arrays with ragged replicates.
     strata : array of int codes, optional
         Stratum of each row (same layout as ``time``); risk sets are within strata.
     weights : array, optional
@@ -475,6 +558,7 @@ def batch_cox_arrays(
         raise ParameterError(f"The 'ties' parameter of batch_cox_arrays must be one of 'efron', "
                              f"'breslow'; got {ties!r}.")
     n = time.shape[-1]
+    start = _check_start(start, time, "batch_cox_arrays")
     step = max(1, int(chunk_rows) // max(n, 1))
     parts = []
     toler_inf = float(np.sqrt(tol))
@@ -490,7 +574,7 @@ def batch_cox_arrays(
             wc = np.broadcast_to(w, (Rc, n))
         P = _prepare(Rc, rows(time, a, b), rows(event, a, b), [rows(c, a, b) for c in cols],
                      rows(wc, a, b), rows(strata, a, b), ties=ties, frequency=frequency,
-                     timefix=timefix)
+                     timefix=timefix, start=rows(start, a, b))
         fit = _finish(_nr(P, tol, max_iter, TOLER_CHOL), tol, toler_inf, max_iter)
         fit["monotone"] = _no_event_level(P) | np.any(fit["maybe_infinite"], axis=1)
         fit["n_events"] = P.L.n_events
@@ -521,8 +605,37 @@ def batch_cox_arrays(
     )
 
 
+def _pad_start(start, n):
+    """Ragged entry times padded as :func:`pad_ragged` pads the rows (weight 0); the padding
+    repeats the replicate's smallest entry time, so it adds no distinct time."""
+    out = np.empty((len(start), n))
+    for i, a in enumerate(start):
+        a = np.asarray(a, float)
+        out[i, :a.size] = a
+        out[i, a.size:] = a.min() if a.size else -1.0
+    return out
+
+
+def _check_start(start, time, func):
+    if start is None:
+        return None
+    if isinstance(start, (list, tuple)) and len(start) and np.ndim(start[0]) == 1:
+        start = _pad_start(start, time.shape[-1])
+    st = np.asarray(start, dtype=float)
+    if st.shape[-1] != time.shape[-1] or st.ndim not in (1, 2) or (
+            st.ndim == 2 and time.ndim == 2 and st.shape != time.shape):
+        raise DataValidationError(f"{func}: start must have the shape of time {time.shape} "
+                                  f"(or (n,) shared); got {st.shape}.")
+    bad = ~np.isfinite(st) | (st >= np.broadcast_to(time, np.broadcast_shapes(st.shape,
+                                                                              time.shape)))
+    if bad.any():
+        raise DataValidationError(f"{func}: every start must be finite and smaller than its "
+                                  f"stop time; {int(bad.sum())} are not.")
+    return st
+
+
 def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: str = "efron",
-                     frequency: bool = True, timefix: bool = True) -> np.ndarray:
+                     frequency: bool = True, timefix: bool = True, start=None) -> np.ndarray:
     """Log partial likelihood of every replicate at given coefficients ``beta`` (R, p).
 
     Equal to ``cox_derivatives(prepare_cox_data(...), beta_r, ties)[0]`` per replicate (e.g.
@@ -537,6 +650,6 @@ def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: s
     if w is not None and w.ndim == 1:
         w = np.broadcast_to(w, (R, n))
     P = _prepare(R, time, event, cols, w, strata, ties=ties, frequency=frequency,
-                 timefix=timefix)
+                 timefix=timefix, start=_check_start(start, time, "batch_cox_loglik"))
     # the likelihood does not depend on the centring: sum w eta - sum log den shifts equally
     return _derivatives(P, beta, info=False)[0]

@@ -21,6 +21,7 @@ from .._validation import (
     check_choice,
     check_event_column,
     check_int,
+    check_intervals,
     check_numeric_column,
     check_time_column,
     design_matrix,
@@ -57,6 +58,7 @@ def batch_cox(
     event_col: str,
     covariates: Sequence[str],
     replicate_col: str = "replicate",
+    start_col: str | None = None,
     strata_col: str | None = None,
     weights_col: str | None = None,
     ties: Literal["efron", "breslow"] = "efron",
@@ -85,6 +87,11 @@ def batch_cox(
         it, where ``fit_cox`` on that replicate alone would drop the term).
     replicate_col : str, default "replicate"
         The replicate of each row; results are in the sorted order of its values.
+    start_col : str, optional
+        Start of the row's at-risk interval (start, stop] with ``time_col`` its end
+        (counting-process data: delayed entry, time-dependent covariates); each replicate's
+        fit equals ``fit_cox(..., start_col=)`` on its rows (R ``coxph(Surv(start, stop,
+        event) ~ ...)``; model-based standard errors).
     strata_col : str, optional
         Risk sets are formed within strata (R ``strata()``).
     weights_col : str, optional
@@ -130,9 +137,12 @@ def batch_cox(
     cov_list = [covariates] if isinstance(covariates, str) else list(covariates)
     prep = prepare_frame(data, func=func, missing=missing, roles={
         "time_col": time_col, "event_col": event_col, "covariates": cov_list,
-        "replicate_col": replicate_col, "strata_col": strata_col, "weights_col": weights_col})
+        "replicate_col": replicate_col, "strata_col": strata_col, "weights_col": weights_col,
+        "start_col": start_col})
     frame = prep.frame
     time = check_time_column(frame, time_col, role="time_col")
+    start = None if start_col is None else check_intervals(frame, start_col=start_col,
+                                                           time_col=time_col, stop=time)
     event = check_event_column(frame, event_col, role="event_col")
     X, terms = design_matrix(frame, covariates, func=func)
     strata = None if strata_col is None else _codes(frame, strata_col)
@@ -148,6 +158,7 @@ def batch_cox(
         [time[i] for i in parts], [event[i] for i in parts], [X[i] for i in parts],
         strata=None if strata is None else [strata[i] for i in parts],
         weights=None if weights is None else [weights[i] for i in parts],
+        start=None if start is None else [start[i] for i in parts],
         ties=ties, frequency=True, timefix=True, tol=float(tol), max_iter=max_iter)
     return _relabel(res, prep, replicates=labels, terms=tuple(terms))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ from .._validation import check_choice
 from .._warnings import Recorded, capture, emit
 from ..errors import ConvergenceError, ConvergenceWarning, ParameterError
 from ._engine import log_pmf
-from .models import COUNT_KINDS, CountModelResult, fit_count_model
+from .models import COUNT_KINDS, CountKind, CountModelResult, fit_count_model
 
 __all__ = ["CountModelComparison", "compare_count_models", "vuong_test"]
 
@@ -67,7 +67,7 @@ class CountModelComparison(Result):
 
 
 def _loglik_obs(fit: CountModelResult) -> np.ndarray:
-    f = fit._fitted
+    f = fit._fit_state()
     mu = np.exp(f.x @ f.beta + f.offset)
     pz = None if f.z is None else special.expit(f.z @ f.gamma)
     return log_pmf(fit.kind, f.y, mu, f.theta, pz)
@@ -95,7 +95,7 @@ def vuong_test(fit_1: CountModelResult, fit_2: CountModelResult) -> pd.DataFrame
                 f"The {name!r} parameter of vuong_test must be a CountModelResult; got "
                 f"{type(fit).__name__}."
             )
-    y1, y2 = fit_1._fitted.y, fit_2._fitted.y
+    y1, y2 = fit_1._fit_state().y, fit_2._fit_state().y
     if y1.shape != y2.shape or np.any(y1 != y2):
         raise ParameterError(
             "vuong_test needs two models fitted to the same rows and counts; these differ "
@@ -192,8 +192,9 @@ def compare_count_models(
         with capture() as caught:
             try:
                 fits[kind] = fit_count_model(
-                    data, count_col=count_col, covariates=covariates, kind=kind,
-                    volume_col=volume_col, zero_covariates=zc, missing=missing)
+                    data, count_col=count_col, covariates=covariates,
+                    kind=cast(CountKind, kind), volume_col=volume_col, zero_covariates=zc,
+                    missing=missing)
             except ConvergenceError as err:
                 notes.append(Recorded(f"{kind} left out: {err}", ConvergenceWarning))
         notes += caught.records(kind)

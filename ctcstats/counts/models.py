@@ -106,10 +106,14 @@ class CountModelResult(Result):
     _fitted: _Fitted | None = dataclasses.field(default=None, repr=False)
 
     # ---- prediction ----------------------------------------------------------------------
-    def _parameters(self, data: pd.DataFrame | None):
-        fit = self._fitted
-        if fit is None:  # pragma: no cover - results are always built by fit_count_model
+    def _fit_state(self) -> _Fitted:
+        """The fitted design and estimates (kept by every result of fit_count_model)."""
+        if self._fitted is None:  # pragma: no cover - results are always built by it
             raise AttributeError("this result does not keep its fitted design")
+        return self._fitted
+
+    def _parameters(self, data: pd.DataFrame | None):
+        fit = self._fit_state()
         if data is None:
             x, z, offset, index = fit.x, fit.z, fit.offset, fit.index
         else:
@@ -139,7 +143,8 @@ class CountModelResult(Result):
         return mu, pz, index
 
     def predict_proba(
-        self, data: pd.DataFrame | None = None, counts: Sequence[int] | None = None
+        self, data: pd.DataFrame | None = None,
+        counts: Sequence[int] | np.ndarray | None = None
     ) -> pd.DataFrame:
         """P(Y = k) per patient: rows are *data*'s rows (default: the fitted rows), columns k.
 
@@ -147,20 +152,20 @@ class CountModelResult(Result):
         ``predict(fit, newdata, type = "prob")`` of pscl (and ``dpois`` / ``dnbinom`` at the
         fitted means for Poisson and NB).
         """
-        ks = np.arange(int(self._fitted.y.max()) + 1) if counts is None else np.asarray(counts)
+        ks = np.arange(int(self._fit_state().y.max()) + 1) if counts is None else np.asarray(counts)
         if ks.ndim != 1 or ks.size == 0 or np.any(ks < 0) or np.any(np.mod(ks, 1) != 0):
             raise ParameterError(
                 "The 'counts' parameter of predict_proba must be whole numbers ≥ 0; got "
                 f"{counts!r}."
             )
         mu, pz, index = self._parameters(data)
-        probs = pmf_matrix(self.kind, ks, mu, self._fitted.theta, pz)
+        probs = pmf_matrix(self.kind, ks, mu, self._fit_state().theta, pz)
         return pd.DataFrame(probs, index=index, columns=ks.astype(int))
 
     def predict_mean(self, data: pd.DataFrame | None = None) -> pd.Series:
         """Expected count per patient (pscl ``type = "response"``)."""
         mu, pz, index = self._parameters(data)
-        mean, _ = moments(self.kind, mu, self._fitted.theta, pz)
+        mean, _ = moments(self.kind, mu, self._fit_state().theta, pz)
         return pd.Series(mean, index=index, name="expected_count")
 
     def prob_zero(self, data: pd.DataFrame | None = None) -> pd.Series:
@@ -183,7 +188,7 @@ class CountModelResult(Result):
         Columns ``count, observed, expected``; ``expected`` is the sum over patients of the
         fitted P(Y_i = k) (Kleiber & Zeileis 2016).
         """
-        y = self._fitted.y
+        y = self._fit_state().y
         ks = np.arange(int(y.max()) + 1)
         expected = self.predict_proba(None, counts=ks).sum(axis=0).to_numpy()
         observed = np.bincount(y.astype(int), minlength=ks.size)
@@ -417,6 +422,7 @@ def fit_count_model(
                         () if zero_spec is None else zero_spec.terms, conf_level)
     # judged per standard deviation of the covariate, so that its unit does not matter
     se_std = engine.std_error_standardised
+    assert se_std is not None, "the engine reports standardised standard errors"
     is_flat = ~(se_std <= _LARGE_SE)
     if is_flat.any():
         flat = table.loc[is_flat]
@@ -517,11 +523,11 @@ def predict_count_distribution(
     threshold = check_int(threshold, name="threshold", func="predict_count_distribution",
                           minimum=0)
     if max_count is None:
-        max_count = int(result._fitted.y.max())
+        max_count = int(result._fit_state().y.max())
     max_count = check_int(max_count, name="max_count", func="predict_count_distribution",
                           minimum=0)
     mu, pz, index = result._parameters(data)
-    theta = result._fitted.theta
+    theta = result._fit_state().theta
     mean, var = moments(result.kind, mu, theta, pz)
     probs = pmf_matrix(result.kind, np.arange(max(max_count + 1, threshold)), mu, theta, pz)
     at_least = np.clip(1.0 - probs[:, :threshold].sum(axis=1), 0.0, 1.0)

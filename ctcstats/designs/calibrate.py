@@ -100,6 +100,7 @@ def analysis_frame(
     t0 = np.zeros(len(patients))
     by_draw = r.grouping in ("draw", "conversion") or (r.kind == "prevalence" and r.draw)
     if by_draw or r.time_origin == "draw":
+        assert draws is not None, "results measured at a draw come from serial designs"
         # the draw the result is measured at: its status (draw / conversion groupings) and
         # date (time origin "draw", e.g. a randomised comparison timed from randomisation)
         sub = draws.loc[draws["draw"] == r.draw, ["patient_id", "draw_months", pos_col]]
@@ -160,13 +161,15 @@ def proportion_counts(r: PublishedResult, grp: np.ndarray) -> tuple[int, int]:
     """
     if r.kind == "prevalence":
         return int(np.sum(grp == (r.group or "positive"))), int(grp.shape[0])
+    group = r.group
+    assert group is not None, "fraction results name their group"
     if r.reference:
         denom = np.isin(grp, r.reference.split("+"))
     elif r.grouping == "conversion":
-        denom = np.char.startswith(grp.astype(str), r.group.split("->")[0] + "->")
+        denom = np.char.startswith(grp.astype(str), group.split("->")[0] + "->")
     else:
         denom = np.ones(grp.shape, dtype=bool)
-    return int(np.sum(np.isin(grp, r.group.split("+")) & denom)), int(np.sum(denom))
+    return int(np.sum(np.isin(grp, group.split("+")) & denom)), int(np.sum(denom))
 
 
 def estimate_result(
@@ -219,6 +222,7 @@ def estimate_on_frame(d: StudyDesign, r: PublishedResult, f: pd.DataFrame) -> tu
         levels = [lv for lv in levels if np.any(grp == lv)]
         keep = np.ones(len(f), dtype=bool)
     else:
+        assert r.group is not None, "hazard-ratio results name their group"
         levels = [r.group]
         keep = np.isin(grp, [r.group, ref])
     cols = [(grp == lv).astype(float) for lv in levels]
@@ -226,7 +230,7 @@ def estimate_on_frame(d: StudyDesign, r: PublishedResult, f: pd.DataFrame) -> tu
     x = np.column_stack(cols)[keep]
     strata = f["strata"].to_numpy()[keep] if r.strata else None
     beta, se = _hazard_ratio_fit(t[keep], e[keep], x, strata)
-    k = levels.index(r.group)
+    k = levels.index(str(r.group))
     return float(np.exp(beta[k])), float(se[k])
 
 
@@ -360,11 +364,11 @@ def calibrate_design(
     lower = np.array([lower_bound(nm, d.key) for nm in names])  # natural = transformed scale here
     theta = np.array([f(d.param(nm)) for f, nm in zip(fwd, names, strict=True)])
     theta = np.maximum(theta, lower)
-    goals = []
+    goal_list = []
     for spec in specs:
         r, is_ci, goal = _target_value(d, spec)
-        goals.append(_tx(r, is_ci, goal))
-    goals = np.array(goals)
+        goal_list.append(_tx(r, is_ci, goal))
+    goals = np.array(goal_list)
     weights = np.array([s.weight for s in specs])
     rinfo = [_target_value(d, s)[:2] for s in specs]
 

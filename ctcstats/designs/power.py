@@ -334,15 +334,15 @@ def _power_chunk(task: tuple) -> pd.DataFrame:
         g2 = np.zeros(t2.shape, dtype=np.int64)
         for i, c in enumerate(codes):
             g2[i, : c.size] = c
-        res = batch_logrank_arrays(t2, e2, g2, n_groups=2, strata=s2, weights=w2)
-        log_hr, se, p = res.log_hr, res.std_error, res.p_value
+        lr = batch_logrank_arrays(t2, e2, g2, n_groups=2, strata=s2, weights=w2)
+        log_hr, se, p = lr.log_hr, lr.std_error, lr.p_value
         conv = np.ones(len(reps), dtype=bool)
-        mono = (res.observed == 0).any(axis=1)
-        nev = res.n_events
+        mono = (lr.observed == 0).any(axis=1)
+        nev = lr.n_events
     else:
-        res = batch_cox_arrays(times, events, [r[2] for r in reps], strata=strata, ties=ties)
-        log_hr, se, p = res.coef[:, 0], res.std_error[:, 0], res.p_value[:, 0]
-        conv, mono, nev = res.converged, res.monotone, res.n_events
+        cx = batch_cox_arrays(times, events, [r[2] for r in reps], strata=strata, ties=ties)
+        log_hr, se, p = cx.coef[:, 0], cx.std_error[:, 0], cx.p_value[:, 0]
+        conv, mono, nev = cx.converged, cx.monotone, cx.n_events
     return pd.DataFrame({
         "replicate": np.arange(first, first + len(reps)), "log_hr": log_hr, "std_error": se,
         "p_value": p, "n_events": nev.astype(np.int64), "n_patients": npat.astype(np.int64),

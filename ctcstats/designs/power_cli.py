@@ -49,7 +49,7 @@ def add_power_command(subparsers) -> None:
 
 
 def _cmd_power(args) -> int:
-    from .power import sample_size, simulate_power
+    from .power import PowerResult, SampleSizeResult, sample_size, simulate_power
     from .registry import get_design, load_design_file
 
     design = args.design
@@ -61,6 +61,7 @@ def _cmd_power(args) -> int:
                   analysis=args.analysis, test=args.test, client=args.scheduler,
                   progress=False if args.quiet else None)
     out = Path(args.out)
+    res: SampleSizeResult | PowerResult
     if args.target_power is not None:
         res = sample_size(design, target_power=args.target_power, **common)
         table = res.table

@@ -144,13 +144,14 @@ def _hr(d: StudyDesign, r: PublishedResult, frame: pd.DataFrame, conf_level: flo
         levels = [lv for lv in levels if np.any(grp == lv)]
         data = frame
     else:
+        assert r.group is not None, "hazard-ratio results name their group"
         levels = [r.group]
         data = frame.loc[np.isin(grp, [r.group, ref])]
     names = [f"marker_{i}" for i in range(len(levels))]
     cols = {nm: (data["group"].to_numpy() == lv).astype(float)
             for nm, lv in zip(names, levels, strict=True)}
     data = data.assign(**cols)
-    term = names[levels.index(r.group)]
+    term = names[levels.index(str(r.group))]
     covs = names + list(r.covariates)
     strata = "strata" if r.strata else None
     start = 0.0 if r.window is None else float(r.window[0])

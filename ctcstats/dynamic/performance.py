@@ -23,6 +23,7 @@ from .._validation import check_conf_level
 from .._warnings import capture, emit
 from ..errors import ParameterError
 from ..prognostic.metrics import brier_score, concordance_index, time_dependent_auc
+from ..survival.cox import fit_cox
 from ..survival.km import kaplan_meier
 from .predict import predict_stacked
 from .stacking import check_landmarks, prepare_inputs, stack
@@ -31,7 +32,8 @@ __all__ = ["DynamicPerformanceResult", "dynamic_performance"]
 
 _COLUMNS = ["model", "landmark", "n_at_risk", "n_events", "c_index", "c_index_std_error",
             "auc", "auc_std_error", "brier", "brier_std_error", "null_brier", "ipa",
-            "mean_risk", "observed_risk", "oe_ratio"]
+            "mean_risk", "observed_risk", "oe_ratio", "calibration_slope",
+            "calibration_slope_std_error"]
 
 
 @result
@@ -43,7 +45,9 @@ class DynamicPerformanceResult(Result):
     ``auc`` (cumulative/dynamic AUC at ``horizon`` after the landmark), ``auc_std_error``,
     ``brier``, ``brier_std_error``, ``null_brier`` (Kaplan–Meier null model), ``ipa``
     (1 − brier/null_brier), ``mean_risk`` (mean predicted risk), ``observed_risk``
-    (1 − Kaplan–Meier at ``horizon``) and ``oe_ratio`` (observed / mean predicted).
+    (1 − Kaplan–Meier at ``horizon``), ``oe_ratio`` (observed / mean predicted) and
+    ``calibration_slope`` with ``calibration_slope_std_error`` (the Cox coefficient of
+    log(−log(1 − risk)) for the events in the window; 1 = ideal, < 1 = too extreme).
     ``comparison``: per landmark and model other than the first, the differences to the
     first model (``delta_c_index, delta_auc, delta_brier, delta_ipa``).
     """
@@ -116,8 +120,14 @@ def _metrics(fr: pd.DataFrame, horizon: float, cl: float) -> list[float]:
     km = kaplan_meier(fr, time_col="time", event_col="event").survival_at([horizon])
     observed = 1.0 - float(km["survival"].iloc[0])
     mean_risk = float(fr["risk"].mean())
+    slope = (nan, nan)
+    cll = np.log(-np.log1p(-fr["risk"].clip(upper=1 - 1e-15).to_numpy(float)))
+    if n_ev and np.ptp(cll) > 0:
+        cal = fit_cox(fr.assign(cll=cll), time_col="wtime", event_col="wevent",
+                      covariates=["cll"], conf_level=cl)
+        slope = (float(cal.table["coef"].iloc[0]), float(cal.table["std_error"].iloc[0]))
     return [len(fr), n_ev, *c, *auc, b.estimate, b.std_error, b.null_estimate, b.ipa,
-            mean_risk, observed, observed / mean_risk if mean_risk > 0 else nan]
+            mean_risk, observed, observed / mean_risk if mean_risk > 0 else nan, *slope]
 
 
 def dynamic_performance(
@@ -137,8 +147,9 @@ def dynamic_performance(
     ``s``: ``time_dependent_auc`` and ``brier_score`` at ``horizon`` (Kaplan–Meier IPCW,
     ``riskRegression::Score(list(risk), Hist(time, event) ~ 1, data = landmark set, times =
     horizon, metrics = c("auc", "brier"), summary = "ipa", cens.model = "km")``), Harrell's C
-    of the risk for events in the window (``survival::concordance``), and the mean predicted
-    against the Kaplan–Meier risk. Matched at 1e-6 in ``tests/reference/supermodel/``.
+    of the risk for events in the window (``survival::concordance``), the mean predicted
+    against the Kaplan–Meier risk, and the calibration slope (``coxph(Surv(time in window,
+    event) ~ log(-log(1 - risk)))``). Matched at 1e-6 in ``tests/reference/supermodel/``.
 
     Parameters
     ----------
@@ -156,8 +167,9 @@ def dynamic_performance(
     DynamicPerformanceResult
         ``table`` (``model, landmark, n_at_risk, n_events, c_index, c_index_std_error, auc,
         auc_std_error, brier, brier_std_error, null_brier, ipa, mean_risk, observed_risk,
-        oe_ratio``), ``comparison`` (``model, landmark, delta_c_index, delta_auc,
-        delta_brier, delta_ipa``), ``plot(metric=)``.
+        oe_ratio, calibration_slope, calibration_slope_std_error``), ``comparison``
+        (``model, landmark, delta_c_index, delta_auc, delta_brier, delta_ipa``),
+        ``plot(metric=)``.
 
     Examples
     --------

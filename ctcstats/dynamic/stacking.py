@@ -1,7 +1,7 @@
 """Stacked landmark data sets with the marker history summarised at each landmark.
 
 :func:`landmark_stack` builds the data of a landmark supermodel (van Houwelingen 2007; van
-Houwelingen & Putter 2012, ch. 7–8; R ``dynpred::cutLM`` for one landmark): for every landmark
+Houwelingen & Putter 2012, ch. 7–8; the layout of R ``dynpred::cutLM`` for one landmark): for every landmark
 ``s`` the patients still event-free and under observation at ``s`` who have a draw by ``s``,
 followed from ``s`` (entry) to ``min(T, s + horizon)`` on the original time scale, with events
 after ``s + horizon`` administratively censored, and the marker history up to ``s`` reduced to
@@ -217,8 +217,10 @@ def landmark_stack(
 
     For each landmark ``s``: the patients with ``time_col > s`` and a draw at or before ``s``
     (the last one within ``window`` of ``s`` when given), entering at ``s``, followed to
-    ``min(time, s + horizon)``; an event after ``s + horizon`` is censored there. As R
-    ``dynpred::cutLM(..., LM = s, horizon = s + horizon)`` stacked over the landmarks.
+    ``min(time, s + horizon)``; an event after ``s + horizon`` is censored there — the
+    layout of R ``dynpred::cutLM(..., LM = s, horizon = s + horizon)`` stacked over the
+    landmarks (checked against independent R code on pbc + pbcseq,
+    ``tests/reference/supermodel/``).
 
     Returns
     -------

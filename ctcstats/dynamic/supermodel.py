@@ -38,8 +38,8 @@ from scipy import stats
 
 from .._results import Result, result
 from .._validation import check_choice, check_conf_level, check_int, check_real
-from .._warnings import capture, emit
-from ..errors import DataValidationError, ParameterError
+from .._warnings import Recorded, capture, emit
+from ..errors import DataValidationError, DataWarning, ParameterError
 from ..survival.cox import fit_cox
 from .stacking import (
     check_landmarks,
@@ -195,7 +195,8 @@ class LandmarkSupermodelResult(Result):
         return plot_landmark_effects(self, ax=ax, **kwargs)
 
 
-def _fit_cause(st: pd.DataFrame, spec: dict, cause: int, ties: str, conf_level: float):
+def _fit_cause(st: pd.DataFrame, spec: dict, cause: int, ties: Literal["breslow", "efron"],
+               conf_level: float):
     names = term_names(spec)
     X = model_matrix(st, spec)
     frame = pd.DataFrame(X, columns=names)
@@ -387,6 +388,12 @@ def landmark_supermodel(
         .reindex(lms, fill_value=0).to_numpy(),
     })
     msgs = list(caught.records())
+    empty = lm_tab.loc[lm_tab["n_at_risk"] == 0, "landmark"].tolist()
+    if empty:
+        msgs.append(Recorded(
+            f"landmark(s) {', '.join(f'{v:g}' for v in empty)}: no patient at risk with a "
+            "qualifying draw; they add nothing to the model (check the landmarks against the "
+            "follow-up and the draw window).", DataWarning))
     return LandmarkSupermodelResult(
         table=main_tab, cause_table=pd.concat(tabs, ignore_index=True)[["cause", *_TABLE]],
         landmark_table=lm_tab, data=st.rename(columns={"_id": id_col}),

@@ -20,7 +20,7 @@ The pooling is :func:`ctcstats.meta_analysis` (REML by default, metafor's ``rma`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -193,8 +193,8 @@ def internal_external_validation(
         "slope": (table["slope"].to_numpy(float), table["slope_std_error"]),
         "oe_ratio": (np.log(table["oe_ratio"].to_numpy(float)), table["log_oe_std_error"]),
     }
-    back = {"c_index": lambda x: 1 / (1 + np.exp(-x)), "slope": lambda x: x,
-            "oe_ratio": np.exp}
+    back: dict[str, Callable[[float], float]] = {
+        "c_index": lambda x: 1 / (1 + np.exp(-x)), "slope": lambda x: x, "oe_ratio": np.exp}
     metas: dict[str, MetaResult] = {}
     pooled = []
     for name, (est, se) in inputs.items():

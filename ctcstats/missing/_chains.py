@@ -56,9 +56,15 @@ class Var:
         return np.isnan(self.x)
 
     @property
+    def level_values(self) -> np.ndarray:
+        """``levels`` of a discrete variable (always set for those kinds)."""
+        assert self.levels is not None, f"{self.name} is not a discrete variable"
+        return self.levels
+
+    @property
     def width(self) -> int:
         if self.kind in DISCRETE and not self.numeric:
-            return len(self.levels) - 1
+            return len(self.level_values) - 1
         return 1
 
 
@@ -68,8 +74,8 @@ def block(v: Var, x: np.ndarray) -> np.ndarray:
         return x[:, None]
     codes = x.astype(int)
     if v.numeric:
-        return np.asarray(v.levels, float)[codes][:, None]
-    return (codes[:, None] == np.arange(1, len(v.levels))[None, :]).astype(float)
+        return np.asarray(v.level_values, float)[codes][:, None]
+    return (codes[:, None] == np.arange(1, len(v.level_values))[None, :]).astype(float)
 
 
 @dataclass(frozen=True)
@@ -217,7 +223,7 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
             lp_rest = X[idx] @ beta - X[idx, sl] @ beta[sl]
             if v.kind in DISCRETE:
                 logp = drawn.log_probs(P[idx])
-                for k in range(len(v.levels)):
+                for k in range(len(v.level_values)):
                     lpk = lp_rest + block(v, np.full(idx.size, float(k))) @ beta[sl]
                     logp[:, k] += np.where(d[idx], lpk, 0.0) - h0[idx] * np.exp(lpk)
                 xs[i][idx] = sample_codes(logp, rng)

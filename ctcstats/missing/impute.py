@@ -66,7 +66,7 @@ class ImputationResult(Result):
     n_obs: int
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
-    _masks: dict = None  # variable -> bool array of missing rows (positions)
+    _masks: dict | None = None  # variable -> bool array of missing rows (positions)
 
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("missing", self.missing), ("methods", self.methods)]
@@ -81,11 +81,12 @@ class ImputationResult(Result):
                             ) -> pd.DataFrame:
         """Long table ``source, imputation, value``: the observed values of ``variable``
         (``source="observed"``, imputation 0) and its imputed values in each data set."""
-        if variable not in (self._masks or {}):
+        masks = self._masks or {}
+        if variable not in masks:
             raise ParameterError(
                 f"The 'variable' parameter of observed_vs_imputed must be one of the imputed "
-                f"variables ({', '.join(self._masks or {})}); got {variable!r}.")
-        m = self._masks[variable]
+                f"variables ({', '.join(masks)}); got {variable!r}.")
+        m = masks[variable]
         k = len(self.datasets) if max_imputations is None else min(max_imputations,
                                                                    len(self.datasets))
         first = self.datasets[0][variable]
@@ -218,7 +219,7 @@ def _restore(data: pd.DataFrame, v: Var, filled: np.ndarray) -> pd.Series:
     """The completed column in the user's dtype (categories, labels, integers kept)."""
     s = data[v.name]
     if v.kind in DISCRETE:
-        vals = v.levels[filled.astype(int)]
+        vals = v.level_values[filled.astype(int)]
         if isinstance(s.dtype, pd.CategoricalDtype):
             return pd.Series(pd.Categorical(vals, categories=s.cat.categories,
                                             ordered=s.dtype.ordered), index=s.index)
@@ -406,7 +407,8 @@ def impute(
     chain = smcfcs_chain if method == "smcfcs" else fcs_chain
     out = run_chunks(_Chain(chain, spec), list(seeds), n_jobs=n_jobs, client=client,
                      caller=func, desc=func, progress=False)
-    datasets, trace_rows = [], []
+    datasets: list[pd.DataFrame] = []
+    trace_rows: list = []
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.size)
     for k, (imputed, rows, w) in enumerate(out, start=1):

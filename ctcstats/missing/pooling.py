@@ -354,7 +354,7 @@ def pool(
     table = _pooled_table(ex, dfc, cl)
     lr = None
     if ex[0].lr_test is not None:
-        chisq = np.array([e.lr_test[0] for e in ex])
+        chisq = np.array([e.lr_test[0] for e in ex if e.lr_test is not None])
         k = ex[0].lr_test[1]
         r = d2_test(chisq, int(round(k)))
         lr = PooledTestResult(method="D2", terms=(), m=len(sets), dfcom=math.inf,
@@ -412,6 +412,7 @@ def _null_fits(sets, fn, kwargs, terms, null_fn, *, n_jobs, client, func):
 def _loglik_pooled(e: Extracted, beta: np.ndarray) -> float:
     """Log-likelihood at the pooled coefficients — with the intercept re-estimated, as
     ``mice::D3`` does (``fix.coef`` refits ``y ~ 1 + offset(X beta)``)."""
+    assert e.loglik_at is not None, "checked by the caller"
     if e.intercept_index is None:
         return e.loglik_at(beta)
     j = e.intercept_index
@@ -522,13 +523,13 @@ def pooled_test(
     tested = tuple(ex[0].terms[j] for j in idx)
     dfc = _dfcom(dfcom, ex[0], func)
     if method in ("D1", "D2"):
-        if ex[0].covariance is None:
+        if any(e.covariance is None for e in ex):
             raise ParameterError(
                 f"{func}(method={method!r}) needs the covariance matrix of the coefficients, "
                 f"which a {ex[0].kind} result does not provide."
             )
         q = np.vstack([e.estimate[idx] for e in ex])
-        u = np.stack([e.covariance[np.ix_(idx, idx)] for e in ex])
+        u = np.stack([e.covariance[np.ix_(idx, idx)] for e in ex if e.covariance is not None])
         if method == "D1":
             r = d1_test(q, u, dfcom=dfc)
         else:

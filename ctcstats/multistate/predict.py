@@ -39,7 +39,7 @@ _FUNC = "transition_probabilities"
 def _profiles(profile, model: MultistateCoxResult) -> list[tuple[object, dict]]:
     """[(label, {covariate: value})] from a dict or a DataFrame (one row per profile)."""
     if isinstance(profile, Mapping):
-        items = [("profile", dict(profile))]
+        items: list[tuple[object, dict]] = [("profile", dict(profile))]
     elif isinstance(profile, pd.DataFrame):
         if profile.empty:
             raise ParameterError(f"The 'profile' parameter of {_FUNC} has no rows.")

@@ -72,7 +72,7 @@ def _new_artists(ax, before: set, gid: str) -> None:
     for a in ax.get_children():
         if id(a) in before or a is legend:
             continue
-        if isinstance(a, Line2D) and len(a.get_xdata()) == 0:
+        if isinstance(a, Line2D) and np.size(a.get_xdata()) == 0:
             continue  # a legend proxy or an empty set of outliers: nothing drawn
         a.set_gid(gid)
 

@@ -110,7 +110,7 @@ def plot_dynamic_performance(result, ax=None, *, metric: str = "auc"):
 
     from ..errors import ParameterError
 
-    allowed = ("auc", "c_index", "brier", "ipa", "oe_ratio", "null_brier")
+    allowed = ("auc", "c_index", "brier", "ipa", "oe_ratio", "null_brier", "calibration_slope")
     if metric not in allowed:
         raise ParameterError(f"The 'metric' parameter of plot must be one of {list(allowed)}; "
                              f"got {metric!r}.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -107,7 +108,7 @@ def plot_forest_subgroups(result, ax=None, *, exponentiate: bool = True):
     from matplotlib.patches import Polygon
 
     tr = np.exp if exponentiate else (lambda x: x)
-    rows: list[tuple[str, str, object]] = []  # (kind, label, payload)
+    rows: list[tuple[str, str, Any]] = []  # (kind, label, payload)
     for _, g in result.table.iterrows():
         rows.append(("header", str(g["subgroup"]), None))
         fit = result.subgroups.get(g["subgroup"])

@@ -33,9 +33,9 @@ def _panels(ax, groups: list, func: str):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups) + 1.5, 4.2),
+        _, grid = plt.subplots(1, len(groups), figsize=(4.2 * len(groups) + 1.5, 4.2),
                                sharey=True, squeeze=False)
-        return list(axes[0]), len(groups) > 1
+        return list(grid[0]), len(groups) > 1
     if isinstance(ax, (list, tuple, np.ndarray)):
         axes = list(np.ravel(ax))
         if len(axes) != len(groups):

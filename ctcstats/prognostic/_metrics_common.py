@@ -90,6 +90,27 @@ def prepare_survival_scores(
     return pf, time, event, scores
 
 
+RISK_CLIP = 1e-12  # predicted risks of exactly 0 or 1 are moved this far inside (0, 1)
+
+
+def clip_risks(p: np.ndarray, col: str, *, role: str, index) -> tuple[np.ndarray, str]:
+    """Predicted risks moved into ``[RISK_CLIP, 1 − RISK_CLIP]``, with a note if any moved.
+
+    The one rule for risks of exactly 0 or 1 (a saturated model, rounding): the calibration
+    slope and curve work on cloglog(p), infinite there, so such risks are moved
+    ``RISK_CLIP`` inside — which changes no grouped mean or Brier score visibly — and the
+    note is recorded on the result. :func:`~ctcstats.prognostic.calibration.calibration` and
+    :func:`~ctcstats.prognostic.validation.external_validation` (which calls it) share it.
+    """
+    edge = (p <= 0) | (p >= 1)
+    if not edge.any():
+        return p, ""
+    msg = (f"{role} {col!r} has {int(edge.sum())} predicted risk(s) of exactly 0 or 1 (first "
+           f"row labels: {format_labels(index[edge])}); they were moved to {RISK_CLIP:g} and "
+           f"1 − {RISK_CLIP:g} for the cloglog scale of the calibration slope and curve.")
+    return np.clip(p, RISK_CLIP, 1 - RISK_CLIP), msg
+
+
 def check_probabilities(x: np.ndarray, col: str, *, role: str, func: str, index) -> None:
     """Predicted probabilities must lie in [0, 1]."""
     bad = (x < 0) | (x > 1)

@@ -31,13 +31,14 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from .._results import Result, result
-from .._validation import check_conf_level, check_int, format_labels
+from .._validation import check_conf_level, check_int
 from ..errors import ConvergenceWarning, DataValidationError, DataWarning, ParameterError
 from ..survival._core.cox import baseline_hazard, fit_cox_arrays, linear_predictor
 from ..survival._core.curves import confint, step_at
 from ._metrics_common import (
     check_horizon,
     check_probabilities,
+    clip_risks,
     km_greenwood,
     prepare_survival_scores,
 )
@@ -199,7 +200,10 @@ def calibration(
     data : DataFrame
     time_col, event_col : str
     risk_col : str
-        Predicted probability of an event by ``horizon``, strictly inside (0, 1).
+        Predicted probability of an event by ``horizon``, in [0, 1]. Risks of exactly 0 or
+        1 are moved 1e-12 inside (0, 1) — the slope and the curve work on cloglog(p) — and a
+        warning saying how many is recorded; :func:`external_validation` follows the same
+        rule.
     horizon : float
         Prediction horizon before the last follow-up, with events before it.
     n_groups : int, default 10
@@ -257,15 +261,10 @@ def calibration(
     p = sc[risk_col]
     idx = pf.frame.index
     check_probabilities(p, risk_col, role="risk_col", func=_FUNC, index=idx)
-    edge = (p == 0) | (p == 1)
-    if edge.any():
-        raise DataValidationError(
-            f"risk_col {risk_col!r} has {int(edge.sum())} predicted risk(s) of exactly 0 or 1 "
-            f"(first row labels: {format_labels(idx[edge])}); the calibration curve works on "
-            "cloglog(p), which is infinite there — predictions must be strictly inside (0, 1).")
+    p, edge_note = clip_risks(p, risk_col, role="risk_col", index=idx)
     t = check_horizon(horizon, t_arr, event, func=_FUNC)
     z = norm.ppf(0.5 + conf_level / 2)
-    msgs: list[tuple[type, str]] = []
+    msgs: list[tuple[type, str]] = [(DataWarning, edge_note)] if edge_note else []
 
     # ---- grouped table
     edges = np.quantile(p, np.linspace(0, 1, n_groups + 1))

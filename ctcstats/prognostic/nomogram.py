@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,7 @@ def r_pretty(lo: float, hi: float, n: int = 5) -> np.ndarray:
         cell = max(abs(lo), abs(hi))
         U = 1 + (1 / (1 + h) if h5 >= 1.5 * h + 0.5 else 1.5 / (1 + h5))
         U *= max(1, n) * dbl_eps
-        i_small = dx < cell * U * 3
+        i_small = bool(dx < cell * U * 3)
     if i_small:
         if cell > 10:
             cell = 9 + cell / 10
@@ -224,7 +224,7 @@ def _from_cox_result(fit: CoxResult, data, func):
             f"The 'model' parameter of {func} cannot be a stratified Cox fit (one baseline "
             "survival is needed).")
     Xa = d.X + d.means
-    covs = []
+    covs: list[tuple[str, list[str] | None, list[int]]] = []
     term_names = list(fit.table.index)
     for cov, cols in zip(fit._term_names, fit._term_columns, strict=True):
         cols = list(cols)
@@ -316,10 +316,9 @@ def nomogram(
     max_points = check_real(max_points, name="max_points", func=func, low=0.0,
                             low_inclusive=False)
     n_ticks = check_int(n_ticks, name="n_ticks", func=func, minimum=1)
-    if isinstance(horizon, numbers.Real):
-        horizon = [horizon]
+    hs: Any = [horizon] if isinstance(horizon, numbers.Real) else horizon
     try:
-        tarr = np.asarray(list(horizon), dtype=float)
+        tarr: np.ndarray = np.asarray(list(hs), dtype=np.float64)
     except (TypeError, ValueError):
         tarr = np.array([np.nan])
     if tarr.size == 0 or not np.all(np.isfinite(tarr)) or np.any(tarr <= 0):

@@ -93,7 +93,7 @@ class HorizonLayout:
         s = kaplan_meier_curve(self.time, self.event, weights=W).at(self.t)
         return np.where(W.sum(axis=1) > 0, s, np.nan)
 
-    def ipcw(self, W: np.ndarray) -> np.ndarray:
+    def ipcw(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Case / control weights 1/G(T_i-), 1/G(t) times W (reverse KM recomputed per row,
         prodlim's convention: events leave the risk set before tied censorings)."""
         G = censoring_curve(self.time, self.event, ties="events_first", weights=W)
@@ -253,9 +253,9 @@ def reclassification(
                           "ci_upper": hi})
     unchanged = ~up & ~down
     movers = []
-    for name, m in (("up", up), ("down", down), ("unchanged", unchanged)):
-        s = lay.km(m.astype(float)[None, :])[0] if m.any() else np.nan
-        movers.append({"direction": name, "n": int(m.sum()), "proportion": float(m.mean()),
+    for name, mask in (("up", up), ("down", down), ("unchanged", unchanged)):
+        s = lay.km(mask.astype(float)[None, :])[0] if mask.any() else np.nan
+        movers.append({"direction": name, "n": int(mask.sum()), "proportion": float(mask.mean()),
                        "event_risk": float(1 - s)})
     return ReclassificationResult(
         horizon=t, kind="categorical" if cut else "continuous", cutoffs=cut,

@@ -60,7 +60,7 @@ from ..survival._core.cox import (
     prepare_cox_data,
 )
 from ..survival._core.ties import merge_message, merge_times
-from ._metrics_common import final_step
+from ._metrics_common import RISK_CLIP, final_step
 from .calibration import CalibrationResult, calibration
 from .metrics import brier_score, concordance_index, time_dependent_auc
 from .models import CoxModel, predict_risk
@@ -69,7 +69,7 @@ __all__ = ["ValidationResult", "ExternalValidationResult", "validate_model",
            "external_validation"]
 
 INDEXES = ("dxy", "c_index", "r2", "slope", "d", "u", "q", "g", "brier", "auc")
-_CLIP = 1e-12
+_CLIP = RISK_CLIP  # the one rule for risks of exactly 0 or 1 (see clip_risks)
 _FIT_ERRORS = (CTCStatsError, ValueError, FloatingPointError, np.linalg.LinAlgError)
 
 
@@ -733,7 +733,7 @@ def external_validation(
             f"{type(final_step(model)).__name__}.")
     risk = predict_risk(model, X, t)
     frame = _metric_frame(tt, ev, risk)
-    kw = dict(time_col="time", event_col="event", risk_col="risk")
+    kw: dict[str, Any] = dict(time_col="time", event_col="event", risk_col="risk")
     rows = []
     msgs: list[str] = []
     c_h = concordance_index(frame, **kw, conf_level=cl)
@@ -744,9 +744,8 @@ def external_validation(
         rows.append((name, r.estimate, r.std_error, r.ci_lower, r.ci_upper))
         msgs.extend(r.warnings)
     rows.append(("ipa", bs.ipa, np.nan, np.nan, np.nan))
-    clipped = np.clip(risk, _CLIP, 1 - _CLIP)
-    cal = calibration(_metric_frame(tt, ev, clipped), **kw, horizon=t, n_groups=n_groups,
-                      conf_level=cl)
+    # risks of exactly 0 or 1: calibration's one rule (moved 1e-12 inside, recorded)
+    cal = calibration(frame, **kw, horizon=t, n_groups=n_groups, conf_level=cl)
     msgs.extend(cal.warnings)
     rows += [
         ("calibration_slope", cal.slope, cal.slope_std_error, cal.slope_ci_lower,

@@ -32,7 +32,7 @@ class _Section:
     children: list[_Section] = field(default_factory=list)
 
 
-def _plan(ctx: ReportContext) -> list[_Section]:
+def _plan(ctx: ReportContext, draws: pd.DataFrame | None = None) -> list[_Section]:
     from .sections import (
         cohort,
         competing,
@@ -40,6 +40,7 @@ def _plan(ctx: ReportContext) -> list[_Section]:
         methods,
         missing,
         relapse,
+        serial,
         spline,
         survival,
     )
@@ -105,6 +106,11 @@ def _plan(ctx: ReportContext) -> list[_Section]:
         further_sec.children.append(_Section(
             f"7.{k}", "Relapse sites", "relapse-sites", (15, 17),
             lambda: relapse.section_relapse_sites(ctx)))
+    if draws is not None:
+        k += 1
+        further_sec.children.append(_Section(
+            f"7.{k}", "Serial draws", "serial-draws", (11, 18),
+            lambda: serial.section_serial(ctx, draws)))
     if not further_sec.children:
         further_sec.build = lambda: [_p("No further analyses were requested in the spec.")]
     plan.append(further_sec)
@@ -192,6 +198,7 @@ def build_report(
     command: str | None = None,
     progress: bool = False,
     format: str = "html",
+    draws: pd.DataFrame | None = None,
 ) -> str | bytes:
     """Analyse a cohort as the spec says and write one self-contained HTML report (or a Word
     document with the same content).
@@ -233,6 +240,11 @@ def build_report(
     format : {"html", "docx"}, default "html"
         ``"docx"``: a Word document (python-docx) with the same sections, tables as real Word
         tables and figures as PNG images.
+    draws : DataFrame, optional
+        Serial draws (one row per draw: ``patient_id``, the draw time ``draw_time`` /
+        ``draw_<time unit>`` / ``draw_months`` and the spec's marker column): adds the
+        section "Serial draws" (draw schedule, time-dependent Cox models, landmark
+        supermodels with the baseline vs the updated marker).
 
     Returns
     -------
@@ -279,8 +291,12 @@ def build_report(
                              f"'docx'; got {format!r}.")
     ctx = prepare_context(data, spec)
     ctx.png = format == "docx"
+    if draws is not None:
+        from .sections.serial import data_unit, draw_columns
+
+        draw_columns(data, draws, spec.marker_col, data_unit(ctx))
     with matplotlib.rc_context(SVG_RC):
-        plan = _plan(ctx)
+        plan = _plan(ctx, draws)
         todo = [s for s in _walk(plan) if s.build is not None]
         bar = tqdm(total=len(todo) + 1, desc="ctcstats report", unit="section",
                    disable=not progress, file=sys.stderr, leave=False)
@@ -332,18 +348,21 @@ def build_design_report(design, *, rng: int | np.random.Generator | None = 1,
                         out: str | Path | None = None, progress: bool = False,
                         command: str | None = None, format: str = "html") -> str | bytes:
     """The report of a registered design's synthetic cohort (``simulate_cohort(design,
-    rng=seed)``) with :func:`~ctcstats.report.spec.spec_from_design`'s spec.
+    rng=seed)``, with ``simulate_draws(design, rng=seed)`` for designs with serial draws) with
+    :func:`~ctcstats.report.spec.spec_from_design`'s spec.
 
     ``rng`` is the seed of the cohort and of every resampling in the report (default 1); a
     Generator or None gives a seed drawn from it, and the report records the seed used."""
-    from ..designs import get_design, simulate_cohort
+    from ..designs import get_design, simulate_cohort, simulate_draws
 
     seed = seed_from_rng(rng, func="build_design_report")
     d = get_design(design)
     spec = spec_from_design(d, rng=seed)
     data = simulate_cohort(d, rng=seed)
+    # designs with serial draws come with their long table (section "Serial draws")
+    draws = simulate_draws(d, rng=seed) if d.serial is not None else None
     return build_report(
-        data, spec, out=out, progress=progress,
+        data, spec, out=out, progress=progress, draws=draws,
         source=f"synthetic cohort: ctcstats.simulate_cohort({d.key!r}, rng={seed})",
         command=command or f"ctcstats report --design {d.key} --seed {seed}", format=format,
     )

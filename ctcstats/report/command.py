@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from ..errors import DataValidationError
 from .build import build_design_report, build_report
@@ -137,6 +138,7 @@ def report_command(
     strata_col: str | None = None,
     title: str | None = None,
     relapse_site_col: str | None = None,
+    draws: str | None = None,
     primary_analysis: str | None = None,
     time_unit: str | None = None,
     display_unit: str | None = None,
@@ -175,7 +177,7 @@ def report_command(
                      "--decimal": decimal, "--time-unit": time_unit,
                      "--display-unit": display_unit, "--horizons": horizons,
                      "--categorical": categorical, "--cutpoint": cutpoint,
-                     "--marker-label": marker_label,
+                     "--marker-label": marker_label, "--draws": draws,
                      "--primary-analysis": primary_analysis}
             given = [k for k, v in other.items() if v is not None]
             if given:
@@ -187,8 +189,9 @@ def report_command(
             build_design_report(design, rng=1 if seed is None else seed, out=out_path,
                                 progress=progress, command=command, format=format)
             return out_path
+        assert data is not None
         path = Path(data)
-        overrides = {
+        overrides: dict[str, Any] = {
             "marker_col": marker_col, "thresholds": _thresholds(threshold),
             "covariates": _split(covariates), "strata_col": strata_col, "title": title,
             "seed": seed, "relapse_site_col": relapse_site_col, "time_unit": time_unit,
@@ -215,7 +218,7 @@ def report_command(
                 raise DataValidationError(
                     f"{', '.join(missing)} required with a data file (or give --spec FILE.toml)."
                 )
-            fields = {k: v for k, v in overrides.items() if v is not None}
+            fields: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
             if cutpoint:
                 fields["analyses"] = {"cutpoint": True}
             the_spec = spec_from_dict(fields)
@@ -225,8 +228,11 @@ def report_command(
         _check_text_numbers(frame, the_spec, path.name)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         where = f" (sheet {frame.attrs['sheet']!r})" if sheet is not None else ""
+        draws_frame = None if draws is None else read_table(Path(draws), sep=_sep(sep),
+                                                             decimal=decimal)
         build_report(frame, the_spec, out=out_path, source=f"file {path.name}{where}",
-                     data_sha256=digest, command=command, progress=progress, format=format)
+                     data_sha256=digest, command=command, progress=progress, format=format,
+                     draws=draws_frame)
         return out_path
     except DataValidationError as exc:
         raise DataValidationError(one_line(str(exc))) from None

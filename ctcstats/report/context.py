@@ -57,7 +57,7 @@ class ReportContext:
         if tmax is not None:
             from matplotlib.ticker import FixedLocator
 
-            ax.xaxis.set_major_locator(FixedLocator(time_ticks(tmax, self.unit)))
+            ax.xaxis.set_major_locator(FixedLocator(time_ticks(tmax, self.unit).tolist()))
 
     @property
     def marker(self) -> str:

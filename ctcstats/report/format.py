@@ -57,9 +57,13 @@ def fmt_p(p) -> str:
 
 
 def fmt_ci(lo, hi, digits: int = 2) -> str:
+    """``1.47–2.26``; ``−0.017 to −0.004`` when a limit is negative (a dash between two
+    minus signs reads as a subtraction)."""
     if not (_finite(lo) or _finite(hi)):
         return NA
-    return f"{fmt_num(lo, digits)}{DASH}{fmt_num(hi, digits)}"
+    a, b = fmt_num(lo, digits), fmt_num(hi, digits)
+    sep = " to " if a.startswith("\u2212") or b.startswith("\u2212") else DASH
+    return f"{a}{sep}{b}"
 
 
 def fmt_hr(hr, lo, hi, digits: int = 2) -> str:

@@ -450,7 +450,7 @@ def spec_from_design(design, *, rng: int | np.random.Generator | None = 1) -> An
             f"{d.setting.description}. Synthetic cohort simulated from the registered "
             f"design {d.key!r} ({d.citation}); every number of the design is published, a "
             "labelled assumption or calibrated to reproduce the published results "
-            "(cs.get_design(key).numbers())."
+            "(listed with their sources in the design's table of numbers)."
         ),
         endpoints=endpoints,
         marker_col=f"{d.marker_prefix}_count",

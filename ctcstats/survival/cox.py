@@ -28,6 +28,7 @@ from .._validation import (
     check_event_column,
     check_intervals,
     check_real,
+    check_strata,
     check_time_column,
     design_matrix,
     format_labels,
@@ -197,7 +198,9 @@ def _design(frame: pd.DataFrame, covariates, func: str):
         raise ParameterError(
             f"The 'covariates' parameter of {func} names a column twice: {list(covariates)}."
         )
-    blocks, names, term_cols = [], [], []
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    term_cols: list[list[int]] = []
     for col in covariates:
         x, nm = design_matrix(frame, [col], func=func)
         term_cols.append(list(range(len(names), len(names) + len(nm))))
@@ -396,6 +399,10 @@ def _prepare(data, func, time_col, event_col, covariates, strata_col, cluster_co
         if robust or np.unique(ids[event.astype(bool)]).size < int(event.sum()):
             cluster = ids
     notes = [(DataWarning, m) for m in [merge_message(merged.n_merged, time_col)] if m]
+    if strata is not None and start is None and event.any():
+        note = check_strata(strata, time, event, col=strata_col, func=func)
+        if note:
+            notes.append((DataWarning, note))
     return prep, time, event, X, names, term_cols, strata, cluster, notes, start
 
 
@@ -437,6 +444,7 @@ def fit_cox(
     frailty_col: str | None = None,
     frailty: Literal["gamma", "gaussian"] = "gamma",
     frailty_sparse: bool | None = None,
+    frailty_method: Literal["default", "ml"] = "default",
 ) -> CoxResult:
     """Cox proportional-hazards regression (hazard ratios with confidence intervals).
 
@@ -516,7 +524,12 @@ def fit_cox(
         Distribution of the frailty (gamma on exp(w), gaussian on w).
     frailty_sparse : bool, optional
         R's ``sparse`` computation of the frailty block (only its diagonal enters the
-        variance); default as R, True when ``frailty_col`` has more than 5 levels.
+        variance); default as R, True when ``frailty_col`` has more than 5 levels (with
+        ``frailty_method="ml"`` coxme's rule: more than 50 levels, each under 2% of rows).
+    frailty_method : {"default", "ml"}
+        How the frailty variance is estimated: ``"default"`` as coxph (gamma: marginal
+        likelihood; gaussian: REML equation); ``"ml"`` (gaussian only) maximises the Laplace
+        integrated partial likelihood, R ``coxme(Surv ~ x + (1 | group))``.
 
     Returns
     -------
@@ -565,6 +578,12 @@ def fit_cox(
         )
     if frailty_col is not None:
         check_choice(frailty, name="frailty", choices=("gamma", "gaussian"), func=func)
+        check_choice(frailty_method, name="frailty_method", choices=("default", "ml"),
+                     func=func)
+        if frailty_method == "ml" and frailty != "gaussian":
+            raise ParameterError(
+                f"The 'frailty_method' parameter of {func} is 'ml' only for "
+                "frailty='gaussian' (coxme's model); got frailty='gamma'.")
         if firth or lam > 0 or robust or cluster_col is not None or id_col is not None:
             raise ParameterError(
                 f"The 'frailty_col' parameter of {func} cannot be combined with firth, "
@@ -577,7 +596,8 @@ def fit_cox(
     )
     if frailty_col is not None:
         return _fit_frailty(prep, time, event, X, names, term_cols, list(covariates), strata,
-                            start, notes, frailty_col, frailty, frailty_sparse, ties, cl)
+                            start, notes, frailty_col, frailty, frailty_sparse, ties, cl,
+                            frailty_method)
     fields, msgs = _fit_and_summarise(
         func=func, X=X, names=names, term_cols=term_cols, term_names=list(covariates),
         time=time, event=event, start=start, strata=strata, cluster=cluster, robust=robust,
@@ -588,7 +608,7 @@ def fit_cox(
 
 
 def _fit_frailty(prep, time, event, X, names, term_cols, term_names, strata, start, notes,
-                 frailty_col, kind, sparse, ties, conf_level):
+                 frailty_col, kind, sparse, ties, conf_level, method):
     """fit_cox(frailty_col=...): the fit lives in :mod:`.frailty` (penalty hook of the core)."""
     from .frailty import FrailtyCoxResult, fit_frailty_arrays, frailty_fields
 
@@ -599,7 +619,7 @@ def _fit_frailty(prep, time, event, X, names, term_cols, term_names, strata, sta
             "least two groups (drop frailty_col)."
         )
     out = fit_frailty_arrays(X, time, event, codes, kind=kind, start=start, strata=strata,
-                             ties=ties, sparse=sparse)
+                             ties=ties, sparse=sparse, method=method)
     fields = frailty_fields(
         fit_out=out, kind=kind, names=names, term_cols=term_cols, term_names=term_names,
         time=time, event=event, start=start, strata=strata,
@@ -692,10 +712,10 @@ def fit_piecewise_cox(
     """
     func = "fit_piecewise_cox"
     _, cl = _check_common(func, ties, 0.0, conf_level)
-    if isinstance(split_at, (int, float, np.number)) and not isinstance(split_at, bool):
-        split_at = [split_at]
+    cut_list: Any = ([split_at] if isinstance(split_at, (int, float, np.number))
+                     and not isinstance(split_at, bool) else split_at)
     try:
-        cuts = np.asarray(list(split_at), dtype=float)
+        cuts = np.asarray(list(cut_list), dtype=float)
     except (TypeError, ValueError):
         cuts = np.array([np.nan])
     if (cuts.size == 0 or not np.all(np.isfinite(cuts)) or np.any(cuts <= 0)
@@ -725,7 +745,8 @@ def fit_piecewise_cox(
             "period-specific hazard ratios need events in every period — move or remove "
             f"split_at (got {cuts.tolist()})."
         )
-    blocks, new_names, new_terms, term_names = [], [], [], []
+    blocks, new_terms, term_names = [], [], []
+    new_names: list[str] = []
     for cov, cols in zip(cov_list, term_cols, strict=True):
         if cov in piecewise:
             for k, lab in enumerate(labels):

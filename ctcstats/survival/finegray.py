@@ -226,7 +226,7 @@ def fit_fine_gray(
 
     data_ = _FGData.build(t, ici, z)
     nr = newton_raphson(
-        lambda idx, b: tuple(np.asarray(v)[None] for v in _loglik_score_info(data_, b[0])),
+        lambda idx, b: _batched(_loglik_score_info(data_, b[0])),
         np.zeros((1, z.shape[1])), rule="crr", max_iter=max_iter,
         loglik_only=lambda idx, b: np.array([_loglik(data_, b[0])]))
     beta_z, lik = nr.beta[0], float(nr.loglik[0])
@@ -374,6 +374,12 @@ def _loglik(fg: _FGData, beta: np.ndarray) -> float:
     s0, _, _, shift, _ = _risk_sums(fg, beta, second=False)
     xb_fail = (fg.x[fg.ici == 1] @ beta).sum()
     return float(xb_fail - np.sum(fg.d * (np.log(s0) + shift)))
+
+
+def _batched(d: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One fit's (loglik, score, information) with the core's leading replicate axis of 1."""
+    ll, u, imat = d
+    return np.asarray(ll)[None], np.asarray(u)[None], np.asarray(imat)[None]
 
 
 def _loglik_score_info(fg: _FGData, beta: np.ndarray):

@@ -22,7 +22,10 @@ fifth digit; with ``frailty(..., eps = 1e-10)`` R gives the same θ as here):
   (PL the unpenalised partial log-likelihood at the penalised fit, d_i the events of study
   i; Therneau & Grambsch 2000, §9.6) — exact for the gamma frailty;
 * gaussian (``method = "reml"``): θ solves ``θ = Σ ŵ_i² / (K − tr(V_ww) / θ)`` with V_ww
-  the frailty block of the inverse penalised information (R ``frailty.controlgauss``).
+  the frailty block of the inverse penalised information (R ``frailty.controlgauss``);
+* gaussian with ``frailty_method="ml"``: θ maximises the Laplace approximation of the
+  integrated partial likelihood, ``PL − ½ ŵ'ŵ/θ − ½ K log θ − ½ log det H_ww`` (R ``coxme``,
+  whose sparse computation keeps only the diagonal of H_ww for more than 50 small groups).
 
 Standard errors are R's ``se(coef)``: the inverse of the penalised information (with R's
 ``sparse`` approximation, which keeps only the diagonal of the frailty × frailty block,
@@ -67,8 +70,9 @@ class FrailtyCoxResult(CoxResult):
     level of ``frailty_col``: ``level, n_obs, n_events, log_frailty, frailty, std_error``),
     the frailty test ``frailty_statistic, frailty_df, frailty_p_value`` (R's printed
     ``frailty(...)`` row), ``frailty_lr_statistic, frailty_lr_p_value`` (θ = 0 on the
-    marginal likelihood, gamma only; NaN for gaussian), ``marginal_loglik`` (R's
-    I-likelihood, gamma) and ``penalised_loglik``.
+    marginal likelihood: gamma, or gaussian with ``frailty_method="ml"``; NaN for the
+    gaussian REML fit), ``marginal_loglik`` (R's I-likelihood for gamma; coxme's integrated
+    log-likelihood for ``"ml"``), ``penalised_loglik`` and ``frailty_method``.
     """
 
     _title: ClassVar[str] = "Cox regression with a shared frailty"
@@ -85,6 +89,7 @@ class FrailtyCoxResult(CoxResult):
     marginal_loglik: float = float("nan")
     penalised_loglik: float = float("nan")
     sparse: bool = False
+    frailty_method: str = "default"
 
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table), ("frailties", self.frailties)]
@@ -165,6 +170,7 @@ class _Inner:
     theta: float
     var2: np.ndarray
     pen_diag: np.ndarray  # second derivative of the penalty on each frailty coefficient
+    logdet_ww: float  # log det of the frailty block of the penalised information (as used)
 
 
 def _inner_fit(d, p, K, kind, theta, ties, sparse, init) -> _Inner:
@@ -185,12 +191,13 @@ def _inner_fit(d, p, K, kind, theta, ties, sparse, init) -> _Inner:
     var = (var + var.T) / 2
     # R's var2 = H⁻¹ (H − P) H⁻¹ on the (approximated) H it inverted (coxpenal.df)
     var2 = var @ (H - P) @ var
-    return _Inner(fit, var, theta, (var2 + var2.T) / 2, np.diag(P)[p:])
+    logdet_ww = float(np.linalg.slogdet(H[p:, p:])[1])
+    return _Inner(fit, var, theta, (var2 + var2.T) / 2, np.diag(P)[p:], logdet_ww)
 
 
 def fit_frailty_arrays(X, time, event, groups, *, kind: str, start=None, strata=None,
                        ties: str = "efron", sparse: bool | None = None,
-                       theta: float | None = None) -> dict:
+                       theta: float | None = None, method: str = "default") -> dict:
     """Fit the shared-frailty model on arrays; ``groups`` are integer codes 0..K−1.
 
     Returns the pieces :func:`ctcstats.survival.cox.fit_cox` needs (documented internal
@@ -203,7 +210,11 @@ def fit_frailty_arrays(X, time, event, groups, *, kind: str, start=None, strata=
     G = np.zeros((n, K))
     G[np.arange(n), codes] = 1.0
     d = prepare_cox_data(np.column_stack([X, G]), time, event, start=start, strata=strata)
-    sp = K > SPARSE_LEVELS if sparse is None else bool(sparse)
+    if method == "ml":  # coxme's rule: sparse when > 50 levels, each < 2% of the rows
+        auto = K > 50 and np.bincount(codes).max() < 0.02 * n
+    else:  # coxph's frailty(): sparse when more than 5 levels
+        auto = K > SPARSE_LEVELS
+    sp = auto if sparse is None else bool(sparse)
     d_events = np.bincount(codes, weights=np.asarray(event, float), minlength=K)
     state: dict = {"init": np.zeros(p + K)}
     cache: dict[float, _Inner] = {}
@@ -219,26 +230,17 @@ def fit_frailty_arrays(X, time, event, groups, *, kind: str, start=None, strata=
     null_fit = fit_cox_arrays(X, time, event, start=start, strata=strata, ties=ties)
     if theta is not None:
         th = float(theta)
-    elif kind == "gamma":
-        def neg_marginal(u: float) -> float:
-            th = float(np.exp(u))
-            return -_gamma_marginal(inner(th).fit, d_events, th, K)
-
-        # profile over log θ: a coarse grid brackets the maximum, Brent polishes it
-        grid = np.log(np.array([1e-3, 1e-2, 0.05, 0.2, 0.5, 1.0, 2.0, 5.0, 20.0]))
-        vals = np.array([neg_marginal(u) for u in grid])
-        k = int(np.argmin(vals))
-        null_ml = null_fit.loglik
-        if k == 0 and -vals[0] <= null_ml + 1e-8:
-            th = 0.0
+    elif kind == "gamma" or method == "ml":
+        if kind == "gamma":
+            def neg_marginal(u: float) -> float:
+                th = float(np.exp(u))
+                return -_gamma_marginal(inner(th).fit, d_events, th, K)
         else:
-            lo = grid[max(k - 1, 0)] - (2.0 if k == 0 else 0.0)
-            hi = grid[min(k + 1, grid.size - 1)] + (3.0 if k == grid.size - 1 else 0.0)
-            opt = optimize.minimize_scalar(neg_marginal, bounds=(lo, hi), method="bounded",
-                                           options={"xatol": 1e-10})
-            th = float(np.exp(opt.x))
-            if -opt.fun <= null_ml:
-                th = 0.0
+            def neg_marginal(u: float) -> float:
+                th = float(np.exp(u))
+                return -_laplace_integrated(inner(th), p, K, th)
+
+        th = _maximise_log_theta(neg_marginal, null_fit.loglik)
     else:
         def resid(th: float) -> float:
             r = inner(th)
@@ -260,8 +262,34 @@ def fit_frailty_arrays(X, time, event, groups, *, kind: str, start=None, strata=
         r = inner(th)
     return dict(fit=r.fit, var=r.var, var2=r.var2, pen_diag=r.pen_diag, theta=max(th, 0.0),
                 theta_fit=r.theta, p=p, K=K, codes=codes, sparse=sp, notes=notes,
+                method=method, integrated=_laplace_integrated(r, p, K, r.theta)
+                if kind == "gaussian" else float("nan"),
                 d_events=d_events, null_fit=null_fit, penalty=_FrailtyPenalty(
                     kind, th, slice(p, p + K)))
+
+
+def _maximise_log_theta(neg_objective, null_value: float) -> float:
+    """θ maximising a profile criterion over log θ: a coarse grid brackets the maximum, Brent
+    polishes it; 0 when the criterion never exceeds its θ → 0 limit (the plain Cox fit)."""
+    grid = np.log(np.array([1e-3, 1e-2, 0.05, 0.2, 0.5, 1.0, 2.0, 5.0, 20.0]))
+    vals = np.array([neg_objective(u) for u in grid])
+    k = int(np.argmin(vals))
+    if k == 0 and -vals[0] <= null_value + 1e-8:
+        return 0.0
+    lo = grid[max(k - 1, 0)] - (2.0 if k == 0 else 0.0)
+    hi = grid[min(k + 1, grid.size - 1)] + (3.0 if k == grid.size - 1 else 0.0)
+    opt = optimize.minimize_scalar(neg_objective, bounds=(lo, hi), method="bounded",
+                                   options={"xatol": 1e-10})
+    return 0.0 if -opt.fun <= null_value else float(np.exp(opt.x))
+
+
+def _laplace_integrated(r: _Inner, p: int, K: int, theta: float) -> float:
+    """coxme's integrated (Laplace) log-likelihood of the gaussian frailty:
+    PL − ½ ŵ'ŵ/θ − ½ K log θ − ½ log det H_ww, H the penalised information (its frailty
+    block's diagonal only in the sparse computation)."""
+    w = r.fit.coef[p:]
+    ppl = r.fit.loglik - 0.5 * float(np.sum(w * w)) / theta
+    return ppl - 0.5 * K * np.log(theta) - 0.5 * r.logdet_ww
 
 
 def _gaussian_root(resid) -> float:
@@ -312,8 +340,9 @@ def frailty_fields(*, fit_out: dict, kind: str, names, term_cols, term_names, ti
         "n_events": fit_out["d_events"].astype(int), "log_frailty": w,
         "frailty": np.exp(w), "std_error": w_se})
     null_fit = fit_out["null_fit"]
-    if kind == "gamma":
-        ml = _gamma_marginal(fit, fit_out["d_events"], fit_out["theta_fit"], K)
+    if kind == "gamma" or fit_out["method"] == "ml":
+        ml = (_gamma_marginal(fit, fit_out["d_events"], fit_out["theta_fit"], K)
+              if kind == "gamma" else fit_out["integrated"])
         lr = max(2.0 * (ml - null_fit.loglik), 0.0)
         lr_p = 0.5 * float(stats.chi2.sf(lr, 1))
     else:
@@ -334,6 +363,7 @@ def frailty_fields(*, fit_out: dict, kind: str, names, term_cols, term_names, ti
         frailty_p_value=float(stats.chi2.sf(wald, max(df_w, 0.5))),
         frailty_lr_statistic=float(lr), frailty_lr_p_value=float(lr_p),
         marginal_loglik=float(ml), penalised_loglik=float(fit.penalised_loglik),
-        sparse=bool(fit_out["sparse"]), _term_columns=tuple(term_cols),
+        sparse=bool(fit_out["sparse"]), frailty_method=fit_out["method"],
+        _term_columns=tuple(term_cols),
         _term_names=tuple(term_names),
     )

@@ -484,8 +484,9 @@ def kaplan_meier(
     curves: dict = {}
     tables, medians, followups = [], [], []
     messages: list[str] = []
-    if merged.n_merged:
-        messages.append(merge_message(merged.n_merged, time_col))
+    merge_note = merge_message(merged.n_merged, time_col)
+    if merge_note is not None:
+        messages.append(merge_note)
     for g in levels:
         mask = labels == g
         gstart = None if entry is None else entry[mask]

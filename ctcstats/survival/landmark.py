@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -591,9 +591,9 @@ def guarantee_time_bias(
     """
     func = "guarantee_time_bias"
     cl = check_conf_level(conf_level, func=func)
-    kw = dict(time_col=time_col, event_col=event_col, id_col=id_col,
-              draw_time_col=draw_time_col, marker_col=marker_col, count_col=count_col,
-              threshold=threshold, missing=missing)
+    kw: dict[str, Any] = dict(time_col=time_col, event_col=event_col, id_col=id_col,
+                              draw_time_col=draw_time_col, marker_col=marker_col,
+                              count_col=count_col, threshold=threshold, missing=missing)
     pat, dr, _, n_obs, n_drop = _prepare(func, data, draws, covariates=(),
                                          strata_col=None, **kw)
     (lm,), (win,) = _landmarks([landmark], window, func)

@@ -30,7 +30,9 @@ from .._validation import (
     check_choice,
     check_event_column,
     check_group_column,
+    check_intervals,
     check_real,
+    check_strata,
     check_time_column,
     group_levels,
     prepare_frame,
@@ -78,6 +80,7 @@ class _Prepared:
     n_obs: int
     n_dropped: int
     notes: list
+    start: np.ndarray | None = None
 
 
 def _codes(values: np.ndarray, levels: list) -> np.ndarray:
@@ -85,7 +88,8 @@ def _codes(values: np.ndarray, levels: list) -> np.ndarray:
     return codes.astype(np.intp)
 
 
-def _prepare(data, *, func, time_col, event_col, group_col, strata_col, missing) -> _Prepared:
+def _prepare(data, *, func, time_col, event_col, group_col, strata_col, missing,
+             start_col=None) -> _Prepared:
     if strata_col is not None and strata_col == group_col:
         raise ParameterError(
             f"The 'strata_col' parameter of {func} must differ from group_col; got "
@@ -94,13 +98,22 @@ def _prepare(data, *, func, time_col, event_col, group_col, strata_col, missing)
     prep = prepare_frame(
         data,
         func=func,
-        roles={"time_col": time_col, "event_col": event_col, "group_col": group_col,
-               "strata_col": strata_col},
+        roles={"start_col": start_col, "time_col": time_col, "event_col": event_col,
+               "group_col": group_col, "strata_col": strata_col},
         missing=missing,
     )
     frame = prep.frame
-    merged = merge_times(check_time_column(frame, time_col))
-    time = merged.time
+    stop = check_time_column(frame, time_col)
+    start = None if start_col is None else check_intervals(
+        frame, start_col=start_col, time_col=time_col, stop=stop)
+    merged = merge_times(stop, start)
+    time, start = merged.time, merged.start
+    if start is not None and np.any(start >= time):
+        raise DataValidationError(
+            f"after merging times that differ only by rounding error (R's timefix), some rows "
+            f"have start_col {start_col!r} equal to time_col {time_col!r}; round the times to "
+            "their real precision, or drop those rows."
+        )
     event = check_event_column(frame, event_col)
     labels, levels = check_group_column(frame, group_col, func=func)
     if not event.any():
@@ -112,6 +125,7 @@ def _prepare(data, *, func, time_col, event_col, group_col, strata_col, missing)
     if strata_col is not None:
         s = frame[strata_col]
         strata = _codes(s.to_numpy(dtype=object), group_levels(s))
+        strata_note = check_strata(strata, time, event, col=strata_col, func=func)
     g = frame[group_col]
     numeric = pd.api.types.is_numeric_dtype(g) and not pd.api.types.is_bool_dtype(g)
     return _Prepared(
@@ -123,7 +137,9 @@ def _prepare(data, *, func, time_col, event_col, group_col, strata_col, missing)
         numeric_group=bool(numeric),
         n_obs=prep.n_obs,
         n_dropped=prep.n_dropped,
-        notes=[m for m in [merge_message(merged.n_merged, time_col)] if m],
+        notes=[m for m in [merge_message(merged.n_merged, time_col),
+                           strata_note if strata_col is not None else ""] if m],
+        start=start,
     )
 
 
@@ -176,6 +192,7 @@ def logrank_test(
     rho: float = 0.0,
     gamma: float = 0.0,
     trend: bool = False,
+    start_col: str | None = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> TestResult:
     """Log-rank test of equal survival in k groups (optionally stratified, weighted, for trend).
@@ -213,6 +230,14 @@ def logrank_test(
         themselves when ``group_col`` is numeric (e.g. 0, 2, 12), otherwise 1, 2, …, k in the
         group order above (use a pandas Categorical to fix the order of string labels). The
         statistic does not change if the scores are shifted or rescaled.
+    start_col : str, optional
+        Entry time of each row (delayed entry / left truncation, or (start, stop] rows with
+        ``time_col`` the end): a row is in the risk set at t when ``start < t <= time``.
+        R's ``survdiff`` refuses such data; the statistic equals the score test at β = 0 of
+        ``coxph(Surv(start, stop, event) ~ group, ties = "exact")`` (the exact partial
+        likelihood's score is O − E and its information the hypergeometric variance;
+        ``tests/reference/counting_logrank/``). Only the unweighted test (``rho = gamma =
+        0``).
     missing : {"raise", "drop"}, default "raise"
         What to do with missing values in the columns used; with ``"drop"`` the removed rows
         are counted in ``n_dropped``.
@@ -285,10 +310,17 @@ def logrank_test(
         raise ParameterError(
             f"The 'trend' parameter of {func} must be True or False; got {trend!r}."
         )
+    if start_col is not None and (rho != 0.0 or gamma != 0.0):
+        raise ParameterError(
+            f"The 'start_col' parameter of {func} works with the unweighted log-rank test only "
+            f"(rho = gamma = 0); got rho={rho!r}, gamma={gamma!r}."
+        )
     p = _prepare(data, func=func, time_col=time_col, event_col=event_col,
-                 group_col=group_col, strata_col=strata_col, missing=missing)
+                 group_col=group_col, strata_col=strata_col, missing=missing,
+                 start_col=start_col)
     k = len(p.levels)
-    obs, exp, var = logrank_arrays(p.time, p.event, p.codes, k, p.strata, rho=rho, gamma=gamma)
+    obs, exp, var = logrank_arrays(p.time, p.event, p.codes, k, p.strata, rho=rho, gamma=gamma,
+                                   start=p.start)
 
     notes = _no_event_notes(p, group_col, func) + p.notes
     zero_e = [lev for lev, e in zip(p.levels, exp, strict=True) if not e > 0]

@@ -18,6 +18,7 @@ from .designs import (
     get_trial_design,
     list_trial_designs,
     screening_size,
+    simulate_trial,
     simulate_trial_power,
 )
 from .interaction import (
@@ -52,5 +53,6 @@ __all__ = [
     "get_trial_design",
     "list_trial_designs",
     "screening_size",
+    "simulate_trial",
     "simulate_trial_power",
 ]

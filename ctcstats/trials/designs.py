@@ -2,7 +2,9 @@
 
 Interventional CTC trials randomise only the patients whose count qualifies them, so the
 number to screen is the number to randomise divided by a chain of fractions: screening
-prevalence (count above the threshold) × retest compliance (a follow-up draw was taken) ×
+prevalence (count above the threshold; not a filter when every screened patient is
+randomised and the count only guides treatment, as in STIC CTC) × retest compliance (a
+follow-up draw was taken) ×
 persistence (still above the threshold at the retest, where the design retests) × the
 fraction randomised (eligible and consenting). The trial designs live in
 ``ctcstats/trials/data/<key>.toml`` (SWOG S0500's randomised part, STIC CTC, DETECT III,
@@ -42,6 +44,7 @@ __all__ = [
     "get_trial_design",
     "list_trial_designs",
     "screening_size",
+    "simulate_trial",
     "simulate_trial_power",
 ]
 
@@ -89,10 +92,20 @@ class TrialDesign:
         return pd.DataFrame(rows, columns=["field", "value", "status", "source", "reason"])
 
     @property
+    def randomises(self) -> str:
+        """``"positive"``: only marker-positive patients are randomised (the count is an
+        eligibility filter); ``"all"``: every screened patient is randomised and the count
+        only guides treatment within an arm (STIC CTC)."""
+        return str(self.setting.get("randomises", "positive"))
+
+    @property
     def screening_yield(self) -> float:
-        """Expected fraction of the screened who are randomised (the product of the chain)."""
-        return float(np.prod([self.value(f"screening.{f}") for f in (
-            "prevalence", "retest_compliance", "persistence", "randomised_fraction")]))
+        """Expected fraction of the screened who are randomised (the product of the chain;
+        without the prevalence when every screened patient is randomised)."""
+        chain = ["retest_compliance", "persistence", "randomised_fraction"]
+        if self.randomises == "positive":
+            chain.insert(0, "prevalence")
+        return float(np.prod([self.value(f"screening.{f}") for f in chain]))
 
 
 def _parse(text: str, name: str) -> TrialDesign:
@@ -130,6 +143,9 @@ def _parse(text: str, name: str) -> TrialDesign:
             raise DataValidationError(f"trial design {name}: {nf} is listed as not found but "
                                       "marked published.")
     question = raw.get("setting", {}).get("question", "superiority")
+    if raw.get("setting", {}).get("randomises", "positive") not in ("positive", "all"):
+        raise DataValidationError(f"trial design {name}: setting.randomises must be "
+                                  "'positive' or 'all'.")
     if question == "noninferiority" and "trial.margin" not in values:
         raise DataValidationError(f"trial design {name}: a non-inferiority design needs "
                                   "trial.margin.")
@@ -186,7 +202,9 @@ class TrialPowerResult(Result):
 
     ``power`` with its Clopper–Pearson ``ci_lower, ci_upper``; ``expected_randomised``
     (n_screened × screening yield); ``replicates`` has ``replicate, n_positive, n_retested,
-    n_eligible, n_randomised, n_events, log_hr, std_error, ci_upper, p_value, success``.
+    n_eligible, n_randomised, n_events, log_hr, std_error, ci_upper, p_value, success``
+    (``n_retested`` counts the retested among the positives, or among everyone screened when
+    the design randomises all).
     """
 
     _title: ClassVar[str] = "Power of a CTC-guided trial (screening attrition simulated)"
@@ -211,7 +229,8 @@ class TrialPowerResult(Result):
 def _draw_trials(g, d: TrialDesign, n_screened: int, n_sim: int, hr: float):
     v = d.value
     pos = g.binomial(n_screened, v("screening.prevalence"), n_sim)
-    ret = g.binomial(pos, v("screening.retest_compliance"))
+    eligible = pos if d.randomises == "positive" else np.full(n_sim, n_screened)
+    ret = g.binomial(eligible, v("screening.retest_compliance"))
     eli = g.binomial(ret, v("screening.persistence"))
     rnd = g.binomial(eli, v("screening.randomised_fraction"))
     lam0 = math.log(2.0) / v("trial.control_median_months")
@@ -363,7 +382,8 @@ def screening_size(
     grid = (tuple(int(math.ceil(100 * 2**k / y)) for k in range(5)) if n_grid is None
             else tuple(check_int(v, name="n_grid", func=func, minimum=1) for v in n_grid))
     g = check_rng(rng)
-    rows, msgs = [], []
+    rows: list = []
+    msgs: list[str] = []
     for n in grid:
         r = simulate_trial_power(d, n_screened=n, n_sim=n_sim, hr=hr,
                                  rng=int(g.integers(2**31 - 1)))
@@ -378,3 +398,67 @@ def screening_size(
         design=d.key, target_power=tp, n_screened=n_best,
         expected_randomised=n_best * y if n_best > 0 else float("nan"), screening_yield=y,
         table=table, n_sim=int(n_sim), warnings=tuple(dict.fromkeys(msgs)))
+
+
+# =========================================================================== patient level
+def simulate_trial(
+    design: str | TrialDesign,
+    *,
+    n_screened: int,
+    hr_negative: float | None = None,
+    rng=None,
+) -> pd.DataFrame:
+    """One simulated trial, patient by patient: the screening chain and the randomised outcome.
+
+    Parameters
+    ----------
+    design : str or TrialDesign
+    n_screened : int
+    hr_negative : float, optional
+        Hazard ratio (experimental vs control) among marker-negative randomised patients, for
+        designs that randomise everyone (``randomises = "all"``, e.g. STIC CTC); default the
+        design's HR (no interaction). Lets :func:`marker_treatment_interaction` and
+        :func:`stepp` be tried on a trial design.
+    rng : int, Generator or None
+
+    Returns
+    -------
+    DataFrame
+        One row per screened patient: ``patient_id``, ``ctc_positive`` (0/1), ``retested``,
+        ``eligible``, ``randomised`` (bool), ``arm`` (0 control / 1 experimental, -1 when not
+        randomised), ``<endpoint>_months`` and ``<endpoint>_event`` (NaN when not
+        randomised). Same design, n and seed give the same frame.
+
+    Examples
+    --------
+    >>> from ctcstats.trials import simulate_trial
+    >>> df = simulate_trial("stic_ctc", n_screened=200, rng=1)
+    >>> int(df["randomised"].sum()) > 150 and {"pfs_months", "pfs_event"} <= set(df.columns)
+    True
+    """
+    func = "simulate_trial"
+    d = get_trial_design(design)
+    n = check_int(n_screened, name="n_screened", func=func, minimum=1)
+    g = check_rng(rng)
+    v = d.value
+    hr = float(v("trial.hr"))
+    hr_neg = hr if hr_negative is None else check_real(
+        hr_negative, name="hr_negative", func=func, low=0.0, low_inclusive=False)
+    pos = g.random(n) < v("screening.prevalence")
+    eligible_pool = pos if d.randomises == "positive" else np.ones(n, bool)
+    retested = eligible_pool & (g.random(n) < v("screening.retest_compliance"))
+    eligible = retested & (g.random(n) < v("screening.persistence"))
+    randomised = eligible & (g.random(n) < v("screening.randomised_fraction"))
+    arm = np.where(randomised, (g.random(n) < v("trial.allocation")).astype(int), -1)
+    lam0 = math.log(2.0) / v("trial.control_median_months")
+    effect = np.where(arm == 1, np.where(pos, hr, hr_neg), 1.0)
+    t = g.exponential(1.0, n) / (lam0 * effect)
+    admin = v("trial.accrual_months") + v("trial.follow_up_months") - g.uniform(
+        0.0, v("trial.accrual_months"), n)
+    ep = _endpoint(d.key) or "outcome"
+    months = np.where(randomised, np.minimum(t, admin), np.nan)
+    ev = np.where(randomised, (t <= admin).astype(float), np.nan)
+    return pd.DataFrame({
+        "patient_id": np.arange(1, n + 1), "ctc_positive": pos.astype(int),
+        "retested": retested, "eligible": eligible, "randomised": randomised, "arm": arm,
+        f"{ep}_months": months, f"{ep}_event": ev})

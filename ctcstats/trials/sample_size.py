@@ -28,7 +28,7 @@ observed/expected ratio at ``horizon`` over simulated validation cohorts.
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -360,7 +360,7 @@ def validation_sample_size(
             f"The 'n_grid' parameter of {func} must be increasing sample sizes; got {n_grid!r}."
         )
     ns = check_int(n_sim, name="n_sim", func=func, minimum=2)
-    targets = {name: check_real(v, name=name, func=func, low=0.0, low_inclusive=False)
+    targets: dict[str, Any] = {name: check_real(v, name=name, func=func, low=0.0, low_inclusive=False)
                for name, v in (("c_width", c_width), ("slope_width", slope_width),
                                ("oe_width", oe_width))}
     cl = check_real(conf_level, name="conf_level", func=func, low=0.0, high=1.0,

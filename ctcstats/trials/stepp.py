@@ -283,9 +283,9 @@ def stepp(
     perm_idx = np.empty((nperm, n), dtype=np.int64)
     base = np.arange(n)
     for arm in (0.0, 1.0):
-        rows = np.flatnonzero(trt == arm)
+        in_arm = np.flatnonzero(trt == arm)
         for k in range(nperm):
-            perm_idx[k, rows] = rows[g.permutation(rows.size)]
+            perm_idx[k, in_arm] = in_arm[g.permutation(in_arm.size)]
     del base
     Mp = M0[perm_idx]  # (nperm, n, S): marker values reallocated within arms
     Mp = np.concatenate([Mp, np.ones((nperm, n, 1))], axis=-1)
@@ -309,7 +309,7 @@ def stepp(
     chi_perm = np.einsum("ki,ij,kj->k", PD, sinv, PD)
     zq = stats.norm.ppf(0.5 + cl / 2)
     se = np.sqrt(var)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, (lo, hi) in enumerate(wins):
         m = M0[:, i].astype(bool)
         row = {"subpopulation": i + 1, "n_obs": int(m.sum()),

@@ -45,7 +45,8 @@ def test_matches_score_and_concordance(perf):
                          ("brier_std_error", "brier_se"), ("null_brier", "null_brier"),
                          ("ipa", "ipa"), ("c_index", "c_index"),
                          ("c_index_std_error", "c_se"), ("observed_risk", "observed"),
-                         ("mean_risk", "mean_risk")]:
+                         ("mean_risk", "mean_risk"), ("calibration_slope", "cal_slope"),
+                         ("calibration_slope_std_error", "cal_slope_se")]:
         assert_allclose(t[ours], as_array(ref[theirs]), rtol=1e-6, err_msg=ours)
     assert_allclose(t["oe_ratio"], t["observed_risk"] / t["mean_risk"])
 

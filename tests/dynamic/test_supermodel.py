@@ -87,6 +87,24 @@ def test_strata_supermodel_and_predictions_match_coxph_survfit():
     assert_allclose(1 - got["ci_lower"], as_array(ref["pred_upper"]), rtol=RTOL)
 
 
+def test_efron_ties_predictions_match_survfit():
+    """ties = "efron": survfit.coxph's Efron hazard and variance (R's default)."""
+    ref = load_output("supermodel", "strata_varying_efron")
+    sm = _fit(summary=["current", "change"], covariates=["age"], ties="efron")
+    _check_fit(sm.table, ref)
+    got = []
+    for s in (730, 1461):
+        cur = np.log1p([1.2, 6.5])
+        hist = pd.DataFrame({"id": [1, 1, 2, 2], "day": [0, s, 0, s],
+                             "bili": [np.expm1(cur[0] - 0.1), 1.2, np.expm1(cur[1] - 1.0), 6.5]})
+        got.append(sm.predict(hist, landmark=s,
+                              data=pd.DataFrame({"id": [1, 2], "age": [50., 60.]})).table)
+    got = pd.concat(got, ignore_index=True)
+    assert_allclose(1 - got["risk"], as_array(ref["pred_surv"]), rtol=RTOL)
+    assert_allclose(1 - got["ci_upper"], as_array(ref["pred_lower"]), rtol=RTOL)
+    assert_allclose(1 - got["ci_lower"], as_array(ref["pred_upper"]), rtol=RTOL)
+
+
 def test_smooth_baseline_matches_coxph():
     ref = load_output("supermodel", "smooth")
     sm = _fit(summary=["current", "slope"], varying=["bili_current"], baseline="smooth")
@@ -163,3 +181,28 @@ def test_errors():
     sm = cs.landmark_supermodel(pat, draws=dr, landmarks=[0, 365, 730], **kw)
     with pytest.raises(ParameterError, match="fitted landmarks"):
         sm.predict(dr.query("id == 1"), landmark=100)
+
+
+def test_positive_summary_window_and_no_draw_counts():
+    """Hand-checkable: three patients, draws at 0 and 2; landmark 3 with window 0.5 leaves
+    everyone without a recent draw out (counted), window None uses the draw at 2."""
+    pat = pd.DataFrame({"patient_id": [1, 2, 3], "t": [10.0, 8.0, 2.5], "e": [1, 0, 1]})
+    dr = pd.DataFrame({"patient_id": [1, 1, 2, 2, 3], "draw_months": [0, 2, 0, 2, 0.0],
+                       "ctc_count": [0, 7, 9, 1, 3]})
+    kw = dict(draws=dr, horizon=5, time_col="t", event_col="e", marker_col="ctc_count",
+              summary=["positive", "current", "baseline", "change", "slope"], threshold=5)
+    st = cs.landmark_stack(pat, landmarks=[0, 3], **kw)
+    assert st["patient_id"].tolist() == [1, 2, 3, 1, 2]
+    assert st["stop"].tolist() == [5.0, 5.0, 2.5, 8.0, 8.0]
+    assert st["event"].tolist() == [0, 0, 1, 0, 0]
+    assert st["ctc_count_positive"].tolist() == [0, 1, 0, 1, 0]
+    assert st["ctc_count_change"].tolist() == [0, 0, 0, 7, -8]
+    assert st["ctc_count_slope"].tolist() == [0, 0, 0, 3.5, -4]
+    st_w = cs.landmark_stack(pat, landmarks=[0, 3], window=0.5, **kw)
+    assert st_w["landmark"].tolist() == [0, 0, 0]
+    with pytest.warns(cs.DataWarning, match="landmark.s. 3: no patient at risk"):
+        sm = cs.landmark_supermodel(pat.assign(e=[1, 1, 1], t=[10.0, 4.0, 2.5]),
+                                    landmarks=[0, 3], window=0.5,
+                                    varying=[], **{**kw, "summary": "positive"})
+    assert sm.landmark_table["n_no_draw"].tolist() == [0, 2]
+    assert sm.landmark_table["n_at_risk"].tolist() == [3, 0]

@@ -186,3 +186,12 @@ def test_errors(cohort):
     res = impute(cohort, covariates=["x"], rng=1, **ROLES, **FAST)
     with pytest.raises(ParameterError, match="'variable' parameter of observed_vs_imputed"):
         res.observed_vs_imputed("z")
+
+
+def test_parallel_chains_give_the_same_data_sets(cohort):
+    small = cohort.iloc[:120]
+    one = impute(small, covariates=["x", "z"], rng=6, n_imputations=2, n_iter=2, **ROLES)
+    two = impute(small, covariates=["x", "z"], rng=6, n_imputations=2, n_iter=2, n_jobs=2,
+                 **ROLES)
+    for a, b in zip(one.datasets, two.datasets, strict=True):
+        pd.testing.assert_frame_equal(a, b)

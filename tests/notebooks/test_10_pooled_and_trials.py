@@ -63,3 +63,12 @@ def test_screening_claims():
     size = cs.model_sample_size(n_parameters=8, rate=0.02, horizon=36, mean_follow_up=30,
                                 r2_cs=0.08)
     assert size.n == size.table.loc[0, "n"]  # the shrinkage criterion is binding
+
+
+def test_random_slope_prediction_interval_wider_than_ci():
+    ipd = load_input("random_slope", "ipd")
+    slope = cs.random_marker_slope(ipd, study_col="study", time_col="months",
+                                   event_col="event", marker_col="ctc_positive",
+                                   covariates=["age"])
+    assert slope.pi_lower < slope.ci_lower and slope.pi_upper > slope.ci_upper
+    assert slope.tau > 0

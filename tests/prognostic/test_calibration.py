@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from ctcstats.errors import DataValidationError, ParameterError
+from ctcstats.errors import DataValidationError, DataWarning, ParameterError
 from ctcstats.prognostic.calibration import calibration, rcs_basis, rcs_knots
 from tests.reference._load import load_input, load_output
 
@@ -99,9 +99,11 @@ def test_bad_input():
                                                   r"probabilities in \[0, 1\] for calibration"):
         calibration(d, time_col="time", event_col="status", risk_col="score", horizon=24)
     d2 = d.copy()
-    d2.loc[3, "p24"] = 1.0
-    with pytest.raises(DataValidationError, match=r"exactly 0 or 1 \(first row labels: 3\)"):
-        calibration(d2, time_col="time", event_col="status", risk_col="p24", horizon=24)
+    d2.loc[3, "p24"] = 1.0  # one rule with external_validation: moved 1e-12 inside, recorded
+    with pytest.warns(DataWarning, match=r"exactly 0 or 1 \(first row labels: 3\); they were "
+                                         r"moved to 1e-12 and 1 − 1e-12"):
+        res = calibration(d2, time_col="time", event_col="status", risk_col="p24", horizon=24)
+    assert any("exactly 0 or 1" in w for w in res.warnings) and np.isfinite(res.slope)
     with pytest.raises(DataValidationError, match=r"horizon 120 is beyond the last follow-up"):
         calibration(d, time_col="time", event_col="status", risk_col="p24", horizon=120)
     with pytest.raises(ParameterError, match="'n_knots' parameter of calibration"):

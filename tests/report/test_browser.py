@@ -101,3 +101,63 @@ def test_figures_are_in_the_dom_and_sized(rendered):
     assert len(info["sizes"]) == n_fig >= 6
     for w, h, n_elems in info["sizes"]:
         assert 400 <= w <= 1000 and h >= 150 and n_elems > 20, (w, h, n_elems)
+
+
+# ---- no table wider than its container or the page ------------------------------------
+TABLE_PROBE = """<script>
+window.addEventListener('load', () => {
+  const rows = Array.from(document.querySelectorAll('table')).map(t => {
+    const cap = t.querySelector('caption');
+    return [cap ? cap.textContent : '', t.scrollWidth, t.parentElement.clientWidth,
+            document.body.clientWidth];
+  });
+  const pre = document.createElement('pre');
+  pre.id = 'tables';
+  pre.textContent = JSON.stringify(rows);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _table_widths(report, tmp, width, *, print_styles=False):
+    text = report.read_text(encoding="utf-8")
+    if print_styles:  # lay the page out with the print rules at the printable A4 width
+        assert "@media print" in text
+        text = text.replace("@media print", "@media all")
+    probe = tmp / f"tables-{width}-{print_styles}.html"
+    probe.write_text(text.replace("</body>", TABLE_PROBE + "</body>"), encoding="utf-8")
+    r = subprocess.run([_chromium(), *FLAGS, f"--user-data-dir={tmp / 'profile2'}",
+                        f"--window-size={width},3000", "--virtual-time-budget=5000",
+                        "--dump-dom", probe.as_uri()], capture_output=True, text=True,
+                       timeout=180)
+    assert r.returncode == 0, r.stderr[-2000:]
+    m = re.search(r'<pre id="tables">(.*?)</pre>', r.stdout, re.S)
+    assert m, "table probe did not run"
+    return json.loads(m.group(1).replace("&quot;", '"'))
+
+
+@pytest.fixture(scope="module")
+def wide_report(tmp_path_factory):
+    """A report with wide tables: days, three horizons, a categorical covariate (gbsg)."""
+    from pathlib import Path
+
+    from ctcstats.cli import main
+
+    tmp = tmp_path_factory.mktemp("wide")
+    data = Path(__file__).resolve().parents[1] / "reference" / "report_files" / "inputs"
+    out = tmp / "gbsg.html"
+    assert main(["report", str(data / "gbsg.csv"), "--time-col", "rfs_days", "--event-col",
+                 "rfs_event", "--marker-col", "nodes", "--threshold", "4", "--covariates",
+                 "age,size,grade,er", "--categorical", "grade", "--cutpoint", "--quiet",
+                 "--out", str(out)]) == 0
+    return out, tmp
+
+
+@pytest.mark.parametrize(("width", "print_styles"), [(1280, False), (718, True)])
+def test_no_table_overflows(rendered, wide_report, width, print_styles):
+    out, tmp = wide_report
+    for report in (rendered["report"], out):
+        rows = _table_widths(report, tmp, width, print_styles=print_styles)
+        assert len(rows) >= 8
+        over = [(cap[:50], w, box) for cap, w, box, page in rows if w > box or w > page]
+        assert not over, f"{report.name} at {width}px: {over}"

@@ -48,7 +48,7 @@ def test_structure_follows_remark(html):
     # every REMARK item has a row in the checklist
     checklist = html[html.index('id="remark"'):html.index('id="provenance"')]
     for i in REMARK_ITEMS:
-        assert f"<tr><td>{i}</td>" in checklist
+        assert f"<tr><td class=\"n\">{i}</td>" in checklist
     assert "§5.1 progression-free survival" in checklist
 
 

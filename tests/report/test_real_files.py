@@ -97,9 +97,9 @@ def gbsg(tmp_path_factory):
     out = tmp / "gbsg.html"
     assert main(["report", str(REF / "inputs" / "gbsg.csv"), "--spec", str(spec),
                  "--time-col", "rfs_days", "--event-col", "rfs_event", "--marker-col",
-                 "nodes", "--threshold", "4", "--marker-label", "positive nodes",
+                 "nodes", "--threshold", "4,10", "--marker-label", "positive nodes",
                  "--covariates", "age,size,grade,er", "--categorical", "grade",
-                 "--time-unit", "days", "--quiet", "--out", str(out)]) == 0
+                 "--time-unit", "days", "--cutpoint", "--quiet", "--out", str(out)]) == 0
     return out.read_text(encoding="utf-8")
 
 
@@ -148,3 +148,18 @@ def test_categorical_covariate_agrees_in_table1_and_cox(gbsg):
     assert {"1", "2", "3"} <= set(labels) and "1.0" not in labels  # levels, not floats
     multi = [r[0] for r in t["Multivariable Cox model for RFS"][1:]]
     assert "grade[2]" in multi and "grade[3]" in multi and "grade" not in multi
+
+
+def test_cutpoint_scan_marks_only_the_given_thresholds(gbsg):
+    svg = next(s for s in re.findall(r"<svg\b.*?</svg>", gbsg, re.S)
+               if "cut-point of nodes" in s)
+    # one dotted line per threshold the user gave (4 and 10 → cuts 3 and 9), no 1/3/5 default
+    assert len(re.findall(r'id="fig\d+-threshold(?:-\d+)?"', svg)) == 2
+    assert "pre-specified thresholds" in svg
+
+
+def test_negative_intervals_read_as_ranges():
+    from ctcstats.report.format import fmt_ci
+
+    assert fmt_ci(-0.0172, -0.0041, 3) == "\u22120.017 to \u22120.004"
+    assert fmt_ci(1.47, 2.26) == "1.47\u20132.26"

@@ -131,3 +131,18 @@ def test_errors():
         out = counting_process_data(pat, draws=dr.assign(draw_months=[0.0, 2.0, 1.0]),
                                     missing="drop", **kw)
     assert out.attrs["n_dropped"] == 1  # the draw of the unknown patient 3
+
+
+def test_string_time_dependent_covariate_matches_coxph():
+    """coxph(Surv(tstart, tstop, death) ~ bili_cat + ascites + age, id = id) on the tmerge
+    rows: a categorical (string) time-dependent covariate as indicator terms against its
+    first level "(0,1]", next to a 0/1 one with missing values (rows dropped, as R)."""
+    ref = load_output("tmerge", "pbc_tmerge_cox_factor")
+    fit = fit_cox(_pbc(), start_col="start", time_col="stop", event_col="death", id_col="id",
+                  covariates=["bili_cat", "ascites", "age"], missing="drop")
+    assert list(fit.table.index) == ["bili_cat[(1,3]]", "bili_cat[(3,Inf]]", "ascites", "age"]
+    np.testing.assert_allclose(fit.table["coef"], as_array(ref["coef"]), rtol=1e-6)
+    np.testing.assert_allclose(fit.table["std_error"], as_array(ref["se"]), rtol=1e-6)
+    np.testing.assert_allclose([fit.loglik_null, fit.loglik], as_array(ref["loglik"]),
+                               rtol=1e-8)
+    assert fit.n_obs == ref["n"] and fit.n_events == ref["nevent"]

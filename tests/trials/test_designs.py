@@ -14,6 +14,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 
+import ctcstats as cs
 from ctcstats.designs.formulas import schoenfeld_power
 from ctcstats.errors import DataValidationError, ParameterError
 from ctcstats.trials import (
@@ -108,3 +109,29 @@ def test_screening_chain_and_size():
     assert again.table.equals(tab)
     with pytest.raises(ParameterError, match="'n_screened'"):
         simulate_trial_power("detect3", n_screened=0)
+
+
+def test_stic_randomises_everyone_screened():
+    d = get_trial_design("stic_ctc")
+    assert d.randomises == "all"
+    assert_allclose(d.screening_yield, 0.95)  # prevalence guides treatment, not eligibility
+    res = simulate_trial_power("stic_ctc", n_screened=400, n_sim=50, rng=2)
+    assert res.replicates["n_randomised"].mean() > 0.9 * 400
+
+
+def test_simulate_trial_patient_level_feeds_the_analyses():
+    df = cs.simulate_trial("stic_ctc", n_screened=1500, hr_negative=1.6, rng=11)
+    rnd = df[df["randomised"]]
+    assert set(rnd["arm"]) == {0, 1} and (df.loc[~df["randomised"], "arm"] == -1).all()
+    assert df.loc[~df["randomised"], "pfs_months"].isna().all()
+    inter = cs.marker_treatment_interaction(rnd, time_col="pfs_months", event_col="pfs_event",
+                                            marker_col="ctc_positive", treatment_col="arm")
+    sg = inter.subgroups.set_index("marker_level")
+    assert sg.loc[0, "hr"] > 1.3 and 0.75 < sg.loc[1, "hr"] < 1.3
+    assert inter.interaction_p_value < 0.01
+    again = cs.simulate_trial("stic_ctc", n_screened=1500, hr_negative=1.6, rng=11)
+    assert again.equals(df)
+    swog = cs.simulate_trial("swog_s0500", n_screened=3000, rng=1)
+    assert (swog.loc[swog["randomised"], "ctc_positive"] == 1).all()
+    assert_allclose(swog["randomised"].mean(), get_trial_design("swog_s0500").screening_yield,
+                    atol=0.03)

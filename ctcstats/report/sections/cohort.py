@@ -184,7 +184,7 @@ def section_marker(ctx: ReportContext) -> list[dict]:
     blocks.append(table(
         "Detection rates at the thresholds",
         ["threshold", "patients", "positive", "rate", "95% CI (exact)"], rrows,
-        note="Clopper–Pearson exact intervals (cs.detection_rates)."))
+        note="Clopper–Pearson exact intervals."))
     nb = notes(msgs)
     if nb:
         blocks.append(nb)
@@ -234,8 +234,8 @@ def section_table1(ctx: ReportContext) -> list[dict]:
         f"Table 1. Clinical factors by {s.marker_label} status",
         ["variable", "", "overall", *groups, "missing", "test", "p"], rows, sub_rows=sub,
         cls="table1",
-        note="Continuous: mean (SD); categorical: n (%). Tests as chosen by cs.marker_table "
-             "(t-test, chi-square or Fisher).")]
+        note="Continuous: mean (SD); categorical: n (%). Tests: t-test (continuous), "
+             "chi-square or Fisher's exact test (categorical).")]
     nb = notes(msgs)
     if nb:
         blocks.append(nb)

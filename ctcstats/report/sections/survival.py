@@ -252,7 +252,7 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
             ["period", "HR (95% CI)", "p"], _cox_rows(ctx, tab, rename=_period),
             note=f"Shown because {why}; follow-up split at "
                  f"{', '.join(f'{x:g}' for x in split)} {ctx.unit} (other covariates with one "
-                 "coefficient; cs.fit_piecewise_cox)."))
+                 "coefficient)."))
     else:
         blocks.append(para(
             f"No evidence against proportional hazards for the marker (p "

@@ -188,9 +188,25 @@ def prepare_cox_data(
 
 
 def risk_sums(d: CoxData, v: np.ndarray) -> np.ndarray:
-    """Sum of ``v`` (rows × k) over each event group's risk set → (G, k)."""
-    c = np.concatenate([np.zeros((1,) + v.shape[1:]), np.cumsum(v[d.ord_stop], axis=0)])
-    out = c[d.g_stop_hi] - c[d.g_stop_lo]
+    """Sum of ``v`` (rows × k) over each event group's risk set → (G, k).
+
+    The risk set of a group is the tail of its stratum (rows ordered by stratum and time), so
+    the sums are suffix sums: ``S[lo] − S[end of stratum]``, exact for the last stratum. A
+    stratum followed by strata of much larger risk scores would lose its digits to that
+    subtraction (under monotone likelihood the scores span e^222); those groups are summed
+    again within their own stratum, as R's ``coxfit6`` accumulates stratum by stratum.
+    """
+    vo = v[d.ord_stop]
+    rev = np.concatenate([np.cumsum(vo[::-1], axis=0)[::-1], np.zeros((1,) + v.shape[1:])])
+    out = rev[d.g_stop_lo] - rev[d.g_stop_hi]
+    later = np.abs(rev[d.g_stop_hi]).reshape(len(out), -1).max(axis=1) if len(out) else out
+    lost = later > 1e6 * np.abs(out).reshape(len(out), -1).max(axis=1) if len(out) else later
+    if np.any(lost):
+        for end in np.unique(d.g_stop_hi[lost]):
+            gs = np.flatnonzero(lost & (d.g_stop_hi == end))
+            b = int(d.g_stop_lo[gs].min())
+            loc = np.cumsum(vo[b:end][::-1], axis=0)[::-1]
+            out[gs] = loc[d.g_stop_lo[gs] - b]
     if d.start is not None:
         c = np.concatenate([np.zeros((1,) + v.shape[1:]), np.cumsum(v[d.ord_start], axis=0)])
         out = out - (c[d.g_start_hi] - c[d.g_start_lo])
@@ -231,9 +247,18 @@ class RiskState:
     step_wt: np.ndarray  # wtave of the group
 
 
+_ETA_MIN, _ETA_MAX = -200.0, 22.0  # R survival's coxsafe() limits
+
+
 def risk_state(d: CoxData, beta: np.ndarray, ties: str) -> RiskState:
-    """The risk-set sums at ``beta`` (original covariate scale)."""
-    eta = linear_predictor(d.X, beta) + d.offset
+    """The risk-set sums at ``beta`` (original covariate scale).
+
+    The (centred) linear predictor is clipped to [-200, 22] as R's ``coxsafe`` does: under
+    monotone likelihood the iterations head for an infinite coefficient, and exp() of the
+    unclipped predictor overflows — the fit then ended in NaN and a "collinear" diagnosis
+    instead of R's "coefficient may be infinite" (issue 13). Ordinary fits never reach it.
+    """
+    eta = np.clip(linear_predictor(d.X, beta) + d.offset, _ETA_MIN, _ETA_MAX)
     score = np.exp(eta)
     r = score * d.weights
     rx = r[:, None] * d.X

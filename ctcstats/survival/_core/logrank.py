@@ -25,6 +25,7 @@ def logrank_arrays(
     strata_codes=None,
     rho: float = 0.0,
     gamma: float = 0.0,
+    start=None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted observed, expected and variance matrix of the k-sample log-rank test.
 
@@ -50,6 +51,10 @@ def logrank_arrays(
         Stratum of each row; O, E and V are summed over strata.
     rho, gamma : float
         Fleming–Harrington weight exponents; ``rho = gamma = 0`` is the plain log-rank test.
+    start : array of float, optional
+        Entry times of (start, stop] rows (delayed entry, counting-process data): a row is at
+        risk at t when ``start < t <= time`` (the rows of the stratum entering at or after t
+        are removed from the risk set).
 
     Returns
     -------
@@ -95,6 +100,9 @@ def logrank_arrays(
     rev = np.cumsum(count[::-1], axis=0)[::-1]
     rev = np.vstack([rev, np.zeros((1, k))])
     at_risk = rev[:n_blocks] - rev[seg_end[seg_of_block]]
+    if start is not None:
+        at_risk = at_risk - _entered_later(np.asarray(start, float)[order], ss, gs, k,
+                                           ts[new_block], block_stratum)
 
     n_risk = at_risk.sum(axis=1)
     d_tot = deaths.sum(axis=1)
@@ -125,6 +133,22 @@ def logrank_arrays(
         (at_risk * (c / n_risk)[:, None]).T @ at_risk
     )
     return obs, exp, var
+
+
+def _entered_later(st, ss, gs, k, block_time, block_stratum):
+    """Per block (stratum, time t) and group, the rows of that stratum with start >= t."""
+    vals = np.unique(np.concatenate([st, block_time]))
+    M = vals.size + 1
+    key = ss.astype(np.int64) * M + np.searchsorted(vals, st)
+    o = np.argsort(key, kind="stable")
+    ks = key[o]
+    onehot = np.zeros((st.size + 1, k))
+    onehot[np.arange(1, st.size + 1), gs[o]] = 1.0
+    cum = np.cumsum(onehot, axis=0)
+    bs = block_stratum.astype(np.int64)
+    lo = np.searchsorted(ks, bs * M + np.searchsorted(vals, block_time), "left")
+    hi = np.searchsorted(ks, (bs + 1) * M, "left")
+    return cum[hi] - cum[lo]
 
 
 def chisq_statistic(obs: np.ndarray, exp: np.ndarray, var: np.ndarray) -> tuple[float, int, list[str]]:

@@ -51,3 +51,19 @@ run("kidney_gaussian", kidney, "age + sex", "id", "gaussian", "TRUE")
 run("pooled_gamma", pooled, "ctc_positive + age", "study", "gamma", "TRUE")
 run("pooled_gaussian", pooled, "ctc_positive + age", "study", "gaussian", "TRUE")
 run("pooled_gaussian_dense", pooled, "ctc_positive + age", "study", "gaussian", "FALSE")
+# strata with a frailty; delayed entry ((start, stop] rows) with a frailty
+run("kidney_gaussian_strata", kidney, "age + strata(sex)", "id", "gaussian", "TRUE")
+pooled$entry <- round(pooled$time * ((seq_len(nrow(pooled)) %% 4) / 10), 1)
+write.csv(pooled, "inputs/pooled_entry.csv", row.names = FALSE)
+run_start <- function(name, dist) {
+  for (tight_eps in c(1e-10, 1e-8, 1e-6)) {
+    f <- tryCatch(one(as.formula(sprintf(
+      "Surv(entry, time, status) ~ ctc_positive + age + frailty(study, distribution = '%s', sparse = TRUE, eps = %g)",
+      dist, tight_eps)), pooled), error = function(e) NULL)
+    if (!is.null(f)) break
+  }
+  write_json(c(list(tight = f, tight_eps = tight_eps), versions),
+             file.path("outputs", paste0(name, ".json")), digits = NA, auto_unbox = TRUE)
+}
+run_start("pooled_entry_gamma", "gamma")
+run_start("pooled_entry_gaussian", "gaussian")

@@ -46,6 +46,13 @@ iecv <- function(d, study, covs, horizon, name) {
     metafor = as.character(packageVersion("metafor")))
   write_json(out, file.path("outputs", paste0(name, ".json")), digits = NA, auto_unbox = TRUE)
 }
+dir.create("inputs", showWarnings = FALSE); dir.create("outputs", showWarnings = FALSE)
+cc <- c("inst", "time", "status", "age", "sex", "ph.ecog")
+lung <- survival::lung[complete.cases(survival::lung[, cc]), cc]
+lung <- lung[lung$inst %in% as.numeric(names(which(table(lung$inst) >= 13))), ]
+lung$status <- lung$status - 1
+write.csv(lung, "inputs/lung.csv", row.names = FALSE)
+invisible(file.copy("../frailty/inputs/pooled.csv", "inputs/pooled.csv", overwrite = TRUE))
 lung <- read.csv("inputs/lung.csv")
 iecv(lung, "inst", c("age", "sex", "ph.ecog"), 365, "lung")
 pooled <- read.csv("inputs/pooled.csv"); names(pooled)[4:5] <- c("time", "status")

@@ -152,13 +152,33 @@ for (s in LMS) {
     cc <- concordance(Surv(wtime, death) ~ d[[m]], data = d, reverse = TRUE)
     km <- summary(survfit(Surv(time_full, death_full) ~ 1, data = d), times = W,
                   extend = TRUE)$surv
+    d$cll <- log(-log(1 - d[[m]]))
+    cal <- coxph(Surv(wtime, death) ~ cll, data = d)
     perf[[length(perf) + 1]] <- data.frame(
       model = m, landmark = s, n = nrow(d), auc = au$AUC, auc_se = au$se,
       brier = br$Brier[br$model == "r"], brier_se = br$se[br$model == "r"],
       null_brier = br$Brier[br$model == "Null model"], ipa = br$IPA[br$model == "r"],
       c_index = unname(cc$concordance), c_se = sqrt(unname(cc$var)), observed = 1 - km,
-      mean_risk = mean(d[[m]]))
+      mean_risk = mean(d[[m]]), cal_slope = unname(coef(cal)),
+      cal_slope_se = unname(sqrt(diag(cal$var))))
   }
 }
 perf <- do.call(rbind, perf)
 wj(as.list(perf), "performance")
+
+# E: ties = "efron" (R's default): model A's predictions with survfit's Efron hazard/variance
+fe <- coxph(Surv(LM, stop, death) ~ cur + chg + age + cur_lm1 + cur_lm2 + chg_lm1 + chg_lm2 +
+              strata(LM) + cluster(id), data = st, ties = "efron")
+prede <- list()
+for (s in c(730, 1461)) {
+  u <- (s - LMS[1]) / (LMS[length(LMS)] - LMS[1])
+  ndi <- transform(nd, cur_lm1 = cur * u, cur_lm2 = cur * u^2, chg_lm1 = chg * u,
+                   chg_lm2 = chg * u^2, LM = s)
+  for (i in 1:2) {
+    ss <- summary(survfit(fe, newdata = ndi[i, ]), times = s + W, extend = TRUE)
+    prede[[length(prede) + 1]] <- c(ss$surv, ss$lower, ss$upper)
+  }
+}
+prede <- do.call(rbind, prede)
+out(fe, "strata_varying_efron", list(pred_surv = prede[, 1], pred_lower = prede[, 2],
+                                     pred_upper = prede[, 3]))

@@ -28,6 +28,7 @@ m <- tmerge(b, dr, id = id, bili = tdc(day, bili), albumin = tdc(day, albumin),
 wj(list(id = m$id, tstart = m$tstart, tstop = m$tstop, death = m$death, bili = m$bili,
         albumin = m$albumin, ascites = m$ascites, alk_phos = m$alk_phos, edema = m$edema,
         stage = m$stage, bili_cat = m$bili_cat, age = m$age), "pbc_tmerge")
+m_pbc <- m
 # the time-dependent Cox model on these rows (complete rows, as coxph's na.omit)
 f <- coxph(Surv(tstart, tstop, death) ~ log(bili) + albumin + edema + ascites + age,
            data = m, id = id)
@@ -41,3 +42,7 @@ m <- tmerge(b, sd, id = pid, count = tdc(day, count), level = tdc(day, level),
             grade = tdc(day, grade))
 wj(list(pid = m$pid, tstart = m$tstart, tstop = m$tstop, status = m$status, count = m$count,
         level = m$level, grade = m$grade, age = m$age), "synth_tmerge")
+# a string-valued (categorical) time-dependent covariate next to a 0/1 and a numeric one
+f2 <- coxph(Surv(tstart, tstop, death) ~ bili_cat + ascites + age, data = m_pbc, id = id)
+wj(list(terms = names(coef(f2)), coef = unname(coef(f2)), se = unname(sqrt(diag(f2$var))),
+        n = f2$n, nevent = f2$nevent, loglik = unname(f2$loglik)), "pbc_tmerge_cox_factor")

@@ -57,6 +57,7 @@ interaction_ref(trial, "arm", "ctc_group", c("age"), "site", 24, "trial_interact
 interaction_ref(trial, "arm", "ctc_group", character(0), NULL, 24, "trial_interaction_plain")
 ni_ref(trial, "arm", c("age"), "site", 1.25, 0.90, "trial_ni")
 
+write.csv(survival::veteran, "inputs/veteran.csv", row.names = FALSE)
 vet <- read.csv("inputs/veteran.csv", stringsAsFactors = FALSE)
 vet$celltype <- factor(vet$celltype, levels = sort(unique(vet$celltype)))
 vet$trt <- factor(vet$trt)

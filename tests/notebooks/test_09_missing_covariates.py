@@ -1,0 +1,66 @@
+"""What notebooks/09_missing_covariates.py shows, on the same public calls and seeds.
+(pool/impute against R are in tests/missing/test_pool_reference.py and
+test_impute_reference.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import ctcstats as cs
+
+ROLES = {"time_col": "os_months", "event_col": "os_event",
+         "covariates": ["ctc_ge5", "age", "hr_positive", "her2_positive"]}
+COLON = Path(__file__).resolve().parents[1] / "reference" / "missing" / "inputs" / "colon_mar.csv"
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    full = cs.simulate_cohort("cristofanilli2004", n=600, rng=2004)
+    full["ctc_ge5"] = (full["ctc_count"] >= 5).astype(int)
+    cohort = cs.add_missingness(full, rates={"age": 0.30, "hr_positive": 0.25},
+                                depends_on=["os_event"], strength=1.5, rng=9)
+    fit_full = cs.fit_cox(full, **ROLES).table["coef"]
+    fit_cc = cs.fit_cox(cohort, missing="drop", **ROLES)
+    imp = cs.impute(cohort, n_imputations=10, rng=1, **ROLES)
+    mi = cs.pool(imp, cs.fit_cox, **ROLES).table.set_index("term")
+    return cohort, fit_full, fit_cc, imp, mi
+
+
+def test_complete_cases_lose_40_percent(synthetic):
+    cohort, _, fit_cc, _, _ = synthetic
+    assert 0.35 <= fit_cc.n_dropped / len(cohort) <= 0.45
+
+
+def test_mi_is_closer_to_the_full_data_fit(synthetic):
+    _, full, fit_cc, _, mi = synthetic
+    cc = fit_cc.table["coef"]
+    for term in ("ctc_ge5", "hr_positive", "her2_positive"):
+        assert abs(mi.loc[term, "estimate"] - full[term]) < abs(cc[term] - full[term])
+    assert (mi["std_error"] < fit_cc.table["std_error"]).all()
+
+
+def test_missing_age_goes_with_death(synthetic):
+    cohort, *_ = synthetic
+    died = cohort["os_event"] == 1
+    assert cohort.loc[died, "age"].isna().mean() > cohort.loc[~died, "age"].isna().mean()
+
+
+def test_colon_fmi_and_tables():
+    colon = pd.read_csv(COLON)
+    colon["differ"] = pd.Categorical(colon["differ"].map({1: "well", 2: "moderate",
+                                                          3: "poor"}),
+                                     categories=["well", "moderate", "poor"])
+    roles = {"time_col": "time", "event_col": "status",
+             "covariates": ["rx", "age", "obstruct", "nodes", "differ"]}
+    tab = cs.missing_table(colon, roles["covariates"]).set_index("variable")
+    assert tab.loc["nodes", "n_missing"] == 229 and tab.loc["differ", "n_missing"] == 167
+    with pytest.warns(cs.CTCStatsWarning, match="rejection sampling"):
+        imp = cs.impute(colon, n_imputations=10, rng=7, **roles)
+    mi = cs.pool(imp, cs.fit_cox, **roles).table.set_index("term")
+    # the imputed variables carry missing information, the complete ones almost none
+    assert mi.loc["nodes", "fmi"] > 0.1 and mi.loc["differ[poor]", "fmi"] > 0.05
+    assert mi.loc["age", "fmi"] < 0.1
+    assert 1.05 < mi.loc["nodes", "hr"] < 1.12

@@ -1,0 +1,313 @@
+"""Property suite: every public data function, on any ordinary input (issue 13, DESIGN.md §4).
+
+Coverage (the registry is tests/property/_registry.py; ``CALLS`` lists how each function is
+called, ``EXEMPT`` the few that are not, each with its reason and where it is tested):
+
+=========================  ==================================================================
+property                   functions
+=========================  ==================================================================
+row order                  every name in ``CALLS``
+index labels               every name in ``CALLS`` (duplicated, non-default ints, strings,
+                           MultiIndex)
+inputs unchanged           every name in ``CALLS``
+nullable / categorical     every name in ``CALLS`` (Int64, Float64, boolean, category)
+no raw exception           every name in ``CALLS`` (missing values, text in a numeric column,
+                           one row, no events): only ctcstats errors, no RuntimeWarning
+time units (1e-9 … 1e9)    the names whose ``Call`` has ``time_invariant``
+covariate units / shifts   tests/test_units.py (Cox, Firth, Fine–Gray, batch, count models,
+                           IPCW logistic) and ``test_covariate_shift_and_scale`` below
+group relabelling          ``test_group_relabelling`` below (log-rank, pairwise, KM, batch)
+=========================  ==================================================================
+
+``test_every_public_data_function_is_covered`` fails when a public function that takes data
+is neither in ``CALLS`` nor in ``EXEMPT``. Examples are derandomised (tests/conftest.py) and
+few per function, so the suite takes about a minute.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+import ctcstats as cs
+from ctcstats.errors import CTCStatsError
+
+from ._registry import CALLS, EXEMPT, cohort, draws_for, meta
+
+NAMES = sorted(CALLS)
+FEW = settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
+RTOL = 1e-7
+
+_COHORT = cohort()
+_DRAWS = draws_for(_COHORT)
+_META = meta()
+
+
+def _inputs(name: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    ds = CALLS[name].dataset
+    if ds == "meta":
+        return _META.copy(), None
+    return _COHORT.copy(), (_DRAWS.copy() if ds == "cohort+draws" else None)
+
+
+def _run(name: str, data, draws=None, s: float = 1.0):
+    """Call with library warnings allowed; any other warning (RuntimeWarning, pandas
+    FutureWarning) stays an error (pytest's filterwarnings = error)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cs.CTCStatsWarning)
+        return CALLS[name].run(data, draws, s)
+
+
+def _frame_numbers(t: pd.DataFrame) -> np.ndarray:
+    num = t.select_dtypes(include=["number", "bool"]).astype(float).to_numpy()
+    if num.size == 0:
+        return num
+    # rows in a canonical order (per-row outputs follow the input's order), sorted on values
+    # rounded relative to each column's size, so that rounding noise (1e-17 vs -1e-18) does
+    # not reorder them
+    size = np.nanmax(np.abs(np.where(np.isfinite(num), num, np.nan)), axis=0, initial=0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.round(num / np.where(size > 0, size, 1.0), 6)
+    keys = [np.nan_to_num(rel[:, j], nan=np.inf) for j in range(num.shape[1])][::-1]
+    return num[np.lexsort(keys)]
+
+
+def _numbers(res) -> list[np.ndarray]:
+    """Every number a result holds (scalars, tables with rows in a canonical order)."""
+    if isinstance(res, pd.DataFrame):
+        return [_frame_numbers(res)]
+    if isinstance(res, pd.Series):
+        return [_frame_numbers(res.to_frame())]
+    out: list[np.ndarray] = []
+    if dataclasses.is_dataclass(res):
+        for f in dataclasses.fields(res):
+            v = getattr(res, f.name)
+            if isinstance(v, (bool, np.bool_)):
+                continue
+            if isinstance(v, (int, float, np.number)):
+                out.append(np.array([float(v)]))
+            elif isinstance(v, (pd.DataFrame, pd.Series)):
+                out.extend(_numbers(v))
+    return out
+
+
+def _same(a, b, rtol: float = RTOL) -> None:
+    na, nb = _numbers(a), _numbers(b)
+    assert len(na) == len(nb)
+    for x, y in zip(na, nb, strict=True):
+        assert x.shape == y.shape
+        assert_allclose(y, x, rtol=rtol, atol=1e-10, equal_nan=True)
+
+
+_BASE: dict[str, object] = {}
+
+
+def _base(name: str):
+    if name not in _BASE:
+        d, w = _inputs(name)
+        _BASE[name] = _run(name, d, w)
+    return _BASE[name]
+
+
+# --------------------------------------------------------------------------- row order
+@pytest.mark.parametrize("name", NAMES)
+@FEW
+@given(seed=st.integers(0, 2**16))
+def test_row_order(name, seed):
+    d, w = _inputs(name)
+    g = np.random.default_rng(seed)
+    d = d.iloc[g.permutation(len(d))]
+    if w is not None:
+        w = w.iloc[g.permutation(len(w))]
+    _same(_base(name), _run(name, d, w))
+
+
+# --------------------------------------------------------------------------- index labels
+def _relabel(frame: pd.DataFrame, scheme: str) -> pd.DataFrame:
+    out = frame.copy()
+    n = len(out)
+    if scheme == "duplicated":
+        out.index = [7] * n
+    elif scheme == "mixed duplicates":
+        out.index = [f"id{i % 4}" for i in range(n)]
+    elif scheme == "non-default ints":
+        out.index = np.arange(n)[::-1] * 3 + 500
+    elif scheme == "strings":
+        out.index = [f"row-{i}" for i in range(n)]
+    else:  # MultiIndex
+        out.index = pd.MultiIndex.from_arrays([np.arange(n) % 2, np.arange(n) % 3])
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+@FEW
+@given(scheme=st.sampled_from(["duplicated", "mixed duplicates", "non-default ints",
+                               "strings", "MultiIndex"]))
+def test_index_labels(name, scheme):
+    d, w = _inputs(name)
+    d = _relabel(d, scheme)
+    if w is not None:
+        w = _relabel(w, scheme)
+    _same(_base(name), _run(name, d, w))
+
+
+# --------------------------------------------------------------------------- inputs
+@pytest.mark.parametrize("name", NAMES)
+def test_inputs_unchanged(name):
+    d, w = _inputs(name)
+    d = _relabel(d, "mixed duplicates")
+    d0 = d.copy(deep=True)
+    w0 = None if w is None else w.copy(deep=True)
+    _run(name, d, w)
+    pd.testing.assert_frame_equal(d, d0)
+    if w is not None:
+        pd.testing.assert_frame_equal(w, w0)
+
+
+# --------------------------------------------------------------------------- dtypes
+def _nullable(frame: pd.DataFrame, categorical: bool) -> pd.DataFrame:
+    out = frame.copy()
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_bool_dtype(s):
+            out[c] = s.astype("boolean")
+        elif pd.api.types.is_integer_dtype(s):
+            out[c] = s.astype("Int64")
+        elif pd.api.types.is_float_dtype(s):
+            out[c] = s.astype("Float64")
+        elif categorical:
+            out[c] = s.astype("category")
+        else:
+            out[c] = s.astype("string")
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("categorical", [True, False], ids=["category", "string"])
+def test_nullable_and_categorical_dtypes(name, categorical):
+    d, w = _inputs(name)
+    d = _nullable(d, categorical)
+    if w is not None:
+        w = _nullable(w, categorical)
+    _same(_base(name), _run(name, d, w))
+
+
+# --------------------------------------------------------------------------- raw exceptions
+def _corrupt(frame: pd.DataFrame, kind: str, col: str) -> pd.DataFrame:
+    out = frame.copy()
+    if kind == "missing value":
+        out[col] = out[col].astype(object)
+        out.iloc[3, out.columns.get_loc(col)] = None
+    elif kind == "text in column":
+        out[col] = out[col].astype(object)
+        out.iloc[5, out.columns.get_loc(col)] = "n/a"
+    elif kind == "one row":
+        out = out.iloc[:1]
+    elif kind == "no rows":
+        out = out.iloc[:0]
+    elif kind == "infinite":
+        if pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].astype(float)
+            out.iloc[2, out.columns.get_loc(col)] = np.inf
+    elif kind == "constant":
+        out[col] = out[col].iloc[0]
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_no_raw_exception_escapes(name, data):
+    d, w = _inputs(name)
+    kind = data.draw(st.sampled_from(["missing value", "text in column", "one row",
+                                      "no rows", "infinite", "constant"]))
+    col = data.draw(st.sampled_from(list(d.columns)))
+    bad = _corrupt(d, kind, col)
+    try:
+        _run(name, bad, w)
+    except CTCStatsError:
+        pass  # a clear error of ours is the intended outcome
+
+
+# --------------------------------------------------------------------------- time units
+TIMED = [n for n in NAMES if CALLS[n].time_invariant is not None]
+
+
+@pytest.mark.parametrize("name", TIMED)
+@FEW
+@given(factor=st.sampled_from([1e-9, 1e-4, 1 / 30.4375, 12.0, 1e4, 1e9]))
+def test_time_units(name, factor):
+    d, w = _inputs(name)
+    get = CALLS[name].time_invariant
+    ref = get(_base(name))
+    d = d.assign(**{c: d[c] * factor for c in CALLS[name].time_cols})
+    if w is not None:
+        w = w.assign(draw_t=w["draw_t"] * factor)
+    got = get(_run(name, d, w, s=factor))
+    assert_allclose(got, ref, rtol=1e-6, atol=1e-12, equal_nan=True)
+
+
+# --------------------------------------------------------------------------- relabelling
+@pytest.mark.parametrize("name", ["logrank_test", "pairwise_logrank_test", "kaplan_meier",
+                                  "batch_logrank", "detection_rates"])
+def test_group_relabelling(name):
+    """Renaming the groups (text ↔ numbers, another order of names) changes no number."""
+    d, w = _inputs(name)
+    ref = _base(name)
+    # order-preserving renames keep the groups' order (and so every table row)
+    for mapping in ({"G1": "a", "G2": "b", "G3": "c"}, {"G1": "grade 1", "G2": "grade 2",
+                                                       "G3": "grade 3"}):
+        e = d.assign(grade=d["grade"].map(mapping))
+        e = e.assign(ctc_pos=e["ctc_pos"].map({0: "neg", 1: "pos"}))
+        _same(ref, _run(name, e, w))
+
+
+@pytest.mark.parametrize("shift,scale", [(-60.0, 1.0), (1e3, 1e-3), (0.0, -2.0)])
+def test_covariate_shift_and_scale(shift, scale):
+    """Shifting a covariate changes nothing in a Cox, Fine–Gray or count model but the
+    intercept; scaling it divides its coefficient (and SE) by the factor."""
+    d = _COHORT
+    e = d.assign(age=(d["age"] + shift) * scale)
+    for run in (lambda x: cs.fit_cox(x, **dict(time_col="time", event_col="event"),
+                                     covariates=["age", "size"]).table,
+                lambda x: cs.fit_fine_gray(x, time_col="time", event_col="status",
+                                           covariates=["age", "size"]).table):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cs.CTCStatsWarning)
+            a, b = run(d), run(e)
+        assert_allclose(b.loc["age", "coef"] * scale, a.loc["age", "coef"], rtol=1e-7)
+        assert_allclose(b.loc["age", "std_error"] * abs(scale), a.loc["age", "std_error"],
+                        rtol=1e-7)
+        assert_allclose(b.loc["size"].to_numpy(float), a.loc["size"].to_numpy(float),
+                        rtol=1e-7)
+        assert_allclose(b.loc["age", "p_value"], a.loc["age", "p_value"], rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- coverage
+def _data_functions() -> list[str]:
+    out = []
+    for n in cs.__all__:
+        f = getattr(cs, n)
+        if inspect.isfunction(f):
+            params = list(inspect.signature(f).parameters)
+            if params and (params[0] in ("data", "draws")
+                           or (len(params) > 1 and params[1] == "data")):
+                out.append(n)
+    return out
+
+
+def test_every_public_data_function_is_covered():
+    missing = [n for n in _data_functions() if n not in CALLS and n not in EXEMPT]
+    assert not missing, (
+        f"public data functions without a property-suite entry: {missing} — add them to "
+        "tests/property/_registry.py CALLS (or, with the reason, to EXEMPT)")
+    stale = [n for n in list(CALLS) + list(EXEMPT) if n not in cs.__all__]
+    assert not stale, f"registry names that are not public: {stale}"
