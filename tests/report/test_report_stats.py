@@ -225,3 +225,11 @@ def test_remark_items_in_full():
     assert "(at least age and sex)" in REMARK_ITEMS[13]
     assert "Kaplan–Meier plot is recommended" in REMARK_ITEMS[15]
     assert len(REMARK_ITEMS) == 20
+
+
+def test_continuous_covariates_say_per_unit():
+    ctx = prepare_context(_cohort(240), _spec())
+    text = _text(section_multivariable(ctx, ctx.spec.primary))
+    assert "age (per 1 unit)" in text
+    assert "grade[" in text and "grade[2] (per 1 unit)" not in text
+    assert f"{ctx.term} (per 1 unit)" not in text

@@ -91,10 +91,22 @@ def _km_table(ctx: ReportContext, km, horizons) -> dict:
                  note="Log-log confidence intervals (as R survfit with conf.type = \"log-log\"; R's default is \"log\"); — = beyond follow-up.")
 
 
+def _per_unit(ctx: ReportContext, term: str) -> str:
+    """``term`` with "(per 1 unit)" when it is a continuous covariate (more than two distinct
+    numeric values): its HR is per one unit of the column as recorded."""
+    fr = ctx.frame
+    if term in fr.columns:
+        col = fr[term]
+        if (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+                and col.nunique() > 2):
+            return f"{term} (per 1 unit)"
+    return term
+
+
 def _cox_rows(ctx: ReportContext, tab: pd.DataFrame, rename=None) -> list[list[str]]:
     rows = []
     for term, r in tab.iterrows():
-        name = rename(term) if rename else str(term)
+        name = rename(term) if rename else _per_unit(ctx, str(term))
         rows.append([name, fmt_hr(r["hr"], r["ci_lower"], r["ci_upper"]), fmt_p(r["p_value"])])
     return rows
 
