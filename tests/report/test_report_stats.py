@@ -233,3 +233,21 @@ def test_continuous_covariates_say_per_unit():
     assert "age (per 1 unit)" in text
     assert "grade[" in text and "grade[2] (per 1 unit)" not in text
     assert f"{ctx.term} (per 1 unit)" not in text
+
+
+def test_spline_falls_back_to_log_linear_with_few_distinct_counts():
+    from ctcstats.report.sections.spline import count_spline, section_spline
+    from ctcstats.survival.cox import fit_cox
+
+    df = _cohort(240)
+    df["ctc_count"] = np.minimum(df["ctc_count"], 3) * (df["ctc_count"] > 5)  # 0 or 3
+    df.loc[df.index[:30], "ctc_count"] = 1
+    ctx = prepare_context(df, _spec(thresholds=(1,)))
+    sp = count_spline(ctx.frame, count_col="ctc_count", time_col="pfs_months",
+                      event_col="pfs_event", covariates=["age"])
+    assert sp.knots.size == 0 and sp.df_nonlinear == 0 and np.isnan(sp.p_nonlinear_lr)
+    lin = fit_cox(ctx.frame.assign(lx=np.log1p(ctx.frame["ctc_count"])),
+                  time_col="pfs_months", event_col="pfs_event", covariates=["lx", "age"])
+    np.testing.assert_allclose(sp.coef, [lin.table.loc["lx", "coef"]], rtol=1e-9)
+    text = _text(section_spline(ctx))
+    assert "enters the Cox model linearly on the log(count + 1) scale" in text

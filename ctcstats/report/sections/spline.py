@@ -63,13 +63,15 @@ def count_spline(frame: pd.DataFrame, *, count_col: str, time_col: str, event_co
     takes too few distinct values).
     """
     lx = np.log1p(frame[count_col].to_numpy(float))
+    if np.unique(lx).size < 2:
+        raise DataValidationError(
+            f"count column {count_col!r} takes a single value; it cannot be analysed as a "
+            "continuous variable.")
     try:
         knots = rcs_knots(lx, n_knots)
-    except DataValidationError:
-        raise DataValidationError(
-            f"count column {count_col!r} takes too few distinct values for a spline "
-            "(fewer than 3 distinct knots of log(count + 1)).") from None
-    basis = rcs_basis(lx, knots)
+    except DataValidationError:  # too few distinct counts: linear in log(count + 1)
+        knots = np.array([], dtype=float)
+    basis = rcs_basis(lx, knots) if knots.size else lx[:, None]
     names = [f"__rcs{j}__" for j in range(basis.shape[1])]
     work = frame.assign(**{n: basis[:, j] for j, n in enumerate(names)})
     covs = list(covariates)
@@ -78,16 +80,20 @@ def count_spline(frame: pd.DataFrame, *, count_col: str, time_col: str, event_co
     lin = fit_cox(work, covariates=names[:1] + covs, **kw)
     ll0 = fit_cox(work, covariates=covs, **kw).loglik if covs else full.loglik_null
     nl = names[1:]
-    b = full.table.loc[nl, "coef"].to_numpy(float)
-    v = full.covariance.loc[nl, nl].to_numpy(float)
-    wald = float(b @ np.linalg.solve(v, b))
-    lr_nl = 2.0 * (full.loglik - lin.loglik)
+    if nl:
+        b = full.table.loc[nl, "coef"].to_numpy(float)
+        v = full.covariance.loc[nl, nl].to_numpy(float)
+        wald = float(b @ np.linalg.solve(v, b))
+        lr_nl = 2.0 * (full.loglik - lin.loglik)
+    else:
+        wald = lr_nl = float("nan")
     lr_all = 2.0 * (full.loglik - ll0)
     if grid is None:
         top = float(frame[count_col].max())
         grid = np.unique(np.round(np.expm1(np.linspace(0.0, np.log1p(top), 120)), 6))
     grid = np.asarray(grid, float)
-    d = rcs_basis(np.log1p(grid), knots) - rcs_basis(np.zeros(1), knots)
+    d = (rcs_basis(np.log1p(grid), knots) - rcs_basis(np.zeros(1), knots) if knots.size
+         else np.log1p(grid)[:, None])
     beta = full.table.loc[names, "coef"].to_numpy(float)
     vs = full.covariance.loc[names, names].to_numpy(float)
     lhr = d @ beta
@@ -98,8 +104,10 @@ def count_spline(frame: pd.DataFrame, *, count_col: str, time_col: str, event_co
     k_nl = len(nl)
     return CountSpline(
         knots=knots, coef=beta, lr_nonlinear=float(lr_nl), wald_nonlinear=wald,
-        df_nonlinear=k_nl, p_nonlinear_lr=float(stats.chi2.sf(lr_nl, k_nl)),
-        p_nonlinear_wald=float(stats.chi2.sf(wald, k_nl)), lr_overall=float(lr_all),
+        df_nonlinear=k_nl,
+        p_nonlinear_lr=float(stats.chi2.sf(lr_nl, k_nl)) if k_nl else float("nan"),
+        p_nonlinear_wald=float(stats.chi2.sf(wald, k_nl)) if k_nl else float("nan"),
+        lr_overall=float(lr_all),
         df_overall=len(names), p_overall=float(stats.chi2.sf(lr_all, len(names))),
         curve=curve, n_obs=full.n_obs, n_events=full.n_events,
         warnings=full.warnings + lin.warnings)
@@ -127,7 +135,16 @@ def section_spline(ctx: ReportContext) -> list[dict]:
     knots = ", ".join(f"{round(float(np.expm1(k)), 1):g}" for k in sp.knots)
     adj = (f"adjusted for {', '.join(covs)}" if covs else "univariable") + (
         f", stratified by {s.strata_col}" if s.strata_col else "")
-    blocks = [para(
+    if not sp.knots.size:
+        blocks = [para(
+            f"The {s.marker_label} count as a continuous variable, {ep.title}: the count takes "
+            "too few distinct values for a spline (fewer than 3 distinct knots can be placed "
+            "on log(count + 1)), so it enters the Cox model linearly on the log(count + 1) "
+            f"scale, {adj} ({fmt_int(sp.n_obs)} patients, {fmt_int(sp.n_events)} events); "
+            "non-linearity cannot be tested. Association with the outcome: likelihood-ratio "
+            f"χ² = {fmt_num(sp.lr_overall, 2)} on 1 df, p {fmt_p_eq(sp.p_overall)}.")]
+    else:
+        blocks = [para(
         f"The {s.marker_label} count as a continuous variable, {ep.title}: a restricted cubic "
         f"spline of log(count + 1) with {sp.knots.size} knots (at counts {knots}; Hmisc's "
         f"default placement) in a Cox model {adj} ({fmt_int(sp.n_obs)} patients, "
@@ -145,7 +162,8 @@ def section_spline(ctx: ReportContext) -> list[dict]:
         rows.append([fmt_int(c), "1 (reference)" if c == 0 else
                      fmt_hr(r["hr"], r["ci_lower"], r["ci_upper"])])
     cox = ctx.results.get(f"cox:{ep.name}")
-    note = "Hazard ratios against a count of 0 from the spline model (95% pointwise limits)."
+    model = "spline" if sp.knots.size else "log-linear"
+    note = f"Hazard ratios against a count of 0 from the {model} model (95% pointwise limits)."
     if cox is not None and ctx.term in cox.table.index:
         r = cox.table.loc[ctx.term]
         note += (f" Dichotomised at ≥ {ctx.threshold} in the multivariable model (§6): HR "
@@ -156,7 +174,7 @@ def section_spline(ctx: ReportContext) -> list[dict]:
     x = np.log1p(cur["count"].to_numpy(float))
     ax.fill_between(x, cur["ci_lower"], cur["ci_upper"], color="#9ecae1", alpha=0.6, lw=0,
                     label="95% CI")
-    ax.plot(x, cur["hr"], color="#08519c", lw=1.8, label="spline")
+    ax.plot(x, cur["hr"], color="#08519c", lw=1.8, label=model)
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.axvline(np.log1p(ctx.threshold), color="#cb181d", ls="--", lw=1.0,
                label=f"threshold ≥ {ctx.threshold}")
@@ -172,8 +190,9 @@ def section_spline(ctx: ReportContext) -> list[dict]:
     ax.set_title(f"{ep.title}: hazard ratio by {s.marker_label} count", loc="left",
                  fontsize=11)
     blocks.append(ctx.figure(
-        fig, f"Hazard ratio of {ep.label} against the {s.marker_label} count (restricted "
-             "cubic spline of log(count + 1), reference count 0) with 95% pointwise "
+        fig, f"Hazard ratio of {ep.label} against the {s.marker_label} count ("
+             + ("restricted cubic spline of" if sp.knots.size else "linear in")
+             + " log(count + 1), reference count 0) with 95% pointwise "
              f"limits; dashed: the primary threshold (≥ {ctx.threshold}).",
         title=f"spline {ep.name}"))
     nb = notes(msgs)
