@@ -347,6 +347,7 @@ from .trials import (  # noqa: E402
     NonInferiorityResult,
     ScreeningSizeResult,
     SteppResult,
+    SubgroupForestResult,
     TrialDesign,
     TrialPowerResult,
     ValidationSampleSizeResult,
@@ -359,6 +360,7 @@ from .trials import (  # noqa: E402
     simulate_trial,
     simulate_trial_power,
     stepp,
+    treatment_subgroups,
     validation_sample_size,
 )
 
@@ -368,4 +370,5 @@ __all__ += [
     "model_sample_size", "validation_sample_size", "SteppResult", "stepp",
     "ScreeningSizeResult", "TrialDesign", "TrialPowerResult", "get_trial_design",
     "list_trial_designs", "screening_size", "simulate_trial", "simulate_trial_power",
+    "SubgroupForestResult", "treatment_subgroups",
 ]

@@ -143,16 +143,19 @@ def check_int(value, *, name: str, func: str, minimum: int | None = None) -> int
     return int(value)
 
 
-def check_rng(rng) -> np.random.Generator:
-    """``rng=`` convention: None, an int seed or a Generator → a Generator (never global)."""
+def check_rng(rng, *, func: str | None = None) -> np.random.Generator:
+    """``rng=`` convention: None, an int seed ≥ 0 or a Generator → a Generator (never global)."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)
+                       and int(rng) >= 0):
         return np.random.default_rng(None if rng is None else int(rng))
     if isinstance(rng, np.random.SeedSequence):
         return np.random.default_rng(rng)
+    where = f" of {func}" if func else ""
     raise ParameterError(
-        f"The 'rng' parameter must be None, an int seed or a numpy Generator; got {rng!r}."
+        f"The 'rng' parameter{where} must be None, a non-negative int seed or a numpy "
+        f"Generator; got {rng!r}."
     )
 
 

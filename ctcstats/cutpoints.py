@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ._results import Result, result
+from ._typing import RandomState
 from ._validation import (
     check_choice,
     check_conf_level,
@@ -359,7 +360,7 @@ def optimal_cutpoint(
     p_method: Literal["lau94", "lau92", "permutation"] = "lau94",
     n_perm: int = 10000,
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> CutpointResult:
     """Cut-point of a marker that maximises the standardised log-rank statistic.
@@ -441,7 +442,7 @@ def optimal_cutpoint(
     check_choice(p_method, name="p_method", choices=("lau94", "lau92", "permutation"), func=func)
     n_perm = check_int(n_perm, name="n_perm", func=func, minimum=1)
     conf_level = check_conf_level(conf_level, func=func)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=func)
     prep, x, t, ev, tie_note = _prepare(data, func, marker_col, time_col, event_col, missing)
     sc = _scan(x, t, ev, min_prop, max_prop, marker_col=marker_col)
     caught: list[str] = []
@@ -541,7 +542,7 @@ def cutpoint_stability(
     n_boot: int = 200,
     min_prop: float = 0.1,
     max_prop: float = 0.9,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> CutpointStabilityResult:
     """Bootstrap distribution of the maximally selected log-rank cut-point.
@@ -590,7 +591,7 @@ def cutpoint_stability(
     func = "cutpoint_stability"
     min_prop, max_prop = _check_props(min_prop, max_prop, func)
     n_boot = check_int(n_boot, name="n_boot", func=func, minimum=1)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=func)
     prep, x, t, ev, tie_note = _prepare(data, func, marker_col, time_col, event_col, missing)
     orig = _scan(x, t, ev, min_prop, max_prop, marker_col=marker_col)
     o = _canonical_order(x, t, ev)
@@ -658,7 +659,7 @@ def validate_cutpoint(
     n_folds: int = 5,
     min_prop: float = 0.1,
     max_prop: float = 0.9,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> CutpointValidationResult:
     """Confirm a data-driven cut-point on data not used to choose it.
@@ -713,7 +714,7 @@ def validate_cutpoint(
     train_frac = check_real(train_frac, name="train_frac", func=func, low=0, high=1,
                             low_inclusive=False, high_inclusive=False)
     n_folds = check_int(n_folds, name="n_folds", func=func, minimum=2)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=func)
     prep, x, t, ev, tie_note = _prepare(data, func, marker_col, time_col, event_col, missing)
     o = _canonical_order(x, t, ev)
     x, t, ev = x[o], t[o], ev[o]

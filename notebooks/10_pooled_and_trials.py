@@ -114,7 +114,8 @@ slope.studies
 # Develop the Cox model on all studies but one, validate it on the one left out, repeat, and
 # pool the discrimination (Harrell's C), the calibration slope and the observed/expected
 # ratio at 24 months by random-effects meta-analysis. The prediction interval says what to
-# expect in a *new* study (metamisc's `valmeta` approach; R check with metafor in
+# expect in a *new* study (metamisc's `valmeta` approach: Hartung–Knapp intervals, t on k − 2
+# degrees of freedom for the prediction interval; R check with metafor in
 # `tests/test_meta_iecv.py`).
 
 # %%
@@ -193,6 +194,17 @@ inter
 inter.plot();
 
 # %% [markdown]
+# The usual trial forest plot puts several subgrouping variables side by side, each with its
+# own interaction test (`treatment_subgroups`):
+
+# %%
+forest = cs.treatment_subgroups(
+    trial.assign(age_60_plus=(trial["age"] >= 60).astype(int)), time_col="months",
+    event_col="event", treatment_col="arm", subgroup_cols=["ctc_group", "site", "age_60_plus"],
+    tau=24)
+forest.plot();
+
+# %% [markdown]
 # STIC CTC asked a non-inferiority question: is the CTC-guided choice no worse than the
 # clinician's? With the margin 1.25 on the upper limit of the 90% CI:
 
@@ -242,6 +254,18 @@ pd.DataFrame({key: {"screening yield": r.screening_yield, "screen": r.n_screened
 
 # %%
 screen["detect3"].table
+
+# %% [markdown]
+# A whole simulated trial, patient by patient (`simulate_trial`): here STIC CTC with 1,000
+# screened patients, everyone randomised, and — as a hypothetical — a CTC-guided choice that
+# *harms* the CTC-negative patients (HR 1.6) while the design's HR 1.0 holds for the
+# CTC-positive ones. The interaction analysis finds it:
+
+# %%
+stic = cs.simulate_trial("stic_ctc", n_screened=1000, hr_negative=1.6, rng=3)
+stic_rand = stic[stic["randomised"]]
+cs.marker_treatment_interaction(stic_rand, time_col="pfs_months", event_col="pfs_event",
+                                marker_col="ctc_positive", treatment_col="arm").subgroups
 
 # %% [markdown]
 # With 15% CTC-HER2-positive screening prevalence and 80% randomised, DETECT III must screen

@@ -98,3 +98,19 @@ def test_risks_of_exactly_zero_or_one_follow_one_rule():
     ref = cs.calibration(inside, time_col="t", event_col="e", risk_col="risk", horizon=8)
     assert_allclose(res.slope, ref.slope, rtol=1e-12)
     assert_allclose(res.table.to_numpy(float), ref.table.to_numpy(float), rtol=1e-12)
+
+
+def test_batch_replicate_with_monotone_likelihood_equals_its_single_fit():
+    """The batch engine clips the linear predictor as the single fit (R's coxsafe) does, so a
+    replicate that orders its events perfectly still equals fit_cox on it."""
+    d = _data().assign(x=lambda f: -f["t"])
+    two = pd.concat([d.assign(replicate=0), _data(seed=5).assign(x=lambda f: f["age"],
+                                                                 replicate=1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cs.CTCStatsWarning)
+        single = cs.fit_cox(d, time_col="t", event_col="e", covariates=["x"])
+        batch = cs.batch_cox(two, time_col="t", event_col="e", covariates=["x"])
+    assert_allclose(batch.coef[0, 0], single.table.loc["x", "coef"], rtol=1e-8)
+    assert_allclose(batch.std_error[0, 0], single.table.loc["x", "std_error"], rtol=1e-7)
+    assert_allclose(batch.loglik[0], single.loglik, rtol=1e-10)
+    assert batch.maybe_infinite[0, 0]

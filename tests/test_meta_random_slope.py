@@ -55,6 +55,11 @@ def test_prediction_interval(fit):
 
 def test_errors():
     df = load_input("random_slope", "ipd")
+    zero = df.copy()
+    zero.loc[zero.index[zero["event"] == 1][0], "months"] = 0.0
+    with pytest.raises(DataValidationError, match="events at time 0"):
+        cs.random_marker_slope(zero, study_col="study", time_col="months", event_col="event",
+                               marker_col="ctc_positive")
     with pytest.raises(DataValidationError, match="at least 3"):
         cs.random_marker_slope(df[df["study"].isin(["study_01", "study_02"])],
                                study_col="study", time_col="months", event_col="event",

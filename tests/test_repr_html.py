@@ -333,6 +333,9 @@ BUILDERS.update({
     "RandomSlopeResult": lambda: cs.random_marker_slope(
         _random_slope_ipd(), study_col="study", time_col="months", event_col="event",
         marker_col="ctc_positive"),
+    "SubgroupForestResult": lambda: cs.treatment_subgroups(
+        _trial(), time_col="dfs_months", event_col="dfs_event", treatment_col="arm",
+        subgroup_cols=["ctc_positive", "node_positive"]),
     "ModelSampleSizeResult": lambda: cs.model_sample_size(
         n_parameters=10, rate=0.01, horizon=60, mean_follow_up=50, r2_cs=0.1),
     "ValidationSampleSizeResult": lambda: cs.validation_sample_size(

@@ -216,8 +216,13 @@ def test_rng_convention():
     g = np.random.default_rng(1)
     assert check_rng(g) is g
     assert check_rng(5).integers(1000) == np.random.default_rng(5).integers(1000)
-    with pytest.raises(ParameterError, match="The 'rng' parameter must be None, an int seed"):
+    with pytest.raises(ParameterError, match="The 'rng' parameter must be None, a non-negative "
+                                             "int seed"):
         check_rng("seed")
+    with pytest.raises(ParameterError, match=r"The 'rng' parameter of f must be None, a "
+                                             r"non-negative int seed or a numpy Generator; "
+                                             r"got -1\."):
+        check_rng(-1, func="f")
 
 
 def test_format_labels_truncates():

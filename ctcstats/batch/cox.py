@@ -28,6 +28,7 @@ from scipy import stats
 
 from .._results import Result, result
 from ..errors import DataValidationError, ParameterError
+from ..survival._core.cox import ETA_MAX, ETA_MIN
 from ..survival._core.newton import EPS, ITER_MAX, TOLER_CHOL, newton_raphson, scale_factor
 from ..survival._core.ties import merge_times
 from ._layout import (
@@ -97,6 +98,7 @@ def _start_sums(P: _Prepared, v: np.ndarray) -> np.ndarray:
     """Sums of ``v`` (R, n, sorted as the layout) over the rows entering at or after each
     event group's time (same stratum) → (G,)."""
     si = P.sidx
+    assert si is not None, "called for (start, stop] data only"
     R, n = P.L.R, P.L.n
     np.cumsum(v.ravel()[si.perm].reshape(R, n), axis=1, out=P.buf[:, 1:])
     b = P.buf.ravel()
@@ -115,6 +117,7 @@ class _Patterns:
     U: np.ndarray  # (K, p) the patterns, uncentred
     N: np.ndarray  # (K, G) weighted numbers at risk per pattern at each event group
     E: np.ndarray  # (K, M) weighted events per pattern in each multi-step (Efron) group
+    events: np.ndarray  # (K, R) weighted events per pattern in each replicate
 
 
 _MAX_PATTERN_COVARIATES = 3
@@ -169,13 +172,14 @@ def _with_patterns(P: _Prepared, Xs: list) -> _Prepared:
     for k in range(K):
         N[k] = suffix_sums(L, np.where(code == k, w, 0.0), P.buf)
     E = np.zeros((K, L.m_groups.size))
+    ce = code.ravel()[L.ev_flat]
+    ew = np.ones(ce.size) if L.ev_w is None else L.ev_w
     if L.m_groups.size:
-        ce = code.ravel()[L.ev_flat]
-        ew = np.ones(ce.size) if L.ev_w is None else L.ev_w
         for k in range(K):
             E[k] = reduce_multi(L, np.where(ce == k, ew, 0.0))
+    events = np.array([L.ev_seg.sum(np.where(ce == k, ew, 0.0)) for k in range(K)])
     return _Prepared(L=P.L, X=P.X, means=P.means, scale=P.scale, Xe=P.Xe, pairs=P.pairs,
-                     obs=P.obs, buf=P.buf, pat=_Patterns(U=U, N=N, E=E))
+                     obs=P.obs, buf=P.buf, pat=_Patterns(U=U, N=N, E=E, events=events))
 
 
 def _center(L: BatchLayout, Xs: list) -> _Prepared:
@@ -207,7 +211,12 @@ def _sums_rows(P: _Prepared, beta: np.ndarray, info: bool):
     eta = X[0] * beta[:, 0, None]
     for j in range(1, p):
         eta += X[j] * beta[:, j, None]
-    r = np.exp(eta)
+    # R's coxsafe limits, as the single fit (survival/_core/cox.py): the events' share of the
+    # log-likelihood uses the clipped predictor too (``lost``: what clipping removed)
+    eta_c = np.clip(eta, ETA_MIN, ETA_MAX)
+    lost_ev = (eta - eta_c).ravel()[L.ev_flat]
+    lost = L.ev_seg.sum(lost_ev if L.ev_w is None else L.ev_w * lost_ev)
+    r = np.exp(eta_c)
     if L.weight is not None:
         r *= L.weight
     rx = [r * x for x in X]
@@ -217,7 +226,7 @@ def _sums_rows(P: _Prepared, beta: np.ndarray, info: bool):
     if P.sidx is not None:  # (start, stop] rows: remove those not yet entered
         S0 = S0 - _start_sums(P, r)
         S1 = [a - _start_sums(P, v) for a, v in zip(S1, rx, strict=True)]
-        if info:
+        if S2 is not None:
             S2 = [a - _start_sums(P, rx[j] * X[k])
                   for a, (j, k) in zip(S2, P.pairs, strict=True)]
     D0 = D1 = D2 = None
@@ -227,7 +236,7 @@ def _sums_rows(P: _Prepared, beta: np.ndarray, info: bool):
         D1 = [reduce_multi(L, re * xe) for xe in P.Xe]
         if info:
             D2 = [reduce_multi(L, re * P.Xe[j] * P.Xe[k]) for j, k in P.pairs]
-    return S0, S1, S2, D0, D1, D2
+    return S0, S1, S2, D0, D1, D2, lost
 
 
 def _sums_patterns(P: _Prepared, beta: np.ndarray, info: bool):
@@ -236,7 +245,10 @@ def _sums_patterns(P: _Prepared, beta: np.ndarray, info: bool):
     assert pat is not None, "called for indicator covariates only"
     K, p = pat.U.shape
     xc = pat.U.T[:, :, None] - P.means.T[:, None, :]  # (p, K, R) centred patterns
-    ek = np.exp(np.einsum("pkr,rp->kr", xc, beta))  # (K, R)
+    eta = np.einsum("pkr,rp->kr", xc, beta)  # (K, R)
+    eta_c = np.clip(eta, ETA_MIN, ETA_MAX)  # R's coxsafe limits, as _sums_rows
+    lost = np.sum((eta - eta_c) * pat.events, axis=0)
+    ek = np.exp(eta_c)
 
     def sums(counts, rep):  # counts (K, m) per pattern; rep (m,) replicate of each entry
         s0 = np.zeros(rep.size)
@@ -258,7 +270,7 @@ def _sums_patterns(P: _Prepared, beta: np.ndarray, info: bool):
     D0 = D1 = D2 = None
     if L.m_groups.size:
         D0, D1, D2 = sums(pat.E, L.g_rep[L.m_groups])
-    return S0, S1, S2, D0, D1, D2
+    return S0, S1, S2, D0, D1, D2, lost
 
 
 def _derivatives(P: _Prepared, beta: np.ndarray, info: bool = True):
@@ -279,9 +291,9 @@ def _derivatives(P: _Prepared, beta: np.ndarray, info: bool = True):
     mg = L.m_groups
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if P.pat is not None:
-            S0, S1, S2, D0, D1, D2 = _sums_patterns(P, beta, info)
+            S0, S1, S2, D0, D1, D2, lost = _sums_patterns(P, beta, info)
         else:
-            S0, S1, S2, D0, D1, D2 = _sums_rows(P, beta, info)
+            S0, S1, S2, D0, D1, D2, lost = _sums_rows(P, beta, info)
         # single-step groups (Breslow, or one event): den = S0, step weight = deadwt
         h = L.g_deadwt / S0
         g0 = h / S0
@@ -298,7 +310,7 @@ def _derivatives(P: _Prepared, beta: np.ndarray, info: bool = True):
                 g0[mg] = reduce_steps(L, hs / den)
                 g1 = reduce_steps(L, hes / den)
                 g2 = reduce_steps(L, hes * e / den)
-        ll = np.einsum("rp,rp->r", beta, P.obs) - L.g_seg.sum(logt)
+        ll = np.einsum("rp,rp->r", beta, P.obs) - lost - L.g_seg.sum(logt)
         U = np.empty((R, p))
         for j in range(p):
             U[:, j] = P.obs[:, j] - L.g_seg.sum(h * S1[j])

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import special
 
 from .._results import Result, result
+from .._typing import ArrayLike
 from .._validation import (
     check_conf_level,
     check_count_column,
@@ -105,7 +106,8 @@ def _broadcast(func: str, **arrays: np.ndarray) -> list[np.ndarray]:
 
 
 # --------------------------------------------------------------------------- intervals
-def concentration_ci(count, volume_ml, *, conf_level: float = 0.95):
+def concentration_ci(count: ArrayLike, volume_ml: ArrayLike, *,
+                     conf_level: float = 0.95) -> pd.DataFrame:
     """Exact (Garwood) confidence interval of a cell concentration, in cells per mL.
 
     For a count x in V mL the interval is ``[qgamma(α/2, x), qgamma(1 − α/2, x + 1)] / V``
@@ -148,8 +150,9 @@ def concentration_ci(count, volume_ml, *, conf_level: float = 0.95):
 
 
 def detection_probability(
-    concentration_per_ml, *, volume_ml=7.5, threshold=1, recovery: float = 1.0
-):
+    concentration_per_ml: ArrayLike, *, volume_ml: ArrayLike = 7.5, threshold: ArrayLike = 1,
+    recovery: float = 1.0,
+) -> float | np.ndarray:
     """Probability that a draw finds at least *threshold* cells.
 
     ``P(Poisson(recovery · c · volume_ml) ≥ threshold)`` — the regularised incomplete gamma
@@ -193,13 +196,13 @@ def detection_probability(
 
 
 def misclassification_probability(
-    concentration_per_ml,
+    concentration_per_ml: ArrayLike,
     *,
-    threshold=5,
-    volume_ml=7.5,
+    threshold: ArrayLike = 5,
+    volume_ml: ArrayLike = 7.5,
     recovery: float = 1.0,
     true_threshold: float | None = None,
-):
+) -> float | np.ndarray:
     """Probability that Poisson sampling puts a patient on the wrong side of the threshold.
 
     A patient with true concentration c (cells/mL) is **truly positive** when the expected

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from .._typing import RandomState
 from .._validation import (
     check_choice,
     check_dataframe,
@@ -65,7 +66,7 @@ def add_missingness(
     mechanism: Literal["mcar", "mar", "mnar"] = "mar",
     depends_on: Sequence[str] | None = None,
     strength: float = 1.0,
-    rng=None,
+    rng: RandomState = None,
 ) -> pd.DataFrame:
     """A copy of ``data`` with values deleted at the given rates (a labelled assumption).
 

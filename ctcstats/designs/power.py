@@ -22,15 +22,19 @@ import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._results import Result, result
+from .._typing import DaskClient
 from .._validation import check_choice, check_int, check_real, check_rng
 from ..errors import ConvergenceWarning, DataValidationError, ParameterError
+
+if TYPE_CHECKING:
+    from .registry import StudyDesign
 
 __all__ = [
     "PowerAnalysis",
@@ -133,7 +137,7 @@ def _default_reference(grouping: str, group: str) -> str | None:
     return None
 
 
-def power_analysis(design, result: str | None = None, *, test: str | None = None,
+def power_analysis(design: str | StudyDesign, result: str | None = None, *, test: str | None = None,
                    **overrides: Any) -> PowerAnalysis:
     """The analysis a design's power is simulated for.
 
@@ -498,7 +502,7 @@ def simulate_power(
     analysis: str | PowerAnalysis | None = None,
     test: Literal["cox", "logrank"] | None = None,
     ties: Literal["efron", "breslow"] = "efron",
-    client=None,
+    client: DaskClient = None,
     progress: bool | None = None,
     chunk_size: int | None = None,
 ) -> PowerResult:
@@ -622,7 +626,7 @@ def power_curve(
     analysis: str | PowerAnalysis | None = None,
     test: Literal["cox", "logrank"] | None = None,
     ties: Literal["efron", "breslow"] = "efron",
-    client=None,
+    client: DaskClient = None,
     progress: bool | None = None,
 ) -> PowerCurveResult:
     """Simulated power at each n of ``n_grid`` (same seed at every n: common random numbers).
@@ -674,7 +678,7 @@ def sample_size(
     n_start: int | None = None,
     n_max: int = 200_000,
     rel_tol: float = 0.02,
-    client=None,
+    client: DaskClient = None,
     progress: bool | None = None,
 ) -> SampleSizeResult:
     """Smallest n whose simulated power reaches ``target_power``.

@@ -363,13 +363,14 @@ def _load_registered(key: str) -> StudyDesign:
     return _CACHE[key]
 
 
-def get_design(key: str) -> StudyDesign:
+def get_design(key: str | StudyDesign) -> StudyDesign:
     """The registered design *key* (e.g. ``"braun2005"``).
 
     Parameters
     ----------
-    key : str
-        A registry key; :func:`list_designs` shows them all.
+    key : str or StudyDesign
+        A registry key; :func:`list_designs` shows them all (a StudyDesign is returned as
+        it is).
 
     Returns
     -------
@@ -440,7 +441,7 @@ def load_design_file(path: str | Path, *, calibrated: bool = True) -> StudyDesig
     return _load(path, cal, repr(str(path)), repr(str(cal)), calibrated=calibrated)
 
 
-def resolve_design(design) -> StudyDesign:
+def resolve_design(design: str | StudyDesign) -> StudyDesign:
     """A registry key or a :class:`StudyDesign` → the :class:`StudyDesign`."""
     if isinstance(design, StudyDesign):
         return design

@@ -82,7 +82,8 @@ def _landmark_sets(model, data, draws, missing):
         data, draws, func="dynamic_performance", time_col=spec["time_col"],
         event_col=spec["event_col"], id_col=spec["id_col"],
         draw_time_col=spec["draw_time_col"], marker_col=spec["marker"],
-        covariates=spec["covariates"], missing=missing or spec["missing"])
+        covariates=spec["covariates"], missing=missing or spec["missing"],
+        transform=spec["transform"])
     st, _ = stack(pat, dr, spec["landmarks"], spec["horizon"], summary=spec["summary"],
                   transform=spec["transform"], threshold=spec["threshold"],
                   window=spec["window"], marker=spec["marker"])

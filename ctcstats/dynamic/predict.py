@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import check_numeric_column, format_labels, prepare_frame
+from .._validation import check_numeric_column, check_rng, format_labels, prepare_frame
 from ..errors import DataValidationError, DataWarning, ParameterError
 from .stacking import check_landmarks, model_matrix, summarise_history
 
@@ -73,20 +73,66 @@ def cause_hazard_steps(start, stop, event, X, beta, ties) -> dict:
 def _baselines(model) -> dict:
     """``{cause: {stratum: steps}}``; stratum is the landmark (strata) or None (smooth)."""
     spec, st = model._spec, model.data
-    X = model_matrix(st, spec)
+    return _baselines_of(spec, st["start"].to_numpy(float), st["stop"].to_numpy(float),
+                         st["event"].to_numpy(), st["landmark"].to_numpy(float),
+                         model_matrix(st, spec), {c: model._fits[c]["beta"]
+                                                  for c in spec["causes"]})
+
+
+def _baselines_of(spec, start, stop, event, lm, X, betas) -> dict:
     out: dict = {}
     for c in spec["causes"]:
-        beta = model._fits[c]["beta"]
-        ev = (st["event"].to_numpy() == c).astype(int)
-        start, stop = st["start"].to_numpy(float), st["stop"].to_numpy(float)
+        ev = (event == c).astype(int)
         if spec["baseline"] == "strata":
-            lm = st["landmark"].to_numpy(float)
             out[c] = {s: cause_hazard_steps(start[lm == s], stop[lm == s], ev[lm == s],
-                                            X[lm == s], beta, spec["ties"])
+                                            X[lm == s], betas[c], spec["ties"])
                       for s in spec["landmarks"]}
         else:
-            out[c] = {None: cause_hazard_steps(start, stop, ev, X, beta, spec["ties"])}
+            out[c] = {None: cause_hazard_steps(start, stop, ev, X, betas[c], spec["ties"])}
     return out
+
+
+def _bootstrap_cif(model, requests, n_boot, rng, conf_level):
+    """Percentile intervals of the cumulative incidence by resampling patients (the stacked
+    rows of a patient together) and refitting every cause-specific supermodel."""
+    from ..survival._core.cox import fit_cox_arrays
+    from ..survival._core.ties import merge_times
+
+    spec, st = model._spec, model.data
+    merged = merge_times(st["stop"].to_numpy(float), st["start"].to_numpy(float))
+    stop, start = merged.time, merged.start
+    event, lm = st["event"].to_numpy(), st["landmark"].to_numpy(float)
+    X = model_matrix(st, spec)
+    codes = pd.factorize(st[spec["id_col"]])[0]
+    n_pat = int(codes.max()) + 1
+    g = check_rng(rng)
+    draws = np.full((n_boot, len(requests)), np.nan)
+    for b in range(n_boot):
+        counts = g.multinomial(n_pat, np.full(n_pat, 1.0 / n_pat))
+        w = counts[codes]
+        idx = np.repeat(np.flatnonzero(w > 0), w[w > 0])
+        betas, ok = {}, True
+        for c in spec["causes"]:
+            ev = event[idx] == c
+            if not ev.any():
+                ok = False
+                break
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a resample's trouble shows as a wide interval
+                fit = fit_cox_arrays(X[idx], stop[idx], ev.astype(int), start=start[idx],
+                                     strata=lm[idx] if spec["baseline"] == "strata" else None,
+                                     ties=spec["ties"])
+            betas[c] = np.nan_to_num(fit.coef, nan=0.0)
+        if not ok:
+            continue
+        base = _baselines_of(spec, start[idx], stop[idx], event[idx], lm[idx], X[idx], betas)
+        fits = {c: {"beta": betas[c]} for c in spec["causes"]}
+        for j, (key, s, x) in enumerate(requests):
+            draws[b, j] = _competing(base, key, s, s + spec["horizon"], x, fits, spec["cause"])
+    a = (1 - conf_level) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: no usable resample
+        return np.nanquantile(draws, a, axis=0), np.nanquantile(draws, 1 - a, axis=0)
 
 
 def _window(steps, s, end):
@@ -154,7 +200,7 @@ def _histories(model, history, data):
     return dr, cov
 
 
-def predict_supermodel(model, history, *, landmark, data=None):
+def predict_supermodel(model, history, *, landmark, data=None, n_boot=0, rng=None):
     from .supermodel import LandmarkPredictionResult
 
     spec = model._spec
@@ -180,7 +226,7 @@ def predict_supermodel(model, history, *, landmark, data=None):
     z = stats.norm.ppf(0.5 + spec["conf_level"] / 2)
     cause, w = spec["cause"], spec["horizon"]
     beta, var = model._fits[cause]["beta"], model._fits[cause]["var"]
-    rows = []
+    rows, requests = [], []
     for s in lms:
         sm = summarise_history(dr, s, summary=spec["summary"], transform=spec["transform"],
                                threshold=spec["threshold"], window=spec["window"],
@@ -197,6 +243,7 @@ def predict_supermodel(model, history, *, landmark, data=None):
             if len(spec["causes"]) > 1:
                 risk = _competing(base, key, s, s + w, X[i], model._fits, cause)
                 lo = hi = np.nan
+                requests.append((key, s, X[i]))
             else:
                 steps = _window(base[cause][key], s, s + w)
                 risk, lo, hi = _single(steps, X[i], beta, var, z)
@@ -205,6 +252,9 @@ def predict_supermodel(model, history, *, landmark, data=None):
     names = [f"{spec['marker']}_{k}" for k in spec["summary"]]
     table = pd.DataFrame(rows, columns=["id", "landmark", "horizon", "risk", "ci_lower",
                                         "ci_upper", *names])
+    if requests and n_boot:
+        lo, hi = _bootstrap_cif(model, requests, n_boot, rng, spec["conf_level"])
+        table["ci_lower"], table["ci_upper"] = lo, hi
     ids = pd.unique(dr["_id"])
     no = [i for i in ids if i not in set(table["id"])]
     msgs = []

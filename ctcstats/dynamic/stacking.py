@@ -123,7 +123,7 @@ def summarise_history(dr: pd.DataFrame, s: float, *, summary, transform, thresho
 
 
 def prepare_inputs(data, draws, *, func, time_col, event_col, id_col, draw_time_col,
-                   marker_col, covariates, missing):
+                   marker_col, covariates, missing, transform="identity"):
     """Validated patient table (``_id, _time, _event`` + covariates) and draws (``_id, _t,
     _v``); returns them with the numbers of patients and draws dropped."""
     covariates = list(covariates or ())
@@ -147,6 +147,13 @@ def prepare_inputs(data, draws, *, func, time_col, event_col, id_col, draw_time_
     df = dp.frame
     dt = check_numeric_column(df, draw_time_col, role="draw_time_col")
     dv = check_numeric_column(df, marker_col, role="marker_col")
+    if transform == "log1p" and np.any(dv < 0):
+        bad = dv < 0
+        raise DataValidationError(
+            f"marker_col {marker_col!r} has {int(bad.sum())} negative values (first row "
+            f"labels: {format_labels(df.index[bad])}); transform='log1p' is for counts and "
+            "concentrations ≥ 0 — correct the values or use transform='identity'."
+        )
     known = df[id_col].isin(data[id_col]).to_numpy()
     if not known.all():
         raise DataValidationError(
@@ -255,7 +262,7 @@ def landmark_stack(
     pat, dr, _, _, _, _ = prepare_inputs(
         data, draws, func=func, time_col=time_col, event_col=event_col, id_col=id_col,
         draw_time_col=draw_time_col, marker_col=marker_col, covariates=covariates,
-        missing=missing)
+        missing=missing, transform=transform)
     st, _ = stack(pat, dr, lms, horizon, summary=summary, transform=transform,
                   threshold=threshold, window=window, marker=marker_col)
     basis = landmark_basis(st["landmark"].to_numpy(), lms, deg)

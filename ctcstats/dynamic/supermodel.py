@@ -40,7 +40,7 @@ from .._results import Result, result
 from .._validation import check_choice, check_conf_level, check_int, check_real
 from .._warnings import Recorded, capture, emit
 from ..errors import DataValidationError, DataWarning, ParameterError
-from ..survival.cox import fit_cox
+from ..survival.cox import PHTestResult, fit_cox
 from .stacking import (
     check_landmarks,
     check_summary,
@@ -123,6 +123,7 @@ class LandmarkSupermodelResult(Result):
     warnings: tuple[str, ...] = ()
     _spec: Any = dataclasses.field(default=None, repr=False)
     _fits: Any = dataclasses.field(default=None, repr=False)
+    _cox: Any = dataclasses.field(default=None, repr=False)
 
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table), ("landmarks", self.landmark_table)]
@@ -132,7 +133,8 @@ class LandmarkSupermodelResult(Result):
         return model_matrix(rows, self._spec) @ self._fits[cause or self._spec["cause"]]["beta"]
 
     def predict(self, history: pd.DataFrame, *, landmark: float | Sequence[float],
-                data: pd.DataFrame | None = None) -> LandmarkPredictionResult:
+                data: pd.DataFrame | None = None, n_boot: int = 0,
+                rng: int | np.random.Generator | None = None) -> LandmarkPredictionResult:
         """Risk of the event in ``(s, s + horizon]`` given the draws up to each landmark s.
 
         Parameters
@@ -146,6 +148,12 @@ class LandmarkSupermodelResult(Result):
         data : DataFrame, optional
             One row per patient with ``id_col`` and the covariates (needed when the model
             has covariates).
+        n_boot : int, default 0
+            Competing risks: percentile intervals of the cumulative incidence from
+            ``n_boot`` resamples of the patients (all cause-specific supermodels refitted);
+            0 gives no interval (NaN). Not used for a single event type (analytic interval).
+        rng : int, Generator or None
+            Randomness of the resampling.
 
         Returns
         -------
@@ -154,11 +162,13 @@ class LandmarkSupermodelResult(Result):
             summaries. The interval is the delta-method interval of the cumulative hazard
             (Tsiatis' variance with the robust covariance of the coefficients) on the log
             survival scale, R ``survfit.coxph``'s default ``conf.type="log"``; for
-            competing risks the point estimate only (NaN limits).
+            competing risks the bootstrap percentile interval (``n_boot > 0``).
         """
         from .predict import predict_supermodel
 
-        return predict_supermodel(self, history, landmark=landmark, data=data)
+        n_boot = check_int(n_boot, name="n_boot", func="predict", minimum=0)
+        return predict_supermodel(self, history, landmark=landmark, data=data, n_boot=n_boot,
+                                  rng=rng)
 
     def landmark_effects(self, n_points: int = 50) -> pd.DataFrame:
         """Hazard ratio of each term as a function of the landmark, ``exp(β(s))``.
@@ -187,6 +197,13 @@ class LandmarkSupermodelResult(Result):
                                      "ci_lower": np.exp(coef - z * se),
                                      "ci_upper": np.exp(coef + z * se)}))
         return pd.concat(out, ignore_index=True)
+
+    def ph_test(self) -> PHTestResult:
+        """Proportional-hazards test of the supermodel's terms (event of interest), as R
+        ``cox.zph(fit, transform = "km", terms = TRUE)`` on the stacked ``coxph`` fit (a term
+        whose effect drifts over the window after the landmark; landmark-dependent effects
+        are the interactions, not tested here)."""
+        return self._cox.ph_test()
 
     def plot(self, ax=None, **kwargs):
         """Landmark-dependent hazard ratios β(s) of the marker summaries with their CIs."""
@@ -341,7 +358,7 @@ def landmark_supermodel(
     pat, dr, covs, n_obs, n_drop_p, n_drop_d = prepare_inputs(
         data, draws, func=func, time_col=time_col, event_col=event_col, id_col=id_col,
         draw_time_col=draw_time_col, marker_col=marker_col, covariates=covariates,
-        missing=missing)
+        missing=missing, transform=transform)
     sum_terms = [f"{marker_col}_{s}" for s in summary]
     main = sum_terms + covs
     clash = [c for c in covs if c in sum_terms or c in ("start", "stop", "event", "landmark")
@@ -400,6 +417,6 @@ def landmark_supermodel(
         landmarks=tuple(lms.tolist()), horizon=horizon, baseline=baseline, summary=summary,
         ties=ties, conf_level=cl, loglik=float(main_fit.loglik),
         n_obs=int(st["_id"].nunique()), n_rows=len(st), n_events=int(ev.sum()),
-        n_dropped=n_drop_p, warnings=emit(msgs), _spec=spec, _fits=fits,
+        n_dropped=n_drop_p, warnings=emit(msgs), _spec=spec, _fits=fits, _cox=main_fit,
     )
 

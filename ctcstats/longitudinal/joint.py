@@ -31,12 +31,13 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import (
     check_choice,
     check_conf_level,
@@ -61,6 +62,9 @@ from ._survival import (
     survival_blocks,
 )
 from .mixed import default_n_quad, prepare_draws, start_values, trajectory_design
+
+if TYPE_CHECKING:
+    from .predict import DynamicPredictionResult
 
 __all__ = ["JointModelResult", "fit_joint_model"]
 
@@ -165,8 +169,10 @@ class JointModelResult(Result):
                                  "with fit_joint_model.")
         return self._fitted
 
-    def predict_survival(self, history: pd.DataFrame, horizon, *, landmark=None,
-                         n_samples: int = 200, conf_level: float | None = None, rng=None):
+    def predict_survival(self, history: pd.DataFrame, horizon: float | Sequence[float], *,
+                         landmark: float | None = None, n_samples: int = 200,
+                         conf_level: float | None = None,
+                         rng: RandomState = None) -> DynamicPredictionResult:
         """Dynamic survival of patients given their counts so far.
 
         See :func:`ctcstats.longitudinal.predict.predict_survival`.

@@ -14,8 +14,9 @@ by random-effects meta-analysis with prediction intervals — the approach of De
   development model (baseline hazard of ``survfit.coxph``), pooled on the log scale with
   SE(log O) = SE(KM) / (1 − KM) (Greenwood).
 
-The pooling is :func:`ctcstats.meta_analysis` (REML by default, metafor's ``rma`` and
-``predict`` for the prediction interval).
+The pooling is :func:`ctcstats.meta_analysis` (REML with Hartung–Knapp intervals by default,
+as valmeta, whose prediction interval uses t on k − 2 degrees of freedom; or normal-theory
+intervals with metafor's ``predict``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .._results import Result, result
 from .._validation import (
@@ -52,7 +54,7 @@ class IECVResult(Result):
     c_std_error, slope, slope_std_error, oe_ratio, log_oe_std_error, observed, expected``.
     ``pooled``: one row per measure (``c_index``, ``slope``, ``oe_ratio``) with ``estimate,
     ci_lower, ci_upper, pi_lower, pi_upper, tau2, i2`` on the natural scale (C back from
-    logit, O/E back from log). ``meta`` holds the three :class:`MetaResult` fits.
+    logit, O/E back from log); ``test`` the interval method (``knha``: valmeta's). ``meta`` holds the three :class:`MetaResult` fits.
     """
 
     _title: ClassVar[str] = "Internal–external cross-validation (leave one study out)"
@@ -61,6 +63,7 @@ class IECVResult(Result):
     pooled: pd.DataFrame
     horizon: float
     method: str
+    test: str = "knha"
     conf_level: float = 0.95
     n_obs: int
     n_dropped: int = 0
@@ -103,15 +106,17 @@ def internal_external_validation(
     covariates: Sequence[str],
     horizon: float,
     method: Literal["reml", "dl", "fixed"] = "reml",
+    test: Literal["knha", "z"] = "knha",
     ties: Literal["efron", "breslow"] = "efron",
     conf_level: float = 0.95,
     missing: Literal["raise", "drop"] = "raise",
 ) -> IECVResult:
     """Leave one study out: develop on the rest, validate on it, pool C, slope and O/E.
 
-    See the module notes for the measures; the pooled estimates and prediction intervals
-    match R ``metafor::rma(yi, sei, method = "REML")`` and ``predict()`` on the same
-    study-level values (metamisc ``valmeta``'s approach with normal-theory intervals).
+    See the module notes for the measures; the pooled estimates and intervals match R
+    ``metafor::rma(yi, sei, method = "REML", test = "knha")`` with valmeta's prediction
+    interval (``test="z"``: ``rma(..., test = "z")`` and ``predict()``) on the same
+    study-level values.
 
     Parameters
     ----------
@@ -127,6 +132,10 @@ def internal_external_validation(
         Kaplan–Meier estimate defined and below 1 there.
     method : {"reml", "dl", "fixed"}
         Between-study variance estimator of the pooling.
+    test : {"knha", "z"}
+        ``"knha"`` (default, as ``metamisc::valmeta``): Hartung–Knapp–Sidik–Jonkman
+        confidence intervals and valmeta's prediction interval ``μ ± t_{k−2} sqrt(τ² +
+        SE(μ)²)``; ``"z"``: normal-theory intervals and metafor's ``predict`` interval.
     ties : {"efron", "breslow"}
     conf_level : float, default 0.95
     missing : {"raise", "drop"}
@@ -201,13 +210,21 @@ def internal_external_validation(
         m = meta_analysis(pd.DataFrame({"study": table["study"].astype(str), "y": est,
                                         "se": np.asarray(se, float)}),
                           estimate_col="y", std_error_col="se", study_col="study",
-                          method=method, conf_level=conf_level)
+                          method=method, test=test, conf_level=conf_level)
         metas[name] = m
         f = back[name]
+        if test == "knha":  # valmeta's prediction interval (calcPredInt): t on k - 2 df
+            tau2 = 0.0 if not np.isfinite(m.tau2) else float(m.tau2)
+            half = (stats.t.ppf(0.5 + conf_level / 2, m.k - 2)
+                    * np.sqrt(tau2 + m.std_error**2)) if m.k > 2 else np.inf
+            pi_lo, pi_hi = m.estimate - half, m.estimate + half
+        else:
+            pi_lo, pi_hi = m.pi_lower, m.pi_upper
         pooled.append({"measure": name, "estimate": float(f(m.estimate)),
                        "ci_lower": float(f(m.ci_lower)), "ci_upper": float(f(m.ci_upper)),
-                       "pi_lower": float(f(m.pi_lower)), "pi_upper": float(f(m.pi_upper)),
+                       "pi_lower": float(f(pi_lo)), "pi_upper": float(f(pi_hi)),
                        "tau2": float(m.tau2), "i2": float(m.i2)})
     return IECVResult(table=table, pooled=pd.DataFrame(pooled), horizon=hz, method=method,
+                      test=test,
                       conf_level=float(conf_level), n_obs=prep.n_obs, n_dropped=prep.n_dropped,
                       meta=metas, warnings=tuple(prep.notes))

@@ -31,6 +31,7 @@ from .._validation import (
     check_choice,
     check_conf_level,
     check_numeric_column,
+    check_real,
     format_labels,
     prepare_frame,
 )
@@ -448,6 +449,8 @@ def log_hr_from_ci(
     """
     func = "log_hr_from_ci"
     level = check_conf_level(conf_level, func=func)
+    asymmetry_tolerance = check_real(asymmetry_tolerance, name="asymmetry_tolerance",
+                                     func=func, low=0.0)
     prep = prepare_frame(
         data, func=func, roles={"hr_col": hr_col, "lower_col": lower_col, "upper_col": upper_col},
         missing=missing,

@@ -166,6 +166,11 @@ def random_marker_slope(
     row, period, start, stop, ev = split_episodes(time, event, cuts)
     exposure = stop - np.maximum(start, 0.0)
     keep = exposure > 0
+    if np.any(~keep & (ev == 1)):
+        raise DataValidationError(
+            f"time_col {time_col!r} has events at time 0; a piecewise-exponential model needs "
+            "positive follow-up for every event — check the time origin (or add half a time "
+            "unit to same-day events).")
     long = pd.DataFrame({
         "study": frame[study_col].to_numpy(dtype=object)[row], "event": ev,
         "exposure": exposure, "marker": marker[row]})

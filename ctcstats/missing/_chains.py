@@ -89,6 +89,7 @@ class ChainSpec:
     offset: np.ndarray | None
     n_iter: int
     rejection_limit: int
+    causes: tuple[int, ...] = (1,)  # event codes; (1,) = a single event type (Cox)
 
 
 def nelson_aalen(time: np.ndarray, event: np.ndarray) -> np.ndarray:
@@ -148,7 +149,7 @@ def _result(spec: ChainSpec, xs, rows, msgs):
 def fcs_chain(spec: ChainSpec, seed: int):
     rng = np.random.default_rng(seed)
     xs = _initial(spec, rng)
-    outcome = np.column_stack([spec.event.astype(float), nelson_aalen(spec.time, spec.event)])
+    outcome = _fcs_outcome(spec)
     rows: list = []
     msgs: list[str] = []
     for it in range(1, spec.n_iter + 1):
@@ -166,20 +167,37 @@ def fcs_chain(spec: ChainSpec, seed: int):
     return _result(spec, xs, rows, msgs)
 
 
+def _fcs_outcome(spec: ChainSpec) -> np.ndarray:
+    """Outcome predictors of FCS: per cause its indicator and its Nelson–Aalen cumulative
+    hazard at T (White & Royston 2009; for competing risks, the cause-specific version
+    Bartlett & Taylor 2016 recommend among the FCS options)."""
+    cols = []
+    for k in spec.causes:
+        dk = (spec.event == k).astype(float)
+        cols += [dk, nelson_aalen(spec.time, dk)]
+    return np.column_stack(cols)
+
+
 def _nlev(v: Var) -> int:
     return 0 if v.levels is None else len(v.levels)
 
 
 # =========================================================================== smcfcs
 def _cox_draw(spec: ChainSpec, xs, rng, msgs, init):
+    """Fit the (cause-specific) Cox model(s), draw the coefficients and compute Breslow's
+    baseline cumulative hazard at the drawn ones: per cause (beta_k, H0_k(T))."""
     X = _design(spec, xs, -1, model_only=True)
-    fit = fit_cox_arrays(X, spec.time, spec.event, ties="efron", init=init)
-    if not fit.converged:
-        msgs.append("the Cox model did not converge in an imputation cycle")
-    beta = fit.coef + _root(fit.var) @ rng.standard_normal(fit.coef.size)
-    knots, cum = baseline_hazard(fit.data, beta, "efron", reference="zero")
-    h0 = step_at(knots, cum, spec.time, before=0.0)
-    return X, beta, h0, fit.coef
+    draws, coefs = [], []
+    for j, k in enumerate(spec.causes):
+        fit = fit_cox_arrays(X, spec.time, spec.event == k, ties="efron",
+                             init=None if init is None else init[j])
+        if not fit.converged:
+            msgs.append("the Cox model did not converge in an imputation cycle")
+        beta = fit.coef + _root(fit.var) @ rng.standard_normal(fit.coef.size)
+        knots, cum = baseline_hazard(fit.data, beta, "efron", reference="zero")
+        draws.append((beta, step_at(knots, cum, spec.time, before=0.0)))
+        coefs.append(fit.coef)
+    return X, draws, coefs
 
 
 def _root(var: np.ndarray) -> np.ndarray:
@@ -187,20 +205,32 @@ def _root(var: np.ndarray) -> np.ndarray:
     return v * np.sqrt(np.clip(w, 0.0, None))
 
 
-def _accept_prob(lp, h0, d):
+def _accept_prob(lps, h0s, d, causes):
+    """f(T, D | x) relative to its maximum over x: exp(-sum_k H_k e^lp_k), times
+    e H_D e^lp_D for an event of cause D (x e^-x <= 1/e)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        haz = h0 * np.exp(lp)
-        p = np.where(d, haz * np.exp(1.0 - haz), np.exp(-haz))
+        haz = [h * np.exp(lp) for lp, h in zip(lps, h0s, strict=True)]
+        p = np.exp(-np.sum(haz, axis=0))
+        for k, hz in zip(causes, haz, strict=True):
+            p = np.where(d == k, p * hz * np.e, p)
     p[np.isnan(p)] = 0.0
     return p
+
+
+def _outcome_loglik(lps, h0s, d, causes):
+    """log f(T, D | x) up to terms free of x: lp_D (if an event) - sum_k H_k e^lp_k."""
+    out = np.zeros_like(lps[0])
+    for k, lp, h in zip(causes, lps, h0s, strict=True):
+        out += np.where(d == k, lp, 0.0) - h * np.exp(lp)
+    return out
 
 
 def smcfcs_chain(spec: ChainSpec, seed: int):
     rng = np.random.default_rng(seed)
     xs = _initial(spec, rng)
     slices = _slices(spec)
-    d = spec.event.astype(bool)
-    init = None  # warm start of the Cox fits at the previous estimate
+    d = spec.event
+    init = None  # warm start of the Cox fits at the previous estimates
     rows: list = []
     msgs: list[str] = []
     for it in range(1, spec.n_iter + 1):
@@ -218,18 +248,20 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
                 xs[i][idx] = drawn.sample(P[idx], rng,
                                           offset=None if off is None else off[idx])
                 continue
-            X, beta, h0, init = _cox_draw(spec, xs, rng, msgs, init)
+            X, draws, init = _cox_draw(spec, xs, rng, msgs, init)
             sl = slices[i]
-            lp_rest = X[idx] @ beta - X[idx, sl] @ beta[sl]
+            rest = [X[idx] @ b - X[idx, sl] @ b[sl] for b, _ in draws]
+            h0s = [h[idx] for _, h in draws]
             if v.kind in DISCRETE:
                 logp = drawn.log_probs(P[idx])
-                for k in range(len(v.level_values)):
-                    lpk = lp_rest + block(v, np.full(idx.size, float(k))) @ beta[sl]
-                    logp[:, k] += np.where(d[idx], lpk, 0.0) - h0[idx] * np.exp(lpk)
+                for lev in range(len(v.level_values)):
+                    xb = block(v, np.full(idx.size, float(lev)))
+                    lps = [r + xb @ b[sl] for r, (b, _) in zip(rest, draws, strict=True)]
+                    logp[:, lev] += _outcome_loglik(lps, h0s, d[idx], spec.causes)
                 xs[i][idx] = sample_codes(logp, rng)
             else:
-                left = _rejection(v, drawn, P, off, idx, lp_rest, beta[sl], h0, d, xs[i],
-                                  rng, spec.rejection_limit)
+                left = _rejection(v, drawn, P, off, idx, rest, [b[sl] for b, _ in draws],
+                                  h0s, d[idx], xs[i], rng, spec)
                 if left:
                     msgs.append(f"{v.name}: rejection sampling failed for {left} value(s) "
                                 f"after {spec.rejection_limit} candidates; their previous "
@@ -238,18 +270,23 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
     return _result(spec, xs, rows, msgs)
 
 
-def _rejection(v, drawn, P, off, idx, lp_rest, beta_v, h0, d, x, rng, limit) -> int:
+def _rejection(v, drawn, P, off, idx, rest, betas_v, h0s, d, x, rng, spec) -> int:
     """Rejection sampling, several candidates per value and round (the first accepted one
     is kept — the same distribution as one candidate at a time); returns how many values
-    found no accepted candidate within ``limit`` candidates."""
+    found no accepted candidate within ``spec.rejection_limit`` candidates. ``rest``,
+    ``h0s`` and ``d`` are per missing value (aligned with ``idx``), one entry per cause."""
+    limit = spec.rejection_limit
     todo = np.arange(idx.size)
     tried = 0
     while todo.size and tried < limit:
         k = int(min(limit - tried, max(8, 4096 // todo.size)))
         rows = np.repeat(idx[todo], k)
         cand = drawn.sample(P[rows], rng, offset=None if off is None else off[rows])
-        lp = np.repeat(lp_rest[todo], k) + block(v, cand) @ beta_v
-        ok = (rng.random(rows.size) < _accept_prob(lp, h0[rows], d[rows])).reshape(-1, k)
+        xb = block(v, cand)
+        lps = [np.repeat(r[todo], k) + xb @ b for r, b in zip(rest, betas_v, strict=True)]
+        prob = _accept_prob(lps, [np.repeat(h[todo], k) for h in h0s],
+                            np.repeat(d[todo], k), spec.causes)
+        ok = (rng.random(rows.size) < prob).reshape(-1, k)
         hit = ok.any(axis=1)
         first = np.argmax(ok, axis=1)
         pick = np.flatnonzero(hit)

@@ -18,14 +18,17 @@ import numpy as np
 import pandas as pd
 
 from .._results import Result, result
+from .._typing import DaskClient, RandomState
 from .._validation import (
     check_choice,
     check_dataframe,
+    check_event_codes,
     check_event_column,
     check_int,
     check_positive_column,
     check_rng,
     check_time_column,
+    design_matrix,
     group_levels,
     is_categorical,
 )
@@ -179,6 +182,9 @@ def _var(data: pd.DataFrame, name: str, kind: str, in_model: bool, family: str) 
     if not obs_mask.any():
         raise DataValidationError(
             f"covariate {name!r} is missing in every row; it cannot be imputed — remove it.")
+    # the observed values must make a valid model term, as fit_cox will need (numbers stored
+    # as text, a constant column, a single level are named here, before any imputation)
+    design_matrix(data.loc[obs_mask, [name]], [name], func="impute")
     numeric = not is_categorical(s)
     x = np.full(len(s), np.nan)
     levels = None
@@ -252,9 +258,10 @@ def impute(
     volume_col: str | None = None,
     n_iter: int = 10,
     rejection_limit: int = 1000,
-    rng=None,
+    competing_risks: bool = False,
+    rng: RandomState = None,
     n_jobs: int = 1,
-    client=None,
+    client: DaskClient = None,
 ) -> ImputationResult:
     """Multiple imputation of missing covariates for a Cox model of ``time_col, event_col``.
 
@@ -305,6 +312,10 @@ def impute(
         Cycles per chain (R smcfcs ``numit``, mice ``maxit``).
     rejection_limit : int
         Candidates tried per value in rejection sampling (smcfcs ``rjlimit``).
+    competing_risks : bool
+        ``event_col`` holds event codes 0 = censored, 1..k = causes; the substantive model is
+        then one cause-specific Cox model per cause (as ``smcfcs(smtype = "compet")``), and
+        FCS uses each cause's indicator and Nelson–Aalen cumulative hazard.
     rng : int, Generator or None
         Seed; the same seed gives the same data sets (also with ``n_jobs > 1``).
     n_jobs, client
@@ -362,6 +373,9 @@ def impute(
                              f"({both or allv}).")
     check_choice(method, name="method", choices=("smcfcs", "fcs"), func=func)
     check_choice(count_model, name="count_model", choices=("poisson", "negbin"), func=func)
+    if not isinstance(competing_risks, bool):
+        raise ParameterError(f"The 'competing_risks' parameter of {func} must be True or "
+                             f"False; got {competing_risks!r}.")
     m = check_int(n_imputations, name="n_imputations", func=func, minimum=1)
     n_iter = check_int(n_iter, name="n_iter", func=func, minimum=1)
     rejection_limit = check_int(rejection_limit, name="rejection_limit", func=func, minimum=1)
@@ -382,7 +396,15 @@ def impute(
                     f"{func} imputes covariates only — remove those rows (missing='drop' in "
                     "the analysis) or complete the column.")
     time = check_time_column(data, time_col)
-    event = check_event_column(data, event_col).astype(float)
+    if competing_risks:
+        event = check_event_codes(data, event_col).astype(float)
+        causes = tuple(int(c) for c in np.unique(event[event > 0]))
+        if not causes:
+            raise DataValidationError(f"event_col {event_col!r} has no events (every code "
+                                      "is 0); nothing informs the imputation model.")
+    else:
+        event = check_event_column(data, event_col).astype(float)
+        causes = (1,)
     offset = None
     if volume_col is not None:
         offset = np.log(check_positive_column(data, volume_col, role="volume_col"))
@@ -399,7 +421,7 @@ def impute(
                             v.family) for v in variables),
         time=time[order], event=event[order],
         offset=None if offset is None else offset[order], n_iter=n_iter,
-        rejection_limit=rejection_limit)
+        rejection_limit=rejection_limit, causes=causes)
     msgs: list[str] = []
     if not any(v.miss.any() for v in variables):
         msgs.append("no covariate has missing values; the data sets are copies of data")
@@ -426,7 +448,7 @@ def impute(
         warnings.warn(msg, CTCStatsWarning, stacklevel=2)
     return ImputationResult(
         datasets=tuple(datasets), missing=missing_table(data, allv),
-        methods=_methods_table(variables, method, count_model),
+        methods=_methods_table(variables, method, count_model, len(causes) > 1),
         pattern=missing_pattern(data, allv),
         traces=pd.DataFrame(trace_rows, columns=["variable", "imputation", "iteration",
                                                  "statistic", "value"]),
@@ -449,7 +471,8 @@ _MODEL = {"continuous": "normal linear", "binary": "logistic", "ordinal": "propo
           "categorical": "multinomial logistic"}
 
 
-def _methods_table(variables: list[Var], method: str, count_model: str) -> pd.DataFrame:
+def _methods_table(variables: list[Var], method: str, count_model: str,
+                   competing: bool) -> pd.DataFrame:
     rows = []
     for v in variables:
         n = int(v.miss.sum())
@@ -458,9 +481,9 @@ def _methods_table(variables: list[Var], method: str, count_model: str) -> pd.Da
         if n == 0:
             model = "(complete)"
         elif method == "smcfcs" and v.in_model:
-            model += " + Cox (smcfcs)"
+            model += " + cause-specific Cox (smcfcs)" if competing else " + Cox (smcfcs)"
         elif method == "fcs":
-            model += " on D, H(T)"
+            model += " on D_k, H_k(T) per cause" if competing else " on D, H(T)"
         rows.append({"variable": v.name, "type": v.kind, "model": model,
                      "role": "covariate" if v.in_model else "auxiliary", "n_missing": n})
     return pd.DataFrame(rows, columns=["variable", "type", "model", "role", "n_missing"])

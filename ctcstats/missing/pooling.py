@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import optimize
 
 from .._results import Result, result
+from .._typing import DaskClient
 from .._validation import check_choice, check_conf_level, check_real
 from .._warnings import Recorded, call_capturing, emit
 from ..batch.parallel import run_chunks
@@ -262,13 +263,13 @@ def _per_imputation(ex: list[Extracted]) -> pd.DataFrame:
 
 
 def pool(
-    imputed,
+    imputed: Any,
     fn: Callable[..., Any],
     *,
     dfcom: float | None = None,
     n_jobs: int = 1,
-    client=None,
-    **kwargs,
+    client: DaskClient = None,
+    **kwargs: Any,
 ) -> PooledResult:
     """Fit ``fn`` to every imputed data set and pool the results by Rubin's rules.
 
@@ -449,7 +450,7 @@ def _d3(ex_full: list[Extracted], ex_null: list[Extracted], func: str) -> dict:
 
 
 def pooled_test(
-    imputed,
+    imputed: Any,
     fn: Callable[..., Any],
     *,
     terms: Sequence[str],
@@ -457,8 +458,8 @@ def pooled_test(
     null_fn: Callable[..., Any] | None = None,
     dfcom: float | None = None,
     n_jobs: int = 1,
-    client=None,
-    **kwargs,
+    client: DaskClient = None,
+    **kwargs: Any,
 ) -> PooledTestResult:
     """Pooled test that several coefficients are all zero (a categorical covariate, a set of
     markers), over imputed data sets — R ``mice::D1``, ``mice::D2``, ``mice::D3``.

@@ -230,7 +230,7 @@ def _covariate_terms(frame: pd.DataFrame, col: str) -> list[tuple[str, Any, np.n
 
 # --------------------------------------------------------------------------- public API
 def fit_multistate_cox(
-    data,
+    data: Any,
     *,
     covariates: Sequence[str] | Mapping[str, Sequence[int] | str] | None = None,
     shared_covariates: Sequence[str] | None = None,

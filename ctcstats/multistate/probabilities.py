@@ -368,7 +368,7 @@ def transition_table(pi, tm: TransitionMatrix, label, by: str) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- public API
 def state_probabilities(
-    data,
+    data: Any,
     *,
     transitions: TransitionMatrix | None = None,
     id_col: str | None = None,

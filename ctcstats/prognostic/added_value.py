@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import (
     bootstrap_positions,
     check_conf_level,
@@ -260,7 +261,7 @@ def added_value(
     cutoffs: Sequence[float] | None = None,
     ties: Literal["efron", "breslow"] = "efron",
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> AddedValueResult:
     """Does the new marker add to the clinical factors? Nested Cox models compared, apparent
@@ -371,7 +372,7 @@ def added_value(
             f"{sorted(both)} are in both.")
     cl = check_conf_level(conf_level, func=func)
     n_boot = check_int(n_boot, name="n_boot", func=func, minimum=0)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=func)
     prep = prepare_frame(data, func=func, roles={"time_col": time_col, "event_col": event_col,
                                                  "base_covariates": base,
                                                  "new_covariates": new}, missing=missing)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import Result, result
+from .._typing import ArrayLike
 from ..errors import ParameterError
 from ._metrics_common import check_horizon, check_probabilities, km_at, prepare_survival_scores
 
@@ -68,7 +69,7 @@ def decision_curve(
     event_col: str,
     risk_cols: Sequence[str],
     horizon: float,
-    thresholds=None,
+    thresholds: ArrayLike | None = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> DecisionCurveResult:
     """Decision-curve analysis of predicted risks at a horizon (survival net benefit).

@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from .._typing import ArrayLike
 from .._validation import (
     check_choice,
     check_event_column,
@@ -303,7 +304,7 @@ class CoxModel(BaseEstimator):
         self.ties = ties
         self.penalizer = penalizer
 
-    def fit(self, X, y) -> CoxModel:
+    def fit(self, X: Any, y: Any) -> CoxModel:
         """Fit the model; ``y`` is two columns (time, event). Returns ``self``."""
         func = "CoxModel.fit"
         check_choice(self.ties, name="ties", choices=("efron", "breslow"), func=func)
@@ -371,13 +372,13 @@ class CoxModel(BaseEstimator):
         self.time_max_ = float(t.max())
         return self
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         """Linear predictor ``(x − lp_center_)·β`` — R ``predict(coxph_fit, newdata, type="lp")``."""
         check_is_fitted(self, "coef_")
         Xa = _check_X(self, X, reset=False, func="CoxModel.predict")
         return linear_predictor(Xa - self.lp_center_, self.coef_)
 
-    def cumulative_hazard(self, X, horizon) -> np.ndarray:
+    def cumulative_hazard(self, X: Any, horizon: float | ArrayLike) -> np.ndarray:
         """Cumulative hazard ``H0(t)·exp((x − means_)·β)``; shape (n,) or (n, len(horizon))."""
         check_is_fitted(self, "coef_")
         func = "CoxModel.predict_risk"
@@ -387,7 +388,7 @@ class CoxModel(BaseEstimator):
         H = np.exp(linear_predictor(Xa - self.means_, self.coef_))[:, None] * H0[None, :]
         return H[:, 0] if scalar else H
 
-    def predict_risk(self, X, horizon) -> np.ndarray:
+    def predict_risk(self, X: Any, horizon: float | ArrayLike) -> np.ndarray:
         """Predicted probability of the event by ``horizon``: ``1 − exp(−H(t | x))``.
 
         Matches R ``1 - summary(survfit(fit, newdata), times=t)$surv`` and
@@ -396,17 +397,17 @@ class CoxModel(BaseEstimator):
         """
         return -np.expm1(-self.cumulative_hazard(X, horizon))
 
-    def predict_survival(self, X, horizon) -> np.ndarray:
+    def predict_survival(self, X: Any, horizon: float | ArrayLike) -> np.ndarray:
         """Predicted survival probability at ``horizon`` (``1 − predict_risk``)."""
         return np.exp(-self.cumulative_hazard(X, horizon))
 
-    def score(self, X, y) -> float:
+    def score(self, X: Any, y: Any) -> float:
         """Harrell's C of the linear predictor (R coxph concordance)."""
         return _model_score(self, X, y)
 
 
 # =========================================================================== IPCW
-def ipcw_weights(time, event, horizon: float) -> np.ndarray:
+def ipcw_weights(time: ArrayLike, event: ArrayLike, horizon: float) -> np.ndarray:
     """Inverse-probability-of-censoring weights for "event by ``horizon``".
 
     ``G`` is the Kaplan–Meier estimate of the censoring distribution (censorings as events;
@@ -480,7 +481,7 @@ class IPCWClassifier(BaseEstimator):
             )
         return clone(self.estimator)
 
-    def fit(self, X, y) -> IPCWClassifier:
+    def fit(self, X: Any, y: Any) -> IPCWClassifier:
         """Fit to ``event by horizon`` with IPCW weights; ``y`` is two columns (time, event)."""
         func = f"{type(self).__name__}.fit"
         h = check_real(self.horizon, name="horizon", func=func, low=0.0, low_inclusive=False)
@@ -529,7 +530,7 @@ class IPCWClassifier(BaseEstimator):
         self.horizon_ = h
         return self
 
-    def predict_risk(self, X, horizon=None) -> np.ndarray:
+    def predict_risk(self, X: Any, horizon: float | None = None) -> np.ndarray:
         """Predicted probability of the event by the model's horizon (``horizon``, if given,
         must equal it)."""
         check_is_fitted(self, "estimator_")
@@ -549,11 +550,11 @@ class IPCWClassifier(BaseEstimator):
         classes = list(self.estimator_.classes_)
         return np.asarray(proba[:, classes.index(1)], dtype=float)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         """Risk score = predicted probability of the event by the horizon."""
         return self.predict_risk(X)
 
-    def score(self, X, y) -> float:
+    def score(self, X: Any, y: Any) -> float:
         """Harrell's C of the predicted risk (R coxph concordance arithmetic)."""
         return _model_score(self, X, y)
 
@@ -652,7 +653,7 @@ class IPCWLogisticModel(IPCWClassifier):
         return _StandardisedLogistic(C=self.C, l1_ratio=self.l1_ratio, tol=self.tol,
                                      max_iter=self.max_iter, solver=solver)
 
-    def fit(self, X, y) -> IPCWLogisticModel:
+    def fit(self, X: Any, y: Any) -> IPCWLogisticModel:
         """Fit; ``y`` is two columns (time, event). Returns ``self``."""
         super().fit(X, y)
         self.coef_ = self.estimator_.coef_
@@ -661,7 +662,7 @@ class IPCWLogisticModel(IPCWClassifier):
 
 
 # =========================================================================== helpers
-def predict_risk(model, X, horizon) -> np.ndarray:
+def predict_risk(model: Any, X: Any, horizon: float | ArrayLike) -> np.ndarray:
     """Predicted probability of the event by ``horizon`` from a model or a ``Pipeline``.
 
     A ``Pipeline`` does not forward ``predict_risk``; this applies its transformers and calls

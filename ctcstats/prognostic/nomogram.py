@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import Result, result
+from .._typing import ArrayLike
 from .._validation import check_int, check_real, group_levels
 from ..errors import DataValidationError, ParameterError
 from ..survival._core.cox import baseline_hazard, linear_predictor
@@ -131,11 +132,11 @@ class NomogramResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def linear_predictor(self, total_points) -> np.ndarray:
+    def linear_predictor(self, total_points: ArrayLike) -> np.ndarray:
         """Linear predictor (centred as rms: ``(x − means)·β``) for given total points."""
         return self.intercept + np.asarray(total_points, dtype=float) / self.points_per_unit
 
-    def survival(self, total_points, horizon: float) -> np.ndarray:
+    def survival(self, total_points: ArrayLike, horizon: float) -> np.ndarray:
         """Survival probability at ``horizon`` for given total points (rms ``surv(t, lp)``)."""
         b = self.baseline
         tt = b["time"].to_numpy()

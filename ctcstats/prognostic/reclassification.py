@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import canonical_order, check_conf_level, check_int, check_rng
 from ..errors import DataWarning, ParameterError
 from ..survival._core.curves import censoring_curve, kaplan_meier_curve
@@ -142,7 +143,7 @@ def reclassification(
     cutoffs: Sequence[float] | None = None,
     n_boot: int = 200,
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> ReclassificationResult:
     """NRI (continuous or categorical) and IDI of a new model over a base model at a horizon.
@@ -199,7 +200,7 @@ def reclassification(
     """
     conf_level = check_conf_level(conf_level, func=_FUNC)
     n_boot = check_int(n_boot, name="n_boot", func=_FUNC, minimum=0)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=_FUNC)
     if base_risk_col == risk_col:
         raise ParameterError(
             f"The 'risk_col' parameter of {_FUNC} must differ from 'base_risk_col'; both "

@@ -30,6 +30,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import (
     bootstrap_positions,
     canonical_order,
@@ -449,7 +450,7 @@ def _cv_one(model, X, y, time, event, t, tr, te, seed):
 
 
 def validate_model(
-    model,
+    model: Any,
     data: pd.DataFrame,
     *,
     time_col: str,
@@ -460,7 +461,7 @@ def validate_model(
     method: Literal["bootstrap", "cv"] = "bootstrap",
     n_folds: int = 5,
     n_repeats: int = 10,
-    rng=None,
+    rng: RandomState = None,
     n_jobs: int = 1,
     missing: Literal["raise", "drop"] = "raise",
 ) -> ValidationResult:
@@ -551,7 +552,7 @@ def validate_model(
     n_folds = check_int(n_folds, name="n_folds", func=func, minimum=2)
     n_repeats = check_int(n_repeats, name="n_repeats", func=func, minimum=1)
     n_jobs = check_int(n_jobs, name="n_jobs", func=func)
-    gen = check_rng(rng)
+    gen = check_rng(rng, func=func)
     prep, X, y, tt, ev = _prepare(data, func, time_col, event_col, covariates, missing)
     t = _check_time(horizon, tt, ev, func)
     n = tt.size
@@ -649,7 +650,7 @@ def _is_fitted(model) -> bool:
 
 
 def external_validation(
-    model,
+    model: Any,
     data: pd.DataFrame,
     *,
     time_col: str,

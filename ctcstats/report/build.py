@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,9 @@ from .._validation import seed_from_rng
 from ..errors import DataValidationError, ParameterError
 from .context import ReportContext, prepare_context
 from .spec import AnalysisSpec, spec_from_design
+
+if TYPE_CHECKING:
+    from ..designs.registry import StudyDesign
 
 __all__ = ["build_report", "build_design_report", "write_atomic", "render_html"]
 
@@ -64,10 +69,10 @@ def _plan(ctx: ReportContext, draws: pd.DataFrame | None = None) -> list[_Sectio
     for i, ep in enumerate(s.endpoints, start=1):
         uni.children.append(_Section(
             f"5.{i}", ep.title, f"univariable-{i}", (15,),
-            (lambda ep=ep: survival.section_univariable(ctx, ep))))
+            functools.partial(survival.section_univariable, ctx, ep)))
         multi.children.append(_Section(
             f"6.{i}", ep.title, f"multivariable-{i}", (16, 17, 18),
-            (lambda ep=ep: survival.section_multivariable(ctx, ep))))
+            functools.partial(survival.section_multivariable, ctx, ep)))
     if missing.needs_missing_section(ctx):
         multi.children.append(_Section(
             f"6.{len(s.endpoints) + 1}", "Missing covariates: complete cases and multiple "
@@ -188,6 +193,22 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
     return path
 
 
+def _heartbeat(bar, every: float = 1.0):
+    """Redraw *bar* every second from a daemon thread, so that the elapsed time keeps moving
+    during a long section (the bootstrap of the prognostic section takes minutes on large
+    files) and the user sees the report is working. Returns the Event that stops it."""
+    import threading
+
+    stop = threading.Event()
+
+    def beat():
+        while not stop.wait(every):
+            bar.refresh()
+
+    threading.Thread(target=beat, name="ctcstats-report-progress", daemon=True).start()
+    return stop
+
+
 def build_report(
     data: pd.DataFrame,
     spec: AnalysisSpec,
@@ -300,6 +321,7 @@ def build_report(
         todo = [s for s in _walk(plan) if s.build is not None]
         bar = tqdm(total=len(todo) + 1, desc="ctcstats report", unit="section",
                    disable=not progress, file=sys.stderr, leave=False)
+        stop = _heartbeat(bar) if progress else None
         try:
             for sec in todo:
                 bar.set_postfix_str(f"{sec.number} {sec.title}"[:40])
@@ -338,13 +360,15 @@ def build_report(
                 })
             bar.update(1)
         finally:
+            if stop is not None:
+                stop.set()
             bar.close()
     if out is not None:
         write_atomic(out, html)
     return html
 
 
-def build_design_report(design, *, rng: int | np.random.Generator | None = 1,
+def build_design_report(design: str | StudyDesign, *, rng: int | np.random.Generator | None = 1,
                         out: str | Path | None = None, progress: bool = False,
                         command: str | None = None, format: str = "html") -> str | bytes:
     """The report of a registered design's synthetic cohort (``simulate_cohort(design,

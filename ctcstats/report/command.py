@@ -189,7 +189,7 @@ def report_command(
             build_design_report(design, rng=1 if seed is None else seed, out=out_path,
                                 progress=progress, command=command, format=format)
             return out_path
-        assert data is not None
+        assert data is not None  # either data or design (checked above)
         path = Path(data)
         overrides: dict[str, Any] = {
             "marker_col": marker_col, "thresholds": _thresholds(threshold),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -177,7 +177,7 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
             strata_col=spec.strata_col,
             covariates=[c for c in spec.covariates] + [c for c in other_cols
                                                       if c not in spec.covariates],
-            missing=spec.missing,
+            missing=cast(Literal["raise", "drop"], spec.missing),
         )
         # the rows validate_cohort kept (complete cases of the used columns), by position:
         # the caller's row labels may repeat

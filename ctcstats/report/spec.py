@@ -60,6 +60,8 @@ from ..errors import DataValidationError
 if TYPE_CHECKING:
     import numpy as np
 
+    from ..designs.registry import StudyDesign
+
 __all__ = [
     "SpecError",
     "EndpointSpec",
@@ -331,7 +333,7 @@ def _as_dict(obj: Any) -> dict:
     return out
 
 
-def spec_from_dict(d: Mapping[str, Any], **overrides) -> AnalysisSpec:
+def spec_from_dict(d: Mapping[str, Any], **overrides: Any) -> AnalysisSpec:
     """Build an :class:`AnalysisSpec` from a TOML-like dict; ``overrides`` replace fields.
 
     Nothing is coerced: a string where a list is expected, a float where a whole number is
@@ -359,7 +361,7 @@ def render_readme(text: str) -> str:
     return replace_generated(text, README_BLOCK, spec_markdown())
 
 
-def load_spec(path: str | Path, **overrides) -> AnalysisSpec:
+def load_spec(path: str | Path, **overrides: Any) -> AnalysisSpec:
     """Read an analysis spec from a TOML file (layout in :mod:`ctcstats.report.spec`).
 
     Parameters
@@ -397,7 +399,7 @@ def load_spec(path: str | Path, **overrides) -> AnalysisSpec:
     return spec_from_dict(doc, **overrides)
 
 
-def spec_from_design(design, *, rng: int | np.random.Generator | None = 1) -> AnalysisSpec:
+def spec_from_design(design: str | StudyDesign, *, rng: int | np.random.Generator | None = 1) -> AnalysisSpec:
     """The report spec of a registered design's published analysis.
 
     Endpoints are the design's (``<name>_months`` / ``<name>_event``); the marker is the

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 __all__ = ["SVG_RC", "figure_to_svg", "mpl_text"]
 
 #: rcParams used while drawing and saving report figures.
-SVG_RC = {
+SVG_RC: dict[Any, Any] = {  # matplotlib types rcParams keys as literals
     "svg.hashsalt": "ctcstats-report",
     "svg.fonttype": "none",
     "svg.image_inline": True,

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -94,7 +94,7 @@ class FrailtyCoxResult(CoxResult):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table), ("frailties", self.frailties)]
 
-    def ph_test(self):
+    def ph_test(self) -> NoReturn:
         """Not available for frailty models (nor in R: ``cox.zph`` has no frailty support)."""
         raise ParameterError(
             "ph_test is not available for a shared-frailty fit; test proportional hazards on "

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from .._results import Result, result
+from .._typing import ArrayLike
 from .._validation import (
     check_choice,
     check_conf_level,
@@ -233,7 +234,7 @@ class KaplanMeierResult(Result):
     _curves: dict = dataclasses.field(default_factory=dict, repr=False)
 
     # ---- queries ------------------------------------------------------------------------
-    def survival_at(self, times, *, extend: bool = False) -> pd.DataFrame:
+    def survival_at(self, times: ArrayLike, *, extend: bool = False) -> pd.DataFrame:
         """Estimates at given times, as R's ``summary(fit, times=times, extend=extend)``.
 
         Parameters

@@ -231,7 +231,7 @@ def _prepare(func, data, draws, *, time_col, event_col, id_col, draw_time_col,
     return pat, dr, covariates, pp.n_obs, pp.n_dropped + dp.n_dropped
 
 
-def _landmarks(landmarks, window, func):
+def _landmarks(landmarks, window, func, name="landmarks"):
     if isinstance(landmarks, (int, float, np.number)) and not isinstance(landmarks, bool):
         landmarks = [landmarks]
     try:
@@ -240,7 +240,7 @@ def _landmarks(landmarks, window, func):
         lms = [math.nan]
     if not lms or not all(math.isfinite(v) and v >= 0 for v in lms):
         raise ParameterError(
-            f"The 'landmarks' parameter of {func} must be one or more finite times ≥ 0 "
+            f"The {name!r} parameter of {func} must be one or more finite times ≥ 0 "
             f"(in the units of time_col); got {landmarks!r}."
         )
     if window is None or isinstance(window, (int, float, np.number)):
@@ -331,7 +331,7 @@ def landmark_data(
         func, data, draws, time_col=time_col, event_col=event_col, id_col=id_col,
         draw_time_col=draw_time_col, marker_col=marker_col, count_col=count_col,
         threshold=threshold, covariates=covariates, strata_col=strata_col, missing=missing)
-    (lm,), (win,) = _landmarks([landmark], window, func)
+    (lm,), (win,) = _landmarks([landmark], window, func, "landmark")
     return _at_landmark(pat, dr, lm, win)[0].reset_index(drop=True)
 
 
@@ -596,7 +596,7 @@ def guarantee_time_bias(
                               count_col=count_col, threshold=threshold, missing=missing)
     pat, dr, _, n_obs, n_drop = _prepare(func, data, draws, covariates=(),
                                          strata_col=None, **kw)
-    (lm,), (win,) = _landmarks([landmark], window, func)
+    (lm,), (win,) = _landmarks([landmark], window, func, "landmark")
     # naive: responders = negative at the follow-up draw; everybody else "positive"
     ok = (dr["draw_time"] > 0) & (dr["draw_time"] <= lm)
     if win is not None:

@@ -24,8 +24,10 @@ from .designs import (
 from .interaction import (
     InteractionResult,
     NonInferiorityResult,
+    SubgroupForestResult,
     marker_treatment_interaction,
     noninferiority_test,
+    treatment_subgroups,
 )
 from .sample_size import (
     ModelSampleSizeResult,
@@ -40,6 +42,8 @@ __all__ = [
     "NonInferiorityResult",
     "marker_treatment_interaction",
     "noninferiority_test",
+    "SubgroupForestResult",
+    "treatment_subgroups",
     "ModelSampleSizeResult",
     "ValidationSampleSizeResult",
     "model_sample_size",

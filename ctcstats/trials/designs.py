@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, ClassVar
@@ -34,8 +35,9 @@ import pandas as pd
 from scipy import stats
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import check_int, check_real, check_rng
-from ..errors import DataValidationError, ParameterError
+from ..errors import DataValidationError, DataWarning, ParameterError
 
 __all__ = [
     "TrialDesign",
@@ -253,7 +255,7 @@ def simulate_trial_power(
     n_screened: int,
     n_sim: int = 500,
     hr: float | None = None,
-    rng=None,
+    rng: RandomState = None,
 ) -> TrialPowerResult:
     """Power of the trial when ``n_screened`` patients are screened (attrition simulated).
 
@@ -324,6 +326,7 @@ def simulate_trial_power(
     if (~ok).any():
         msgs.append(f"{int((~ok).sum())} of {ns} simulated trials randomised too few patients "
                     "(or had < 2 events) to fit the Cox model; they count as failures.")
+        warnings.warn(msgs[-1], DataWarning, stacklevel=2)
     return TrialPowerResult(
         design=d.key, question=d.question, n_screened=n_scr,
         expected_randomised=n_scr * d.screening_yield, mean_randomised=float(rnd.mean()),
@@ -359,7 +362,7 @@ def screening_size(
     n_grid: tuple[int, ...] | None = None,
     n_sim: int = 400,
     hr: float | None = None,
-    rng=None,
+    rng: RandomState = None,
 ) -> ScreeningSizeResult:
     """The number of patients to screen for ``target_power`` (simulated over ``n_grid``).
 
@@ -385,13 +388,17 @@ def screening_size(
     rows: list = []
     msgs: list[str] = []
     for n in grid:
-        r = simulate_trial_power(d, n_screened=n, n_sim=n_sim, hr=hr,
-                                 rng=int(g.integers(2**31 - 1)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)  # recorded below, issued once
+            r = simulate_trial_power(d, n_screened=n, n_sim=n_sim, hr=hr,
+                                     rng=int(g.integers(2**31 - 1)))
         rows.append({"n_screened": n, "expected_randomised": r.expected_randomised,
                      "mean_events": r.mean_events, "power": r.power,
                      "ci_lower": r.ci_lower, "ci_upper": r.ci_upper})
         msgs.extend(r.warnings)
     table = pd.DataFrame(rows)
+    for m in dict.fromkeys(msgs):
+        warnings.warn(m, DataWarning, stacklevel=2)
     hit = table.loc[table["power"] >= tp, "n_screened"]
     n_best = int(hit.iloc[0]) if len(hit) else -1
     return ScreeningSizeResult(
@@ -406,7 +413,7 @@ def simulate_trial(
     *,
     n_screened: int,
     hr_negative: float | None = None,
-    rng=None,
+    rng: RandomState = None,
 ) -> pd.DataFrame:
     """One simulated trial, patient by patient: the screening chain and the randomised outcome.
 

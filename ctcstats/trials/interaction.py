@@ -39,8 +39,10 @@ from ..survival.km import kaplan_meier
 __all__ = [
     "InteractionResult",
     "NonInferiorityResult",
+    "SubgroupForestResult",
     "marker_treatment_interaction",
     "noninferiority_test",
+    "treatment_subgroups",
 ]
 
 _MAX_MARKER_LEVELS = 10
@@ -450,3 +452,132 @@ def noninferiority_test(
         treated=treated, n_obs=prep.n_obs, n_events=fit.n_events, n_dropped=prep.n_dropped,
         warnings=fit.warnings,
     )
+
+
+# =========================================================================== several subgroups
+@result
+class SubgroupForestResult(Result):
+    """Treatment effect overall and within the levels of several subgrouping variables.
+
+    ``table``: the overall row (``variable`` = ``"overall"``) then one row per level of each
+    variable — ``variable, level, n_obs, n_events, hr, ci_lower, ci_upper, p_value,
+    rmst_difference, interaction_p_value`` (likelihood-ratio test of that variable's
+    interaction with treatment, repeated on its rows; NaN for the overall row).
+    ``interactions`` holds each variable's :class:`InteractionResult`.
+    """
+
+    _title: ClassVar[str] = "Subgroup analysis of the treatment effect"
+
+    table: pd.DataFrame
+    treatment_col: str
+    control: Any
+    treated: Any
+    tau: float
+    conf_level: float = 0.95
+    n_obs: int
+    n_dropped: int = 0
+    interactions: dict
+    warnings: tuple[str, ...] = ()
+
+    def plot(self, ax=None, **kwargs):
+        """Forest plot: overall and per-subgroup hazard ratios, interaction p per variable."""
+        from ..plotting.trials import plot_subgroups
+
+        return plot_subgroups(self, ax=ax, **kwargs)
+
+
+def treatment_subgroups(
+    data: pd.DataFrame,
+    *,
+    time_col: str,
+    event_col: str,
+    treatment_col: str,
+    subgroup_cols: Sequence[str],
+    covariates: Sequence[str] | None = None,
+    strata_col: str | None = None,
+    tau: float | None = None,
+    conf_level: float = 0.95,
+    missing: Literal["raise", "drop"] = "raise",
+) -> SubgroupForestResult:
+    """The classic trial forest plot: the treatment effect in every subgroup, with the
+    interaction test of each subgrouping variable (e.g. CTC status, node status, age group).
+
+    Each variable is analysed by :func:`marker_treatment_interaction` (R ``coxph(Surv ~
+    treatment * variable + covariates)`` and ``anova``); the overall row is R ``coxph(Surv ~
+    treatment + covariates)``. All use the same patients (complete cases over every column
+    with ``missing="drop"``) and the same RMST horizon ``tau``.
+
+    Parameters
+    ----------
+    data, time_col, event_col, treatment_col, covariates, strata_col, conf_level, missing
+        As :func:`marker_treatment_interaction`.
+    subgroup_cols : list of str
+        Categorical subgrouping variables (at most 10 levels each).
+    tau : float, optional
+        RMST horizon shared by all rows; default the smallest last follow-up time over every
+        variable's level × arm.
+
+    Returns
+    -------
+    SubgroupForestResult
+        ``table`` (columns above), ``interactions``; ``.plot()`` draws the forest.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ctcstats.trials import treatment_subgroups
+    >>> g = np.random.default_rng(8)
+    >>> n = 500
+    >>> df = pd.DataFrame({"arm": g.integers(0, 2, n), "ctc_positive": g.integers(0, 2, n),
+    ...                    "node_positive": g.integers(0, 2, n)})
+    >>> t = g.exponential(20 / np.exp(0.5 * df.ctc_positive - 0.4 * df.arm))
+    >>> df["months"], df["event"] = np.minimum(t, 30), (t < 30).astype(int)
+    >>> res = treatment_subgroups(df, time_col="months", event_col="event", treatment_col="arm",
+    ...                           subgroup_cols=["ctc_positive", "node_positive"])
+    >>> list(res.table["variable"])
+    ['overall', 'ctc_positive', 'ctc_positive', 'node_positive', 'node_positive']
+    """
+    func = "treatment_subgroups"
+    if isinstance(subgroup_cols, str) or not isinstance(subgroup_cols, Sequence) \
+            or not subgroup_cols:
+        raise ParameterError(
+            f"The 'subgroup_cols' parameter of {func} must be a non-empty list of column "
+            f"names; got {subgroup_cols!r}.")
+    covs = _covariate_list(covariates, func)
+    prep = prepare_frame(data, func=func, missing=missing, roles={
+        "time_col": time_col, "event_col": event_col, "treatment_col": treatment_col,
+        "subgroup_cols": list(subgroup_cols), "covariates": covs, "strata_col": strata_col})
+    frame = prep.frame
+    time = check_time_column(frame, time_col)
+    arm = frame[treatment_col].to_numpy(dtype=object)
+    if tau is None:
+        tau = min(_default_tau(time, arm, frame[c].to_numpy(dtype=object))
+                  for c in subgroup_cols)
+    kw: dict[str, Any] = dict(time_col=time_col, event_col=event_col,
+                              treatment_col=treatment_col, strata_col=strata_col, tau=tau,
+                              conf_level=conf_level)
+    overall = noninferiority_test(frame, time_col=time_col, event_col=event_col,
+                                  treatment_col=treatment_col, covariates=covs,
+                                  strata_col=strata_col, margin=2.0, conf_level=conf_level)
+    rows = [{"variable": "overall", "level": "all", "n_obs": overall.n_obs,
+             "n_events": overall.n_events, "hr": overall.hr, "ci_lower": overall.ci_lower,
+             "ci_upper": overall.ci_upper,
+             "p_value": float(2 * stats.norm.sf(abs(overall.log_hr / overall.std_error))),
+             "rmst_difference": float("nan"), "interaction_p_value": float("nan")}]
+    inters, msgs = {}, list(prep.notes)
+    for col in subgroup_cols:
+        res = marker_treatment_interaction(
+            frame, marker_col=col, covariates=[c for c in covs if c != col], **kw)
+        inters[col] = res
+        msgs.extend(f"{col}: {w}" for w in res.warnings)
+        for _, r in res.subgroups.iterrows():
+            rows.append({"variable": col, "level": r["marker_level"], "n_obs": r["n_obs"],
+                         "n_events": r["n_events"], "hr": r["hr"], "ci_lower": r["ci_lower"],
+                         "ci_upper": r["ci_upper"], "p_value": r["p_value"],
+                         "rmst_difference": r["rmst_difference"],
+                         "interaction_p_value": res.interaction_p_value})
+    return SubgroupForestResult(
+        table=pd.DataFrame(rows), treatment_col=treatment_col, control=overall.control,
+        treated=overall.treated, tau=float(tau), conf_level=float(conf_level),
+        n_obs=prep.n_obs, n_dropped=prep.n_dropped, interactions=inters,
+        warnings=tuple(dict.fromkeys(msgs)))

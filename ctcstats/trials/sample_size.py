@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import check_int, check_real, check_rng
 from ..errors import ParameterError
 
@@ -284,7 +285,7 @@ def validation_sample_size(
     oe_width: float = 0.2,
     n_sim: int = 200,
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
 ) -> ValidationSampleSizeResult:
     """How many patients must an external validation study have? Precision by simulation.
 

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import (
     check_choice,
     check_conf_level,
@@ -180,7 +181,7 @@ def stepp(
     covariates: Sequence[str] | None = None,
     n_perm: int = 500,
     conf_level: float = 0.95,
-    rng=None,
+    rng: RandomState = None,
     missing: Literal["raise", "drop"] = "raise",
 ) -> SteppResult:
     """Subpopulation treatment effect pattern plot over a continuous marker (STEPP).

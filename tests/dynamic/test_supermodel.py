@@ -87,6 +87,17 @@ def test_strata_supermodel_and_predictions_match_coxph_survfit():
     assert_allclose(1 - got["ci_lower"], as_array(ref["pred_upper"]), rtol=RTOL)
 
 
+def test_ph_test_matches_cox_zph():
+    """cox.zph(fit, transform = "km", terms = TRUE) on the strata(LM) supermodel."""
+    ref = load_output("supermodel", "strata_varying_zph")
+    sm = _fit(summary=["current", "change"], covariates=["age"])
+    with pytest.warns(cs.ProportionalHazardsWarning):
+        ph = sm.ph_test()
+    assert len(ph.table) == len(ref["terms"])
+    assert_allclose(ph.table["statistic"], as_array(ref["chisq"]), rtol=1e-8)
+    assert_allclose(ph.table["df"], as_array(ref["df"]))
+
+
 def test_efron_ties_predictions_match_survfit():
     """ties = "efron": survfit.coxph's Efron hazard and variance (R's default)."""
     ref = load_output("supermodel", "strata_varying_efron")
@@ -178,6 +189,9 @@ def test_errors():
         cs.landmark_supermodel(pat, draws=dr, landmarks=[0, 365], summary="positive", **kw)
     with pytest.raises(DataValidationError, match="not in data"):
         cs.landmark_supermodel(pat.iloc[1:], draws=dr, landmarks=[0, 365], **kw)
+    with pytest.raises(DataValidationError, match="negative values"):
+        cs.landmark_supermodel(pat, draws=dr.assign(bili=dr["bili"] - 5), landmarks=[0, 365],
+                               transform="log1p", **kw)
     sm = cs.landmark_supermodel(pat, draws=dr, landmarks=[0, 365, 730], **kw)
     with pytest.raises(ParameterError, match="fitted landmarks"):
         sm.predict(dr.query("id == 1"), landmark=100)
@@ -206,3 +220,17 @@ def test_positive_summary_window_and_no_draw_counts():
                                     varying=[], **{**kw, "summary": "positive"})
     assert sm.landmark_table["n_no_draw"].tolist() == [0, 2]
     assert sm.landmark_table["n_at_risk"].tolist() == [3, 0]
+
+
+def test_competing_risks_bootstrap_interval():
+    """n_boot resamples of the patients: a percentile interval around the cumulative
+    incidence (no R reference: checked to contain the point estimate and to be reproducible
+    under the same seed)."""
+    sm = _fit(competing=True, summary="current", covariates=["age"], varying=[])
+    hist = pd.DataFrame({"id": 3, "day": [0.0], "bili": [2.0]})
+    cov = pd.DataFrame({"id": [3], "age": [55.0]})
+    a = sm.predict(hist, landmark=0, data=cov, n_boot=30, rng=1).table.iloc[0]
+    b = sm.predict(hist, landmark=0, data=cov, n_boot=30, rng=1).table.iloc[0]
+    assert a["ci_lower"] < a["risk"] < a["ci_upper"] < 1
+    assert (a["ci_lower"], a["ci_upper"]) == (b["ci_lower"], b["ci_upper"])
+    assert np.isnan(sm.predict(hist, landmark=0, data=cov).table["ci_lower"].iloc[0])

@@ -164,7 +164,7 @@ def test_errors(cohort):
         impute(cohort, covariates=["nope"], **ROLES, **FAST)
     with pytest.raises(DataValidationError, match="'x' is missing in every row"):
         impute(cohort.assign(x=np.nan), covariates=["x"], **ROLES, **FAST)
-    with pytest.raises(DataValidationError, match="single observed level"):
+    with pytest.raises(DataValidationError, match=r"single level \(.north. in every row\)"):
         impute(cohort.assign(site=cohort.site.where(cohort.site.isna(), "north")),
                covariates=["site"], **ROLES, **FAST)
     with pytest.raises(DataValidationError, match="count covariate 'x' has"):
@@ -183,6 +183,9 @@ def test_errors(cohort):
         impute(cohort, covariates=["x"], volume_col="blood_ml", **ROLES, **FAST)
     with pytest.raises(DataValidationError, match="event_col 'event' must contain only 0/1"):
         impute(cohort.assign(event=cohort.event * 2), covariates=["x"], **ROLES, **FAST)
+    with pytest.raises(DataValidationError, match="numbers stored as text"):
+        impute(cohort.assign(z=cohort.z.map(lambda v: v if pd.isna(v) else str(int(v)))),
+               covariates=["z"], **ROLES, **FAST)
     res = impute(cohort, covariates=["x"], rng=1, **ROLES, **FAST)
     with pytest.raises(ParameterError, match="'variable' parameter of observed_vs_imputed"):
         res.observed_vs_imputed("z")
@@ -195,3 +198,25 @@ def test_parallel_chains_give_the_same_data_sets(cohort):
                  **ROLES)
     for a, b in zip(one.datasets, two.datasets, strict=True):
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_competing_risks_uses_every_cause(cohort):
+    rng = np.random.default_rng(3)
+    d = cohort.assign(event=np.where(cohort.event == 1, rng.integers(1, 3, len(cohort)), 0))
+    for method in ("smcfcs", "fcs"):
+        res = impute(d, covariates=["x", "z"], competing_risks=True, method=method, rng=1,
+                     **ROLES, **FAST)
+        assert not res.datasets[0][["x", "z"]].isna().any().any()
+        model = res.methods.set_index("variable").loc["x", "model"]
+        assert ("cause-specific Cox" if method == "smcfcs" else "per cause") in model
+    # with one cause the competing-risks chain is the Cox chain, draw for draw
+    a = impute(cohort, covariates=["x", "z"], competing_risks=True, rng=2, **ROLES, **FAST)
+    b = impute(cohort, covariates=["x", "z"], rng=2, **ROLES, **FAST)
+    pd.testing.assert_frame_equal(a.datasets[2], b.datasets[2])
+    with pytest.raises(DataValidationError, match="event_col 'event' must contain only 0/1"):
+        impute(d, covariates=["x"], **ROLES, **FAST)
+    with pytest.raises(DataValidationError, match="whole-number event codes"):
+        impute(d.assign(event=d.event - 0.5), covariates=["x"], competing_risks=True,
+               **ROLES, **FAST)
+    with pytest.raises(ParameterError, match="'competing_risks' parameter"):
+        impute(d, covariates=["x"], competing_risks="yes", **ROLES, **FAST)

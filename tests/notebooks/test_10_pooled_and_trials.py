@@ -72,3 +72,12 @@ def test_random_slope_prediction_interval_wider_than_ci():
                                    covariates=["age"])
     assert slope.pi_lower < slope.ci_lower and slope.pi_upper > slope.ci_upper
     assert slope.tau > 0
+
+
+def test_simulated_stic_trial_shows_the_harm_in_ctc_negatives():
+    stic = cs.simulate_trial("stic_ctc", n_screened=1000, hr_negative=1.6, rng=3)
+    rnd = stic[stic["randomised"]]
+    res = cs.marker_treatment_interaction(rnd, time_col="pfs_months", event_col="pfs_event",
+                                          marker_col="ctc_positive", treatment_col="arm")
+    sg = res.subgroups.set_index("marker_level")
+    assert sg.loc[0, "ci_lower"] > 1 and sg.loc[1, "ci_lower"] < 1 < sg.loc[1, "ci_upper"]

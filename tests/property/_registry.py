@@ -129,6 +129,8 @@ CALLS: dict[str, Call] = {
         d, **TC, marker_col="ctc_pos", treatment_col="trt")),
     "noninferiority_test": Call(lambda d, w, s: cs.noninferiority_test(
         d, **TC, treatment_col="trt")),
+    "treatment_subgroups": Call(lambda d, w, s: cs.treatment_subgroups(
+        d, **TC, treatment_col="trt", subgroup_cols=["ctc_pos", "grade"])),
     # ---- serial draws
     "fit_time_varying_cox": Call(lambda d, w, s: cs.fit_time_varying_cox(
         d, draws=w, **TC, id_col="pid", draw_time_col="draw_t", count_col="count",

@@ -17,6 +17,8 @@ time units (1e-9 … 1e9)    the names whose ``Call`` has ``time_invariant``
 covariate units / shifts   tests/test_units.py (Cox, Firth, Fine–Gray, batch, count models,
                            IPCW logistic) and ``test_covariate_shift_and_scale`` below
 group relabelling          ``test_group_relabelling`` below (log-rank, pairwise, KM, batch)
+parameters named           every name in ``CALLS``, each parameter with bad values in
+                           tests/property/test_parameters.py ``BAD``
 =========================  ==================================================================
 
 ``test_every_public_data_function_is_covered`` fails when a public function that takes data

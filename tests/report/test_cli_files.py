@@ -175,3 +175,23 @@ def test_readme_lists_every_report_option():
     for flag in ("--time-unit", "--horizons", "--categorical", "--cutpoint", "--marker-label",
                  "--sheet", "--sep", "--decimal"):
         assert f"`{flag}" in text
+
+
+def test_progress_bar_keeps_moving_during_a_long_section():
+    import time
+
+    from ctcstats.report.build import _heartbeat
+
+    class Bar:
+        n = 0
+
+        def refresh(self):
+            self.n += 1
+
+    bar = Bar()
+    stop = _heartbeat(bar, every=0.01)
+    time.sleep(0.2)
+    stop.set()
+    seen = bar.n
+    time.sleep(0.05)
+    assert seen >= 3 and bar.n <= seen + 1  # redrawn while running, stopped when asked

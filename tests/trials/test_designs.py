@@ -135,3 +135,11 @@ def test_simulate_trial_patient_level_feeds_the_analyses():
     assert (swog.loc[swog["randomised"], "ctc_positive"] == 1).all()
     assert_allclose(swog["randomised"].mean(), get_trial_design("swog_s0500").screening_yield,
                     atol=0.03)
+
+
+def test_too_small_trials_warn():
+    from ctcstats.errors import DataWarning
+
+    with pytest.warns(DataWarning, match="randomised too few patients"):
+        res = simulate_trial_power("treat_ctc", n_screened=40, n_sim=20, rng=1)
+    assert res.warnings and res.power <= 0.2

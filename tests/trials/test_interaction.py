@@ -161,3 +161,26 @@ def test_bad_input_messages():
                                        treatment_col="arm", covariates=["age"],
                                        missing="drop", **kw)
     assert res.n_dropped == 1 and res.n_obs == len(df) - 1
+
+
+def test_treatment_subgroups_stack_the_interaction_fits():
+    import ctcstats as cs
+
+    df = _trial().assign(old=lambda d: (d["age"] >= 60).astype(int))
+    res = cs.treatment_subgroups(df, time_col="months", event_col="event", treatment_col="arm",
+                                 subgroup_cols=["ctc_group", "site", "old"], tau=24.0)
+    tab = res.table
+    assert list(tab["variable"]) == ["overall"] + ["ctc_group"] * 3 + ["site"] * 2 + ["old"] * 2
+    single = marker_treatment_interaction(df, time_col="months", event_col="event",
+                                          marker_col="ctc_group", treatment_col="arm", tau=24.0)
+    rows = tab[tab["variable"] == "ctc_group"]
+    assert_allclose(rows["hr"], single.subgroups["hr"], rtol=1e-12)
+    assert_allclose(rows["interaction_p_value"], single.interaction_p_value, rtol=1e-12)
+    overall = noninferiority_test(df, time_col="months", event_col="event", treatment_col="arm")
+    assert_allclose(tab.loc[0, "hr"], overall.hr, rtol=1e-12)
+    ax = res.plot()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0].startswith("overall") and "interaction p" in labels[1]
+    with pytest.raises(ParameterError, match="subgroup_cols"):
+        cs.treatment_subgroups(df, time_col="months", event_col="event", treatment_col="arm",
+                               subgroup_cols="site")

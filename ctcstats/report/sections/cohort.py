@@ -215,7 +215,8 @@ def section_table1(ctx: ReportContext) -> list[dict]:
     t = mt.table
     groups = [g for g in t.columns if g not in ("variable", "level", "overall", "missing",
                                                  "test", "p_value", "smd")]
-    rows, sub = [], set()
+    rows: list = []
+    sub: set = set()
     last_var = None
     for _, r in t.iterrows():
         var = "" if r["variable"] == last_var else str(r["variable"])

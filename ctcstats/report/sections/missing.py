@@ -22,6 +22,7 @@ def _analysable(ctx: ReportContext) -> pd.DataFrame:
     that multiple imputation can keep — with the report's coding of marker and categories."""
     s = ctx.spec
     data = ctx.data
+    assert data is not None, "the report's data are read before its sections"
     ep = s.primary
     need = [ep.time_col, ep.event_col, s.marker_col] + [c for c in (s.volume_col,
                                                                       s.strata_col) if c]

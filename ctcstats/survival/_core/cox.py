@@ -247,7 +247,7 @@ class RiskState:
     step_wt: np.ndarray  # wtave of the group
 
 
-_ETA_MIN, _ETA_MAX = -200.0, 22.0  # R survival's coxsafe() limits
+ETA_MIN, ETA_MAX = -200.0, 22.0  # R survival's coxsafe() limits
 
 
 def risk_state(d: CoxData, beta: np.ndarray, ties: str) -> RiskState:
@@ -258,7 +258,7 @@ def risk_state(d: CoxData, beta: np.ndarray, ties: str) -> RiskState:
     unclipped predictor overflows — the fit then ended in NaN and a "collinear" diagnosis
     instead of R's "coefficient may be infinite" (issue 13). Ordinary fits never reach it.
     """
-    eta = np.clip(linear_predictor(d.X, beta) + d.offset, _ETA_MIN, _ETA_MAX)
+    eta = np.clip(linear_predictor(d.X, beta) + d.offset, ETA_MIN, ETA_MAX)
     score = np.exp(eta)
     r = score * d.weights
     rx = r[:, None] * d.X

@@ -2,7 +2,8 @@
 # Leave one study out: coxph on the others, validate on it (concordance of the linear
 # predictor, calibration slope coxph(Surv ~ lp), observed 1 - KM(t) vs expected mean
 # 1 - exp(-H0(t) exp(lp)) with H0 from basehaz(centered = FALSE)); pool logit C, slope and
-# log O/E with metafor::rma(method = "REML") and predict() (prediction intervals).
+# log O/E with metafor::rma(method = "REML"), test = "knha" with metamisc valmeta's prediction
+# interval (t on k - 2 df) and test = "z" with predict().
 # Inputs: lung.csv = survival::lung complete cases of age, sex, ph.ecog in the institutions with
 # >= 13 such patients (status recoded 0/1); pooled.csv = the 8-study synthetic cohort of
 # tests/reference/frailty.
@@ -27,10 +28,16 @@ iecv <- function(d, study, covs, horizon, name) {
       observed = observed, expected = expected, se_log_o = km$std.err / observed)
   })
   m <- do.call(rbind, rows)
-  pool <- function(yi, sei) {
-    r <- rma(yi = yi, sei = sei, method = "REML"); p <- predict(r)
+  pool <- function(yi, sei, test = "z") {
+    r <- rma(yi = yi, sei = sei, method = "REML", test = test)
+    if (test == "z") {
+      p <- predict(r); pi <- c(p$pi.lb, p$pi.ub)
+    } else {  # metamisc::valmeta's calcPredInt: t on k - 2 df with the KNHA standard error
+      h <- qt(0.975, df = r$k - 2) * sqrt(r$tau2 + r$se^2)
+      pi <- unname(coef(r)) + c(-h, h)
+    }
     list(estimate = unname(coef(r)), se = r$se, ci_lb = r$ci.lb, ci_ub = r$ci.ub,
-         pi_lb = p$pi.lb, pi_ub = p$pi.ub, tau2 = r$tau2, i2 = r$I2)
+         pi_lb = pi[1], pi_ub = pi[2], tau2 = r$tau2, i2 = r$I2)
   }
   cvals <- as.numeric(m[, "c"])
   out <- list(
@@ -42,6 +49,10 @@ iecv <- function(d, study, covs, horizon, name) {
     pool_slope = pool(as.numeric(m[, "slope"]), as.numeric(m[, "slope_se"])),
     pool_oe = pool(log(as.numeric(m[, "observed"]) / as.numeric(m[, "expected"])),
                    as.numeric(m[, "se_log_o"])),
+    pool_c_knha = pool(qlogis(cvals), as.numeric(m[, "c_se"]) / (cvals * (1 - cvals)), "knha"),
+    pool_slope_knha = pool(as.numeric(m[, "slope"]), as.numeric(m[, "slope_se"]), "knha"),
+    pool_oe_knha = pool(log(as.numeric(m[, "observed"]) / as.numeric(m[, "expected"])),
+                        as.numeric(m[, "se_log_o"]), "knha"),
     r_version = R.version.string, survival = as.character(packageVersion("survival")),
     metafor = as.character(packageVersion("metafor")))
   write_json(out, file.path("outputs", paste0(name, ".json")), digits = NA, auto_unbox = TRUE)

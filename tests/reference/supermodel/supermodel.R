@@ -182,3 +182,8 @@ for (s in c(730, 1461)) {
 prede <- do.call(rbind, prede)
 out(fe, "strata_varying_efron", list(pred_surv = prede[, 1], pred_lower = prede[, 2],
                                      pred_upper = prede[, 3]))
+
+# F: cox.zph on the strata(LM) supermodel A (transform = "km", terms = TRUE)
+z <- cox.zph(fa, transform = "km", terms = TRUE)
+wj(list(terms = rownames(z$table), chisq = unname(z$table[, "chisq"]),
+        df = unname(z$table[, "df"])), "strata_varying_zph")
