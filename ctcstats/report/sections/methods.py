@@ -10,6 +10,7 @@ from scipy import stats
 
 from ..context import ReportContext
 from ..format import fmt_int, fmt_num, fmt_pct, para, table
+from ..spec import EndpointSpec
 from .survival import EPV_MIN
 
 __all__ = ["detectable_hr", "section_methods", "section_sample_size", "section_profile"]
@@ -151,7 +152,7 @@ def section_profile(ctx: ReportContext) -> list[dict]:
                  + (f", stratified by {s.strata_col}" if s.strata_col else "")
                  + "; every endpoint", f"n = {fmt_int(n)}; {ev}"])
     k = 3
-    extra = []
+    extra: list[tuple[str, EndpointSpec | None]] = []
     if ctx.marker_kind == "count":
         extra.append(("continuous count (spline of log(count + 1))", s.primary))
         if s.analyses.cutpoint:
@@ -163,14 +164,14 @@ def section_profile(ctx: ReportContext) -> list[dict]:
         extra.append((f"landmark at {lm:g} {ctx.unit} ({fmt_int(at)} at risk)", None))
     from .competing import competing_endpoints
 
-    for ep in competing_endpoints(ctx):
-        extra.append((f"competing risks, {ep.name.upper()}", ep))
+    for cep in competing_endpoints(ctx):
+        extra.append((f"competing risks, {cep.name.upper()}", cep))
     if s.relapse_site_col:
         extra.append(("relapse sites (competing first events)", None))
-    for what, ep in extra:
+    for what, xep in extra:
         rows.append([f"A{k} Further", what,
-                     f"n = {fmt_int(n)}; " + (f"{ep.name.upper()} {fmt_int(_events(ctx, ep))}"
-                                              if ep is not None else ev)])
+                     f"n = {fmt_int(n)}; " + (f"{xep.name.upper()} {fmt_int(_events(ctx, xep))}"
+                                              if xep is not None else ev)])
         k += 1
     if s.analyses.prognostic and s.covariates:
         ep = s.primary

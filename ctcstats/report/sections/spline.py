@@ -75,10 +75,14 @@ def count_spline(frame: pd.DataFrame, *, count_col: str, time_col: str, event_co
     names = [f"__rcs{j}__" for j in range(basis.shape[1])]
     work = frame.assign(**{n: basis[:, j] for j, n in enumerate(names)})
     covs = list(covariates)
-    kw = dict(time_col=time_col, event_col=event_col, strata_col=strata_col)
-    full = fit_cox(work, covariates=names + covs, **kw)
-    lin = fit_cox(work, covariates=names[:1] + covs, **kw)
-    ll0 = fit_cox(work, covariates=covs, **kw).loglik if covs else full.loglik_null
+
+    def fit(cols: list[str]):
+        return fit_cox(work, time_col=time_col, event_col=event_col, covariates=cols,
+                       strata_col=strata_col)
+
+    full = fit(names + covs)
+    lin = fit(names[:1] + covs)
+    ll0 = fit(covs).loglik if covs else full.loglik_null
     nl = names[1:]
     if nl:
         b = full.table.loc[nl, "coef"].to_numpy(float)
