@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import dataclasses
 import warnings as _warnings
-from typing import ClassVar, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,9 @@ from ._validation import (
 from .errors import DataValidationError, DataWarning, ParameterError, SmallSampleWarning
 from .survival._core.logrank import logrank_arrays
 from .survival._core.ties import merge_message, merge_times
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "CutpointResult",
@@ -264,7 +268,8 @@ class CutpointResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, *, clinical_thresholds=(1, 3, 5)):
+    def plot(self, ax: Axes | None = None, *,
+             clinical_thresholds: Sequence[float] = (1, 3, 5)) -> Axes:
         """Statistic over candidate cut-points, the chosen cut and pre-specified thresholds.
 
         See :func:`ctcstats.plotting.cutpoints.plot_cutpoint_scan`.
@@ -291,7 +296,7 @@ class CutpointStabilityResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """Bar chart of how often each cut-point was selected
         (:func:`ctcstats.plotting.cutpoints.plot_cutpoint_stability`)."""
         from .plotting.cutpoints import plot_cutpoint_stability

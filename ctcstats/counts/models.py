@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ from ..errors import (
 )
 from ._design import DesignSpec, build_design
 from ._engine import NB_KINDS, ZERO_KINDS, fit_engine, moments, pmf_matrix
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CountModelResult", "fit_count_model", "predict_count_distribution", "COUNT_KINDS"]
 
@@ -194,8 +197,8 @@ class CountModelResult(Result):
         observed = np.bincount(y.astype(int), minlength=ks.size)
         return pd.DataFrame({"count": ks, "observed": observed, "expected": expected})
 
-    def plot(self, ax=None, *, kind: Literal["rootogram", "frequencies"] = "rootogram",
-             **kwargs: Any):
+    def plot(self, ax: Axes | None = None, *,
+             kind: Literal["rootogram", "frequencies"] = "rootogram", **kwargs: Any) -> Axes:
         """Hanging rootogram (``kind="rootogram"``) or observed-vs-expected frequency bars.
 
         See :func:`ctcstats.plotting.counts.plot_rootogram`; returns the Axes.

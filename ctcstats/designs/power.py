@@ -34,6 +34,8 @@ from .._validation import check_choice, check_int, check_real, check_rng
 from ..errors import ConvergenceWarning, DataValidationError, ParameterError
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from .registry import StudyDesign
 
 __all__ = [
@@ -410,7 +412,7 @@ class PowerCurveResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Power against n with its confidence band (and the Schoenfeld curve)."""
         from ..plotting.power import plot_power_curve
 
@@ -438,7 +440,7 @@ class SampleSizeResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """The evaluated power curve with the target and the chosen n."""
         from ..plotting.power import plot_power_curve
 

@@ -13,7 +13,7 @@ count) are compared on the same landmark sets. The metrics are :mod:`ctcstats.pr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from ..survival.cox import fit_cox
 from ..survival.km import kaplan_meier
 from .predict import predict_stacked
 from .stacking import check_landmarks, prepare_inputs, stack
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["DynamicPerformanceResult", "dynamic_performance"]
 
@@ -65,7 +68,7 @@ class DynamicPerformanceResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table), ("comparison", self.comparison)]
 
-    def plot(self, ax=None, *, metric: str = "auc", **kwargs):
+    def plot(self, ax: Axes | None = None, *, metric: str = "auc", **kwargs: Any) -> Axes:
         """A metric (``auc``, ``c_index``, ``brier``, ``ipa``, ``oe_ratio``) per landmark,
         one line per model."""
         from ..plotting.dynamic import plot_dynamic_performance

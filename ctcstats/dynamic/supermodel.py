@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,9 @@ from .stacking import (
     stack,
     term_names,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["LandmarkSupermodelResult", "LandmarkPredictionResult", "landmark_supermodel"]
 
@@ -74,7 +77,7 @@ class LandmarkPredictionResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Predicted risk (with its interval) against the landmark, one line per patient."""
         from ..plotting.dynamic import plot_dynamic_risk
 
@@ -205,7 +208,7 @@ class LandmarkSupermodelResult(Result):
         are the interactions, not tested here)."""
         return self._cox.ph_test()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Landmark-dependent hazard ratios β(s) of the marker summaries with their CIs."""
         from ..plotting.dynamic import plot_landmark_effects
 

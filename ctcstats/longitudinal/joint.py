@@ -64,6 +64,8 @@ from ._survival import (
 from .mixed import default_n_quad, prepare_draws, start_values, trajectory_design
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from .predict import DynamicPredictionResult
 
 __all__ = ["JointModelResult", "fit_joint_model"]
@@ -200,8 +202,8 @@ class JointModelResult(Result):
                                       "subject": pop + z @ f.modes[i]}))
         return pd.concat(rows, ignore_index=True)
 
-    def plot(self, ax=None, *, ids: Sequence | None = None, n_subjects: int = 8, rng=0,
-             **kwargs: Any):
+    def plot(self, ax: Axes | None = None, *, ids: Sequence | None = None, n_subjects: int = 8,
+             rng: RandomState = 0, **kwargs: Any) -> Axes:
         """Individual count trajectories with the joint model's fitted curves."""
         from .._validation import check_rng
         from ..plotting import longitudinal as pl

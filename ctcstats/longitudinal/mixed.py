@@ -32,12 +32,13 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from .._results import Result, result
+from .._typing import RandomState
 from .._validation import (
     check_choice,
     check_conf_level,
@@ -53,6 +54,9 @@ from ._agq import MarginalModel, params_from_cov
 from ._count import KINDS, count_block, count_layout
 from ._design import TimeBasis, TrajectoryDesign
 from ._fit import covariance_summary, maximise, wald_frame
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CountMixedModelResult", "fit_count_mixed_model", "RANDOM_KINDS"]
 
@@ -196,8 +200,8 @@ class CountMixedModelResult(Result):
         return pd.DataFrame({"id": f.ids[f.sub], "time": f.time, "count": f.y,
                              "volume": f.volume, "concentration": f.y / f.volume})
 
-    def plot(self, ax=None, *, ids: Sequence | None = None, n_subjects: int = 8,
-             rng=0, **kwargs: Any):
+    def plot(self, ax: Axes | None = None, *, ids: Sequence | None = None, n_subjects: int = 8,
+             rng: RandomState = 0, **kwargs: Any) -> Axes:
         """Individual trajectories: observed concentrations, subject and population curves.
 
         ``ids`` chooses the patients (default: ``n_subjects`` drawn with ``rng`` among those

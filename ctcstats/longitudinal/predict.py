@@ -24,7 +24,7 @@ longitudinal and time-to-event data. Biometrics 2011;67:819–829.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,9 @@ from .._validation import (
 from ..errors import DataValidationError, ParameterError
 from ._agq import chol_from_params
 from ._survival import quadrature_nodes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["DynamicPredictionResult", "predict_survival"]
 
@@ -78,7 +81,8 @@ class DynamicPredictionResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, *, id=None, **kwargs: Any):  # noqa: A002 - the id of a patient
+    def plot(self, ax: Axes | None = None, *, id: Any = None,  # noqa: A002 - a patient's id
+             **kwargs: Any) -> Axes:
         """Counts so far and the predicted conditional survival of one patient."""
         from ..plotting import longitudinal as pl
 

@@ -22,7 +22,7 @@ intervals with metafor's ``predict``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,9 @@ from ..survival._core.concordance import concordance
 from ..survival._core.cox import baseline_hazard, fit_cox_arrays, linear_predictor
 from ..survival._core.curves import kaplan_meier_curve, step_at
 from .pooling import MetaResult, meta_analysis
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["IECVResult", "internal_external_validation"]
 
@@ -73,7 +76,7 @@ class IECVResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("pooled", self.pooled), ("table", self.table)]
 
-    def plot(self, ax=None, measure: str = "c_index", **kwargs):
+    def plot(self, ax: Axes | None = None, measure: str = "c_index", **kwargs: Any) -> Axes:
         """Forest plot of one measure across the held-out studies (``meta[measure].plot``)."""
         return self.meta[measure].plot(ax=ax, **kwargs)
 

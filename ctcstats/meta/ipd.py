@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ from .._validation import (
 from .._warnings import Recorded, call_capturing, capture, emit
 from ..errors import DataValidationError, DataWarning, MonotoneLikelihoodWarning
 from .pooling import MetaResult, meta_analysis
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["IPDMetaResult", "ipd_meta_analysis", "study_effects"]
 
@@ -186,7 +189,7 @@ class IPDMetaResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Forest plot of the per-study HRs with the pooled diamond (two-stage)."""
         return self.meta.plot(ax=ax, **kwargs)
 

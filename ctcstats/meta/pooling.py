@@ -20,7 +20,7 @@ intervals for τ², I² and H² (``confint.rma.uni``).
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ from .._validation import (
     prepare_frame,
 )
 from ..errors import ConvergenceError, DataValidationError, DataWarning
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["MetaResult", "meta_analysis", "log_hr_from_ci"]
 
@@ -95,8 +98,8 @@ class MetaResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, *, kind: str = "forest", exponentiate: bool = True,
-             xlabel: str | None = None):
+    def plot(self, ax: Axes | None = None, *, kind: str = "forest", exponentiate: bool = True,
+             xlabel: str | None = None) -> Axes:
         """``kind="forest"``: one row per study with its CI and weight, the pooled diamond and
         the prediction interval; ``kind="funnel"``: estimates against standard errors with the
         pseudo-confidence region. ``exponentiate=True`` shows hazard ratios on a log axis."""

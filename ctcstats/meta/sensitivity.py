@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from .._validation import check_choice, check_conf_level, prepare_frame
 from .._warnings import Recorded, capture, emit
 from ..errors import DataValidationError, SmallSampleWarning
 from .pooling import check_study_labels, estimate_tau2, meta_analysis, weighted_least_squares
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "EggerResult",
@@ -59,7 +62,7 @@ class SubgroupMetaResult(Result):
     def _summary_items(self):
         return [(k, v) for k, v in super()._summary_items() if k != "overall"]
 
-    def plot(self, ax=None, *, exponentiate: bool = True):
+    def plot(self, ax: Axes | None = None, *, exponentiate: bool = True) -> Axes:
         """Forest plot with a header, the studies and a subtotal diamond per subgroup, the
         overall diamond and the test for subgroup differences."""
         from ..plotting.meta import plot_forest_subgroups

@@ -150,6 +150,7 @@ def fcs_chain(spec: ChainSpec, seed: int):
     rng = np.random.default_rng(seed)
     xs = _initial(spec, rng)
     outcome = _fcs_outcome(spec)
+    starts: dict = {}  # warm starts of iterative covariate-model fits
     rows: list = []
     msgs: list[str] = []
     for it in range(1, spec.n_iter + 1):
@@ -160,7 +161,9 @@ def fcs_chain(spec: ChainSpec, seed: int):
             P = np.column_stack([_design(spec, xs, i), outcome])
             off = None if spec.offset is None or v.kind != "count" else spec.offset
             drawn, w = fit_draw(v.kind, xs[i][~m], P[~m], rng, n_levels=_nlev(v),
-                                family=v.family, offset=None if off is None else off[~m])
+                                family=v.family, offset=None if off is None else off[~m],
+                                start=starts.get(i))
+            starts[i] = drawn.mle
             msgs.extend(f"{v.name}: {s}" for s in w)
             xs[i][m] = drawn.sample(P[m], rng, offset=None if off is None else off[m])
         _trace(spec, xs, it, rows)
@@ -231,6 +234,7 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
     slices = _slices(spec)
     d = spec.event
     init = None  # warm start of the Cox fits at the previous estimates
+    starts: dict = {}  # and of iterative covariate-model fits
     rows: list = []
     msgs: list[str] = []
     for it in range(1, spec.n_iter + 1):
@@ -241,7 +245,8 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
             P = _design(spec, xs, i)
             off = spec.offset if v.kind == "count" else None
             drawn, w = fit_draw(v.kind, xs[i], P, rng, n_levels=_nlev(v), family=v.family,
-                                offset=off)
+                                offset=off, start=starts.get(i))
+            starts[i] = drawn.mle
             msgs.extend(f"{v.name}: {s}" for s in w)
             idx = np.flatnonzero(m)
             if not v.in_model:

@@ -62,6 +62,7 @@ class Drawn:
     cuts: np.ndarray | None = None  # ordinal: thresholds
     n_levels: int = 0
     family: str = ""  # count: "poisson" or "negbin"
+    mle: np.ndarray | None = None  # the estimate (ordinal: warm start of the next fit)
 
     def linear(self, X: np.ndarray) -> np.ndarray:
         if self.kind == "ordinal":
@@ -115,10 +116,13 @@ def _caught(ws: Captured) -> list[str]:
 
 def fit_draw(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.Generator, *,
              n_levels: int = 0, family: str = "poisson",
-             offset: np.ndarray | None = None) -> tuple[Drawn, list[str]]:
-    """Fit the covariate model of one variable and draw its parameters."""
+             offset: np.ndarray | None = None,
+             start: np.ndarray | None = None) -> tuple[Drawn, list[str]]:
+    """Fit the covariate model of one variable and draw its parameters (``start``: the
+    previous estimate, a warm start where the fit is iterative and slow)."""
     with capture() as ws:
-        model = _FITTERS[kind](y, X, rng, n_levels=n_levels, family=family, offset=offset)
+        model = _FITTERS[kind](y, X, rng, n_levels=n_levels, family=family, offset=offset,
+                               start=start)
     return model, _caught(ws)
 
 
@@ -136,16 +140,18 @@ def _fit_binary(y, X, rng, **_):
                  n_levels=2)
 
 
-def _fit_ordinal(y, X, rng, *, n_levels, **_):
+def _fit_ordinal(y, X, rng, *, n_levels, start=None, **_):
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
     p = X.shape[1]
     # OrderedModel needs every level observed: codes are relabelled to the observed ones
-    res = OrderedModel(y.astype(int), X, distr="logit").fit(method="bfgs", disp=0,
-                                                             maxiter=500)
+    # statsmodels' numerical gradients make each fit costly: start where the last one ended
+    res = OrderedModel(y.astype(int), X, distr="logit").fit(
+        method="bfgs", disp=0, maxiter=500, start_params=start)
     theta = _mvn(rng, np.asarray(res.params), np.asarray(res.cov_params()))
     cuts = res.model.transform_threshold_params(theta)[1:-1]
-    return Drawn("ordinal", theta[:p], cuts=np.asarray(cuts), n_levels=n_levels)
+    return Drawn("ordinal", theta[:p], cuts=np.asarray(cuts), n_levels=n_levels,
+                 mle=np.asarray(res.params))
 
 
 def _fit_categorical(y, X, rng, *, n_levels, **_):

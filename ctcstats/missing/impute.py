@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,9 +37,13 @@ from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._chains import DISCRETE, ChainSpec, Var, fcs_chain, smcfcs_chain
 from .diagnostics import missing_pattern, missing_table
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["ImputationResult", "impute"]
 
 KINDS = ("continuous", "binary", "ordinal", "categorical", "count")
+MAX_ORDINAL_LEVELS = 5  # numeric whole-number columns with at most this many values
 
 
 # =========================================================================== result
@@ -100,24 +104,25 @@ class ImputationResult(Result):
                                        "value": self.datasets[j][variable].to_numpy()[m]}))
         return pd.concat(parts, ignore_index=True)
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Missingness pattern plot (R ``mice::md.pattern``)."""
         return self.plot_pattern(ax=ax, **kwargs)
 
-    def plot_pattern(self, ax=None, **kwargs):
+    def plot_pattern(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Missingness patterns as a grid; see :func:`~ctcstats.plotting.missing.plot_missing_pattern`."""
         from ..plotting.missing import plot_missing_pattern
 
         return plot_missing_pattern(self.pattern, ax=ax, **kwargs)
 
-    def plot_distributions(self, variable: str, ax=None, **kwargs):
+    def plot_distributions(self, variable: str, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Observed vs imputed values of ``variable`` (seaborn densities or bars)."""
         from ..plotting.missing import plot_imputed_distributions
 
         self.observed_vs_imputed(variable, max_imputations=1)  # validates the name
         return plot_imputed_distributions(self, variable, ax=ax, **kwargs)
 
-    def plot_traces(self, variable: str, ax=None, *, statistic: str = "mean", **kwargs):
+    def plot_traces(self, variable: str, ax: Axes | None = None, *, statistic: str = "mean",
+                    **kwargs: Any) -> Axes:
         """Convergence traces of ``variable`` over the cycles of every chain."""
         from ..plotting.missing import plot_imputation_traces
 
@@ -173,6 +178,10 @@ def _kind(s: pd.Series, name: str, override: str | None) -> str:
         if isinstance(s.dtype, pd.CategoricalDtype) and s.dtype.ordered:
             return "ordinal"
         return "categorical"
+    x = obs.to_numpy(dtype=float)
+    if obs.nunique() <= MAX_ORDINAL_LEVELS and np.all(x == np.round(x)):
+        # a few whole-number codes (grade 1/2/3, stage): imputed values stay codes
+        return "ordinal"
     return "continuous"
 
 
@@ -280,8 +289,10 @@ def impute(
     linear regression; ``binary`` logistic; ``ordinal`` proportional odds; ``categorical``
     multinomial logistic; ``count`` Poisson or negative binomial (``count_model``) with
     ``log(volume_col)`` as offset — always with a draw of the model's parameters. Detection:
-    two observed values → binary; an ordered pandas Categorical → ordinal; other text or
-    categories → categorical; other numbers → continuous (declare counts in ``types``).
+    two observed values → binary; an ordered pandas Categorical, or numbers with 3–5
+    distinct whole values (grade 1/2/3) → ordinal; other text or categories → categorical;
+    other numbers → continuous (declare counts in ``types``). A numeric column still enters
+    the Cox model linearly, as :func:`ctcstats.fit_cox` codes it.
     Each chain starts from random draws of the observed values and runs ``n_iter`` cycles;
     imputation k is the end of chain k.
 

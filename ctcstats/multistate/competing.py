@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ from ..errors import DataValidationError, ParameterError
 from ..survival.competing import CumulativeIncidenceResult, cumulative_incidence
 from ..survival.cox import CoxResult, fit_cox
 from ..survival.finegray import FineGrayResult, fit_fine_gray
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "CauseSpecificResult",
@@ -160,7 +163,8 @@ class CompetingIncidenceResult(Result):
             frames.append(f)
         return pd.concat(frames, ignore_index=True)
 
-    def plot(self, ax=None, *, group=None, stacked: bool = True):
+    def plot(self, ax: Axes | Sequence[Axes] | None = None, *, group: Any = None,
+             stacked: bool = True) -> Axes | np.ndarray:
         """Stacked cumulative incidence of the causes, one panel per group.
 
         Delegates to :func:`ctcstats.plotting.multistate.plot_stacked_incidence`; returns
@@ -319,7 +323,7 @@ class CauseSpecificResult(Result):
             )
         return d[cause]
 
-    def plot(self, ax=None, *, term: str | None = None):
+    def plot(self, ax: Axes | None = None, *, term: str | None = None) -> Axes:
         """Forest plot of both hazard ratios of one term (default the first) per cause.
 
         Delegates to :func:`ctcstats.plotting.multistate.plot_cause_specific`.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from ..errors import DataValidationError, ParameterError
 from ..survival.cox import CoxResult, fit_cox
 from ._long import prepare_long
 from .transitions import TransitionMatrix
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["MultistateCoxResult", "fit_multistate_cox"]
 
@@ -112,7 +115,7 @@ class MultistateCoxResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table), ("baselines", self.baselines)]
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Forest plot of the hazard ratios (as :meth:`CoxResult.plot`)."""
         from ..plotting.cox import plot_cox_forest
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from ._aalen_johansen import AJCurve, aalen_johansen
 from ._long import id_codes, prepare_long, stays
 from ._probtrans import expected_length_of_stay, product_integral
 from .transitions import TransitionMatrix
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["StateProbabilityResult", "TransitionProbabilityResult", "state_probabilities",
            "probability_ci", "transition_table"]
@@ -176,7 +179,8 @@ class TransitionProbabilityResult(Result):
                              "expected_time": float(v)})
         return pd.DataFrame(rows)
 
-    def plot(self, ax=None, *, from_state: str | None = None, group=None, stacked: bool = True):
+    def plot(self, ax: Axes | Sequence[Axes] | None = None, *, from_state: str | None = None,
+             group: Any = None, stacked: bool = True) -> Axes | np.ndarray:
         """Stacked transition probabilities from one state for one group/profile.
 
         Delegates to :func:`ctcstats.plotting.multistate.plot_state_probabilities`.
@@ -304,7 +308,8 @@ class StateProbabilityResult(Result):
             n_dropped=self.n_dropped,
         )
 
-    def plot(self, ax=None, *, group=None, stacked: bool = True):
+    def plot(self, ax: Axes | Sequence[Axes] | None = None, *, group: Any = None,
+             stacked: bool = True) -> Axes | np.ndarray:
         """Stacked state occupation probabilities over time for one group (or each group).
 
         Delegates to :func:`ctcstats.plotting.multistate.plot_state_probabilities`; returns

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..multistate.cox import MultistateCoxResult
     from ..survival.cox import CoxResult
 
 __all__ = ["plot_cox_forest"]
 
 
-def plot_cox_forest(result: CoxResult, ax=None, *, color: str = "C0", annotate: bool = True):
+def plot_cox_forest(result: CoxResult | MultistateCoxResult, ax=None, *, color: str = "C0",
+                    annotate: bool = True):
     """Forest plot: one row per term, HR (square) with its confidence interval, log x axis.
 
     Parameters

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,9 @@ from .reclassification import (
     reclassification,
     reclassification_measures,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["AddedValueResult", "added_value", "cox_result_risk"]
 
@@ -112,7 +115,7 @@ class AddedValueResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table)]
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """Decision curves of the base and the full model (net benefit at ``horizon``)."""
         dec: DecisionCurveResult = self.decision
         return dec.plot(ax=ax)

@@ -27,7 +27,7 @@ recipe — not ``rms::cph``/``rms::calibrate``, whose calibration curve is smoot
 from __future__ import annotations
 
 import warnings
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ from ._metrics_common import (
     km_greenwood,
     prepare_survival_scores,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CalibrationResult", "calibration"]
 
@@ -88,7 +91,7 @@ class CalibrationResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """Calibration plot; see :func:`ctcstats.plotting.prognostic.plot_calibration`."""
         from ..plotting.prognostic import plot_calibration
 

@@ -15,7 +15,7 @@ dcurves' survival method does it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from .._results import Result, result
 from .._typing import ArrayLike
 from ..errors import ParameterError
 from ._metrics_common import check_horizon, check_probabilities, km_at, prepare_survival_scores
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["DecisionCurveResult", "decision_curve"]
 
@@ -48,7 +51,7 @@ class DecisionCurveResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """Decision curves; see :func:`ctcstats.plotting.prognostic.plot_decision_curve`."""
         from ..plotting.prognostic import plot_decision_curve
 

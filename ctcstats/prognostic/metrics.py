@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,9 @@ from ._metrics_common import (
     km_at,
     prepare_survival_scores,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "BrierResult",
@@ -229,7 +232,7 @@ class TimeDependentAUCResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """ROC curve at the horizon; see :func:`ctcstats.plotting.prognostic.plot_roc`."""
         from ..plotting.prognostic import plot_roc
 

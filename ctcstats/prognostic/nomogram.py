@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from ..errors import DataValidationError, ParameterError
 from ..survival._core.cox import baseline_hazard, linear_predictor
 from ..survival.cox import CoxResult
 from .models import CoxModel, cumhaz_at
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["NomogramResult", "nomogram", "r_pretty"]
 
@@ -183,7 +186,7 @@ class NomogramResult(Result):
             out[f"survival_{t:g}"] = self.survival(total, t)
         return pd.DataFrame(out, index=data.index)
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Draw the nomogram as rms does (see :func:`ctcstats.plotting.nomogram.plot_nomogram`)."""
         from ..plotting.nomogram import plot_nomogram
 

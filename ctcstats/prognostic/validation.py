@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,9 @@ from ._metrics_common import RISK_CLIP, final_step
 from .calibration import CalibrationResult, calibration
 from .metrics import brier_score, concordance_index, time_dependent_auc
 from .models import CoxModel, predict_risk
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["ValidationResult", "ExternalValidationResult", "validate_model",
            "external_validation"]
@@ -126,7 +129,7 @@ class ExternalValidationResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("table", self.table)]
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """Calibration plot of the validation cohort (predicted vs observed risk at the horizon)."""
         cal: CalibrationResult = self.calibration
         return cal.plot(ax=ax)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ from .._validation import (
 from ..errors import DataValidationError, DataWarning, ParameterError
 from ._core.curves import product_limit
 from ._core.ties import merge_message, merge_times
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CumulativeIncidenceResult", "cumulative_incidence"]
 
@@ -131,7 +134,7 @@ class CumulativeIncidenceResult(Result):
         out = pd.concat(frames, ignore_index=True)
         return out.reset_index(drop=True)
 
-    def plot(self, ax=None, *, ci: bool = True):
+    def plot(self, ax: Axes | None = None, *, ci: bool = True) -> Axes:
         """Step curves of the cumulative incidence per group, with CI bands.
 
         Delegates to :func:`ctcstats.plotting.competing.plot_cumulative_incidence`; returns

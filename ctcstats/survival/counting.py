@@ -11,6 +11,7 @@ column and no entry times, and fills before the first draw) nor pandas offers th
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -21,11 +22,12 @@ from .._validation import (
     check_choice,
     check_event_column,
     check_numeric_column,
+    check_real,
     check_time_column,
     format_labels,
     prepare_frame,
 )
-from ..errors import DataValidationError, ParameterError
+from ..errors import DataValidationError, DataWarning, ParameterError
 
 __all__ = ["counting_process_data"]
 
@@ -106,6 +108,39 @@ def _draws(draws, func, id_col, draw_time_col, value_cols, missing, pat):
     return out.loc[keep].reset_index(drop=True), int(prep.n_dropped + unknown.sum())
 
 
+def _recurrent(events, func, id_col, tcol, missing, pat):
+    """Recurrent event times within each patient's (entry, time]: ``(_id, _t)`` rows, the
+    number outside, and the number of event rows dropped for missing values."""
+    prep = prepare_frame(events, func=func, missing=missing,
+                         roles={"id_col": id_col, "recurrent_time_col": tcol})
+    ef = prep.frame
+    t = check_numeric_column(ef, tcol, role="recurrent_time_col")
+    ev = pd.DataFrame({"_id": ef[id_col].to_numpy(), "_t": t})
+    unknown = ~ev["_id"].isin(pat["_id"]).to_numpy()
+    if unknown.any():
+        raise DataValidationError(
+            f"id_col {id_col!r} of events has {int(unknown.sum())} rows whose patient is not "
+            f"in data (first row labels: {format_labels(ef.index[unknown])}); every event "
+            "must belong to a patient of the patient table."
+        )
+    dup = ev.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise DataValidationError(
+            f"events has {int(dup.sum())} rows that repeat a patient's event time {tcol!r} "
+            f"(first row labels: {format_labels(ef.index[dup])}); two events at one time "
+            "cannot be told apart in (start, stop] rows — keep one or separate the times."
+        )
+    m = ev.merge(pat[["_id", "_entry", "_time"]], on="_id", how="left")
+    inside = ((m["_t"] > m["_entry"]) & (m["_t"] <= m["_time"])).to_numpy()
+    n_out = int((~inside).sum())
+    if n_out:
+        warnings.warn(
+            f"{n_out} recurrent events of events lie outside their patient's follow-up "
+            f"(entry, {tcol!r} ≤ end]; they are not used (result.attrs['n_events_outside']).",
+            DataWarning, stacklevel=4)
+    return ev.loc[inside].reset_index(drop=True), n_out, prep.n_dropped
+
+
 def _intervals(pat, obs_times):
     """Cut each (entry, time] at the draw times strictly inside it."""
     cuts = obs_times.merge(pat[["_id", "_entry", "_time"]], on="_id")
@@ -126,12 +161,15 @@ def _intervals(pat, obs_times):
     return bounds
 
 
-def _carry_forward(rows, obs, col):
-    """Value of *col* at each row start: the last non-missing draw at or before it."""
+def _carry_forward(rows, obs, col, max_carry=None):
+    """Value of *col* at each row start: the last non-missing draw at or before it (missing
+    once the row starts ``max_carry`` or more after that draw)."""
     o = obs.loc[obs[col].notna(), ["_id", "_t", col]].sort_values("_t", kind="stable")
     r = rows[["_id", "start"]].reset_index().sort_values("start", kind="stable")
     m = pd.merge_asof(r, o, left_on="start", right_on="_t", by="_id", direction="backward",
                       allow_exact_matches=True)
+    if max_carry is not None:
+        m[col] = m[col].where(~(m["start"] >= m["_t"] + max_carry))
     return m.set_index("index").loc[rows.index, col]
 
 
@@ -151,15 +189,18 @@ def _typed(values: np.ndarray, like: pd.Series) -> pd.Series:
 def counting_process_data(
     data: pd.DataFrame,
     *,
-    draws: pd.DataFrame,
+    draws: pd.DataFrame | None = None,
     time_col: str,
     event_col: str,
-    value_cols: Sequence[str],
+    value_cols: Sequence[str] = (),
     id_col: str = "patient_id",
     draw_time_col: str = "draw_months",
+    events: pd.DataFrame | None = None,
+    recurrent_time_col: str = "event_months",
     start_col: str | None = None,
     covariates: Sequence[str] = (),
     rule: Literal["locf"] = "locf",
+    max_carry: float | None = None,
     before_first: Literal["missing", "drop"] = "missing",
     missing: Literal["raise", "drop"] = "raise",
 ) -> pd.DataFrame:
@@ -184,6 +225,17 @@ def counting_process_data(
         ``time_col``) and the ``value_cols``. One row per patient and time.
     value_cols : list of str
         Columns of ``draws`` that become time-dependent covariates.
+    events : DataFrame, optional
+        Recurrent events (Andersen–Gill data): one row per event with ``id_col`` and
+        ``recurrent_time_col`` (same clock as ``time_col``), as R ``tmerge(..., ev =
+        event(time))``: the follow-up is cut at each event time and ``event_col`` is 1 on the
+        interval ending there (as well as on the last interval when the patient's own
+        ``event_col`` is 1, a terminal event; use 0 there for none). Events outside
+        ``(entry, time]`` are not used (their number is in
+        ``result.attrs["n_events_outside"]``, with a DataWarning). Fit with
+        ``fit_cox(..., id_col=)`` (robust SE by patient).
+    recurrent_time_col : str, default "event_months"
+        Event-time column of ``events``.
     start_col : str, optional
         Entry time in ``data`` (left truncation); default 0 for every patient.
     covariates : list of str
@@ -191,6 +243,11 @@ def counting_process_data(
     rule : {"locf"}
         Last observation carried forward (the only rule that uses no future information; it
         is R's ``tdc``).
+    max_carry : float, optional
+        A value is carried forward for at most this long after its draw (same units as the
+        times): the follow-up is also cut at ``draw time + max_carry`` and the value is
+        missing from there until the next draw (e.g. a CTC status taken as current for three
+        months only). Default: carried until the next draw (R ``tdc``).
     before_first : {"missing", "drop"}
         Intervals before a column's first observation: ``"missing"`` keeps them with a missing
         value (R), ``"drop"`` removes them (a patient then enters at the first draw).
@@ -227,13 +284,23 @@ def counting_process_data(
     """
     func = "counting_process_data"
     check_choice(rule, name="rule", choices=("locf",), func=func)
+    if max_carry is not None:
+        max_carry = check_real(max_carry, name="max_carry", func=func, low=0.0)
+        if max_carry <= 0:
+            raise ParameterError(f"The 'max_carry' parameter of {func} must be > 0; got "
+                                 f"{max_carry!r}.")
     check_choice(before_first, name="before_first", choices=("missing", "drop"), func=func)
     check_choice(missing, name="missing", choices=("raise", "drop"), func=func)
     value_cols = _names(value_cols, "value_cols", func)
     covariates = _names(covariates, "covariates", func)
-    if not value_cols:
-        raise ParameterError(f"The 'value_cols' parameter of {func} must name at least one "
-                             "column of draws; got [].")
+    if draws is None and events is None:
+        raise ParameterError(f"{func} needs draws (with value_cols) or events (recurrent "
+                             "event times), or both; got neither.")
+    if (draws is None) != (not value_cols):
+        raise ParameterError(
+            f"The 'value_cols' parameter of {func} must name the columns of draws that become "
+            f"time-dependent covariates (and only with draws); got {value_cols!r} with "
+            f"draws {'missing' if draws is None else 'given'}.")
     clash = [c for c in value_cols + covariates if c in (*_RESERVED, id_col, event_col)]
     clash += [c for c in value_cols if c in covariates]
     if clash:
@@ -244,14 +311,31 @@ def counting_process_data(
         )
     pat, n_drop_p = _patients(data, func, id_col, time_col, event_col, start_col, covariates,
                               missing)
-    obs, n_drop_d = _draws(draws, func, id_col, draw_time_col, value_cols, missing, pat)
-    seen = obs.loc[obs[value_cols].notna().any(axis=1).to_numpy(), ["_id", "_t"]]
+    if draws is not None:
+        obs, n_drop_d = _draws(draws, func, id_col, draw_time_col, value_cols, missing, pat)
+    else:
+        obs, n_drop_d = pd.DataFrame({"_id": pd.Series(dtype=object), "_t": 0.0}), 0
+    seen = obs.loc[obs[value_cols].notna().any(axis=1).to_numpy(), ["_id", "_t"]] \
+        if value_cols else obs[["_id", "_t"]]
+    if max_carry is not None:  # the value lapses at draw + max_carry: a cut there too
+        seen = pd.concat([seen, seen.assign(_t=seen["_t"] + max_carry)], ignore_index=True)
+    n_outside = 0
+    if events is not None:
+        evt, n_outside, n_drop_e = _recurrent(events, func, id_col, recurrent_time_col,
+                                              missing, pat)
+        n_drop_d += n_drop_e
+        seen = pd.concat([seen, evt], ignore_index=True)
     rows = _intervals(pat, seen)
+    ev_col = rows["_ev"].to_numpy(np.int64)
+    if events is not None:
+        hit = rows[["_id", "stop"]].merge(evt.rename(columns={"_t": "stop"}).assign(_hit=1),
+                                          on=["_id", "stop"], how="left")["_hit"]
+        ev_col = np.maximum(ev_col, hit.fillna(0).to_numpy(np.int64))
     out = pd.DataFrame({id_col: rows["_id"].to_numpy(), "start": rows["start"].to_numpy(float),
-                        "stop": rows["stop"].to_numpy(float),
-                        event_col: rows["_ev"].to_numpy(np.int64)})
-    for c in value_cols:
-        out[c] = _typed(_carry_forward(rows, obs, c).to_numpy(), draws[c])
+                        "stop": rows["stop"].to_numpy(float), event_col: ev_col})
+    for c in value_cols:  # value_cols are given exactly when draws are (checked above)
+        assert draws is not None
+        out[c] = _typed(_carry_forward(rows, obs, c, max_carry).to_numpy(), draws[c])
     if covariates:
         cov = pat.set_index("_id").loc[rows["_id"], covariates]
         for c in covariates:
@@ -259,4 +343,6 @@ def counting_process_data(
     if before_first == "drop":
         out = out.loc[out[value_cols].notna().all(axis=1).to_numpy()].reset_index(drop=True)
     out.attrs["n_dropped"] = n_drop_p + n_drop_d
+    if events is not None:
+        out.attrs["n_events_outside"] = n_outside
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,9 @@ from ._core.cox import (
     zph_score_test,
 )
 from ._core.ties import merge_message, merge_times
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CoxResult", "PHTestResult", "fit_cox", "fit_piecewise_cox"]
 
@@ -174,7 +177,7 @@ class CoxResult(Result):
             warnings=tuple(msgs),
         )
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Forest plot of the hazard ratios with their confidence intervals (log axis)."""
         from ..plotting.cox import plot_cox_forest
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,9 @@ from .._validation import (
 from ..errors import DataValidationError, DataWarning, ParameterError
 from ._core.curves import confint, kaplan_meier_curve, quantile
 from ._core.ties import merge_message, merge_times
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["KaplanMeierResult", "kaplan_meier"]
 
@@ -339,13 +342,13 @@ class KaplanMeierResult(Result):
 
     def plot(
         self,
-        ax=None,
+        ax: Axes | None = None,
         *,
         risk_table: bool = True,
         ci: bool = True,
         censor_ticks: bool = True,
-        times=None,
-    ):
+        times: ArrayLike | None = None,
+    ) -> Axes:
         """Step curves with CI bands, censoring ticks and a number-at-risk table.
 
         Delegates to :func:`ctcstats.plotting.survival.plot_kaplan_meier`; returns the Axes.

@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,9 @@ from .._validation import (
 )
 from .._warnings import capture
 from ..errors import DataValidationError, DataWarning, ParameterError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "LandmarkResult",
@@ -109,7 +112,7 @@ class LandmarkResult(Result):
     n_dropped: int
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Hazard ratio per landmark with its confidence interval (see
         :func:`ctcstats.plotting.landmark.plot_landmark_hr`)."""
         from ..plotting.landmark import plot_landmark_hr

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from .._warnings import capture
 from ..errors import DataValidationError, DataWarning, ParameterError
 from ..survival.cox import fit_cox
 from ..survival.km import kaplan_meier
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "InteractionResult",
@@ -91,7 +94,7 @@ class InteractionResult(Result):
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [("subgroups", self.subgroups), ("table", self.table)]
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Subgroup forest plot: treatment HR per marker level with the interaction p-value."""
         from ..plotting.trials import plot_subgroup_forest
 
@@ -479,7 +482,7 @@ class SubgroupForestResult(Result):
     interactions: dict
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Forest plot: overall and per-subgroup hazard ratios, interaction p per variable."""
         from ..plotting.trials import plot_subgroups
 

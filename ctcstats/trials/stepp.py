@@ -25,7 +25,7 @@ times, Cox through the batch engine with 0/1 membership weights.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ from .._validation import (
     prepare_frame,
 )
 from ..errors import DataValidationError, ParameterError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["SteppResult", "stepp", "sliding_windows"]
 
@@ -84,7 +87,7 @@ class SteppResult(Result):
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Effect per subpopulation (at its median marker value) with CIs and the overall."""
         from ..plotting.trials import plot_stepp
 

@@ -220,3 +220,13 @@ def test_competing_risks_uses_every_cause(cohort):
                **ROLES, **FAST)
     with pytest.raises(ParameterError, match="'competing_risks' parameter"):
         impute(d, covariates=["x"], competing_risks="yes", **ROLES, **FAST)
+
+
+def test_numeric_codes_are_imputed_as_codes(cohort):
+    d = cohort.assign(grade_code=cohort["grade"].cat.codes.astype(float).replace(-1, np.nan) + 1)
+    res = impute(d, covariates=["x", "grade_code"], rng=3, **ROLES, **FAST)
+    assert res.methods.set_index("variable").loc["grade_code", "type"] == "ordinal"
+    assert set(res.datasets[0]["grade_code"].unique()) == {1.0, 2.0, 3.0}
+    # the Cox model takes the column as numeric: one linear term
+    fit = cs.pool(res, cs.fit_cox, covariates=["x", "grade_code"], **ROLES)
+    assert fit.table["term"].tolist() == ["x", "grade_code"]

@@ -112,3 +112,43 @@ def test_colon_matches_r_in_distribution(method, r_method):
 @pytest.mark.parametrize(("method", "r_method"), [("smcfcs", "smcfcs"), ("fcs", "mice")])
 def test_synthetic_cohort_more_replicates(method, r_method):
     _compare(OUT["synth"][r_method], _synth(), SYNTH, method, k=5)
+
+
+# --------------------------------------------------------------------------- competing risks
+COMPET = json.loads((REF / "outputs" / "impute_compet_reference.json").read_text())
+
+
+def _cause(k):
+    def fit(data):
+        return cs.fit_cox(data.assign(cause=(data["d"] == k).astype(int)), time_col="t",
+                          event_col="cause", covariates=["x", "z"])
+    return fit
+
+
+def test_competing_risks_matches_r_smcfcs_compet_in_distribution():
+    """missing_impute_compet.R: smcfcs(smtype = "compet") with a cause-specific Cox model per
+    cause on inputs/compet_mar.csv, N_REP seeds; same tolerance rule as above, k = 2."""
+    assert COMPET["versions"]["smcfcs"] == "1.7.1" and COMPET["m"] == 10
+    data = pd.read_csv(REF / "inputs" / "compet_mar.csv")
+    assert COMPET["n_missing"] == data.isna().sum().astype(int).tolist()
+    k = 2
+    est, se = [], []
+    for seed in range(1, k + 1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cs.CTCStatsWarning)
+            imp = cs.impute(data, time_col="t", event_col="d", covariates=["x", "z"],
+                            competing_risks=True, n_imputations=COMPET["m"],
+                            n_iter=COMPET["numit"], rng=2000 + seed)
+        tabs = [cs.pool(imp, _cause(c)).table for c in (1, 2)]
+        est.append(np.concatenate([t["estimate"].to_numpy() for t in tabs]))
+        se.append(np.concatenate([t["std_error"].to_numpy() for t in tabs]))
+    r_est = np.asarray(COMPET["estimate"], float)
+    r_se = np.asarray(COMPET["std_error"], float)
+    factor = np.sqrt(1.0 / k + 1.0 / r_est.shape[0])
+    d_est = np.abs(np.mean(est, axis=0) - r_est.mean(axis=0))
+    d_se = np.abs(np.mean(se, axis=0) - r_se.mean(axis=0))
+    report = pd.DataFrame({"term": COMPET["term"], "python": np.mean(est, axis=0),
+                           "r": r_est.mean(axis=0), "diff": d_est,
+                           "tol": 4 * r_est.std(axis=0, ddof=1) * factor})
+    assert (d_est <= 4 * r_est.std(axis=0, ddof=1) * factor).all(), report.to_string()
+    assert (d_se <= 4 * r_se.std(axis=0, ddof=1) * factor + 0.03 * r_se.mean(axis=0)).all()

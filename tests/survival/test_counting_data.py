@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import ctcstats as cs
 from ctcstats.errors import DataValidationError, ParameterError
 from ctcstats.survival.counting import counting_process_data
 from ctcstats.survival.cox import fit_cox
@@ -146,3 +147,67 @@ def test_string_time_dependent_covariate_matches_coxph():
     np.testing.assert_allclose([fit.loglik_null, fit.loglik], as_array(ref["loglik"]),
                                rtol=1e-8)
     assert fit.n_obs == ref["n"] and fit.n_events == ref["nevent"]
+
+
+def test_max_carry_lapses_the_value():
+    """A draw counts for 3 months: cut at draw + 3, missing until the next draw (by hand)."""
+    pat = pd.DataFrame({"patient_id": [1, 2], "os_months": [10.0, 4.0], "os_event": [1, 0]})
+    dr = pd.DataFrame({"patient_id": [1, 1, 2], "draw_months": [0.0, 5.0, 0.0],
+                       "ctc_positive": [1, 0, 1]})
+    cp = counting_process_data(pat, draws=dr, time_col="os_months", event_col="os_event",
+                               value_cols=["ctc_positive"], max_carry=3.0)
+    assert cp["start"].tolist() == [0.0, 3.0, 5.0, 8.0, 0.0, 3.0]
+    assert cp["stop"].tolist() == [3.0, 5.0, 8.0, 10.0, 3.0, 4.0]
+    assert cp["os_event"].tolist() == [0, 0, 0, 1, 0, 0]
+    assert cp["ctc_positive"].tolist()[:1] == [1] and np.isnan(cp["ctc_positive"].iloc[1])
+    assert cp["ctc_positive"].iloc[2] == 0 and np.isnan(cp["ctc_positive"].iloc[3])
+    assert cp["ctc_positive"].iloc[4] == 1 and np.isnan(cp["ctc_positive"].iloc[5])
+    # a long max_carry changes nothing
+    same = counting_process_data(pat, draws=dr, time_col="os_months", event_col="os_event",
+                                 value_cols=["ctc_positive"], max_carry=100.0)
+    plain = counting_process_data(pat, draws=dr, time_col="os_months", event_col="os_event",
+                                  value_cols=["ctc_positive"])
+    pd.testing.assert_frame_equal(same, plain)
+    with pytest.raises(ParameterError, match="max_carry"):
+        counting_process_data(pat, draws=dr, time_col="os_months", event_col="os_event",
+                              value_cols=["ctc_positive"], max_carry=0)
+
+
+def test_recurrent_events_match_tmerge_and_coxph():
+    """survival's cgd0 example: tmerge(cgd0, cgd0, id, tstop = futime) then
+    tmerge(., events, id, infect = event(time)); coxph(Surv(tstart, tstop, infect) ~ treat +
+    steroids, cluster = id) — rows exact, fit at 1e-6."""
+    ref = load_output("tmerge", "cgd0_tmerge")
+    cp = counting_process_data(
+        load_input("tmerge", "cgd0_patients"), events=load_input("tmerge", "cgd0_events"),
+        id_col="id", time_col="futime", event_col="censored",
+        recurrent_time_col="infection_day", covariates=["treat", "steroids"])
+    np.testing.assert_array_equal(cp["id"], as_array(ref["id"]))
+    np.testing.assert_allclose(cp["start"], as_array(ref["tstart"]), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(cp["stop"], as_array(ref["tstop"]), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(cp["censored"], as_array(ref["infect"]))
+    assert cp.attrs["n_events_outside"] == 0
+    fit = fit_cox(cp, start_col="start", time_col="stop", event_col="censored",
+                  covariates=["treat", "steroids"], id_col="id")
+    cref = load_output("tmerge", "cgd0_tmerge_cox")
+    assert fit.robust  # several events per patient: robust by patient, as R
+    np.testing.assert_allclose(fit.table["coef"], as_array(cref["coef"]), rtol=1e-6)
+    np.testing.assert_allclose(fit.table["std_error"], as_array(cref["se"]), rtol=1e-6)
+    assert fit.n_events == cref["nevent"]
+
+
+def test_recurrent_events_with_draws_and_outside_events():
+    pat = pd.DataFrame({"patient_id": [1, 2], "t": [10.0, 4.0], "death": [1, 0]})
+    dr = pd.DataFrame({"patient_id": [1, 2], "draw_months": [0.0, 0.0], "v": [3, 4]})
+    ev = pd.DataFrame({"patient_id": [1, 1, 2], "event_months": [2.0, 10.0, 6.0]})
+    with pytest.warns(cs.DataWarning, match="1 recurrent events"):
+        cp = counting_process_data(pat, draws=dr, events=ev, time_col="t", event_col="death",
+                                   value_cols=["v"])
+    assert cp["start"].tolist() == [0.0, 2.0, 0.0]
+    assert cp["death"].tolist() == [1, 1, 0]
+    assert cp["v"].tolist() == [3, 3, 4] and cp.attrs["n_events_outside"] == 1
+    with pytest.raises(ParameterError, match="draws .with value_cols. or events"):
+        counting_process_data(pat, time_col="t", event_col="death")
+    with pytest.raises(DataValidationError, match="repeat a patient's event time"):
+        counting_process_data(pat, events=pd.concat([ev, ev]), time_col="t",
+                              event_col="death")

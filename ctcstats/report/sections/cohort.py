@@ -191,15 +191,21 @@ def section_marker(ctx: ReportContext) -> list[dict]:
     return blocks
 
 
-def _table1_categorical(fr: pd.DataFrame, covs) -> list[str]:
-    out = []
+def _table1_categorical(fr: pd.DataFrame, covs, declared=()) -> tuple[list[str], list[str]]:
+    """Covariates Table 1 shows by level — exactly those the Cox models fit by level (declared
+    categorical, or not numeric) plus 0/1 ones (one indicator either way) — and the numeric
+    covariates with 3–5 whole-number levels that enter the models linearly (named in a note,
+    so that Table 1 and the models never disagree silently)."""
+    out: list[str] = []
+    linear: list[str] = []
     for c in covs:
         s = fr[c]
-        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        if c in declared or not pd.api.types.is_numeric_dtype(s) \
+                or pd.api.types.is_bool_dtype(s):
             out.append(c)
         elif s.nunique() <= 5 and np.all(np.mod(s.dropna().to_numpy(float), 1) == 0):
-            out.append(c)
-    return out
+            (out if s.nunique() <= 2 else linear).append(c)
+    return out, linear
 
 
 def section_table1(ctx: ReportContext) -> list[dict]:
@@ -208,7 +214,7 @@ def section_table1(ctx: ReportContext) -> list[dict]:
         return [para("No clinical covariates were given; Table 1 is omitted.")]
     msgs: list[str] = []
     fr = ctx.frame
-    cat = _table1_categorical(fr, s.covariates)
+    cat, linear = _table1_categorical(fr, s.covariates, s.categorical)
     mt = ctx.run(msgs, marker_table, fr, marker_col=ctx.group_col,
                  covariates=list(s.covariates), categorical=cat, tests=True,
                  missing="report")
@@ -237,6 +243,15 @@ def section_table1(ctx: ReportContext) -> list[dict]:
         cls="table1",
         note="Continuous: mean (SD); categorical: n (%). Tests: t-test (continuous), "
              "chi-square or Fisher's exact test (categorical).")]
+    if linear:
+        one = len(linear) == 1
+        blocks.append(para(
+            f"{', '.join(linear)} {'has' if one else 'have'} only a few whole-number levels "
+            f"but {'enters' if one else 'enter'} the Cox models linearly (one hazard ratio per "
+            f"unit), so Table 1 summarises {'it as a number' if one else 'them as numbers'}"
+            "; to model "
+            f"and show {'it' if one else 'them'} by level, list {'it' if one else 'them'} as "
+            "categorical (--categorical or the spec field categorical)."))
     nb = notes(msgs)
     if nb:
         blocks.append(nb)

@@ -46,3 +46,23 @@ wj(list(pid = m$pid, tstart = m$tstart, tstop = m$tstop, status = m$status, coun
 f2 <- coxph(Surv(tstart, tstop, death) ~ bili_cat + ascites + age, data = m_pbc, id = id)
 wj(list(terms = names(coef(f2)), coef = unname(coef(f2)), se = unname(sqrt(diag(f2$var))),
         n = f2$n, nevent = f2$nevent, loglik = unname(f2$loglik)), "pbc_tmerge_cox_factor")
+
+# recurrent events (the survival package's cgd0 example): follow-up to futime, one event per
+# infection time etime1..etime7 (exported long: inputs/cgd0_patients.csv, cgd0_events.csv)
+c0 <- survival::cgd0
+cp0 <- data.frame(id = c0$id, futime = c0$futime, censored = 0L,
+                  treat = as.integer(c0$treat), steroids = c0$steroids)
+write.csv(cp0, "inputs/cgd0_patients.csv", row.names = FALSE)
+ev <- do.call(rbind, lapply(1:7, function(k) {
+  t <- c0[[paste0("etime", k)]]
+  data.frame(id = c0$id[!is.na(t)], infection_day = t[!is.na(t)])
+}))
+write.csv(ev, "inputs/cgd0_events.csv", row.names = FALSE)
+cp0 <- read.csv("inputs/cgd0_patients.csv")
+ev <- read.csv("inputs/cgd0_events.csv")
+nc <- tmerge(cp0, cp0, id = id, tstop = futime)
+nc <- tmerge(nc, ev, id = id, infect = event(infection_day))
+wj(list(id = nc$id, tstart = nc$tstart, tstop = nc$tstop, infect = nc$infect), "cgd0_tmerge")
+f3 <- coxph(Surv(tstart, tstop, infect) ~ treat + steroids, data = nc, cluster = id)
+wj(list(coef = unname(coef(f3)), se = unname(sqrt(diag(f3$var))), n = f3$n,
+        nevent = f3$nevent), "cgd0_tmerge_cox")
