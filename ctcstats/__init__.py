@@ -2,13 +2,20 @@
 
 ``import ctcstats as cs``; every public function takes a DataFrame first and keyword-only
 column roles, and returns a frozen result with tidy tables (see ``help(cs.kaplan_meier)``).
+
+Public names are imported lazily: ``import ctcstats`` loads only the exceptions, and the
+first use of a name (``cs.fit_cox``) imports the module that defines it, so statsmodels,
+scikit-learn, lifelines, matplotlib and jinja2 load only when an analysis needs them.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ._results import TestResult
 from .errors import (
     ConvergenceError,
     ConvergenceWarning,
@@ -29,7 +36,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "__version__",
-    "TestResult",
     "CTCStatsError",
     "DataValidationError",
     "ParameterError",
@@ -42,45 +48,66 @@ __all__ = [
     "DataWarning",
 ]
 
-# Each block below is owned by one module; keep imports and __all__ entries together.
+# Each block below is owned by one module; keep its imports and __all__ entries together:
+#     # [module]
+#     if TYPE_CHECKING:
+#         from .module import Name, function
+#     __all__ += ["Name", "function"]
+# Imports under ``if TYPE_CHECKING:`` are what type checkers and IDEs read; at run time
+# ``_lazy_table`` reads the same statements from this file, and ``__getattr__`` imports a
+# name's module on first use. A plain (eager) import block still works, but anything it pulls
+# in is paid by every ``import ctcstats`` (tests/test_lazy_import.py keeps statsmodels,
+# scikit-learn, lifelines, matplotlib and jinja2 out).
+# [results]
+if TYPE_CHECKING:
+    from ._results import TestResult
+
+__all__ += ["TestResult"]
 # [data]
-from .data import COLUMN_ROLES, ValidatedCohort, validate_cohort  # noqa: E402
+if TYPE_CHECKING:
+    from .data import COLUMN_ROLES, ValidatedCohort, validate_cohort
 
 __all__ += ["COLUMN_ROLES", "ValidatedCohort", "validate_cohort"]
 # [survival.km]
-from .survival.km import KaplanMeierResult, kaplan_meier  # noqa: E402
+if TYPE_CHECKING:
+    from .survival.km import KaplanMeierResult, kaplan_meier
 
 __all__ += ["KaplanMeierResult", "kaplan_meier"]
 # [survival.logrank]
-from .survival.logrank import (  # noqa: E402
-    PairwiseTestResult,
-    logrank_test,
-    pairwise_logrank_test,
-)
+if TYPE_CHECKING:
+    from .survival.logrank import (
+        PairwiseTestResult,
+        logrank_test,
+        pairwise_logrank_test,
+    )
 
 __all__ += ["PairwiseTestResult", "logrank_test", "pairwise_logrank_test"]
 # [survival.cox]
-from .survival.cox import CoxResult, PHTestResult, fit_cox, fit_piecewise_cox  # noqa: E402
+if TYPE_CHECKING:
+    from .survival.cox import CoxResult, PHTestResult, fit_cox, fit_piecewise_cox
 
 __all__ += ["CoxResult", "PHTestResult", "fit_cox", "fit_piecewise_cox"]
-from .survival.frailty import FrailtyCoxResult  # noqa: E402
+if TYPE_CHECKING:
+    from .survival.frailty import FrailtyCoxResult
 
 __all__ += ["FrailtyCoxResult"]
 # [survival.competing]
-from .survival.competing import CumulativeIncidenceResult, cumulative_incidence  # noqa: E402
-from .survival.finegray import FineGrayResult, fit_fine_gray  # noqa: E402
+if TYPE_CHECKING:
+    from .survival.competing import CumulativeIncidenceResult, cumulative_incidence
+    from .survival.finegray import FineGrayResult, fit_fine_gray
 
 __all__ += ["CumulativeIncidenceResult", "cumulative_incidence", "FineGrayResult", "fit_fine_gray"]
 # [survival.landmark]
-from .survival.landmark import (  # noqa: E402
-    GuaranteeTimeBiasResult,
-    LandmarkResult,
-    TimeVaryingCoxResult,
-    fit_time_varying_cox,
-    guarantee_time_bias,
-    landmark_analysis,
-    landmark_data,
-)
+if TYPE_CHECKING:
+    from .survival.landmark import (
+        GuaranteeTimeBiasResult,
+        LandmarkResult,
+        TimeVaryingCoxResult,
+        fit_time_varying_cox,
+        guarantee_time_bias,
+        landmark_analysis,
+        landmark_data,
+    )
 
 __all__ += [
     "GuaranteeTimeBiasResult", "LandmarkResult", "TimeVaryingCoxResult",
@@ -88,38 +115,41 @@ __all__ += [
     "landmark_analysis", "landmark_data",
 ]
 # [survival.counting]
-from .survival.counting import counting_process_data  # noqa: E402
+if TYPE_CHECKING:
+    from .survival.counting import counting_process_data
 
 __all__ += ["counting_process_data"]
 # [dynamic]
-from .dynamic import (  # noqa: E402
-    DynamicPerformanceResult,
-    LandmarkPredictionResult,
-    LandmarkSupermodelResult,
-    dynamic_performance,
-    landmark_stack,
-    landmark_supermodel,
-)
+if TYPE_CHECKING:
+    from .dynamic import (
+        DynamicPerformanceResult,
+        LandmarkPredictionResult,
+        LandmarkSupermodelResult,
+        dynamic_performance,
+        landmark_stack,
+        landmark_supermodel,
+    )
 
 __all__ += ["DynamicPerformanceResult", "dynamic_performance", "LandmarkPredictionResult", "LandmarkSupermodelResult", "landmark_stack",
             "landmark_supermodel"]
 # [counts]
-from .counts import (  # noqa: E402
-    COUNT_KINDS,
-    CountModelComparison,
-    CountModelResult,
-    DetectionRateResult,
-    compare_count_models,
-    concentration_ci,
-    count_categories,
-    detection_probability,
-    detection_rates,
-    fit_count_model,
-    misclassification_probability,
-    normalise_counts,
-    predict_count_distribution,
-    vuong_test,
-)
+if TYPE_CHECKING:
+    from .counts import (
+        COUNT_KINDS,
+        CountModelComparison,
+        CountModelResult,
+        DetectionRateResult,
+        compare_count_models,
+        concentration_ci,
+        count_categories,
+        detection_probability,
+        detection_rates,
+        fit_count_model,
+        misclassification_probability,
+        normalise_counts,
+        predict_count_distribution,
+        vuong_test,
+    )
 
 __all__ += [
     "COUNT_KINDS", "CountModelComparison", "CountModelResult", "DetectionRateResult",
@@ -128,20 +158,21 @@ __all__ += [
     "predict_count_distribution", "vuong_test",
 ]
 # [cutpoints]
-from .association import (  # noqa: E402
-    MarkerAssociationResult,
-    MarkerTableResult,
-    marker_association,
-    marker_table,
-)
-from .cutpoints import (  # noqa: E402
-    CutpointResult,
-    CutpointStabilityResult,
-    CutpointValidationResult,
-    cutpoint_stability,
-    optimal_cutpoint,
-    validate_cutpoint,
-)
+if TYPE_CHECKING:
+    from .association import (
+        MarkerAssociationResult,
+        MarkerTableResult,
+        marker_association,
+        marker_table,
+    )
+    from .cutpoints import (
+        CutpointResult,
+        CutpointStabilityResult,
+        CutpointValidationResult,
+        cutpoint_stability,
+        optimal_cutpoint,
+        validate_cutpoint,
+    )
 
 __all__ += [
     "CutpointResult", "CutpointStabilityResult", "CutpointValidationResult",
@@ -149,35 +180,36 @@ __all__ += [
     "MarkerAssociationResult", "MarkerTableResult", "marker_association", "marker_table",
 ]
 # [prognostic]
-from .prognostic.added_value import AddedValueResult, added_value  # noqa: E402
-from .prognostic.calibration import CalibrationResult, calibration  # noqa: E402
-from .prognostic.decision import DecisionCurveResult, decision_curve  # noqa: E402
-from .prognostic.metrics import (  # noqa: E402
-    BrierResult,
-    ConcordanceResult,
-    IntegratedBrierResult,
-    TimeDependentAUCResult,
-    brier_score,
-    concordance_index,
-    integrated_brier_score,
-    time_dependent_auc,
-)
-from .prognostic.models import (  # noqa: E402
-    CoxModel,
-    IPCWClassifier,
-    IPCWLogisticModel,
-    ipcw_weights,
-    predict_risk,
-    survival_target,
-)
-from .prognostic.nomogram import NomogramResult, nomogram  # noqa: E402
-from .prognostic.reclassification import ReclassificationResult, reclassification  # noqa: E402
-from .prognostic.validation import (  # noqa: E402
-    ExternalValidationResult,
-    ValidationResult,
-    external_validation,
-    validate_model,
-)
+if TYPE_CHECKING:
+    from .prognostic.added_value import AddedValueResult, added_value
+    from .prognostic.calibration import CalibrationResult, calibration
+    from .prognostic.decision import DecisionCurveResult, decision_curve
+    from .prognostic.metrics import (
+        BrierResult,
+        ConcordanceResult,
+        IntegratedBrierResult,
+        TimeDependentAUCResult,
+        brier_score,
+        concordance_index,
+        integrated_brier_score,
+        time_dependent_auc,
+    )
+    from .prognostic.models import (
+        CoxModel,
+        IPCWClassifier,
+        IPCWLogisticModel,
+        ipcw_weights,
+        predict_risk,
+        survival_target,
+    )
+    from .prognostic.nomogram import NomogramResult, nomogram
+    from .prognostic.reclassification import ReclassificationResult, reclassification
+    from .prognostic.validation import (
+        ExternalValidationResult,
+        ValidationResult,
+        external_validation,
+        validate_model,
+    )
 
 __all__ += [
     "BrierResult", "CalibrationResult", "ConcordanceResult", "DecisionCurveResult",
@@ -189,22 +221,23 @@ __all__ += [
     "ExternalValidationResult", "ValidationResult", "external_validation", "validate_model",
 ]
 # [meta]
-from . import plotting  # noqa: E402
-from .meta import (  # noqa: E402
-    EggerResult,
-    IPDMetaResult,
-    MetaResult,
-    SubgroupMetaResult,
-    egger_test,
-    ipd_meta_analysis,
-    leave_one_out,
-    log_hr_from_ci,
-    meta_analysis,
-    published_hazard_ratios,
-    reconstruct_ipd,
-    study_effects,
-    subgroup_meta_analysis,
-)
+if TYPE_CHECKING:
+    from . import plotting
+    from .meta import (
+        EggerResult,
+        IPDMetaResult,
+        MetaResult,
+        SubgroupMetaResult,
+        egger_test,
+        ipd_meta_analysis,
+        leave_one_out,
+        log_hr_from_ci,
+        meta_analysis,
+        published_hazard_ratios,
+        reconstruct_ipd,
+        study_effects,
+        subgroup_meta_analysis,
+    )
 
 __all__ += [
     "plotting",
@@ -212,43 +245,47 @@ __all__ += [
     "log_hr_from_ci", "meta_analysis", "published_hazard_ratios", "reconstruct_ipd", "subgroup_meta_analysis",
 ]
 # [meta.iecv]
-from .meta.iecv import IECVResult, internal_external_validation  # noqa: E402
+if TYPE_CHECKING:
+    from .meta.iecv import IECVResult, internal_external_validation
 
 __all__ += ["IECVResult", "internal_external_validation"]
-from .meta.random_slope import RandomSlopeResult, random_marker_slope  # noqa: E402
+if TYPE_CHECKING:
+    from .meta.random_slope import RandomSlopeResult, random_marker_slope
 
 __all__ += ["RandomSlopeResult", "random_marker_slope"]
 # [batch]
-from .batch import BatchCoxResult, BatchLogrankResult, batch_cox, batch_logrank  # noqa: E402
+if TYPE_CHECKING:
+    from .batch import BatchCoxResult, BatchLogrankResult, batch_cox, batch_logrank
 
 __all__ += ["BatchCoxResult", "BatchLogrankResult", "batch_cox", "batch_logrank"]
 # [designs]
-from .designs import (  # noqa: E402
-    StudyDesign,
-    SyntheticCohort,
-    get_design,
-    list_designs,
-    load_design_file,
-    simulate_cohort,
-    simulate_draws,
-    simulate_study,
-)
-from .designs.power import (  # noqa: E402
-    PowerAnalysis,
-    PowerCurveResult,
-    PowerResult,
-    SampleSizeResult,
-    event_probability,
-    expected_events,
-    freedman_events,
-    power_analysis,
-    power_curve,
-    sample_size,
-    schoenfeld_events,
-    schoenfeld_power,
-    simulate_power,
-)
-from .designs.replicate import ReplicationResult, replicate_cohort, replicate_design  # noqa: E402
+if TYPE_CHECKING:
+    from .designs import (
+        StudyDesign,
+        SyntheticCohort,
+        get_design,
+        list_designs,
+        load_design_file,
+        simulate_cohort,
+        simulate_draws,
+        simulate_study,
+    )
+    from .designs.power import (
+        PowerAnalysis,
+        PowerCurveResult,
+        PowerResult,
+        SampleSizeResult,
+        event_probability,
+        expected_events,
+        freedman_events,
+        power_analysis,
+        power_curve,
+        sample_size,
+        schoenfeld_events,
+        schoenfeld_power,
+        simulate_power,
+    )
+    from .designs.replicate import ReplicationResult, replicate_cohort, replicate_design
 
 __all__ += [
     "StudyDesign", "SyntheticCohort", "get_design", "list_designs", "load_design_file",
@@ -259,36 +296,38 @@ __all__ += [
     "simulate_power",
 ]
 # [report]
-from .io import adam_to_survival, read_table  # noqa: E402
-from .report import (  # noqa: E402
-    Analyses,
-    AnalysisSpec,
-    EndpointSpec,
-    SpecError,
-    build_design_report,
-    build_report,
-    load_spec,
-    spec_from_design,
-    spec_from_dict,
-)
+if TYPE_CHECKING:
+    from .io import adam_to_survival, read_table
+    from .report import (
+        Analyses,
+        AnalysisSpec,
+        EndpointSpec,
+        SpecError,
+        build_design_report,
+        build_report,
+        load_spec,
+        spec_from_design,
+        spec_from_dict,
+    )
 
 __all__ += [
     "adam_to_survival", "read_table", "Analyses", "AnalysisSpec", "EndpointSpec", "SpecError",
     "build_design_report", "build_report", "load_spec", "spec_from_design", "spec_from_dict",
 ]
 # [longitudinal]
-from .longitudinal import (  # noqa: E402
-    CountMixedModelResult,
-    DynamicPredictionResult,
-    JointModelResult,
-    JointSimulation,
-    LongitudinalCoxResult,
-    fit_count_mixed_model,
-    fit_joint_model,
-    fit_locf_cox,
-    fit_two_stage_cox,
-    simulate_joint,
-)
+if TYPE_CHECKING:
+    from .longitudinal import (
+        CountMixedModelResult,
+        DynamicPredictionResult,
+        JointModelResult,
+        JointSimulation,
+        LongitudinalCoxResult,
+        fit_count_mixed_model,
+        fit_joint_model,
+        fit_locf_cox,
+        fit_two_stage_cox,
+        simulate_joint,
+    )
 
 __all__ += [
     "CountMixedModelResult", "DynamicPredictionResult", "JointModelResult", "JointSimulation",
@@ -296,41 +335,43 @@ __all__ += [
     "fit_two_stage_cox", "simulate_joint",
 ]
 # [missing]
-from .designs.missingness import add_missingness  # noqa: E402
-from .missing import (  # noqa: E402
-    ImputationResult,
-    PooledResult,
-    PooledTestResult,
-    impute,
-    missing_pattern,
-    missing_table,
-    pool,
-    pooled_test,
-)
+if TYPE_CHECKING:
+    from .designs.missingness import add_missingness
+    from .missing import (
+        ImputationResult,
+        PooledResult,
+        PooledTestResult,
+        impute,
+        missing_pattern,
+        missing_table,
+        pool,
+        pooled_test,
+    )
 
 __all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "add_missingness", "impute",
             "missing_pattern", "missing_table", "pool", "pooled_test"]
 # [multistate]
-from .multistate import (  # noqa: E402
-    CauseSpecificResult,
-    CompetingIncidenceResult,
-    MultistateCoxResult,
-    MultistateData,
-    StateProbabilityResult,
-    TransitionMatrix,
-    TransitionProbabilityResult,
-    add_relapse_sites,
-    competing_incidence,
-    competing_risks_transitions,
-    fit_cause_specific_cox,
-    fit_multistate_cox,
-    illness_death_transitions,
-    multistate_data,
-    relapse_site_transitions,
-    state_probabilities,
-    transition_matrix,
-    transition_probabilities,
-)
+if TYPE_CHECKING:
+    from .multistate import (
+        CauseSpecificResult,
+        CompetingIncidenceResult,
+        MultistateCoxResult,
+        MultistateData,
+        StateProbabilityResult,
+        TransitionMatrix,
+        TransitionProbabilityResult,
+        add_relapse_sites,
+        competing_incidence,
+        competing_risks_transitions,
+        fit_cause_specific_cox,
+        fit_multistate_cox,
+        illness_death_transitions,
+        multistate_data,
+        relapse_site_transitions,
+        state_probabilities,
+        transition_matrix,
+        transition_probabilities,
+    )
 
 __all__ += [
     "CauseSpecificResult", "CompetingIncidenceResult", "MultistateCoxResult", "MultistateData",
@@ -341,28 +382,29 @@ __all__ += [
     "transition_probabilities",
 ]
 # [trials]
-from .trials import (  # noqa: E402
-    InteractionResult,
-    ModelSampleSizeResult,
-    NonInferiorityResult,
-    ScreeningSizeResult,
-    SteppResult,
-    SubgroupForestResult,
-    TrialDesign,
-    TrialPowerResult,
-    ValidationSampleSizeResult,
-    get_trial_design,
-    list_trial_designs,
-    marker_treatment_interaction,
-    model_sample_size,
-    noninferiority_test,
-    screening_size,
-    simulate_trial,
-    simulate_trial_power,
-    stepp,
-    treatment_subgroups,
-    validation_sample_size,
-)
+if TYPE_CHECKING:
+    from .trials import (
+        InteractionResult,
+        ModelSampleSizeResult,
+        NonInferiorityResult,
+        ScreeningSizeResult,
+        SteppResult,
+        SubgroupForestResult,
+        TrialDesign,
+        TrialPowerResult,
+        ValidationSampleSizeResult,
+        get_trial_design,
+        list_trial_designs,
+        marker_treatment_interaction,
+        model_sample_size,
+        noninferiority_test,
+        screening_size,
+        simulate_trial,
+        simulate_trial_power,
+        stepp,
+        treatment_subgroups,
+        validation_sample_size,
+    )
 
 __all__ += [
     "InteractionResult", "NonInferiorityResult", "marker_treatment_interaction",
@@ -372,3 +414,45 @@ __all__ += [
     "list_trial_designs", "screening_size", "simulate_trial", "simulate_trial_power",
     "SubgroupForestResult", "treatment_subgroups",
 ]
+
+
+def _lazy_table() -> dict[str, tuple[str, str | None]]:
+    """Public name -> (module, attribute) from the ``if TYPE_CHECKING:`` imports of this file.
+
+    Our own code rather than a lazy-loading package: the table is this file's import
+    statements (one source for type checkers and run time), read with ``ast`` as SPEC 1's
+    ``lazy_loader.attach_stub`` reads a stub. ``attribute`` None means the name is a submodule.
+    """
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    table: dict[str, tuple[str, str | None]] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"):
+            continue
+        for stmt in node.body:
+            if not isinstance(stmt, ast.ImportFrom) or stmt.level != 1:
+                continue
+            for alias in stmt.names:
+                public = alias.asname or alias.name
+                if stmt.module is None:  # from . import submodule
+                    table[public] = ("." + alias.name, None)
+                else:
+                    table[public] = ("." + stmt.module, alias.name)
+    return table
+
+
+_LAZY = _lazy_table()
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    module = importlib.import_module(module_name, __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

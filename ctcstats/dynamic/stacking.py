@@ -225,9 +225,10 @@ def landmark_stack(
     For each landmark ``s``: the patients with ``time_col > s`` and a draw at or before ``s``
     (the last one within ``window`` of ``s`` when given), entering at ``s``, followed to
     ``min(time, s + horizon)``; an event after ``s + horizon`` is censored there — the
-    layout of R ``dynpred::cutLM(..., LM = s, horizon = s + horizon)`` stacked over the
-    landmarks (checked against independent R code on pbc + pbcseq,
-    ``tests/reference/supermodel/``).
+    rows of R ``dynpred::cutLM(..., LM = s, horizon = s + horizon, format = "long",
+    right = FALSE)`` on ``tmerge`` rows, stacked over the landmarks (a draw taken at ``s``
+    itself counts); equal to dynpred and to independent R code on pbc + pbcseq
+    (``tests/reference/supermodel/``).
 
     Returns
     -------

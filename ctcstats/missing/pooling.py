@@ -484,7 +484,7 @@ def pooled_test(
     imputed, fn, **kwargs
         As :func:`pool`; ``fn`` fits the full model.
     terms : list of str
-        Covariates (all their terms, e.g. ``"grade"`` → ``grade[2]``, ``grade[3]``) or
+        Covariates (all their terms, e.g. ``"grade"`` → ``grade[G2]``, ``grade[G3]``) or
         individual model terms to test.
     method : {"D1", "D2", "D3"}
     null_fn : callable, optional
@@ -508,14 +508,15 @@ def pooled_test(
     >>> rng = np.random.default_rng(5)
     >>> sets = []
     >>> for i in range(5):
-    ...     d = pd.DataFrame({"grade": rng.choice(["1", "2", "3"], 200), "x": rng.normal(size=200)})
-    ...     t = rng.exponential(20 / np.exp(0.6 * (d.grade == "3") + 0.3 * d.x))
+    ...     d = pd.DataFrame({"grade": rng.choice(["G1", "G2", "G3"], 200),
+    ...                       "x": rng.normal(size=200)})
+    ...     t = rng.exponential(20 / np.exp(0.6 * (d.grade == "G3") + 0.3 * d.x))
     ...     d["months"], d["event"] = np.minimum(t, 30), (t < 30).astype(int)
     ...     sets.append(d)
     >>> test = cs.pooled_test(sets, cs.fit_cox, terms=["grade"], method="D1",
     ...                       time_col="months", event_col="event", covariates=["grade", "x"])
     >>> test.terms, test.df1
-    (('grade[2]', 'grade[3]'), 2.0)
+    (('grade[G2]', 'grade[G3]'), 2.0)
     """
     func = "pooled_test"
     check_choice(method, name="method", choices=("D1", "D2", "D3"), func=func)

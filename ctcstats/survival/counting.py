@@ -333,7 +333,8 @@ def counting_process_data(
         ev_col = np.maximum(ev_col, hit.fillna(0).to_numpy(np.int64))
     out = pd.DataFrame({id_col: rows["_id"].to_numpy(), "start": rows["start"].to_numpy(float),
                         "stop": rows["stop"].to_numpy(float), event_col: ev_col})
-    for c in value_cols:
+    for c in value_cols:  # value_cols are given exactly when draws are (checked above)
+        assert draws is not None
         out[c] = _typed(_carry_forward(rows, obs, c, max_carry).to_numpy(), draws[c])
     if covariates:
         cov = pat.set_index("_id").loc[rows["_id"], covariates]

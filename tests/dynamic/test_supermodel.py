@@ -60,6 +60,22 @@ def test_stacked_rows_match_r():
     assert list(st.columns[-2:]) == ["lm1", "lm2"]
 
 
+def test_stacked_rows_match_dynpred_cutLM():
+    """dynpred::cutLM(tmerge rows, LM = s, horizon = s + w, format = "long", rtime =
+    "tstart", right = FALSE) stacked over the landmarks (dynpred 0.1.2 built from its CRAN
+    source as an oracle): the same patients, times, statuses and current bilirubin."""
+    ref = load_output("supermodel", "dynpred_cutLM")
+    pat, dr = _inputs(True)
+    st = cs.landmark_stack(pat, draws=dr, landmarks=LMS, horizon=1826, time_col="time",
+                           event_col="status", id_col="id", draw_time_col="day",
+                           marker_col="bili", summary="current")
+    assert_allclose(st["id"], as_array(ref["id"]))
+    assert_allclose(st["landmark"], as_array(ref["LM"]))
+    assert_allclose(st["stop"], as_array(ref["time"]), rtol=0, atol=1e-12)
+    assert_allclose(st["event"], as_array(ref["status"]))
+    assert_allclose(st["bili_current"], as_array(ref["bili"]), rtol=0, atol=0)
+
+
 def test_strata_supermodel_and_predictions_match_coxph_survfit():
     ref = load_output("supermodel", "strata_varying")
     sm = _fit(summary=["current", "change"], covariates=["age"])

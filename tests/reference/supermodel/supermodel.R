@@ -187,3 +187,18 @@ out(fe, "strata_varying_efron", list(pred_surv = prede[, 1], pred_lower = prede[
 z <- cox.zph(fa, transform = "km", terms = TRUE)
 wj(list(terms = rownames(z$table), chisq = unname(z$table[, "chisq"]),
         df = unname(z$table[, "df"])), "strata_varying_zph")
+
+# G: the stacking by dynpred::cutLM (CRAN dynpred, built from its source mirror into
+# /work/rlib; an oracle only) on the tmerge rows of pbc + pbcseq bilirubin, long format;
+# right = FALSE: a draw taken at the landmark itself counts (as in ctcstats)
+if (requireNamespace("dynpred", quietly = TRUE)) {
+  versions$dynpred <- as.character(packageVersion("dynpred"))
+  b <- tmerge(pat, pat, id = id, ev = event(time, status))
+  tm <- tmerge(b, dr, id = id, bili = tdc(day, bili))
+  lm_rows <- do.call(rbind, lapply(LMS, function(s)
+    dynpred::cutLM(tm, outcome = list(time = "time", status = "status"), LM = s,
+                   horizon = s + W, covs = list(fixed = "age", varying = "bili"),
+                   format = "long", id = "id", rtime = "tstart", right = FALSE)))
+  wj(list(id = lm_rows$id, LM = lm_rows$LM, time = lm_rows$time, status = lm_rows$status,
+          bili = lm_rows$bili), "dynpred_cutLM")
+}
