@@ -146,6 +146,8 @@ def _add_report_command(sub) -> None:
                    "(default: detected)")
     p.add_argument("--decimal", choices=(".", ","), metavar="MARK", help="decimal mark of a "
                    "text file: '.' or ',' (default: detected)")
+    p.add_argument("--encoding", help="encoding of a text file (default UTF-8; e.g. cp1252 "
+                   "for Excel's 'CSV (Windows)')")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help="show the full traceback on errors")
@@ -180,7 +182,8 @@ def _cmd_report(args) -> int:
         time_unit=args.time_unit, display_unit=args.display_unit, horizons=args.horizons,
         categorical=args.categorical, cutpoint=args.cutpoint, marker_label=args.marker_label,
         primary_analysis=args.primary_analysis,
-        sep=args.sep, decimal=args.decimal, format=args.format, progress=not args.quiet,
+        sep=args.sep, decimal=args.decimal, encoding=args.encoding, format=args.format,
+        progress=not args.quiet,
         command="ctcstats " + shlex.join(argv) if argv else None,
     )
     print(f"wrote {path}", file=sys.stderr)

@@ -59,9 +59,29 @@ _DEC_POINT = re.compile(r"^[+-]?\d*\.\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-def _sniff_lines(p: Path, n: int = 200) -> list[str]:
+def _check_encoding(p: Path, encoding: str) -> None:
+    """Refuse text that is not in *encoding* (UTF-8 by default) with the byte, the place and
+    the fix, instead of a codec error (Excel's "CSV (Windows)" writes cp1252)."""
+    data = p.read_bytes()
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataValidationError(
+            f"data file {p.name!r} is not "
+            f"{'UTF-8' if encoding == 'utf-8-sig' else encoding} text (byte 0x{data[exc.start]:02x} on "
+            f"line {line}, e.g. an accented letter saved by Excel as 'CSV (Windows)'); save it "
+            "as 'CSV UTF-8', or give its encoding with encoding='cp1252' in read_table (CLI: "
+            "--encoding cp1252)."
+        ) from None
+    except LookupError:
+        raise ParameterError(f"The 'encoding' parameter of read_table names an unknown "
+                             f"encoding {encoding!r} (e.g. 'utf-8', 'cp1252').") from None
+
+
+def _sniff_lines(p: Path, n: int = 200, encoding: str = "utf-8-sig") -> list[str]:
     lines: list[str] = []
-    with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
+    with open(p, encoding=encoding, errors="replace", newline="") as fh:
         for line in fh:
             if line.strip():
                 lines.append(line.rstrip("\r\n"))
@@ -74,10 +94,11 @@ def _fields(lines: list[str], sep: str) -> list[list[str]]:
     return list(csv.reader(lines, delimiter=sep))
 
 
-def _detect_csv(p: Path, sep: str | None, decimal: str | None) -> tuple[str, str]:
+def _detect_csv(p: Path, sep: str | None, decimal: str | None,
+                encoding: str = "utf-8-sig") -> tuple[str, str]:
     """The field separator and decimal mark of a delimited text file (own code: pandas'
     ``sep=None`` uses csv.Sniffer, which guesses silently and cannot see decimal commas)."""
-    lines = _sniff_lines(p)
+    lines = _sniff_lines(p, encoding=encoding)
     if not lines:
         return sep or ",", decimal or "."
     if sep is None:
@@ -154,6 +175,7 @@ def read_table(
     sep: str | None = None,
     decimal: str | None = None,
     columns: Sequence[str] | None = None,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read a cohort table (one row per patient) from a file; the format follows the suffix.
 
@@ -180,6 +202,10 @@ def read_table(
         Field separator of a text file (default: detected).
     decimal : {".", ","}, optional
         Decimal mark of a text file (default: detected).
+    encoding : str, optional
+        Encoding of a text file (default UTF-8, with or without a byte-order mark); text in
+        another encoding is refused with the fix (e.g. ``encoding="cp1252"`` for Excel's
+        "CSV (Windows)").
     columns : sequence of str, optional
         Columns the caller needs. With an Excel file and no ``sheet``, a first sheet that
         lacks them is refused with the list of sheets (and which of them have the columns)
@@ -230,8 +256,8 @@ def read_table(
         raise ParameterError(f"The 'decimal' parameter of read_table must be '.' or ','; got "
                              f"{decimal!r}.")
     text_file = suffix in (".csv", ".tsv", ".txt")
-    if (sep is not None or decimal is not None) and not text_file:
-        raise ParameterError(f"sep and decimal apply to text files only; {p.name!r} is "
+    if (sep is not None or decimal is not None or encoding is not None) and not text_file:
+        raise ParameterError(f"sep, decimal and encoding apply to text files only; {p.name!r} is "
                              f"{READERS[suffix][0]}.")
     if sheet is not None and suffix not in (".xlsx", ".xlsm"):
         raise ParameterError(f"sheet applies to Excel files only; {p.name!r} is "
@@ -242,9 +268,11 @@ def read_table(
     attrs: dict = {}
     try:
         if text_file:
+            enc = "utf-8-sig" if encoding is None else encoding
+            _check_encoding(p, enc)
             the_sep, the_dec = _detect_csv(p, "\t" if suffix != ".csv" and sep is None
-                                           else sep, decimal)
-            frame = pd.read_csv(p, sep=the_sep, decimal=the_dec, encoding="utf-8-sig")
+                                           else sep, decimal, enc)
+            frame = pd.read_csv(p, sep=the_sep, decimal=the_dec, encoding=enc)
             attrs.update(sep=the_sep, decimal=the_dec)
         elif suffix in (".xlsx", ".xlsm"):
             frame, attrs = _read_excel(p, sheet, columns)

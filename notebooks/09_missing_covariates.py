@@ -185,6 +185,42 @@ def c_index_of_model(data):
 cs.pool(colon_imp, c_index_of_model).table
 
 # %% [markdown]
+# ## 5. Competing risks
+#
+# With several causes of failure (e.g. cancer death and other death), smcfcs imputes
+# compatibly with one cause-specific Cox model per cause (`competing_risks=True`; as R
+# `smcfcs(smtype = "compet")`). The synthetic data of `tests/reference/missing/
+# missing_impute_compet.R` have log HRs of x 0.7 (cause 1) and −0.4 (cause 2); x is missing
+# more often after a cause-1 event.
+
+# %%
+compet = pd.read_csv("../tests/reference/missing/inputs/compet_mar.csv")
+compet_imp = cs.impute(compet, time_col="t", event_col="d", covariates=["x", "z"],
+                       competing_risks=True, n_imputations=10, rng=3)
+
+
+def cause_specific(cause):
+    def fit(data):
+        return cs.fit_cox(data.assign(cause=(data["d"] == cause).astype(int)), time_col="t",
+                          event_col="cause", covariates=["x", "z"])
+    return fit
+
+
+pd.DataFrame({
+    f"cause {k}: {how}": (res.table["estimate"].to_numpy() if how == "MI"
+                          else res.table["coef"].to_numpy())
+    for k in (1, 2)
+    for how, res in (("CC", cause_specific(k)(compet.dropna())),
+                     ("MI", cs.pool(compet_imp, cause_specific(k))))
+}, index=["x", "z"]).round(3)
+
+# %% [markdown]
+# The complete cases over-state the cause-1 effect of x (patients with a cause-1 event lost
+# their x more often); the imputed estimates of x are near the simulated 0.7 and −0.4. One
+# data set says little about z; over many seeds these pooled estimates agree with R
+# smcfcs's (`tests/missing/test_impute_reference.py`).
+
+# %% [markdown]
 # **Take-home.** When missingness may depend on the outcome, report the multiply-imputed
 # analysis (or at least show it beside the complete-case one — the HTML report does both
 # when covariates are missing, `ctcstats report … --primary-analysis multiple_imputation`).

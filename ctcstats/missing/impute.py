@@ -225,6 +225,29 @@ def _var(data: pd.DataFrame, name: str, kind: str, in_model: bool, family: str) 
                family=family)
 
 
+def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var]) -> Var:
+    """The study as a complete categorical variable of the Cox and covariate models; refuses
+    covariates missing for a whole study (systematically missing)."""
+    s = data[study_col]
+    levels = group_levels(s)
+    if len(levels) < 2:
+        raise DataValidationError(f"study_col {study_col!r} has a single study "
+                                  f"({levels[0]!r}); leave study_col out.")
+    lookup = {lev: k for k, lev in enumerate(levels)}
+    codes = np.array([lookup[v] for v in s.to_numpy(dtype=object)], dtype=float)
+    for v in variables:
+        for k, lev in enumerate(levels):
+            rows = codes == k
+            if v.miss[rows].all():
+                raise DataValidationError(
+                    f"covariate {v.name!r} is missing for every patient of study {lev!r} "
+                    f"(study_col {study_col!r}): systematically missing values need "
+                    "multilevel imputation, which impute does not do — analyse that study "
+                    "without the covariate, or leave the study out.")
+    return Var(name=study_col, kind="categorical", x=codes,
+               levels=np.array(levels, dtype=object), numeric=False, in_model=True)
+
+
 def _canonical_order(time, event, variables: list[Var]) -> np.ndarray:
     keys = [np.nan_to_num(v.x, nan=np.inf) for v in reversed(variables)]
     return np.lexsort(keys + [event, time])
@@ -268,6 +291,7 @@ def impute(
     n_iter: int = 10,
     rejection_limit: int = 1000,
     competing_risks: bool = False,
+    study_col: str | None = None,
     rng: RandomState = None,
     n_jobs: int = 1,
     client: DaskClient = None,
@@ -323,6 +347,13 @@ def impute(
         Cycles per chain (R smcfcs ``numit``, mice ``maxit``).
     rejection_limit : int
         Candidates tried per value in rejection sampling (smcfcs ``rjlimit``).
+    study_col : str, optional
+        Pooled data: the study (complete). It enters every covariate model and the Cox model
+        as a fixed effect (indicators against the first study, as R ``smcfcs`` with
+        ``+ study`` in the formula), so fit the analysis model with the study among the
+        covariates (or as ``strata_col``, approximately compatible). A covariate missing for
+        every patient of a study (systematically missing) is refused: it needs multilevel
+        imputation, which ``impute`` does not do.
     competing_risks : bool
         ``event_col`` holds event codes 0 = censored, 1..k = causes; the substantive model is
         then one cause-specific Cox model per cause (as ``smcfcs(smtype = "compet")``), and
@@ -398,7 +429,7 @@ def impute(
     gen = check_rng(rng)
     seed = int(gen.integers(2**31 - 1))
     for role, col in (("time_col", time_col), ("event_col", event_col),
-                      ("volume_col", volume_col)):
+                      ("volume_col", volume_col), ("study_col", study_col)):
         if col is not None:
             _columns(data, [col], role, func)
             if data[col].isna().any():
@@ -422,6 +453,11 @@ def impute(
     variables = [
         _var(data, c, _kind(data[c], c, types.get(c)), c in covariates, count_model)
         for c in allv]
+    if study_col is not None:
+        if study_col in allv:
+            raise ParameterError(f"{func}: study_col {study_col!r} is also among the "
+                                 "covariates/auxiliary variables; name it once, as study_col.")
+        variables.append(_study_var(data, study_col, variables))
     if offset is not None and not any(v.kind == "count" for v in variables):
         raise ParameterError(f"{func}: volume_col is the exposure of count variables; declare "
                              "the count column in types (e.g. types={'ctc_count': 'count'}).")
@@ -459,7 +495,7 @@ def impute(
         warnings.warn(msg, CTCStatsWarning, stacklevel=2)
     return ImputationResult(
         datasets=tuple(datasets), missing=missing_table(data, allv),
-        methods=_methods_table(variables, method, count_model, len(causes) > 1),
+        methods=_methods_table(variables, method, count_model, len(causes) > 1, study_col),
         pattern=missing_pattern(data, allv),
         traces=pd.DataFrame(trace_rows, columns=["variable", "imputation", "iteration",
                                                  "statistic", "value"]),
@@ -483,7 +519,7 @@ _MODEL = {"continuous": "normal linear", "binary": "logistic", "ordinal": "propo
 
 
 def _methods_table(variables: list[Var], method: str, count_model: str,
-                   competing: bool) -> pd.DataFrame:
+                   competing: bool, study: str | None) -> pd.DataFrame:
     rows = []
     for v in variables:
         n = int(v.miss.sum())
@@ -495,7 +531,8 @@ def _methods_table(variables: list[Var], method: str, count_model: str,
             model += " + cause-specific Cox (smcfcs)" if competing else " + Cox (smcfcs)"
         elif method == "fcs":
             model += " on D_k, H_k(T) per cause" if competing else " on D, H(T)"
-        rows.append({"variable": v.name, "type": v.kind, "model": model,
-                     "role": "covariate" if v.in_model else "auxiliary", "n_missing": n})
+        role = "study" if v.name == study else "covariate" if v.in_model else "auxiliary"
+        rows.append({"variable": v.name, "type": v.kind, "model": model, "role": role,
+                     "n_missing": n})
     return pd.DataFrame(rows, columns=["variable", "type", "model", "role", "n_missing"])
 

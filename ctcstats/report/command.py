@@ -149,6 +149,7 @@ def report_command(
     sheet: str | None = None,
     sep: str | None = None,
     decimal: str | None = None,
+    encoding: str | None = None,
     format: str | None = None,
     progress: bool = True,
     command: str | None = None,
@@ -174,7 +175,7 @@ def report_command(
                      "--marker-col": marker_col, "--threshold": threshold,
                      "--covariates": covariates, "--strata-col": strata_col,
                      "--relapse-site-col": relapse_site_col, "--sheet": sheet, "--sep": sep,
-                     "--decimal": decimal, "--time-unit": time_unit,
+                     "--decimal": decimal, "--encoding": encoding, "--time-unit": time_unit,
                      "--display-unit": display_unit, "--horizons": horizons,
                      "--categorical": categorical, "--cutpoint": cutpoint,
                      "--marker-label": marker_label, "--draws": draws,
@@ -224,7 +225,7 @@ def report_command(
             the_spec = spec_from_dict(fields)
         assert isinstance(the_spec, AnalysisSpec)
         frame = read_table(path, sheet=sheet, sep=_sep(sep), decimal=decimal,
-                           columns=_spec_columns(the_spec))
+                           encoding=encoding, columns=_spec_columns(the_spec))
         _check_text_numbers(frame, the_spec, path.name)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         where = f" (sheet {frame.attrs['sheet']!r})" if sheet is not None else ""

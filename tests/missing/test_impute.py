@@ -230,3 +230,22 @@ def test_numeric_codes_are_imputed_as_codes(cohort):
     # the Cox model takes the column as numeric: one linear term
     fit = cs.pool(res, cs.fit_cox, covariates=["x", "grade_code"], **ROLES)
     assert fit.table["term"].tolist() == ["x", "grade_code"]
+
+
+def test_study_col_fixed_effect_and_systematic_missingness(cohort):
+    d = cohort.assign(centre=np.where(np.arange(len(cohort)) % 3 == 0, "A",
+                                      np.where(np.arange(len(cohort)) % 3 == 1, "B", "C")))
+    res = impute(d, covariates=["x", "z"], study_col="centre", rng=2, **ROLES, **FAST)
+    assert res.methods.set_index("variable").loc["centre", "role"] == "study"
+    assert res.missing["variable"].tolist() == ["x", "z"]
+    pooled = cs.pool(res, cs.fit_cox, covariates=["x", "z", "centre"], **ROLES)
+    assert pooled.table["term"].tolist() == ["x", "z", "centre[B]", "centre[C]"]
+    holed = d.copy()
+    holed.loc[holed.centre == "B", "x"] = np.nan
+    with pytest.raises(DataValidationError, match="'x' is missing for every patient of "
+                                                  "study 'B'.*multilevel imputation"):
+        impute(holed, covariates=["x", "z"], study_col="centre", **ROLES, **FAST)
+    with pytest.raises(DataValidationError, match="study_col 'centre' has a single study"):
+        impute(d.assign(centre="A"), covariates=["x"], study_col="centre", **ROLES, **FAST)
+    with pytest.raises(ParameterError, match="study_col 'centre' is also among"):
+        impute(d, covariates=["x", "centre"], study_col="centre", **ROLES, **FAST)

@@ -64,3 +64,22 @@ def test_colon_fmi_and_tables():
     assert mi.loc["nodes", "fmi"] > 0.1 and mi.loc["differ[poor]", "fmi"] > 0.05
     assert mi.loc["age", "fmi"] < 0.1
     assert 1.05 < mi.loc["nodes", "hr"] < 1.12
+
+
+def test_competing_risks_x_effects():
+    compet = pd.read_csv(COLON.parent / "compet_mar.csv")
+    with pytest.warns(cs.CTCStatsWarning, match="rejection sampling"):
+        imp = cs.impute(compet, time_col="t", event_col="d", covariates=["x", "z"],
+                        competing_risks=True, n_imputations=10, rng=3)
+
+    def fit(cause):
+        def f(data):
+            return cs.fit_cox(data.assign(cause=(data["d"] == cause).astype(int)),
+                              time_col="t", event_col="cause", covariates=["x", "z"])
+        return f
+
+    cc1 = fit(1)(compet.dropna()).table.loc["x", "coef"]
+    mi1 = cs.pool(imp, fit(1)).table.set_index("term").loc["x", "estimate"]
+    mi2 = cs.pool(imp, fit(2)).table.set_index("term").loc["x", "estimate"]
+    assert cc1 > 0.8 and abs(mi1 - 0.7) < abs(cc1 - 0.7)  # simulated log HRs 0.7, -0.4
+    assert abs(mi2 + 0.4) < 0.1

@@ -121,7 +121,7 @@ def test_sheet_and_sep_only_where_they_apply(tmp_path):
         read_table(p, sheet="x")
     q = tmp_path / "c.parquet"
     pd.DataFrame({"a": [1]}).to_parquet(q)
-    with pytest.raises(ParameterError, match="sep and decimal apply to text files only"):
+    with pytest.raises(ParameterError, match="sep, decimal and encoding apply to text files only"):
         read_table(q, sep=";")
 
 
@@ -133,3 +133,19 @@ def test_reading_does_not_depend_on_row_order(tmp_path):
     fa, fb = read_table(a), read_table(b)
     assert fa.attrs["decimal"] == fb.attrs["decimal"] == ","
     assert fa["t"].tolist() == fb["t"].tolist()[::-1]
+
+
+def test_non_utf8_text_refused_with_the_fix(tmp_path):
+    p = tmp_path / "win.csv"
+    p.write_bytes("centre;os_months;os_event\nKöln;3,5;1\nMünchen;12;0\n".encode("cp1252"))
+    with pytest.raises(DataValidationError, match=r"not UTF-8 text \(byte 0xf6 on line 2.*"
+                       r"'CSV UTF-8'.*--encoding cp1252"):
+        read_table(p)
+    got = read_table(p, encoding="cp1252")
+    assert got["centre"].tolist() == ["Köln", "München"] and got["os_months"].tolist() == [3.5,
+                                                                                          12.0]
+    with pytest.raises(ParameterError, match="unknown encoding 'klingon'"):
+        read_table(p, encoding="klingon")
+    q = tmp_path / "bom.csv"  # UTF-8 with a byte-order mark (Excel's 'CSV UTF-8')
+    q.write_bytes("\ufeffcentre,t\nKöln,1\n".encode())
+    assert read_table(q).columns.tolist() == ["centre", "t"]

@@ -189,3 +189,48 @@ def test_table1_and_cox_agree_when_not_declared(tmp_path):
     assert "grade" in [r[0] for r in t["Multivariable Cox model for RFS"][1:]]
     # a 0/1 covariate is shown by level: one indicator either way
     assert any(r[0] == "hormon" and r[1] == "" for r in t1)
+
+
+@pytest.mark.parametrize(("unit", "days", "fmt"), [("years", 365.25, "semicolon"),
+                                                   ("months", 365.25 / 12, "excel")])
+def test_gbsg_in_other_units_and_formats(tmp_path, unit, days, fmt):
+    """The same cohort in years (semicolon CSV, decimal commas) and months (Excel, data on the
+    second sheet, with a missing value): medians are R's divided by the unit's length, and
+    the report speaks only of that unit."""
+    import pandas as pd
+
+    df = pd.read_csv(REF / "inputs" / "gbsg.csv")
+    df[f"rfs_{unit}"] = df.pop("rfs_days") / days
+    assert df.loc[df.index[0], "nodes"] < 4
+    df.loc[df.index[0], "size"] = float("nan")  # one missing covariate → 685 analysed
+    spec = tmp_path / "s.toml"
+    spec.write_text("[analyses]\nprognostic = false\n")
+    extra = []
+    if fmt == "semicolon":
+        data = tmp_path / "gbsg.csv"
+        df.to_csv(data, sep=";", decimal=",", index=False)
+    else:
+        data = tmp_path / "gbsg.xlsx"
+        with pd.ExcelWriter(data) as w:
+            pd.DataFrame({"About": ["GBSG export"]}).to_excel(w, sheet_name="About",
+                                                               index=False)
+            df.to_excel(w, sheet_name="Patients", index=False)
+        extra = ["--sheet", "Patients"]
+    out = tmp_path / "r.html"
+    assert main(["report", str(data), *extra, "--spec", str(spec), "--time-col",
+                 f"rfs_{unit}", "--event-col", "rfs_event", "--marker-col", "nodes",
+                 "--threshold", "4", "--covariates", "age,size,grade,er", "--categorical",
+                 "grade", "--quiet", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "685 of 686 patients analysed" in text
+    seen = _visible_text(text)
+    others = {"days", "months", "years"} - {unit}
+    for other in others:
+        assert not re.search(rf"\b{other[:-1]}s?\b", seen), other
+    assert f"Time ({unit})" in text
+    km = tables(text)["Kaplan–Meier estimates"]
+    assert km[0][3] == f"median, {unit} (95% CI)"
+    # R's median of the marker-positive group: the patient made incomplete (row 0, 2 nodes)
+    # is marker-negative, so the positive group is R's exactly
+    got = _nums(km[2][3])[0]
+    assert abs(got - 983 / days) <= 0.05 + 1e-9, (got, 983 / days)
