@@ -646,13 +646,15 @@ def check_strata(strata: np.ndarray, time: np.ndarray, event: np.ndarray, *, col
     np.minimum.at(ev_time, codes[event.astype(bool)], time[event.astype(bool)])
     useful = ev_time <= second
     if useful.any():
-        k = int((~useful).sum())
+        # strata whose events had nobody else at risk (a stratum without events is ordinary)
+        wasted = ~useful & np.isfinite(ev_time)
+        k = int(wasted.sum())
         if not k:
             return ""
-        n_rows = int(np.isin(codes, np.flatnonzero(~useful)).sum())
-        return (f"{k} of {uniq.size} strata of strata_col {col!r} ({n_rows} rows) hold no "
-                "event with another patient of the stratum at risk (e.g. a single patient); "
-                f"they contribute nothing to {func}.")
+        n_ev = int(np.isin(codes[event.astype(bool)], np.flatnonzero(wasted)).sum())
+        return (f"{k} of {uniq.size} strata of strata_col {col!r} have events with no other "
+                f"patient of the stratum at risk (e.g. a single patient); their {n_ev} "
+                f"event(s) contribute nothing to {func}.")
     singles = int((size == 1).sum())
     raise DataValidationError(
         f"strata_col {col!r} leaves nothing to compare: none of its {uniq.size} strata holds "

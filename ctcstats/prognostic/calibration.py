@@ -4,7 +4,7 @@
 
 * a grouped table: patients split into ``n_groups`` quantile groups of p; in each, the mean
   prediction and the observed risk 1 - KM(t) with its log-log confidence interval (R
-  ``survfit``'s default);
+  ``survfit(conf.type = "log-log")``; R's default is ``"log"``);
 * the smooth calibration curve of Austin et al. (2020): a Cox model of the outcome on a
   restricted cubic spline of cloglog(p) = log(-log(1 - p)) (``n_knots`` knots at Harrell's
   default quantiles, R ``Hmisc::rcspline.eval``), from which each patient's observed risk is
@@ -18,6 +18,10 @@
   Kaplan–Meier risk; ideal 0, > 0 means risks under-predicted).
 
 The Cox fits use :mod:`ctcstats.survival._core.cox` (R ``coxph`` arithmetic, Efron ties).
+The reference is R ``survival`` itself — ``coxph`` on the ``Hmisc::rcspline.eval`` basis of
+cloglog(p) and ``survfit.coxph`` for the smoothed observed risks, Austin et al.'s published
+recipe — not ``rms::cph``/``rms::calibrate``, whose calibration curve is smoothed differently
+(hazard regression or its own bootstrap) and is not what is computed here.
 """
 
 from __future__ import annotations

@@ -94,7 +94,10 @@ def decision_curve(
     -------
     DecisionCurveResult
         ``table`` with columns ``model, threshold, net_benefit, n_positive``; ``plot(ax=)``
-        draws the curves.
+        draws the curves. ``net_benefit`` is NaN at a threshold whose test-positives are all
+        followed for less than ``horizon`` (no Kaplan–Meier estimate there, as R
+        ``dcurves::dca``), rather than the estimate carried forward; with no test-positive
+        it is 0.
 
     References
     ----------
@@ -145,6 +148,12 @@ def decision_curve(
         for k, p in enumerate(th):
             pos = r >= p
             npos[k] = int(pos.sum())
+            # as dcurves (summary(survfit(...), times = t) without extend): no estimate when
+            # the horizon is past the last follow-up of the test-positives — NaN, not the
+            # Kaplan–Meier estimate carried forward
+            if npos[k] and t > t_arr[pos].max():
+                nb[k] = np.nan
+                continue
             s_pos = km_at(t_arr[pos], event[pos], t)[0] if npos[k] else np.nan
             nb[k] = _net_benefit(s_pos, int(npos[k]), n, float(p))
         frames.append(pd.DataFrame({"model": col, "threshold": th, "net_benefit": nb,

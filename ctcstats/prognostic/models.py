@@ -602,13 +602,15 @@ class IPCWLogisticModel(IPCWClassifier):
     unpenalised fit, saga for l1), fitted to the features standardised (centred, divided by
     their standard deviation) and reported on their own scale: the penalty acts on
     coefficients per standard deviation (glmnet's ``standardize = TRUE``), so the units of a
-    feature change only its coefficient. ``C=np.inf`` gives the unpenalised maximum weighted
-    likelihood fit (the IPCW logistic model of e.g. Blanche et al. 2013).
+    feature change only its coefficient. The default ``C=np.inf`` is the unpenalised maximum
+    weighted likelihood fit (the IPCW logistic model of e.g. Blanche et al. 2013), whose
+    coefficients are R's ``glm(I(T <= h & E == 1) ~ X, weights = w, family = binomial)``;
+    a finite ``C`` adds a ridge (or elastic-net) penalty, shrinking the coefficients.
 
     Parameters
     ----------
     horizon : float
-    C : float, default 1.0
+    C : float, default np.inf
         Inverse penalty strength (scikit-learn's convention); ``np.inf`` = no penalty.
     l1_ratio : float, default 0.0
         Elastic-net mixing (0 = ridge).
@@ -628,12 +630,12 @@ class IPCWLogisticModel(IPCWClassifier):
     >>> X = pd.DataFrame({"ctc_positive": rng.integers(0, 2, 300)})
     >>> t = rng.exponential(40 / np.exp(0.7 * X.ctc_positive))
     >>> y = pd.DataFrame({"time": np.minimum(t, 60), "event": (t < 60).astype(int)})
-    >>> m = IPCWLogisticModel(horizon=24.0, C=np.inf).fit(X, y)
+    >>> m = IPCWLogisticModel(horizon=24.0).fit(X, y)
     >>> bool(m.coef_[0, 0] > 0)
     True
     """
 
-    def __init__(self, horizon: float = 1.0, C: float = 1.0, l1_ratio: float = 0.0,
+    def __init__(self, horizon: float = 1.0, C: float = np.inf, l1_ratio: float = 0.0,
                  tol: float = 1e-8, max_iter: int = 1000):
         self.horizon = horizon
         self.C = C

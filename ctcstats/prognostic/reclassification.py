@@ -12,6 +12,10 @@ movers and P(up), P(down) their proportions (Bayes' rule on the KM event probabi
     nri_nonevents = [S_down P(down) - S_up P(up)] / S
     nri           = nri_events + nri_nonevents
 
+The NRI is the *sum* of the event and non-event parts (range −2 to 2; Pencina et al. 2011,
+R ``nricens``/``survIDINRI``), not their mean (range −1 to 1) that some authors report;
+the two parts are given separately so either can be formed.
+
 IDI (Pencina et al. 2008; survival version with inverse-probability-of-censoring weights as
 in Uno et al. 2013 / survIDINRI): the mean predicted risk among events (cases: event by t,
 weight 1 / G(T_i-)) minus that among non-events (event-free at t, weight 1 / G(t)), new minus
@@ -47,7 +51,7 @@ from ._metrics_common import check_horizon, check_probabilities, prepare_surviva
 __all__ = ["ReclassificationResult", "reclassification"]
 
 _FUNC = "reclassification"
-_MEASURES = ["nri", "nri_events", "nri_nonevents", "idi", "idi_events", "idi_nonevents"]
+MEASURES = ["nri", "nri_events", "nri_nonevents", "idi", "idi_events", "idi_nonevents"]
 
 
 @result
@@ -76,7 +80,7 @@ class ReclassificationResult(Result):
     warnings: tuple[str, ...] = ()
 
 
-class _Layout:
+class HorizonLayout:
     """The survival core's Kaplan–Meier and censoring curves under many weight vectors (one
     bootstrap resample per row of ``W``), evaluated at the horizon ``t``."""
 
@@ -102,8 +106,12 @@ class _Layout:
         return wc, wk
 
 
-def _measures(lay: _Layout, W, up, down, p_base, p_new) -> np.ndarray:
-    """All measures (columns in _MEASURES order) for each row of bootstrap weights W."""
+def reclassification_measures(lay: HorizonLayout, W, up, down, p_base, p_new) -> np.ndarray:
+    """All measures (columns in :data:`MEASURES` order) for each row of bootstrap weights W.
+
+    ``up``, ``down``, ``p_base`` and ``p_new`` are per patient (n,) or, one row per weight
+    row, (B, n) — e.g. the predictions of models refitted in each bootstrap sample.
+    """
     n_w = W.sum(axis=1)
     s_all = lay.km(W)
     s_up, s_down = lay.km(W * up), lay.km(W * down)
@@ -220,18 +228,18 @@ def reclassification(
     else:
         up, down = pn > pb, pn < pb
     up_f, down_f = up.astype(float), down.astype(float)
-    lay = _Layout(t_arr, event, t)
+    lay = HorizonLayout(t_arr, event, t)
     n = t_arr.size
-    est = _measures(lay, np.ones((1, n)), up_f, down_f, pb, pn)[0]
+    est = reclassification_measures(lay, np.ones((1, n)), up_f, down_f, pb, pn)[0]
     msgs: list[str] = []
-    lo = np.full(len(_MEASURES), np.nan)
-    hi = np.full(len(_MEASURES), np.nan)
+    lo = np.full(len(MEASURES), np.nan)
+    hi = np.full(len(MEASURES), np.nan)
     if n_boot > 0:
         # case counts drawn on the canonical row order: each resample holds the same patients
         # whatever the order and labels of the caller's rows
         W = np.empty((n_boot, n))
         W[:, canonical_order(pf.frame)] = gen.multinomial(n, np.full(n, 1.0 / n), size=n_boot)
-        boot = _measures(lay, W, up_f, down_f, pb, pn)
+        boot = reclassification_measures(lay, W, up_f, down_f, pb, pn)
         bad = ~np.isfinite(boot).all(axis=1)
         if bad.any():
             msgs.append(
@@ -242,7 +250,7 @@ def reclassification(
             (~bad).any()) else (lo, hi)
     for m in msgs:
         warnings.warn(m, DataWarning, stacklevel=2)
-    table = pd.DataFrame({"measure": _MEASURES, "estimate": est, "ci_lower": lo,
+    table = pd.DataFrame({"measure": MEASURES, "estimate": est, "ci_lower": lo,
                           "ci_upper": hi})
     unchanged = ~up & ~down
     movers = []

@@ -38,13 +38,27 @@ class _Section:
 
 
 def _plan(ctx: ReportContext, draws: pd.DataFrame | None = None) -> list[_Section]:
-    from .sections import cohort, further, missing, relapse, serial, survival
+    from .sections import (
+        cohort,
+        competing,
+        further,
+        methods,
+        missing,
+        relapse,
+        serial,
+        spline,
+        survival,
+    )
 
     s = ctx.spec
     plan = [
         _Section("1", "Marker and aims", "aims", (1,), lambda: cohort.section_aims(ctx)),
         _Section("2", "Patients, flow and endpoints", "patients", (2, 6, 7, 8, 12),
-                 lambda: cohort.section_flow(ctx)),
+                 lambda: cohort.section_flow(ctx), children=[
+                     _Section("2.1", "Statistical methods", "methods", (10,),
+                              lambda: methods.section_methods(ctx)),
+                     _Section("2.2", "Sample size", "sample-size", (9,),
+                              lambda: methods.section_sample_size(ctx))]),
         _Section("3", f"Distribution of {s.marker_label}", "marker", (11, 13),
                  lambda: cohort.section_marker(ctx)),
         _Section("4", f"{s.marker_label} and clinical factors (Table 1)", "table1", (13, 14),
@@ -77,11 +91,21 @@ def _plan(ctx: ReportContext, draws: pd.DataFrame | None = None) -> list[_Sectio
         further_sec.children.append(_Section(
             f"7.{k}", "Count categories and trend", "categories", (11, 15),
             lambda: further.section_categories(ctx)))
+    if ctx.marker_kind == "count":
+        k += 1
+        further_sec.children.append(_Section(
+            f"7.{k}", f"{s.marker_label} as a continuous count", "continuous-count", (11,),
+            lambda: spline.section_spline(ctx)))
     if s.landmarks:
         k += 1
         further_sec.children.append(_Section(
             f"7.{k}", "Landmark analyses", "landmarks", (18,),
             lambda: further.section_landmarks(ctx)))
+    if competing.competing_endpoints(ctx):
+        k += 1
+        further_sec.children.append(_Section(
+            f"7.{k}", "Competing risks", "competing-risks", (15, 17),
+            lambda: competing.section_competing(ctx)))
     if s.relapse_site_col:
         k += 1
         further_sec.children.append(_Section(
@@ -268,6 +292,7 @@ def build_report(
     # tqdm.std, not tqdm.auto: the notebook widget needs ipywidgets and warns without it
     from tqdm.std import tqdm
 
+    from .sections.methods import section_profile
     from .sections.remark import (
         data_sha256 as _sha,
     )
@@ -309,7 +334,7 @@ def build_report(
                     if item not in covered:  # parents list only what no child lists
                         mapping.setdefault(item, []).append((sec.number, sec.title))
             checklist = _Section("9", "REMARK checklist", "remark", ())
-            checklist.blocks = section_checklist(mapping)
+            checklist.blocks = section_profile(ctx) + section_checklist(mapping)
             prov = _Section("10", "Provenance", "provenance", ())
             prov.blocks = section_provenance(
                 source=source or "DataFrame", sha=data_sha256 or _sha(data),

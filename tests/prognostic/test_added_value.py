@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from ctcstats._validation import bootstrap_positions
 from ctcstats.errors import DataValidationError, ParameterError
 from ctcstats.prognostic.added_value import AddedValueResult, added_value, cox_result_risk
 from ctcstats.prognostic.models import CoxModel
@@ -20,7 +21,9 @@ BASE = {"ctc300": ["age", "tumor_size_cm", "node_positive", "grade"],
         "gbsg2": ["age", "tsize", "pnodes", "grade", "hormon", "meno"]}
 DATASETS = [("ctc300", "os_months", "os_event"), ("ctc120", "os_months", "os_event"),
             ("gbsg2", "time", "cens")]
-TABLE = ["measure", "base", "full", "difference", "ci_lower", "ci_upper", "p_value"]
+TABLE = ["measure", "base", "full", "difference", "ci_lower", "ci_upper", "p_value",
+         "base_corrected", "full_corrected", "optimism", "corrected", "corrected_ci_lower",
+         "corrected_ci_upper"]
 
 
 def _cohort(seed: int, n: int, hr: float) -> pd.DataFrame:
@@ -112,14 +115,22 @@ def test_table_shape_and_rendering(effect):
     assert t.loc["log_likelihood", "p_value"] == effect.lr_p_value
     assert_allclose(t.loc["c_index", "difference"], effect.delta_c, rtol=1e-12)
     recl = effect.reclassification.table.set_index("measure")
-    assert_allclose(t.loc["nri", ["difference", "ci_lower", "ci_upper"]].to_numpy(float),
-                    recl.loc["nri", ["estimate", "ci_lower", "ci_upper"]].to_numpy(float))
-    for row in ("c_index", "auc", "brier", "ipa"):
+    assert_allclose(t.loc["nri", "difference"], recl.loc["nri", "estimate"])
+    for row in ("c_index", "auc", "brier", "ipa", "nri", "idi"):
         assert t.loc[row, "ci_lower"] <= t.loc[row, "difference"] <= t.loc[row, "ci_upper"]
+        assert t.loc[row, "corrected_ci_lower"] <= t.loc[row, "corrected"] <= \
+            t.loc[row, "corrected_ci_upper"]
+        # corrected = apparent − optimism; the interval shifted by the same optimism
+        assert_allclose(t.loc[row, "corrected"],
+                        t.loc[row, "difference"] - t.loc[row, "optimism"], rtol=1e-12)
+        assert_allclose(t.loc[row, "corrected_ci_upper"] - t.loc[row, "corrected_ci_lower"],
+                        t.loc[row, "ci_upper"] - t.loc[row, "ci_lower"], rtol=1e-9)
+    assert_allclose(effect.delta_c_corrected, t.loc["c_index", "corrected"])
     html = effect._repr_html_()
     assert "<table" in html and "c_index" in html and "nri_events" in html
     json.dumps(effect.to_dict())
-    assert len(effect.replicates) == 100
+    assert len(effect.replicates) == 200 and effect.n_boot_success == 100
+    assert effect.replicates["sample"].tolist()[:2] == ["training", "test"]
     assert set(effect.decision.models) == {"base", "full"}
 
 
@@ -178,3 +189,96 @@ def test_parameter_errors():
         added_value(df, **{**KW, "horizon": 1000.0})
     with pytest.raises(DataValidationError, match="base_covariates 'stage' is not a column of data"):
         added_value(df, **{**KW, "base_covariates": ["age", "stage"]})
+
+
+# --------------------------------------------------------------------------- optimism
+def _by_hand(df, b_rows, t):
+    """One replicate by hand: fit_cox on the bootstrap rows, scored on every patient."""
+    from ctcstats.prognostic.reclassification import reclassification
+    from ctcstats.survival.cox import fit_cox
+
+    boot = df.iloc[b_rows].reset_index(drop=True)
+    out = {}
+    for name, cols in (("base", KW["base_covariates"]),
+                       ("full", KW["base_covariates"] + KW["new_covariates"])):
+        fit = fit_cox(boot, time_col="os_months", event_col="os_event", covariates=cols)
+        out[name] = CoxModel().fit(boot[cols], boot[["os_months", "os_event"]])
+        assert_allclose(out[name].coef_, fit.table["coef"], rtol=1e-9)
+    X_b = df[KW["base_covariates"]]
+    X_f = df[KW["base_covariates"] + KW["new_covariates"]]
+    frame = df[["os_months", "os_event"]].assign(
+        base=out["base"].predict_risk(X_b, t), full=out["full"].predict_risk(X_f, t))
+    recl = reclassification(frame, time_col="os_months", event_col="os_event",
+                            base_risk_col="base", risk_col="full", horizon=t, n_boot=0)
+    return out, recl.nri
+
+
+def test_one_replicate_equals_refitting_by_hand():
+    """The test-sample NRI of replicate 0 is the NRI, on the original patients, of the two
+    models refitted (fit_cox / CoxModel) on that replicate's resample."""
+    df = _cohort(8, 250, 1.5)
+    res = added_value(df, **KW, n_boot=1, rng=np.random.default_rng(4))
+    cols = ["os_months", "os_event", *KW["base_covariates"], *KW["new_covariates"]]
+    rows = np.sort(bootstrap_positions(np.random.default_rng(4), df[cols], 1)[0])
+    _, nri = _by_hand(df, rows, 24.0)
+    rep = res.replicates.set_index("sample")
+    assert_allclose(rep.loc["test", "nri"], nri, rtol=1e-8)
+
+
+def test_null_marker_corrected_nri_and_delta_c_centre_on_zero():
+    """A marker of no value: the apparent NRI and ΔC are positive in most data sets
+    (overfitting), the optimism-corrected ones centre on 0. Seeded; 12 data sets × 20
+    refits (Monte-Carlo SE of the mean corrected NRI ≈ 0.02)."""
+    app, cor, dc_app, dc_cor = [], [], [], []
+    for seed in range(12):
+        res = added_value(_cohort(100 + seed, 150, 1.0), **KW, n_boot=20, rng=seed)
+        t = res.table.set_index("measure")
+        app.append(t.loc["nri", "difference"])
+        cor.append(t.loc["nri", "corrected"])
+        dc_app.append(res.delta_c)
+        dc_cor.append(res.delta_c_corrected)
+    app, cor = np.array(app), np.array(cor)
+    assert np.mean(app > 0) >= 0.7 and np.mean(app) > 0.08
+    # Harrell's correction removes most, not all, of the NRI's optimism (each refit is tested
+    # on the original data, which shares ~63% of its patients with the resample): in 40 data
+    # sets of this kind the corrected NRI averaged 0.04 (SE 0.02) against an apparent 0.10
+    assert abs(np.mean(cor)) < 0.07 and np.mean(cor) < 0.7 * np.mean(app)
+    assert np.mean(dc_app) > 0 and abs(np.mean(dc_cor)) < 0.005
+
+
+def test_vectorised_horizon_metrics_equal_the_metric_functions():
+    """The refit loop's AUC / Brier / IPA for many resamples at once equal
+    time_dependent_auc and brier_score on the resampled rows (repeated patients)."""
+    from ctcstats.prognostic.added_value import _horizon_metrics
+    from ctcstats.prognostic.metrics import brier_score, time_dependent_auc
+    from ctcstats.prognostic.reclassification import HorizonLayout
+
+    df = _cohort(12, 200, 2.0)
+    tt, ev = df["os_months"].to_numpy(), df["os_event"].to_numpy()
+    g = np.random.default_rng(2)
+    rb, rf = g.uniform(0.05, 0.9, (3, 200)), g.uniform(0.05, 0.9, (3, 200))
+    rb[:, :20] = 0.5  # ties in the risk
+    W = np.vstack([np.ones(200), np.bincount(g.integers(0, 200, 200), minlength=200),
+                   np.bincount(g.integers(0, 200, 200), minlength=200)]).astype(float)
+    got = _horizon_metrics(HorizonLayout(tt, ev, 24.0), W, rb, rf)
+    for b in range(3):
+        i = np.repeat(np.arange(200), W[b].astype(int))
+        for j, r in enumerate((rb[b], rf[b])):
+            d = pd.DataFrame({"t": tt[i], "e": ev[i], "r": r[i]})
+            kw = dict(time_col="t", event_col="e", risk_col="r", horizon=24.0)
+            auc = time_dependent_auc(d, **kw).estimate
+            br = brier_score(d, **kw)
+            assert_allclose(got[b, [j, 2 + j, 4 + j]], [auc, br.estimate, br.ipa], rtol=1e-10)
+
+
+def test_concordance_estimate_equals_the_engine():
+    from ctcstats.survival._core.concordance import concordance, concordance_estimate
+
+    df = _cohort(13, 300, 2.0)
+    tt, ev = df["os_months"].round(0).to_numpy(), df["os_event"].to_numpy()  # tied times
+    g = np.random.default_rng(3)
+    score = g.integers(0, 8, 300).astype(float)  # tied scores
+    w = np.bincount(g.integers(0, 300, 300), minlength=300).astype(float)
+    for weights in (None, w):
+        assert_allclose(concordance_estimate(score, tt, ev, weights=weights),
+                        concordance(score, tt, ev, weights=weights)[0], rtol=1e-12)

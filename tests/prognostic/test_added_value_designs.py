@@ -25,9 +25,11 @@ def janni():
 
 
 def test_ctc_adds_on_the_janni2016_design(janni):
-    res = cs.added_value(janni, n_boot=50, rng=1, **KW)
+    res = cs.added_value(janni, n_boot=20, rng=1, **KW)
     assert res.lr_df == 1 and res.lr_p_value < 1e-3
     assert res.delta_c > 0 and res.delta_auc > 0
+    # with 3,173 patients the optimism is small: the corrected ΔC stays positive
+    assert 0 < res.delta_c_corrected < res.delta_c
     hr = res.full_fit.table.loc["ctc_positive"]
     assert hr["ci_lower"] < 1.82 < hr["ci_upper"]  # the published multivariable HR is covered
     table = res.table.set_index("measure")
@@ -40,9 +42,9 @@ def test_no_added_value_when_the_marker_is_null(janni):
     covered = 0
     for _ in range(4):
         null = janni.assign(ctc_positive=rng.permutation(janni["ctc_positive"].to_numpy()))
-        res = cs.added_value(null, n_boot=50, rng=1, **KW)
+        res = cs.added_value(null, n_boot=20, rng=1, **KW)
         assert res.lr_p_value > 0.01
-        covered += res.delta_c_ci_lower <= 0 <= res.delta_c_ci_upper
+        covered += res.delta_c_corrected_ci_lower <= 0 <= res.delta_c_corrected_ci_upper
     assert covered >= 3
 
 

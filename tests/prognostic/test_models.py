@@ -104,7 +104,9 @@ def test_ipcw_weights_match_riskregression(name, tc, ec):
 def test_ipcw_logistic_matches_weighted_glm(name, tc, ec):
     """R: glm(I(T <= h & E == 1) ~ features, weights = w, family = binomial, subset = w > 0)."""
     d, r = _load(name)
-    m = IPCWLogisticModel(horizon=r["horizon"], C=np.inf).fit(d[r["features"]], d[[tc, ec]])
+    # the default is the unpenalised fit: glm's coefficients
+    m = IPCWLogisticModel(horizon=r["horizon"]).fit(d[r["features"]], d[[tc, ec]])
+    assert IPCWLogisticModel().C == np.inf
     est = np.concatenate([m.intercept_, m.coef_.ravel()])
     # both are Newton iterations to convergence (glm: deviance change < 1e-8; here tol=1e-8)
     assert_allclose(est, r["logistic_coef"], rtol=1e-6, atol=1e-8)

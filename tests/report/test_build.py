@@ -42,7 +42,8 @@ def test_structure_follows_remark(html):
                   "9. REMARK checklist", "10. Provenance"):
         assert f">{title} " in html, title
     for sub in ("5.1 progression-free survival", "5.2 overall survival", "7.1 Cut-point search",
-                "7.2 Count categories and trend", "7.3 Landmark analyses"):
+                "7.2 Count categories and trend", "7.3 CTC as a continuous count",
+                "7.4 Landmark analyses", "2.1 Statistical methods", "2.2 Sample size"):
         assert sub in html
     # every REMARK item has a row in the checklist
     checklist = html[html.index('id="remark"'):html.index('id="provenance"')]

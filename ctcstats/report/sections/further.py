@@ -15,7 +15,7 @@ from ...survival.km import kaplan_meier
 from ...survival.logrank import logrank_test
 from ..context import ReportContext
 from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, fmt_p_eq, notes, para, table
-from .survival import km_figure
+from .survival import events_per_variable, km_figure
 
 __all__ = ["section_cutpoint", "section_categories", "section_landmarks",
            "section_prognostic"]
@@ -170,9 +170,10 @@ def section_prognostic(ctx: ReportContext) -> list[dict]:
         f"clinical model plus {ctx.pos_label}. Their risk scores are compared by Harrell's C, and "
         "their predicted event probabilities at the horizons by the cumulative/dynamic "
         "time-dependent AUC and the Brier score (inverse-probability-of-censoring weights "
-        "from the Kaplan–Meier estimate of censoring). Performance is apparent (estimated on "
-        "the data the models were fitted to) and therefore optimistic; the models are not "
-        "stratified.")]
+        "from the Kaplan–Meier estimate of censoring). The first table is apparent "
+        "performance (estimated on the data the models were fitted to) and therefore "
+        "optimistic; the added-value and internal-validation tables below correct for "
+        "optimism. The models are not stratified.")]
     base_cols = list(s.covariates)
     full_cols = [ctx.term, *base_cols]
     rows = []
@@ -214,7 +215,7 @@ def section_prognostic(ctx: ReportContext) -> list[dict]:
         header_h = hs
     cols = ["endpoint", "model", "Harrell's C (95% CI)"]
     cols += [f"AUC / Brier at {h:g} {ctx.unit}" for h in header_h]
-    blocks.append(table("Discrimination and overall accuracy", cols, rows,
+    blocks.append(table("Discrimination and overall accuracy (apparent)", cols, rows,
                         note="AUC: cumulative/dynamic time-dependent AUC; Brier: IPCW Brier "
                              "score (lower is better); — where the clinical model is empty."))
     if "added_value" in api and s.covariates:
@@ -241,8 +242,9 @@ _MEASURES = {
 
 
 def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[dict]:
-    """Bootstrap added value (ΔC, ΔAUC, Brier, NRI/IDI), decision curves and the calibration
-    of the full model, for the primary endpoint at the middle horizon."""
+    """Added value (ΔC, ΔAUC, Brier, NRI/IDI) apparent and corrected for optimism, the internal
+    validation of the clinical + marker model (REMARK item 18), decision curves and the
+    apparent calibration plot, for the primary endpoint at the middle horizon."""
     import matplotlib.pyplot as plt
 
     s = ctx.spec
@@ -253,38 +255,61 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
     h = hs[len(hs) // 2]
     covs = [c for c in s.covariates]
     av = ctx.run(msgs, api["added_value"], fr, time_col=ep.time_col, event_col=ep.event_col,
-                 base_covariates=covs, new_covariates=[ctx.term], horizon=h, n_boot=200,
-                 rng=s.seed)
+                 base_covariates=covs, new_covariates=[ctx.term], horizon=h,
+                 n_boot=N_BOOT, rng=s.seed)
     ctx.results["added_value"] = av
+    k_full = int(np.isfinite(av.full_fit.table["coef"]).sum())
+    epv = ctx.run(msgs, events_per_variable, av.n_events, k_full,
+                  model=f"the clinical + marker Cox model for {ep.title}")
     rows = []
     for _, r in av.table.iterrows():
-        name = _MEASURES.get(r["measure"], r["measure"])
-        d = 1 if r["measure"] in ("log_likelihood", "aic") else 3
-        ci = (f"{fmt_num(r['ci_lower'], d)}–{fmt_num(r['ci_upper'], d)}"
-              if np.isfinite(r["ci_lower"]) else "")
-        rows.append([name, fmt_num(r["base"], d), fmt_num(r["full"], d),
-                     fmt_num(r["difference"], d), ci,
-                     fmt_p(r["p_value"]) if np.isfinite(r["p_value"]) else ""])
+        m = r["measure"]
+        if m in ("log_likelihood", "aic"):
+            continue
+        d = 3
+        rows.append([
+            _MEASURES.get(m, m), fmt_num(r["base_corrected"], d), fmt_num(r["full_corrected"], d),
+            fmt_num(r["difference"], d), fmt_num(r["corrected"], d),
+            (f"{fmt_num(r['corrected_ci_lower'], d)} to {fmt_num(r['corrected_ci_upper'], d)}"
+             if np.isfinite(r["corrected_ci_lower"]) else "")])
     blocks = [para(
         f"Added value of {ctx.pos_label} for {ep.title} at {h:g} {ctx.unit} "
-        f"(cs.prognostic added_value; {av.n_boot} bootstrap resamples, seed {s.seed}): "
-        f"ΔC = {fmt_num(av.delta_c, 3)} ({fmt_num(av.delta_c_ci_lower, 3)}–"
-        f"{fmt_num(av.delta_c_ci_upper, 3)}), ΔAUC = {fmt_num(av.delta_auc, 3)} "
-        f"({fmt_num(av.delta_auc_ci_lower, 3)}–{fmt_num(av.delta_auc_ci_upper, 3)}); "
-        f"likelihood-ratio test χ² = {fmt_num(av.lr_statistic, 2)} on {av.lr_df:g} df, "
-        f"p {fmt_p_eq(av.lr_p_value)}."),
+        f"({fmt_int(av.n_obs)} patients, {fmt_int(av.n_events)} events, {k_full} coefficients "
+        f"in the clinical + marker model: {fmt_num(epv, 1)} events per variable). The test of "
+        f"added value is the likelihood-ratio test of the nested models: χ² = "
+        f"{fmt_num(av.lr_statistic, 2)} on {av.lr_df:g} df, p {fmt_p_eq(av.lr_p_value)}. "
+        f"Corrected for optimism, ΔC = {fmt_num(av.delta_c_corrected, 3)} "
+        f"({fmt_num(av.delta_c_corrected_ci_lower, 3)} to "
+        f"{fmt_num(av.delta_c_corrected_ci_upper, 3)}; apparent {fmt_num(av.delta_c, 3)}) "
+        f"and ΔAUC = {fmt_num(av.delta_auc_corrected, 3)} "
+        f"({fmt_num(av.delta_auc_corrected_ci_lower, 3)} to "
+        f"{fmt_num(av.delta_auc_corrected_ci_upper, 3)}; apparent {fmt_num(av.delta_auc, 3)})."),
         table(f"Clinical model vs clinical model + marker, {ep.title}, horizon {h:g} "
-              f"{ctx.unit}", ["measure", "clinical", "clinical + marker", "difference",
-                               f"{av.conf_level:.0%} CI (bootstrap)", "p"], rows,
-              note="Unstratified Cox models; NRI/IDI from the predicted risks at the horizon. "
-                   "Apparent performance (no optimism correction).")]
+              f"{ctx.unit}",
+              ["measure", "clinical (corrected)", "clinical + marker (corrected)",
+               "difference, apparent", "difference, corrected",
+               f"{av.conf_level:.0%} CI (corrected)"], rows,
+              note=f"Unstratified Cox models. Apparent values are estimated on the patients the "
+                   f"models were fitted to and are optimistic (a marker of no value still "
+                   f"raises them). Corrected: Harrell's bootstrap optimism correction — both "
+                   f"models refitted in each of {av.n_boot_success} bootstrap resamples "
+                   f"(seed {s.seed}), evaluated in the resample and in the original patients, "
+                   f"corrected = apparent − mean(resample − original), as rms::validate; "
+                   "intervals: bootstrap percentile intervals shifted by the optimism (Noma "
+                   "et al. 2021). NRI: continuous, the sum of its event and non-event parts "
+                   "(range −2 to 2); NRI and IDI at the horizon. ΔC, ΔAUC, NRI and IDI "
+                   "describe the size of the improvement, the likelihood-ratio test is the "
+                   "test (Pepe et al. 2013); for the NRI the bootstrap correction removes "
+                   "most but not all of the optimism.")]
+    blocks += _validation_blocks(ctx, fr, ep, h, msgs)
     fig, ax = plt.subplots(figsize=(7.2, 4.0))
     av.plot(ax=ax)
     ax.set_title("")
     ax.set_title(f"Decision curves, {ep.title} at {h:g} {ctx.unit}", loc="left", fontsize=11)
     blocks.append(ctx.figure(fig, "Net benefit of treating by the predicted risk of the "
                                   "clinical model and of the clinical model + marker, against "
-                                  "treat-all and treat-none.", title="decision curve"))
+                                  "treat-all and treat-none (apparent: the models' own "
+                                  "patients).", title="decision curve"))
     if "calibration" in api and "cox_result_risk" in api:
         work = fr[[ep.time_col, ep.event_col]].copy()
         work["predicted risk"] = api["cox_result_risk"](av.full_fit, h)
@@ -296,13 +321,57 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
         ax.set_title(f"Calibration at {h:g} {ctx.unit}, clinical + marker", loc="left",
                      fontsize=11)
         blocks.append(ctx.figure(
-            fig, f"Calibration of the clinical + marker model for {ep.label} at {h:g} "
-                 f"{ctx.unit}: observed (Kaplan–Meier) vs predicted risk by decile, and the "
-                 "smoothed calibration curve.", title="calibration plot"))
-        blocks.append(para(
-            f"Calibration slope {fmt_num(cal.slope, 2)} ({fmt_num(cal.slope_ci_lower, 2)}–"
-            f"{fmt_num(cal.slope_ci_upper, 2)}); observed/expected {fmt_num(cal.oe_ratio, 2)} "
-            f"({fmt_num(cal.oe_ci_lower, 2)}–{fmt_num(cal.oe_ci_upper, 2)}); ICI "
-            f"{fmt_num(cal.ici, 3)}, E90 {fmt_num(cal.e90, 3)}. In-sample calibration of a "
-            "Cox model is close to ideal by construction; it is informative on new data."))
+            fig, f"Apparent calibration of the clinical + marker model for {ep.label} at "
+                 f"{h:g} {ctx.unit}: observed (Kaplan–Meier) vs predicted risk by decile, and "
+                 "the smoothed calibration curve, in the patients the model was fitted to — "
+                 "close to ideal by construction; the internal validation above gives the "
+                 "optimism-corrected calibration slope.", title="calibration plot"))
     return blocks
+
+
+#: Bootstrap resamples of the added-value optimism correction and the internal validation.
+N_BOOT = 200
+
+_VALIDATION_ROWS = {
+    "c_index": ("Harrell's C", 3),
+    "slope": ("calibration slope (shrinkage factor)", 3),
+    "auc": ("time-dependent AUC", 3),
+    "brier": ("Brier score", 4),
+    "r2": ("Nagelkerke R²", 3),
+}
+
+
+def _validation_blocks(ctx: ReportContext, fr: pd.DataFrame, ep, h: float,
+                       msgs: list[str]) -> list[dict]:
+    """REMARK item 18: internal validation of the clinical + marker Cox model by the
+    bootstrap (cs.validate_model, as rms::validate)."""
+    from ...prognostic.models import CoxModel
+    from ...prognostic.validation import validate_model
+
+    s = ctx.spec
+    cols = [ctx.term, *s.covariates]
+    x = pd.get_dummies(fr[cols], drop_first=True, dtype=float)
+    x.columns = [f"x{j}" for j in range(x.shape[1])]  # any labels: the model sees numbers
+    data = pd.concat([x, fr[[ep.time_col, ep.event_col]]], axis=1)
+    val = ctx.run(msgs, validate_model, CoxModel(), data, time_col=ep.time_col,
+                  event_col=ep.event_col, covariates=list(x.columns), horizon=h,
+                  n_boot=N_BOOT, rng=s.seed)
+    ctx.results["validation"] = val
+    tab = val.table.set_index("index")
+    rows = []
+    for idx, (label, d) in _VALIDATION_ROWS.items():
+        r = tab.loc[idx]
+        apparent = "— (1 by construction)" if idx == "slope" else fmt_num(r["apparent"], d)
+        rows.append([label, apparent, fmt_num(r["optimism"], d), fmt_num(r["corrected"], d)])
+    slope = float(tab.loc["slope", "corrected"])
+    return [table(
+        f"Internal validation of the clinical + marker model for {ep.title} (REMARK item 18)",
+        ["index", "apparent", "optimism", "optimism-corrected"], rows,
+        note=f"Bootstrap optimism correction with {val.n_success} of {val.n_boot} refits "
+             f"(seed {s.seed}; cs.validate_model, as rms::validate); AUC and Brier score at "
+             f"{h:g} {ctx.unit}. The corrected calibration slope ({fmt_num(slope, 2)}) is the "
+             "shrinkage factor: "
+             + (f"the model's log hazard ratios would be about {fmt_num(100 * (1 - slope), 0)}%"
+                " too extreme in new patients"
+                + ("; shrink them before using the model for prediction." if slope < 0.9
+                   else ".") if slope < 1 else "no shrinkage is indicated."))]

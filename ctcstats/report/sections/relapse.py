@@ -29,7 +29,7 @@ from ..context import ReportContext
 from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, fmt_pct, notes, para, table
 from .survival import EPV_MIN, events_per_variable
 
-__all__ = ["section_relapse_sites", "NO_RELAPSE"]
+__all__ = ["section_relapse_sites", "NO_RELAPSE", "cause_hr_rows"]
 
 #: Values of the relapse-site column that mean "no relapse" (case-insensitive).
 NO_RELAPSE = ("", "none", "no", "no relapse", "0", "nan")
@@ -173,18 +173,26 @@ def _pct_ci(p, lo, hi) -> str:
     return f"{fmt_num(100 * p, 1)} ({fmt_num(100 * lo, 1)}–{fmt_num(100 * hi, 1)})"
 
 
-def _hr_table(ctx, cs, *, adjusted: bool, msgs: list[str]) -> dict:
+def cause_hr_rows(ctx, cs, msgs: list[str], *, where: str = "") -> list[list[str]]:
+    """Rows ``cause, events (EPV), cause-specific HR, p, subdistribution HR, p`` of the
+    marker term of a :class:`~ctcstats.multistate.CauseSpecificResult`; a SmallSampleWarning
+    is recorded in *msgs* for a cause-specific model with fewer than 10 events per
+    coefficient."""
     sbs = cs.side_by_side[cs.side_by_side["term"] == ctx.term]
     events = dict(zip(cs.causes, cs.n_events, strict=True))
     epv = {}
     for c in cs.causes:
         k = int(np.isfinite(cs.cox(c).table["coef"]).sum())
         epv[c] = ctx.run(msgs, events_per_variable, int(events[c]), k,
-                         model=f"the cause-specific Cox model of {c}")
-    rows = [[r.cause, f"{fmt_int(events[r.cause])} ({fmt_num(epv[r.cause], 1)})",
+                         model=f"the cause-specific Cox model of {c}{where}")
+    return [[r.cause, f"{fmt_int(events[r.cause])} ({fmt_num(epv[r.cause], 1)})",
              fmt_hr(r.cs_hr, r.cs_ci_lower, r.cs_ci_upper), fmt_p(r.cs_p_value),
              fmt_hr(r.sd_hr, r.sd_ci_lower, r.sd_ci_upper), fmt_p(r.sd_p_value)]
             for r in sbs.itertuples()]
+
+
+def _hr_table(ctx, cs, *, adjusted: bool, msgs: list[str]) -> dict:
+    rows = cause_hr_rows(ctx, cs, msgs)
     how = "adjusted for the clinical covariates" if adjusted else "univariable"
     return table(
         f"Hazard ratio of {ctx.pos_label} vs {ctx.neg_label} for each first-event site "

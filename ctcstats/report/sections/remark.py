@@ -14,37 +14,49 @@ from ..format import dl, para, pre, table
 __all__ = ["REMARK_ITEMS", "section_checklist", "section_provenance", "data_sha256",
            "dependency_versions"]
 
-#: The 20 REMARK items (McShane LM, Altman DG, Sauerbrei W, et al. REporting
+#: The 20 REMARK items in full (McShane LM, Altman DG, Sauerbrei W, et al. REporting
 #: recommendations for tumour MARKer prognostic studies (REMARK). Br J Cancer 2005;93:387–391).
 REMARK_ITEMS: dict[int, str] = {
     1: "State the marker examined, the study objectives, and any prespecified hypotheses.",
-    2: "Describe the characteristics of the study patients, including their source and "
-       "inclusion and exclusion criteria.",
-    3: "Describe treatments received and how chosen.",
-    4: "Describe type of biological material used and methods of preservation and storage.",
-    5: "Specify the assay method used and provide (or reference) a detailed protocol; "
-       "whether assays were performed blinded to the study endpoint.",
-    6: "State the method of case selection; the time period, end of follow-up and median "
-       "follow-up time.",
+    2: "Describe the characteristics (e.g., disease stage or comorbidities) of the study "
+       "patients, including their source and inclusion and exclusion criteria.",
+    3: "Describe treatments received and how chosen (e.g., randomized or rule-based).",
+    4: "Describe type of biological material used (including control samples) and methods "
+       "of preservation and storage.",
+    5: "Specify the assay method used and provide (or reference) a detailed protocol, "
+       "including specific reagents or kits used, quality control procedures, "
+       "reproducibility assessments, quantitation methods, and scoring and reporting "
+       "protocols. Specify whether and how assays were performed blinded to the study "
+       "endpoint.",
+    6: "State the method of case selection, including whether prospective or retrospective "
+       "and whether stratification or matching (e.g., by stage of disease or age) was used. "
+       "Specify the time period from which cases were taken, the end of the follow-up "
+       "period, and the median follow-up time.",
     7: "Precisely define all clinical endpoints examined.",
     8: "List all candidate variables initially examined or considered for inclusion in "
        "models.",
     9: "Give rationale for sample size; if the study was designed to detect a specified "
        "effect size, give the target power and effect size.",
-    10: "Specify all statistical methods, including variable selection, how model "
-        "assumptions were verified, and how missing data were handled.",
+    10: "Specify all statistical methods, including details of any variable selection "
+        "procedures and other model-building issues, how model assumptions were verified, "
+        "and how missing data were handled.",
     11: "Clarify how marker values were handled in the analyses; if relevant, describe "
         "methods used for cutpoint determination.",
-    12: "Describe the flow of patients through the study, with the number of patients and "
-        "events at each stage of the analysis, and reasons for dropout.",
-    13: "Report distributions of basic demographic characteristics, standard prognostic "
-        "variables and the tumour marker, including numbers of missing values.",
+    12: "Describe the flow of patients through the study, including the number of patients "
+        "included in each stage of the analysis (a diagram may be helpful) and reasons for "
+        "dropout. Specifically, both overall and for each subgroup extensively examined "
+        "report the numbers of patients and the number of events.",
+    13: "Report distributions of basic demographic characteristics (at least age and sex), "
+        "standard (disease-specific) prognostic variables, and tumor marker, including "
+        "numbers of missing values.",
     14: "Show the relation of the marker to standard prognostic variables.",
-    15: "Present univariable analyses showing the relation between the marker and outcome, "
-        "with the estimated effect (hazard ratio and survival probability); a Kaplan–Meier "
-        "plot is recommended.",
-    16: "For key multivariable analyses, report estimated effects with confidence intervals "
-        "for the marker and, at least for the final model, all other variables in the model.",
+    15: "Present univariate analyses showing the relation between the marker and outcome, "
+        "with the estimated effect (e.g., hazard ratio and survival probability). Preferably "
+        "provide similar analyses for all other variables being analyzed. For the effect of "
+        "a tumor marker on a time-to-event outcome, a Kaplan–Meier plot is recommended.",
+    16: "For key multivariable analyses, report estimated effects (e.g., hazard ratio) with "
+        "confidence intervals for the marker and, at least for the final model, all other "
+        "variables in the model.",
     17: "Among reported results, provide estimated effects with confidence intervals from an "
         "analysis in which the marker and standard prognostic variables are included, "
         "regardless of their statistical significance.",

@@ -91,10 +91,22 @@ def _km_table(ctx: ReportContext, km, horizons) -> dict:
                  note="Log-log confidence intervals (as R survfit with conf.type = \"log-log\"; R's default is \"log\"); — = beyond follow-up.")
 
 
+def _per_unit(ctx: ReportContext, term: str) -> str:
+    """``term`` with "(per 1 unit)" when it is a continuous covariate (more than two distinct
+    numeric values): its HR is per one unit of the column as recorded."""
+    fr = ctx.frame
+    if term in fr.columns:
+        col = fr[term]
+        if (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+                and col.nunique() > 2):
+            return f"{term} (per 1 unit)"
+    return term
+
+
 def _cox_rows(ctx: ReportContext, tab: pd.DataFrame, rename=None) -> list[list[str]]:
     rows = []
     for term, r in tab.iterrows():
-        name = rename(term) if rename else str(term)
+        name = rename(term) if rename else _per_unit(ctx, str(term))
         rows.append([name, fmt_hr(r["hr"], r["ci_lower"], r["ci_upper"]), fmt_p(r["p_value"])])
     return rows
 
@@ -144,7 +156,8 @@ def _n_parameters(cox) -> int:
     return int(np.isfinite(cox.table["coef"]).sum())
 
 
-def events_per_variable(n_events: int, n_parameters: int, *, model: str) -> float:
+def events_per_variable(n_events: int, n_parameters: int, *, model: str,
+                        remedy: str = "") -> float:
     """Events per estimated coefficient; warns (SmallSampleWarning) below :data:`EPV_MIN`.
 
     Counts every coefficient (each indicator of a categorical covariate), as Peduzzi et al.
@@ -155,8 +168,8 @@ def events_per_variable(n_events: int, n_parameters: int, *, model: str) -> floa
         warnings.warn(
             f"{model} has {n_events} events for {n_parameters} coefficients "
             f"({epv:.1f} events per variable, fewer than {EPV_MIN}): Wald tests and intervals "
-            "are unreliable and the hazard ratios biased away from 1 (Peduzzi et al. 1995); "
-            "Firth's penalised likelihood with profile intervals is reported beside them.",
+            "are unreliable and the hazard ratios biased away from 1 (Peduzzi et al. 1995)"
+            + (f"; {remedy}" if remedy else "; interpret them with caution") + ".",
             SmallSampleWarning, stacklevel=2)
     return float(epv)
 
@@ -180,7 +193,9 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
                   covariates=covs, strata_col=s.strata_col)
     ctx.results[f"cox:{ep.name}"] = cox
     epv = ctx.run(msgs, events_per_variable, cox.n_events, _n_parameters(cox),
-                  model=f"the multivariable Cox model for {ep.title}")
+                  model=f"the multivariable Cox model for {ep.title}",
+                  remedy="Firth's penalised likelihood with profile intervals is reported "
+                         "beside them")
     ctx.results[f"epv:{ep.name}"] = epv
     cols = ["term", "HR (95% CI)", "p"]
     rows = _cox_rows(ctx, cox.table)

@@ -104,7 +104,8 @@ for (nm in names(specs)) {
   # ---------------------------------------------------------------- decision curves
   # Net benefit by hand (Vickers et al. 2008 survival version):
   #   NB(p) = (1 - S_pos(t)) P(pos) - S_pos(t) P(pos) p / (1 - p)
-  # with S_pos the Kaplan-Meier estimate among patients with risk >= p (summary(extend=TRUE)).
+  # with S_pos the Kaplan-Meier estimate among patients with risk >= p (summary(extend=FALSE):
+  # NA when the horizon is past their last follow-up, as dcurves::dca).
   th <- (1:98) / 100  # exact decimals (seq() accumulates rounding error)
   s_all <- summary(km, times = t0, extend = TRUE)$surv
   rows <- list()
@@ -115,8 +116,11 @@ for (nm in names(specs)) {
       pos <- r >= th[k]
       npos[k] <- sum(pos)
       if (npos[k] == 0) { nb[k] <- 0; next }
+      # as dcurves: no estimate (NA) past the last follow-up of the test-positives
+      # (summary.survfit stops on a time past the last one without extend = TRUE)
+      if (t0 > max(d$time[pos])) { nb[k] <- NA; next }
       sp <- summary(survfit(Surv(time, status) ~ 1, data = d[pos, ]), times = t0,
-                    extend = TRUE)$surv
+                    extend = FALSE)$surv
       ppos <- npos[k] / nrow(d)
       nb[k] <- (1 - sp) * ppos - sp * ppos * th[k] / (1 - th[k])
     }

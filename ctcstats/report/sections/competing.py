@@ -1,0 +1,211 @@
+"""Section "Competing risks": cause-specific endpoints whose patients can die first.
+
+A cause-specific endpoint (distant-disease-free survival, breast-cancer-specific survival,
+…) censors deaths without the event. Those deaths are competing events: Kaplan–Meier with
+them censored estimates the risk in a world without competing deaths and overstates the
+absolute risk. When the spec has an overall-survival endpoint named ``os``, a death without
+the endpoint's event is recognised in the data (event 0, OS event 1 at the same time) and
+the endpoint is analysed as competing risks:
+
+* first events by marker group (the event, a competing death, censored);
+* the Aalen–Johansen cumulative incidence of the event and of competing death at the
+  horizons, with Gray's test (:func:`ctcstats.multistate.competing_incidence`, as R
+  ``cmprsk::cuminc``), beside 1 − Kaplan–Meier with deaths censored;
+* the cause-specific Cox hazard ratio (effect on the event rate among patients alive and
+  event-free) next to the Fine–Gray subdistribution hazard ratio (effect on the cumulative
+  incidence) of the marker, for the event and for competing death
+  (:func:`ctcstats.multistate.fit_cause_specific_cox`, as ``coxph`` and ``cmprsk::crr``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...multistate import competing_incidence, fit_cause_specific_cox
+from ...survival.km import kaplan_meier
+from ..context import ReportContext
+from ..format import fmt_int, fmt_num, fmt_p, fmt_pct, notes, para, table
+from ..spec import EndpointSpec
+from .relapse import cause_hr_rows
+from .survival import EPV_MIN
+
+__all__ = ["competing_endpoints", "competing_codes", "section_competing"]
+
+_DEATH = "death without the event"
+_EVENT_CODE, _DEATH_CODE = 1, 2
+
+
+def _event_label(ep: EndpointSpec) -> str:
+    return f"{ep.name.upper()} event"
+
+
+def _os(ctx: ReportContext) -> EndpointSpec | None:
+    return next((e for e in ctx.spec.endpoints if e.name == "os"), None)
+
+
+def competing_codes(ctx: ReportContext, ep: EndpointSpec) -> np.ndarray:
+    """0 censored, 1 the endpoint's event, 2 death without it (OS event at the censoring
+    time of the endpoint)."""
+    os_ep = _os(ctx)
+    fr = ctx.frame
+    ev = fr[ep.event_col].to_numpy(float) > 0
+    code = np.where(ev, _EVENT_CODE, 0)
+    if os_ep is None or os_ep.name == ep.name:
+        return code
+    t = fr[ep.time_col].to_numpy(float)
+    t_os = fr[os_ep.time_col].to_numpy(float)
+    died = fr[os_ep.event_col].to_numpy(float) > 0
+    same = np.isclose(t, t_os, rtol=1e-9, atol=1e-9 * max(1.0, float(np.nanmax(t_os))))
+    code[~ev & died & same] = _DEATH_CODE
+    return code
+
+
+def competing_endpoints(ctx: ReportContext) -> list[EndpointSpec]:
+    """The endpoints with at least one competing death (needs an endpoint named ``os``)."""
+    if _os(ctx) is None:
+        return []
+    return [ep for ep in ctx.spec.endpoints
+            if ep.name != "os" and (competing_codes(ctx, ep) == _DEATH_CODE).any()]
+
+
+def section_competing(ctx: ReportContext) -> list[dict]:
+    eps = competing_endpoints(ctx)
+    blocks: list[dict] = [para(
+        "Cause-specific endpoints censor patients who die without the event. Those deaths are "
+        "competing events: 1 − Kaplan–Meier with them censored estimates the risk in a world "
+        "without competing deaths and overstates the absolute risk. For "
+        + ", ".join(ep.title for ep in eps) + ", a death without the event (OS event at the "
+        "endpoint's censoring time) is treated as a competing event: the cumulative "
+        "incidence is estimated by Aalen–Johansen and compared between the marker groups by "
+        "Gray's test (as R cmprsk::cuminc), and the marker's effect is given both as a "
+        "cause-specific hazard ratio (on the event rate among patients alive and event-free; "
+        "Cox) and as a subdistribution hazard ratio (on the cumulative incidence; Fine–Gray, "
+        "as cmprsk::crr).")]
+    for ep in eps:
+        blocks += _one_endpoint(ctx, ep)
+    return blocks
+
+
+def _one_endpoint(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
+    import matplotlib.pyplot as plt
+
+    s = ctx.spec
+    code = competing_codes(ctx, ep)
+    fr = ctx.frame.assign(__cr_event__=code)
+    labels = {_EVENT_CODE: _event_label(ep), _DEATH_CODE: _DEATH}
+    msgs: list[str] = []
+    blocks: list[dict] = [_counts_table(ctx, ep, fr, code)]
+    present = [k for k in (_EVENT_CODE, _DEATH_CODE) if (code == k).any()]
+    ci = ctx.run(msgs, competing_incidence, fr, time_col=ep.time_col,
+                 event_col="__cr_event__", causes=present,
+                 cause_labels={k: labels[k] for k in present}, group_col=ctx.group_col,
+                 strata_col=s.strata_col)
+    ctx.results[f"competing:{ep.name}"] = ci
+    km = ctx.run(msgs, kaplan_meier, fr, time_col=ep.time_col, event_col=ep.event_col,
+                 group_col=ctx.group_col)
+    blocks.append(_incidence_table(ctx, ep, ci, km))
+    axes = ci.plot()
+    for a in np.ravel(axes):
+        a.set_xlabel(f"Time ({ctx.unit})")
+    fig = np.ravel(axes)[0].figure
+    fig.suptitle(f"{ep.title}: cumulative incidence with competing death", x=0.02,
+                 ha="left", fontsize=11)
+    blocks.append(ctx.figure(
+        fig, f"Aalen–Johansen cumulative incidence of the {_event_label(ep)} and of death "
+             "without it, "
+             f"stacked, by {s.marker_label} group; grey: alive and free of the event.",
+        title=f"competing risks {ep.name}"))
+    plt.close(fig)
+    fit_causes = [k for k in present if (code == k).sum() >= 5]
+    if fit_causes:
+        cov = [ctx.term, *[c for c in ctx.cox_covariates if c != ctx.term]]
+        if s.strata_col:  # Fine–Gray (cmprsk::crr) has no strata: adjust for them instead
+            cov.append(s.strata_col)
+        cs = ctx.run(msgs, fit_cause_specific_cox, fr, time_col=ep.time_col,
+                     event_col="__cr_event__", covariates=cov, causes=fit_causes,
+                     cause_labels={k: labels[k] for k in fit_causes}, fine_gray=True)
+        ctx.results[f"cause_specific:{ep.name}"] = cs
+        blocks.append(_hr_table(ctx, ep, cs, cov, msgs))
+    nb = notes(msgs)
+    if nb:
+        blocks.append(nb)
+    return blocks
+
+
+def _counts_table(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame,
+                  code: np.ndarray) -> dict:
+    groups = list(fr[ctx.group_col].cat.categories)
+    g = fr[ctx.group_col].to_numpy(dtype=object)
+    rows = []
+    for k, name in ((_EVENT_CODE, _event_label(ep)), (_DEATH_CODE, _DEATH),
+                    (0, "censored")):
+        cells = [name]
+        for lev in [*groups, None]:
+            sel = np.ones(len(g), bool) if lev is None else (g == lev)
+            n = int((code[sel] == k).sum())
+            cells.append(f"{fmt_int(n)} ({fmt_pct(n / max(int(sel.sum()), 1))})")
+        rows.append(cells)
+    return table(f"{ep.title}: first event by marker group, n (%)",
+                 ["first event", *[str(x) for x in groups], "all"], rows)
+
+
+def _incidence_table(ctx: ReportContext, ep: EndpointSpec, ci, km) -> dict:
+    hs = list(ctx.horizons)
+    at = ci.at(hs)
+    kat = km.survival_at(hs)
+    gp = {} if ci.gray_tests is None else dict(zip(ci.gray_tests["cause"],
+                                                  ci.gray_tests["p_value"], strict=True))
+    rows = []
+    for c in ci.causes:
+        for g in ci.groups:
+            sub = at[(at["cause"] == c) & (at["group"] == g)]
+            cells = [str(c), str(g)]
+            for h in hs:
+                r = sub[np.isclose(sub["time"], h)]
+                cells.append(_pct_ci(r["cif"].item(), r["ci_lower"].item(),
+                                     r["ci_upper"].item()) if len(r) else "—")
+            if c == _event_label(ep):  # 1 − KM with competing deaths censored, for comparison
+                k = kat[(kat["group"] == g)]
+                cells.append("; ".join(
+                    fmt_num(100 * (1 - float(k[np.isclose(k["time"], h)]["survival"].iloc[0])),
+                            1) if (np.isclose(k["time"], h)).any() else "—" for h in hs))
+            else:
+                cells.append("")
+            cells.append(fmt_p(gp.get(c)) if g == ci.groups[0] else "")
+            rows.append(cells)
+    unit = ctx.unit
+    return table(
+        f"{ep.title}: cumulative incidence (%, 95% CI) at "
+        f"{', '.join(f'{h:g}' for h in hs)} {unit}",
+        ["cause", "group", *[f"{h:g} {unit}" for h in hs], "1 − KM, deaths censored (%)",
+         "Gray p"], rows,
+        note="Aalen–Johansen estimates with log(−log) limits (cmprsk); Gray's test per cause"
+             + (f", stratified by {ctx.spec.strata_col}" if ctx.spec.strata_col else "")
+             + ". 1 − Kaplan–Meier treats competing deaths as censored and is larger than the "
+               "cumulative incidence whenever such deaths occur.")
+
+
+def _pct_ci(p, lo, hi) -> str:
+    if not np.isfinite(p):
+        return "—"
+    return f"{fmt_num(100 * p, 1)} ({fmt_num(100 * lo, 1)}–{fmt_num(100 * hi, 1)})"
+
+
+def _hr_table(ctx: ReportContext, ep: EndpointSpec, cs, cov: list[str],
+              msgs: list[str]) -> dict:
+    rows = cause_hr_rows(ctx, cs, msgs, where=f" ({ep.name})")
+    adj = [c for c in cov if c != ctx.term]
+    return table(
+        f"{ep.title}: hazard ratio of {ctx.pos_label} vs {ctx.neg_label}, cause-specific "
+        "and subdistribution (Fine–Gray)",
+        ["cause", "events (EPV)", "cause-specific HR (95% CI)", "p",
+         "subdistribution HR (95% CI)", "p"], rows,
+        note=("Adjusted for " + ", ".join(adj) if adj else "Univariable")
+             + (f" ({ctx.spec.strata_col} as a covariate: Fine–Gray has no strata)"
+                if ctx.spec.strata_col else "")
+             + ". Causes with fewer than 5 events are not modelled; EPV: events per "
+               f"estimated coefficient (below {EPV_MIN}, Wald intervals are unreliable). The "
+               "cause-specific HR describes the biology (rate of the event among those at "
+               "risk); the subdistribution HR the absolute risk, which also depends on the "
+               "marker's effect on competing death.")
