@@ -177,7 +177,7 @@ def read_table(
     columns: Sequence[str] | None = None,
     encoding: str | None = None,
 ) -> pd.DataFrame:
-    """Read a cohort table (one row per patient) from a file; the format follows the suffix.
+    r"""Read a cohort table (one row per patient) from a file; the format follows the suffix.
 
     Delimited text is checked before it is parsed: the separator (comma, semicolon, tab or
     vertical bar) is the one that splits every line into the same number of fields, and a
