@@ -230,7 +230,7 @@ def _model_score(est, X, y) -> float:
     """Harrell's C of ``predict(X)`` (R coxph concordance arithmetic)."""
     t, e = _check_target(y, f"{type(est).__name__}.score")
     s = np.asarray(est.predict(X), dtype=float)
-    c, _, _ = concordance(s, t, e)
+    c, _, _ = concordance(s, t, e, std_error=False)  # C only: no SE
     return float(c)
 
 

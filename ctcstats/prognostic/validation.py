@@ -192,7 +192,7 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
     n = time.size
     out = dict.fromkeys(INDEXES, np.nan)
     if np.unique(score).size > 1 and event.any():
-        c = concordance(score, time, event)[0]
+        c = concordance(score, time, event, std_error=False)[0]  # C only: no SE
         out["c_index"] = c
         out["dxy"] = 2.0 * (c - 0.5)
         if own_fit is not None:

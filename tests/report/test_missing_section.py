@@ -4,8 +4,10 @@ missingness table and both Cox analyses; spec field / CLI flag choose the primar
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 
+import numpy as np
 import pytest
 
 import ctcstats as cs
@@ -14,8 +16,8 @@ from ctcstats.report import build_report, spec_from_design
 from ctcstats.report.spec import SpecError
 
 
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+def _text(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +76,14 @@ def test_spec_field_is_validated():
     with pytest.raises(SpecError, match="primary_analysis"):
         dataclasses.replace(spec_from_design("cristofanilli2004", rng=1),
                             primary_analysis="imputed")
+
+
+def test_strata_enter_the_imputation_and_systematic_missingness_is_explained(holed, spec):
+    d = holed.assign(centre=["A", "B", "C"] * (len(holed) // 3) + ["A"] * (len(holed) % 3))
+    strat = dataclasses.replace(spec, strata_col="centre")
+    text = _text(build_report(d, strat))
+    assert "The strata (centre) enter the imputation models as fixed effects." in text
+    d.loc[d["centre"] == "B", "age"] = np.nan
+    text = _text(build_report(d, strat))
+    assert "Multiple imputation was not done: covariate 'age' is missing for every patient " \
+           "of study 'B'" in text

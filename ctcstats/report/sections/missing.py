@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...errors import DataValidationError
 from ...missing.diagnostics import missing_table
 from ...missing.impute import impute
 from ...missing.pooling import pool
@@ -69,9 +70,15 @@ def section_missing(ctx: ReportContext) -> list[dict]:
         [[r.variable, fmt_int(r.n_missing), fmt_num(r.percent, 1)] for r in tab.itertuples()]))
     cc = ctx.run(msgs, fit_cox, fr, time_col=ep.time_col, event_col=ep.event_col,
                  covariates=covs, strata_col=s.strata_col, missing="drop")
-    imp = ctx.run(msgs, impute, fr, time_col=ep.time_col, event_col=ep.event_col,
-                  covariates=covs, n_imputations=s.n_imputations, method="smcfcs",
-                  rng=s.seed)
+    try:
+        # strata (pooled studies) enter the imputation models as fixed effects
+        imp = ctx.run(msgs, impute, fr, time_col=ep.time_col, event_col=ep.event_col,
+                      covariates=covs, n_imputations=s.n_imputations, method="smcfcs",
+                      study_col=s.strata_col, rng=s.seed)
+    except DataValidationError as exc:  # e.g. a covariate missing for a whole study
+        blocks.append(para(f"Multiple imputation was not done: {exc} The complete-case "
+                           "analysis (section 6) is the only multivariable analysis."))
+        return blocks
     mi = ctx.run(msgs, pool, imp, fit_cox, time_col=ep.time_col, event_col=ep.event_col,
                  covariates=covs, strata_col=s.strata_col)
     ctx.results[f"cox_cc:{ep.name}"] = cc
@@ -97,8 +104,8 @@ def section_missing(ctx: ReportContext) -> list[dict]:
               f"as R smcfcs), {imp.n_iter} cycles, seed {s.seed}; pooled by Rubin's rules "
               "with Barnard–Rubin degrees of freedom (as R mice::pool). FMI: fraction of "
               "missing information."
-              + (" The imputation model ignores the stratification." if s.strata_col
-                 else ""))))
+              + (f" The strata ({s.strata_col}) enter the imputation models as fixed "
+                 "effects." if s.strata_col else ""))))
     block = notes(msgs)
     if block is not None:
         blocks.append(block)

@@ -31,15 +31,24 @@ def pair_counts(qt, qx, qs, qw, pt, px, ps, pw, nx, *, points=True):
     nlev = max(1, int(np.ceil(np.log2(top + 1))))
 
     def counts(keys_src, w_src, keys_q, xq):
-        o = np.argsort(keys_src, kind="stable")
-        ks = keys_src[o]
-        cw = np.concatenate([[0.0], np.cumsum(w_src[o])])
+        if np.all(w_src == 1.0):
+            # unit weights: the cumulative weight at a sorted position is the position, so a
+            # plain sort replaces argsort + cumsum (about twice as fast)
+            ks = np.sort(keys_src)
+            cw = None
+        else:
+            o = np.argsort(keys_src)
+            ks = keys_src[o]
+            cw = np.concatenate([[0.0], np.cumsum(w_src[o])])
         base = keys_q - xq
-        lo = cw[np.searchsorted(ks, base, "left")]
-        mid_l = cw[np.searchsorted(ks, keys_q, "left")]
-        mid_r = cw[np.searchsorted(ks, keys_q, "right")]
-        hi = cw[np.searchsorted(ks, base + nx, "left")]
-        return np.column_stack([mid_l - lo, mid_r - mid_l, hi - mid_r])
+        pos = np.column_stack([
+            np.searchsorted(ks, base, "left"),
+            np.searchsorted(ks, keys_q, "left"),
+            np.searchsorted(ks, keys_q, "right"),
+            np.searchsorted(ks, base + nx, "left"),
+        ])
+        cum = pos.astype(float) if cw is None else cw[pos]
+        return np.diff(cum, axis=1)
 
     for k in range(nlev):
         bq, bp = qt >> k, pt >> k
@@ -66,6 +75,7 @@ def concordance(
     weights: np.ndarray | None = None,
     cluster: np.ndarray | None = None,
     time_weight: np.ndarray | None = None,
+    std_error: bool = True,
 ) -> tuple[float, float, np.ndarray]:
     """Concordance of a risk score (higher = earlier event) with its standard error.
 
@@ -77,6 +87,9 @@ def concordance(
     ``ymax``); default 1 ("n"). The standard error is the infinitesimal-jackknife one
     (``sqrt(var)``; time weights treated as fixed, as R). Returns ``(C, std_error, counts)``
     with counts ``[concordant, discordant, tied_x, tied_y, tied_xy]`` (R's ``count``).
+    ``std_error=False`` is the C-only path for resampling loops: the per-subject counts that
+    only the influence function needs are skipped (about half the pair counting) and the
+    standard error is returned as NaN; C and counts are the same.
     """
     n = score.size
     w = np.ones(n) if weights is None else np.asarray(weights, float)
@@ -94,20 +107,13 @@ def concordance(
     # queries: events at 2*rank; points: events at 2*rank, censored at 2*rank+1 (later)
     qt = 2 * r_stop[di]
     pt = 2 * r_stop + (~ev).astype(np.int64)
-    qa, pa = pair_counts(qt, xr[di], s[di], qw, pt, xr, s, w, nx)
+    qa, pa = pair_counts(qt, xr[di], s[di], qw, pt, xr, s, w, nx, points=std_error)
     if start is not None:  # remove rows not yet at risk: start >= t  <=>  2*r+1 > 2*r_t
         r_start = np.searchsorted(times, start).astype(np.int64)
-        qb, pb = pair_counts(qt, xr[di], s[di], qw, 2 * r_start + 1, xr, s, w, nx)
+        qb, pb = pair_counts(qt, xr[di], s[di], qw, 2 * r_start + 1, xr, s, w, nx,
+                             points=std_error)
         qa, pa = qa - qb, pa - pb
     qa = qa * tw[di, None]
-    # influence per row in R's orientation (reverse=FALSE): concordant = later has larger x
-    infl = np.zeros((n, 3))
-    infl[di, 0] += qa[:, 2]
-    infl[di, 1] += qa[:, 0]
-    infl[di, 2] += qa[:, 1]
-    infl[:, 0] += pa[:, 0]
-    infl[:, 1] += pa[:, 2]
-    infl[:, 2] += pa[:, 1]
     wd = w[di]
     count = np.array([wd @ qa[:, 2], wd @ qa[:, 0], wd @ qa[:, 1]])
     tied_y, tied_xy = _tied_events(s[di], r_stop[di], xr[di], wd, tw[di], nx)
@@ -116,12 +122,23 @@ def concordance(
     if npair == 0:
         return float("nan"), float("nan"), counts
     somer = (count[0] - count[1]) / npair
+    c_index = 1.0 - (somer + 1) / 2
+    if not std_error:
+        return c_index, float("nan"), counts
+    # influence per row in R's orientation (reverse=FALSE): concordant = later has larger x
+    infl = np.zeros((n, 3))
+    infl[di, 0] += qa[:, 2]
+    infl[di, 1] += qa[:, 0]
+    infl[di, 2] += qa[:, 1]
+    infl[:, 0] += pa[:, 0]
+    infl[:, 1] += pa[:, 2]
+    infl[:, 2] += pa[:, 1]
     dfb = w * ((infl[:, 0] - infl[:, 1]) / npair - (somer / npair) * infl.sum(axis=1))
     if cluster is not None:
         _, cl = np.unique(cluster, return_inverse=True)
         dfb = np.bincount(cl.ravel(), weights=dfb)
     var = float(np.sum(dfb**2)) / 4
-    return 1.0 - (somer + 1) / 2, float(np.sqrt(var)), counts
+    return c_index, float(np.sqrt(var)), counts
 
 
 def _tied_events(s, r, x, w, tw, nx) -> tuple[float, float]:
@@ -138,31 +155,14 @@ def _tied_events(s, r, x, w, tw, nx) -> tuple[float, float]:
 
 def concordance_estimate(score: np.ndarray, time: np.ndarray, event: np.ndarray, *,
                          weights: np.ndarray | None = None) -> float:
-    """Harrell's C of :func:`concordance` (right-censored data, no strata) without its
-    standard error: only the per-event pair counts, about half the work (for resampling
-    loops that need the estimate alone)."""
-    n = score.size
-    w = np.ones(n) if weights is None else np.asarray(weights, float)
-    ev = np.asarray(event).astype(bool)
-    _, xr = np.unique(score, return_inverse=True)
-    xr = xr.ravel().astype(np.int64)
-    nx = int(xr.max()) + 2
-    r_stop = np.searchsorted(np.unique(time), time).astype(np.int64)
-    di = np.flatnonzero(ev)
-    s0 = np.zeros(n, np.int64)
-    qa, _ = pair_counts(2 * r_stop[di], xr[di], s0[di], w[di], 2 * r_stop + (~ev), xr, s0, w,
-                        nx, points=False)
-    wd = w[di]
-    conc, disc, tied = wd @ qa[:, 0], wd @ qa[:, 2], wd @ qa[:, 1]
-    npair = conc + disc + tied
-    if npair == 0:
-        return float("nan")
-    return float((conc + tied / 2) / npair)
+    """Harrell's C of :func:`concordance` without its standard error (``std_error=False``),
+    for resampling loops that need the estimate alone."""
+    return concordance(score, time, event, weights=weights, std_error=False)[0]
 
 
 def concordance_estimates(scores: np.ndarray, time: np.ndarray, event: np.ndarray, *,
                           weights: np.ndarray | None = None,
-                          chunk_rows: int = 2_000_000) -> np.ndarray:
+                          chunk_rows: int = 100_000) -> np.ndarray:
     """:func:`concordance_estimate` of each row of ``scores`` (B, n) with case counts
     ``weights`` (B, n) (None: each patient once) in one :func:`pair_counts` call per chunk
     of replicates — the replicates are its strata, so the per-event pair counts, and hence
@@ -195,10 +195,11 @@ def concordance_estimates(scores: np.ndarray, time: np.ndarray, event: np.ndarra
                             np.tile(pt, k), xr, strat, wf, nx, points=False)
         wd = wf[q].reshape(k, di.size)
         qa = qa.reshape(k, di.size, 3)
-        conc = np.einsum("bi,bi->b", wd, qa[:, :, 0])
-        disc = np.einsum("bi,bi->b", wd, qa[:, :, 2])
-        tied = np.einsum("bi,bi->b", wd, qa[:, :, 1])
-        npair = conc + disc + tied
+        # the arithmetic of concordance(), so that each C is bitwise that of a separate call
+        c0 = np.einsum("bi,bi->b", wd, qa[:, :, 2])
+        c1 = np.einsum("bi,bi->b", wd, qa[:, :, 0])
+        c2 = np.einsum("bi,bi->b", wd, qa[:, :, 1])
+        npair = c0 + c1 + c2
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[a:a + k] = np.where(npair > 0, (conc + tied / 2) / npair, np.nan)
+            out[a:a + k] = np.where(npair > 0, 1.0 - ((c0 - c1) / npair + 1) / 2, np.nan)
     return out
