@@ -360,6 +360,11 @@ def added_value(
     fit fails (singular, e.g. a category absent from the resample, or not converged) are left
     out and counted in ``n_boot_success`` (and a warning).
 
+    The refits of all resamples are done at once by the batch Cox engine
+    (:func:`ctcstats.batch.batch_cox_arrays`, each resample given as case counts; each
+    replicate equals ``fit_cox`` on the resampled rows, tested to 1e-8) and Harrell's C of all
+    replicates by one pair count, with the same results as refitting replicate by replicate.
+
     Parameters
     ----------
     data : DataFrame
@@ -479,7 +484,6 @@ def added_value(
     app_recl = recl.table.set_index("measure").loc[MEASURES, "estimate"].to_numpy(float)
 
     # ---- optimism: both models refitted in each bootstrap sample (Harrell)
-    n = tt.size
     train = np.full((n_boot, len(_REP)), np.nan)
     test = np.full((n_boot, len(_REP)), np.nan)
     ok = np.zeros(n_boot, bool)
