@@ -276,7 +276,7 @@ def _weighted_auc(risk: np.ndarray, wc: np.ndarray, wk: np.ndarray) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def _horizon_metrics(lay: HorizonLayout, W: np.ndarray, rb: np.ndarray,
+def horizon_metrics(lay: HorizonLayout, W: np.ndarray, rb: np.ndarray,
                      rf: np.ndarray) -> np.ndarray:
     """(B, 6): auc_base, auc_full, brier_base, brier_full, ipa_base, ipa_full at the horizon
     for each row of case counts ``W`` (B, n) and predicted risks ``rb``/``rf`` (B, n).
@@ -503,8 +503,8 @@ def added_value(
         if ok.any():
             lay = HorizonLayout(tt, ev, t)
             ones = np.ones_like(W[ok])
-            train[ok, 2:8] = _horizon_metrics(lay, W[ok], rb[ok], rf[ok])
-            test[ok, 2:8] = _horizon_metrics(lay, ones, rb[ok], rf[ok])
+            train[ok, 2:8] = horizon_metrics(lay, W[ok], rb[ok], rf[ok])
+            test[ok, 2:8] = horizon_metrics(lay, ones, rb[ok], rf[ok])
             up, down = _up_down(rb[ok], rf[ok], cut)
             with np.errstate(divide="ignore", invalid="ignore"):
                 train[ok, 8:] = reclassification_measures(lay, W[ok], up, down, rb[ok], rf[ok])

@@ -454,7 +454,7 @@ def _batch_horizon(models, trains, tests, Xa, time, event, t, idx) -> None:
     case counts) and test (every patient once) evaluation, for all replicates at once with
     added_value's vectorised estimators (equal to brier_score / time_dependent_auc on the
     resampled rows to 1e-10; tested)."""
-    from .added_value import _horizon_metrics
+    from .added_value import horizon_metrics
     from .reclassification import HorizonLayout
 
     B, n = idx.shape
@@ -464,7 +464,7 @@ def _batch_horizon(models, trains, tests, Xa, time, event, t, idx) -> None:
     lay = HorizonLayout(time, event, t)
     jb, ja = INDEXES.index("brier"), INDEXES.index("auc")
     for rows, w in ((trains, W), (tests, np.ones_like(W))):
-        hm = _horizon_metrics(lay, w, risk, risk)  # auc at 0, brier at 2
+        hm = horizon_metrics(lay, w, risk, risk)  # auc at 0, brier at 2
         for r, v in enumerate(rows):
             if v is not None:
                 v[jb], v[ja] = hm[r, 2], hm[r, 0]
