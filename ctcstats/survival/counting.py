@@ -83,7 +83,7 @@ def _draws(draws, func, id_col, draw_time_col, value_cols, missing, pat):
                          roles={"id_col": id_col, "draw_time_col": draw_time_col})
     if missing == "raise":
         prepare_frame(draws, func=func, missing="raise", roles={"value_cols": value_cols})
-    df = draws.loc[prep.frame.index]
+    df = draws.iloc[prep.positions]  # by position: row labels may repeat
     dtime = check_numeric_column(df, draw_time_col, role="draw_time_col")
     ids = df[id_col].to_numpy()
     unknown = ~pd.Series(ids).isin(pat["_id"]).to_numpy()

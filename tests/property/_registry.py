@@ -144,6 +144,16 @@ CALLS: dict[str, Call] = {
     "guarantee_time_bias": Call(lambda d, w, s: cs.guarantee_time_bias(
         d, draws=w, landmark=3.0 * s, **TC, id_col="pid", draw_time_col="draw_t",
         count_col="count", threshold=1), dataset="cohort+draws"),
+    "counting_process_data": Call(lambda d, w, s: cs.counting_process_data(
+        d, draws=w, **TC, value_cols=["count"], id_col="pid", draw_time_col="draw_t",
+        covariates=["age"]), dataset="cohort+draws"),
+    "fit_locf_cox": Call(lambda d, w, s: cs.fit_locf_cox(
+        d, draws=w, **TC, id_col="pid", count_col="count", draw_time_col="draw_t",
+        volume_col="vol", covariates=["age"]), dataset="cohort+draws",
+        time_invariant=_tab("table")),
+    "landmark_stack": Call(lambda d, w, s: cs.landmark_stack(
+        d, draws=w, landmarks=[0.0, 3.0 * s], horizon=12.0 * s, **TC, marker_col="count",
+        id_col="pid", draw_time_col="draw_t", covariates=["age"]), dataset="cohort+draws"),
     # ---- counts
     "count_categories": Call(lambda d, w, s: cs.count_categories(d, count_col="ctc")),
     "detection_rates": Call(lambda d, w, s: cs.detection_rates(
@@ -232,13 +242,10 @@ EXEMPT: dict[str, str] = {
     "predict_risk": "takes a fitted model and a covariate matrix (covered through "
                     "external_validation)",
     "nomogram": "takes a fitted model first; covered by tests/prognostic/test_nomogram.py",
-    "counting_process_data": "reshapes rows (output is per interval); see tests/survival",
     "dynamic_performance": "takes fitted landmark models; see tests/dynamic",
-    "landmark_stack": "reshapes rows into landmark stacks; see tests/dynamic",
     "landmark_supermodel": "seconds per fit; see tests/dynamic",
     "fit_count_mixed_model": "seconds per fit (Laplace/GHQ); see tests/longitudinal",
     "fit_joint_model": "seconds per fit; see tests/longitudinal",
-    "fit_locf_cox": "takes long-format draws; see tests/longitudinal",
     "fit_two_stage_cox": "seconds per fit; see tests/longitudinal",
     "add_missingness": "a simulation helper (draws missingness with rng)",
     "impute": "seconds per call (smcfcs); see tests/missing",
