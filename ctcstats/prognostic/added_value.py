@@ -38,7 +38,7 @@ from .._validation import (
 )
 from .._warnings import Recorded, capture, emit
 from ..errors import CTCStatsError, DataWarning, ParameterError
-from ..survival._core.concordance import concordance_estimate
+from ..survival._core.concordance import concordance_estimate, concordance_estimates
 from ..survival._core.cox import baseline_hazard, fit_cox_arrays, linear_predictor, prepare_cox_data
 from ..survival._core.ties import merge_times
 from ..survival.cox import CoxResult, fit_cox
@@ -191,6 +191,69 @@ class _Refit:
         return out
 
 
+def _loop_refits(xb, xf, tt, ev, t, ties, idx, train, test):
+    """The refits replicate by replicate with ``fit_cox_arrays`` (C filled into ``train`` /
+    ``test``); returns (ok, W, rb, rf). The reference of :func:`_batch_refits`."""
+    n_boot, n = idx.shape
+    refit = _Refit(xb, xf, tt, ev, t, ties)
+    ok = np.zeros(n_boot, bool)
+    W, rb, rf = np.zeros((n_boot, n)), np.zeros((n_boot, n)), np.zeros((n_boot, n))
+    for b in range(n_boot):
+        i = np.sort(idx[b])
+        w = np.bincount(i, minlength=n).astype(float)
+        fits = refit.fit(i) if ev[i].any() else None
+        if fits is None:
+            continue
+        ok[b] = True
+        (lb, pb), (lf, pf) = fits
+        W[b], rb[b], rf[b] = w, pb, pf
+        train[b, 0], train[b, 1] = _concordances(tt, ev, lb, lf, w)
+        test[b, 0], test[b, 1] = _concordances(tt, ev, lb, lf)
+    return ok, W, rb, rf
+
+
+# The refits of all resamples are one batch_cox_arrays call per model (the resamples as case
+# counts, frequency weights: each replicate is fit_cox_arrays on the resampled rows, tested
+# to 1e-8), and the C of all replicates one pair count (concordance_estimates). Set to False
+# to use the per-replicate loop (_loop_refits; the tests compare both paths).
+_USE_BATCH = True
+
+
+def _batch_refits(xs, tt, ev, t, ties, idx):
+    """(ok, W, lp_b, lp_f, risk_b, risk_f), each (B, n) but ok (B,): both models refitted
+    on every resample at once by the batch engine, scored on every patient as
+    :meth:`_Refit.fit` does (same centring, same baseline hazard of the resample)."""
+    from ..batch import batch_cox_arrays
+
+    B, n = idx.shape
+    W = np.zeros((B, n))
+    np.add.at(W, (np.repeat(np.arange(B), n), idx.ravel()), 1.0)
+    ok = (W * ev).sum(axis=1) > 0
+    fits = []
+    for x in xs:
+        # tt is already timefixed on the whole data; the loop fits the resampled rows as
+        # they are (no second timefix), so timefix=False here
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = batch_cox_arrays(tt, ev, x, weights=W, frequency=True, ties=ties,
+                                 timefix=False)
+        ok &= f.converged & ~f.singular.any(axis=1) & np.all(np.isfinite(f.coef), axis=1)
+        fits.append(f)
+    lps = [np.zeros((B, n)), np.zeros((B, n))]
+    risks = [np.zeros((B, n)), np.zeros((B, n))]
+    for b in np.flatnonzero(ok):
+        rows = np.sort(idx[b])
+        for m, (x, f) in enumerate(zip(xs, fits, strict=True)):
+            d = prepare_cox_data(x[rows], tt[rows], ev[rows])
+            times, cumhaz = baseline_hazard(d, f.coef[b], ties)
+            h0 = cumhaz_at(times, cumhaz, t)[0]
+            lp = linear_predictor(x - d.means, f.coef[b])
+            with np.errstate(over="ignore"):
+                lps[m][b], risks[m][b] = lp, -np.expm1(-h0 * np.exp(lp))
+    W[~ok] = 0.0
+    return ok, W, lps[0], lps[1], risks[0], risks[1]
+
+
 def _concordances(time, event, lp_b, lp_f, w=None) -> tuple[float, float]:
     """Harrell's C of both linear predictors on the original patients with case counts
     ``w`` (None: each once)."""
@@ -213,7 +276,7 @@ def _weighted_auc(risk: np.ndarray, wc: np.ndarray, wk: np.ndarray) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def _horizon_metrics(lay: HorizonLayout, W: np.ndarray, rb: np.ndarray,
+def horizon_metrics(lay: HorizonLayout, W: np.ndarray, rb: np.ndarray,
                      rf: np.ndarray) -> np.ndarray:
     """(B, 6): auc_base, auc_full, brier_base, brier_full, ipa_base, ipa_full at the horizon
     for each row of case counts ``W`` (B, n) and predicted risks ``rb``/``rf`` (B, n).
@@ -296,6 +359,11 @@ def added_value(
     the optimism (Noma et al. 2021's location-shifted bootstrap interval). Replicates whose
     fit fails (singular, e.g. a category absent from the resample, or not converged) are left
     out and counted in ``n_boot_success`` (and a warning).
+
+    The refits of all resamples are done at once by the batch Cox engine
+    (:func:`ctcstats.batch.batch_cox_arrays`, each resample given as case counts; each
+    replicate equals ``fit_cox`` on the resampled rows, tested to 1e-8) and Harrell's C of all
+    replicates by one pair count, with the same results as refitting replicate by replicate.
 
     Parameters
     ----------
@@ -416,34 +484,27 @@ def added_value(
     app_recl = recl.table.set_index("measure").loc[MEASURES, "estimate"].to_numpy(float)
 
     # ---- optimism: both models refitted in each bootstrap sample (Harrell)
-    n = tt.size
     train = np.full((n_boot, len(_REP)), np.nan)
     test = np.full((n_boot, len(_REP)), np.nan)
     ok = np.zeros(n_boot, bool)
     if n_boot:
         xb = design_matrix(frame, base, func=func)[0]
         xf = design_matrix(frame, base + new, func=func)[0]
-        refit = _Refit(xb, xf, tt, ev, t, ties)
         idx = bootstrap_positions(gen, frame, n_boot)  # canonical order: row order irrelevant
-        W = np.zeros((n_boot, n))
-        rb = np.zeros((n_boot, n))
-        rf = np.zeros((n_boot, n))
-        for b in range(n_boot):
-            i = np.sort(idx[b])
-            w = np.bincount(i, minlength=n).astype(float)
-            fits = refit.fit(i) if ev[i].any() else None
-            if fits is None:
-                continue
-            ok[b] = True
-            (lb, pb), (lf, pf) = fits
-            W[b], rb[b], rf[b] = w, pb, pf
-            train[b, 0], train[b, 1] = _concordances(tt, ev, lb, lf, w)
-            test[b, 0], test[b, 1] = _concordances(tt, ev, lb, lf)
+        if _USE_BATCH:
+            ok, W, lb, lf, rb, rf = _batch_refits((xb, xf), tt, ev, t, ties, idx)
+            if ok.any():
+                train[ok, 0] = concordance_estimates(lb[ok], tt, ev, weights=W[ok])
+                train[ok, 1] = concordance_estimates(lf[ok], tt, ev, weights=W[ok])
+                test[ok, 0] = concordance_estimates(lb[ok], tt, ev)
+                test[ok, 1] = concordance_estimates(lf[ok], tt, ev)
+        else:  # the per-replicate refits (the reference the batch path is tested against)
+            ok, W, rb, rf = _loop_refits(xb, xf, tt, ev, t, ties, idx, train, test)
         if ok.any():
             lay = HorizonLayout(tt, ev, t)
             ones = np.ones_like(W[ok])
-            train[ok, 2:8] = _horizon_metrics(lay, W[ok], rb[ok], rf[ok])
-            test[ok, 2:8] = _horizon_metrics(lay, ones, rb[ok], rf[ok])
+            train[ok, 2:8] = horizon_metrics(lay, W[ok], rb[ok], rf[ok])
+            test[ok, 2:8] = horizon_metrics(lay, ones, rb[ok], rf[ok])
             up, down = _up_down(rb[ok], rf[ok], cut)
             with np.errstate(divide="ignore", invalid="ignore"):
                 train[ok, 8:] = reclassification_measures(lay, W[ok], up, down, rb[ok], rf[ok])

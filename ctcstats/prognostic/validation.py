@@ -180,7 +180,8 @@ def _horizon_metric(fn, frame, t) -> float:
 
 
 def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | None,
-             slope_fit: tuple[float, float, float, float] | None = None) -> np.ndarray:
+             slope_fit: tuple[float, float, float, float] | None = None, *,
+             horizon: bool = True) -> np.ndarray:
     """The validation indexes of one evaluation (rms ``discrim`` of ``validate.cph``).
 
     ``own_fit = (loglik, loglik_null)`` of a Cox model evaluated on its own training data
@@ -214,19 +215,21 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
                    r2=(1.0 - np.exp(-lr / n)) / (1.0 - np.exp(-l0 / n)))
     else:  # rms: a constant predictor has Dxy 0, slope 1, D = U = R2 = 0
         out.update(dxy=0.0, c_index=0.5, slope=1.0, d=0.0, u=0.0, q=0.0, r2=0.0, g=0.0)
-    frame = _metric_frame(time, event, risk)
-    out["brier"] = _horizon_metric(brier_score, frame, t)
-    out["auc"] = _horizon_metric(time_dependent_auc, frame, t)
+    if horizon:  # else left NaN: the batch path computes them for all replicates at once
+        frame = _metric_frame(time, event, risk)
+        out["brier"] = _horizon_metric(brier_score, frame, t)
+        out["auc"] = _horizon_metric(time_dependent_auc, frame, t)
     return np.array([out[k] for k in INDEXES], dtype=float)
 
 
-def _evaluate(model, X, time, event, t, *, own: bool, slope_fit=None) -> np.ndarray:
+def _evaluate(model, X, time, event, t, *, own: bool, slope_fit=None,
+              horizon: bool = True) -> np.ndarray:
     score, lin, risk = _scores(model, X, t)
     own_fit = None
     if own and _is_cox(model):
         fin = final_step(model)
         own_fit = (fin.loglik_, fin.loglik_null_)
-    return _indexes(score, lin, risk, time, event, t, own_fit, slope_fit)
+    return _indexes(score, lin, risk, time, event, t, own_fit, slope_fit, horizon=horizon)
 
 
 # =========================================================================== helpers
@@ -377,7 +380,7 @@ def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r):
     Xb, eb = Xa[ib], event[ib]
     try:
         m, notes = _cox_replicate(model, names, Xb, merge_times(time[ib]).time, eb, fit_r)
-        train = _evaluate(m, Xb, time[ib], eb, t, own=True)
+        train = _evaluate(m, Xb, time[ib], eb, t, own=True, horizon=False)
     except _FIT_ERRORS as exc:
         return None, [], f"{type(exc).__name__}: {exc}"
     return (m, train), notes, None
@@ -420,7 +423,8 @@ def _boot_batch_slopes(models, Xa, time, event):
 
 def _boot_test_one(m, Xa, time, event, t, slope_fit):
     try:
-        return _evaluate(m, Xa, time, event, t, own=False, slope_fit=slope_fit), None
+        return _evaluate(m, Xa, time, event, t, own=False, slope_fit=slope_fit,
+                         horizon=False), None
     except _FIT_ERRORS as exc:
         return None, f"{type(exc).__name__}: {exc}"
 
@@ -436,11 +440,34 @@ def _boot_batch(model, X, time, event, t, idx, par):
     slopes = _boot_batch_slopes(models, Xa, time, event)
     tests = par(delayed(_boot_test_one)(m, Xa, time, event, t, sf)
                 for m, sf in zip(models, slopes, strict=True))
+    _batch_horizon(models, [trained[k][0][1] for k in live], [tests[j][0] for j in
+                   range(len(live))], Xa, time, event, t, idx[live])
     out = list(trained)
     for k, (test, err) in zip(live, tests, strict=True):
         (_, train), notes, _ = trained[k]
         out[k] = (None, [], err) if test is None else ((train, test), notes, None)
     return out
+
+
+def _batch_horizon(models, trains, tests, Xa, time, event, t, idx) -> None:
+    """Fill the Brier score and AUC at ``t`` of every replicate's training (its resample, as
+    case counts) and test (every patient once) evaluation, for all replicates at once with
+    added_value's vectorised estimators (equal to brier_score / time_dependent_auc on the
+    resampled rows to 1e-10; tested)."""
+    from .added_value import horizon_metrics
+    from .reclassification import HorizonLayout
+
+    B, n = idx.shape
+    W = np.zeros((B, n))
+    np.add.at(W, (np.repeat(np.arange(B), n), idx.ravel()), 1.0)
+    risk = np.stack([predict_risk(m, Xa, t) for m in models])
+    lay = HorizonLayout(time, event, t)
+    jb, ja = INDEXES.index("brier"), INDEXES.index("auc")
+    for rows, w in ((trains, W), (tests, np.ones_like(W))):
+        hm = horizon_metrics(lay, w, risk, risk)  # auc at 0, brier at 2
+        for r, v in enumerate(rows):
+            if v is not None:
+                v[jb], v[ja] = hm[r, 2], hm[r, 0]
 
 
 def _cv_one(model, X, y, time, event, t, tr, te, seed):
@@ -526,8 +553,9 @@ def validate_model(
     For a plain ``CoxModel`` (no ``Pipeline``, ``penalizer=0``) the bootstrap refits are
     done at once by the batch engine (:func:`ctcstats.batch.batch_cox_arrays`, each resample
     given as case counts, each replicate R's ``coxph.fit`` on it), as are the Cox regressions of
-    the outcome on each refit's linear predictor in the original data; every replicate is
-    then evaluated as before. The result equals refitting the model replicate by replicate
+    the outcome on each refit's linear predictor in the original data, and the Brier scores and
+    AUCs of all replicates (resamples as case counts); every other index is then evaluated
+    replicate by replicate as before. The result equals refitting the model replicate by replicate
     (tested to 1e-8); other models are refitted replicate by replicate.
 
     References

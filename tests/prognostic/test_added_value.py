@@ -249,7 +249,7 @@ def test_null_marker_corrected_nri_and_delta_c_centre_on_zero():
 def test_vectorised_horizon_metrics_equal_the_metric_functions():
     """The refit loop's AUC / Brier / IPA for many resamples at once equal
     time_dependent_auc and brier_score on the resampled rows (repeated patients)."""
-    from ctcstats.prognostic.added_value import _horizon_metrics
+    from ctcstats.prognostic.added_value import horizon_metrics
     from ctcstats.prognostic.metrics import brier_score, time_dependent_auc
     from ctcstats.prognostic.reclassification import HorizonLayout
 
@@ -260,7 +260,7 @@ def test_vectorised_horizon_metrics_equal_the_metric_functions():
     rb[:, :20] = 0.5  # ties in the risk
     W = np.vstack([np.ones(200), np.bincount(g.integers(0, 200, 200), minlength=200),
                    np.bincount(g.integers(0, 200, 200), minlength=200)]).astype(float)
-    got = _horizon_metrics(HorizonLayout(tt, ev, 24.0), W, rb, rf)
+    got = horizon_metrics(HorizonLayout(tt, ev, 24.0), W, rb, rf)
     for b in range(3):
         i = np.repeat(np.arange(200), W[b].astype(int))
         for j, r in enumerate((rb[b], rf[b])):

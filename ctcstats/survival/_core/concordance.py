@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["concordance", "concordance_estimate", "pair_counts"]
+__all__ = ["concordance", "concordance_estimate", "concordance_estimates", "pair_counts"]
 
 
 def pair_counts(qt, qx, qs, qw, pt, px, ps, pw, nx, *, points=True):
@@ -40,13 +40,16 @@ def pair_counts(qt, qx, qs, qw, pt, px, ps, pw, nx, *, points=True):
             o = np.argsort(keys_src)
             ks = keys_src[o]
             cw = np.concatenate([[0.0], np.cumsum(w_src[o])])
-        base = keys_q - xq
-        pos = np.column_stack([
-            np.searchsorted(ks, base, "left"),
-            np.searchsorted(ks, keys_q, "left"),
-            np.searchsorted(ks, keys_q, "right"),
-            np.searchsorted(ks, base + nx, "left"),
-        ])
+        # the queries searched in sorted order (numpy's binary search then starts from the
+        # previous hit: ~30% faster), results put back in the queries' order
+        oq = np.argsort(keys_q)
+        kq = keys_q[oq]
+        base = kq - xq[oq]  # sorted as well: the key with its score part set to 0
+        pos = np.empty((kq.size, 4), np.int64)
+        pos[oq, 0] = np.searchsorted(ks, base, "left")
+        pos[oq, 1] = np.searchsorted(ks, kq, "left")
+        pos[oq, 2] = np.searchsorted(ks, kq, "right")
+        pos[oq, 3] = np.searchsorted(ks, base + nx, "left")
         cum = pos.astype(float) if cw is None else cw[pos]
         return np.diff(cum, axis=1)
 
@@ -158,3 +161,48 @@ def concordance_estimate(score: np.ndarray, time: np.ndarray, event: np.ndarray,
     """Harrell's C of :func:`concordance` without its standard error (``std_error=False``),
     for resampling loops that need the estimate alone."""
     return concordance(score, time, event, weights=weights, std_error=False)[0]
+
+
+def concordance_estimates(scores: np.ndarray, time: np.ndarray, event: np.ndarray, *,
+                          weights: np.ndarray | None = None,
+                          chunk_rows: int = 20_000) -> np.ndarray:
+    """:func:`concordance_estimate` of each row of ``scores`` (B, n) with case counts
+    ``weights`` (B, n) (None: each patient once) in one :func:`pair_counts` call per chunk
+    of replicates — the replicates are its strata, so the per-event pair counts, and hence
+    every C, are exactly those of B separate calls (integer-valued weights sum exactly);
+    NaN where a replicate has no comparable pair. For bootstrap loops (C only, no SE)."""
+    S = np.atleast_2d(np.asarray(scores, float))
+    B, n = S.shape
+    ev = np.asarray(event).astype(bool)
+    W = np.ones((B, n)) if weights is None else np.asarray(weights, float).reshape(B, n)
+    r_stop = np.searchsorted(np.unique(time), time).astype(np.int64)
+    pt = 2 * r_stop + (~ev)
+    di = np.flatnonzero(ev)
+    out = np.full(B, np.nan)
+    step = max(1, chunk_rows // max(n, 1))
+    for a in range(0, B, step):
+        s, w = S[a:a + step], W[a:a + step]
+        k = s.shape[0]
+        # score ranks within each replicate (only their order matters)
+        o = np.argsort(s, axis=1, kind="stable")
+        ss = np.take_along_axis(s, o, axis=1)
+        new = np.ones((k, n), np.int64)
+        new[:, 1:] = ss[:, 1:] != ss[:, :-1]
+        rk = np.empty((k, n), np.int64)
+        np.put_along_axis(rk, o, np.cumsum(new, axis=1) - 1, axis=1)
+        nx = int(rk.max()) + 2
+        strat = np.repeat(np.arange(k, dtype=np.int64), n)
+        xr, wf = rk.ravel(), w.ravel()
+        q = (np.arange(k)[:, None] * n + di[None, :]).ravel()
+        qa, _ = pair_counts(np.tile(2 * r_stop[di], k), xr[q], strat[q], wf[q],
+                            np.tile(pt, k), xr, strat, wf, nx, points=False)
+        wd = wf[q].reshape(k, di.size)
+        qa = qa.reshape(k, di.size, 3)
+        # the arithmetic of concordance(), so that each C is bitwise that of a separate call
+        c0 = np.einsum("bi,bi->b", wd, qa[:, :, 2])
+        c1 = np.einsum("bi,bi->b", wd, qa[:, :, 0])
+        c2 = np.einsum("bi,bi->b", wd, qa[:, :, 1])
+        npair = c0 + c1 + c2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[a:a + k] = np.where(npair > 0, 1.0 - ((c0 - c1) / npair + 1) / 2, np.nan)
+    return out
