@@ -50,6 +50,7 @@ from scipy import optimize, stats
 from ._results import Result, result
 from ._typing import RandomState
 from ._validation import (
+    canonical_order,
     check_choice,
     check_conf_level,
     check_event_column,
@@ -492,8 +493,9 @@ def optimal_cutpoint(
 
 # =========================================================================== stability
 def _canonical_order(x, t, ev):
-    """Row order that depends only on the values, so seeded results ignore row order."""
-    return np.lexsort((ev, t, x))
+    """Row order that depends only on the values, so seeded results ignore row order (the
+    package's one rule, :func:`ctcstats._validation.canonical_order`: marker, time, event)."""
+    return canonical_order(pd.DataFrame({"x": x, "t": t, "ev": ev}))
 
 
 def _bootstrap_cuts(x, t, ev, weights, min_prop, max_prop):

@@ -209,6 +209,8 @@ def _check_X(est, X, *, reset: bool, func: str) -> np.ndarray:
 def _check_horizons(horizon, func: str, t_max: float) -> tuple[np.ndarray, bool]:
     scalar = np.ndim(horizon) == 0
     try:
+        if np.asarray(horizon).dtype.kind in "OSU":  # text is not a time (numpy would parse it)
+            raise TypeError("text")
         t = np.atleast_1d(np.asarray(horizon, dtype=float))
     except (TypeError, ValueError):
         t = np.array([np.nan])

@@ -322,6 +322,8 @@ def nomogram(
     n_ticks = check_int(n_ticks, name="n_ticks", func=func, minimum=1)
     hs: Any = [horizon] if isinstance(horizon, numbers.Real) else horizon
     try:
+        if isinstance(hs, str) or any(isinstance(h, str) for h in hs):
+            raise TypeError("text")  # "12" would otherwise become the horizons 1 and 2
         tarr: np.ndarray = np.asarray(list(hs), dtype=np.float64)
     except (TypeError, ValueError):
         tarr = np.array([np.nan])

@@ -205,6 +205,10 @@ CALLS: dict[str, Call] = {
     "external_validation": Call(lambda d, w, s: cs.external_validation(
         _cox_model(d), d, **TC, covariates=["age", "size", "ctc_pos"], horizon=12.0 * s,
         n_groups=4)),
+    "predict_risk": Call(lambda d, w, s: cs.predict_risk(
+        _cox_model(d), d[["age", "size", "ctc_pos"]], horizon=12.0)),
+    "nomogram": Call(lambda d, w, s: cs.nomogram(
+        cs.fit_cox(d, **TC, covariates=["age", "ctc_pos"]), d, horizon=12.0 * s)),
     # ---- pooling
     "meta_analysis": Call(lambda d, w, s: cs.meta_analysis(
         d, estimate_col="log_hr", std_error_col="se", study_col="study"), dataset="meta"),
@@ -239,9 +243,6 @@ EXEMPT: dict[str, str] = {
     "reconstruct_ipd": "takes digitised curve coordinates, not patient rows",
     "adam_to_survival": "takes a CDISC ADaM table (PARAMCD/AVAL/CNSR), not the cohort layout",
     "replicate_cohort": "needs a design's cohort columns; tested in tests/designs",
-    "predict_risk": "takes a fitted model and a covariate matrix (covered through "
-                    "external_validation)",
-    "nomogram": "takes a fitted model first; covered by tests/prognostic/test_nomogram.py",
     "dynamic_performance": "takes fitted landmark models; see tests/dynamic",
     "landmark_supermodel": "seconds per fit; see tests/dynamic",
     "fit_count_mixed_model": "seconds per fit (Laplace/GHQ); see tests/longitudinal",
