@@ -21,6 +21,30 @@ from .units import TimeUnits, default_horizons, resolve_time_units, reverse_km_m
 __all__ = ["ReportContext", "prepare_context"]
 
 
+# library advice that names an API call, and how a reader of the report is told the same
+_PLAIN_WORDS = {
+    "consider fit_piecewise_cox (period-specific hazard ratios)":
+        "consider period-specific hazard ratios (a piecewise Cox model)",
+    "refit with firth=True (Firth's penalised likelihood gives finite estimates)":
+        "refit with Firth's penalised likelihood, which gives finite estimates",
+    "use penalizer > 0 or fit_cox(firth=True)":
+        "a penalised (ridge or Firth) fit gives finite estimates",
+    "(in fit_cox use firth=True)": "(Firth's penalised likelihood gives one)",
+    "CoxModel.fit: ": "",
+}
+
+
+def plain_words(message: str) -> str:
+    """*message* with the API advice of :data:`_PLAIN_WORDS` in plain terms.
+
+    >>> plain_words("...; consider fit_piecewise_cox (period-specific hazard ratios) or x")
+    '...; consider period-specific hazard ratios (a piecewise Cox model) or x'
+    """
+    for api, plain in _PLAIN_WORDS.items():
+        message = message.replace(api, plain)
+    return message
+
+
 @dataclass
 class ReportContext:
     spec: AnalysisSpec
@@ -68,10 +92,11 @@ class ReportContext:
         return self.spec.thresholds[0]
 
     def run(self, messages: list[str], fn, *args, **kwargs):
-        """Call *fn*, recording every warning it issues in *messages* (not re-issued)."""
+        """Call *fn*, recording every warning it issues in *messages* (not re-issued), in
+        the report's words (API advice such as a function name is put in plain terms)."""
         out, caught = call_capturing(fn, *args, **kwargs)
         for w in caught:
-            msg = f"{w.category.__name__}: {w.message}"
+            msg = f"{w.category.__name__}: {plain_words(str(w.message))}"
             if msg not in messages:
                 messages.append(msg)
         return out

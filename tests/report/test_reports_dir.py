@@ -40,3 +40,14 @@ def test_regenerated_report_matches_committed(key, tmp_path):
         assert _normalise(fresh) == _normalise(committed), (
             f"reports/{key}.html differs beyond versions/figures: regenerate it with "
             "python scripts/make_reports.py")
+
+
+def test_committed_reports_name_no_api_calls():
+    """Issue 14: the report is read by clinicians — no ``cs.`` calls or keyword arguments in
+    its text (the reproducibility section's spec and command line are exempt: they are code)."""
+    import re
+
+    pattern = re.compile(r"\bcs\.[a-z_]+|fit_piecewise_cox|firth=True")
+    for path in sorted(REPORTS.glob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        assert not pattern.findall(text), (path.name, pattern.findall(text)[:3])

@@ -368,7 +368,7 @@ def _validation_blocks(ctx: ReportContext, fr: pd.DataFrame, ep, h: float,
         f"Internal validation of the clinical + marker model for {ep.title} (REMARK item 18)",
         ["index", "apparent", "optimism", "optimism-corrected"], rows,
         note=f"Bootstrap optimism correction with {val.n_success} of {val.n_boot} refits "
-             f"(seed {s.seed}; cs.validate_model, as rms::validate); AUC and Brier score at "
+             f"(seed {s.seed}; as R rms::validate); AUC and Brier score at "
              f"{h:g} {ctx.unit}. The corrected calibration slope ({fmt_num(slope, 2)}) is the "
              "shrinkage factor: "
              + (f"the model's log hazard ratios would be about {fmt_num(100 * (1 - slope), 0)}%"

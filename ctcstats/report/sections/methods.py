@@ -123,7 +123,7 @@ def section_sample_size(ctx: ReportContext) -> list[dict]:
              "planned effect size and power) must be supplied by the authors. What the "
              f"available events allow: with {fmt_pct(p)} of patients {ctx.pos_label}, the "
              "hazard ratio that a two-sided test at the 5% level would detect with 80% power "
-             "(Schoenfeld 1983; cs.schoenfeld_events solved for the HR)."),
+             "(Schoenfeld's 1983 formula solved for the hazard ratio)."),
         table("Events available and the detectable hazard ratio",
               ["endpoint", "patients", "events", "HR detectable at 80% power"], rows,
               note=f"Marker-positive proportion {fmt_num(p, 3)}; unadjusted two-group "
