@@ -25,9 +25,9 @@ import pandas as pd
 from ...multistate import competing_incidence, fit_cause_specific_cox
 from ...survival.km import kaplan_meier
 from ..context import ReportContext
-from ..format import fmt_int, fmt_num, fmt_p, fmt_pct, notes, para, table
+from ..format import fmt_num, notes, para, table
 from ..spec import EndpointSpec
-from .relapse import cause_hr_rows
+from .relapse import cause_hr_rows, first_event_rows, incidence_rows
 from .survival import EPV_MIN
 
 __all__ = ["competing_endpoints", "competing_codes", "section_competing"]
@@ -136,44 +136,25 @@ def _one_endpoint(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
 def _counts_table(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame,
                   code: np.ndarray) -> dict:
     groups = list(fr[ctx.group_col].cat.categories)
-    g = fr[ctx.group_col].to_numpy(dtype=object)
-    rows = []
-    for k, name in ((_EVENT_CODE, _event_label(ep)), (_DEATH_CODE, _DEATH),
-                    (0, "censored")):
-        cells = [name]
-        for lev in [*groups, None]:
-            sel = np.ones(len(g), bool) if lev is None else (g == lev)
-            n = int((code[sel] == k).sum())
-            cells.append(f"{fmt_int(n)} ({fmt_pct(n / max(int(sel.sum()), 1))})")
-        rows.append(cells)
+    rows = first_event_rows(ctx, fr, code, [(_EVENT_CODE, _event_label(ep)),
+                                            (_DEATH_CODE, _DEATH), (0, "censored")])
     return table(f"{ep.title}: first event by marker group, n (%)",
                  ["first event", *[str(x) for x in groups], "all"], rows)
 
 
 def _incidence_table(ctx: ReportContext, ep: EndpointSpec, ci, km) -> dict:
     hs = list(ctx.horizons)
-    at = ci.at(hs)
     kat = km.survival_at(hs)
-    gp = {} if ci.gray_tests is None else dict(zip(ci.gray_tests["cause"],
-                                                  ci.gray_tests["p_value"], strict=True))
-    rows = []
-    for c in ci.causes:
-        for g in ci.groups:
-            sub = at[(at["cause"] == c) & (at["group"] == g)]
-            cells = [str(c), str(g)]
-            for h in hs:
-                r = sub[np.isclose(sub["time"], h)]
-                cells.append(_pct_ci(r["cif"].item(), r["ci_lower"].item(),
-                                     r["ci_upper"].item()) if len(r) else "—")
-            if c == _event_label(ep):  # 1 − KM with competing deaths censored, for comparison
-                k = kat[(kat["group"] == g)]
-                cells.append("; ".join(
-                    fmt_num(100 * (1 - float(k[np.isclose(k["time"], h)]["survival"].iloc[0])),
-                            1) if (np.isclose(k["time"], h)).any() else "—" for h in hs))
-            else:
-                cells.append("")
-            cells.append(fmt_p(gp.get(c)) if g == ci.groups[0] else "")
-            rows.append(cells)
+
+    def one_minus_km(c, g) -> str:  # 1 − KM with competing deaths censored, for comparison
+        if c != _event_label(ep):
+            return ""
+        k = kat[(kat["group"] == g)]
+        return "; ".join(
+            fmt_num(100 * (1 - float(k[np.isclose(k["time"], h)]["survival"].iloc[0])), 1)
+            if (np.isclose(k["time"], h)).any() else "—" for h in hs)
+
+    rows = incidence_rows(ctx, ci, one_minus_km)
     unit = ctx.unit
     return table(
         f"{ep.title}: cumulative incidence (%, 95% CI) at "
@@ -184,12 +165,6 @@ def _incidence_table(ctx: ReportContext, ep: EndpointSpec, ci, km) -> dict:
              + (f", stratified by {ctx.spec.strata_col}" if ctx.spec.strata_col else "")
              + ". 1 − Kaplan–Meier treats competing deaths as censored and is larger than the "
                "cumulative incidence whenever such deaths occur.")
-
-
-def _pct_ci(p, lo, hi) -> str:
-    if not np.isfinite(p):
-        return "—"
-    return f"{fmt_num(100 * p, 1)} ({fmt_num(100 * lo, 1)}–{fmt_num(100 * hi, 1)})"
 
 
 def _hr_table(ctx: ReportContext, ep: EndpointSpec, cs, cov: list[str],

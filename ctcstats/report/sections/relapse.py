@@ -130,21 +130,41 @@ def section_relapse_sites(ctx: ReportContext) -> list[dict]:
 
 def _counts_table(ctx, fr, code, labels) -> dict:
     groups = list(fr[ctx.group_col].cat.categories)
+    rows = first_event_rows(ctx, fr, code, [*labels.items(), (0, "no event (censored)")])
+    return table("First event by site and marker group, n (%).",
+                 ["first event", *[str(x) for x in groups], "all"], rows)
+
+
+def first_event_rows(ctx, fr, code, items) -> list[list[str]]:
+    """One row per ``(code, name)`` of *items*: n (%) with that first event in each marker
+    group and overall (shared with the competing-risks section)."""
+    groups = list(fr[ctx.group_col].cat.categories)
     g = fr[ctx.group_col].to_numpy(dtype=object)
     rows = []
-    for k in [*labels, 0]:
-        name = labels.get(k, "no event (censored)")
+    for k, name in items:
         cells = [name]
         for lev in [*groups, None]:
             sel = np.ones(len(g), bool) if lev is None else (g == lev)
             n = int((code[sel] == k).sum())
             cells.append(f"{fmt_int(n)} ({fmt_pct(n / max(int(sel.sum()), 1))})")
         rows.append(cells)
-    return table("First event by site and marker group, n (%).",
-                 ["first event", *[str(x) for x in groups], "all"], rows)
+    return rows
 
 
 def _incidence_table(ctx, ci) -> dict:
+    hs = list(ctx.horizons)
+    rows = incidence_rows(ctx, ci)
+    unit = ctx.unit
+    return table(
+        f"Cumulative incidence of the first event by site (%, 95% CI) at "
+        f"{', '.join(f'{h:g}' for h in hs)} {unit}; p: Gray's test per site.",
+        ["site", "group", *[f"{h:g} {unit}" for h in hs], "Gray p"], rows)
+
+
+def incidence_rows(ctx, ci, extra=None) -> list[list[str]]:
+    """One row per cause and group of *ci* (a competing_incidence result): the cumulative
+    incidence (%, 95% CI) at the report's horizons, then ``extra(cause, group)`` when given,
+    then Gray's p of the cause on its first row (shared with the competing-risks section)."""
     hs = list(ctx.horizons)
     at = ci.at(hs)
     gp = {} if ci.gray_tests is None else dict(zip(ci.gray_tests["cause"],
@@ -153,21 +173,20 @@ def _incidence_table(ctx, ci) -> dict:
     for c in ci.causes:
         for g in ci.groups:
             sub = at[(at["cause"] == c) & (at["group"] == g)]
-            cells = [c, str(g)]
+            cells = [str(c), str(g)]
             for h in hs:
-                r = sub[sub["time"] == h]
-                cells.append(_pct_ci(r["cif"].item(), r["ci_lower"].item(),
-                                     r["ci_upper"].item()) if len(r) else "—")
+                r = sub[np.isclose(sub["time"], h)]
+                cells.append(pct_ci(r["cif"].item(), r["ci_lower"].item(),
+                                    r["ci_upper"].item()) if len(r) else "—")
+            if extra is not None:
+                cells.append(extra(c, g))
             cells.append(fmt_p(gp.get(c)) if g == ci.groups[0] else "")
             rows.append(cells)
-    unit = ctx.unit
-    return table(
-        f"Cumulative incidence of the first event by site (%, 95% CI) at "
-        f"{', '.join(f'{h:g}' for h in hs)} {unit}; p: Gray's test per site.",
-        ["site", "group", *[f"{h:g} {unit}" for h in hs], "Gray p"], rows)
+    return rows
 
 
-def _pct_ci(p, lo, hi) -> str:
+def pct_ci(p, lo, hi) -> str:
+    """``12.3 (8.1–17.0)``: a proportion and its limits in percent; ``—`` when undefined."""
     if not np.isfinite(p):
         return "—"
     return f"{fmt_num(100 * p, 1)} ({fmt_num(100 * lo, 1)}–{fmt_num(100 * hi, 1)})"
