@@ -417,6 +417,19 @@ def check_numeric_column(frame: pd.DataFrame, col: str, *, role: str) -> np.ndar
     return x
 
 
+def check_one_row_per_id(frame: pd.DataFrame, id_col: str, *,
+                         serial: str = "measurements") -> None:
+    """Raise when *id_col* does not identify one row per patient of the patient table
+    (serial values belong in the long table of draws)."""
+    dup = frame[id_col].duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise DataValidationError(
+            f"id_col {id_col!r} must identify one row per patient in data; {int(dup.sum())} "
+            f"rows share an id (first row labels: {format_labels(frame.index[dup])}). Put the "
+            f"serial {serial} in draws instead."
+        )
+
+
 def check_time_column(frame: pd.DataFrame, col: str, *, role: str = "time_col") -> np.ndarray:
     """Non-negative finite follow-up times."""
     s = frame[col]

@@ -21,6 +21,7 @@ from .._validation import (
     check_event_codes,
     check_int,
     check_numeric_column,
+    check_one_row_per_id,
     check_real,
     check_time_column,
     format_labels,
@@ -135,13 +136,7 @@ def prepare_inputs(data, draws, *, func, time_col, event_col, id_col, draw_time_
     event = check_event_codes(pf, event_col)
     for c in covariates:
         check_numeric_column(pf, c, role="covariates")
-    dup = pf[id_col].duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise DataValidationError(
-            f"id_col {id_col!r} must identify one row per patient in data; {int(dup.sum())} "
-            f"rows share an id (first row labels: {format_labels(pf.index[dup])}). Put the "
-            "serial measurements in draws instead."
-        )
+    check_one_row_per_id(pf, id_col)
     dp = prepare_frame(draws, func=func, missing=missing, roles={
         "id_col": id_col, "draw_time_col": draw_time_col, "marker_col": marker_col})
     df = dp.frame

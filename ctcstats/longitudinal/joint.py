@@ -43,6 +43,7 @@ from .._validation import (
     check_conf_level,
     check_event_column,
     check_int,
+    check_one_row_per_id,
     check_time_column,
     design_matrix,
     format_labels,
@@ -253,14 +254,8 @@ def prepare_joint(func, data, draws, *, time_col, event_col, id_col, count_col, 
             f"{format_labels(pf.index[bad])}); a joint model needs follow-up > 0 for every "
             "patient."
         )
+    check_one_row_per_id(pf, id_col, serial="counts")
     ids = pf[id_col]
-    dup = ids.duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise DataValidationError(
-            f"id_col {id_col!r} must identify one row per patient in data; {int(dup.sum())} "
-            f"rows share an id (first row labels: {format_labels(pf.index[dup])}). Put the "
-            "serial counts in draws."
-        )
     w_surv, cov_terms = design_matrix(pf, covariates, func=func) if covariates \
         else (np.empty((pf.shape[0], 0)), [])
     w_long, long_terms = design_matrix(pf, long_covariates, func=func,

@@ -22,6 +22,7 @@ from .._validation import (
     check_choice,
     check_event_column,
     check_numeric_column,
+    check_one_row_per_id,
     check_real,
     check_time_column,
     format_labels,
@@ -64,13 +65,7 @@ def _patients(data, func, id_col, time_col, event_col, start_col, covariates, mi
             f"{int(bad.sum())} rows are not (first row labels: {format_labels(pf.index[bad])})"
             ". Remove patients with no time at risk or correct the dates."
         )
-    dup = pf[id_col].duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise DataValidationError(
-            f"id_col {id_col!r} must identify one row per patient in data; {int(dup.sum())} "
-            f"rows share an id (first row labels: {format_labels(pf.index[dup])}). Put the "
-            "serial measurements in draws instead."
-        )
+    check_one_row_per_id(pf, id_col)
     pat = pd.DataFrame({"_id": pf[id_col].to_numpy(), "_entry": entry, "_time": time,
                         "_event": event.astype(np.int64)})
     for c in covariates:

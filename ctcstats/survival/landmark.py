@@ -53,6 +53,7 @@ from .._validation import (
     check_event_column,
     check_int,
     check_numeric_column,
+    check_one_row_per_id,
     check_real,
     check_time_column,
     format_labels,
@@ -196,14 +197,8 @@ def _prepare(func, data, draws, *, time_col, event_col, id_col, draw_time_col,
     event = check_event_column(pf, event_col)
     for c in covariates:
         check_numeric_column(pf, c, role="covariates")
+    check_one_row_per_id(pf, id_col)
     ids = pf[id_col]
-    dup = ids.duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise DataValidationError(
-            f"id_col {id_col!r} must identify one row per patient in data; "
-            f"{int(dup.sum())} rows share an id (first row labels: "
-            f"{format_labels(pf.index[dup])}). Put serial measurements in draws instead."
-        )
     mcol = marker_col if marker_col is not None else count_col
     mrole = "marker_col" if marker_col is not None else "count_col"
     dp = prepare_frame(draws, func=func, missing=missing,
