@@ -164,6 +164,7 @@ class Call:
 
 
 TC = dict(time_col="time", event_col="event")
+CR = dict(time_col="time", event_col="status")  # competing risks: 0 censored, 1, 2 causes
 
 
 def _tab(name: str, cols: tuple | None = None) -> Callable:
@@ -308,6 +309,17 @@ CALLS: dict[str, Call] = {
     "reclassification": Call(lambda d, w, s: cs.reclassification(
         d, **TC, base_risk_col="risk_base", risk_col="risk", horizon=12.0 * s, n_boot=10,
         rng=2), time_invariant=_tab("table")),
+    "competing_concordance_index": Call(lambda d, w, s: cs.competing_concordance_index(
+        d, **CR, risk_col="risk", tau=24.0 * s), time_invariant=_attrs("estimate")),
+    "competing_time_dependent_auc": Call(lambda d, w, s: cs.competing_time_dependent_auc(
+        d, **CR, risk_col="risk", horizon=12.0 * s), time_invariant=_attrs("estimate")),
+    "competing_brier_score": Call(lambda d, w, s: cs.competing_brier_score(
+        d, **CR, risk_col="risk", horizon=12.0 * s), time_invariant=_attrs("estimate")),
+    "competing_calibration": Call(lambda d, w, s: cs.competing_calibration(
+        d, **CR, risk_col="risk", horizon=12.0 * s, n_groups=4)),
+    "predict_cumulative_incidence": Call(lambda d, w, s: cs.predict_cumulative_incidence(
+        d, **CR, covariates=["age", "ctc_pos"], horizon=[6.0 * s, 12.0 * s]
+    ).table.drop(columns="row")),  # "row": the position of the row predicted
     "added_value": Call(lambda d, w, s: cs.added_value(
         d, **TC, base_covariates=["size"], new_covariates=["ctc_pos"], horizon=12.0 * s,
         n_boot=6, rng=3)),
