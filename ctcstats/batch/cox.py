@@ -30,7 +30,7 @@ from .._results import Result, result
 from ..errors import DataValidationError, ParameterError
 from ..survival._core.cox import ETA_MAX, ETA_MIN
 from ..survival._core.newton import EPS, ITER_MAX, TOLER_CHOL, newton_raphson, scale_factor
-from ..survival._core.ties import merge_times
+from ..survival._core.ties import TIE_TOLERANCE, merge_times
 from ._layout import (
     BatchDisplay,
     BatchLayout,
@@ -401,10 +401,13 @@ class BatchCoxResult(BatchDisplay, Result):
 def _no_event_level(P: _Prepared) -> np.ndarray:
     """Replicates in which a two-valued covariate has a value without events (monotone
     likelihood; as ``fit_cox``'s check)."""
-    L = P.L
-    pos = None if L.weight is None else L.weight > 0
-    out = np.zeros(L.R, dtype=bool)
-    for x in P.X:
+    return _no_event_level_arrays(P.X, P.L.weight, P.L.event)
+
+
+def _no_event_level_arrays(X: list, weight: np.ndarray | None, event: np.ndarray) -> np.ndarray:
+    pos = None if weight is None else weight > 0
+    out = np.zeros(event.shape[0], dtype=bool)
+    for x in X:
         lo = (x if pos is None else np.where(pos, x, np.inf)).min(axis=1)
         hi = (x if pos is None else np.where(pos, x, -np.inf)).max(axis=1)
         at_lo = x == lo[:, None]
@@ -415,8 +418,8 @@ def _no_event_level(P: _Prepared) -> np.ndarray:
         two = ~other.any(axis=1) & (hi > lo)
         if not two.any():
             continue
-        ev_lo = (L.event & at_lo).any(axis=1)
-        ev_hi = (L.event & at_hi).any(axis=1)
+        ev_lo = (event & at_lo).any(axis=1)
+        ev_hi = (event & at_hi).any(axis=1)
         out |= two & ~(ev_lo & ev_hi)
     return out
 
@@ -474,6 +477,62 @@ def _subset(P: _Prepared, idx: np.ndarray) -> _Prepared:
     return _with_patterns(_center(Lsub, Xs), Xs)
 
 
+# --------------------------------------------------------------------------- compiled path
+def _kernel_inputs(R, time, event, cols, weights, strata, start, timefix):
+    """The inputs as :func:`._cox_kernel.cox_fit_batch` takes them: 2-D with a leading
+    dimension of R (per replicate) or 1 (shared), ``X`` (R or 1, n, p). (start, stop] times
+    are tie-fixed here (start and stop together, per replicate, as :func:`_prepare`)."""
+    n = time.shape[-1]
+    n_merged = None
+    if start is not None and timefix:
+        time, start, n_merged = _merge_start(R, time, start)
+
+    def two(a, dtype):
+        return np.ascontiguousarray(np.atleast_2d(np.asarray(a, dtype=dtype)))
+
+    if all(c.ndim == 1 for c in cols):
+        X = np.empty((1, n, len(cols)))
+    else:
+        X = np.empty((R, n, len(cols)))
+    for j, c in enumerate(cols):
+        X[:, :, j] = c
+    t2 = two(time, float)
+    return dict(
+        time=t2, orders=np.ascontiguousarray(np.argsort(t2, axis=1)), event=two(event, np.bool_),
+        weight=np.ones((1, 1)) if weights is None else two(weights, float),
+        strata=np.zeros((1, n), dtype=np.int64) if strata is None else two(strata, np.int64),
+        X=X, start=np.zeros((1, 1)) if start is None else two(start, float),
+        has_start=start is not None, has_weight=weights is not None,
+        do_timefix=bool(timefix) and start is None, tie_tol=TIE_TOLERANCE,
+    ), n_merged
+
+
+def _kernel_status(status: np.ndarray) -> None:
+    if np.any(status == 1):
+        raise DataValidationError(
+            "frequency weights must be whole numbers (case counts) for Efron ties; use "
+            "frequency=False for R's coxph(weights=) semantics.")
+
+
+def _fit_kernel(R, time, event, cols, weights, strata, *, ties, frequency, timefix, start,
+                eps, iter_max, toler_chol) -> tuple[dict, np.ndarray]:
+    """:func:`_nr` (+ the replicates' no-event-level flags) by the compiled kernel: sort,
+    tie rule, centring, scaling and R's Newton–Raphson, one replicate after another."""
+    from ._cox_kernel import cox_fit_batch
+
+    if strata is not None and np.size(strata) and np.min(strata) < 0:
+        raise DataValidationError("strata must be integer codes ≥ 0.")
+    kw, n_merged = _kernel_inputs(R, time, event, cols, weights, strata, start, timefix)
+    out = cox_fit_batch(**kw, efron=ties == "efron", frequency=bool(frequency),
+                        eps=float(eps), iter_max=int(iter_max), toler_chol=float(toler_chol))
+    beta, var, U, ll, rank, n_iter, conv, ll0, sctest, nev, nm, no_ev, status = out
+    _kernel_status(status)
+    fit = dict(beta=beta, var=var, U=U, ll=ll, ll0=ll0, sctest=sctest, n_iter=n_iter,
+               converged=conv, rank=rank, n_events=nev,
+               n_merged=nm if n_merged is None else n_merged)
+    return fit, no_ev
+
+
 def _finish(fit: dict, eps: float, toler_inf: float, iter_max: int) -> dict:
     beta, var, U = fit["beta"], fit["var"], fit["U"]
     R, p = beta.shape
@@ -506,6 +565,7 @@ def batch_cox_arrays(
     tol: float = EPS,
     max_iter: int = ITER_MAX,
     chunk_rows: int = 2_000_000,
+    engine: str = "kernel",
 ) -> BatchCoxResult:
     """Fit the Cox model to every replicate; each equals ``fit_cox`` on that replicate's data.
 
@@ -543,6 +603,10 @@ def batch_cox_arrays(
     chunk_rows : int
         Replicates are fitted in chunks of about this many rows (R × n) so that peak memory
         stays bounded (≈ 200 MB per 10^6 rows with a few covariates).
+    engine : {"kernel", "numpy"}
+        ``"kernel"`` (default): the compiled single-pass kernel (:mod:`._cox_kernel`, numba),
+        one replicate after another. ``"numpy"``: all replicates advanced together by array
+        operations — the reference the kernel is tested against (same fits to rounding).
 
     Returns
     -------
@@ -569,6 +633,7 @@ def batch_cox_arrays(
     if ties not in ("efron", "breslow"):
         raise ParameterError(f"The 'ties' parameter of batch_cox_arrays must be one of 'efron', "
                              f"'breslow'; got {ties!r}.")
+    _check_engine(engine, "batch_cox_arrays")
     n = time.shape[-1]
     start = _check_start(start, time, "batch_cox_arrays")
     step = max(1, int(chunk_rows) // max(n, 1))
@@ -584,13 +649,20 @@ def batch_cox_arrays(
         wc = w
         if w is not None and w.ndim == 1:
             wc = np.broadcast_to(w, (Rc, n))
-        P = _prepare(Rc, rows(time, a, b), rows(event, a, b), [rows(c, a, b) for c in cols],
-                     rows(wc, a, b), rows(strata, a, b), ties=ties, frequency=frequency,
-                     timefix=timefix, start=rows(start, a, b))
-        fit = _finish(_nr(P, tol, max_iter, TOLER_CHOL), tol, toler_inf, max_iter)
-        fit["monotone"] = _no_event_level(P) | np.any(fit["maybe_infinite"], axis=1)
-        fit["n_events"] = P.L.n_events
-        fit["n_merged"] = P.L.n_merged
+        args = (Rc, rows(time, a, b), rows(event, a, b), [rows(c, a, b) for c in cols],
+                rows(wc, a, b), rows(strata, a, b))
+        if engine == "kernel":
+            fit, no_ev = _fit_kernel(*args, ties=ties, frequency=frequency, timefix=timefix,
+                                     start=rows(start, a, b), eps=tol, iter_max=max_iter,
+                                     toler_chol=TOLER_CHOL)
+            fit = _finish(fit, tol, toler_inf, max_iter)
+        else:
+            P = _prepare(*args, ties=ties, frequency=frequency, timefix=timefix,
+                         start=rows(start, a, b))
+            fit = _finish(_nr(P, tol, max_iter, TOLER_CHOL), tol, toler_inf, max_iter)
+            no_ev = _no_event_level(P)
+            fit["n_events"], fit["n_merged"] = P.L.n_events, P.L.n_merged
+        fit["monotone"] = no_ev | np.any(fit["maybe_infinite"], axis=1)
         parts.append(fit)
     cat = {k: np.concatenate([f[k] for f in parts]) for k in parts[0]}
     coef = cat["beta"].copy()
@@ -646,12 +718,20 @@ def _check_start(start, time, func):
     return st
 
 
+def _check_engine(engine, func):
+    if engine not in ("kernel", "numpy"):
+        raise ParameterError(f"The 'engine' parameter of {func} must be one of 'kernel', "
+                             f"'numpy'; got {engine!r}.")
+
+
 def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: str = "efron",
-                     frequency: bool = True, timefix: bool = True, start=None) -> np.ndarray:
+                     frequency: bool = True, timefix: bool = True, start=None,
+                     engine: str = "kernel") -> np.ndarray:
     """Log partial likelihood of every replicate at given coefficients ``beta`` (R, p).
 
     Equal to ``cox_derivatives(prepare_cox_data(...), beta_r, ties)[0]`` per replicate (e.g.
-    the likelihood of a linear predictor frozen at slope 1). Inputs as :func:`batch_cox_arrays`.
+    the likelihood of a linear predictor frozen at slope 1). Inputs (and ``engine``) as
+    :func:`batch_cox_arrays`.
     """
     R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
                                                     weights=weights, func="batch_cox_loglik")
@@ -661,7 +741,17 @@ def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: s
     n = time.shape[-1]
     if w is not None and w.ndim == 1:
         w = np.broadcast_to(w, (R, n))
+    _check_engine(engine, "batch_cox_loglik")
+    start = _check_start(start, time, "batch_cox_loglik")
+    if engine == "kernel":
+        from ._cox_kernel import cox_loglik_batch
+
+        kw, _ = _kernel_inputs(R, time, event, cols, w, strata, start, timefix)
+        ll, status = cox_loglik_batch(**kw, efron=ties == "efron", frequency=bool(frequency),
+                                      beta=np.ascontiguousarray(beta))
+        _kernel_status(status)
+        return ll
     P = _prepare(R, time, event, cols, w, strata, ties=ties, frequency=frequency,
-                 timefix=timefix, start=_check_start(start, time, "batch_cox_loglik"))
+                 timefix=timefix, start=start)
     # the likelihood does not depend on the centring: sum w eta - sum log den shifts equally
     return _derivatives(P, beta, info=False)[0]
