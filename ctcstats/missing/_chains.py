@@ -32,6 +32,9 @@ import numpy as np
 from ..survival._core.cox import baseline_hazard, fit_cox_arrays, prepare_cox_data
 from ..survival._core.curves import step_at
 from ._conditional import fit_draw, sample_codes
+from ._multilevel import _TooFewStudies, fit_draw_two_stage
+from ._pmm import pmm_draw
+from ._terms import CoxModelSpec, stratified_baseline
 
 __all__ = ["Var", "ChainSpec", "smcfcs_chain", "fcs_chain", "nelson_aalen", "block"]
 
@@ -90,6 +93,23 @@ class ChainSpec:
     n_iter: int
     rejection_limit: int
     causes: tuple[int, ...] = (1,)  # event codes; (1,) = a single event type (Cox)
+    study: int | None = None  # index of the study variable (pooled data)
+    two_stage: frozenset[int] = frozenset()  # variables with two-stage random-effects models
+    donors: int = 5  # predictive mean matching (continuous variables with family "pmm")
+    model: CoxModelSpec | None = None  # the Cox design (derived terms, strata); None: the
+    # in-model variables entering linearly as fit_cox codes them
+
+    @property
+    def cox(self) -> CoxModelSpec:
+        if self.model is not None:
+            return self.model
+        return CoxModelSpec(plain=tuple(i for i, v in enumerate(self.variables)
+                                        if v.in_model), terms=())
+
+    def cox_matrix(self, xs, rows: np.ndarray | None = None,
+                   replace: tuple[int, np.ndarray] | None = None) -> np.ndarray:
+        """The Cox design at the current values (see :meth:`CoxModelSpec.matrix`)."""
+        return self.cox.matrix(self.variables, xs, block, rows=rows, replace=replace)
 
 
 def nelson_aalen(time: np.ndarray, event: np.ndarray) -> np.ndarray:
@@ -114,19 +134,37 @@ def _initial(spec: ChainSpec, rng: np.random.Generator) -> list[np.ndarray]:
 
 def _design(spec: ChainSpec, xs: list[np.ndarray], skip: int, *,
             model_only: bool = False) -> np.ndarray:
+    """Predictors of variable ``skip`` (or of the Cox model); for a two-stage
+    (random-effects) variable the study is not a predictor but its code is the last
+    column (see :class:`._multilevel.StudyDrawn`)."""
+    if skip in spec.two_stage:
+        assert spec.study is not None
+        cols = [block(v, xs[i]) for i, v in enumerate(spec.variables)
+                if i not in (skip, spec.study)]
+        return np.column_stack(cols + [xs[spec.study][:, None]])
     cols = [block(v, xs[i]) for i, v in enumerate(spec.variables)
             if i != skip and (v.in_model or not model_only)]
     n = spec.time.size
     return np.column_stack(cols) if cols else np.empty((n, 0))
 
 
-def _slices(spec: ChainSpec) -> dict[int, slice]:
-    out, j = {}, 0
-    for i, v in enumerate(spec.variables):
-        if v.in_model:
-            out[i] = slice(j, j + v.width)
-            j += v.width
-    return out
+def _fit_two_stage(spec: ChainSpec, i: int, y: np.ndarray, P: np.ndarray,
+                   rng: np.random.Generator, *, all_rows: bool):
+    """The two-stage random-effects model of variable ``i`` (``P`` from :func:`_design`,
+    every row; ``y`` its current values)."""
+    v, study = spec.variables[i], spec.variables[spec.study]  # type: ignore[index]
+    labels = tuple(str(x) for x in study.level_values)
+    try:
+        return fit_draw_two_stage(v.kind, y, P, rng, n_studies=len(labels),
+                                  observed=~v.miss, all_rows=all_rows, labels=labels)
+    except _TooFewStudies as exc:
+        from ..errors import DataValidationError
+
+        raise DataValidationError(
+            f"covariate {v.name!r}: only {exc.n} stud{'y' if exc.n == 1 else 'ies'} could "
+            "fit the study-level imputation model (enough observed values, both levels of a "
+            "binary variable, no separation); the between-study distribution needs at "
+            "least two — use fewer predictors or study_model='fixed'.") from None
 
 
 def _trace(spec: ChainSpec, xs, it: int, rows: list) -> None:
@@ -158,11 +196,20 @@ def fcs_chain(spec: ChainSpec, seed: int):
             m = v.miss
             if not m.any():
                 continue
-            P = np.column_stack([_design(spec, xs, i), outcome])
+            P = _design(spec, xs, i)
+            # the outcome predictors go before a two-stage variable's study code (last)
+            P = (np.column_stack([P[:, :-1], outcome, P[:, -1:]]) if i in spec.two_stage
+                 else np.column_stack([P, outcome]))
             off = None if spec.offset is None or v.kind != "count" else spec.offset
-            drawn, w = fit_draw(v.kind, xs[i][~m], P[~m], rng, n_levels=_nlev(v),
-                                family=v.family, offset=None if off is None else off[~m],
-                                start=starts.get(i))
+            if v.kind == "continuous" and v.family == "pmm" and i not in spec.two_stage:
+                xs[i][m] = pmm_draw(xs[i][~m], P[~m], P[m], rng, donors=spec.donors)
+                continue
+            if i in spec.two_stage:
+                drawn, w = _fit_two_stage(spec, i, xs[i], P, rng, all_rows=False)
+            else:
+                drawn, w = fit_draw(v.kind, xs[i][~m], P[~m], rng, n_levels=_nlev(v),
+                                    family=v.family, offset=None if off is None else off[~m],
+                                    start=starts.get(i))
             starts[i] = drawn.mle
             msgs.extend(f"{v.name}: {s}" for s in w)
             xs[i][m] = drawn.sample(P[m], rng, offset=None if off is None else off[m])
@@ -189,16 +236,20 @@ def _nlev(v: Var) -> int:
 def _cox_draw(spec: ChainSpec, xs, rng, msgs, init):
     """Fit the (cause-specific) Cox model(s), draw the coefficients and compute Breslow's
     baseline cumulative hazard at the drawn ones: per cause (beta_k, H0_k(T))."""
-    X = _design(spec, xs, -1, model_only=True)
+    X = spec.cox_matrix(xs)
+    strata = spec.cox.strata
     draws, coefs = [], []
     for j, k in enumerate(spec.causes):
-        fit = fit_cox_arrays(X, spec.time, spec.event == k, ties="efron",
+        fit = fit_cox_arrays(X, spec.time, spec.event == k, ties="efron", strata=strata,
                              init=None if init is None else init[j])
         if not fit.converged:
             msgs.append("the Cox model did not converge in an imputation cycle")
         beta = fit.coef + _root(fit.var) @ rng.standard_normal(fit.coef.size)
-        knots, cum = baseline_hazard(fit.data, beta, "efron", reference="zero")
-        draws.append((beta, step_at(knots, cum, spec.time, before=0.0)))
+        if strata is None:
+            knots, cum = baseline_hazard(fit.data, beta, "efron", reference="zero")
+            draws.append((beta, step_at(knots, cum, spec.time, before=0.0)))
+        else:  # one baseline hazard per stratum, each patient's in the patient's stratum
+            draws.append((beta, stratified_baseline(fit.data, beta, "efron", spec.time)))
         coefs.append(fit.coef)
     return X, draws, coefs
 
@@ -231,7 +282,7 @@ def _outcome_loglik(lps, h0s, d, causes):
 def smcfcs_chain(spec: ChainSpec, seed: int):
     rng = np.random.default_rng(seed)
     xs = _initial(spec, rng)
-    slices = _slices(spec)
+    cox = spec.cox
     d = spec.event
     init = None  # warm start of the Cox fits at the previous estimates
     starts: dict = {}  # and of iterative covariate-model fits
@@ -244,29 +295,34 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
                 continue
             P = _design(spec, xs, i)
             off = spec.offset if v.kind == "count" else None
-            drawn, w = fit_draw(v.kind, xs[i], P, rng, n_levels=_nlev(v), family=v.family,
-                                offset=off, start=starts.get(i))
+            if i in spec.two_stage:
+                drawn, w = _fit_two_stage(spec, i, xs[i], P, rng, all_rows=True)
+            else:
+                drawn, w = fit_draw(v.kind, xs[i], P, rng, n_levels=_nlev(v),
+                                    family=v.family, offset=off, start=starts.get(i))
             starts[i] = drawn.mle
             msgs.extend(f"{v.name}: {s}" for s in w)
             idx = np.flatnonzero(m)
-            if not v.in_model:
+            if not (v.in_model and cox.depends_on(i)):
                 xs[i][idx] = drawn.sample(P[idx], rng,
                                           offset=None if off is None else off[idx])
                 continue
-            X, draws, init = _cox_draw(spec, xs, rng, msgs, init)
-            sl = slices[i]
-            rest = [X[idx] @ b - X[idx, sl] @ b[sl] for b, _ in draws]
+            _, draws, init = _cox_draw(spec, xs, rng, msgs, init)
             h0s = [h[idx] for _, h in draws]
+
+            def lp_at(rows, values, i=i, draws=draws):
+                """Linear predictors (one per cause) on ``rows`` with variable i = values."""
+                Xc = spec.cox_matrix(xs, rows=rows, replace=(i, values))
+                return [Xc @ b for b, _ in draws]
+
             if v.kind in DISCRETE:
                 logp = drawn.log_probs(P[idx])
                 for lev in range(len(v.level_values)):
-                    xb = block(v, np.full(idx.size, float(lev)))
-                    lps = [r + xb @ b[sl] for r, (b, _) in zip(rest, draws, strict=True)]
+                    lps = lp_at(idx, np.full(idx.size, float(lev)))
                     logp[:, lev] += _outcome_loglik(lps, h0s, d[idx], spec.causes)
                 xs[i][idx] = sample_codes(logp, rng)
             else:
-                left = _rejection(v, drawn, P, off, idx, rest, [b[sl] for b, _ in draws],
-                                  h0s, d[idx], xs[i], rng, spec)
+                left = _rejection(drawn, P, off, idx, lp_at, h0s, d[idx], xs[i], rng, spec)
                 if left:
                     msgs.append(f"{v.name}: rejection sampling failed for {left} value(s) "
                                 f"after {spec.rejection_limit} candidates; their previous "
@@ -275,11 +331,12 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
     return _result(spec, xs, rows, msgs)
 
 
-def _rejection(v, drawn, P, off, idx, rest, betas_v, h0s, d, x, rng, spec) -> int:
+def _rejection(drawn, P, off, idx, lp_at, h0s, d, x, rng, spec) -> int:
     """Rejection sampling, several candidates per value and round (the first accepted one
     is kept — the same distribution as one candidate at a time); returns how many values
-    found no accepted candidate within ``spec.rejection_limit`` candidates. ``rest``,
-    ``h0s`` and ``d`` are per missing value (aligned with ``idx``), one entry per cause."""
+    found no accepted candidate within ``spec.rejection_limit`` candidates. ``h0s`` and
+    ``d`` are per missing value (aligned with ``idx``), one entry per cause; ``lp_at(rows,
+    values)`` the linear predictors with the candidates in place (derived terms included)."""
     limit = spec.rejection_limit
     todo = np.arange(idx.size)
     tried = 0
@@ -287,8 +344,7 @@ def _rejection(v, drawn, P, off, idx, rest, betas_v, h0s, d, x, rng, spec) -> in
         k = int(min(limit - tried, max(8, 4096 // todo.size)))
         rows = np.repeat(idx[todo], k)
         cand = drawn.sample(P[rows], rng, offset=None if off is None else off[rows])
-        xb = block(v, cand)
-        lps = [np.repeat(r[todo], k) + xb @ b for r, b in zip(rest, betas_v, strict=True)]
+        lps = lp_at(rows, cand)
         prob = _accept_prob(lps, [np.repeat(h[todo], k) for h in h0s],
                             np.repeat(d[todo], k), spec.causes)
         ok = (rng.random(rows.size) < prob).reshape(-1, k)
