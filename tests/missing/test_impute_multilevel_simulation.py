@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -42,7 +41,11 @@ def _cohorts(seed: int, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _fit(data: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
-    tab = cs.fit_cox(data, covariates=[*covariates, "study"], **ROLES).table
+    with warnings.catch_warnings():
+        # complete cases of the smallest study (~50 patients) may have no event: its study
+        # term diverges (recorded warning); the covariate terms compared here are unaffected
+        warnings.simplefilter("ignore", cs.CTCStatsWarning)
+        tab = cs.fit_cox(data, covariates=[*covariates, "study"], **ROLES).table
     return tab.loc[covariates, ["coef", "std_error", "ci_lower", "ci_upper"]]
 
 
