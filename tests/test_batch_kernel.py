@@ -165,3 +165,37 @@ def test_kernel_rejects_what_the_reference_rejects(rng):
             batch_cox_arrays(t, e, x, strata=np.full((2, 30), -1), engine=engine)
     with pytest.raises(ParameterError, match="engine"):
         batch_cox_arrays(t, e, x, engine="fortran")
+
+
+def test_ragged_replicates_with_weights_strata_and_start_equal_reference(rng):
+    """Ragged replicates are concatenated for the kernel (padded for the reference)."""
+    ts, es, xs, ss, ws, sts = [], [], [], [], [], []
+    for n in (30, 55, 12, 41):
+        st = np.round(rng.uniform(0, 4, n), 1)
+        ts.append(np.round(st + rng.exponential(6, n) + 0.1, 1))
+        sts.append(st)
+        es.append(rng.random(n) < 0.6)
+        xs.append(np.column_stack([rng.random(n) < 0.4, rng.normal(size=n)]))
+        ss.append(rng.integers(0, 2, n))
+        ws.append(rng.integers(0, 3, n).astype(float))
+    for ties in ("efron", "breslow"):
+        _same(*_both(ts, es, xs, strata=ss, weights=ws, ties=ties))
+        _same(*_both(ts, es, xs, strata=ss, start=sts, ties=ties))
+        k, r = _both(ts, es, xs, start=sts, weights=ws, ties=ties)
+        _same(k, r)
+        assert k.n_obs == r.n_obs == sum(int(np.count_nonzero(w)) for w in ws)
+
+
+def test_ragged_bad_inputs_raise(rng):
+    t = [np.array([1.0, 2.0, 3.0]), np.array([1.0, np.nan])]
+    e = [np.ones(3, bool), np.ones(2, bool)]
+    x = [np.zeros((3, 1)), np.zeros((2, 1))]
+    with pytest.raises(DataValidationError, match="finite"):
+        batch_cox_arrays(t, e, x)
+    t[1] = np.array([1.0, 2.0])
+    with pytest.raises(DataValidationError, match="rows"):
+        batch_cox_arrays(t, [np.ones(3, bool), np.ones(3, bool)], x)
+    with pytest.raises(DataValidationError, match="shape"):
+        batch_cox_arrays(t, e, [np.zeros((3, 1)), np.zeros((3, 1))])
+    with pytest.raises(DataValidationError, match="start"):
+        batch_cox_arrays(t, e, x, start=[np.array([0.0, 0.0, 5.0]), np.zeros(2)])

@@ -315,45 +315,52 @@ def _stable_order(codes):
     return out
 
 
+# rows of the ``base`` array: where each input's rows of replicate r begin
+B_TIME, B_ORDER, B_EVENT, B_WEIGHT, B_STRATA, B_X, B_START = 0, 1, 2, 3, 4, 5, 6
+
+
 @njit
-def _prepare(rep, time, orders, event, weight, strata, X, start, has_start, has_weight,
-             do_timefix, tie_tol, scaled, ts, st, w, ev, xs, sta, sperm, scale):
-    """Sort replicate ``rep`` by (stratum, time) into the work arrays (``orders``: each
-    replicate's rows ordered by time, or one shared order), apply the tie rule,
-    centre the covariates (and scale them when ``scaled``). Inputs with a leading dimension
-    of 1 are shared by every replicate. Returns (n_merged, weighted events, means)."""
-    n = ts.shape[0]
+def _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_weight,
+             has_strata, has_start, do_timefix, tie_tol, scaled, ts, st, w, ev, xs, sta, sperm,
+             scale):
+    """Sort replicate ``rep`` (``n`` rows) by (stratum, time) into the work arrays, apply the
+    tie rule, centre the covariates (and scale them when ``scaled``).
+
+    The inputs are flat: replicate r's rows of input k start at ``base[k, r]`` (equal for
+    every replicate when the input is shared); ``orders`` holds each replicate's rows ordered
+    by time (0..n-1). Returns (n_merged, weighted events).
+    """
     p = xs.shape[1]
-    trow = time[rep if time.shape[0] > 1 else 0]
-    order = orders[rep if orders.shape[0] > 1 else 0]
-    wrow = weight[rep if weight.shape[0] > 1 else 0]
+    bt, bo, be, bw = base[B_TIME, rep], base[B_ORDER, rep], base[B_EVENT, rep], base[B_WEIGHT, rep]
+    bs, bx, bst = base[B_STRATA, rep], base[B_X, rep], base[B_START, rep]
+    order = orders[bo:bo + n]
     for i in range(n):
-        ts[i] = trow[order[i]]
-        w[i] = wrow[order[i]] if has_weight else 1.0
+        k = order[i]
+        ts[i] = time[bt + k]
+        w[i] = weight[bw + k] if has_weight else 1.0
+        st[i] = strata[bs + k] if has_strata else 0
     n_merged = 0
     if do_timefix:
         n_merged = _timefix(ts, w > 0, tie_tol)
-    srow = strata[rep if strata.shape[0] > 1 else 0]
-    for i in range(n):
-        st[i] = srow[order[i]]
-    o2 = _stable_order(st)
-    final = order[o2]
-    ts[:] = ts[o2]
-    w[:] = w[o2]
-    st[:] = st[o2]
-    erow = event[rep if event.shape[0] > 1 else 0]
-    xrow = X[rep if X.shape[0] > 1 else 0]
+    if has_strata:
+        o2 = _stable_order(st)
+        final = order[o2]
+        ts[:] = ts[o2]
+        w[:] = w[o2]
+        st[:] = st[o2]
+    else:
+        final = order
     wsum = 0.0
     means = np.zeros(p)
     nev = 0.0
     for i in range(n):
         k = final[i]
-        ev[i] = erow[k] and w[i] > 0
+        ev[i] = event[be + k] and w[i] > 0
         if ev[i]:
             nev += w[i]
         wsum += w[i]
         for j in range(p):
-            v = xrow[k, j]
+            v = X[bx + k, j]
             xs[i, j] = v
             means[j] += w[i] * v
     for j in range(p):
@@ -367,13 +374,12 @@ def _prepare(rep, time, orders, event, weight, strata, X, start, has_start, has_
             for i in range(n):
                 xs[i, j] *= scale[j]
     if has_start:
-        srow2 = start[rep if start.shape[0] > 1 else 0]
         for i in range(n):
-            sta[i] = srow2[final[i]]
+            sta[i] = start[bst + final[i]]
         o3 = np.argsort(sta, kind="mergesort")
         o4 = _stable_order(st[o3])
         sperm[:] = o3[o4]
-    return n_merged, nev, means
+    return n_merged, nev
 
 
 @njit
@@ -473,22 +479,23 @@ def _newton(ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency, eps, ite
 
 
 @njit
-def cox_fit_batch(time, orders, event, weight, strata, X, start, has_start, has_weight,
-                  do_timefix, tie_tol, efron, frequency, eps, iter_max, toler_chol):
+def cox_fit_batch(off, base, time, orders, event, weight, strata, X, start, has_weight,
+                  has_strata, has_start, do_timefix, tie_tol, efron, frequency, eps, iter_max,
+                  toler_chol):
     """Sort, tie-fix, centre and scale each replicate, then fit it (R's coxph.fit).
 
-    ``time`` (R or 1, n) with ``orders`` (its rows' ``argsort``), ``event`` bool, ``weight``, ``strata`` int64 codes, ``start``
-    (R or 1, n) and ``X`` (R or 1, n, p); a leading dimension of 1 is shared by every
-    replicate (bootstrap counts in ``weight`` make the replicates). Returns per replicate, in
-    the covariates' own units: beta (R, p), variance (R, p, p), score (R, p), loglik, rank,
+    Replicate r has ``off[r + 1] - off[r]`` rows; its rows of each flat input start at
+    ``base[k, r]`` (see :func:`_prepare`; ``X`` is (rows, p)). Returns per replicate, in the
+    covariates' own units: beta (R, p), variance (R, p, p), score (R, p), loglik, rank,
     n_iter, converged, loglik at 0, score test, weighted events, merged times, the
     no-event-level flag and a status (1: frequency weights of a tied group are not whole
     numbers).
     """
-    n = time.shape[1]
-    p = X.shape[2]
-    R = max(time.shape[0], event.shape[0], weight.shape[0] if has_weight else 1,
-            strata.shape[0], X.shape[0], start.shape[0] if has_start else 1)
+    R = off.shape[0] - 1
+    p = X.shape[1]
+    nmax = 1
+    for rep in range(R):
+        nmax = max(nmax, off[rep + 1] - off[rep])
     beta_o = np.zeros((R, p))
     var_o = np.zeros((R, p, p))
     U_o = np.zeros((R, p))
@@ -502,24 +509,27 @@ def cox_fit_batch(time, orders, event, weight, strata, X, start, has_start, has_
     nm_o = np.zeros(R, dtype=np.int64)
     mono_o = np.zeros(R, dtype=np.bool_)
     status = np.zeros(R, dtype=np.int64)
-    ts = np.empty(n)
-    st = np.empty(n, dtype=np.int64)
-    w = np.empty(n)
-    ev = np.empty(n, dtype=np.bool_)
-    xs = np.empty((n, p))
-    sta = np.empty(n if has_start else 1)
-    sperm = np.zeros(n if has_start else 1, dtype=np.int64)
+    ts0 = np.empty(nmax)
+    st0 = np.empty(nmax, dtype=np.int64)
+    w0 = np.empty(nmax)
+    ev0 = np.empty(nmax, dtype=np.bool_)
+    xs0 = np.empty((nmax, p))
+    sta0 = np.empty(nmax)
+    sperm0 = np.zeros(nmax, dtype=np.int64)
+    r0 = np.empty(nmax)
+    eta0 = np.empty(nmax)
     scale = np.ones(p)
-    r = np.empty(n)
-    eta = np.empty(n)
     for rep in range(R):
-        nm_o[rep], nev_o[rep], _ = _prepare(rep, time, orders, event, weight, strata, X,
-                                            start, has_start, has_weight, do_timefix, tie_tol,
-                                            True, ts, st, w, ev, xs, sta, sperm, scale)
+        n = off[rep + 1] - off[rep]
+        ts, st, w, ev, xs = ts0[:n], st0[:n], w0[:n], ev0[:n], xs0[:n]
+        sta, sperm = sta0[:n], sperm0[:n]
+        nm_o[rep], nev_o[rep] = _prepare(rep, n, base, time, orders, event, weight, strata, X,
+                                         start, has_weight, has_strata, has_start, do_timefix,
+                                         tie_tol, True, ts, st, w, ev, xs, sta, sperm, scale)
         mono_o[rep] = _no_event_level(xs, w, ev, has_weight)
         beta, ll, U, var, rank, n_iter, conv, ll0, sctest, stat = _newton(
             ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency, eps, iter_max,
-            toler_chol, r, eta)
+            toler_chol, r0[:n], eta0[:n])
         for j in range(p):
             beta_o[rep, j] = beta[j] * scale[j]
             U_o[rep, j] = U[j] / scale[j]
@@ -537,31 +547,37 @@ def cox_fit_batch(time, orders, event, weight, strata, X, start, has_start, has_
 
 
 @njit
-def cox_loglik_batch(time, orders, event, weight, strata, X, start, has_start, has_weight,
-                     do_timefix, tie_tol, efron, frequency, beta):
+def cox_loglik_batch(off, base, time, orders, event, weight, strata, X, start, has_weight,
+                     has_strata, has_start, do_timefix, tie_tol, efron, frequency, beta):
     """Log partial likelihood of every replicate at ``beta`` (R, p) (covariates centred, not
     scaled); inputs as :func:`cox_fit_batch`. Returns (loglik, status)."""
-    n = time.shape[1]
-    p = X.shape[2]
-    R = beta.shape[0]
+    R = off.shape[0] - 1
+    p = X.shape[1]
+    nmax = 1
+    for rep in range(R):
+        nmax = max(nmax, off[rep + 1] - off[rep])
     out = np.empty(R)
     status = np.zeros(R, dtype=np.int64)
-    ts = np.empty(n)
-    st = np.empty(n, dtype=np.int64)
-    w = np.empty(n)
-    ev = np.empty(n, dtype=np.bool_)
-    xs = np.empty((n, p))
-    sta = np.empty(n if has_start else 1)
-    sperm = np.zeros(n if has_start else 1, dtype=np.int64)
+    ts0 = np.empty(nmax)
+    st0 = np.empty(nmax, dtype=np.int64)
+    w0 = np.empty(nmax)
+    ev0 = np.empty(nmax, dtype=np.bool_)
+    xs0 = np.empty((nmax, p))
+    sta0 = np.empty(nmax)
+    sperm0 = np.zeros(nmax, dtype=np.int64)
+    r0 = np.empty(nmax)
+    eta0 = np.empty(nmax)
     scale = np.ones(p)
-    r = np.empty(n)
-    eta = np.empty(n)
     U = np.zeros(p)
     imat = np.zeros((p, p))
     for rep in range(R):
-        _prepare(rep, time, orders, event, weight, strata, X, start, has_start, has_weight,
-                 do_timefix, tie_tol, False, ts, st, w, ev, xs, sta, sperm, scale)
+        n = off[rep + 1] - off[rep]
+        ts, st, w, ev, xs = ts0[:n], st0[:n], w0[:n], ev0[:n], xs0[:n]
+        sta, sperm = sta0[:n], sperm0[:n]
+        _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_weight,
+                 has_strata, has_start, do_timefix, tie_tol, False, ts, st, w, ev, xs, sta,
+                 sperm, scale)
         out[rep], status[rep] = _derivatives(ts, st, w, ev, xs, sta, sperm, has_start, efron,
                                              frequency, np.ascontiguousarray(beta[rep]), False,
-                                             U, imat, r, eta)
+                                             U, imat, r0[:n], eta0[:n])
     return out, status

@@ -30,7 +30,8 @@ from .._results import Result, result
 from ..errors import DataValidationError, ParameterError
 from ..survival._core.cox import ETA_MAX, ETA_MIN
 from ..survival._core.newton import EPS, ITER_MAX, TOLER_CHOL, newton_raphson, scale_factor
-from ..survival._core.ties import TIE_TOLERANCE, merge_times
+from ..survival._core.ties import merge_times
+from ._cox_inputs import fit_kernel, is_ragged, kernel_inputs, loglik_kernel, ragged_inputs
 from ._layout import (
     BatchDisplay,
     BatchLayout,
@@ -477,62 +478,6 @@ def _subset(P: _Prepared, idx: np.ndarray) -> _Prepared:
     return _with_patterns(_center(Lsub, Xs), Xs)
 
 
-# --------------------------------------------------------------------------- compiled path
-def _kernel_inputs(R, time, event, cols, weights, strata, start, timefix):
-    """The inputs as :func:`._cox_kernel.cox_fit_batch` takes them: 2-D with a leading
-    dimension of R (per replicate) or 1 (shared), ``X`` (R or 1, n, p). (start, stop] times
-    are tie-fixed here (start and stop together, per replicate, as :func:`_prepare`)."""
-    n = time.shape[-1]
-    n_merged = None
-    if start is not None and timefix:
-        time, start, n_merged = _merge_start(R, time, start)
-
-    def two(a, dtype):
-        return np.ascontiguousarray(np.atleast_2d(np.asarray(a, dtype=dtype)))
-
-    if all(c.ndim == 1 for c in cols):
-        X = np.empty((1, n, len(cols)))
-    else:
-        X = np.empty((R, n, len(cols)))
-    for j, c in enumerate(cols):
-        X[:, :, j] = c
-    t2 = two(time, float)
-    return dict(
-        time=t2, orders=np.ascontiguousarray(np.argsort(t2, axis=1)), event=two(event, np.bool_),
-        weight=np.ones((1, 1)) if weights is None else two(weights, float),
-        strata=np.zeros((1, n), dtype=np.int64) if strata is None else two(strata, np.int64),
-        X=X, start=np.zeros((1, 1)) if start is None else two(start, float),
-        has_start=start is not None, has_weight=weights is not None,
-        do_timefix=bool(timefix) and start is None, tie_tol=TIE_TOLERANCE,
-    ), n_merged
-
-
-def _kernel_status(status: np.ndarray) -> None:
-    if np.any(status == 1):
-        raise DataValidationError(
-            "frequency weights must be whole numbers (case counts) for Efron ties; use "
-            "frequency=False for R's coxph(weights=) semantics.")
-
-
-def _fit_kernel(R, time, event, cols, weights, strata, *, ties, frequency, timefix, start,
-                eps, iter_max, toler_chol) -> tuple[dict, np.ndarray]:
-    """:func:`_nr` (+ the replicates' no-event-level flags) by the compiled kernel: sort,
-    tie rule, centring, scaling and R's Newton–Raphson, one replicate after another."""
-    from ._cox_kernel import cox_fit_batch
-
-    if strata is not None and np.size(strata) and np.min(strata) < 0:
-        raise DataValidationError("strata must be integer codes ≥ 0.")
-    kw, n_merged = _kernel_inputs(R, time, event, cols, weights, strata, start, timefix)
-    out = cox_fit_batch(**kw, efron=ties == "efron", frequency=bool(frequency),
-                        eps=float(eps), iter_max=int(iter_max), toler_chol=float(toler_chol))
-    beta, var, U, ll, rank, n_iter, conv, ll0, sctest, nev, nm, no_ev, status = out
-    _kernel_status(status)
-    fit = dict(beta=beta, var=var, U=U, ll=ll, ll0=ll0, sctest=sctest, n_iter=n_iter,
-               converged=conv, rank=rank, n_events=nev,
-               n_merged=nm if n_merged is None else n_merged)
-    return fit, no_ev
-
-
 def _finish(fit: dict, eps: float, toler_inf: float, iter_max: int) -> dict:
     beta, var, U = fit["beta"], fit["var"], fit["U"]
     R, p = beta.shape
@@ -601,8 +546,10 @@ def batch_cox_arrays(
         R's convergence criterion (``eps``) and iteration limit (``iter.max``) of
         ``coxph.control``.
     chunk_rows : int
-        Replicates are fitted in chunks of about this many rows (R × n) so that peak memory
-        stays bounded (≈ 200 MB per 10^6 rows with a few covariates).
+        ``engine="numpy"`` only: replicates are fitted in chunks of about this many rows
+        (R × n) so that peak memory stays bounded (≈ 200 MB per 10^6 rows with a few
+        covariates). The kernel works on one replicate at a time (memory O(n) beyond the
+        inputs; ragged replicates are concatenated, not padded).
     engine : {"kernel", "numpy"}
         ``"kernel"`` (default): the compiled single-pass kernel (:mod:`._cox_kernel`, numba),
         one replicate after another. ``"numpy"``: all replicates advanced together by array
@@ -626,19 +573,28 @@ def batch_cox_arrays(
     >>> res.coef.shape
     (3, 1)
     """
-    R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
-                                                    weights=weights, func="batch_cox_arrays")
-    if cols is None:
-        raise DataValidationError("batch_cox_arrays: X (the covariates) is required.")
     if ties not in ("efron", "breslow"):
         raise ParameterError(f"The 'ties' parameter of batch_cox_arrays must be one of 'efron', "
                              f"'breslow'; got {ties!r}.")
     _check_engine(engine, "batch_cox_arrays")
+    toler_inf = float(np.sqrt(tol))
+    if engine == "kernel" and is_ragged(time):  # concatenated, never padded
+        kw, R, _, n_obs, n_merged = ragged_inputs(time, event, X, strata, weights, start,
+                                                  timefix, "batch_cox_arrays")
+        fit, no_ev = fit_kernel(kw, n_merged, ties=ties, frequency=frequency, eps=tol,
+                                iter_max=max_iter, toler_chol=TOLER_CHOL)
+        fit = _finish(fit, tol, toler_inf, max_iter)
+        fit["monotone"] = no_ev | np.any(fit["maybe_infinite"], axis=1)
+        return _result(fit, R, ties, n_obs)
+    R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
+                                                    weights=weights, func="batch_cox_arrays")
+    if cols is None:
+        raise DataValidationError("batch_cox_arrays: X (the covariates) is required.")
     n = time.shape[-1]
     start = _check_start(start, time, "batch_cox_arrays")
-    step = max(1, int(chunk_rows) // max(n, 1))
+    # the kernel needs no (replicates × patients) temporaries: one chunk
+    step = R if engine == "kernel" else max(1, int(chunk_rows) // max(n, 1))
     parts = []
-    toler_inf = float(np.sqrt(tol))
 
     def rows(a, lo, hi):
         return a if a is None or a.ndim == 1 else a[lo:hi]
@@ -652,9 +608,9 @@ def batch_cox_arrays(
         args = (Rc, rows(time, a, b), rows(event, a, b), [rows(c, a, b) for c in cols],
                 rows(wc, a, b), rows(strata, a, b))
         if engine == "kernel":
-            fit, no_ev = _fit_kernel(*args, ties=ties, frequency=frequency, timefix=timefix,
-                                     start=rows(start, a, b), eps=tol, iter_max=max_iter,
-                                     toler_chol=TOLER_CHOL)
+            kw, n_merged = kernel_inputs(*args, start=rows(start, a, b), timefix=timefix)
+            fit, no_ev = fit_kernel(kw, n_merged, ties=ties, frequency=frequency, eps=tol,
+                                    iter_max=max_iter, toler_chol=TOLER_CHOL)
             fit = _finish(fit, tol, toler_inf, max_iter)
         else:
             P = _prepare(*args, ties=ties, frequency=frequency, timefix=timefix,
@@ -665,6 +621,10 @@ def batch_cox_arrays(
         fit["monotone"] = no_ev | np.any(fit["maybe_infinite"], axis=1)
         parts.append(fit)
     cat = {k: np.concatenate([f[k] for f in parts]) for k in parts[0]}
+    return _result(cat, R, ties, n_rows(R, n, w))
+
+
+def _result(cat: dict, R: int, ties: str, n_obs: int) -> BatchCoxResult:
     coef = cat["beta"].copy()
     var = cat["var"].copy()
     sing = cat["singular"]
@@ -685,7 +645,7 @@ def batch_cox_arrays(
         loglik=cat["ll"], loglik_null=cat["ll0"], score_test=cat["sctest"],
         n_iter=cat["n_iter"], converged=cat["converged"], monotone=cat["monotone"],
         n_events=cat["n_events"], ties=ties, singular=sing, n_merged=cat["n_merged"],
-        maybe_infinite=cat["maybe_infinite"], n_obs=n_rows(R, n, w), warnings=tuple(notes),
+        maybe_infinite=cat["maybe_infinite"], n_obs=n_obs, warnings=tuple(notes),
     )
 
 
@@ -744,13 +704,8 @@ def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: s
     _check_engine(engine, "batch_cox_loglik")
     start = _check_start(start, time, "batch_cox_loglik")
     if engine == "kernel":
-        from ._cox_kernel import cox_loglik_batch
-
-        kw, _ = _kernel_inputs(R, time, event, cols, w, strata, start, timefix)
-        ll, status = cox_loglik_batch(**kw, efron=ties == "efron", frequency=bool(frequency),
-                                      beta=np.ascontiguousarray(beta))
-        _kernel_status(status)
-        return ll
+        kw, _ = kernel_inputs(R, time, event, cols, w, strata, start=start, timefix=timefix)
+        return loglik_kernel(kw, beta, ties=ties, frequency=frequency)
     P = _prepare(R, time, event, cols, w, strata, ties=ties, frequency=frequency,
                  timefix=timefix, start=start)
     # the likelihood does not depend on the centring: sum w eta - sum log den shifts equally

@@ -28,6 +28,7 @@ from scipy import optimize, special
 
 from .._typing import RandomState
 from .._validation import (
+    canonical_order,
     check_choice,
     check_dataframe,
     check_numeric_column,
@@ -150,6 +151,9 @@ def add_missingness(
         base = base + _standardised(data, col, "depends_on")
     out = data.copy()
     records = []
+    # uniforms drawn on the canonical row order: the same rows are deleted whatever the order
+    # and labels of data's rows (DESIGN.md §4)
+    order = canonical_order(data)
     for col, rate in rates.items():
         r = check_real(rate, name=f"rates[{col!r}]", func=func, low=0.0, high=1.0,
                        low_inclusive=False, high_inclusive=False)
@@ -157,7 +161,9 @@ def add_missingness(
         if mechanism == "mnar":
             score = score + strength * _standardised(data, col, "rates")
         p = special.expit(_intercept(score, r) + score)
-        miss = gen.random(len(data)) < p
+        u = np.empty(len(data))
+        u[order] = gen.random(len(data))
+        miss = u < p
         if pd.api.types.is_integer_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
             out[col] = out[col].astype(float)  # integer columns cannot hold NaN
         out.loc[miss, col] = np.nan

@@ -5,10 +5,12 @@
   :class:`ImputationResult`;
 * :func:`pool` / :func:`pooled_test` — analyse every imputed data set and pool the results
   (Rubin's rules with Barnard–Rubin df, as R ``mice::pool``; D1/D2/D3 tests);
+* :func:`rcs_term` — a restricted cubic spline as a derived term of ``impute(terms=...)``;
 * :func:`missing_table` / :func:`missing_pattern` — how much is missing, and in which
   combinations.
 """
 
+from ._terms import rcs_term
 from .diagnostics import missing_pattern, missing_table
 from .impute import ImputationResult, impute
 from .pooling import PooledResult, PooledTestResult, pool, pooled_test
@@ -23,6 +25,7 @@ __all__ = [
     "missing_table",
     "pool",
     "pooled_test",
+    "rcs_term",
     "barnard_rubin_df",
     "rubin_rules",
 ]
