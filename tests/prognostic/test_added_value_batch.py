@@ -11,7 +11,11 @@ from numpy.testing import assert_allclose
 
 import ctcstats.prognostic.added_value as A
 from ctcstats.batch import batch_cox_arrays
-from ctcstats.survival._core.concordance import concordance_estimate, concordance_estimates
+from ctcstats.survival._core.concordance import (
+    bootstrap_concordances,
+    concordance_estimate,
+    concordance_estimates,
+)
 from ctcstats.survival._core.cox import fit_cox_arrays, prepare_cox_data
 
 
@@ -37,16 +41,18 @@ def test_concordance_estimates_equal_separate_calls_bitwise():
     S = np.round(g.normal(size=(B, n)), 1)  # tied scores
     W = np.stack([np.bincount(g.integers(0, n, n), minlength=n) for _ in range(B)]).astype(float)
     W[4] *= 1 - e  # a replicate without events: no comparable pair, NaN
-    for chunk in (500, 100_000):  # several replicates per pair count, or all in one
-        got = concordance_estimates(S, t, e, weights=W, chunk_rows=chunk)
-        for b in range(B):
-            k = W[b] > 0
-            want = (concordance_estimate(S[b][k], t[k], e[k], weights=W[b][k])
-                    if e[k].any() else np.nan)
-            assert np.array_equal(got[b], want, equal_nan=True)
-        unw = concordance_estimates(S, t, e, chunk_rows=chunk)
-        assert np.array_equal(unw, [concordance_estimate(S[b], t, e) for b in range(B)])
+    got = concordance_estimates(S, t, e, weights=W)
+    for b in range(B):
+        k = W[b] > 0
+        want = (concordance_estimate(S[b][k], t[k], e[k], weights=W[b][k])
+                if e[k].any() else np.nan)
+        assert np.array_equal(got[b], want, equal_nan=True)
+    unw = concordance_estimates(S, t, e)
+    assert np.array_equal(unw, [concordance_estimate(S[b], t, e) for b in range(B)])
     assert np.isnan(got[4])
+    both = bootstrap_concordances(S, t, e, W)  # one sweep per replicate for both
+    assert np.array_equal(both[0], got, equal_nan=True)
+    assert np.array_equal(both[1], unw)
 
 
 def test_batch_refit_equals_fit_cox_per_replicate():
@@ -98,3 +104,39 @@ def test_added_value_batch_equals_loop(monkeypatch, n):
     assert np.array_equal(ra[["c_base", "c_full"]].to_numpy(), rb[["c_base", "c_full"]].to_numpy(),
                           equal_nan=True)
 
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_baseline_hazard_kernel_equals_per_replicate_reference(ties):
+    """The compiled H0(t) of every replicate equals prepare_cox_data + baseline_hazard of
+    the resampled rows (duplicated rows, tied times, Efron's correction)."""
+    from ctcstats.prognostic.added_value_jit import baseline_hazard_at
+    from ctcstats.prognostic.models import cumhaz_at
+    from ctcstats.survival._core.cox import baseline_hazard, linear_predictor
+
+    df = _cohort(4, 300)
+    x = df[["age", "node_positive", "ctc_positive"]].to_numpy(float)
+    tt, ev = df["os_months"].to_numpy(float), df["os_event"].to_numpy()
+    g = np.random.default_rng(7)
+    B, n = 6, len(df)
+    idx = g.integers(0, n, (B, n))
+    W = np.stack([np.bincount(i, minlength=n) for i in idx]).astype(float)
+    coef = g.normal(0, 0.5, (B, 3))
+    coef[5] = [0.0, 300.0, 0.0]  # linear predictors beyond R's coxsafe clip
+    LP = np.empty((B, n))
+    ok = np.ones(B, bool)
+    ok[2] = False
+    want = np.full(B, np.nan)
+    for t in (0.5, 12.0, 36.0, 1e9):
+        for b in range(B):
+            rows = np.sort(idx[b])
+            d = prepare_cox_data(x[rows], tt[rows], ev[rows])
+            LP[b] = linear_predictor(x - d.means, coef[b])
+            if ok[b]:
+                times, cum = baseline_hazard(d, coef[b], ties)
+                want[b] = cumhaz_at(times, cum, t)[0]
+        got = baseline_hazard_at(tt, ev, W, LP, ok, t, ties)
+        assert np.isnan(got[2])
+        assert_allclose(got, want, rtol=1e-12, atol=0)
+        if t == 0.5:
+            assert np.all(got[ok] == 0.0)  # before the first event time
