@@ -183,6 +183,20 @@ __all__ += [
 if TYPE_CHECKING:
     from .prognostic.added_value import AddedValueResult, added_value
     from .prognostic.calibration import CalibrationResult, calibration
+    from .prognostic.competing import (
+        CompetingAUCResult,
+        CompetingBrierResult,
+        CompetingCalibrationResult,
+        CompetingConcordanceResult,
+        competing_brier_score,
+        competing_calibration,
+        competing_concordance_index,
+        competing_time_dependent_auc,
+    )
+    from .prognostic.competing_predict import (
+        CumulativeIncidencePrediction,
+        predict_cumulative_incidence,
+    )
     from .prognostic.decision import DecisionCurveResult, decision_curve
     from .prognostic.metrics import (
         BrierResult,
@@ -219,6 +233,10 @@ __all__ += [
     "AddedValueResult", "added_value", "CoxModel", "IPCWClassifier", "IPCWLogisticModel",
     "ipcw_weights", "predict_risk", "survival_target", "NomogramResult", "nomogram",
     "ExternalValidationResult", "ValidationResult", "external_validation", "validate_model",
+    "CompetingAUCResult", "CompetingBrierResult", "CompetingCalibrationResult",
+    "CompetingConcordanceResult", "competing_brier_score", "competing_calibration",
+    "competing_concordance_index", "competing_time_dependent_auc",
+    "CumulativeIncidencePrediction", "predict_cumulative_incidence",
 ]
 # [meta]
 if TYPE_CHECKING:

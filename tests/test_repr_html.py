@@ -84,6 +84,17 @@ def published() -> pd.DataFrame:
     return hrs
 
 
+def cr_risks() -> pd.DataFrame:
+    """competing() with the Fine–Gray predicted cumulative incidence of cause 1 by 60."""
+    def make():
+        df = competing()
+        pred = cs.predict_cumulative_incidence(
+            df, time_col="os_months", event_col="death_cause",
+            covariates=["ctc_positive", "node_positive"], horizon=60)
+        return df.assign(cif60=pred.at(60))
+    return _cached("cr_risks", make)
+
+
 def competing() -> pd.DataFrame:
     df = early()
     cause = np.where(df["bcss_event"] == 1, 1, np.where(df["os_event"] == 1, 2, 0))
@@ -157,6 +168,20 @@ BUILDERS: dict[str, Callable[[], Result]] = {
     "FineGrayResult": lambda: cs.fit_fine_gray(
         competing(), time_col="os_months", event_col="death_cause",
         covariates=["ctc_positive", "node_positive"]),
+    "CumulativeIncidencePrediction": lambda: cs.predict_cumulative_incidence(
+        competing(), time_col="os_months", event_col="death_cause",
+        covariates=["ctc_positive", "node_positive"], horizon=[36, 60]),
+    "CompetingAUCResult": lambda: cs.competing_time_dependent_auc(
+        cr_risks(), time_col="os_months", event_col="death_cause", risk_col="cif60",
+        horizon=60),
+    "CompetingBrierResult": lambda: cs.competing_brier_score(
+        cr_risks(), time_col="os_months", event_col="death_cause", risk_col="cif60",
+        horizon=60),
+    "CompetingConcordanceResult": lambda: cs.competing_concordance_index(
+        cr_risks(), time_col="os_months", event_col="death_cause", risk_col="cif60", tau=60),
+    "CompetingCalibrationResult": lambda: cs.competing_calibration(
+        cr_risks(), time_col="os_months", event_col="death_cause", risk_col="cif60",
+        horizon=60),
     "CountModelResult": _count_fit,
     "CountModelComparison": lambda: cs.compare_count_models(
         metastatic(), count_col="ctc_count", covariates=["hr_positive"],

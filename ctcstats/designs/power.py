@@ -324,9 +324,13 @@ def _one_replicate(design, a: PowerAnalysis, n: int, seed) -> tuple:
 def _power_chunk(task: tuple) -> pd.DataFrame:
     """Simulate and analyse one chunk of replicates (runs on a worker)."""
     from ..batch import batch_cox_arrays, batch_logrank_arrays
+    from .power_chunk import chunk_replicates, chunk_supported
 
     design, a, n, first, seeds, ties = task
-    reps = [_one_replicate(design, a, n, s) for s in seeds]
+    if chunk_supported(design, a):  # the whole chunk simulated together; same arrays
+        reps = chunk_replicates(design, a, n, seeds)
+    else:
+        reps = [_one_replicate(design, a, n, s) for s in seeds]
     times = [r[0] for r in reps]
     events = [r[1] for r in reps]
     strata = None if a.strata is None else [r[3] for r in reps]

@@ -196,22 +196,45 @@ def _covariate_centre(c) -> float:
 
 
 def _draw_covariates(d: StudyDesign, u: np.ndarray, g: np.random.Generator) -> dict:
-    out = {}
     n = u.shape[0]
-    for c in d.covariates:
-        sh = float(c.shift.value) * u
+    # one draw of n per covariate, in the design's order: uniforms for binary and ordinal
+    # covariates, standard normals for (log)normal ones
+    raw = [g.random(n) if c.kind in ("binary", "ordinal") else g.standard_normal(n)
+           for c in d.covariates]
+    return _draw_covariates_from(d, u, raw)
+
+
+def _draw_covariates_from(d: StudyDesign, u: np.ndarray, raw: list) -> dict:
+    """Covariates given the marker status ``u`` and their raw draws (``_draw_covariates``;
+    elementwise, so the chunked simulator applies it to many cohorts at once)."""
+    out = {}
+    # the marker status is 0/1, so the probabilities of the binary and ordinal covariates
+    # take two values each: computed for u = 0 and u = 1 (the same operations) and indexed
+    u01 = np.array([0, 1], dtype=u.dtype)
+    binary_u = u.dtype.kind in "iub" and bool(np.all((u == 0) | (u == 1)))
+    for c, r in zip(d.covariates, raw, strict=True):
+        if c.kind in ("binary", "ordinal") and binary_u:
+            sh = float(c.shift.value) * u01
+        else:
+            sh = float(c.shift.value) * u
         if c.kind == "binary":
             p = special.expit(special.logit(c.negative.value) + sh)
-            out[c.name] = (g.random(n) < p).astype(np.int64)
+            out[c.name] = (r < (p[u] if binary_u else p)).astype(np.int64)
         elif c.kind == "ordinal":
             probs = np.asarray(c.negative.value, dtype=float)
             surv = 1.0 - np.cumsum(probs)[:-1]  # P(X > level l) among negatives
             cum = special.expit(special.logit(surv)[None, :] + sh[:, None])
-            uu = np.asarray(g.random(n))
-            idx = np.sum(uu[:, None] < cum, axis=1)
+            uu = np.asarray(r)
+            if binary_u:  # the level: the number of the two rows' thresholds above uu
+                idx = np.zeros(uu.shape[0], dtype=np.intp)
+                for j in range(cum.shape[1]):
+                    idx += uu < cum[:, j][u]
+            else:
+                idx = np.sum(uu[:, None] < cum, axis=1)
             out[c.name] = np.asarray(c.levels)[idx]
         else:
-            z = g.standard_normal(n)
+            sh = float(c.shift.value) * u
+            z = r
             assert c.sd is not None, "the design schema requires sd for (log)normal covariates"
             if c.kind == "normal":
                 x = c.negative.value + sh + c.sd.value * z

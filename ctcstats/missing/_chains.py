@@ -32,6 +32,7 @@ import numpy as np
 from ..survival._core.cox import baseline_hazard, fit_cox_arrays, prepare_cox_data
 from ..survival._core.curves import step_at
 from ._conditional import fit_draw, sample_codes
+from ._multilevel import _TooFewStudies, fit_draw_two_stage
 
 __all__ = ["Var", "ChainSpec", "smcfcs_chain", "fcs_chain", "nelson_aalen", "block"]
 
@@ -90,6 +91,8 @@ class ChainSpec:
     n_iter: int
     rejection_limit: int
     causes: tuple[int, ...] = (1,)  # event codes; (1,) = a single event type (Cox)
+    study: int | None = None  # index of the study variable (pooled data)
+    two_stage: frozenset[int] = frozenset()  # variables with two-stage random-effects models
 
 
 def nelson_aalen(time: np.ndarray, event: np.ndarray) -> np.ndarray:
@@ -114,6 +117,14 @@ def _initial(spec: ChainSpec, rng: np.random.Generator) -> list[np.ndarray]:
 
 def _design(spec: ChainSpec, xs: list[np.ndarray], skip: int, *,
             model_only: bool = False) -> np.ndarray:
+    """Predictors of variable ``skip`` (or of the Cox model); for a two-stage
+    (random-effects) variable the study is not a predictor but its code is the last
+    column (see :class:`._multilevel.StudyDrawn`)."""
+    if skip in spec.two_stage:
+        assert spec.study is not None
+        cols = [block(v, xs[i]) for i, v in enumerate(spec.variables)
+                if i not in (skip, spec.study)]
+        return np.column_stack(cols + [xs[spec.study][:, None]])
     cols = [block(v, xs[i]) for i, v in enumerate(spec.variables)
             if i != skip and (v.in_model or not model_only)]
     n = spec.time.size
@@ -127,6 +138,25 @@ def _slices(spec: ChainSpec) -> dict[int, slice]:
             out[i] = slice(j, j + v.width)
             j += v.width
     return out
+
+
+def _fit_two_stage(spec: ChainSpec, i: int, y: np.ndarray, P: np.ndarray,
+                   rng: np.random.Generator, *, all_rows: bool):
+    """The two-stage random-effects model of variable ``i`` (``P`` from :func:`_design`,
+    every row; ``y`` its current values)."""
+    v, study = spec.variables[i], spec.variables[spec.study]  # type: ignore[index]
+    labels = tuple(str(x) for x in study.level_values)
+    try:
+        return fit_draw_two_stage(v.kind, y, P, rng, n_studies=len(labels),
+                                  observed=~v.miss, all_rows=all_rows, labels=labels)
+    except _TooFewStudies as exc:
+        from ..errors import DataValidationError
+
+        raise DataValidationError(
+            f"covariate {v.name!r}: only {exc.n} stud{'y' if exc.n == 1 else 'ies'} could "
+            "fit the study-level imputation model (enough observed values, both levels of a "
+            "binary variable, no separation); the between-study distribution needs at "
+            "least two — use fewer predictors or study_model='fixed'.") from None
 
 
 def _trace(spec: ChainSpec, xs, it: int, rows: list) -> None:
@@ -158,11 +188,17 @@ def fcs_chain(spec: ChainSpec, seed: int):
             m = v.miss
             if not m.any():
                 continue
-            P = np.column_stack([_design(spec, xs, i), outcome])
+            P = _design(spec, xs, i)
+            # the outcome predictors go before a two-stage variable's study code (last)
+            P = (np.column_stack([P[:, :-1], outcome, P[:, -1:]]) if i in spec.two_stage
+                 else np.column_stack([P, outcome]))
             off = None if spec.offset is None or v.kind != "count" else spec.offset
-            drawn, w = fit_draw(v.kind, xs[i][~m], P[~m], rng, n_levels=_nlev(v),
-                                family=v.family, offset=None if off is None else off[~m],
-                                start=starts.get(i))
+            if i in spec.two_stage:
+                drawn, w = _fit_two_stage(spec, i, xs[i], P, rng, all_rows=False)
+            else:
+                drawn, w = fit_draw(v.kind, xs[i][~m], P[~m], rng, n_levels=_nlev(v),
+                                    family=v.family, offset=None if off is None else off[~m],
+                                    start=starts.get(i))
             starts[i] = drawn.mle
             msgs.extend(f"{v.name}: {s}" for s in w)
             xs[i][m] = drawn.sample(P[m], rng, offset=None if off is None else off[m])
@@ -244,8 +280,11 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
                 continue
             P = _design(spec, xs, i)
             off = spec.offset if v.kind == "count" else None
-            drawn, w = fit_draw(v.kind, xs[i], P, rng, n_levels=_nlev(v), family=v.family,
-                                offset=off, start=starts.get(i))
+            if i in spec.two_stage:
+                drawn, w = _fit_two_stage(spec, i, xs[i], P, rng, all_rows=True)
+            else:
+                drawn, w = fit_draw(v.kind, xs[i], P, rng, n_levels=_nlev(v),
+                                    family=v.family, offset=off, start=starts.get(i))
             starts[i] = drawn.mle
             msgs.extend(f"{v.name}: {s}" for s in w)
             idx = np.flatnonzero(m)

@@ -35,6 +35,7 @@ from .._validation import (
 from ..batch.parallel import run_chunks
 from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._chains import DISCRETE, ChainSpec, Var, fcs_chain, smcfcs_chain
+from ._multilevel import MIN_DF, TWO_STAGE_KINDS
 from .diagnostics import missing_pattern, missing_table
 
 if TYPE_CHECKING:
@@ -225,9 +226,11 @@ def _var(data: pd.DataFrame, name: str, kind: str, in_model: bool, family: str) 
                family=family)
 
 
-def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var]) -> Var:
-    """The study as a complete categorical variable of the Cox and covariate models; refuses
-    covariates missing for a whole study (systematically missing)."""
+def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var],
+               study_model: str = "fixed") -> Var:
+    """The study as a complete categorical variable of the Cox and covariate models; a
+    covariate missing for a whole study (systematically missing) is refused with
+    ``study_model="fixed"`` and, with ``"random"``, unless it is continuous or binary."""
     s = data[study_col]
     levels = group_levels(s)
     if len(levels) < 2:
@@ -238,12 +241,21 @@ def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var]) -> Var:
     for v in variables:
         for k, lev in enumerate(levels):
             rows = codes == k
-            if v.miss[rows].all():
+            if not v.miss[rows].all():
+                continue
+            where = (f"covariate {v.name!r} is missing for every patient of study {lev!r} "
+                     f"(study_col {study_col!r})")
+            if study_model == "fixed":
                 raise DataValidationError(
-                    f"covariate {v.name!r} is missing for every patient of study {lev!r} "
-                    f"(study_col {study_col!r}): systematically missing values need "
-                    "multilevel imputation, which impute does not do — analyse that study "
-                    "without the covariate, or leave the study out.")
+                    f"{where}: a study fixed effect cannot be estimated there — impute with "
+                    "study_model='random' (study-level random-effects imputation models), "
+                    "or analyse that study without the covariate, or leave the study out.")
+            if v.kind not in TWO_STAGE_KINDS:
+                raise DataValidationError(
+                    f"{where}: study_model='random' imputes systematically missing "
+                    f"continuous and binary variables; {v.name!r} is {v.kind} — recode it "
+                    "(e.g. binary or a numeric score declared 'continuous' in types), or "
+                    "analyse that study without it.")
     return Var(name=study_col, kind="categorical", x=codes,
                levels=np.array(levels, dtype=object), numeric=False, in_model=True)
 
@@ -292,6 +304,7 @@ def impute(
     rejection_limit: int = 1000,
     competing_risks: bool = False,
     study_col: str | None = None,
+    study_model: Literal["fixed", "random"] = "fixed",
     rng: RandomState = None,
     n_jobs: int = 1,
     client: DaskClient = None,
@@ -352,8 +365,23 @@ def impute(
         as a fixed effect (indicators against the first study, as R ``smcfcs`` with
         ``+ study`` in the formula), so fit the analysis model with the study among the
         covariates (or as ``strata_col``, approximately compatible). A covariate missing for
-        every patient of a study (systematically missing) is refused: it needs multilevel
-        imputation, which ``impute`` does not do.
+        every patient of a study (systematically missing) needs ``study_model="random"``.
+    study_model : {"fixed", "random"}
+        How the study enters the covariate models (with ``study_col``). ``"fixed"``
+        (default): indicators, as above; systematically missing covariates are refused.
+        ``"random"``: every incomplete continuous or binary variable gets a two-stage
+        random-effects model (Resche-Rigon & White 2018; R
+        ``micemd::mice.impute.2l.2stage.norm`` / ``.bin``): all its coefficients vary
+        between studies, are estimated per study, pooled by the multivariate method of
+        moments and drawn per study — from the study's posterior where it has observed
+        values, from the estimated between-study distribution where it is systematically
+        missing (details in ``ctcstats/missing/_multilevel.py``). In smcfcs the drawn
+        values are then accepted or rejected under the Cox model, which keeps the study as
+        a fixed effect; in FCS the event indicator and Nelson–Aalen H(T) are predictors
+        with study-specific coefficients. Other kinds keep the study fixed effect and must
+        be observed in every study. Needs at least two studies with enough observed values
+        per variable; a study with too few is imputed as systematically missing (a
+        recorded warning).
     competing_risks : bool
         ``event_col`` holds event codes 0 = censored, 1..k = causes; the substantive model is
         then one cause-specific Cox model per cause (as ``smcfcs(smtype = "compet")``), and
@@ -380,6 +408,12 @@ def impute(
     Stat Methods Med Res 24:462–487.
     White IR, Royston P (2009). Imputing missing covariate values for the Cox model. Stat
     Med 28:1982–1998.
+    Resche-Rigon M, White IR (2018). Multiple imputation by chained equations for
+    systematically and sporadically missing multilevel data. Stat Methods Med Res
+    27:1634–1649.
+    Jackson D, White IR, Riley RD (2013). A matrix-based method of moments for fitting the
+    multivariate random effects model for meta-analysis and meta-regression. Biom J
+    55:231–245.
     van Buuren S, Groothuis-Oudshoorn K (2011). mice: Multivariate imputation by chained
     equations in R. J Stat Softw 45(3).
 
@@ -415,6 +449,10 @@ def impute(
                              f"({both or allv}).")
     check_choice(method, name="method", choices=("smcfcs", "fcs"), func=func)
     check_choice(count_model, name="count_model", choices=("poisson", "negbin"), func=func)
+    check_choice(study_model, name="study_model", choices=("fixed", "random"), func=func)
+    if study_model == "random" and study_col is None:
+        raise ParameterError(f"The 'study_model' parameter of {func} is 'random' but no "
+                             "study_col is given; name the study column (study_col=...).")
     if not isinstance(competing_risks, bool):
         raise ParameterError(f"The 'competing_risks' parameter of {func} must be True or "
                              f"False; got {competing_risks!r}.")
@@ -457,7 +495,12 @@ def impute(
         if study_col in allv:
             raise ParameterError(f"{func}: study_col {study_col!r} is also among the "
                                  "covariates/auxiliary variables; name it once, as study_col.")
-        variables.append(_study_var(data, study_col, variables))
+        variables.append(_study_var(data, study_col, variables, study_model))
+    two_stage = frozenset(
+        i for i, v in enumerate(variables)
+        if study_model == "random" and v.kind in TWO_STAGE_KINDS and v.miss.any())
+    if two_stage:
+        _check_two_stage(variables, two_stage, 2 * len(causes) if method == "fcs" else 0)
     if offset is not None and not any(v.kind == "count" for v in variables):
         raise ParameterError(f"{func}: volume_col is the exposure of count variables; declare "
                              "the count column in types (e.g. types={'ctc_count': 'count'}).")
@@ -468,7 +511,8 @@ def impute(
                             v.family) for v in variables),
         time=time[order], event=event[order],
         offset=None if offset is None else offset[order], n_iter=n_iter,
-        rejection_limit=rejection_limit, causes=causes)
+        rejection_limit=rejection_limit, causes=causes,
+        study=None if study_col is None else len(variables) - 1, two_stage=two_stage)
     msgs: list[str] = []
     if not any(v.miss.any() for v in variables):
         msgs.append("no covariate has missing values; the data sets are copies of data")
@@ -495,7 +539,8 @@ def impute(
         warnings.warn(msg, CTCStatsWarning, stacklevel=2)
     return ImputationResult(
         datasets=tuple(datasets), missing=missing_table(data, allv),
-        methods=_methods_table(variables, method, count_model, len(causes) > 1, study_col),
+        methods=_methods_table(variables, method, count_model, len(causes) > 1, study_col,
+                               two_stage),
         pattern=missing_pattern(data, allv),
         traces=pd.DataFrame(trace_rows, columns=["variable", "imputation", "iteration",
                                                  "statistic", "value"]),
@@ -518,13 +563,37 @@ _MODEL = {"continuous": "normal linear", "binary": "logistic", "ordinal": "propo
           "categorical": "multinomial logistic"}
 
 
+def _check_two_stage(variables: list[Var], two_stage: frozenset[int], n_outcome: int) -> None:
+    """Every two-stage variable needs at least two studies able to fit its own model."""
+    study = variables[-1]
+    for i in sorted(two_stage):
+        v = variables[i]
+        q = 1 + n_outcome + sum(w.width for j, w in enumerate(variables[:-1]) if j != i)
+        n_ok = 0
+        for k in range(len(study.level_values)):
+            obs = v.x[(study.x == k) & ~v.miss]
+            n_ok += bool(obs.size - q > MIN_DF if v.kind == "continuous"
+                         else np.unique(obs).size == 2 and obs.size > q)
+        if n_ok < 2:
+            raise DataValidationError(
+                f"covariate {v.name!r}: only {n_ok} stud{'y has' if n_ok == 1 else 'ies have'}"
+                f" enough observed values for its own imputation model ({q} parameters; "
+                "a continuous variable needs more than "
+                f"{q + MIN_DF} observed values in a study, a binary one both levels); the "
+                "between-study distribution of study_model='random' needs at least two — "
+                "use fewer covariates/auxiliary variables or study_model='fixed'.")
+
+
 def _methods_table(variables: list[Var], method: str, count_model: str,
-                   competing: bool, study: str | None) -> pd.DataFrame:
+                   competing: bool, study: str | None,
+                   two_stage: frozenset[int] = frozenset()) -> pd.DataFrame:
     rows = []
-    for v in variables:
+    for i, v in enumerate(variables):
         n = int(v.miss.sum())
         model = _MODEL.get(v.kind, "Poisson" if count_model == "poisson"
                            else "negative binomial")
+        if i in two_stage:
+            model += ", two-stage random effects by study"
         if n == 0:
             model = "(complete)"
         elif method == "smcfcs" and v.in_model:

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..prognostic.calibration import CalibrationResult
+    from ..prognostic.competing import CompetingCalibrationResult
     from ..prognostic.decision import DecisionCurveResult
     from ..prognostic.metrics import TimeDependentAUCResult
 
-__all__ = ["plot_calibration", "plot_decision_curve", "plot_roc"]
+__all__ = ["plot_calibration", "plot_competing_calibration", "plot_decision_curve", "plot_roc"]
 
 
 def _axes(ax, size=(5.0, 5.0)):
@@ -105,6 +106,51 @@ def plot_calibration(result: CalibrationResult, ax=None):
     ax.set_xlabel(f"Predicted risk by t = {result.horizon:g}")
     ax.set_ylabel(f"Observed risk by t = {result.horizon:g}")
     ax.set_title("Calibration")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_competing_calibration(result: CompetingCalibrationResult, ax=None, *,
+                               label: str | None = None):
+    """Calibration of predicted cumulative incidence: Aalen–Johansen per group vs mean predicted.
+
+    Draws the ideal line (gid ``"cal-ideal"``) and the groups of ``result.table`` (gid
+    ``"cal-groups"``) with their confidence intervals (gid ``"cal-group-ci"``); ``label``
+    names the model in the legend.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from ctcstats.prognostic.competing import competing_calibration
+    >>> df = pd.DataFrame({"t": [2, 3, 4, 5, 7, 9, 12, 14, 15, 16],
+    ...                    "e": [1, 2, 1, 0, 1, 0, 2, 0, 0, 1],
+    ...                    "p": [0.8, 0.3, 0.6, 0.2, 0.5, 0.2, 0.4, 0.1, 0.3, 0.2]})
+    >>> ax = competing_calibration(df, time_col="t", event_col="e", risk_col="p",
+    ...                            horizon=10, n_groups=2).plot()
+    >>> sorted(ln.get_gid() for ln in ax.get_lines() if ln.get_gid())
+    ['cal-groups', 'cal-ideal']
+    """
+    ax = _axes(ax)
+    tab = result.table
+    lim = min(1.0, 1.05 * float(max(tab["ci_upper"].max(), tab["mean_predicted"].max(), 0.05)))
+    if not any(ln.get_gid() == "cal-ideal" for ln in ax.get_lines()):
+        ax.plot([0, lim], [0, lim], ls="--", color="0.6", lw=1, gid="cal-ideal",
+                label="Ideal")
+    err = ax.errorbar(
+        tab["mean_predicted"], tab["observed"],
+        yerr=[tab["observed"] - tab["ci_lower"], tab["ci_upper"] - tab["observed"]],
+        fmt="o-", ms=5, capsize=2,
+        label=label or "Groups (Aalen–Johansen, CI)")
+    err.lines[0].set_gid("cal-groups")
+    for coll in err.lines[2]:
+        coll.set_gid("cal-group-ci")
+    lim = max(lim, ax.get_xlim()[1]) if ax.has_data() and len(ax.get_lines()) > 2 else lim
+    ax.set_xlim(0, lim)
+    ax.set_ylim(0, lim)
+    ax.set_xlabel(f"Predicted cumulative incidence by t = {result.horizon:g}")
+    ax.set_ylabel(f"Observed cumulative incidence by t = {result.horizon:g}")
     ax.legend(loc="lower right", fontsize=8)
     return ax
 

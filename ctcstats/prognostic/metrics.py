@@ -245,15 +245,28 @@ def _horizon_sets(time, event, t):
     return cases, controls
 
 
-def _auc_with_if(risk, time, event, t, cens: Censoring):
+def ipcw_sets(time, event, t, cens: Censoring, sets=None):
+    """IPCW weights W, censoring-influence indices q, cases and controls at horizon t.
+
+    ``sets`` is ``None`` (survival: cases = event by t, controls = time > t) or a tuple
+    ``(cases, controls, own)``: ``own`` marks the subjects weighted 1 / G(T_i-) at their own
+    time (cases, and controls with a competing event by t); the others get 1 / G(t).
+    """
+    if sets is None:
+        cases, controls = _horizon_sets(time, event, t)
+        own = cases
+    else:
+        cases, controls, own = sets
+    Gm = cens.subject_minus()
+    W = np.where(own, 1.0 / Gm, 1.0 / cens.at(t)) * (cases | controls)
+    q = np.where(own, cens.k - 1, cens.index_at(t))
+    return W, q, cases, controls
+
+
+def _auc_with_if(risk, time, event, t, cens: Censoring, sets=None):
     """AUC of Score and its influence function (conservative part + KM censoring part)."""
     n = time.size
-    cases, controls = _horizon_sets(time, event, t)
-    Gm = cens.subject_minus()
-    Gt = cens.at(t)
-    W = np.zeros(n)
-    W[cases] = 1.0 / Gm[cases]
-    W[controls] = 1.0 / Gt
+    W, q, cases, controls = ipcw_sets(time, event, t, cens, sets)
     mu_case, mu_ctrl = W[cases].sum(), W[controls].sum()
     # ic0Case_i = sum over controls with lower risk + half the tied ones (weighted);
     # ic0Control_j = sum over cases with higher risk + half the tied ones.
@@ -272,8 +285,7 @@ def _auc_with_if(risk, time, event, t, cens: Censoring):
     num0 = np.where(cases, W * ic_case, np.where(controls, W * ic_ctrl, 0.0)) / n
     den0 = np.where(cases, W * mu_ctrl, np.where(controls, W * mu_case, 0.0)) / n
     ic0 = (num0 * mu - den0 * nu) / mu**2
-    # censoring part: the weights' own influence (s_j = T_j- for cases, t for controls)
-    q = np.where(cases, cens.k - 1, cens.index_at(t))
+    # censoring part: the weights' own influence (s_j = T_j- at their own time, t otherwise)
     num_c = cens.influence(q, np.where(cases, W * ic_case, np.where(controls, W * ic_ctrl, 0)))
     den_c = cens.influence(q, np.where(cases, W * mu_ctrl, np.where(controls, W * mu_case, 0)))
     icc = (num_c / n**2 * mu - den_c / n**2 * nu) / mu**2
@@ -399,16 +411,11 @@ class BrierResult(Result):
     warnings: tuple[str, ...] = ()
 
 
-def _brier_with_if(p, time, event, t, cens: Censoring):
+def _brier_with_if(p, time, event, t, cens: Censoring, sets=None):
     n = time.size
-    cases, controls = _horizon_sets(time, event, t)
-    Gm = cens.subject_minus()
-    Gt = cens.at(t)
-    res = np.zeros(n)
-    res[cases] = (1.0 - p[cases]) ** 2 / Gm[cases]
-    res[controls] = p[controls] ** 2 / Gt
+    W, q, cases, controls = ipcw_sets(time, event, t, cens, sets)
+    res = np.where(cases, (1.0 - p) ** 2, p**2) * W
     b = float(res.sum() / n)
-    q = np.where(cases, cens.k - 1, cens.index_at(t))
     ic = res - b + cens.influence(q, res) / n
     return b, float(np.std(ic, ddof=1) / np.sqrt(n)), cases, controls
 

@@ -70,6 +70,11 @@ class FineGrayResult(Result):
         Failures from the cause of interest, from other causes, and censored rows.
     event_of_interest : int
     conf_level : float
+    baseline : DataFrame
+        Columns ``time, cumhaz``: the baseline cumulative subdistribution hazard at every
+        distinct failure time of the cause of interest, for covariates (design columns) all
+        0 — crr's ``cumsum(bfitj)`` at ``tfitj``, so that the predicted cumulative incidence
+        is ``1 − exp(−cumhaz · exp(x·coef))`` (R ``predict.crr``).
     warnings : tuple of str
     """
 
@@ -91,7 +96,11 @@ class FineGrayResult(Result):
     n_censored: int
     event_of_interest: int
     conf_level: float
+    baseline: pd.DataFrame | None = None
     warnings: tuple[str, ...] = ()
+
+    def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("table", self.table)]
 
 
 # --------------------------------------------------------------------------- public API
@@ -220,7 +229,8 @@ def fit_fine_gray(
     # variance are invariant to shifting a column) and keeps exp(x b) well scaled; the
     # iterations run on R's scaled covariates (coxfit6's scale, the survival core's), so that
     # the units of a covariate change only its coefficient.
-    x = x - x.mean(axis=0)
+    x_mean = x.mean(axis=0)
+    x = x - x_mean
     sc = np.array([scale_factor(x[:, j]) for j in range(x.shape[1])])
     z = x * sc
 
@@ -260,6 +270,12 @@ def fit_fine_gray(
             "predicts failure from the cause of interest."
         )
     lik0 = _loglik(data_, np.zeros_like(beta_z))
+    # crr's bfitj: failures / weighted risk-set sum, here at the centred covariates, moved
+    # to x = 0 (the uncentred design, as predict.crr uses it)
+    s0, _, _, shift, _ = _risk_sums(data_, beta_z, second=False)
+    with np.errstate(over="ignore"):
+        jumps = data_.d / (s0 * np.exp(shift)) * np.exp(-float(x_mean @ beta))
+    baseline = pd.DataFrame({"time": data_.tau, "cumhaz": np.cumsum(jumps)})
 
     se = np.sqrt(np.diag(vcov))
     zq = stats.norm.ppf(0.5 + conf_level / 2.0)
@@ -298,6 +314,7 @@ def fit_fine_gray(
         n_censored=int((ici == 0).sum()),
         event_of_interest=cause,
         conf_level=conf_level,
+        baseline=baseline,
         warnings=tuple(m for _, m in caught),
     )
 

@@ -243,7 +243,7 @@ def test_study_col_fixed_effect_and_systematic_missingness(cohort):
     holed = d.copy()
     holed.loc[holed.centre == "B", "x"] = np.nan
     with pytest.raises(DataValidationError, match="'x' is missing for every patient of "
-                                                  "study 'B'.*multilevel imputation"):
+                                                  "study 'B'.*study_model='random'"):
         impute(holed, covariates=["x", "z"], study_col="centre", **ROLES, **FAST)
     with pytest.raises(DataValidationError, match="study_col 'centre' has a single study"):
         impute(d.assign(centre="A"), covariates=["x"], study_col="centre", **ROLES, **FAST)

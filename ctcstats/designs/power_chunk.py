@@ -1,0 +1,107 @@
+"""The analysis arrays of a chunk of power replicates, from the chunked simulator.
+
+:func:`ctcstats.designs.power.simulate_power` fits each replicate's analysis (marker group
+first, then the adjustment covariates; strata codes; the prevalence of the analysed group)
+in the batch engine. For baseline analyses of designs without serial draws this module
+builds those arrays for a whole chunk of replicates at once from
+:func:`~ctcstats.designs.simulate_chunk.iter_chunk`, with the same operations on the same
+values as the one-replicate path (``power._one_replicate``: the cohort's columns, its
+analysis frame and design matrix) — so every replicate's arrays, and hence its fit, equal
+that path's exactly (tested). Other analyses (landmark analyses from serial draws, arms,
+simulator functions) keep the one-replicate path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .simulate import category_labels
+from .simulate_chunk import ChunkCohorts, iter_chunk, supports_chunk
+
+__all__ = ["chunk_supported", "chunk_replicates"]
+
+
+def chunk_supported(design: Any, a: Any) -> bool:
+    """Whether the chunked path builds this design's and analysis' replicates."""
+    if callable(design) and not hasattr(design, "results"):
+        return False
+    if not supports_chunk(design) or a.time_origin != "baseline":
+        return False
+    if a.grouping not in ("marker", "category"):
+        return False
+    names = {c.name for c in design.covariates}
+    if any(c not in names for c in a.covariates):
+        return False
+    return a.strata is None or a.strata in names or (a.strata == "study" and design.pooled)
+
+
+def chunk_replicates(design: Any, a: Any, n: int,
+                     seeds: Sequence[np.random.SeedSequence]) -> list[tuple]:
+    """``[power._one_replicate(design, a, n, s) for s in seeds]``: per replicate
+    ``(time, event, X with the marker first, strata codes or None, prevalence)``."""
+    out: list[tuple] = []
+    for ch in iter_chunk(design, n, seeds, endpoints=[a.endpoint]):
+        out.extend(_block_replicates(design, a, ch))
+    return out
+
+
+def _block_replicates(d: Any, a: Any, ch: ChunkCohorts) -> list[tuple]:
+    n = ch.n
+    months, ev = ch.endpoint(a.endpoint)
+    # the analysis frame (power._fast_frame): analysable times, the window
+    t = months
+    keep = t > 0
+    if a.window is not None:
+        lo, hi = a.window
+        keep &= t > lo
+        t = t - lo
+        if np.isfinite(hi):
+            ev = np.where(t <= hi - lo, ev, 0)
+            t = np.minimum(t, hi - lo)
+    # the groups (power._arrays) as codes into their labels
+    if a.grouping == "marker":
+        labels = ["negative", "positive"]
+        code = ch.positive
+        levels: list[str] = []
+    else:
+        labels = category_labels(d.marker.categories)
+        code = ch.category
+        levels = labels
+    groups = a.group.split("+")
+    is_g = np.array([lab in groups for lab in labels])[code]
+    if not levels and a.reference is not None:
+        refs = a.reference.split("+")
+        keep &= np.array([lab in refs or lab in groups for lab in labels])[code]
+    cols = [is_g.astype(float)]
+    cols += [(code == labels.index(lev)).astype(float) for lev in levels
+             if lev not in groups and lev != a.reference]
+    cols += [np.asarray(ch.covariates[c], dtype=float) for c in a.covariates]
+    X = np.column_stack(cols)
+    strata_rank = None
+    if a.strata == "study" and d.pooled:
+        # pd.factorize(sort=True) of the study labels S01, S02, …: ranks of the sorted labels
+        lab = np.array([f"S{s + 1:02d}" for s in range(ch.n_studies)], dtype=object)
+        rank = np.empty(ch.n_studies, dtype=np.int64)
+        rank[np.argsort(lab, kind="stable")] = np.arange(ch.n_studies)
+        strata_rank = rank[ch.study]
+    elif a.strata is not None:
+        strata_col = ch.covariates[a.strata]
+    out = []
+    for r in range(ch.n_cohorts):
+        sl = slice(r * n, (r + 1) * n)
+        k = keep[sl]
+        s = None
+        if strata_rank is not None:
+            rk = strata_rank[sl][k]
+            present = np.bincount(rk, minlength=ch.n_studies) > 0
+            s = (np.cumsum(present) - 1)[rk]
+        elif a.strata is not None:
+            s = pd.factorize(strata_col[sl][k], sort=True)[0]
+        g = is_g[sl][k]
+        prev = float(g.mean()) if k.any() else np.nan
+        out.append((t[sl][k], ev[sl][k].astype(bool), X[sl][k], s, prev))
+    return out

@@ -1,0 +1,221 @@
+"""Two-stage random-effects covariate models for pooled data (``impute(study_model="random")``).
+
+A covariate that is missing for every patient of some study (*systematically missing*)
+cannot have a study fixed effect in its imputation model. Here its model is multilevel: every
+coefficient (intercept and slopes on the other covariates, and on the outcome summaries in
+FCS) varies between studies, beta_k ~ N(beta, Psi). It is fitted in two stages (Resche-Rigon &
+White 2018; R ``micemd::mice.impute.2l.2stage.norm`` / ``.bin``, ``method_est = "mm"``):
+
+1. In every study where the variable is observed, a GLM is fitted (normal linear or
+   logistic): estimates b_k with covariance V_k (and, for a continuous variable, the
+   residual variance s_k^2 with df_k degrees of freedom). A study with too little data for
+   its own fit (normal: df_k <= 4; logistic: a level absent, non-convergence or a standard
+   error above 1000, i.e. separation) is treated as systematically missing, and a message
+   says so.
+2. The b_k are combined by the multivariate method of moments (Jackson, White & Riley 2013;
+   mvmeta ``method = "mm"``): for the intercept-only model with W_k = V_k^-1,
+   Q = sum_k W_k (b_k - b_F)(b_k - b_F)' has expectation (K - 1) I + (sum W_k -
+   sum W_k (sum W_j)^-1 W_k) Psi, solved for Psi, symmetrised and truncated to be positive
+   semi-definite; beta is then the GLS mean with weights (V_k + Psi)^-1. For a continuous
+   variable the log residual variances are first pooled the same way (univariate,
+   DerSimonian–Laird) with variance trigamma(df_k / 2) — the exact variance of log s^2
+   for normal data (micemd uses 2 / (df_k - 4)).
+
+Drawing (proper imputation): beta* ~ N(beta_hat, Var(beta_hat)) (and the mean log residual
+variance likewise); a study with observed values gets beta_k* from its posterior given b_k,
+N(beta* + Psi (Psi + V_k)^-1 (b_k - beta*), Psi - Psi (Psi + V_k)^-1 Psi), written without
+inverting Psi so that a zero between-study variance means full pooling; a systematically
+missing study gets beta_k* ~ N(beta*, Psi), its residual variance from the between-study
+distribution of log variances. Psi itself is used at its estimate, as micemd does with the
+method of moments (its uncertainty is not propagated; with few studies the between-imputation
+variance may then be somewhat small — see the simulation in the tests).
+
+Own code: no Python library fits these models; the per-study GLMs come from numpy least
+squares (normal) and statsmodels (logistic).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import statsmodels.api as sm
+from scipy import special
+
+from .._warnings import capture
+from ._conditional import _const, _mvn, sample_codes
+
+__all__ = ["StudyDrawn", "fit_draw_two_stage", "mm_meta", "TWO_STAGE_KINDS"]
+
+TWO_STAGE_KINDS = ("continuous", "binary")
+MAX_SE = 1000.0  # a logistic standard error above this is separation (micemd's threshold)
+MIN_DF = 4  # a normal fit needs more residual df than this (as micemd)
+
+
+@dataclass(frozen=True)
+class StudyDrawn:
+    """A covariate model with study-specific drawn parameters. The design ``X`` given to
+    :meth:`sample` and :meth:`log_probs` carries the study code (0..K-1) in its last
+    column; the other columns are the predictors."""
+
+    kind: str
+    betas: np.ndarray  # (K, p + 1): intercept first
+    sigmas: np.ndarray | None = None  # (K,) residual SDs (continuous)
+    mle: np.ndarray | None = None
+
+    def _split(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _const(X[:, :-1]), X[:, -1].astype(int)
+
+    def linear(self, X: np.ndarray) -> np.ndarray:
+        Z, k = self._split(X)
+        return np.einsum("ij,ij->i", Z, self.betas[k])
+
+    def log_probs(self, X: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        eta = self.linear(X)
+        return np.column_stack([-np.logaddexp(0.0, eta), -np.logaddexp(0.0, -eta)])
+
+    def sample(self, X: np.ndarray, rng: np.random.Generator,
+               offset: np.ndarray | None = None) -> np.ndarray:
+        if self.kind == "continuous":
+            assert self.sigmas is not None
+            k = X[:, -1].astype(int)
+            return self.linear(X) + self.sigmas[k] * rng.standard_normal(X.shape[0])
+        return sample_codes(self.log_probs(X), rng)
+
+
+# =========================================================================== meta-analysis
+def mm_meta(b: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Multivariate random-effects meta-analysis by the method of moments (Jackson, White &
+    Riley 2013), intercept-only: estimates ``b`` (K, p) with covariances ``V`` (K, p, p) →
+    ``(beta, var_beta, Psi)``; as R ``mvmeta(b ~ 1, S = V, method = "mm")``."""
+    K, p = b.shape
+    W = np.linalg.inv(V)
+    Wtot = W.sum(axis=0)
+    Wtot_inv = np.linalg.inv(Wtot)
+    b_fixed = Wtot_inv @ np.einsum("kij,kj->i", W, b)
+    r = b - b_fixed
+    Q = np.einsum("kij,kj,kl->il", W, r, r)
+    A = Wtot - np.einsum("kij,jl,klm->im", W, Wtot_inv, W)
+    psi = np.linalg.lstsq(A, Q - (K - 1) * np.eye(p), rcond=None)[0]
+    psi = (psi + psi.T) / 2
+    w, vec = np.linalg.eigh(psi)
+    psi = (vec * np.clip(w, 0.0, None)) @ vec.T
+    U = np.linalg.inv(V + psi[None])
+    var_beta = np.linalg.inv(U.sum(axis=0))
+    beta = var_beta @ np.einsum("kij,kj->i", U, b)
+    return beta, var_beta, psi
+
+
+# =========================================================================== stage 1
+def _fit_normal(y: np.ndarray, Z: np.ndarray):
+    n, q = Z.shape
+    if n - q <= MIN_DF or np.linalg.matrix_rank(Z) < q:
+        return None
+    coef, *_ = np.linalg.lstsq(Z, y, rcond=None)
+    df = n - q
+    s2 = float(np.sum((y - Z @ coef) ** 2) / df)
+    if not s2 > 1e-12 * float(np.mean(y**2)):  # an exact fit: no residual variance
+        return None
+    return coef, np.linalg.inv(Z.T @ Z), s2, df
+
+
+def _fit_logistic(y: np.ndarray, Z: np.ndarray):
+    n, q = Z.shape
+    if n <= q or np.unique(y).size < 2 or np.linalg.matrix_rank(Z) < q:
+        return None
+    with capture():
+        try:
+            res = sm.GLM(y, Z, family=sm.families.Binomial()).fit(maxiter=100)
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+        cov = np.asarray(res.cov_params())
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    if not (res.converged and np.all(np.isfinite(se)) and np.all(se < MAX_SE)):
+        return None
+    return np.asarray(res.params), cov
+
+
+# =========================================================================== two stages
+def fit_draw_two_stage(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.Generator, *,
+                       n_studies: int, observed: np.ndarray, all_rows: bool,
+                       labels: tuple[str, ...] | None = None) -> tuple[StudyDrawn, list[str]]:
+    """Fit the two-stage model of one variable and draw study-specific parameters.
+
+    ``X`` holds the predictors and the study code in its last column (every row);
+    ``observed`` marks the rows where the variable is observed. Stage 1 uses, in each study
+    with observed values, the observed rows (``all_rows=False``, FCS) or all its rows at
+    their current values (``all_rows=True``, smcfcs, which fits the covariate model to the
+    completed data)."""
+    Z = _const(X[:, :-1])
+    study = X[:, -1].astype(int)
+    q = Z.shape[1]
+    fits: dict[int, tuple] = {}
+    msgs: list[str] = []
+    for k in range(n_studies):
+        in_k = study == k
+        obs_k = observed & in_k
+        if not obs_k.any():
+            continue
+        viable = (obs_k.sum() - q > MIN_DF if kind == "continuous"
+                  else np.unique(y[obs_k]).size == 2)
+        rows = in_k if all_rows else in_k & observed
+        fitter = _fit_normal if kind == "continuous" else _fit_logistic
+        fit = fitter(y[rows], Z[rows]) if viable else None
+        if fit is not None:
+            fits[k] = fit
+        elif (in_k & ~observed).any():
+            name = labels[k] if labels is not None else k
+            msgs.append(f"study {name!r}: too few observed values (or separation) for the "
+                        "study's own model; its missing values were imputed as "
+                        "systematically missing (from the between-study distribution)")
+    if len(fits) < 2:
+        raise _TooFewStudies(len(fits))
+    ks = sorted(fits)
+    b = np.array([fits[k][0] for k in ks])
+    sigmas = None
+    if kind == "continuous":
+        s2_draw = _draw_log_variances(ks, fits, n_studies, rng)
+        V = np.array([s2_draw[k] * fits[k][1] for k in ks])
+        sigmas = np.sqrt(s2_draw)
+    else:
+        V = np.array([fits[k][1] for k in ks])
+    beta, var_beta, psi = mm_meta(b, V)
+    beta_star = _mvn(rng, beta, var_beta)
+    betas = np.empty((n_studies, q))
+    for k in range(n_studies):
+        if k in fits:
+            j = ks.index(k)
+            gain = psi @ np.linalg.pinv(psi + V[j])
+            mean = beta_star + gain @ (b[j] - beta_star)
+            betas[k] = _mvn(rng, mean, psi - gain @ psi)
+        else:
+            betas[k] = _mvn(rng, beta_star, psi)
+    return StudyDrawn(kind, betas, sigmas=sigmas), msgs
+
+
+def _draw_log_variances(ks, fits, n_studies, rng) -> np.ndarray:
+    """Study residual variances: log s_k^2 pooled by DerSimonian–Laird (variance
+    trigamma(df_k / 2)); drawn from the posterior (studies with a fit) or the between-study
+    distribution (the others), after a draw of the mean."""
+    ell = np.array([np.log(fits[k][2]) for k in ks])
+    v = special.polygamma(1, np.array([fits[k][3] for k in ks]) / 2.0)
+    mu, var_mu, tau2 = mm_meta(ell[:, None], v[:, None, None])
+    mu_star = float(mu[0] + np.sqrt(var_mu[0, 0]) * rng.standard_normal())
+    t2 = float(tau2[0, 0])
+    out = np.empty(n_studies)
+    for k in range(n_studies):
+        if k in fits:
+            j = ks.index(k)
+            g = t2 / (t2 + v[j])
+            out[k] = mu_star + g * (ell[j] - mu_star) + np.sqrt(t2 * (1 - g)) * rng.standard_normal()
+        else:
+            out[k] = mu_star + np.sqrt(t2) * rng.standard_normal()
+    return np.exp(out)
+
+
+class _TooFewStudies(ValueError):
+    """Fewer than two studies have their own fit: no between-study distribution."""
+
+    def __init__(self, n: int):
+        super().__init__(n)
+        self.n = n
