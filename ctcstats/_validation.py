@@ -44,7 +44,8 @@ __all__ = [
 ]
 
 _MAX_LABELS = 3
-MAX_GROUP_LEVELS = 12  # a plain (non-Categorical) group column with more levels is an error
+MAX_GROUP_LEVELS = 12  # a plain (non-Categorical) group column, number or text, with more
+#                        levels is an error (check_group_column)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -604,22 +605,31 @@ def check_group_column(
 ) -> tuple[np.ndarray, list]:
     """Group labels (user's labels kept) and their ordered levels; at least *min_levels*.
 
-    A numeric column with more than ``MAX_GROUP_LEVELS`` distinct values, or any column with
-    a different value in every row, is a continuous measurement (or an identifier), not a
-    grouping: comparing that many groups (a log-rank test on hundreds of df) is never what
-    was meant, so it is an error. A pandas Categorical states that the levels are groups and
-    is accepted with any number of levels.
+    A plain column (numbers or text, not a pandas Categorical) with more than
+    ``MAX_GROUP_LEVELS`` distinct values is an error, whatever its type: a number column is
+    a continuous measurement, a text column whose values all read as numbers is one stored
+    as text, a text column with a different value in every row is an identifier, and any
+    other text column with that many levels is most likely a free-text or identifier-like
+    field — comparing that many groups (a log-rank test on hundreds of df) is never what was
+    meant unless said so. A pandas Categorical states that the levels are groups and is
+    accepted with any number of levels; the message says how to pass one.
     """
     s = frame[col]
     levels = group_levels(s)
-    if not isinstance(s.dtype, pd.CategoricalDtype) and len(levels) > MAX_GROUP_LEVELS and (
-            not is_categorical(s) or len(levels) == s.notna().sum()):
-        if is_categorical(s):
-            kind, fix = "an identifier (a different value in every row)", "name the grouping column"
-        else:
+    if not isinstance(s.dtype, pd.CategoricalDtype) and len(levels) > MAX_GROUP_LEVELS:
+        if not is_categorical(s):
             kind, fix = "a continuous measurement", (
                 "dichotomise it first (e.g. data[col] >= threshold, or cs.optimal_cutpoint "
                 "for a data-driven cut-point)")
+        elif len(levels) == s.notna().sum():
+            kind, fix = "an identifier (a different value in every row)", "name the grouping column"
+        elif not _not_number_like(s.dropna()).any():
+            kind, fix = "a continuous measurement stored as text", (
+                "convert it to numbers (pd.to_numeric) and dichotomise it (e.g. "
+                "data[col] >= threshold, or cs.optimal_cutpoint for a data-driven cut-point)")
+        else:
+            kind, fix = "text with too many distinct values to be groups", (
+                "merge the levels into a few groups, or name the grouping column")
         raise DataValidationError(
             f"{role} {col!r} has {len(levels)} distinct values — it looks like {kind}, not "
             f"groups ({func} compares groups; more than {MAX_GROUP_LEVELS} are not accepted "

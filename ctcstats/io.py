@@ -561,8 +561,8 @@ def adam_to_survival(
             out[c] = out[c].astype("Int64")
     if keep:
         sub = data.loc[codes.isin(list(names)).to_numpy(), [id_col, *keep]]
-        varies = [c for c in keep if (sub.groupby(id_col, dropna=False)[c].nunique(dropna=False)
-                                      > 1).any()]
+        by_id = sub.groupby(id_col, dropna=False, observed=True)
+        varies = [c for c in keep if (by_id[c].nunique(dropna=False) > 1).any()]
         if varies:
             raise DataValidationError(
                 f"keep column {varies[0]!r} varies within a subject across parameters; only "

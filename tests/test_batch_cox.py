@@ -258,7 +258,7 @@ def test_singular_and_maybe_infinite_flags_equal_engine(rng):
 
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
 def test_indicator_covariates_counted_per_pattern_equal_rows(rng, monkeypatch, ties):
-    """0/1 covariates (the marker, category indicators) take the per-pattern path (risk
+    """0/1 covariates (the marker, category indicators) take the numpy path's per-pattern route (risk
     sets as counts per covariate pattern); it equals the row-wise path and fit_cox, with
     strata, bootstrap counts and many ties (including the stragglers' re-layout)."""
     import ctcstats.batch.cox as bc
@@ -271,9 +271,11 @@ def test_indicator_covariates_counted_per_pattern_equal_rows(rng, monkeypatch, t
     time, event, strata = np.minimum(t, c).round(0), t <= c, rng.integers(0, 2, n)
     idx = rng.integers(0, n, (6, n))
     counts = np.stack([np.bincount(i, minlength=n) for i in idx]).astype(float)
-    res = batch_cox_arrays(time, event, x, strata=strata, weights=counts, ties=ties)
+    res = batch_cox_arrays(time, event, x, strata=strata, weights=counts, ties=ties,
+                           engine="numpy")
     monkeypatch.setattr(bc, "_MAX_PATTERN_COVARIATES", 0)
-    rows = batch_cox_arrays(time, event, x, strata=strata, weights=counts, ties=ties)
+    rows = batch_cox_arrays(time, event, x, strata=strata, weights=counts, ties=ties,
+                            engine="numpy")
     assert_allclose(res.coef, rows.coef, rtol=1e-10, atol=1e-13)
     assert_allclose(res.var, rows.var, rtol=1e-10, atol=1e-15)
     assert_allclose(res.loglik, rows.loglik, rtol=1e-12)

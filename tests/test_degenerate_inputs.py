@@ -112,6 +112,37 @@ def test_many_groups_are_accepted_as_an_explicit_categorical():
     assert res.df == d["decade"].nunique() - 1
 
 
+def test_text_group_col_with_many_levels_is_an_error_in_every_function():
+    """Text columns obey the same rule as numbers: more than MAX_GROUP_LEVELS plain levels
+    is an error (was accepted silently unless every row differed), with the fix; the same
+    levels as a Categorical are accepted."""
+    d = _surv(200)
+    k = MAX_GROUP_LEVELS + 3
+    d["centre"] = [f"centre {i % k}" for i in range(len(d))]
+    d["age_text"] = (d["age"] // 2).astype(int).astype(str)  # numbers stored as text
+    assert d["age_text"].nunique() > MAX_GROUP_LEVELS
+    calls = [lambda x, g: cs.logrank_test(x, time_col="t", event_col="e", group_col=g),
+             lambda x, g: cs.kaplan_meier(x, time_col="t", event_col="e", group_col=g),
+             lambda x, g: cs.pairwise_logrank_test(x, time_col="t", event_col="e",
+                                                   group_col=g),
+             lambda x, g: cs.cumulative_incidence(x, time_col="t", event_col="e",
+                                                  group_col=g),
+             lambda x, g: cs.validate_cohort(x, time_col="t", event_col="e", group_col=g)]
+    for call in calls:
+        with pytest.raises(cs.DataValidationError,
+                           match=rf"group_col 'centre' has {k} distinct values — it looks "
+                                 r"like text with too many distinct values to be groups.*"
+                                 r"astype\('category'\)"):
+            call(d, "centre")
+        with pytest.raises(cs.DataValidationError,
+                           match=r"group_col 'age_text' .* continuous measurement stored as "
+                                 r"text.*pd\.to_numeric"):
+            call(d, "age_text")
+    res = cs.logrank_test(d.assign(centre=d["centre"].astype("category")), time_col="t",
+                          event_col="e", group_col="centre")
+    assert res.df == k - 1
+
+
 # --------------------------------------------------------------------------- constant score
 def test_constant_risk_score_gives_nan_c_with_a_warning():
     d = _surv().assign(r=0.25)

@@ -28,9 +28,9 @@ import pandas as pd
 from ..errors import DataValidationError
 from ..survival._core.ties import merge_sorted_rows
 
-__all__ = ["BatchLayout", "as_replicates", "build_layout", "pad_ragged", "suffix_sums",
-           "reduce_multi", "reduce_steps", "per_replicate", "Segments", "BatchDisplay",
-           "n_rows"]
+__all__ = ["BatchLayout", "as_replicates", "build_layout", "sort_replicates", "pad_ragged",
+           "suffix_sums", "reduce_multi", "reduce_steps", "per_replicate", "Segments",
+           "BatchDisplay", "n_rows"]
 
 # --------------------------------------------------------------------------- inputs
 def as_replicates(time, event, X=None, *, strata=None, weights=None, func: str = "batch"):
@@ -206,13 +206,13 @@ class BatchLayout:
         return np.take(a.ravel(), self.flat).reshape(self.R, self.n)
 
 
-def build_layout(R, time, event, weights=None, strata=None, *, timefix=True, ties="efron",
-                 frequency=True) -> BatchLayout:
-    """Sort every replicate and compute the event-group structure.
+def sort_replicates(R, time, event, weights=None, strata=None, *, timefix=True):
+    """Sort every replicate by time, then stably by stratum, and apply the tie rule.
 
-    ``frequency=True`` treats weights as case counts (a weight of 2 is the row twice, so
-    Efron's tie correction counts ``sum(w)`` tied events, as a bootstrap resample does);
-    ``frequency=False`` uses R's ``coxph(weights=)`` semantics (tied rows counted once each).
+    Returns ``(order, flat, time, weight, strata, event, n_merged)``, each sorted ``(R, n)``
+    (``weight``/``strata`` None when not given; ``event`` is ``event & weight > 0``); ``order``
+    and ``flat`` as in :class:`BatchLayout`. The first step of :func:`build_layout`, and all
+    the compiled kernel needs.
     """
     n = time.shape[-1]
     offs = (np.arange(R) * n)[:, None]
@@ -245,6 +245,20 @@ def build_layout(R, time, event, weights=None, strata=None, *, timefix=True, tie
     es = gather(event)
     if ws is not None:
         es = es & (ws > 0)
+    return order, flat, ts, ws, ss, es, n_merged
+
+
+def build_layout(R, time, event, weights=None, strata=None, *, timefix=True, ties="efron",
+                 frequency=True) -> BatchLayout:
+    """Sort every replicate and compute the event-group structure.
+
+    ``frequency=True`` treats weights as case counts (a weight of 2 is the row twice, so
+    Efron's tie correction counts ``sum(w)`` tied events, as a bootstrap resample does);
+    ``frequency=False`` uses R's ``coxph(weights=)`` semantics (tied rows counted once each).
+    """
+    order, flat, ts, ws, ss, es, n_merged = sort_replicates(R, time, event, weights, strata,
+                                                            timefix=timefix)
+    n = time.shape[-1]
     N = R * n
     tsf = ts.ravel()
     newb = np.empty(N, dtype=bool)

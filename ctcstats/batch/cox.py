@@ -31,6 +31,7 @@ from ..errors import DataValidationError, ParameterError
 from ..survival._core.cox import ETA_MAX, ETA_MIN
 from ..survival._core.newton import EPS, ITER_MAX, TOLER_CHOL, newton_raphson, scale_factor
 from ..survival._core.ties import merge_times
+from ._cox_inputs import fit_kernel, is_ragged, kernel_inputs, loglik_kernel, ragged_inputs
 from ._layout import (
     BatchDisplay,
     BatchLayout,
@@ -401,10 +402,13 @@ class BatchCoxResult(BatchDisplay, Result):
 def _no_event_level(P: _Prepared) -> np.ndarray:
     """Replicates in which a two-valued covariate has a value without events (monotone
     likelihood; as ``fit_cox``'s check)."""
-    L = P.L
-    pos = None if L.weight is None else L.weight > 0
-    out = np.zeros(L.R, dtype=bool)
-    for x in P.X:
+    return _no_event_level_arrays(P.X, P.L.weight, P.L.event)
+
+
+def _no_event_level_arrays(X: list, weight: np.ndarray | None, event: np.ndarray) -> np.ndarray:
+    pos = None if weight is None else weight > 0
+    out = np.zeros(event.shape[0], dtype=bool)
+    for x in X:
         lo = (x if pos is None else np.where(pos, x, np.inf)).min(axis=1)
         hi = (x if pos is None else np.where(pos, x, -np.inf)).max(axis=1)
         at_lo = x == lo[:, None]
@@ -415,8 +419,8 @@ def _no_event_level(P: _Prepared) -> np.ndarray:
         two = ~other.any(axis=1) & (hi > lo)
         if not two.any():
             continue
-        ev_lo = (L.event & at_lo).any(axis=1)
-        ev_hi = (L.event & at_hi).any(axis=1)
+        ev_lo = (event & at_lo).any(axis=1)
+        ev_hi = (event & at_hi).any(axis=1)
         out |= two & ~(ev_lo & ev_hi)
     return out
 
@@ -506,6 +510,7 @@ def batch_cox_arrays(
     tol: float = EPS,
     max_iter: int = ITER_MAX,
     chunk_rows: int = 2_000_000,
+    engine: str = "kernel",
 ) -> BatchCoxResult:
     """Fit the Cox model to every replicate; each equals ``fit_cox`` on that replicate's data.
 
@@ -541,8 +546,14 @@ def batch_cox_arrays(
         R's convergence criterion (``eps``) and iteration limit (``iter.max``) of
         ``coxph.control``.
     chunk_rows : int
-        Replicates are fitted in chunks of about this many rows (R × n) so that peak memory
-        stays bounded (≈ 200 MB per 10^6 rows with a few covariates).
+        ``engine="numpy"`` only: replicates are fitted in chunks of about this many rows
+        (R × n) so that peak memory stays bounded (≈ 200 MB per 10^6 rows with a few
+        covariates). The kernel works on one replicate at a time (memory O(n) beyond the
+        inputs; ragged replicates are concatenated, not padded).
+    engine : {"kernel", "numpy"}
+        ``"kernel"`` (default): the compiled single-pass kernel (:mod:`._cox_kernel`, numba),
+        one replicate after another. ``"numpy"``: all replicates advanced together by array
+        operations — the reference the kernel is tested against (same fits to rounding).
 
     Returns
     -------
@@ -562,18 +573,28 @@ def batch_cox_arrays(
     >>> res.coef.shape
     (3, 1)
     """
+    if ties not in ("efron", "breslow"):
+        raise ParameterError(f"The 'ties' parameter of batch_cox_arrays must be one of 'efron', "
+                             f"'breslow'; got {ties!r}.")
+    _check_engine(engine, "batch_cox_arrays")
+    toler_inf = float(np.sqrt(tol))
+    if engine == "kernel" and is_ragged(time):  # concatenated, never padded
+        kw, R, _, n_obs, n_merged = ragged_inputs(time, event, X, strata, weights, start,
+                                                  timefix, "batch_cox_arrays")
+        fit, no_ev = fit_kernel(kw, n_merged, ties=ties, frequency=frequency, eps=tol,
+                                iter_max=max_iter, toler_chol=TOLER_CHOL)
+        fit = _finish(fit, tol, toler_inf, max_iter)
+        fit["monotone"] = no_ev | np.any(fit["maybe_infinite"], axis=1)
+        return _result(fit, R, ties, n_obs)
     R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
                                                     weights=weights, func="batch_cox_arrays")
     if cols is None:
         raise DataValidationError("batch_cox_arrays: X (the covariates) is required.")
-    if ties not in ("efron", "breslow"):
-        raise ParameterError(f"The 'ties' parameter of batch_cox_arrays must be one of 'efron', "
-                             f"'breslow'; got {ties!r}.")
     n = time.shape[-1]
     start = _check_start(start, time, "batch_cox_arrays")
-    step = max(1, int(chunk_rows) // max(n, 1))
+    # the kernel needs no (replicates × patients) temporaries: one chunk
+    step = R if engine == "kernel" else max(1, int(chunk_rows) // max(n, 1))
     parts = []
-    toler_inf = float(np.sqrt(tol))
 
     def rows(a, lo, hi):
         return a if a is None or a.ndim == 1 else a[lo:hi]
@@ -584,15 +605,26 @@ def batch_cox_arrays(
         wc = w
         if w is not None and w.ndim == 1:
             wc = np.broadcast_to(w, (Rc, n))
-        P = _prepare(Rc, rows(time, a, b), rows(event, a, b), [rows(c, a, b) for c in cols],
-                     rows(wc, a, b), rows(strata, a, b), ties=ties, frequency=frequency,
-                     timefix=timefix, start=rows(start, a, b))
-        fit = _finish(_nr(P, tol, max_iter, TOLER_CHOL), tol, toler_inf, max_iter)
-        fit["monotone"] = _no_event_level(P) | np.any(fit["maybe_infinite"], axis=1)
-        fit["n_events"] = P.L.n_events
-        fit["n_merged"] = P.L.n_merged
+        args = (Rc, rows(time, a, b), rows(event, a, b), [rows(c, a, b) for c in cols],
+                rows(wc, a, b), rows(strata, a, b))
+        if engine == "kernel":
+            kw, n_merged = kernel_inputs(*args, start=rows(start, a, b), timefix=timefix)
+            fit, no_ev = fit_kernel(kw, n_merged, ties=ties, frequency=frequency, eps=tol,
+                                    iter_max=max_iter, toler_chol=TOLER_CHOL)
+            fit = _finish(fit, tol, toler_inf, max_iter)
+        else:
+            P = _prepare(*args, ties=ties, frequency=frequency, timefix=timefix,
+                         start=rows(start, a, b))
+            fit = _finish(_nr(P, tol, max_iter, TOLER_CHOL), tol, toler_inf, max_iter)
+            no_ev = _no_event_level(P)
+            fit["n_events"], fit["n_merged"] = P.L.n_events, P.L.n_merged
+        fit["monotone"] = no_ev | np.any(fit["maybe_infinite"], axis=1)
         parts.append(fit)
     cat = {k: np.concatenate([f[k] for f in parts]) for k in parts[0]}
+    return _result(cat, R, ties, n_rows(R, n, w))
+
+
+def _result(cat: dict, R: int, ties: str, n_obs: int) -> BatchCoxResult:
     coef = cat["beta"].copy()
     var = cat["var"].copy()
     sing = cat["singular"]
@@ -613,7 +645,7 @@ def batch_cox_arrays(
         loglik=cat["ll"], loglik_null=cat["ll0"], score_test=cat["sctest"],
         n_iter=cat["n_iter"], converged=cat["converged"], monotone=cat["monotone"],
         n_events=cat["n_events"], ties=ties, singular=sing, n_merged=cat["n_merged"],
-        maybe_infinite=cat["maybe_infinite"], n_obs=n_rows(R, n, w), warnings=tuple(notes),
+        maybe_infinite=cat["maybe_infinite"], n_obs=n_obs, warnings=tuple(notes),
     )
 
 
@@ -646,12 +678,20 @@ def _check_start(start, time, func):
     return st
 
 
+def _check_engine(engine, func):
+    if engine not in ("kernel", "numpy"):
+        raise ParameterError(f"The 'engine' parameter of {func} must be one of 'kernel', "
+                             f"'numpy'; got {engine!r}.")
+
+
 def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: str = "efron",
-                     frequency: bool = True, timefix: bool = True, start=None) -> np.ndarray:
+                     frequency: bool = True, timefix: bool = True, start=None,
+                     engine: str = "kernel") -> np.ndarray:
     """Log partial likelihood of every replicate at given coefficients ``beta`` (R, p).
 
     Equal to ``cox_derivatives(prepare_cox_data(...), beta_r, ties)[0]`` per replicate (e.g.
-    the likelihood of a linear predictor frozen at slope 1). Inputs as :func:`batch_cox_arrays`.
+    the likelihood of a linear predictor frozen at slope 1). Inputs (and ``engine``) as
+    :func:`batch_cox_arrays`.
     """
     R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
                                                     weights=weights, func="batch_cox_loglik")
@@ -661,7 +701,12 @@ def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: s
     n = time.shape[-1]
     if w is not None and w.ndim == 1:
         w = np.broadcast_to(w, (R, n))
+    _check_engine(engine, "batch_cox_loglik")
+    start = _check_start(start, time, "batch_cox_loglik")
+    if engine == "kernel":
+        kw, _ = kernel_inputs(R, time, event, cols, w, strata, start=start, timefix=timefix)
+        return loglik_kernel(kw, beta, ties=ties, frequency=frequency)
     P = _prepare(R, time, event, cols, w, strata, ties=ties, frequency=frequency,
-                 timefix=timefix, start=_check_start(start, time, "batch_cox_loglik"))
+                 timefix=timefix, start=start)
     # the likelihood does not depend on the centring: sum w eta - sum log den shifts equally
     return _derivatives(P, beta, info=False)[0]

@@ -11,6 +11,9 @@ Mechanisms (Rubin 1976), for each variable v with target rate r_v:
   standardised values of ``depends_on`` (observed columns such as the event indicator, age);
 * ``"mnar"`` — as MAR, with v's own standardised value added to s_i.
 
+Pooled cohorts: ``systematic`` deletes a variable for every patient of the named studies
+(*systematically missing* — a study that did not record it), after the rate-based deletion.
+
 a_v is solved so that the expected proportion missing is exactly r_v in the given cohort.
 """
 
@@ -25,6 +28,7 @@ from scipy import optimize, special
 
 from .._typing import RandomState
 from .._validation import (
+    canonical_order,
     check_choice,
     check_dataframe,
     check_numeric_column,
@@ -62,10 +66,12 @@ def _intercept(score: np.ndarray, rate: float) -> float:
 def add_missingness(
     data: pd.DataFrame,
     *,
-    rates: Mapping[str, float],
+    rates: Mapping[str, float] | None = None,
     mechanism: Literal["mcar", "mar", "mnar"] = "mar",
     depends_on: Sequence[str] | None = None,
     strength: float = 1.0,
+    systematic: Mapping[str, Sequence] | None = None,
+    study_col: str | None = None,
     rng: RandomState = None,
 ) -> pd.DataFrame:
     """A copy of ``data`` with values deleted at the given rates (a labelled assumption).
@@ -84,6 +90,12 @@ def add_missingness(
         Complete numeric columns that drive MAR/MNAR missingness (required for ``"mar"``).
     strength : float
         Log-odds change of being missing per standard deviation of the driving score.
+    systematic : dict, optional
+        Column → studies (labels of ``study_col``) in which it is deleted for every patient,
+        e.g. ``{"tumor_size_cm": ["S02", "S05"]}``; recorded with mechanism
+        ``"systematic"``.
+    study_col : str, optional
+        The study column (required with ``systematic``).
     rng : int, Generator or None
 
     Returns
@@ -110,7 +122,10 @@ def add_missingness(
     check_dataframe(data, func=func)
     check_choice(mechanism, name="mechanism", choices=("mcar", "mar", "mnar"), func=func)
     strength = check_real(strength, name="strength", func=func)
-    if not isinstance(rates, Mapping) or not rates:
+    systematic = _check_systematic(data, systematic, study_col, func)
+    if rates is None and systematic:
+        rates = {}
+    if not isinstance(rates, Mapping) or not (rates or systematic):
         raise ParameterError(f"The 'rates' parameter of {func} must be a dict column → "
                              f"proportion missing, e.g. {{'grade': 0.2}}; got {rates!r}.")
     depends_on = [] if depends_on is None else depends_on
@@ -118,7 +133,7 @@ def add_missingness(
         raise ParameterError(f"The 'depends_on' parameter of {func} must be a list of column "
                              f"names; got the string {depends_on!r} (write [{depends_on!r}]).")
     depends_on = list(depends_on)
-    if mechanism == "mar" and not depends_on:
+    if mechanism == "mar" and not depends_on and rates:
         raise ParameterError(
             f"{func}(mechanism='mar') needs depends_on: the observed columns missingness "
             "depends on (e.g. ['os_event', 'age']); use mechanism='mcar' otherwise.")
@@ -136,6 +151,9 @@ def add_missingness(
         base = base + _standardised(data, col, "depends_on")
     out = data.copy()
     records = []
+    # uniforms drawn on the canonical row order: the same rows are deleted whatever the order
+    # and labels of data's rows (DESIGN.md §4)
+    order = canonical_order(data)
     for col, rate in rates.items():
         r = check_real(rate, name=f"rates[{col!r}]", func=func, low=0.0, high=1.0,
                        low_inclusive=False, high_inclusive=False)
@@ -143,7 +161,9 @@ def add_missingness(
         if mechanism == "mnar":
             score = score + strength * _standardised(data, col, "rates")
         p = special.expit(_intercept(score, r) + score)
-        miss = gen.random(len(data)) < p
+        u = np.empty(len(data))
+        u[order] = gen.random(len(data))
+        miss = u < p
         if pd.api.types.is_integer_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
             out[col] = out[col].astype(float)  # integer columns cannot hold NaN
         out.loc[miss, col] = np.nan
@@ -151,5 +171,44 @@ def add_missingness(
                         "depends_on": list(depends_on) + ([col] if mechanism == "mnar" else []),
                         "strength": strength if mechanism != "mcar" else 0.0,
                         "n_missing": int(miss.sum()), "source": "assumption"})
+    for col, studies in systematic.items():
+        miss = data[study_col].isin(studies).to_numpy()
+        if pd.api.types.is_integer_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype(float)
+        out.loc[miss, col] = np.nan
+        records.append({"variable": col, "rate": float(miss.mean()),
+                        "mechanism": "systematic", "depends_on": [study_col],
+                        "strength": 0.0, "n_missing": int(miss.sum()),
+                        "studies": [str(x) for x in studies], "source": "assumption"})
     out.attrs["missingness"] = records
+    return out
+
+
+def _check_systematic(data: pd.DataFrame, systematic, study_col: str | None,
+                      func: str) -> dict[str, list]:
+    if systematic is None:
+        return {}
+    if not isinstance(systematic, Mapping) or not systematic:
+        raise ParameterError(f"The 'systematic' parameter of {func} must be a dict column → "
+                             "list of studies, e.g. {'tumor_size_cm': ['S02']}; got "
+                             f"{systematic!r}.")
+    if study_col is None or study_col not in data.columns:
+        raise ParameterError(f"{func}(systematic=...) needs study_col, the study column of "
+                             f"data; got {study_col!r}.")
+    levels = set(data[study_col].dropna().unique())
+    out: dict[str, list] = {}
+    for col, studies in systematic.items():
+        if col not in data.columns:
+            raise DataValidationError(f"column {col!r} is not a column of data (check the "
+                                      "spelling).")
+        if isinstance(studies, str) or not isinstance(studies, Sequence):
+            raise ParameterError(f"systematic[{col!r}] of {func} must be a list of studies; "
+                                 f"got {studies!r}" + (f" (write [{studies!r}])."
+                                                       if isinstance(studies, str) else "."))
+        unknown = [x for x in studies if x not in levels]
+        if unknown:
+            raise DataValidationError(
+                f"systematic[{col!r}] names studies {unknown} that are not in study_col "
+                f"{study_col!r} (studies: {sorted(map(str, levels))[:10]}).")
+        out[col] = list(studies)
     return out

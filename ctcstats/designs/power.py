@@ -321,12 +321,14 @@ def _one_replicate(design, a: PowerAnalysis, n: int, seed) -> tuple:
                    frame["event"].to_numpy().astype(bool), strata, levels)
 
 
-def _power_chunk(task: tuple) -> pd.DataFrame:
-    """Simulate and analyse one chunk of replicates (runs on a worker)."""
+def _power_chunk(task: tuple, shared: tuple) -> pd.DataFrame:
+    """Simulate and analyse one chunk of replicates (runs on a worker): ``task`` is (first
+    replicate, its seeds), ``shared`` (design, analysis, n, ties) — sent once per worker."""
     from ..batch import batch_cox_arrays, batch_logrank_arrays
     from .power_chunk import chunk_replicates, chunk_supported
 
-    design, a, n, first, seeds, ties = task
+    design, a, n, ties = shared
+    first, seeds = task
     if chunk_supported(design, a):  # the whole chunk simulated together; same arrays
         reps = chunk_replicates(design, a, n, seeds)
     else:
@@ -470,12 +472,16 @@ def _run(d, a, n, n_sim, root, *, ties, n_jobs, client, progress, chunk_size, fu
 
     seeds = root.spawn(n_sim)
     if chunk_size is None:
+        # ≤ 200,000 patients (memory) and ≥ 32 chunks when there are enough replicates (so
+        # that workers finish together), never below 8 cohorts (the simulator's blocks).
+        # Not a function of the workers: the batch fits of a chunk iterate together, so the
+        # same chunks give the same replicates to the last bit on any backend.
         chunk_size = int(np.clip(200_000 // max(n, 1), 1, 100))
+        chunk_size = min(chunk_size, max(8, -(-n_sim // 32)))
     chunk_size = check_int(chunk_size, name="chunk_size", func=func, minimum=1)
-    tasks = [(d, a, n, i, seeds[i : i + chunk_size], ties)
-             for i in range(0, n_sim, chunk_size)]
+    tasks = [(i, seeds[i : i + chunk_size]) for i in range(0, n_sim, chunk_size)]
     parts = run_chunks(_power_chunk, tasks, n_jobs=n_jobs, client=client, progress=progress,
-                       desc=f"power n={n}", caller=func)
+                       desc=f"power n={n}", caller=func, shared=(d, a, n, ties))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -552,8 +558,11 @@ def simulate_power(
     progress : bool or None
         Progress bar; None shows it only on an interactive terminal.
     chunk_size : int, optional
-        Replicates per task (default about 200,000 patients per chunk, at most 100 cohorts);
-        bounds the memory of each worker.
+        Replicates per task (default: at most 200,000 patients and 100 cohorts per chunk,
+        and about n_sim / 32 but at least 8 cohorts, so that several workers stay busy);
+        bounds the memory of each worker. The same chunks give bit-identical replicates
+        on every backend; another chunk size can change the fits in the last digits (the
+        batch engine iterates the replicates of a chunk together).
 
     Returns
     -------

@@ -90,6 +90,8 @@ def _block_replicates(d: Any, a: Any, ch: ChunkCohorts) -> list[tuple]:
         strata_rank = rank[ch.study]
     elif a.strata is not None:
         strata_col = ch.covariates[a.strata]
+    ev_b = ev.astype(bool)
+    all_kept = bool(keep.all())
     out = []
     for r in range(ch.n_cohorts):
         sl = slice(r * n, (r + 1) * n)
@@ -101,7 +103,11 @@ def _block_replicates(d: Any, a: Any, ch: ChunkCohorts) -> list[tuple]:
             s = (np.cumsum(present) - 1)[rk]
         elif a.strata is not None:
             s = pd.factorize(strata_col[sl][k], sort=True)[0]
+        if all_kept:  # every row analysed: the block's rows as they are (same values)
+            g = is_g[sl]
+            out.append((t[sl], ev_b[sl], X[sl], s, float(g.mean())))
+            continue
         g = is_g[sl][k]
         prev = float(g.mean()) if k.any() else np.nan
-        out.append((t[sl][k], ev[sl][k].astype(bool), X[sl][k], s, prev))
+        out.append((t[sl][k], ev_b[sl][k], X[sl][k], s, prev))
     return out

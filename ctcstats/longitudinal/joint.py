@@ -44,6 +44,7 @@ from .._validation import (
     check_event_column,
     check_int,
     check_one_row_per_id,
+    check_real,
     check_time_column,
     design_matrix,
     format_labels,
@@ -424,6 +425,7 @@ def fit_joint_model(
     check_choice(association, name="association", choices=tuple(ASSOCIATIONS), func=func)
     check_choice(baseline, name="baseline", choices=("piecewise", "bspline"), func=func)
     max_iter = check_int(max_iter, name="max_iter", func=func, minimum=1)
+    tol = check_real(tol, name="tol", func=func, low=0.0, low_inclusive=False)
     n_knots = (5 if baseline == "piecewise" else 3) if n_knots is None else \
         check_int(n_knots, name="n_knots", func=func, minimum=0)
     n_gauss = (7 if baseline == "piecewise" else 15) if n_gauss is None else \

@@ -46,6 +46,7 @@ from .._validation import (
     check_int,
     check_numeric_column,
     check_positive_column,
+    check_real,
     design_matrix,
     prepare_frame,
 )
@@ -468,6 +469,7 @@ def fit_count_mixed_model(
     check_choice(kind, name="kind", choices=KINDS, func=func)
     check_choice(method, name="method", choices=("agq", "laplace"), func=func)
     max_iter = check_int(max_iter, name="max_iter", func=func, minimum=1)
+    tol = check_real(tol, name="tol", func=func, low=0.0, low_inclusive=False)
     if zero_covariates and kind not in ("zip", "zinb"):
         raise ParameterError(
             f"The 'zero_covariates' parameter of {func} applies to kind 'zip' or 'zinb'; "

@@ -30,6 +30,7 @@ from scipy import stats
 
 from .._results import Result, result
 from .._validation import (
+    check_choice,
     check_event_column,
     check_real,
     check_time_column,
@@ -168,6 +169,7 @@ def internal_external_validation(
     """
     func = "internal_external_validation"
     hz = check_real(horizon, name="horizon", func=func, low=0.0, low_inclusive=False)
+    check_choice(ties, name="ties", choices=("efron", "breslow"), func=func)
     prep = prepare_frame(data, func=func, missing=missing, roles={
         "study_col": study_col, "time_col": time_col, "event_col": event_col,
         "covariates": list(covariates)})

@@ -11,9 +11,10 @@ parameters are already drawn: ``sample(X, rng)`` draws new values for the given 
   ``smcfcs``'s ``"norm"``.
 * ``binary`` — logistic regression (statsmodels GLM binomial); beta* ~ N(beta_hat, V): R
   ``mice.impute.logreg`` and ``smcfcs``'s ``"logreg"``.
-* ``ordinal`` — proportional-odds logistic model (statsmodels ``OrderedModel``); all
-  parameters drawn from their asymptotic normal: as ``smcfcs``'s ``"podds"`` (``mice``'s
-  ``polr`` uses the fitted probabilities without a draw).
+* ``ordinal`` — proportional-odds logistic model (analytic Newton fit, :mod:`._ordinal`, in
+  statsmodels ``OrderedModel``'s parameterisation; ``OrderedModel`` itself where a level is
+  unobserved); all parameters drawn from their asymptotic normal: as ``smcfcs``'s
+  ``"podds"`` (``mice``'s ``polr`` uses the fitted probabilities without a draw).
 * ``categorical`` — multinomial logistic (statsmodels ``MNLogit``), parameters drawn as
   ``smcfcs``'s ``"mlogit"``.
 * ``count`` — Poisson (GLM) or negative binomial (statsmodels ``NegativeBinomial``, NB2)
@@ -36,6 +37,7 @@ import statsmodels.api as sm
 from scipy import special
 
 from .._warnings import Captured, capture
+from ._ordinal import fit_polr
 
 __all__ = ["Drawn", "fit_draw"]
 
@@ -141,17 +143,24 @@ def _fit_binary(y, X, rng, **_):
 
 
 def _fit_ordinal(y, X, rng, *, n_levels, start=None, **_):
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-
     p = X.shape[1]
-    # OrderedModel needs every level observed: codes are relabelled to the observed ones
-    # statsmodels' numerical gradients make each fit costly: start where the last one ended
-    res = OrderedModel(y.astype(int), X, distr="logit").fit(
-        method="bfgs", disp=0, maxiter=500, start_params=start)
-    theta = _mvn(rng, np.asarray(res.params), np.asarray(res.cov_params()))
-    cuts = res.model.transform_threshold_params(theta)[1:-1]
-    return Drawn("ordinal", theta[:p], cuts=np.asarray(cuts), n_levels=n_levels,
-                 mle=np.asarray(res.params))
+    codes = y.astype(int)
+    fit = None
+    if np.bincount(codes, minlength=n_levels).min() > 0:
+        # analytic Newton fit (_ordinal), in OrderedModel's parameterisation; warm start at
+        # the previous cycle's estimate
+        fit = fit_polr(codes, X, n_levels, start=start)
+    if fit is not None and fit.converged:
+        params, cov = fit.params, fit.cov
+    else:  # a level unobserved, or no convergence: statsmodels' numerical fit
+        from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+        res = OrderedModel(codes, X, distr="logit").fit(
+            method="bfgs", disp=0, maxiter=500, start_params=start)
+        params, cov = np.asarray(res.params), np.asarray(res.cov_params())
+    theta = _mvn(rng, params, cov)
+    cuts = np.cumsum(np.concatenate([[theta[p]], np.exp(theta[p + 1:])]))
+    return Drawn("ordinal", theta[:p], cuts=cuts, n_levels=n_levels, mle=params)
 
 
 def _fit_categorical(y, X, rng, *, n_levels, **_):

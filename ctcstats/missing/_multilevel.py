@@ -31,7 +31,7 @@ method of moments (its uncertainty is not propagated; with few studies the betwe
 variance may then be somewhat small — see the simulation in the tests).
 
 Own code: no Python library fits these models; the per-study GLMs come from numpy least
-squares (normal) and statsmodels (logistic).
+squares (normal) and Newton–Raphson (logistic; checked against statsmodels in the tests).
 """
 
 from __future__ import annotations
@@ -39,10 +39,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import special
 
-from .._warnings import capture
 from ._conditional import _const, _mvn, sample_codes
 
 __all__ = ["StudyDrawn", "fit_draw_two_stage", "mm_meta", "TWO_STAGE_KINDS"]
@@ -119,20 +117,39 @@ def _fit_normal(y: np.ndarray, Z: np.ndarray):
     return coef, np.linalg.inv(Z.T @ Z), s2, df
 
 
-def _fit_logistic(y: np.ndarray, Z: np.ndarray):
+def _fit_logistic(y: np.ndarray, Z: np.ndarray, max_iter: int = 30, tol: float = 1e-10):
+    """Logistic regression by Newton–Raphson (as R ``glm``: IRLS from zero, stopping at a
+    relative deviance change below 1e-10); ``None`` on separation (no convergence, or a
+    standard error above ``MAX_SE``)."""
     n, q = Z.shape
     if n <= q or np.unique(y).size < 2 or np.linalg.matrix_rank(Z) < q:
         return None
-    with capture():
+    beta = np.zeros(q)
+    dev_old = np.inf
+    for _ in range(max_iter):
+        eta = Z @ beta
+        p = special.expit(eta)
+        w = p * (1 - p)
+        info = Z.T @ (Z * w[:, None])
         try:
-            res = sm.GLM(y, Z, family=sm.families.Binomial()).fit(maxiter=100)
-        except (ValueError, np.linalg.LinAlgError):
+            beta = beta + np.linalg.solve(info, Z.T @ (y - p))
+        except np.linalg.LinAlgError:
             return None
-        cov = np.asarray(res.cov_params())
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    if not (res.converged and np.all(np.isfinite(se)) and np.all(se < MAX_SE)):
+        dev = 2 * float(np.sum(np.logaddexp(0, Z @ beta) - y * (Z @ beta)))
+        if abs(dev - dev_old) < tol * (abs(dev) + 0.1):
+            break
+        dev_old = dev
+    else:
         return None
-    return np.asarray(res.params), cov
+    p = special.expit(Z @ beta)
+    try:
+        cov = np.linalg.inv(Z.T @ (Z * (p * (1 - p))[:, None]))
+    except np.linalg.LinAlgError:
+        return None
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    if not (np.all(np.isfinite(se)) and np.all(se < MAX_SE)):
+        return None
+    return beta, cov
 
 
 # =========================================================================== two stages

@@ -493,14 +493,14 @@ def state_probabilities(
 
 def _patient_groups(ld, group_col: str, st: pd.DataFrame) -> np.ndarray:
     f = ld.frame
-    per = f.groupby(ld.id_col, sort=False)[group_col].nunique()
+    per = f.groupby(ld.id_col, sort=False, observed=True)[group_col].nunique()
     bad = per > 1
     if bad.any():
         raise DataValidationError(
             f"group_col {group_col!r} changes within patients ({_fmt(per.index[bad])}); groups "
             "must be fixed at the time origin (e.g. the marker at baseline)."
         )
-    first = f.groupby(ld.id_col, sort=False)[group_col].first()
+    first = f.groupby(ld.id_col, sort=False, observed=True)[group_col].first()
     return first.reindex(st["id"].to_numpy(dtype=object)).to_numpy(dtype=object)
 
 

@@ -34,6 +34,7 @@ from scipy import stats
 from .._results import Result, result
 from .._typing import RandomState
 from .._validation import (
+    canonical_order,
     check_choice,
     check_conf_level,
     check_event_column,
@@ -285,12 +286,13 @@ def stepp(
     M_all = np.column_stack([M0, np.ones(n)])  # last column: everyone
     g = check_rng(rng)
     perm_idx = np.empty((nperm, n), dtype=np.int64)
-    base = np.arange(n)
+    # permutations drawn on the canonical row order: the same reallocation of marker values
+    # whatever the order and labels of the rows (DESIGN.md §4)
+    order = canonical_order(frame)
     for arm in (0.0, 1.0):
-        in_arm = np.flatnonzero(trt == arm)
+        in_arm = order[trt[order] == arm]
         for k in range(nperm):
             perm_idx[k, in_arm] = in_arm[g.permutation(in_arm.size)]
-    del base
     Mp = M0[perm_idx]  # (nperm, n, S): marker values reallocated within arms
     Mp = np.concatenate([Mp, np.ones((nperm, n, 1))], axis=-1)
     if method == "km":

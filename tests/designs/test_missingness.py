@@ -69,3 +69,24 @@ def test_errors(cohort):
         cs.add_missingness(holed, rates={"age": 0.2}, depends_on=["grade"])
     with pytest.raises(ParameterError, match="'rates' parameter of add_missingness"):
         cs.add_missingness(cohort, rates={}, mechanism="mcar")
+
+
+def test_systematic_deletes_whole_studies_and_records_it():
+    d = cs.simulate_cohort("braun2005", n=900, rng=1)
+    out = cs.add_missingness(d, rates={"age": 0.1}, mechanism="mcar",
+                             systematic={"tumor_size_cm": ["S02", "S05"]}, study_col="study",
+                             rng=2)
+    gap = out["study"].isin(["S02", "S05"])
+    assert out.loc[gap, "tumor_size_cm"].isna().all()
+    assert out.loc[~gap, "tumor_size_cm"].notna().all()
+    rec = out.attrs["missingness"][-1]
+    assert rec["mechanism"] == "systematic" and rec["studies"] == ["S02", "S05"]
+    assert rec["n_missing"] == int(gap.sum()) and rec["source"] == "assumption"
+    only = cs.add_missingness(d, systematic={"node_positive": ["S01"]}, study_col="study")
+    assert only["node_positive"].isna().sum() == int((d["study"] == "S01").sum())
+    with pytest.raises(ParameterError, match="needs study_col"):
+        cs.add_missingness(d, systematic={"age": ["S01"]})
+    with pytest.raises(DataValidationError, match=r"names studies \['S99'\]"):
+        cs.add_missingness(d, systematic={"age": ["S99"]}, study_col="study")
+    with pytest.raises(ParameterError, match="must be a list of studies"):
+        cs.add_missingness(d, systematic={"age": "S01"}, study_col="study")

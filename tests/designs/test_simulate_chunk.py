@@ -141,12 +141,14 @@ def test_strata_on_a_covariate_and_category_indicators():
             np.testing.assert_array_equal(x, y)
 
 
-def test_simulate_power_replicates_unchanged_by_the_chunk(monkeypatch):
-    """The replicates table with and without the chunked path (forced off) is identical."""
+@pytest.mark.parametrize("key", ["braun2005", "janni2016"])
+def test_simulate_power_replicates_unchanged_by_the_chunk(monkeypatch, key):
+    """The replicates table with and without the chunked path (forced off) is identical
+    (braun2005: a window drops rows; janni2016: every row analysed)."""
     kw = dict(n=900, n_sim=12, rng=5, chunk_size=5)
-    fast = simulate_power("braun2005", **kw).replicates
+    fast = simulate_power(key, **kw).replicates
     import ctcstats.designs.power_chunk as pc
 
     monkeypatch.setattr(pc, "chunk_supported", lambda design, a: False)
-    slow = simulate_power("braun2005", **kw).replicates
+    slow = simulate_power(key, **kw).replicates
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)

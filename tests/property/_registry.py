@@ -10,6 +10,7 @@ rescaled (None: the property is not claimed for this function — see ``EXEMPT_T
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -69,15 +70,101 @@ def meta() -> pd.DataFrame:
                          "n": g.integers(80, 400, 8)})
 
 
+def holes(data: pd.DataFrame) -> pd.DataFrame:
+    """The cohort with covariates missing in some rows (for multiple imputation)."""
+    k = np.arange(len(data))
+    return data.assign(age=data["age"].where(k % 7 != 3),
+                       grade=data["grade"].where(k % 9 != 4))
+
+
+def illness(data: pd.DataFrame, seed: int = 9) -> pd.DataFrame:
+    """The cohort with a relapse before the event (illness–death: relapse, then death)."""
+    g = np.random.default_rng(seed)
+    t = data["time"].to_numpy()
+    rel = (g.random(len(data)) < 0.4) & (t > 2.0)
+    rel_t = np.where(rel, np.round(t * g.uniform(0.2, 0.8, len(data)), 1), t)
+    rel_t = np.where(rel & (rel_t >= t), t - 0.1, rel_t)
+    return data.assign(rel_time=rel_t, rel_event=rel.astype(int))
+
+
+def studies(seed: int = 3, k: int = 6, per: int = 40) -> pd.DataFrame:
+    """Pooled patients of k studies whose marker effect varies between studies."""
+    g = np.random.default_rng(seed)
+    rows = []
+    for s in range(k):
+        b, a = 0.7 + 0.5 * g.normal(), 0.3 * g.normal()
+        m = (g.random(per) < 0.45).astype(int)
+        t, c = g.exponential(20 / np.exp(a + b * m)), g.uniform(10, 40, per)
+        rows.append(pd.DataFrame({"study": f"S{s}", "time": np.round(np.minimum(t, c), 1) + 0.1,
+                                  "event": (t <= c).astype(int), "ctc_pos": m,
+                                  "age": np.round(g.normal(60, 9, per), 1)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def curve(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A Kaplan–Meier curve read off at its step corners, and its numbers-at-risk table."""
+    km = cs.kaplan_meier(data, time_col="time", event_col="event")
+    tab = km.table
+    ev = tab[tab["n_events"] > 0]
+    before = np.r_[1.0, ev["survival"].to_numpy()[:-1]]
+    t = np.r_[ev["time"].to_numpy(), ev["time"].to_numpy(), tab["time"].max()]
+    s = np.r_[before, ev["survival"].to_numpy(), tab["survival"].iloc[-1]]
+    o = np.lexsort((-s, t))
+    points = pd.DataFrame({"time": t[o], "survival": np.round(s[o], 4)})
+    risk = km.survival_at(np.arange(0.0, tab["time"].max(), 12.0))[["time", "n_at_risk"]]
+    return points, risk.reset_index(drop=True)
+
+
+def adtte() -> pd.DataFrame:
+    """A CDISC ADaM time-to-event table: OS and PFS per subject, in days."""
+    g = np.random.default_rng(5)
+    n = 30
+    subj = [f"S-{i:02d}" for i in range(n)]
+    os_t = np.round(g.exponential(600, n), 0) + 1
+    pfs_t = np.minimum(os_t, np.round(g.exponential(300, n), 0) + 1)
+    return pd.DataFrame({
+        "USUBJID": subj * 2, "PARAMCD": ["OS"] * n + ["PFS"] * n,
+        "AVAL": np.r_[os_t, pfs_t], "CNSR": g.integers(0, 2, 2 * n),
+        "AVALU": "DAYS", "AGE": np.tile(g.integers(35, 80, n), 2)})
+
+
+DESIGN = "lucci2012"  # a design without serial draws whose cohort is cheap to simulate
+
+
+def _datasets() -> dict[str, Callable[[], tuple[pd.DataFrame, pd.DataFrame | None]]]:
+    return {
+        "cohort": lambda: (cohort(), None),
+        "meta": lambda: (meta(), None),
+        "cohort+draws": lambda: (cohort(), draws_for(cohort())),
+        "holes": lambda: (holes(cohort()), None),
+        "illness": lambda: (illness(cohort()), None),
+        "studies": lambda: (studies(), None),
+        "curve": lambda: curve(cohort()),
+        "adam": lambda: (adtte(), None),
+        "design": lambda: (cs.simulate_cohort(DESIGN, n=150, rng=1), None),
+    }
+
+
+DATASETS = _datasets()
+
+
+def inputs(name: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Fresh copies of the data (and second frame: draws or a risk table) *name* takes."""
+    d, w = DATASETS[CALLS[name].dataset]()
+    return d.copy(), (None if w is None else w.copy())
+
+
 @dataclass(frozen=True)
 class Call:
-    run: Callable  # run(data, draws, s) -> result
-    dataset: str = "cohort"  # "cohort", "meta" or "cohort+draws"
+    run: Callable  # run(data, second, s) -> result; second: draws or a risk table
+    dataset: str = "cohort"  # a key of DATASETS
     time_invariant: Callable | None = None  # numbers unchanged when times are rescaled
-    time_cols: tuple = ("time",)
+    time_cols: tuple = ("time",)  # time columns of the data (rescaled by the unit test)
+    second_time_cols: tuple = ("draw_t",)  # time columns of the second frame
 
 
 TC = dict(time_col="time", event_col="event")
+CR = dict(time_col="time", event_col="status")  # competing risks: 0 censored, 1, 2 causes
 
 
 def _tab(name: str, cols: tuple | None = None) -> Callable:
@@ -100,6 +187,33 @@ def _cox_model(d, s=1.0):
     return cs.CoxModel().fit(fit[["age", "size", "ctc_pos"]],
                              cs.survival_target(fit, **TC))
 
+
+_ILLNESS_TIMES = ("time", "rel_time")
+
+
+def _ms(d: pd.DataFrame):
+    return cs.multistate_data(
+        d, transitions=cs.illness_death_transitions(("disease_free", "relapse", "death")),
+        state_time_cols={"relapse": "rel_time", "death": "time"},
+        state_event_cols={"relapse": "rel_event", "death": "event"}, id_col="pid",
+        covariates=["age", "ctc_pos"])
+
+
+def _lm_kw(w: pd.DataFrame, s: float) -> dict:
+    return dict(draws=w, landmarks=[0.0, 3.0 * s], horizon=12.0 * s, **TC, marker_col="count",
+                id_col="pid", draw_time_col="draw_t")
+
+
+@functools.cache
+def _lm_models(s: float) -> dict:
+    """Landmark models fitted once on the (rescaled) development data: the property is about
+    the data they are evaluated on."""
+    fit = _COUNT_FIT_DATA.assign(time=_COUNT_FIT_DATA["time"] * s)
+    draws = draws_for(_COUNT_FIT_DATA)
+    draws = draws.assign(draw_t=draws["draw_t"] * s)
+    kw = _lm_kw(draws, s)
+    return {"baseline": cs.landmark_supermodel(fit, **kw, summary="baseline"),
+            "current": cs.landmark_supermodel(fit, **kw)}
 
 CALLS: dict[str, Call] = {
     # ---- survival
@@ -195,6 +309,17 @@ CALLS: dict[str, Call] = {
     "reclassification": Call(lambda d, w, s: cs.reclassification(
         d, **TC, base_risk_col="risk_base", risk_col="risk", horizon=12.0 * s, n_boot=10,
         rng=2), time_invariant=_tab("table")),
+    "competing_concordance_index": Call(lambda d, w, s: cs.competing_concordance_index(
+        d, **CR, risk_col="risk", tau=24.0 * s), time_invariant=_attrs("estimate")),
+    "competing_time_dependent_auc": Call(lambda d, w, s: cs.competing_time_dependent_auc(
+        d, **CR, risk_col="risk", horizon=12.0 * s), time_invariant=_attrs("estimate")),
+    "competing_brier_score": Call(lambda d, w, s: cs.competing_brier_score(
+        d, **CR, risk_col="risk", horizon=12.0 * s), time_invariant=_attrs("estimate")),
+    "competing_calibration": Call(lambda d, w, s: cs.competing_calibration(
+        d, **CR, risk_col="risk", horizon=12.0 * s, n_groups=4)),
+    "predict_cumulative_incidence": Call(lambda d, w, s: cs.predict_cumulative_incidence(
+        d, **CR, covariates=["age", "ctc_pos"], horizon=[6.0 * s, 12.0 * s]
+    ).table.drop(columns="row")),  # "row": the position of the row predicted
     "added_value": Call(lambda d, w, s: cs.added_value(
         d, **TC, base_covariates=["size"], new_covariates=["ctc_pos"], horizon=12.0 * s,
         n_boot=6, rng=3)),
@@ -233,6 +358,55 @@ CALLS: dict[str, Call] = {
     # ---- missing data
     "missing_table": Call(lambda d, w, s: cs.missing_table(d, ["age", "grade"])),
     "missing_pattern": Call(lambda d, w, s: cs.missing_pattern(d, ["age", "grade"])),
+    "impute": Call(lambda d, w, s: cs.impute(
+        d, **TC, covariates=["age", "grade", "ctc_pos"], n_imputations=2, n_iter=2, rng=1),
+        dataset="holes"),
+    "add_missingness": Call(lambda d, w, s: cs.add_missingness(
+        d, rates={"age": 0.2, "grade": 0.1}, depends_on=["event", "size"], rng=2)),
+    # ---- multi-state
+    "multistate_data": Call(lambda d, w, s: _ms(d).table, dataset="illness",
+                            time_cols=_ILLNESS_TIMES),
+    "state_probabilities": Call(lambda d, w, s: cs.state_probabilities(
+        _ms(d), group_col="ctc_pos", tau=24.0 * s), dataset="illness",
+        time_cols=_ILLNESS_TIMES),
+    "fit_multistate_cox": Call(lambda d, w, s: cs.fit_multistate_cox(
+        _ms(d), covariates=["age", "ctc_pos"]), dataset="illness",
+        time_invariant=_tab("table"), time_cols=_ILLNESS_TIMES),
+    "transition_probabilities": Call(lambda d, w, s: cs.transition_probabilities(
+        cs.fit_multistate_cox(_ms(d), covariates=["ctc_pos"]), {"ctc_pos": 1},
+        start_time=0.0), dataset="illness", time_cols=_ILLNESS_TIMES),
+    # ---- serial draws: dynamic prediction and joint models
+    "landmark_supermodel": Call(lambda d, w, s: cs.landmark_supermodel(
+        d, **_lm_kw(w, s), covariates=["age"]), dataset="cohort+draws",
+        time_invariant=_tab("table", ("coef", "std_error", "p_value"))),
+    "dynamic_performance": Call(lambda d, w, s: cs.dynamic_performance(
+        d, draws=w, models=_lm_models(s)), dataset="cohort+draws"),
+    "fit_count_mixed_model": Call(lambda d, w, s: cs.fit_count_mixed_model(
+        w, count_col="count", id_col="pid", time_col="draw_t", random="intercept",
+        kind="poisson", method="laplace"), dataset="cohort+draws"),
+    "fit_two_stage_cox": Call(lambda d, w, s: cs.fit_two_stage_cox(
+        d, draws=w, **TC, id_col="pid", count_col="count", draw_time_col="draw_t",
+        random="intercept"), dataset="cohort+draws"),
+    "fit_joint_model": Call(lambda d, w, s: cs.fit_joint_model(
+        d, draws=w, **TC, id_col="pid", count_col="count", draw_time_col="draw_t",
+        random="intercept", n_knots=2), dataset="cohort+draws"),
+    # ---- trials and pooled studies
+    "internal_external_validation": Call(lambda d, w, s: cs.internal_external_validation(
+        d, study_col="study", **TC, covariates=["age", "ctc_pos"], horizon=12.0 * s)),
+    "random_marker_slope": Call(lambda d, w, s: cs.random_marker_slope(
+        d, study_col="study", **TC, marker_col="ctc_pos", n_intervals=2), dataset="studies"),
+    "stepp": Call(lambda d, w, s: cs.stepp(
+        d, **TC, marker_col="ctc", treatment_col="trt", horizon=12.0 * s, n_perm=20,
+        rng=1)),
+    # ---- other layouts
+    "reconstruct_ipd": Call(lambda d, w, s: cs.reconstruct_ipd(
+        d, risk_table=w, total_events=int(_COUNT_FIT_DATA["event"].sum())),
+        dataset="curve", second_time_cols=("time",)),
+    "adam_to_survival": Call(lambda d, w, s: cs.adam_to_survival(
+        d, paramcd={"OS": "os", "PFS": "pfs"}, keep=["AGE"]), dataset="adam",
+        time_cols=("AVAL",)),
+    "replicate_cohort": Call(lambda d, w, s: cs.replicate_cohort(d, design=DESIGN),
+                             dataset="design", time_cols=("pfs_months", "os_months")),
 }
 
 # Public functions that take data but are not (yet) in CALLS, with the reason.
@@ -240,21 +414,4 @@ EXEMPT: dict[str, str] = {
     "build_report": "minutes per call; row order and labels are covered by "
                     "tests/test_row_order.py::test_build_report_with_shuffled_rows_and_"
                     "duplicated_labels",
-    "reconstruct_ipd": "takes digitised curve coordinates, not patient rows",
-    "adam_to_survival": "takes a CDISC ADaM table (PARAMCD/AVAL/CNSR), not the cohort layout",
-    "replicate_cohort": "needs a design's cohort columns; tested in tests/designs",
-    "dynamic_performance": "takes fitted landmark models; see tests/dynamic",
-    "landmark_supermodel": "seconds per fit; see tests/dynamic",
-    "fit_count_mixed_model": "seconds per fit (Laplace/GHQ); see tests/longitudinal",
-    "fit_joint_model": "seconds per fit; see tests/longitudinal",
-    "fit_two_stage_cox": "seconds per fit; see tests/longitudinal",
-    "add_missingness": "a simulation helper (draws missingness with rng)",
-    "impute": "seconds per call (smcfcs); see tests/missing",
-    "fit_multistate_cox": "takes MultistateData; see tests/multistate",
-    "multistate_data": "takes a transition matrix and state columns; see tests/multistate",
-    "state_probabilities": "takes MultistateData; see tests/multistate",
-    "transition_probabilities": "takes a fitted model; see tests/multistate",
-    "internal_external_validation": "seconds per call; see tests/trials",
-    "random_marker_slope": "seconds per call; see tests/trials",
-    "stepp": "permutation test, seconds per call; see tests/trials",
 }

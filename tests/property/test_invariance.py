@@ -1,7 +1,10 @@
 """Property suite: every public data function, on any ordinary input (issue 13, DESIGN.md §4).
 
 Coverage (the registry is tests/property/_registry.py; ``CALLS`` lists how each function is
-called, ``EXEMPT`` the few that are not, each with its reason and where it is tested):
+called — multiple imputation, multi-state, joint and landmark super-models, STEPP, IECV,
+random slopes, Guyot reconstruction, ADaM conversion and design replication included, with
+settings cheap enough for the suite — and ``EXEMPT`` only ``build_report``, with its reason
+and where it is tested):
 
 =========================  ==================================================================
 property                   functions
@@ -42,22 +45,24 @@ from numpy.testing import assert_allclose
 import ctcstats as cs
 from ctcstats.errors import CTCStatsError
 
-from ._registry import CALLS, EXEMPT, cohort, draws_for, meta
+from ._registry import CALLS, EXEMPT, cohort, inputs
 
 NAMES = sorted(CALLS)
 FEW = settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
 RTOL = 1e-7
 
 _COHORT = cohort()
-_DRAWS = draws_for(_COHORT)
-_META = meta()
+
+
+_DATA: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]] = {}
 
 
 def _inputs(name: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     ds = CALLS[name].dataset
-    if ds == "meta":
-        return _META.copy(), None
-    return _COHORT.copy(), (_DRAWS.copy() if ds == "cohort+draws" else None)
+    if ds not in _DATA:
+        _DATA[ds] = inputs(name)
+    d, w = _DATA[ds]
+    return d.copy(), (None if w is None else w.copy())
 
 
 def _run(name: str, data, draws=None, s: float = 1.0):
@@ -252,7 +257,7 @@ def test_time_units(name, factor):
     ref = get(_base(name))
     d = d.assign(**{c: d[c] * factor for c in CALLS[name].time_cols})
     if w is not None:
-        w = w.assign(draw_t=w["draw_t"] * factor)
+        w = w.assign(**{c: w[c] * factor for c in CALLS[name].second_time_cols})
     got = get(_run(name, d, w, s=factor))
     assert_allclose(got, ref, rtol=1e-6, atol=1e-12, equal_nan=True)
 

@@ -17,7 +17,7 @@ import pytest
 import ctcstats as cs
 from ctcstats.errors import CTCStatsError
 
-from ._registry import CALLS, cohort, draws_for, meta
+from ._registry import CALLS, inputs
 
 BAD: dict[str, list] = {
     "rng": [-1, "seed", 1.5],
@@ -57,20 +57,30 @@ BAD: dict[str, list] = {
     "threshold": [-1, 1.5],
 }
 
-# (function, parameter, value) where a value of BAD is legitimate (value None: all of
+ANY = "<any value>"
+
+# (function, parameter, value) where a value of BAD is legitimate (value ANY: all of
 # them), with the reason
 LEGITIMATE = {
-    ("landmark_stack", "threshold", None): "a threshold on the (possibly log-transformed) "
+    ("landmark_stack", "threshold", ANY): "a threshold on the (possibly log-transformed) "
                                            "marker: any real number",
     ("predict_risk", "horizon", 0.0): "the risk by time 0 is 0 (a model prediction, not an "
                                       "analysis of data at a horizon)",
+    ("landmark_supermodel", "threshold", ANY): "a threshold on the (possibly "
+                                                "log-transformed) marker: any real number",
+    ("dynamic_performance", "missing", None): "None (the default) means the setting the "
+                                              "models were fitted with",
+    ("fit_count_mixed_model", "n_knots", ANY): "interior knots of the time spline: any "
+                                                "count ≥ 0 (the 3–7 rule is for rcs terms)",
+    ("fit_joint_model", "n_knots", ANY): "interior cut points of the baseline hazard: any "
+                                          "count ≥ 0",
 }
 
 CASES = []
 for _name in sorted(CALLS):
     _params = inspect.signature(getattr(cs, _name)).parameters
     for _p in _params:
-        if (_name, _p, None) in LEGITIMATE:
+        if (_name, _p, ANY) in LEGITIMATE:
             continue
         for _v in BAD.get(_p, []):
             if (_name, _p, _v) in LEGITIMATE:
@@ -79,11 +89,7 @@ for _name in sorted(CALLS):
 
 
 def _inputs(name):
-    ds = CALLS[name].dataset
-    if ds == "meta":
-        return meta(), None
-    d = cohort()
-    return d, (draws_for(d) if ds == "cohort+draws" else None)
+    return inputs(name)
 
 
 @pytest.mark.parametrize("name,param,value", CASES)

@@ -1,0 +1,201 @@
+"""The compiled Cox kernel (ctcstats/batch/_cox_kernel.py) against the numpy reference path
+of the batch engine (``engine="numpy"``), replicate by replicate.
+
+Both compute R's coxph.fit iterations with the same rules; they add the same terms in another
+order (the kernel scans each replicate once, stratum by stratum; the reference takes
+differences of cumulative sums over all replicates), so the estimates agree to rounding:
+1e-10 relative here (measured ~1e-13), counts and flags exactly. Each replicate also equals
+its single fit (``fit_cox_arrays``) to 1e-8, as tests/test_batch_cox.py and
+tests/test_batch_layout.py check for the default (kernel) engine.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from ctcstats.batch import batch_cox_arrays, batch_cox_loglik
+from ctcstats.errors import DataValidationError, ParameterError
+from ctcstats.survival._core.cox import fit_cox_arrays
+
+RTOL = 1e-10
+FLOAT = ("coef", "std_error", "loglik", "loglik_null", "score_test", "n_events")
+EXACT = ("n_iter", "converged", "monotone", "n_merged", "singular", "maybe_infinite")
+
+
+def _both(*args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return (batch_cox_arrays(*args, engine="kernel", **kw),
+                batch_cox_arrays(*args, engine="numpy", **kw))
+
+
+def _same(k, r):
+    """Estimates equal where the reference converged to a finite maximum; counts and flags
+    everywhere. (A monotone likelihood that runs out of iterations walks towards infinity
+    with an information that vanishes; where it stops after 20 steps is rounding noise —
+    the kernel, the reference and fit_cox_arrays then give different large coefficients, and
+    all three flag the replicate as not converged and monotone.)"""
+    ok = r.converged & ~r.monotone
+    for name in FLOAT:
+        assert_allclose(getattr(k, name)[ok], getattr(r, name)[ok], rtol=RTOL, atol=1e-12,
+                        equal_nan=True, err_msg=name)
+    assert_allclose(k.var[ok], r.var[ok], rtol=1e-9, atol=1e-12, equal_nan=True,
+                    err_msg="var")
+    for name in EXACT:
+        np.testing.assert_array_equal(getattr(k, name)[ok], getattr(r, name)[ok],
+                                      err_msg=name)
+    for name in ("converged", "monotone", "n_events", "n_merged"):
+        np.testing.assert_array_equal(getattr(k, name), getattr(r, name), err_msg=name)
+
+
+def _cohorts(g, R, n, p, *, decimals=1, n_strata=1):
+    """Continuous, binary and three-level covariates; many tied times."""
+    x = np.empty((R, n, p))
+    for j in range(p):
+        x[:, :, j] = (g.normal(size=(R, n)) if j % 3 == 0 else
+                      (g.random((R, n)) < 0.3) if j % 3 == 1 else g.integers(0, 3, (R, n)))
+    lp = 0.4 * x.sum(axis=2)
+    t = np.round(g.exponential(10 / np.exp(lp)), decimals) + 0.1
+    c = np.round(g.uniform(2, 25, (R, n)), decimals)
+    return np.minimum(t, c), t <= c, x, g.integers(0, n_strata, (R, n))
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("p", [1, 5])
+def test_kernel_equals_reference_any_covariates(rng, ties, p):
+    t, e, x, s = _cohorts(rng, 12, 150, p, n_strata=3)
+    _same(*_both(t, e, x, ties=ties))
+    _same(*_both(t, e, x, strata=s, ties=ties))
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_kernel_equals_reference_with_weights(rng, ties):
+    t, e, x, s = _cohorts(rng, 1, 120, 3, n_strata=2)
+    t, e, x, s = t[0], e[0], x[0], s[0]
+    counts = rng.multinomial(120, np.full(120, 1 / 120), size=8).astype(float)
+    _same(*_both(t, e, x, strata=s, weights=counts, ties=ties))  # bootstrap counts
+    w = rng.uniform(0.2, 3.0, (8, 120))
+    _same(*_both(t, e, x, strata=s, weights=w, ties=ties, frequency=False))  # R's weights
+
+
+def test_kernel_equals_reference_on_ragged_and_degenerate_replicates(rng):
+    """Replicates without events, one row, all censored, tied last times, different sizes."""
+    reps = []
+    for n, events in ((40, True), (25, False), (1, True), (1, False), (90, True), (6, True)):
+        t = np.round(rng.exponential(10, n), 1) + 0.1
+        e = (rng.random(n) < 0.7) if events else np.zeros(n, bool)
+        if n == 1:
+            e[:] = events
+        if n == 90:
+            t[-3:], e[-3:] = t.max() + 1.0, True
+        x = np.column_stack([rng.random(n) < 0.4, rng.normal(size=n)]).astype(float)
+        reps.append((t, e, x, rng.integers(0, 3, n)))
+    args = ([r[0] for r in reps], [r[1] for r in reps], [r[2] for r in reps])
+    for ties in ("efron", "breslow"):
+        _same(*_both(*args, ties=ties))
+        _same(*_both(*args, strata=[r[3] for r in reps], ties=ties))
+
+
+def test_kernel_flags_monotone_singular_and_nonconverged_as_reference(rng):
+    n = 80
+    x = np.column_stack([rng.random(n) < 0.5, rng.normal(size=n), np.zeros(n)])
+    t = np.round(rng.exponential(5, n), 1) + 0.1
+    e = rng.random(n) < 0.6
+    X = np.stack([x, x, x, x])
+    X[1, :, 0] = 0.0
+    X[1, e, 0] = 1.0  # events only in one level: monotone likelihood
+    X[2, :, 2] = X[2, :, 1] * 2.0  # collinear: singular
+    X[3, :, 2] = rng.normal(size=n)
+    k, r = _both(np.stack([t] * 4), np.stack([e] * 4), X)
+    _same(k, r)
+    assert k.monotone[1] and k.singular[0, 2] and k.singular[2, 2]
+    k, r = _both(np.stack([t] * 4), np.stack([e] * 4), X, max_iter=2)
+    _same(k, r)
+    assert not k.converged[3]
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_kernel_counting_process_equals_reference_and_single_fit(rng, ties):
+    n = 150
+    start = np.round(rng.uniform(0, 5, n), 1)
+    stop = np.round(start + rng.exponential(6, n) + 0.1, 1)
+    e = rng.random(n) < 0.6
+    x = np.column_stack([rng.random(n) < 0.4, rng.normal(size=n)]).astype(float)
+    s = rng.integers(0, 2, n)
+    counts = rng.multinomial(n, np.full(n, 1 / n), size=5).astype(float)
+    k, r = _both(stop, e, x, start=start, strata=s, weights=counts, ties=ties)
+    _same(k, r)
+    for i in range(5):
+        idx = np.repeat(np.arange(n), counts[i].astype(int))
+        f = fit_cox_arrays(x[idx], stop[idx], e[idx], start=start[idx], strata=s[idx],
+                           ties=ties)
+        assert_allclose(k.coef[i], f.coef, rtol=1e-8)
+        assert_allclose(k.loglik[i], f.loglik, rtol=1e-8)
+
+
+def test_kernel_timefix_merges_as_reference(rng):
+    t, e, x, _ = _cohorts(rng, 4, 60, 2)
+    t[:, 5] = t[:, 6] * (1 + 1e-12)  # a near-tie in every replicate
+    k, r = _both(t, e, x)
+    _same(k, r)
+    assert np.all(k.n_merged >= 1)
+    _same(*_both(t, e, x, timefix=False))
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_kernel_loglik_equals_reference(rng, ties):
+    t, e, x, s = _cohorts(rng, 6, 100, 3, n_strata=2)
+    beta = rng.normal(scale=0.3, size=(6, 3))
+    a = batch_cox_loglik(t, e, x, beta, strata=s, ties=ties)
+    b = batch_cox_loglik(t, e, x, beta, strata=s, ties=ties, engine="numpy")
+    assert_allclose(a, b, rtol=RTOL)
+
+
+def test_kernel_rejects_what_the_reference_rejects(rng):
+    t, e, x, _ = _cohorts(rng, 2, 30, 1)
+    w = np.full((2, 30), 0.5)
+    for engine in ("kernel", "numpy"):
+        with pytest.raises(DataValidationError, match="whole numbers"):
+            batch_cox_arrays(t, e, x, weights=w, engine=engine)
+        with pytest.raises(DataValidationError, match="strata"):
+            batch_cox_arrays(t, e, x, strata=np.full((2, 30), -1), engine=engine)
+    with pytest.raises(ParameterError, match="engine"):
+        batch_cox_arrays(t, e, x, engine="fortran")
+
+
+def test_ragged_replicates_with_weights_strata_and_start_equal_reference(rng):
+    """Ragged replicates are concatenated for the kernel (padded for the reference)."""
+    ts, es, xs, ss, ws, sts = [], [], [], [], [], []
+    for n in (30, 55, 12, 41):
+        st = np.round(rng.uniform(0, 4, n), 1)
+        ts.append(np.round(st + rng.exponential(6, n) + 0.1, 1))
+        sts.append(st)
+        es.append(rng.random(n) < 0.6)
+        xs.append(np.column_stack([rng.random(n) < 0.4, rng.normal(size=n)]))
+        ss.append(rng.integers(0, 2, n))
+        ws.append(rng.integers(0, 3, n).astype(float))
+    for ties in ("efron", "breslow"):
+        _same(*_both(ts, es, xs, strata=ss, weights=ws, ties=ties))
+        _same(*_both(ts, es, xs, strata=ss, start=sts, ties=ties))
+        k, r = _both(ts, es, xs, start=sts, weights=ws, ties=ties)
+        _same(k, r)
+        assert k.n_obs == r.n_obs == sum(int(np.count_nonzero(w)) for w in ws)
+
+
+def test_ragged_bad_inputs_raise(rng):
+    t = [np.array([1.0, 2.0, 3.0]), np.array([1.0, np.nan])]
+    e = [np.ones(3, bool), np.ones(2, bool)]
+    x = [np.zeros((3, 1)), np.zeros((2, 1))]
+    with pytest.raises(DataValidationError, match="finite"):
+        batch_cox_arrays(t, e, x)
+    t[1] = np.array([1.0, 2.0])
+    with pytest.raises(DataValidationError, match="rows"):
+        batch_cox_arrays(t, [np.ones(3, bool), np.ones(3, bool)], x)
+    with pytest.raises(DataValidationError, match="shape"):
+        batch_cox_arrays(t, e, [np.zeros((3, 1)), np.zeros((3, 1))])
+    with pytest.raises(DataValidationError, match="start"):
+        batch_cox_arrays(t, e, x, start=[np.array([0.0, 0.0, 5.0]), np.zeros(2)])
