@@ -83,3 +83,23 @@ def test_competing_risks_x_effects():
     mi2 = cs.pool(imp, fit(2)).table.set_index("term").loc["x", "estimate"]
     assert cc1 > 0.8 and abs(mi1 - 0.7) < abs(cc1 - 0.7)  # simulated log HRs 0.7, -0.4
     assert abs(mi2 + 0.4) < 0.1
+
+
+def test_section6_derived_terms_and_pmm(synthetic):
+    """Section 6: the spline/quadratic/interaction terms give the model's columns; PMM with
+    FCS imputes observed ages only."""
+    import numpy as np
+
+    ref = Path(__file__).resolve().parents[1] / "reference" / "impute_terms" / "inputs"
+    marker = pd.read_csv(ref / "terms_mar.csv")
+    terms = {"a_sq": lambda d: d["a"] ** 2, "lc": cs.rcs_term("ctc", 4, data=marker),
+             "lc_trt": lambda d: np.log1p(d["ctc"]) * d["trt"]}
+    imp = cs.impute(marker, time_col="months", event_col="event",
+                    covariates=["a", "a_sq", "lc", "trt", "lc_trt"], terms=terms,
+                    types={"ctc": "count"}, n_imputations=2, n_iter=2, rng=4)
+    assert imp.model_covariates == ("a", "a_sq", "lc_1", "lc_2", "lc_3", "trt", "lc_trt")
+    cohort = synthetic[0]
+    pmm = cs.impute(cohort, method="fcs", continuous_model="pmm", n_imputations=5, rng=1,
+                    **ROLES)
+    vals = pmm.observed_vs_imputed("age").query("source == 'imputed'")["value"]
+    assert set(vals) <= set(cohort["age"].dropna())
