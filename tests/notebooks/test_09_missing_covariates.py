@@ -112,3 +112,23 @@ def test_pooled_studies_with_whole_study_gaps():
     assert cc.table.loc["dtc_positive", "coef"] - ref["coef"] > 0.3  # 1.08: far off
     assert np.isclose(imp.methods.set_index("variable").loc["tumor_size_cm", "n_missing"],
                       pooled["tumor_size_cm"].isna().sum())
+
+
+def test_section7_derived_terms_and_pmm(synthetic):
+    """Section 7: the spline/quadratic/interaction terms give the model's columns; PMM with
+    FCS imputes observed ages only."""
+    import numpy as np
+
+    ref = Path(__file__).resolve().parents[1] / "reference" / "impute_terms" / "inputs"
+    marker = pd.read_csv(ref / "terms_mar.csv")
+    terms = {"a_sq": lambda d: d["a"] ** 2, "lc": cs.rcs_term("ctc", 4, data=marker),
+             "lc_trt": lambda d: np.log1p(d["ctc"]) * d["trt"]}
+    imp = cs.impute(marker, time_col="months", event_col="event",
+                    covariates=["a", "a_sq", "lc", "trt", "lc_trt"], terms=terms,
+                    types={"ctc": "count"}, n_imputations=2, n_iter=2, rng=4)
+    assert imp.model_covariates == ("a", "a_sq", "lc_1", "lc_2", "lc_3", "trt", "lc_trt")
+    cohort = synthetic[0]
+    pmm = cs.impute(cohort, method="fcs", continuous_model="pmm", n_imputations=5, rng=1,
+                    **ROLES)
+    vals = pmm.observed_vs_imputed("age").query("source == 'imputed'")["value"]
+    assert set(vals) <= set(cohort["age"].dropna())
