@@ -364,10 +364,11 @@ if TYPE_CHECKING:
         missing_table,
         pool,
         pooled_test,
+        rcs_term,
     )
 
 __all__ += ["ImputationResult", "PooledResult", "PooledTestResult", "add_missingness", "impute",
-            "missing_pattern", "missing_table", "pool", "pooled_test"]
+            "missing_pattern", "missing_table", "pool", "pooled_test", "rcs_term"]
 # [multistate]
 if TYPE_CHECKING:
     from .multistate import (

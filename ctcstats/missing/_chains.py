@@ -33,6 +33,8 @@ from ..survival._core.cox import baseline_hazard, fit_cox_arrays, prepare_cox_da
 from ..survival._core.curves import step_at
 from ._conditional import fit_draw, sample_codes
 from ._multilevel import _TooFewStudies, fit_draw_two_stage
+from ._pmm import pmm_draw
+from ._terms import CoxModelSpec, stratified_baseline
 
 __all__ = ["Var", "ChainSpec", "smcfcs_chain", "fcs_chain", "nelson_aalen", "block"]
 
@@ -93,6 +95,21 @@ class ChainSpec:
     causes: tuple[int, ...] = (1,)  # event codes; (1,) = a single event type (Cox)
     study: int | None = None  # index of the study variable (pooled data)
     two_stage: frozenset[int] = frozenset()  # variables with two-stage random-effects models
+    donors: int = 5  # predictive mean matching (continuous variables with family "pmm")
+    model: CoxModelSpec | None = None  # the Cox design (derived terms, strata); None: the
+    # in-model variables entering linearly as fit_cox codes them
+
+    @property
+    def cox(self) -> CoxModelSpec:
+        if self.model is not None:
+            return self.model
+        return CoxModelSpec(plain=tuple(i for i, v in enumerate(self.variables)
+                                        if v.in_model), terms=())
+
+    def cox_matrix(self, xs, rows: np.ndarray | None = None,
+                   replace: tuple[int, np.ndarray] | None = None) -> np.ndarray:
+        """The Cox design at the current values (see :meth:`CoxModelSpec.matrix`)."""
+        return self.cox.matrix(self.variables, xs, block, rows=rows, replace=replace)
 
 
 def nelson_aalen(time: np.ndarray, event: np.ndarray) -> np.ndarray:
@@ -129,15 +146,6 @@ def _design(spec: ChainSpec, xs: list[np.ndarray], skip: int, *,
             if i != skip and (v.in_model or not model_only)]
     n = spec.time.size
     return np.column_stack(cols) if cols else np.empty((n, 0))
-
-
-def _slices(spec: ChainSpec) -> dict[int, slice]:
-    out, j = {}, 0
-    for i, v in enumerate(spec.variables):
-        if v.in_model:
-            out[i] = slice(j, j + v.width)
-            j += v.width
-    return out
 
 
 def _fit_two_stage(spec: ChainSpec, i: int, y: np.ndarray, P: np.ndarray,
@@ -193,6 +201,9 @@ def fcs_chain(spec: ChainSpec, seed: int):
             P = (np.column_stack([P[:, :-1], outcome, P[:, -1:]]) if i in spec.two_stage
                  else np.column_stack([P, outcome]))
             off = None if spec.offset is None or v.kind != "count" else spec.offset
+            if v.kind == "continuous" and v.family == "pmm" and i not in spec.two_stage:
+                xs[i][m] = pmm_draw(xs[i][~m], P[~m], P[m], rng, donors=spec.donors)
+                continue
             if i in spec.two_stage:
                 drawn, w = _fit_two_stage(spec, i, xs[i], P, rng, all_rows=False)
             else:
@@ -225,16 +236,20 @@ def _nlev(v: Var) -> int:
 def _cox_draw(spec: ChainSpec, xs, rng, msgs, init):
     """Fit the (cause-specific) Cox model(s), draw the coefficients and compute Breslow's
     baseline cumulative hazard at the drawn ones: per cause (beta_k, H0_k(T))."""
-    X = _design(spec, xs, -1, model_only=True)
+    X = spec.cox_matrix(xs)
+    strata = spec.cox.strata
     draws, coefs = [], []
     for j, k in enumerate(spec.causes):
-        fit = fit_cox_arrays(X, spec.time, spec.event == k, ties="efron",
+        fit = fit_cox_arrays(X, spec.time, spec.event == k, ties="efron", strata=strata,
                              init=None if init is None else init[j])
         if not fit.converged:
             msgs.append("the Cox model did not converge in an imputation cycle")
         beta = fit.coef + _root(fit.var) @ rng.standard_normal(fit.coef.size)
-        knots, cum = baseline_hazard(fit.data, beta, "efron", reference="zero")
-        draws.append((beta, step_at(knots, cum, spec.time, before=0.0)))
+        if strata is None:
+            knots, cum = baseline_hazard(fit.data, beta, "efron", reference="zero")
+            draws.append((beta, step_at(knots, cum, spec.time, before=0.0)))
+        else:  # one baseline hazard per stratum, each patient's in the patient's stratum
+            draws.append((beta, stratified_baseline(fit.data, beta, "efron", spec.time)))
         coefs.append(fit.coef)
     return X, draws, coefs
 
@@ -267,7 +282,7 @@ def _outcome_loglik(lps, h0s, d, causes):
 def smcfcs_chain(spec: ChainSpec, seed: int):
     rng = np.random.default_rng(seed)
     xs = _initial(spec, rng)
-    slices = _slices(spec)
+    cox = spec.cox
     d = spec.event
     init = None  # warm start of the Cox fits at the previous estimates
     starts: dict = {}  # and of iterative covariate-model fits
@@ -288,24 +303,26 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
             starts[i] = drawn.mle
             msgs.extend(f"{v.name}: {s}" for s in w)
             idx = np.flatnonzero(m)
-            if not v.in_model:
+            if not (v.in_model and cox.depends_on(i)):
                 xs[i][idx] = drawn.sample(P[idx], rng,
                                           offset=None if off is None else off[idx])
                 continue
-            X, draws, init = _cox_draw(spec, xs, rng, msgs, init)
-            sl = slices[i]
-            rest = [X[idx] @ b - X[idx, sl] @ b[sl] for b, _ in draws]
+            _, draws, init = _cox_draw(spec, xs, rng, msgs, init)
             h0s = [h[idx] for _, h in draws]
+
+            def lp_at(rows, values, i=i, draws=draws):
+                """Linear predictors (one per cause) on ``rows`` with variable i = values."""
+                Xc = spec.cox_matrix(xs, rows=rows, replace=(i, values))
+                return [Xc @ b for b, _ in draws]
+
             if v.kind in DISCRETE:
                 logp = drawn.log_probs(P[idx])
                 for lev in range(len(v.level_values)):
-                    xb = block(v, np.full(idx.size, float(lev)))
-                    lps = [r + xb @ b[sl] for r, (b, _) in zip(rest, draws, strict=True)]
+                    lps = lp_at(idx, np.full(idx.size, float(lev)))
                     logp[:, lev] += _outcome_loglik(lps, h0s, d[idx], spec.causes)
                 xs[i][idx] = sample_codes(logp, rng)
             else:
-                left = _rejection(v, drawn, P, off, idx, rest, [b[sl] for b, _ in draws],
-                                  h0s, d[idx], xs[i], rng, spec)
+                left = _rejection(drawn, P, off, idx, lp_at, h0s, d[idx], xs[i], rng, spec)
                 if left:
                     msgs.append(f"{v.name}: rejection sampling failed for {left} value(s) "
                                 f"after {spec.rejection_limit} candidates; their previous "
@@ -314,11 +331,12 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
     return _result(spec, xs, rows, msgs)
 
 
-def _rejection(v, drawn, P, off, idx, rest, betas_v, h0s, d, x, rng, spec) -> int:
+def _rejection(drawn, P, off, idx, lp_at, h0s, d, x, rng, spec) -> int:
     """Rejection sampling, several candidates per value and round (the first accepted one
     is kept — the same distribution as one candidate at a time); returns how many values
-    found no accepted candidate within ``spec.rejection_limit`` candidates. ``rest``,
-    ``h0s`` and ``d`` are per missing value (aligned with ``idx``), one entry per cause."""
+    found no accepted candidate within ``spec.rejection_limit`` candidates. ``h0s`` and
+    ``d`` are per missing value (aligned with ``idx``), one entry per cause; ``lp_at(rows,
+    values)`` the linear predictors with the candidates in place (derived terms included)."""
     limit = spec.rejection_limit
     todo = np.arange(idx.size)
     tried = 0
@@ -326,8 +344,7 @@ def _rejection(v, drawn, P, off, idx, rest, betas_v, h0s, d, x, rng, spec) -> in
         k = int(min(limit - tried, max(8, 4096 // todo.size)))
         rows = np.repeat(idx[todo], k)
         cand = drawn.sample(P[rows], rng, offset=None if off is None else off[rows])
-        xb = block(v, cand)
-        lps = [np.repeat(r[todo], k) + xb @ b for r, b in zip(rest, betas_v, strict=True)]
+        lps = lp_at(rows, cand)
         prob = _accept_prob(lps, [np.repeat(h[todo], k) for h in h0s],
                             np.repeat(d[todo], k), spec.causes)
         ok = (rng.random(rows.size) < prob).reshape(-1, k)

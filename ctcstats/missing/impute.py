@@ -11,7 +11,7 @@ with :func:`ctcstats.missing.pool`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -36,6 +36,7 @@ from ..batch.parallel import run_chunks
 from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._chains import DISCRETE, ChainSpec, Var, fcs_chain, smcfcs_chain
 from ._multilevel import MIN_DF, TWO_STAGE_KINDS
+from ._terms import CoxModelSpec, derived_terms, term_columns
 from .diagnostics import missing_pattern, missing_table
 
 if TYPE_CHECKING:
@@ -57,7 +58,9 @@ class ImputationResult(Result):
     ``methods`` has ``variable, type, model, role, n_missing``; ``pattern`` the missingness
     patterns (one 0/1 column per variable, 1 = observed, and ``n_patients, n_missing``);
     ``traces`` has ``variable, imputation, iteration, statistic, value`` (mean and SD of the
-    imputed values after each cycle of each chain).
+    imputed values after each cycle of each chain). ``model_covariates`` are the columns of
+    the substantive model in the completed data sets (derived ``terms`` expanded), to pass
+    as ``covariates`` of :func:`ctcstats.fit_cox`.
     """
 
     _title: ClassVar[str] = "Multiple imputation"
@@ -74,6 +77,7 @@ class ImputationResult(Result):
     n_obs: int
     n_dropped: int = 0
     warnings: tuple[str, ...] = ()
+    model_covariates: tuple[str, ...] = ()
     _masks: dict | None = None  # variable -> bool array of missing rows (positions)
 
     def _summary_frames(self) -> list[tuple[str, pd.DataFrame]]:
@@ -260,6 +264,27 @@ def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var],
                levels=np.array(levels, dtype=object), numeric=False, in_model=True)
 
 
+def _strata_var(data: pd.DataFrame, strata_col: str, variables: list[Var]) -> Var:
+    """The strata of a stratified Cox model: a complete categorical predictor of the
+    covariate models, not a term of the Cox model (its baseline hazards differ instead)."""
+    s = data[strata_col]
+    levels = group_levels(s)
+    if len(levels) < 2:
+        raise DataValidationError(f"strata_col {strata_col!r} has a single stratum "
+                                  f"({levels[0]!r}); leave strata_col out.")
+    lookup = {lev: k for k, lev in enumerate(levels)}
+    codes = np.array([lookup[v] for v in s.to_numpy(dtype=object)], dtype=float)
+    for v in variables:
+        for k, lev in enumerate(levels):
+            if v.miss[codes == k].all():
+                raise DataValidationError(
+                    f"covariate {v.name!r} is missing for every patient of stratum {lev!r} "
+                    f"(strata_col {strata_col!r}); its distribution there cannot be "
+                    "estimated — merge that stratum with another or leave it out.")
+    return Var(name=strata_col, kind="categorical", x=codes,
+               levels=np.array(levels, dtype=object), numeric=False, in_model=False)
+
+
 def _canonical_order(time, event, variables: list[Var]) -> np.ndarray:
     keys = [np.nan_to_num(v.x, nan=np.inf) for v in reversed(variables)]
     return np.lexsort(keys + [event, time])
@@ -305,6 +330,10 @@ def impute(
     competing_risks: bool = False,
     study_col: str | None = None,
     study_model: Literal["fixed", "random"] = "fixed",
+    terms: Mapping[str, Callable[[Mapping[str, np.ndarray]], Any]] | None = None,
+    strata_col: str | None = None,
+    continuous_model: Literal["norm", "pmm"] = "norm",
+    donors: int = 5,
     rng: RandomState = None,
     n_jobs: int = 1,
     client: DaskClient = None,
@@ -382,6 +411,36 @@ def impute(
         be observed in every study. Needs at least two studies with enough observed values
         per variable; a study with too few is imputed as systematically missing (a
         recorded warning).
+    terms : dict of str -> callable, optional
+        Derived terms of the substantive model — squares, splines, transformations,
+        interactions of incomplete covariates, as R ``smcfcs``'s *passive variables*. Each
+        callable receives a mapping column name -> numpy array (numbers as floats, labels as
+        objects) and returns one value per row, or an (n, k) array for k columns (a spline
+        basis: :func:`ctcstats.missing.rcs_term`). A term enters the Cox model where its name
+        stands in ``covariates``; the columns it reads (found by calling it once) are imputed
+        — as covariates even when not listed — and every cycle recomputes the term from the
+        current values, including inside rejection and direct sampling, so the imputations
+        are compatible with the analysis model (``method="smcfcs"``; with ``"fcs"`` the
+        terms are only recomputed from the imputed values, mice's passive imputation). The
+        completed data sets get the term as column ``name`` (or ``name_1..name_k``);
+        ``result.model_covariates`` lists the Cox model's columns for ``pool``. Fix any
+        data-dependent constant (spline knots) once, outside the callable.
+    strata_col : str, optional
+        Stratified substantive model: one Cox model with a separate baseline hazard per
+        stratum (complete column), as ``fit_cox(strata_col=...)``; smcfcs evaluates each
+        patient's outcome density with the Breslow cumulative hazard of the patient's
+        stratum. The stratum is also a categorical predictor of every covariate model.
+        (R ``smcfcs`` 1.7.1 does not take ``strata()`` in a Cox ``smformula``; this is
+        verified by simulation — tests/missing/test_impute_strata.py.)
+    continuous_model : {"norm", "pmm"}
+        Model for ``continuous`` variables with ``method="fcs"``: ``"norm"`` (normal linear
+        regression, mice ``norm``) or ``"pmm"`` — predictive mean matching as mice's default
+        ``pmm`` (type-1 matching: observed rows predicted at the estimate, missing rows at
+        the drawn coefficients; the value of one of the ``donors`` closest observed rows,
+        drawn at random), so imputed values are always observed ones (skewed or bounded
+        covariates keep their shape). smcfcs always uses the normal model.
+    donors : int
+        Donor pool of predictive mean matching (mice ``donors = 5``).
     competing_risks : bool
         ``event_col`` holds event codes 0 = censored, 1..k = causes; the substantive model is
         then one cause-specific Cox model per cause (as ``smcfcs(smtype = "compet")``), and
@@ -434,9 +493,29 @@ def impute(
     ...               covariates=["x", "z"])
     >>> fit.table["term"].tolist()
     ['x', 'z']
+
+    A quadratic term and an interaction in the substantive model (R smcfcs passive
+    variables ``x^2`` and ``x*z``):
+
+    >>> imp2 = cs.impute(d, time_col="months", event_col="event",
+    ...                  covariates=["x", "x_sq", "z", "x_z"], n_imputations=5, rng=2,
+    ...                  terms={"x_sq": lambda c: c["x"] ** 2,
+    ...                         "x_z": lambda c: c["x"] * c["z"]})
+    >>> imp2.model_covariates
+    ('x', 'x_sq', 'z', 'x_z')
+    >>> fit2 = cs.pool(imp2, cs.fit_cox, time_col="months", event_col="event",
+    ...                covariates=list(imp2.model_covariates))
     """
     func = "impute"
     check_dataframe(data, func=func)
+    if terms is not None and not isinstance(terms, Mapping):
+        raise ParameterError(
+            f"The 'terms' parameter of {func} must be a dict of name -> callable (e.g. "
+            "{'age_sq': lambda d: d['age'] ** 2}); got " f"{type(terms).__name__}.")
+    model_names = list(covariates) if (terms and isinstance(covariates, Sequence)
+                                       and not isinstance(covariates, str)) else None
+    if model_names is not None and isinstance(terms, Mapping):
+        covariates = [c for c in model_names if c not in terms]
     covariates = _columns(data, covariates, "covariates", func)
     if not covariates:
         raise ParameterError(f"The 'covariates' parameter of {func} must name at least one "
@@ -449,6 +528,14 @@ def impute(
                              f"({both or allv}).")
     check_choice(method, name="method", choices=("smcfcs", "fcs"), func=func)
     check_choice(count_model, name="count_model", choices=("poisson", "negbin"), func=func)
+    check_choice(continuous_model, name="continuous_model", choices=("norm", "pmm"),
+                 func=func)
+    donors = check_int(donors, name="donors", func=func, minimum=1)
+    if continuous_model == "pmm" and method != "fcs":
+        raise ParameterError(
+            f"{func}: continuous_model='pmm' (predictive mean matching) is a chained-equations "
+            "method — use it with method='fcs'; smcfcs needs a normal model to sample from "
+            "under the Cox model (R smcfcs has no pmm either).")
     check_choice(study_model, name="study_model", choices=("fixed", "random"), func=func)
     if study_model == "random" and study_col is None:
         raise ParameterError(f"The 'study_model' parameter of {func} is 'random' but no "
@@ -459,6 +546,10 @@ def impute(
     m = check_int(n_imputations, name="n_imputations", func=func, minimum=1)
     n_iter = check_int(n_iter, name="n_iter", func=func, minimum=1)
     rejection_limit = check_int(rejection_limit, name="rejection_limit", func=func, minimum=1)
+    derived, extra = derived_terms(
+        data, model_names or covariates, terms, outcome={time_col, event_col},
+        auxiliary=auxiliary, complete={c for c in (study_col, strata_col) if c}, func=func)
+    allv = covariates + extra + auxiliary
     types = dict(types or {})
     unknown = sorted(set(types) - set(allv))
     if unknown:
@@ -467,7 +558,8 @@ def impute(
     gen = check_rng(rng)
     seed = int(gen.integers(2**31 - 1))
     for role, col in (("time_col", time_col), ("event_col", event_col),
-                      ("volume_col", volume_col), ("study_col", study_col)):
+                      ("volume_col", volume_col), ("study_col", study_col),
+                      ("strata_col", strata_col)):
         if col is not None:
             _columns(data, [col], role, func)
             if data[col].isna().any():
@@ -489,8 +581,15 @@ def impute(
     if volume_col is not None:
         offset = np.log(check_positive_column(data, volume_col, role="volume_col"))
     variables = [
-        _var(data, c, _kind(data[c], c, types.get(c)), c in covariates, count_model)
-        for c in allv]
+        _var(data, c, kind, c not in auxiliary,
+             continuous_model if kind == "continuous" else count_model)
+        for c in allv for kind in [_kind(data[c], c, types.get(c))]]
+    if strata_col is not None:
+        if strata_col in allv or strata_col == study_col:
+            raise ParameterError(f"{func}: strata_col {strata_col!r} is also among the "
+                                 "covariates/auxiliary variables or study_col; name it once.")
+        variables.append(_strata_var(data, strata_col, variables))
+    # the study stays the last variable (ChainSpec.study, two-stage models)
     if study_col is not None:
         if study_col in allv:
             raise ParameterError(f"{func}: study_col {study_col!r} is also among the "
@@ -504,6 +603,12 @@ def impute(
     if offset is not None and not any(v.kind == "count" for v in variables):
         raise ParameterError(f"{func}: volume_col is the exposure of count variables; declare "
                              "the count column in types (e.g. types={'ctc_count': 'count'}).")
+    names = [v.name for v in variables]
+    cox = CoxModelSpec(
+        plain=tuple(names.index(c) for c in (model_names or covariates) if c in names)
+        + ((names.index(study_col),) if study_col is not None else ()),
+        terms=tuple((t, tuple(names.index(c) for c in t.uses)) for t in derived),
+        strata=None if strata_col is None else variables[names.index(strata_col)].x)
     order = _canonical_order(time, event, variables)
     spec = ChainSpec(
         method=method,
@@ -511,8 +616,10 @@ def impute(
                             v.family) for v in variables),
         time=time[order], event=event[order],
         offset=None if offset is None else offset[order], n_iter=n_iter,
-        rejection_limit=rejection_limit, causes=causes,
-        study=None if study_col is None else len(variables) - 1, two_stage=two_stage)
+        rejection_limit=rejection_limit, causes=causes, donors=donors,
+        study=None if study_col is None else len(variables) - 1, two_stage=two_stage,
+        model=CoxModelSpec(plain=cox.plain, terms=cox.terms,
+                           strata=None if cox.strata is None else cox.strata[order]))
     msgs: list[str] = []
     if not any(v.miss.any() for v in variables):
         msgs.append("no covariate has missing values; the data sets are copies of data")
@@ -531,6 +638,8 @@ def impute(
                 filled = vs.x.copy()
                 filled[vs.miss] = vals
                 frame[v.name] = _restore(data, v, filled[inverse])
+        for col, vals in term_columns(frame, derived).items():
+            frame[col] = vals
         datasets.append(frame)
         trace_rows.extend((name, k, it, stat, val) for name, it, stat, val in rows)
         msgs.extend(w)
@@ -540,12 +649,14 @@ def impute(
     return ImputationResult(
         datasets=tuple(datasets), missing=missing_table(data, allv),
         methods=_methods_table(variables, method, count_model, len(causes) > 1, study_col,
-                               two_stage),
+                               two_stage, strata_col, set(extra)),
         pattern=missing_pattern(data, allv),
         traces=pd.DataFrame(trace_rows, columns=["variable", "imputation", "iteration",
                                                  "statistic", "value"]),
         method=method, n_imputations=m, n_iter=n_iter, seed=seed, n_obs=int(len(data)),
-        warnings=tuple(msgs), _masks={v.name: v.miss.copy() for v in variables})
+        warnings=tuple(msgs),
+        model_covariates=tuple(_model_columns(model_names or covariates, derived, study_col)),
+        _masks={v.name: v.miss.copy() for v in variables})
 
 
 class _Chain:
@@ -584,14 +695,23 @@ def _check_two_stage(variables: list[Var], two_stage: frozenset[int], n_outcome:
                 "use fewer covariates/auxiliary variables or study_model='fixed'.")
 
 
+def _model_columns(names: list[str], derived, study: str | None) -> list[str]:
+    by_name = {t.name: t.columns for t in derived}
+    out = [c for n in names for c in by_name.get(n, [n])]
+    return out + ([study] if study is not None else [])
+
+
 def _methods_table(variables: list[Var], method: str, count_model: str,
                    competing: bool, study: str | None,
-                   two_stage: frozenset[int] = frozenset()) -> pd.DataFrame:
+                   two_stage: frozenset[int] = frozenset(), strata: str | None = None,
+                   in_terms: frozenset | set = frozenset()) -> pd.DataFrame:
     rows = []
     for i, v in enumerate(variables):
         n = int(v.miss.sum())
         model = _MODEL.get(v.kind, "Poisson" if count_model == "poisson"
                            else "negative binomial")
+        if v.kind == "continuous" and v.family == "pmm" and i not in two_stage:
+            model = "predictive mean matching"
         if i in two_stage:
             model += ", two-stage random effects by study"
         if n == 0:
@@ -600,7 +720,9 @@ def _methods_table(variables: list[Var], method: str, count_model: str,
             model += " + cause-specific Cox (smcfcs)" if competing else " + Cox (smcfcs)"
         elif method == "fcs":
             model += " on D_k, H_k(T) per cause" if competing else " on D, H(T)"
-        role = "study" if v.name == study else "covariate" if v.in_model else "auxiliary"
+        role = ("study" if v.name == study else "strata" if v.name == strata
+                else "covariate (in terms)" if v.name in in_terms
+                else "covariate" if v.in_model else "auxiliary")
         rows.append({"variable": v.name, "type": v.kind, "model": model, "role": role,
                      "n_missing": n})
     return pd.DataFrame(rows, columns=["variable", "type", "model", "role", "n_missing"])
