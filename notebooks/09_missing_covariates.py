@@ -32,7 +32,10 @@
 # 2. the diagnostics of an imputation (missingness patterns, observed vs imputed values,
 #    convergence);
 # 3. real data: R's `colon` (adjuvant levamisole/5-FU in colon cancer, `survival` package),
-#    with the node count and the tumour differentiation partly missing.
+#    with the node count and the tumour differentiation partly missing;
+# 4. performance measures after imputation; 5. competing risks;
+# 6. pooled studies where a covariate was not recorded at all in some studies
+#    (systematically missing): two-stage random-effects imputation.
 #
 # Tools: `cs.impute` (substantive-model-compatible FCS for the Cox model, Bartlett et al.
 # 2015 — as R `smcfcs`; or `method="fcs"`, chained equations with the event indicator and the
@@ -43,6 +46,7 @@
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 import ctcstats as cs
@@ -219,6 +223,110 @@ pd.DataFrame({
 # their x more often); the imputed estimates of x are near the simulated 0.7 and −0.4. One
 # data set says little about z; over many seeds these pooled estimates agree with R
 # smcfcs's (`tests/missing/test_impute_reference.py`).
+
+# %% [markdown]
+# ## 6. Pooled studies: a covariate not recorded in whole studies
+#
+# In individual-patient-data pooling some studies never recorded a covariate — tumour size
+# is absent from two of the nine studies below, nodal status from a third. A study fixed
+# effect in the imputation model cannot be estimated where a covariate has no observed
+# value, so `impute(..., study_col="study")` refuses and says why. `study_model="random"`
+# gives every continuous or binary covariate an imputation model whose coefficients vary
+# between studies (two-stage random effects: one regression per study, pooled by a
+# multivariate method-of-moments meta-analysis — Resche-Rigon & White 2018, as R micemd's
+# `2l.2stage.norm` / `2l.2stage.bin`). A study without observed values gets its
+# coefficients drawn from the estimated between-study distribution; smcfcs then accepts or
+# rejects each drawn value under the Cox model (with the study as a fixed effect).
+#
+# Synthetic data: the pooled design of Braun et al. (2005), 1,500 patients; the gaps and
+# the sporadic missingness (MAR on the OS event) are **labelled assumptions**
+# (`add_missingness(..., systematic=...)`).
+
+# %%
+COV = ["dtc_positive", "tumor_size_cm", "node_positive"]
+pooled_full = cs.simulate_cohort("braun2005", n=1500, rng=2005)
+pooled = cs.add_missingness(
+    pooled_full, rates={"tumor_size_cm": 0.2, "node_positive": 0.1}, depends_on=["os_event"],
+    strength=0.5, systematic={"tumor_size_cm": ["S02", "S05"], "node_positive": ["S03"]},
+    study_col="study", rng=1)
+pooled.groupby("study")[["tumor_size_cm", "node_positive"]].apply(
+    lambda g: g.isna().mean()).round(2).T
+
+# %%
+try:
+    cs.impute(pooled, time_col="os_months", event_col="os_event", covariates=COV,
+              study_col="study")
+except cs.DataValidationError as exc:
+    print(exc)
+
+# %%
+pooled_imp = cs.impute(pooled, time_col="os_months", event_col="os_event", covariates=COV,
+                       study_col="study", study_model="random", n_imputations=5, rng=6)
+pooled_imp.methods
+
+# %%
+os_roles = {"time_col": "os_months", "event_col": "os_event"}
+pooled_fits = {
+    "full data": cs.fit_cox(pooled_full, covariates=[*COV, "study"], **os_roles).table,
+    "complete cases": cs.fit_cox(pooled, covariates=[*COV, "study"], missing="drop",
+                                 **os_roles).table,
+    "covariates left out": cs.fit_cox(pooled_full, covariates=["dtc_positive", "study"],
+                                      **os_roles).table,
+    "imputed (random)": cs.pool(pooled_imp, cs.fit_cox, covariates=[*COV, "study"],
+                                **os_roles).table.set_index("term"),
+}
+pd.DataFrame({name: tab["hr"].reindex(COV) for name, tab in pooled_fits.items()}).round(2)
+
+# %% [markdown]
+# The imputed HR of DTC positivity stays near the full-data one. Complete cases lose three
+# whole studies and, since values went missing more often for patients who died, many
+# events: their HR is far off (and the smallest study keeps no event — the recorded
+# warning). Leaving tumour size and nodes out over-states the DTC effect (DTC-positive
+# patients have larger, node-positive tumours in this design; by ~0.1 on the log scale at
+# large n, less in this one cohort). Over 30 such cohorts
+# (`tests/missing/test_impute_multilevel_simulation.py`, slow) the imputed DTC log HR is
+# approximately unbiased with near-nominal coverage; over many seeds the FCS version agrees
+# with R micemd (`tests/missing/test_impute_multilevel_reference.py`). The between-study
+# variance is used at its moment estimate (as micemd), so with few studies the uncertainty
+# about heterogeneity is not carried into the imputations — with under ~5 studies observing
+# a covariate, prefer a sensitivity analysis to a single imputation model.
+#
+# ## 7. A non-linear marker, strata and predictive mean matching
+#
+# The report models the count as a restricted cubic spline of log(count + 1). For the
+# imputation to be compatible with that analysis (smcfcs), the spline — and any square or
+# interaction — is declared as a derived term (`terms=`, R smcfcs's *passive variables*):
+# every cycle recomputes it from the current imputed values, also while candidate values
+# are accepted or rejected. The data of `tests/reference/impute_terms/` have a standardised
+# age `a` and a CTC count `ctc` (both partly missing), a treatment `trt`, and a hazard
+# quadratic in `a` and non-linear in log(ctc + 1), with a log(ctc + 1) × treatment
+# interaction. The spline knots are fixed once, on the observed counts.
+
+# %%
+marker = pd.read_csv("../tests/reference/impute_terms/inputs/terms_mar.csv")
+terms = {"a_sq": lambda d: d["a"] ** 2,
+         "lc": cs.rcs_term("ctc", 4, data=marker),  # x, x', x'' of log(ctc + 1), 4 knots
+         "lc_trt": lambda d: np.log1p(d["ctc"]) * d["trt"]}
+marker_imp = cs.impute(marker, time_col="months", event_col="event",
+                       covariates=["a", "a_sq", "lc", "trt", "lc_trt"], terms=terms,
+                       types={"ctc": "count"}, n_imputations=5, n_iter=5, rng=4)
+cs.pool(marker_imp, cs.fit_cox, time_col="months", event_col="event",
+        covariates=list(marker_imp.model_covariates)).table[["term", "estimate", "std_error"]]
+
+# %% [markdown]
+# Over many seeds these pooled estimates agree with R smcfcs given the same passive
+# variables (`tests/missing/test_impute_terms_reference.py`). A stratified analysis
+# (`fit_cox(strata_col=...)`, e.g. by centre in pooled data) is imputed compatibly with
+# `impute(strata_col=...)`: one baseline hazard per stratum. With `method="fcs"`,
+# `continuous_model="pmm"` imputes continuous covariates by predictive mean matching as
+# mice's default (5 donors), so imputed values are always observed ones:
+
+# %%
+pmm = cs.impute(cohort, method="fcs", continuous_model="pmm", n_imputations=5, rng=1, **roles)
+imputed_age = pmm.observed_vs_imputed("age")
+only_observed = set(imputed_age.query("source == 'imputed'")["value"]) <= set(
+    cohort["age"].dropna())
+only_observed
 
 # %% [markdown]
 # **Take-home.** When missingness may depend on the outcome, report the multiply-imputed

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -33,3 +37,61 @@ def _close_figures():
 # The reference generators and oracles are scripts (run by tests/reference/regenerate.sh),
 # not test modules; several share a file name, so doctest collection must not import them.
 collect_ignore_glob = ["reference/*/make_inputs.py", "reference/*/oracle_*.py"]
+
+
+
+
+# How the suite is spread over cores (.ci/run: `pytest -n auto --dist loadgroup`, pytest-xdist).
+# Work goes to whichever worker is free, one unit at a time, in the order below, so the long
+# checks start first and the short tests fill the rest of the time (rather than one worker
+# ending on a long test while the other is idle): the most expensive checks lead (CPU seconds
+# measured on the 2-core machine), then the other slow ones, then the modules that compute
+# something once for several tests, then everything else in collection order (a stable sort).
+# A unit is one test, or a whole test module when the module shares a computation between its
+# tests (a module-, class-, package- or session-scoped fixture, or tests marked xdist_group):
+# that module runs on one worker, so the computation is done once, as in a one-process run.
+# The grouping is done here, by module, because xdist's own loadgroup (which renames node ids)
+# no longer takes effect with pytest >= 9.2.
+_FIRST = (
+    "tests/designs/test_replicate.py::test_published_quantities_covered_over_seeds",
+    "tests/longitudinal/test_joint_recovery.py::test_bias_and_coverage_slow",
+)
+_SHARES = re.compile(r"""scope\s*=\s*["'](?:module|class|package|session)["']|xdist_group""")
+
+
+@functools.cache
+def _shares_computation(root: Path, module: str) -> bool:
+    path = root / module
+    return (path.name.startswith("test_") and path.suffix == ".py"
+            and bool(_SHARES.search(path.read_text(encoding="utf-8"))))
+
+
+def _start_rank(item: pytest.Item) -> int:
+    for rank, prefix in enumerate(_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    if item.get_closest_marker("slow"):
+        return len(_FIRST)
+    shared = _shares_computation(item.config.rootpath, item.nodeid.split("::")[0])
+    return len(_FIRST) + (1 if shared else 2)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_start_rank)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    root = config.rootpath
+    config.option.loadscopereorder = False  # keep the order above
+
+    class ModuleGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::")[0]
+            return module if _shares_computation(root, module) else nodeid
+
+    return ModuleGroups(config, log)

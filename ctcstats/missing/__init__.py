@@ -2,7 +2,9 @@
 
 * :func:`impute` — multiply impute missing covariates for a Cox model (smcfcs, Bartlett et
   al. 2015; or chained equations with D and H(T), White & Royston 2009) →
-  :class:`ImputationResult`;
+  :class:`ImputationResult`; in pooled data the study enters the covariate models as a
+  fixed effect or (``study_model="random"``, for covariates missing for whole studies) as
+  two-stage random effects (Resche-Rigon & White 2018; :mod:`._multilevel`);
 * :func:`pool` / :func:`pooled_test` — analyse every imputed data set and pool the results
   (Rubin's rules with Barnard–Rubin df, as R ``mice::pool``; D1/D2/D3 tests);
 * :func:`rcs_term` — a restricted cubic spline as a derived term of ``impute(terms=...)``;

@@ -159,34 +159,52 @@ def derived_terms(data: pd.DataFrame, covariates: list[str], terms: Mapping | No
     return out, extra
 
 
-def rcs_term(column: str, knots, *, transform: Callable | None = np.log1p) -> Callable:
-    """A derived term: the restricted cubic spline of ``transform(column)`` with fixed
-    ``knots`` — the columns of ``Hmisc::rcspline.eval(x, knots, inclx = TRUE)`` (x and its
-    ``len(knots) - 2`` non-linear columns), as :func:`ctcstats.report` and ``rms::rcs`` use.
+def rcs_term(column: str, knots, *, data: pd.DataFrame | None = None,
+             transform: Callable | None = np.log1p) -> Callable:
+    """A derived term for ``impute(terms=...)``: the restricted cubic spline of
+    ``transform(column)`` with fixed knots — the columns of ``Hmisc::rcspline.eval(x, knots,
+    inclx = TRUE)`` (x and its ``len(knots) - 2`` non-linear columns), the basis of
+    ``rms::rcs`` and of the report's count spline.
 
-    Fix the knots once (e.g. :func:`ctcstats.prognostic.calibration.rcs_knots` on the
-    observed values) so that every imputed data set and the analysis share the basis.
+    ``knots`` is either the knot positions (on the transformed scale) or their number; with
+    a number, ``data`` is required and the knots are placed as Hmisc's default
+    (``rcspline.eval(nk = knots, knots.only = TRUE)``) on the transformed *observed* values —
+    fixed once, so every imputed data set and the analysis share the basis. The returned
+    callable carries them as ``.knots``.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from ctcstats.missing import rcs_term
-    >>> f = rcs_term("ctc_count", [0.0, 1.1, 1.6, 2.6])
+    >>> import numpy as np, pandas as pd
+    >>> import ctcstats as cs
+    >>> f = cs.rcs_term("ctc_count", [0.0, 1.1, 1.6, 2.6])
     >>> f({"ctc_count": np.array([0.0, 3.0, 20.0])}).shape
     (3, 3)
+    >>> d = pd.DataFrame({"ctc_count": [0, 1, 2, 3, 5, 8, 13, 21, None] * 10})
+    >>> cs.rcs_term("ctc_count", 4, data=d).knots.round(3).tolist()
+    [0.0, 1.099, 2.197, 3.091]
     """
-    from ..prognostic.calibration import rcs_basis
+    from ..prognostic.calibration import rcs_basis, rcs_knots
 
-    k = np.asarray(knots, dtype=float)
+    if isinstance(knots, int | np.integer) and not isinstance(knots, bool):
+        if data is None or column not in getattr(data, "columns", ()):
+            raise ParameterError(
+                "rcs_term: with a number of knots, pass data (a DataFrame with column "
+                f"{column!r}) to place them on its observed values.")
+        obs = pd.to_numeric(data[column], errors="coerce").dropna().to_numpy(float)
+        k = rcs_knots(obs if transform is None else transform(obs), int(knots))
+    else:
+        k = np.asarray(knots, dtype=float)
     if k.ndim != 1 or k.size < 3 or np.any(np.diff(k) <= 0):
         raise ParameterError(f"The 'knots' parameter of rcs_term must be at least 3 "
-                             f"increasing numbers; got {knots!r}.")
+                             f"increasing numbers (or their number, with data); got "
+                             f"{knots!r}.")
 
     def spline(d):
         x = np.asarray(d[column], dtype=float)
         return rcs_basis(x if transform is None else transform(x), k)
 
     spline.__qualname__ = f"rcs_term({column!r})"
+    spline.knots = k  # type: ignore[attr-defined]
     return spline
 
 

@@ -38,7 +38,7 @@ from .._validation import (
 )
 from .._warnings import Recorded, capture, emit
 from ..errors import CTCStatsError, DataWarning, ParameterError
-from ..survival._core.concordance import concordance_estimate, concordance_estimates
+from ..survival._core.concordance import bootstrap_concordances, concordance_estimate
 from ..survival._core.cox import baseline_hazard, fit_cox_arrays, linear_predictor, prepare_cox_data
 from ..survival._core.ties import merge_times
 from ..survival.cox import CoxResult, fit_cox
@@ -214,7 +214,7 @@ def _loop_refits(xb, xf, tt, ev, t, ties, idx, train, test):
 
 # The refits of all resamples are one batch_cox_arrays call per model (the resamples as case
 # counts, frequency weights: each replicate is fit_cox_arrays on the resampled rows, tested
-# to 1e-8), and the C of all replicates one pair count (concordance_estimates). Set to False
+# to 1e-8), and the C of all replicates one compiled sweep each (bootstrap_concordances). Set to False
 # to use the per-replicate loop (_loop_refits; the tests compare both paths).
 _USE_BATCH = True
 
@@ -226,8 +226,8 @@ def _batch_refits(xs, tt, ev, t, ties, idx):
     from ..batch import batch_cox_arrays
 
     B, n = idx.shape
-    W = np.zeros((B, n))
-    np.add.at(W, (np.repeat(np.arange(B), n), idx.ravel()), 1.0)
+    W = np.bincount((np.arange(B)[:, None] * n + idx).ravel(),
+                    minlength=B * n).reshape(B, n).astype(float)
     ok = (W * ev).sum(axis=1) > 0
     fits = []
     for x in xs:
@@ -240,16 +240,24 @@ def _batch_refits(xs, tt, ev, t, ties, idx):
         ok &= f.converged & ~f.singular.any(axis=1) & np.all(np.isfinite(f.coef), axis=1)
         fits.append(f)
     lps = [np.zeros((B, n)), np.zeros((B, n))]
-    risks = [np.zeros((B, n)), np.zeros((B, n))]
-    for b in np.flatnonzero(ok):
+    live = np.flatnonzero(ok)
+    for b in live:
         rows = np.sort(idx[b])
         for m, (x, f) in enumerate(zip(xs, fits, strict=True)):
-            d = prepare_cox_data(x[rows], tt[rows], ev[rows])
-            times, cumhaz = baseline_hazard(d, f.coef[b], ties)
-            h0 = cumhaz_at(times, cumhaz, t)[0]
-            lp = linear_predictor(x - d.means, f.coef[b])
+            # centred at the resample's means exactly as prepare_cox_data(x[rows], ...)
+            means = (np.ones(n) @ x[rows]) / float(n) if x.shape[1] else np.zeros(0)
+            lps[m][b] = linear_predictor(x - means, f.coef[b])
+    risks = [np.zeros((B, n)), np.zeros((B, n))]
+    if live.size:
+        from .added_value_jit import baseline_hazard_at
+
+        for m in range(2):
+            # each replicate's baseline hazard at t in one compiled sweep over the rows
+            # sorted by time once (the per-replicate prepare_cox_data + baseline_hazard of
+            # the resampled rows is the reference, tested to 1e-12)
+            h0 = baseline_hazard_at(tt, ev, W[live], lps[m][live], ok[live], t, ties)
             with np.errstate(over="ignore"):
-                lps[m][b], risks[m][b] = lp, -np.expm1(-h0 * np.exp(lp))
+                risks[m][live] = -np.expm1(-h0[:, None] * np.exp(lps[m][live]))
     W[~ok] = 0.0
     return ok, W, lps[0], lps[1], risks[0], risks[1]
 
@@ -301,9 +309,12 @@ def horizon_metrics(lay: HorizonLayout, W: np.ndarray, rb: np.ndarray,
         for j, r in enumerate((rb, rf)):
             out[:, 2 + j] = brier(r)
             out[:, 4 + j] = np.where(b0 > 0, 1.0 - out[:, 2 + j] / b0, np.nan)
-            for b in range(W.shape[0]):
-                if wc[b].sum() > 0 and wk[b].sum() > 0:
-                    out[b, j] = _weighted_auc(r[b], wc[b], wk[b])
+    from .added_value_jit import weighted_aucs
+
+    # the AUC of every replicate in one compiled sort-and-sweep each (_weighted_auc is the
+    # numpy reference, tested equal to 1e-12)
+    for j, r in enumerate((rb, rf)):
+        out[:, j] = weighted_aucs(r, wc, wk)
     return out
 
 
@@ -494,10 +505,8 @@ def added_value(
         if _USE_BATCH:
             ok, W, lb, lf, rb, rf = _batch_refits((xb, xf), tt, ev, t, ties, idx)
             if ok.any():
-                train[ok, 0] = concordance_estimates(lb[ok], tt, ev, weights=W[ok])
-                train[ok, 1] = concordance_estimates(lf[ok], tt, ev, weights=W[ok])
-                test[ok, 0] = concordance_estimates(lb[ok], tt, ev)
-                test[ok, 1] = concordance_estimates(lf[ok], tt, ev)
+                train[ok, 0], test[ok, 0] = bootstrap_concordances(lb[ok], tt, ev, W[ok])
+                train[ok, 1], test[ok, 1] = bootstrap_concordances(lf[ok], tt, ev, W[ok])
         else:  # the per-replicate refits (the reference the batch path is tested against)
             ok, W, rb, rf = _loop_refits(xb, xf, tt, ev, t, ties, idx, train, test)
         if ok.any():

@@ -73,14 +73,14 @@ def _step(times: np.ndarray, values: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(i >= 0, values[np.maximum(i, 0)], 0.0)
 
 
-def _cause_specific(x, time, codes, cause, horizons):
+def _cause_specific(x, terms, time, codes, cause, horizons):
     from .models import CoxModel
 
     causes = [int(c) for c in np.unique(codes) if c > 0]
     fits = {}
     for k in causes:
         y = np.column_stack([time, (codes == k).astype(float)])
-        fits[k] = CoxModel().fit(x, y)
+        fits[k] = CoxModel().fit(pd.DataFrame(x, columns=list(terms)), y)
     grid = np.unique(np.concatenate([f.baseline_times_ for f in fits.values()]))
     # each cause's cumulative hazard for every patient on the common grid
     H = {k: np.exp((x - f.means_) @ f.coef_)[:, None]
@@ -174,7 +174,7 @@ def predict_cumulative_incidence(
         cif = -np.expm1(-np.exp(x @ beta)[:, None] * H0[None, :])
         notes = notes + fg.warnings
     else:
-        cif, beta = _cause_specific(x, time, codes, cause, hz)
+        cif, beta = _cause_specific(x, terms, time, codes, cause, hz)
     n = x.shape[0]
     table = pd.DataFrame({"row": np.repeat(np.arange(n), hz.size),
                           "horizon": np.tile(hz, n), "cif": cif.ravel()})

@@ -51,7 +51,7 @@ from ..errors import (
     MonotoneLikelihoodWarning,
     ParameterError,
 )
-from ..survival._core.concordance import concordance
+from ..survival._core.concordance import bootstrap_concordances, concordance
 from ..survival._core.cox import (
     baseline_hazard,
     cox_derivatives,
@@ -181,7 +181,7 @@ def _horizon_metric(fn, frame, t) -> float:
 
 def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | None,
              slope_fit: tuple[float, float, float, float] | None = None, *,
-             horizon: bool = True) -> np.ndarray:
+             horizon: bool = True, c_index: float | None = None) -> np.ndarray:
     """The validation indexes of one evaluation (rms ``discrim`` of ``validate.cph``).
 
     ``own_fit = (loglik, loglik_null)`` of a Cox model evaluated on its own training data
@@ -189,11 +189,14 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
     outcome is regressed on the linear score (Cox model) to get the slope, LR and U —
     ``slope_fit = (slope, loglik, loglik_null, loglik at slope 1)`` of that regression when it
     was already fitted (by the batch engine, for all bootstrap replicates at once).
+    ``c_index``: Harrell's C of ``score`` when already computed (the batch path computes
+    every replicate's in one compiled sweep; bitwise the value computed here).
     """
     n = time.size
     out = dict.fromkeys(INDEXES, np.nan)
     if np.unique(score).size > 1 and event.any():
-        c = concordance(score, time, event, std_error=False)[0]  # C only: no SE
+        c = (concordance(score, time, event, std_error=False)[0]  # C only: no SE
+             if c_index is None else c_index)
         out["c_index"] = c
         out["dxy"] = 2.0 * (c - 0.5)
         if own_fit is not None:
@@ -223,13 +226,14 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
 
 
 def _evaluate(model, X, time, event, t, *, own: bool, slope_fit=None,
-              horizon: bool = True) -> np.ndarray:
+              horizon: bool = True, c_index: float | None = None) -> np.ndarray:
     score, lin, risk = _scores(model, X, t)
     own_fit = None
     if own and _is_cox(model):
         fin = final_step(model)
         own_fit = (fin.loglik_, fin.loglik_null_)
-    return _indexes(score, lin, risk, time, event, t, own_fit, slope_fit, horizon=horizon)
+    return _indexes(score, lin, risk, time, event, t, own_fit, slope_fit, horizon=horizon,
+                    c_index=c_index)
 
 
 # =========================================================================== helpers
@@ -320,11 +324,13 @@ def _batchable(model) -> bool:
         return False
 
 
-def _cox_replicate(model, names, Xb, tb, eb, fit):
+def _cox_replicate(model, names, Xb, tb, eb, fit, baseline=None):
     """A fitted CoxModel for one replicate of the batch fit (``fit``: that replicate's
     arrays): the checks, warnings and attributes of :meth:`CoxModel.fit` on the resample
     (rows ``Xb``, ``tb``, ``eb``), with the coefficients from the batch engine. Returns
-    (model, notes) or raises as fit does."""
+    (model, notes) or raises as fit does. ``baseline(means, coef)``, when given, computes
+    the baseline hazard of the resample (compiled, on the original rows sorted once) instead
+    of ``prepare_cox_data`` + ``baseline_hazard`` of the resampled rows (the reference)."""
     func = "CoxModel.fit"
     if eb.sum() == 0:
         raise DataValidationError(
@@ -355,15 +361,21 @@ def _cox_replicate(model, names, Xb, tb, eb, fit):
         notes.append((ConvergenceWarning,
                       f"{func} did not converge in 20 Newton–Raphson iterations; the estimates "
                       "may be unusable — rescale the features or check for separation."))
-    d = prepare_cox_data(Xb, tb, eb)
-    times, cumhaz = baseline_hazard(d, coef, model.ties)
+    if baseline is None:
+        d = prepare_cox_data(Xb, tb, eb)
+        means = d.means
+        times, cumhaz = baseline_hazard(d, coef, model.ties)
+    else:  # the centring of prepare_cox_data, exactly
+        w = np.ones(Xb.shape[0])
+        means = (w @ Xb) / w.sum() if Xb.shape[1] else np.zeros(0)
+        times, cumhaz = baseline(means, coef)
     m = clone(model)
     m.feature_names_in_ = np.asarray(names, dtype=object)
     m.n_features_in_ = Xb.shape[1]
     m.coef_ = coef
     m.std_error_ = fit["std_error"].copy()
     m.covariance_ = fit["var"].copy()
-    m.means_ = d.means.copy()
+    m.means_ = means.copy()
     m.lp_center_ = lp_center(Xb)
     m.baseline_times_ = times
     m.baseline_cumulative_hazard_ = cumhaz
@@ -376,11 +388,21 @@ def _cox_replicate(model, names, Xb, tb, eb, fit):
     return m, notes
 
 
-def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r):
+def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_index=None):
     Xb, eb = Xa[ib], event[ib]
+    merged = merge_times(time[ib])
+    baseline = None
+    if order is not None and merged.n_merged == 0:  # else the reference path
+        from .added_value_jit import baseline_hazard_curve
+
+        counts = np.bincount(ib, minlength=time.size).astype(float)
+
+        def baseline(means, coef):
+            lp = linear_predictor(Xa - means, coef)
+            return baseline_hazard_curve(order, time, event, counts, lp, model.ties)
     try:
-        m, notes = _cox_replicate(model, names, Xb, merge_times(time[ib]).time, eb, fit_r)
-        train = _evaluate(m, Xb, time[ib], eb, t, own=True, horizon=False)
+        m, notes = _cox_replicate(model, names, Xb, merged.time, eb, fit_r, baseline)
+        train = _evaluate(m, Xb, time[ib], eb, t, own=True, horizon=False, c_index=c_index)
     except _FIT_ERRORS as exc:
         return None, [], f"{type(exc).__name__}: {exc}"
     return (m, train), notes, None
@@ -401,10 +423,22 @@ def _boot_batch_train(model, X, time, event, t, idx, par):
     fit = batch_cox_arrays(time, event, Xa, weights=counts, frequency=True, ties=model.ties)
     keys = ("coef", "std_error", "var", "loglik", "loglik_null", "n_iter", "converged",
             "singular", "maybe_infinite")
+    from .added_value_jit import time_order
+
+    order = time_order(time)  # the rows by time once, for every replicate's baseline hazard
+    # Harrell's C of every replicate's linear predictor (CoxModel.predict: centred at
+    # lp_center of the resample) in its resample (case counts) and in all patients, one
+    # compiled sweep per replicate; bitwise the C of _indexes' concordance() calls
+    with np.errstate(invalid="ignore", over="ignore"):
+        S = np.stack([linear_predictor(Xa - lp_center(Xa[idx[r]]), fit.coef[r])
+                      for r in range(B)])
+    S = np.where(np.isfinite(S), S, 0.0)  # failed fits (non-finite coef) are dropped later
+    c_train, c_test = bootstrap_concordances(S, time, event, counts)
     out = par(delayed(_boot_train_one)(model, names, Xa, time, event, t, idx[r],
-                                       {k: getattr(fit, k)[r] for k in keys})
+                                       {k: getattr(fit, k)[r] for k in keys}, order,
+                                       float(c_train[r]))
               for r in range(B))
-    return Xa, out
+    return Xa, out, c_test
 
 
 def _boot_batch_slopes(models, Xa, time, event):
@@ -421,10 +455,10 @@ def _boot_batch_slopes(models, Xa, time, event):
              float(frozen[r])) for r in range(len(models))]
 
 
-def _boot_test_one(m, Xa, time, event, t, slope_fit):
+def _boot_test_one(m, Xa, time, event, t, slope_fit, c_index=None):
     try:
         return _evaluate(m, Xa, time, event, t, own=False, slope_fit=slope_fit,
-                         horizon=False), None
+                         horizon=False, c_index=c_index), None
     except _FIT_ERRORS as exc:
         return None, f"{type(exc).__name__}: {exc}"
 
@@ -432,14 +466,14 @@ def _boot_test_one(m, Xa, time, event, t, slope_fit):
 def _boot_batch(model, X, time, event, t, idx, par):
     """The bootstrap replicates of a plain CoxModel via the batch engine; the same
     ``(result, notes, error)`` per replicate as :func:`_boot_one`."""
-    Xa, trained = _boot_batch_train(model, X, time, event, t, idx, par)
+    Xa, trained, c_test = _boot_batch_train(model, X, time, event, t, idx, par)
     live = [k for k, o in enumerate(trained) if o[0] is not None]
     if not live:
         return trained
     models = [trained[k][0][0] for k in live]
     slopes = _boot_batch_slopes(models, Xa, time, event)
-    tests = par(delayed(_boot_test_one)(m, Xa, time, event, t, sf)
-                for m, sf in zip(models, slopes, strict=True))
+    tests = par(delayed(_boot_test_one)(m, Xa, time, event, t, sf, float(c_test[k]))
+                for k, m, sf in zip(live, models, slopes, strict=True))
     _batch_horizon(models, [trained[k][0][1] for k in live], [tests[j][0] for j in
                    range(len(live))], Xa, time, event, t, idx[live])
     out = list(trained)

@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import ctcstats as cs
 from ctcstats.errors import DataValidationError, ParameterError
-from ctcstats.prognostic.calibration import rcs_basis
+from ctcstats.prognostic.calibration import rcs_basis, rcs_knots
 
 ROLES = {"time_col": "months", "event_col": "event"}
 
@@ -79,6 +79,11 @@ def test_rcs_term_is_the_hmisc_basis():
     assert_allclose(cs.rcs_term("n", k, transform=None)({"n": x}), rcs_basis(x, k))
     with pytest.raises(ParameterError, match="'knots' parameter of rcs_term"):
         cs.rcs_term("n", [1.0, 0.5, 2.0])
+    with pytest.raises(ParameterError, match="with a number of knots, pass data"):
+        cs.rcs_term("n", 4)
+    d = pd.DataFrame({"n": np.r_[np.arange(40.0), [np.nan] * 5]})
+    f = cs.rcs_term("n", 4, data=d)
+    assert_allclose(f.knots, rcs_knots(np.log1p(np.arange(40.0)), 4))
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [

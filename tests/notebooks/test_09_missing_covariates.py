@@ -83,3 +83,52 @@ def test_competing_risks_x_effects():
     mi2 = cs.pool(imp, fit(2)).table.set_index("term").loc["x", "estimate"]
     assert cc1 > 0.8 and abs(mi1 - 0.7) < abs(cc1 - 0.7)  # simulated log HRs 0.7, -0.4
     assert abs(mi2 + 0.4) < 0.1
+
+
+def test_pooled_studies_with_whole_study_gaps():
+    """Section 6: covariates not recorded in whole studies (braun2005, 1,500 patients)."""
+    import warnings
+
+    import numpy as np
+
+    cov = ["dtc_positive", "tumor_size_cm", "node_positive"]
+    roles = {"time_col": "os_months", "event_col": "os_event"}
+    full = cs.simulate_cohort("braun2005", n=1500, rng=2005)
+    pooled = cs.add_missingness(
+        full, rates={"tumor_size_cm": 0.2, "node_positive": 0.1}, depends_on=["os_event"],
+        strength=0.5, systematic={"tumor_size_cm": ["S02", "S05"], "node_positive": ["S03"]},
+        study_col="study", rng=1)
+    with pytest.raises(cs.DataValidationError, match="study_model='random'"):
+        cs.impute(pooled, covariates=cov, study_col="study", **roles)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cs.CTCStatsWarning)  # rejection sampling, S09
+        imp = cs.impute(pooled, covariates=cov, study_col="study", study_model="random",
+                        n_imputations=5, rng=6, **roles)
+        cc = cs.fit_cox(pooled, covariates=[*cov, "study"], missing="drop", **roles)
+    ref = cs.fit_cox(full, covariates=[*cov, "study"], **roles).table.loc["dtc_positive"]
+    mi = cs.pool(imp, cs.fit_cox, covariates=[*cov, "study"], **roles).table
+    mi = mi.set_index("term").loc["dtc_positive"]
+    assert abs(mi["estimate"] - ref["coef"]) < 0.1  # 0.64 vs 0.67
+    assert cc.table.loc["dtc_positive", "coef"] - ref["coef"] > 0.3  # 1.08: far off
+    assert np.isclose(imp.methods.set_index("variable").loc["tumor_size_cm", "n_missing"],
+                      pooled["tumor_size_cm"].isna().sum())
+
+
+def test_section7_derived_terms_and_pmm(synthetic):
+    """Section 7: the spline/quadratic/interaction terms give the model's columns; PMM with
+    FCS imputes observed ages only."""
+    import numpy as np
+
+    ref = Path(__file__).resolve().parents[1] / "reference" / "impute_terms" / "inputs"
+    marker = pd.read_csv(ref / "terms_mar.csv")
+    terms = {"a_sq": lambda d: d["a"] ** 2, "lc": cs.rcs_term("ctc", 4, data=marker),
+             "lc_trt": lambda d: np.log1p(d["ctc"]) * d["trt"]}
+    imp = cs.impute(marker, time_col="months", event_col="event",
+                    covariates=["a", "a_sq", "lc", "trt", "lc_trt"], terms=terms,
+                    types={"ctc": "count"}, n_imputations=2, n_iter=2, rng=4)
+    assert imp.model_covariates == ("a", "a_sq", "lc_1", "lc_2", "lc_3", "trt", "lc_trt")
+    cohort = synthetic[0]
+    pmm = cs.impute(cohort, method="fcs", continuous_model="pmm", n_imputations=5, rng=1,
+                    **ROLES)
+    vals = pmm.observed_vs_imputed("age").query("source == 'imputed'")["value"]
+    assert set(vals) <= set(cohort["age"].dropna())

@@ -11,7 +11,11 @@ from numpy.testing import assert_allclose
 
 import ctcstats.prognostic.added_value as A
 from ctcstats.batch import batch_cox_arrays
-from ctcstats.survival._core.concordance import concordance_estimate, concordance_estimates
+from ctcstats.survival._core.concordance import (
+    bootstrap_concordances,
+    concordance_estimate,
+    concordance_estimates,
+)
 from ctcstats.survival._core.cox import fit_cox_arrays, prepare_cox_data
 
 
@@ -37,16 +41,18 @@ def test_concordance_estimates_equal_separate_calls_bitwise():
     S = np.round(g.normal(size=(B, n)), 1)  # tied scores
     W = np.stack([np.bincount(g.integers(0, n, n), minlength=n) for _ in range(B)]).astype(float)
     W[4] *= 1 - e  # a replicate without events: no comparable pair, NaN
-    for chunk in (500, 100_000):  # several replicates per pair count, or all in one
-        got = concordance_estimates(S, t, e, weights=W, chunk_rows=chunk)
-        for b in range(B):
-            k = W[b] > 0
-            want = (concordance_estimate(S[b][k], t[k], e[k], weights=W[b][k])
-                    if e[k].any() else np.nan)
-            assert np.array_equal(got[b], want, equal_nan=True)
-        unw = concordance_estimates(S, t, e, chunk_rows=chunk)
-        assert np.array_equal(unw, [concordance_estimate(S[b], t, e) for b in range(B)])
+    got = concordance_estimates(S, t, e, weights=W)
+    for b in range(B):
+        k = W[b] > 0
+        want = (concordance_estimate(S[b][k], t[k], e[k], weights=W[b][k])
+                if e[k].any() else np.nan)
+        assert np.array_equal(got[b], want, equal_nan=True)
+    unw = concordance_estimates(S, t, e)
+    assert np.array_equal(unw, [concordance_estimate(S[b], t, e) for b in range(B)])
     assert np.isnan(got[4])
+    both = bootstrap_concordances(S, t, e, W)  # one sweep per replicate for both
+    assert np.array_equal(both[0], got, equal_nan=True)
+    assert np.array_equal(both[1], unw)
 
 
 def test_batch_refit_equals_fit_cox_per_replicate():
@@ -98,3 +104,124 @@ def test_added_value_batch_equals_loop(monkeypatch, n):
     assert np.array_equal(ra[["c_base", "c_full"]].to_numpy(), rb[["c_base", "c_full"]].to_numpy(),
                           equal_nan=True)
 
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_baseline_hazard_kernel_equals_per_replicate_reference(ties):
+    """The compiled H0(t) of every replicate equals prepare_cox_data + baseline_hazard of
+    the resampled rows (duplicated rows, tied times, Efron's correction)."""
+    from ctcstats.prognostic.added_value_jit import baseline_hazard_at
+    from ctcstats.prognostic.models import cumhaz_at
+    from ctcstats.survival._core.cox import baseline_hazard, linear_predictor
+
+    df = _cohort(4, 300)
+    x = df[["age", "node_positive", "ctc_positive"]].to_numpy(float)
+    tt, ev = df["os_months"].to_numpy(float), df["os_event"].to_numpy()
+    g = np.random.default_rng(7)
+    B, n = 6, len(df)
+    idx = g.integers(0, n, (B, n))
+    W = np.stack([np.bincount(i, minlength=n) for i in idx]).astype(float)
+    coef = g.normal(0, 0.5, (B, 3))
+    coef[5] = [0.0, 300.0, 0.0]  # linear predictors beyond R's coxsafe clip
+    LP = np.empty((B, n))
+    ok = np.ones(B, bool)
+    ok[2] = False
+    want = np.full(B, np.nan)
+    for t in (0.5, 12.0, 36.0, 1e9):
+        for b in range(B):
+            rows = np.sort(idx[b])
+            d = prepare_cox_data(x[rows], tt[rows], ev[rows])
+            LP[b] = linear_predictor(x - d.means, coef[b])
+            if ok[b]:
+                times, cum = baseline_hazard(d, coef[b], ties)
+                want[b] = cumhaz_at(times, cum, t)[0]
+        got = baseline_hazard_at(tt, ev, W, LP, ok, t, ties)
+        assert np.isnan(got[2])
+        assert_allclose(got, want, rtol=1e-12, atol=0)
+        if t == 0.5:
+            assert np.all(got[ok] == 0.0)  # before the first event time
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_baseline_hazard_curve_and_validation_replicates(ties):
+    """The compiled baseline curve of a resample equals the reference, and validate_model's
+    replicate models built with it equal those built by prepare_cox_data."""
+    import ctcstats.prognostic.validation as V
+    from ctcstats.prognostic.added_value_jit import baseline_hazard_curve, time_order
+    from ctcstats.prognostic.models import CoxModel
+    from ctcstats.survival._core.cox import baseline_hazard, linear_predictor
+
+    df = _cohort(6, 250)
+    names = ["age", "node_positive", "ctc_positive"]
+    Xa = df[names].to_numpy(float)
+    tt, ev = df["os_months"].to_numpy(float), df["os_event"].to_numpy()
+    g = np.random.default_rng(8)
+    order = time_order(tt)
+    for _ in range(4):
+        ib = g.integers(0, len(df), len(df))
+        rows = np.sort(ib)
+        coef = g.normal(0, 0.3, 3)
+        d = prepare_cox_data(Xa[rows], tt[rows], ev[rows])
+        want = baseline_hazard(d, coef, ties)
+        got = baseline_hazard_curve(order, tt, ev, np.bincount(ib, minlength=len(df)),
+                                    linear_predictor(Xa - d.means, coef), ties)
+        assert np.array_equal(got[0], want[0])
+        assert_allclose(got[1], want[1], rtol=1e-12, atol=0)
+        fit = batch_cox_arrays(tt[ib], ev[ib], Xa[ib], ties=ties)
+        arrays = {k: getattr(fit, k)[0] for k in ("coef", "std_error", "var", "loglik",
+                                                   "loglik_null", "n_iter", "converged",
+                                                   "singular", "maybe_infinite")}
+        model = CoxModel(ties=ties)
+        (m1, tr1), _, _ = V._boot_train_one(model, names, Xa, tt, ev, 24.0, ib, arrays, order)
+        (m0, tr0), _, _ = V._boot_train_one(model, names, Xa, tt, ev, 24.0, ib, arrays)
+        assert np.array_equal(m1.means_, m0.means_)
+        assert np.array_equal(m1.baseline_times_, m0.baseline_times_)
+        assert_allclose(m1.baseline_cumulative_hazard_, m0.baseline_cumulative_hazard_,
+                        rtol=1e-12, atol=0)
+        assert np.array_equal(tr1, tr0, equal_nan=True)
+
+
+def test_validation_batch_train_concordance_bitwise():
+    """validate_model's batch path takes each replicate's C from one compiled sweep: the
+    training and test indexes equal the per-replicate evaluation bit for bit."""
+    from joblib import Parallel
+
+    import ctcstats.prognostic.validation as V
+    from ctcstats.prognostic.models import CoxModel
+
+    df = _cohort(9, 200)
+    X = df[["age", "node_positive", "ctc_positive"]]
+    tt, ev = df["os_months"].to_numpy(float), df["os_event"].to_numpy()
+    idx = np.random.default_rng(4).integers(0, len(df), (8, len(df)))
+    par = Parallel(n_jobs=1)
+    model = CoxModel()
+    Xa, out, c_test = V._boot_batch_train(model, X, tt, ev, 24.0, idx, par)
+    fit = batch_cox_arrays(tt, ev, Xa, weights=np.stack(
+        [np.bincount(i, minlength=len(df)) for i in idx]).astype(float), frequency=True)
+    for r, ((m, train), _, err) in enumerate(out):
+        assert err is None
+        arrays = {k: getattr(fit, k)[r] for k in ("coef", "std_error", "var", "loglik",
+                                                   "loglik_null", "n_iter", "converged",
+                                                   "singular", "maybe_infinite")}
+        (_, ref), _, _ = V._boot_train_one(model, list(X.columns), Xa, tt, ev, 24.0, idx[r],
+                                           arrays)
+        assert np.array_equal(train, ref, equal_nan=True)
+        test = V._evaluate(m, Xa, tt, ev, 24.0, own=False, horizon=False)
+        fast = V._evaluate(m, Xa, tt, ev, 24.0, own=False, horizon=False,
+                           c_index=float(c_test[r]))
+        assert np.array_equal(test, fast, equal_nan=True)
+
+
+def test_weighted_aucs_kernel_equals_numpy_reference():
+    from ctcstats.prognostic.added_value_jit import weighted_aucs
+
+    g = np.random.default_rng(12)
+    B, n = 7, 300
+    R = np.round(g.random((B, n)), 2)  # tied risks
+    WC = np.where(g.random((B, n)) < 0.3, g.random((B, n)) * 3, 0.0)
+    WK = np.where(WC == 0, g.integers(0, 3, (B, n)) * 1.7, 0.0)
+    WC[3] = 0.0  # no cases: NaN
+    got = weighted_aucs(R, WC, WK)
+    assert np.isnan(got[3])
+    for b in (0, 1, 2, 4, 5, 6):
+        assert_allclose(got[b], A._weighted_auc(R[b], WC[b], WK[b]), rtol=1e-12)

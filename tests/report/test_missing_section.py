@@ -85,5 +85,17 @@ def test_strata_enter_the_imputation_and_systematic_missingness_is_explained(hol
     assert "The strata (centre) enter the imputation models as fixed effects." in text
     d.loc[d["centre"] == "B", "age"] = np.nan
     text = _text(build_report(d, strat))
-    assert "Multiple imputation was not done: covariate 'age' is missing for every patient " \
-           "of study 'B'" in text
+    # a covariate missing for a whole centre: study-level random-effects imputation models
+    assert "Multiple imputation was not done" not in text
+    assert "age is not recorded for every patient of some centre (systematically missing)" \
+           in text
+    assert "two-stage random-effects models" in text
+    assert "enter the imputation models as fixed effects" not in text
+    assert "imputed: HR (95% CI)" in text
+    # a 3-level text covariate missing for a whole centre still cannot be imputed: in words
+    d["site"] = np.random.default_rng(4).choice(["bone", "liver", "lung"], len(d))
+    d.loc[(d["centre"] == "C") | (np.arange(len(d)) % 7 == 0), "site"] = None
+    text = _text(build_report(d, dataclasses.replace(strat, covariates=(*strat.covariates,
+                                                                         "site"))))
+    assert "Multiple imputation was not done: covariate 'site' is missing for every patient " \
+           "of study 'C'" in text

@@ -14,7 +14,9 @@ the endpoint is analysed as competing risks:
 * the cause-specific Cox hazard ratio (effect on the event rate among patients alive and
   event-free) next to the Fine–Gray subdistribution hazard ratio (effect on the cumulative
   incidence) of the marker, for the event and for competing death
-  (:func:`ctcstats.multistate.fit_cause_specific_cox`, as ``coxph`` and ``cmprsk::crr``).
+  (:func:`ctcstats.multistate.fit_cause_specific_cox`, as ``coxph`` and ``cmprsk::crr``);
+* absolute risks from both models and their competing-risks AUC, Brier score, Wolbers C and
+  calibration (:mod:`.competing_prediction`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ...survival.km import kaplan_meier
 from ..context import ReportContext
 from ..format import fmt_num, notes, para, table
 from ..spec import EndpointSpec
+from .competing_prediction import prediction_blocks
 from .relapse import cause_hr_rows, first_event_rows, incidence_rows
 from .survival import EPV_MIN
 
@@ -81,7 +84,11 @@ def section_competing(ctx: ReportContext) -> list[dict]:
         "Gray's test (as R cmprsk::cuminc), and the marker's effect is given both as a "
         "cause-specific hazard ratio (on the event rate among patients alive and event-free; "
         "Cox) and as a subdistribution hazard ratio (on the cumulative incidence; Fine–Gray, "
-        "as cmprsk::crr).")]
+        "as cmprsk::crr). Both models then predict each patient's absolute risk (cumulative "
+        "incidence) at the horizons; these predictions are assessed with competing death "
+        "taken into account: time-dependent AUC and Brier score (as R riskRegression::Score "
+        "with cause = 1), Wolbers' concordance index (as R pec::cindex) and calibration "
+        "against the Aalen–Johansen estimate per quartile of predicted risk.")]
     for ep in eps:
         blocks += _one_endpoint(ctx, ep)
     return blocks
@@ -127,6 +134,8 @@ def _one_endpoint(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
                      cause_labels={k: labels[k] for k in fit_causes}, fine_gray=True)
         ctx.results[f"cause_specific:{ep.name}"] = cs
         blocks.append(_hr_table(ctx, ep, cs, cov, msgs))
+        if _EVENT_CODE in fit_causes:
+            blocks += prediction_blocks(ctx, ep, fr, cov, "__cr_event__", msgs)
     nb = notes(msgs)
     if nb:
         blocks.append(nb)

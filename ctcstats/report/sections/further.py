@@ -45,8 +45,9 @@ def section_cutpoint(ctx: ReportContext) -> list[dict]:
     ax.set_title("")  # the statistic and p are in the text; keep one title
     ax.set_title(f"Cut-point search, {ep.title}", loc="left", fontsize=11)
     blocks.append(ctx.figure(fig, "Standardised log-rank statistic at each candidate "
-                                  "cut-point; dotted lines: the prespecified thresholds "
-                                  "(as cut-points ≤ threshold − 1).",
+                                  f"cut-point of {s.marker_col} for {ep.title}; dotted "
+                                  "lines: the prespecified thresholds (as cut-points ≤ "
+                                  "threshold − 1).",
                              title="cut-point scan"))
     blocks.append(para("A data-driven cut-point is exploratory: its hazard ratio is biased "
                        "away from 1 and it needs validation in independent data. "
@@ -301,15 +302,17 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
                    "describe the size of the improvement, the likelihood-ratio test is the "
                    "test (Pepe et al. 2013); for the NRI the bootstrap correction removes "
                    "most but not all of the optimism.")]
-    blocks += _validation_blocks(ctx, fr, ep, h, msgs)
+    blocks += _validation_blocks(ctx, fr, ep, h, msgs, av)
     fig, ax = plt.subplots(figsize=(7.2, 4.0))
     av.plot(ax=ax)
+    _relabel_legend(ax, {"base": "clinical", "full": "clinical + marker"})
     ax.set_title("")
     ax.set_title(f"Decision curves, {ep.title} at {h:g} {ctx.unit}", loc="left", fontsize=11)
     blocks.append(ctx.figure(fig, "Net benefit of treating by the predicted risk of the "
-                                  "clinical model and of the clinical model + marker, against "
-                                  "treat-all and treat-none (apparent: the models' own "
-                                  "patients).", title="decision curve"))
+                                  "clinical model and of the clinical model + marker "
+                                  f"({ep.title} by {h:g} {ctx.unit}), against treat-all and "
+                                  "treat-none (apparent: the models' own patients).",
+                             title="decision curve"))
     if "calibration" in api and "cox_result_risk" in api:
         work = fr[[ep.time_col, ep.event_col]].copy()
         work["predicted risk"] = api["cox_result_risk"](av.full_fit, h)
@@ -317,6 +320,8 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
                       event_col=ep.event_col, risk_col="predicted risk", horizon=h)
         fig, ax = plt.subplots(figsize=(6.0, 5.0))
         cal.plot(ax=ax)
+        ax.set_xlabel(f"Predicted risk by {h:g} {ctx.unit}")
+        ax.set_ylabel(f"Observed risk by {h:g} {ctx.unit}")
         ax.set_title("")
         ax.set_title(f"Calibration at {h:g} {ctx.unit}, clinical + marker", loc="left",
                      fontsize=11)
@@ -327,6 +332,15 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
                  "close to ideal by construction; the internal validation above gives the "
                  "optimism-corrected calibration slope.", title="calibration plot"))
     return blocks
+
+
+def _relabel_legend(ax, names: dict[str, str]) -> None:
+    """Legend entries named as the text names them (the library's "base"/"full")."""
+    leg = ax.get_legend()
+    if leg is None:
+        return
+    for t in leg.get_texts():
+        t.set_text(names.get(t.get_text(), t.get_text()))
 
 
 #: Bootstrap resamples of the added-value optimism correction and the internal validation.
@@ -342,9 +356,14 @@ _VALIDATION_ROWS = {
 
 
 def _validation_blocks(ctx: ReportContext, fr: pd.DataFrame, ep, h: float,
-                       msgs: list[str]) -> list[dict]:
+                       msgs: list[str], av=None) -> list[dict]:
     """REMARK item 18: internal validation of the clinical + marker Cox model by the
-    bootstrap (cs.validate_model, as rms::validate)."""
+    bootstrap (cs.validate_model, as rms::validate).
+
+    Harrell's C, the AUC and the Brier score of this model are also in the added-value table
+    (*av*), corrected there by its own bootstrap; one model has one value of each wherever
+    it is cited, so these rows show the added-value bootstrap's numbers (the same estimator,
+    apparent − mean optimism) and the table says so."""
     from ...prognostic.models import CoxModel
     from ...prognostic.validation import validate_model
 
@@ -358,18 +377,28 @@ def _validation_blocks(ctx: ReportContext, fr: pd.DataFrame, ep, h: float,
                   n_boot=N_BOOT, rng=s.seed)
     ctx.results["validation"] = val
     tab = val.table.set_index("index")
+    shared = {} if av is None else {
+        m: (float(r["full"]), float(r["full_corrected"]))
+        for m, r in av.table.set_index("measure").iterrows()
+        if m in ("c_index", "auc", "brier") and np.isfinite(r["full_corrected"])}
     rows = []
     for idx, (label, d) in _VALIDATION_ROWS.items():
         r = tab.loc[idx]
-        apparent = "— (1 by construction)" if idx == "slope" else fmt_num(r["apparent"], d)
-        rows.append([label, apparent, fmt_num(r["optimism"], d), fmt_num(r["corrected"], d)])
+        app, cor = shared.get(idx, (float(r["apparent"]), float(r["corrected"])))
+        apparent = "— (1 by construction)" if idx == "slope" else fmt_num(app, d)
+        rows.append([label, apparent, fmt_num(app - cor if idx != "slope" else r["optimism"], d),
+                     fmt_num(cor, d)])
     slope = float(tab.loc["slope", "corrected"])
     return [table(
         f"Internal validation of the clinical + marker model for {ep.title} (REMARK item 18)",
         ["index", "apparent", "optimism", "optimism-corrected"], rows,
         note=f"Bootstrap optimism correction with {val.n_success} of {val.n_boot} refits "
              f"(seed {s.seed}; as R rms::validate); AUC and Brier score at "
-             f"{h:g} {ctx.unit}. The corrected calibration slope ({fmt_num(slope, 2)}) is the "
+             f"{h:g} {ctx.unit}"
+             + ("; Harrell's C, AUC and Brier score are those of the added-value table above "
+                "(the same model corrected by the same bootstrap estimator, with that table's "
+                "resamples), so that each is cited once" if shared else "")
+             + f". The corrected calibration slope ({fmt_num(slope, 2)}) is the "
              "shrinkage factor: "
              + (f"the model's log hazard ratios would be about {fmt_num(100 * (1 - slope), 0)}%"
                 " too extreme in new patients"

@@ -84,7 +84,10 @@ def section_methods(ctx: ReportContext) -> list[dict]:
         out.append("For cause-specific endpoints (" + ", ".join(e.title for e in comp)
                    + "), deaths without the event are competing events: cumulative incidence "
                    "by Aalen–Johansen with Gray's test (R cmprsk::cuminc), cause-specific Cox "
-                   "and Fine–Gray subdistribution hazard models (R cmprsk::crr).")
+                   "and Fine–Gray subdistribution hazard models (R cmprsk::crr); the models' "
+                   "predicted cumulative incidences were assessed by the time-dependent AUC "
+                   "and Brier score with competing events (R riskRegression::Score), Wolbers' "
+                   "concordance index (R pec::cindex) and Aalen–Johansen calibration.")
     if s.relapse_site_col:
         out.append("Sites of first relapse were analysed as competing risks (cumulative "
                    "incidence, Gray's test, cause-specific and Fine–Gray models).")

@@ -40,6 +40,19 @@ def _analysable(ctx: ReportContext) -> pd.DataFrame:
     return fr
 
 
+def _whole_study_gaps(fr: pd.DataFrame, covariates: list[str], strata_col: str | None
+                      ) -> str:
+    """Plain-words list of covariates missing for every patient of some stratum ("" if none)."""
+    if strata_col is None:
+        return ""
+    whole = fr[covariates].isna().groupby(fr[strata_col]).all().any()
+    names = [str(c) for c in whole.index[whole.to_numpy()]]
+    if not names:
+        return ""
+    return (f"{names[0]} is" if len(names) == 1
+            else ", ".join(names[:-1]) + f" and {names[-1]} are")
+
+
 def needs_missing_section(ctx: ReportContext) -> bool:
     """True when a covariate is missing for a patient whose endpoint and marker are known."""
     if ctx.data is None or not ctx.spec.covariates:
@@ -70,12 +83,15 @@ def section_missing(ctx: ReportContext) -> list[dict]:
         [[r.variable, fmt_int(r.n_missing), fmt_num(r.percent, 1)] for r in tab.itertuples()]))
     cc = ctx.run(msgs, fit_cox, fr, time_col=ep.time_col, event_col=ep.event_col,
                  covariates=covs, strata_col=s.strata_col, missing="drop")
+    gaps = _whole_study_gaps(fr, list(s.covariates), s.strata_col)
     try:
-        # strata (pooled studies) enter the imputation models as fixed effects
+        # strata (pooled studies) enter the imputation models as fixed effects; where a
+        # covariate is missing for a whole study, as study-level random effects
         imp = ctx.run(msgs, impute, fr, time_col=ep.time_col, event_col=ep.event_col,
                       covariates=covs, n_imputations=s.n_imputations, method="smcfcs",
-                      study_col=s.strata_col, rng=s.seed)
-    except DataValidationError as exc:  # e.g. a covariate missing for a whole study
+                      study_col=s.strata_col, study_model="random" if gaps else "fixed",
+                      rng=s.seed)
+    except DataValidationError as exc:  # e.g. a categorical covariate missing for a study
         blocks.append(para(f"Multiple imputation was not done: {exc} The complete-case "
                            "analysis (section 6) is the only multivariable analysis."))
         return blocks
@@ -105,7 +121,14 @@ def section_missing(ctx: ReportContext) -> list[dict]:
               "with Barnard–Rubin degrees of freedom (as R mice::pool). FMI: fraction of "
               "missing information."
               + (f" The strata ({s.strata_col}) enter the imputation models as fixed "
-                 "effects." if s.strata_col else ""))))
+                 "effects." if s.strata_col and not gaps else "")
+              + (f" {gaps} not recorded for every patient of some {s.strata_col} "
+                 "(systematically missing): the imputation models of continuous and binary "
+                 f"covariates have coefficients that vary between {s.strata_col} levels "
+                 "(two-stage random-effects models, Resche-Rigon & White 2018; as R micemd "
+                 "2l.2stage), drawn from their between-level distribution where a covariate "
+                 "is missing for a whole level; the Cox model of each imputation step keeps "
+                 f"{s.strata_col} as a fixed effect." if gaps else ""))))
     block = notes(msgs)
     if block is not None:
         blocks.append(block)

@@ -214,8 +214,11 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
               f"{_n_parameters(cox)} parameters: {fmt_num(epv, 1)} events per variable (EPV)"
               + (f"; stratified by {s.strata_col}" if s.strata_col else "")
               + f"; likelihood-ratio test χ² = {fmt_num(cox.lr_statistic, 1)} on "
-              f"{cox.lr_df:g} df, p {fmt_p_eq(cox.lr_p_value)}; Harrell's C = "
-              f"{fmt_num(cox.concordance, 3)}."
+              f"{cox.lr_df:g} df, p {fmt_p_eq(cox.lr_p_value)}; Harrell's C"
+              # a stratified model's C compares patients within strata only (R coxph): it is
+              # not the C of the unstratified models of §8, so it says so
+              + (" (within strata)" if s.strata_col else "")
+              + f" = {fmt_num(cox.concordance, 3)}."
               + (f" With fewer than {EPV_MIN} events per variable, Wald intervals and tests "
                  "are unreliable and estimates biased away from 1: Firth's penalised "
                  "likelihood (Heinze–Schemper; as R coxphf) with profile penalised-likelihood "

@@ -3,7 +3,8 @@
 :func:`pair_counts` is the pair-counting core of ``concordancefit`` (C ``concordance3``/``4``):
 for every event (a query) it counts, by weight, the subjects still at risk later with a
 lower, equal or higher score, and for every subject the events before it the same way, in
-O(n log n) over a binary partition of the time ranks. :func:`concordance` is
+O(n log n) by compiled Fenwick-tree sweeps (the numpy reference :func:`_pair_counts_numpy`
+works over a binary partition of the time ranks). :func:`concordance` is
 ``concordancefit`` itself (strata, case weights, clusters, (start, stop] data, time weights):
 the concordance of a Cox linear predictor that ``fit_cox`` and ``CoxModel.score`` report,
 Harrell's and Uno's C of :func:`ctcstats.concordance_index`, and the validation indexes.
@@ -13,11 +14,28 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["concordance", "concordance_estimate", "concordance_estimates", "pair_counts"]
+__all__ = ["bootstrap_concordances", "concordance", "concordance_estimate",
+           "concordance_estimates", "pair_counts"]
 
 
 def pair_counts(qt, qx, qs, qw, pt, px, ps, pw, nx, *, points=True):
     """Weighted pair counts between queries q and points p with pt > qt (same stratum).
+
+    Returns (per query: weight of points with x less / equal / greater than the query's x;
+    per point: weight of queries with x less / equal / greater than the point's x); with
+    ``points=False`` the per-point counts are skipped and returned as zeros. Compiled
+    Fenwick-tree sweeps in O(n log n) (:mod:`._concordance_jit`); :func:`_pair_counts_numpy`
+    is the numpy reference it is tested against (equal for integer weights, to rounding
+    otherwise).
+    """
+    from ._concordance_jit import pair_counts_fenwick
+
+    return pair_counts_fenwick(qt, qx, qs, qw, pt, px, ps, pw, nx, points=points)
+
+
+def _pair_counts_numpy(qt, qx, qs, qw, pt, px, ps, pw, nx, *, points=True):
+    """Weighted pair counts between queries q and points p with pt > qt (same stratum), in
+    numpy (the reference of the compiled :func:`pair_counts`).
 
     Returns (per query: weight of points with x less / equal / greater than the query's x;
     per point: weight of queries with x less / equal / greater than the point's x). Pairs are
@@ -103,8 +121,12 @@ def concordance(
     _, xr = np.unique(score, return_inverse=True)
     xr = xr.ravel().astype(np.int64)
     nx = int(xr.max()) + 2
-    times = np.unique(time if start is None else np.concatenate([time, start]))
-    r_stop = np.searchsorted(times, time).astype(np.int64)
+    if start is None:
+        times, r_stop = np.unique(time, return_inverse=True)
+        r_stop = r_stop.ravel().astype(np.int64)
+    else:
+        times = np.unique(np.concatenate([time, start]))
+        r_stop = np.searchsorted(times, time).astype(np.int64)
     di = np.flatnonzero(ev)
     qw = w[di] * tw[di]
     # queries: events at 2*rank; points: events at 2*rank, censored at 2*rank+1 (later)
@@ -164,45 +186,43 @@ def concordance_estimate(score: np.ndarray, time: np.ndarray, event: np.ndarray,
 
 
 def concordance_estimates(scores: np.ndarray, time: np.ndarray, event: np.ndarray, *,
-                          weights: np.ndarray | None = None,
-                          chunk_rows: int = 20_000) -> np.ndarray:
+                          weights: np.ndarray | None = None) -> np.ndarray:
     """:func:`concordance_estimate` of each row of ``scores`` (B, n) with case counts
-    ``weights`` (B, n) (None: each patient once) in one :func:`pair_counts` call per chunk
-    of replicates — the replicates are its strata, so the per-event pair counts, and hence
-    every C, are exactly those of B separate calls (integer-valued weights sum exactly);
-    NaN where a replicate has no comparable pair. For bootstrap loops (C only, no SE)."""
+    ``weights`` (B, n) (None: each patient once); NaN where a replicate has no comparable
+    pair. For bootstrap loops (C only, no SE): the time order is sorted once and each
+    replicate is one compiled O(n log n) Fenwick sweep; with integer-valued weights every C
+    is bitwise that of a separate :func:`concordance_estimate` call (the counts are exact
+    sums of integers and the same final arithmetic is used)."""
     S = np.atleast_2d(np.asarray(scores, float))
-    B, n = S.shape
+    if weights is None:
+        return _c_from_counts(_replicate_counts(S, time, event, None, unit=True)[1])
+    W = np.asarray(weights, float).reshape(S.shape)
+    return _c_from_counts(_replicate_counts(S, time, event, W, unit=False)[0])
+
+
+def bootstrap_concordances(scores: np.ndarray, time: np.ndarray, event: np.ndarray,
+                           weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(concordance_estimates(scores, ..., weights=weights), concordance_estimates(scores,
+    ...))`` in one sweep per replicate (Harrell's bootstrap: each refit's C in its resample,
+    given as case counts, and in the original data)."""
+    S = np.atleast_2d(np.asarray(scores, float))
+    W = np.asarray(weights, float).reshape(S.shape)
+    cw, cu = _replicate_counts(S, time, event, W, unit=True)
+    return _c_from_counts(cw), _c_from_counts(cu)
+
+
+def _replicate_counts(S, time, event, W, *, unit):
+    from ._concordance_jit import c_counts_replicates
+
     ev = np.asarray(event).astype(bool)
-    W = np.ones((B, n)) if weights is None else np.asarray(weights, float).reshape(B, n)
     r_stop = np.searchsorted(np.unique(time), time).astype(np.int64)
     pt = 2 * r_stop + (~ev)
-    di = np.flatnonzero(ev)
-    out = np.full(B, np.nan)
-    step = max(1, chunk_rows // max(n, 1))
-    for a in range(0, B, step):
-        s, w = S[a:a + step], W[a:a + step]
-        k = s.shape[0]
-        # score ranks within each replicate (only their order matters)
-        o = np.argsort(s, axis=1, kind="stable")
-        ss = np.take_along_axis(s, o, axis=1)
-        new = np.ones((k, n), np.int64)
-        new[:, 1:] = ss[:, 1:] != ss[:, :-1]
-        rk = np.empty((k, n), np.int64)
-        np.put_along_axis(rk, o, np.cumsum(new, axis=1) - 1, axis=1)
-        nx = int(rk.max()) + 2
-        strat = np.repeat(np.arange(k, dtype=np.int64), n)
-        xr, wf = rk.ravel(), w.ravel()
-        q = (np.arange(k)[:, None] * n + di[None, :]).ravel()
-        qa, _ = pair_counts(np.tile(2 * r_stop[di], k), xr[q], strat[q], wf[q],
-                            np.tile(pt, k), xr, strat, wf, nx, points=False)
-        wd = wf[q].reshape(k, di.size)
-        qa = qa.reshape(k, di.size, 3)
-        # the arithmetic of concordance(), so that each C is bitwise that of a separate call
-        c0 = np.einsum("bi,bi->b", wd, qa[:, :, 2])
-        c1 = np.einsum("bi,bi->b", wd, qa[:, :, 0])
-        c2 = np.einsum("bi,bi->b", wd, qa[:, :, 1])
-        npair = c0 + c1 + c2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[a:a + k] = np.where(npair > 0, 1.0 - ((c0 - c1) / npair + 1) / 2, np.nan)
-    return out
+    return c_counts_replicates(S, pt, ev, W, unit=unit)
+
+
+def _c_from_counts(cnt: np.ndarray) -> np.ndarray:
+    """C from (B, 3) counts (greater, less, equal), with :func:`concordance`'s arithmetic."""
+    c0, c1, c2 = cnt[:, 0], cnt[:, 1], cnt[:, 2]
+    npair = c0 + c1 + c2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(npair > 0, 1.0 - ((c0 - c1) / npair + 1) / 2, np.nan)

@@ -1,0 +1,169 @@
+"""Compiled kernels of the bootstrap refits: each replicate's baseline hazard.
+
+Imported lazily by :mod:`ctcstats.prognostic.added_value` and
+:mod:`ctcstats.prognostic.validation` (this module imports numba). The reference they are
+tested against is the per-replicate ``prepare_cox_data`` + ``baseline_hazard`` of the
+resampled rows (``tests/prognostic/test_added_value_batch.py``). A resample is given as case
+counts on the original rows, which are sorted by time once for all replicates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import njit
+from ..survival._core.cox import ETA_MAX, ETA_MIN
+
+
+@njit
+def _h0_at(order, tt, ev, W, LP, ok, t, efron, eta_min, eta_max, out):  # pragma: no cover
+    B, n = LP.shape
+    incs = np.empty(n)
+    for b in range(B):
+        if not ok[b]:
+            out[b] = np.nan
+            continue
+        s0 = 0.0
+        ninc = 0
+        k = 0
+        while k < n:
+            tau = tt[order[k]]
+            e = k + 1
+            while e < n and tt[order[e]] == tau:
+                e += 1
+            d0 = 0.0
+            m = 0.0
+            for j in range(k, e):
+                i = order[j]
+                w = W[b, i]
+                if w != 0.0:
+                    r = w * np.exp(min(max(LP[b, i], eta_min), eta_max))
+                    s0 += r
+                    if ev[i]:
+                        d0 += r
+                        m += w
+            if m > 0.0 and tau <= t:
+                inc = 0.0
+                for kk in range(int(m)):
+                    step = kk / m if efron else 0.0
+                    inc += 1.0 / (s0 - step * d0)
+                incs[ninc] = inc
+                ninc += 1
+            k = e
+        h = 0.0
+        for j in range(ninc - 1, -1, -1):  # the increments in time order, as a cumsum
+            h += incs[j]
+        out[b] = h
+
+
+def baseline_hazard_at(time: np.ndarray, event: np.ndarray, counts: np.ndarray,
+                       lp: np.ndarray, ok: np.ndarray, t: float, ties: str) -> np.ndarray:
+    """Breslow (Efron-corrected when ``ties="efron"``) baseline cumulative hazard at ``t`` of
+    each replicate: ``counts`` (B, n) integer case counts of the resample, ``lp`` (B, n) the
+    replicate's linear predictor centred at the resample's means (clipped to R's coxsafe
+    limits, as ``risk_state``); NaN where not ``ok``. Equals ``cumhaz_at(*baseline_hazard(
+    prepare_cox_data(x[rows], ...), coef, ties), t)`` of the resampled rows up to rounding
+    (the rows are sorted by time once for all replicates)."""
+    tt = np.asarray(time, float)
+    order = np.argsort(-tt, kind="stable")
+    out = np.empty(lp.shape[0])
+    _h0_at(order, tt, np.asarray(event).astype(np.bool_),
+           np.ascontiguousarray(counts, float), np.ascontiguousarray(lp, float),
+           np.asarray(ok, np.bool_), float(t), ties == "efron", ETA_MIN, ETA_MAX, out)
+    return out
+
+
+@njit
+def _h0_groups(order, tt, ev, w, lp, efron, eta_min, eta_max, times, incs):  # pragma: no cover
+    """Event times (descending) and hazard increments of one resample; returns their number."""
+    n = order.size
+    s0 = 0.0
+    g = 0
+    k = 0
+    while k < n:
+        tau = tt[order[k]]
+        e = k + 1
+        while e < n and tt[order[e]] == tau:
+            e += 1
+        d0 = 0.0
+        m = 0.0
+        for j in range(k, e):
+            i = order[j]
+            wi = w[i]
+            if wi != 0.0:
+                r = wi * np.exp(min(max(lp[i], eta_min), eta_max))
+                s0 += r
+                if ev[i]:
+                    d0 += r
+                    m += wi
+        if m > 0.0:
+            inc = 0.0
+            for kk in range(int(m)):
+                step = kk / m if efron else 0.0
+                inc += 1.0 / (s0 - step * d0)
+            times[g] = tau
+            incs[g] = inc
+            g += 1
+        k = e
+    return g
+
+
+def time_order(time: np.ndarray) -> np.ndarray:
+    """Rows by time, descending: the order the kernels walk (computed once per data set)."""
+    return np.argsort(-np.asarray(time, float), kind="stable")
+
+
+def baseline_hazard_curve(order: np.ndarray, time: np.ndarray, event: np.ndarray,
+                          counts: np.ndarray, lp: np.ndarray,
+                          ties: str) -> tuple[np.ndarray, np.ndarray]:
+    """(event times, baseline cumulative hazard) of one resample — ``baseline_hazard(
+    prepare_cox_data(x[rows], time[rows], event[rows]), coef, ties)`` of the resampled rows
+    up to rounding: ``counts`` (n,) integer case counts on the original rows, ``lp`` (n,) the
+    linear predictor centred at the resample's means, ``order`` from :func:`time_order`."""
+    n = order.size
+    times, incs = np.empty(n), np.empty(n)
+    g = _h0_groups(order, np.asarray(time, float), np.asarray(event).astype(np.bool_),
+                   np.asarray(counts, float), np.asarray(lp, float), ties == "efron",
+                   ETA_MIN, ETA_MAX, times, incs)
+    return times[:g][::-1].copy(), np.cumsum(incs[:g][::-1])
+
+
+@njit
+def _weighted_aucs(R, WC, WK, out):  # pragma: no cover - compiled
+    B, n = R.shape
+    for b in range(B):
+        sc = 0.0
+        sk = 0.0
+        for i in range(n):
+            sc += WC[b, i]
+            sk += WK[b, i]
+        if not (sc > 0.0 and sk > 0.0):
+            out[b] = np.nan
+            continue
+        o = np.argsort(R[b])
+        num = 0.0
+        below = 0.0
+        k = 0
+        while k < n:
+            v = R[b, o[k]]
+            e = k
+            gk = 0.0
+            gc = 0.0
+            while e < n and R[b, o[e]] == v:
+                gk += WK[b, o[e]]
+                gc += WC[b, o[e]]
+                e += 1
+            num += gc * (below + 0.5 * gk)
+            below += gk
+            k = e
+        out[b] = num / (sc * sk)
+
+
+def weighted_aucs(risk: np.ndarray, wc: np.ndarray, wk: np.ndarray) -> np.ndarray:
+    """``added_value._weighted_auc`` of each row (B, n) — Σ_cases Σ_controls wc_i wk_j
+    (1[r_i > r_j] + ½ 1[r_i = r_j]) / (Σ wc Σ wk), NaN when either sum is 0 — one compiled
+    sort-and-sweep per row (equal to the numpy reference up to rounding)."""
+    R = np.ascontiguousarray(risk, float)
+    out = np.empty(R.shape[0])
+    _weighted_aucs(R, np.ascontiguousarray(wc, float), np.ascontiguousarray(wk, float), out)
+    return out
