@@ -269,6 +269,27 @@ def _lifelines_loop(reps):
     return (time.process_time() - t0) / len(frames), np.array(coefs)
 
 
+def _chunk_cpu(task, shared):
+    from ctcstats.designs.power import _power_chunk
+
+    t0 = time.process_time()
+    _power_chunk(task, shared)
+    return os.getpid(), time.process_time() - t0
+
+
+def _worker_cpu(d, a, n, n_sim):
+    """(CPU seconds of the busiest of 2 workers, of both) for simulate_power's chunks."""
+    from ctcstats.batch.parallel import run_chunks
+
+    seeds = _seed_root(1).spawn(n_sim)
+    size = min(int(np.clip(200_000 // n, 1, 100)), max(8, -(-n_sim // 32)))
+    tasks = [(i, seeds[i: i + size]) for i in range(0, n_sim, size)]
+    per = {}
+    for pid, cpu in run_chunks(_chunk_cpu, tasks, n_jobs=2, shared=(d, a, n, "efron")):
+        per[pid] = per.get(pid, 0.0) + cpu
+    return max(per.values()), sum(per.values())
+
+
 def _cohorts_only(iter_chunk, d, a, n, seeds):
     return [b.endpoint(a.endpoint) for b in iter_chunk(d, n, seeds, endpoints=[a.endpoint])]
 
@@ -316,6 +337,11 @@ def bench_designs(keys, *, n_sim, k_ll, k_r):
         same = res2.replicates.equals(res.replicates)
         print(f"    wall: 1 worker {w1:.2f} s, 2 workers {w2:.2f} s (warm pool): x{w1 / w2:.2f}"
               f"; replicates identical: {same}; load average {os.getloadavg()[0]:.1f}")
+        busy, total = _worker_cpu(d, a, n, n_sim)
+        print(f"    2 workers, CPU inside the chunks: {total:.2f} s in all (1 core end to end "
+              f"{t_all:.2f} s), busiest worker {busy:.2f} s -> on 2 idle cores x"
+              f"{t_all / busy:.2f} at best (the load average above makes the wall ratio "
+              "meaningless when other work holds the cores)")
         r = _r_loop(reps[:k_r])
         per_fit = t_fit / n_sim
         if r is not None:
@@ -388,7 +414,7 @@ def bench_scaling(*, quick=False):
         dt, rss = map(float, _child(_CHILD_POWER, R)[0].split())
         print(f"  {R:10d}   {dt:6.1f}   {1e3 * dt / R:12.2f}   {rss:11.0f}", flush=True)
     print("\n  batch engine, braun2005-shaped cohorts (marker + 4 covariates, 9 strata, Efron):")
-    print("  patients  replicates  engine ms/fit  peak RSS MB (data only)  R coxph ms/fit"
+    print("  patients  replicates  engine ms/fit  peak RSS MB (before the fit)  R coxph ms/fit"
           "  R coxph.fit ms/fit  lifelines ms/fit")
     grid = [(1000, 100), (10_000, 10), (100_000, 2), (1_000_000, 1)]
     if quick:

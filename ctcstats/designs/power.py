@@ -13,7 +13,14 @@
 
 Reproducibility: one :class:`numpy.random.SeedSequence` is drawn from ``rng`` and spawned into
 one child per replicate; chunks of replicates carry their children, so the same seed gives the
-same replicates whatever ``n_jobs``, the dask cluster or the chunk size.
+same cohorts whatever ``n_jobs``, the dask cluster or the chunk size, and — for the same
+chunks — the same replicates to the last bit (a different chunk size can at most move the fits
+in their last digits, where the batch engine iterates a chunk's replicates together). The
+default chunks do not depend on the workers.
+
+Speed: for baseline analyses of designs without serial draws, a chunk's cohorts are simulated
+together (:mod:`ctcstats.designs.simulate_chunk`, :mod:`ctcstats.designs.power_chunk`); each
+cohort and its analysis arrays equal the one-cohort path (``simulate_cohort``) bit for bit.
 """
 
 from __future__ import annotations
@@ -542,8 +549,8 @@ def simulate_power(
     alpha : float, default 0.05
         Two-sided significance level.
     rng : int, Generator or None
-        Seed. The same seed gives the same replicates whatever ``n_jobs``, ``client`` or
-        ``chunk_size``.
+        Seed. The same seed gives the same replicates whatever ``n_jobs`` or ``client``
+        (and the same cohorts whatever ``chunk_size``).
     n_jobs : int, default 1
         Worker processes (joblib); -1 uses every core.
     analysis : str or PowerAnalysis, optional
@@ -561,8 +568,8 @@ def simulate_power(
         Replicates per task (default: at most 200,000 patients and 100 cohorts per chunk,
         and about n_sim / 32 but at least 8 cohorts, so that several workers stay busy);
         bounds the memory of each worker. The same chunks give bit-identical replicates
-        on every backend; another chunk size can change the fits in the last digits (the
-        batch engine iterates the replicates of a chunk together).
+        on every backend; another chunk size can at most move the fits in their last
+        digits (where the batch engine iterates the replicates of a chunk together).
 
     Returns
     -------

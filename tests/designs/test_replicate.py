@@ -135,10 +135,18 @@ def _run(key: str, seed: int) -> pd.DataFrame:
     return rep.table.assign(design=key, seed=seed)
 
 
+# (design, seed) -> replicate table. The 20-seed test's seeds are the first 20 of the 200-seed
+# test's: when both run in one process (.ci/run keeps them on one worker) each is computed once.
+_TABLES: dict[tuple[str, int], pd.DataFrame] = {}
+
+
 def _coverage(n_seeds: int, n_jobs: int) -> pd.DataFrame:
     from joblib import Parallel, delayed
 
-    tables = Parallel(n_jobs=n_jobs)(delayed(_run)(k, s) for k in KEYS for s in range(n_seeds))
+    todo = [(k, s) for k in KEYS for s in range(n_seeds) if (k, s) not in _TABLES]
+    _TABLES.update(zip(todo, Parallel(n_jobs=n_jobs)(delayed(_run)(k, s) for k, s in todo),
+                       strict=True))
+    tables = [_TABLES[k, s] for k in KEYS for s in range(n_seeds)]
     allt = pd.concat(tables, ignore_index=True)
     cov = allt.groupby(["design", "quantity"], sort=False).agg(
         coverage=("covered", "mean"), published=("published", "first"),
@@ -150,6 +158,7 @@ def _coverage(n_seeds: int, n_jobs: int) -> pd.DataFrame:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("replicate_seeds")
 def test_published_quantities_covered_over_seeds():
     cov = _coverage(N_SEEDS, n_jobs=2)
     failing = cov[cov["coverage"] < MIN_COVERAGE]
@@ -159,8 +168,10 @@ def test_published_quantities_covered_over_seeds():
 N_SEEDS_FAST = 20
 
 
+@pytest.mark.xdist_group("replicate_seeds")
 def test_published_quantities_covered_over_20_seeds():
-    """The fidelity check on the first 20 of the slow test's seeds (about 20 CPU s).
+    """The fidelity check on the first 20 of the slow test's seeds (about 20 CPU s; reused,
+    not recomputed, when the slow test ran before it in the same process).
 
     With 20 seeds a coverage is known only to about ±8 points, so the bar is the 1% binomial
     quantile of a quantity exactly at the slow test's 85%: ``binom.ppf(0.01, 20, 0.85) / 20``
