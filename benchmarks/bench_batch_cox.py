@@ -4,6 +4,7 @@ adjusted analyses.
 Run from the repository root (not part of the test suite)::
 
     python benchmarks/bench_batch_cox.py [--n-sim 200] [--designs braun2005 janni2016 rack2014]
+    python benchmarks/bench_batch_cox.py --scaling    # n = 10^3..10^6, replicates 10^2..10^4
 
 For each design, the replicates of ``simulate_power`` with the design's published analysis
 (Cox, Efron ties, the marker and the adjustment covariates, strata where the design has
@@ -147,6 +148,40 @@ def bench(key, n_sim, repeats, k_loop, k_r):
     return rows
 
 
+_CHILD = """
+import resource, sys, time, numpy as np
+from ctcstats.batch import batch_cox_arrays
+n, R, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+g = np.random.default_rng(3)
+x = np.stack([(g.random((R, n)) < 0.3).astype(float), g.normal(size=(R, n)),
+              g.integers(0, 3, (R, n)).astype(float)], axis=2)
+t = np.round(g.exponential(60 / np.exp(0.5 * x[:, :, 0] + 0.2 * x[:, :, 1])), 1) + 0.1
+c = np.round(g.uniform(12, 90, (R, n)), 1)
+s = g.integers(0, 4, (R, n))
+batch_cox_arrays(t[:1, :50], (t <= c)[:1, :50], x[:1, :50], strata=s[:1, :50], engine=engine)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t0 = time.process_time()
+batch_cox_arrays(np.minimum(t, c), t <= c, x, strata=s, engine=engine)
+dt = time.process_time() - t0
+print(dt, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def scaling(points) -> None:
+    """CPU time and peak memory of the engine, each point in a fresh process (3 covariates:
+    binary, continuous, three-level; 4 strata; Efron; times to 0.1, many ties)."""
+    print("\nscaling (fresh process per point; CPU s; peak RSS of the process, MB; the input "
+          "arrays alone are ~50 bytes x rows)")
+    print(f"  {'patients':>9s} {'replicates':>10s} {'engine':>7s} {'CPU s':>8s} "
+          f"{'ms/replicate':>12s} {'us/row':>7s} {'RSS before':>10s} {'peak RSS':>9s}")
+    for n, R, engine in points:
+        out = subprocess.run([sys.executable, "-c", _CHILD, str(n), str(R), engine],
+                             capture_output=True, text=True, check=True).stdout.split()
+        dt, before, peak = (float(v) for v in out)
+        print(f"  {n:9d} {R:10d} {engine:>7s} {dt:8.2f} {1e3 * dt / R:12.3f} "
+              f"{1e6 * dt / (R * n):7.3f} {before:10.0f} {peak:9.0f}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--designs", nargs="+", default=["braun2005", "janni2016", "rack2014"])
@@ -154,7 +189,15 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--loop-fits", type=int, default=20)
     ap.add_argument("--r-fits", type=int, default=100)
+    ap.add_argument("--scaling", action="store_true",
+                    help="only the scaling curves: n = 10^3..10^6, replicates 10^2..10^4")
     args = ap.parse_args()
+    if args.scaling:
+        scaling([(1_000, 100, "kernel"), (10_000, 100, "kernel"), (100_000, 100, "kernel"),
+                 (1_000_000, 10, "kernel"), (4_703, 100, "kernel"), (4_703, 1_000, "kernel"),
+                 (4_703, 10_000, "kernel"), (4_703, 1_000, "numpy"),
+                 (100_000, 100, "numpy")])
+        return 0
     print(f"CPU seconds, least of {args.repeats} runs; {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f} at the start")
     for key in args.designs:

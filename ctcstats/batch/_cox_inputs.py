@@ -33,7 +33,8 @@ def _flat(a, R, n, dtype):
 
 def kernel_inputs(R, time, event, cols, weights, strata, start, timefix):
     """Kernel inputs from the replicate layout of :func:`._layout.as_replicates` (arrays
-    (R, n) or shared (n,); ``cols`` the covariate columns). (start, stop] times are tie-fixed
+    (R, n) or shared (n,); ``cols`` the covariate columns, or one array (n, p) / (R, n, p) as
+    ``as_replicates(keep_X=True)`` gives it — used in place). (start, stop] times are tie-fixed
     here, start and stop together per replicate (as the numpy path). Returns the keyword
     arguments of the kernel and the merged-time counts of (start, stop] data (else None)."""
     n = time.shape[-1]
@@ -42,7 +43,16 @@ def kernel_inputs(R, time, event, cols, weights, strata, start, timefix):
         from .cox import _merge_start
 
         time, start, n_merged = _merge_start(R, time, start)
-    if all(c.ndim == 1 for c in cols):
+    if isinstance(cols, np.ndarray):
+        X = np.ascontiguousarray(cols)
+        p = X.shape[-1]
+        if X.ndim == 3:
+            X = X.reshape(X.shape[0] * n, p)
+            bx = np.arange(R, dtype=np.int64) * n if cols.shape[0] > 1 else np.zeros(
+                R, dtype=np.int64)
+        else:
+            bx = np.zeros(R, dtype=np.int64)
+    elif all(c.ndim == 1 for c in cols):
         X = np.column_stack(cols) if cols else np.zeros((n, 0))
         bx = np.zeros(R, dtype=np.int64)
     else:

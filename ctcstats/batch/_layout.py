@@ -28,12 +28,13 @@ import pandas as pd
 from ..errors import DataValidationError
 from ..survival._core.ties import merge_sorted_rows
 
-__all__ = ["BatchLayout", "as_replicates", "build_layout", "sort_replicates", "pad_ragged",
+__all__ = ["BatchLayout", "as_replicates", "build_layout", "sort_replicates", "pad_ragged", "shape_X",
            "suffix_sums", "reduce_multi", "reduce_steps", "per_replicate", "Segments",
            "BatchDisplay", "n_rows"]
 
 # --------------------------------------------------------------------------- inputs
-def as_replicates(time, event, X=None, *, strata=None, weights=None, func: str = "batch"):
+def as_replicates(time, event, X=None, *, strata=None, weights=None, func: str = "batch",
+                  keep_X: bool = False):
     """Bring the inputs to the replicate layout.
 
     Accepted forms: 2-D arrays ``(R, n)`` (``X`` ``(R, n, p)``); 1-D arrays ``(n,)`` shared by
@@ -42,7 +43,8 @@ def as_replicates(time, event, X=None, *, strata=None, weights=None, func: str =
     replicates, ``X`` a list of ``(n_r, p)`` arrays), padded with weight-0 rows. Shared inputs
     stay 1-D (they are gathered per replicate when sorting). Returns
     ``(R, time, event, X, strata, weights)``; ``X`` is a list of per-covariate arrays and
-    ``weights`` is None when every weight is 1.
+    ``weights`` is None when every weight is 1. With ``keep_X`` (not for ragged lists), ``X``
+    is returned as one array, ``(n, p)`` or ``(R, n, p)`` (:func:`shape_X`), not split.
     """
     if isinstance(time, (list, tuple)) and len(time) and np.ndim(time[0]) == 1:
         return pad_ragged(time, event, X, strata, weights, func)
@@ -57,7 +59,11 @@ def as_replicates(time, event, X=None, *, strata=None, weights=None, func: str =
     n = time.shape[-1]
     R = time.shape[0] if time.ndim == 2 else (1 if w is None or w.ndim == 1 else w.shape[0])
     s = None if strata is None else np.asarray(strata)
-    cols = _split_X(X, time.ndim, n, func)
+    if keep_X and X is not None:
+        Xa = shape_X(X, time.ndim, n, func)
+        cols = [Xa[..., j] for j in range(Xa.shape[-1])]  # views, for the shape checks
+    else:
+        cols = _split_X(X, time.ndim, n, func)
     for name, a in (("event", event), ("strata", s), ("weights", w)):
         if a is not None and a.shape[-1] != n:
             raise DataValidationError(f"{func}: {name} must have {n} columns like time; got "
@@ -68,24 +74,36 @@ def as_replicates(time, event, X=None, *, strata=None, weights=None, func: str =
         R = max([R] + lead)
     if w is not None and np.all(w == 1):
         w = None
+    if keep_X and X is not None:
+        _check(time, w, [Xa], func)
+        return R, time, event, Xa, s, w
     _check(time, w, cols, func)
     return R, time, event, cols, s, w
+
+
+def shape_X(X, tdim, n, func):
+    """The covariates as one array: ``(n, p)`` shared by every replicate or ``(R, n, p)``
+    (a view of the input where possible)."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim == 2 and X.shape[0] == n:  # (n, p), shared
+        return X
+    if X.ndim == 2 and tdim == 2 and X.shape[1] == n:  # (R, n): a single covariate
+        return X[:, :, None]
+    if X.ndim == 3 and X.shape[1] == n:
+        return X
+    raise DataValidationError(f"{func}: X must have shape (R, n, p), (n, p) or (n,) with n = "
+                              f"{n}; got {X.shape}.")
 
 
 def _split_X(X, tdim, n, func):
     if X is None:
         return None
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim == 2 and X.shape[0] == n:  # (n, p), shared
+    X = shape_X(X, tdim, n, func)
+    if X.ndim == 2:
         return [np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])]
-    if X.ndim == 2 and tdim == 2 and X.shape[1] == n:  # (R, n): a single covariate
-        return [X]
-    if X.ndim == 3 and X.shape[1] == n:
-        return [np.ascontiguousarray(X[:, :, j]) for j in range(X.shape[2])]
-    raise DataValidationError(f"{func}: X must have shape (R, n, p), (n, p) or (n,) with n = "
-                              f"{n}; got {X.shape}.")
+    return [np.ascontiguousarray(X[:, :, j]) for j in range(X.shape[2])]
 
 
 def pad_ragged(times, events, Xs, stratas, weights, func):

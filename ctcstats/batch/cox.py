@@ -586,14 +586,26 @@ def batch_cox_arrays(
         fit = _finish(fit, tol, toler_inf, max_iter)
         fit["monotone"] = no_ev | np.any(fit["maybe_infinite"], axis=1)
         return _result(fit, R, ties, n_obs)
+    if engine == "kernel":  # the covariates used in place, one kernel call
+        R, time, event, Xa, strata, w = as_replicates(time, event, X, strata=strata,
+                                                      weights=weights, keep_X=True,
+                                                      func="batch_cox_arrays")
+        if Xa is None:
+            raise DataValidationError("batch_cox_arrays: X (the covariates) is required.")
+        kw, n_merged = kernel_inputs(R, time, event, Xa, w, strata,
+                                     _check_start(start, time, "batch_cox_arrays"), timefix)
+        fit, no_ev = fit_kernel(kw, n_merged, ties=ties, frequency=frequency, eps=tol,
+                                iter_max=max_iter, toler_chol=TOLER_CHOL)
+        fit = _finish(fit, tol, toler_inf, max_iter)
+        fit["monotone"] = no_ev | np.any(fit["maybe_infinite"], axis=1)
+        return _result(fit, R, ties, n_rows(R, time.shape[-1], w))
     R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
                                                     weights=weights, func="batch_cox_arrays")
     if cols is None:
         raise DataValidationError("batch_cox_arrays: X (the covariates) is required.")
     n = time.shape[-1]
     start = _check_start(start, time, "batch_cox_arrays")
-    # the kernel needs no (replicates × patients) temporaries: one chunk
-    step = R if engine == "kernel" else max(1, int(chunk_rows) // max(n, 1))
+    step = max(1, int(chunk_rows) // max(n, 1))
     parts = []
 
     def rows(a, lo, hi):
@@ -607,17 +619,11 @@ def batch_cox_arrays(
             wc = np.broadcast_to(w, (Rc, n))
         args = (Rc, rows(time, a, b), rows(event, a, b), [rows(c, a, b) for c in cols],
                 rows(wc, a, b), rows(strata, a, b))
-        if engine == "kernel":
-            kw, n_merged = kernel_inputs(*args, start=rows(start, a, b), timefix=timefix)
-            fit, no_ev = fit_kernel(kw, n_merged, ties=ties, frequency=frequency, eps=tol,
-                                    iter_max=max_iter, toler_chol=TOLER_CHOL)
-            fit = _finish(fit, tol, toler_inf, max_iter)
-        else:
-            P = _prepare(*args, ties=ties, frequency=frequency, timefix=timefix,
-                         start=rows(start, a, b))
-            fit = _finish(_nr(P, tol, max_iter, TOLER_CHOL), tol, toler_inf, max_iter)
-            no_ev = _no_event_level(P)
-            fit["n_events"], fit["n_merged"] = P.L.n_events, P.L.n_merged
+        P = _prepare(*args, ties=ties, frequency=frequency, timefix=timefix,
+                     start=rows(start, a, b))
+        fit = _finish(_nr(P, tol, max_iter, TOLER_CHOL), tol, toler_inf, max_iter)
+        no_ev = _no_event_level(P)
+        fit["n_events"], fit["n_merged"] = P.L.n_events, P.L.n_merged
         fit["monotone"] = no_ev | np.any(fit["maybe_infinite"], axis=1)
         parts.append(fit)
     cat = {k: np.concatenate([f[k] for f in parts]) for k in parts[0]}
@@ -693,6 +699,17 @@ def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: s
     the likelihood of a linear predictor frozen at slope 1). Inputs (and ``engine``) as
     :func:`batch_cox_arrays`.
     """
+    _check_engine(engine, "batch_cox_loglik")
+    if engine == "kernel":
+        R, time, event, Xa, strata, w = as_replicates(time, event, X, strata=strata,
+                                                      weights=weights, keep_X=True,
+                                                      func="batch_cox_loglik")
+        if Xa is None:
+            raise DataValidationError("batch_cox_loglik: X (the covariates) is required.")
+        beta = np.asarray(beta, dtype=float).reshape(R, Xa.shape[-1])
+        kw, _ = kernel_inputs(R, time, event, Xa, w, strata,
+                              _check_start(start, time, "batch_cox_loglik"), timefix)
+        return loglik_kernel(kw, beta, ties=ties, frequency=frequency)
     R, time, event, cols, strata, w = as_replicates(time, event, X, strata=strata,
                                                     weights=weights, func="batch_cox_loglik")
     if cols is None:
@@ -701,11 +718,7 @@ def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: s
     n = time.shape[-1]
     if w is not None and w.ndim == 1:
         w = np.broadcast_to(w, (R, n))
-    _check_engine(engine, "batch_cox_loglik")
     start = _check_start(start, time, "batch_cox_loglik")
-    if engine == "kernel":
-        kw, _ = kernel_inputs(R, time, event, cols, w, strata, start=start, timefix=timefix)
-        return loglik_kernel(kw, beta, ties=ties, frequency=frequency)
     P = _prepare(R, time, event, cols, w, strata, ties=ties, frequency=frequency,
                  timefix=timefix, start=start)
     # the likelihood does not depend on the centring: sum w eta - sum log den shifts equally
