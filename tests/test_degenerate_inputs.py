@@ -153,6 +153,22 @@ def test_constant_risk_score_gives_nan_c_with_a_warning():
     assert any("is constant" in w for w in res.warnings)
 
 
+@pytest.mark.parametrize("func", ["time_dependent_auc", "competing_time_dependent_auc"])
+def test_constant_risk_score_gives_nan_auc_with_a_warning(func):
+    """td-AUC of a constant score was 0.5 with SE 2e-17 — a confident number about a score
+    that ranks nobody; now NaN (estimate, SE, CI) with a recorded warning, as the C-index."""
+    d = _surv().assign(r=0.25)
+    with pytest.warns(cs.DataWarning, match=r"risk_col 'r' is constant, so it separates no "
+                                            r"case from a control; the AUC is undefined"):
+        res = getattr(cs, func)(d, time_col="t", event_col="e", risk_col="r", horizon=8.0)
+    assert np.isnan([res.estimate, res.std_error, res.ci_lower, res.ci_upper]).all()
+    assert any("is constant" in w for w in res.warnings)
+    # an ordinary score keeps its estimate and SE
+    ok = getattr(cs, func)(d.assign(r=d["age"]), time_col="t", event_col="e",
+                           risk_col="r", horizon=8.0)
+    assert np.isfinite(ok.estimate) and ok.std_error > 0
+
+
 # --------------------------------------------------------------------------- cut-points
 def test_permutation_p_value_is_never_zero():
     g = np.random.default_rng(3)

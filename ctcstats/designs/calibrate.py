@@ -79,6 +79,16 @@ def _status(x) -> np.ndarray:
     return np.where(np.asarray(x) == 1, "positive", "negative").astype(object)
 
 
+def _round_relative(t: np.ndarray, digits: int = 12) -> np.ndarray:
+    """*t* rounded to *digits* significant digits of its largest absolute value."""
+    finite = np.abs(t[np.isfinite(t)])
+    top = float(finite.max()) if finite.size else 0.0
+    if top == 0.0:
+        return t
+    q = 10.0 ** (np.floor(np.log10(top)) - (digits - 1))
+    return np.round(t / q) * q
+
+
 def analysis_frame(
     design: str | StudyDesign, result: PublishedResult | str, patients: pd.DataFrame,
     draws: pd.DataFrame | None = None,
@@ -139,10 +149,12 @@ def analysis_frame(
             if np.isfinite(b):
                 ev = np.where(t <= b - a, ev, 0)
                 t = np.minimum(t, b - a)
-        # the simulated times are whole multiples of 0.01 month: rounding the differences
-        # removes the floating-point noise of the subtraction (which the analyses would
-        # otherwise have to merge as near-ties, with a warning)
-        t = np.round(t, 9)
+        # rounding the differences to 12 significant digits of the largest time removes the
+        # floating-point noise of the subtraction (which the analyses would otherwise have to
+        # merge as near-ties, with a warning); relative to the time scale, so that times in
+        # any unit are treated alike, and only where something was subtracted
+        if np.any(t0 != 0) or (r.window is not None and r.window[0] != 0):
+            t = _round_relative(t)
         frame["time"] = t
         frame["event"] = ev
     for c in r.covariates:

@@ -129,7 +129,7 @@ def baseline_hazard_curve(order: np.ndarray, time: np.ndarray, event: np.ndarray
 
 
 @njit
-def _weighted_aucs(R, WC, WK, out):  # pragma: no cover - compiled
+def _weighted_aucs(R, RO, WC, WK, out):  # pragma: no cover - compiled
     B, n = R.shape
     for b in range(B):
         sc = 0.0
@@ -140,7 +140,7 @@ def _weighted_aucs(R, WC, WK, out):  # pragma: no cover - compiled
         if not (sc > 0.0 and sk > 0.0):
             out[b] = np.nan
             continue
-        o = np.argsort(R[b])
+        o = RO[b]
         num = 0.0
         below = 0.0
         k = 0
@@ -162,8 +162,14 @@ def _weighted_aucs(R, WC, WK, out):  # pragma: no cover - compiled
 def weighted_aucs(risk: np.ndarray, wc: np.ndarray, wk: np.ndarray) -> np.ndarray:
     """``added_value._weighted_auc`` of each row (B, n) — Σ_cases Σ_controls wc_i wk_j
     (1[r_i > r_j] + ½ 1[r_i = r_j]) / (Σ wc Σ wk), NaN when either sum is 0 — one compiled
-    sort-and-sweep per row (equal to the numpy reference up to rounding)."""
+    sort-and-sweep per row (equal to the numpy reference up to rounding; numpy sorts,
+    several times faster than numba's sort)."""
     R = np.ascontiguousarray(risk, float)
-    out = np.empty(R.shape[0])
-    _weighted_aucs(R, np.ascontiguousarray(wc, float), np.ascontiguousarray(wk, float), out)
+    WC, WK = np.ascontiguousarray(wc, float), np.ascontiguousarray(wk, float)
+    B, n = R.shape
+    out = np.empty(B)
+    step = max(1, 2_000_000 // max(n, 1))
+    for a in range(0, B, step):
+        sl = slice(a, a + step)
+        _weighted_aucs(R[sl], np.argsort(R[sl], axis=1), WC[sl], WK[sl], out[sl])
     return out

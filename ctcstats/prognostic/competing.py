@@ -51,7 +51,7 @@ from ..errors import DataValidationError, DataWarning
 from ..survival._core.ties import merge_message, merge_times
 from ..survival.competing import check_event_of_interest, cumulative_incidence
 from ._metrics_common import Censoring, check_horizon, check_probabilities
-from .metrics import _auc_with_if, _brier_with_if, _roc_table, _wald
+from .metrics import _auc_with_if, _brier_with_if, _roc_table, _untied_auc, _wald
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -240,15 +240,16 @@ def competing_time_dependent_auc(
     auc, ic, W, _, _ = _auc_with_if(d.score, d.time, d.failed, t, cens,
                                     sets=(cases, controls, own))
     se = float(np.std(ic, ddof=1) / np.sqrt(d.time.size))
-    lo, hi = _wald(auc, se, conf_level)
+    auc, se, lo, hi, notes = _untied_auc(auc, se, conf_level, d.score, cases, controls,
+                                         risk_col=risk_col, notes=d.pf.notes)
     competing = controls & own
     return CompetingAUCResult(
-        estimate=float(auc), std_error=se, ci_lower=lo, ci_upper=hi, horizon=t,
+        estimate=auc, std_error=se, ci_lower=lo, ci_upper=hi, horizon=t,
         event_of_interest=d.cause, conf_level=conf_level,
         roc=_roc_table(d.score, W, cases, controls), n_obs=d.pf.n_obs,
         n_cases=int(cases.sum()), n_controls=int(controls.sum()),
         n_competing=int(competing.sum()), n_censored_before=int((~cases & ~controls).sum()),
-        n_dropped=d.pf.n_dropped, warnings=d.pf.notes)
+        n_dropped=d.pf.n_dropped, warnings=notes)
 
 
 # =========================================================================== Brier

@@ -292,6 +292,23 @@ def _auc_with_if(risk, time, event, t, cens: Censoring, sets=None):
     return auc, ic0 + icc, W, cases, controls
 
 
+def _untied_auc(auc, se, conf_level, risk, cases, controls, *, risk_col: str, notes):
+    """AUC, SE, CI and notes — all NaN, with a recorded warning, when the score ties every
+    case with every control (a constant score): AUC = 0.5 with SE 0 would be a confident
+    number about a score that ranks nobody (the rule of ``concordance_index``)."""
+    used = risk[cases | controls]
+    if used.size and np.ptp(used) == 0:
+        what = "is constant" if np.ptp(risk) == 0 else "is tied across every case and control"
+        msg = (f"risk_col {risk_col!r} {what}, so it separates no case from a control; the "
+               "AUC is undefined and reported as NaN — check that the column holds the "
+               "model's predicted risks.")
+        warnings.warn(msg, DataWarning, stacklevel=3)
+        nan = float("nan")
+        return nan, nan, nan, nan, (*notes, msg)
+    lo, hi = _wald(auc, se, conf_level)
+    return float(auc), se, lo, hi, tuple(notes)
+
+
 def _roc_table(risk, W, cases, controls) -> pd.DataFrame:
     order = np.argsort(-risk, kind="stable")
     r = risk[order]
@@ -378,13 +395,14 @@ def time_dependent_auc(
     cens = Censoring.fit(t_arr, event)
     auc, ic, W, cases, controls = _auc_with_if(risk, t_arr, event, t, cens)
     se = float(np.std(ic, ddof=1) / np.sqrt(t_arr.size))
-    lo, hi = _wald(auc, se, conf_level)
+    auc, se, lo, hi, notes = _untied_auc(auc, se, conf_level, risk, cases, controls,
+                                         risk_col=risk_col, notes=pf.notes)
     return TimeDependentAUCResult(
-        estimate=float(auc), std_error=se, ci_lower=lo, ci_upper=hi, horizon=t,
+        estimate=auc, std_error=se, ci_lower=lo, ci_upper=hi, horizon=t,
         conf_level=conf_level, roc=_roc_table(risk, W, cases, controls), n_obs=pf.n_obs,
         n_cases=int(cases.sum()), n_controls=int(controls.sum()),
         n_censored_before=int((~cases & ~controls).sum()), n_dropped=pf.n_dropped,
-        warnings=pf.notes)
+        warnings=notes)
 
 
 # =========================================================================== Brier

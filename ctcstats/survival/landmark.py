@@ -439,22 +439,26 @@ def landmark_analysis(
 
 # --------------------------------------------------------------------------- time-varying
 def _counting_process(pat, dr):
-    """(start, stop] rows: a new interval at each draw before the end of follow-up."""
-    m = dr.merge(pat[["id", "time"]], on="id", how="inner")
-    m = m.loc[m["draw_time"] < m["time"]].sort_values(["id", "draw_time"], kind="stable")
-    # draws at or before 0 set the status at the start; only the last of them counts
-    m["start"] = np.maximum(m["draw_time"].to_numpy(), 0.0)
-    m = m.drop_duplicates(["id", "start"], keep="last")
-    nxt = m.groupby("id", sort=False)["start"].shift(-1)
-    m["stop"] = np.where(nxt.isna(), m["time"], nxt)
-    last = nxt.isna().to_numpy()
-    ev = m[["id"]].merge(pat[["id", "event"]], on="id", how="left")["event"].to_numpy()
-    m["event"] = np.where(last, ev, 0).astype(np.int64)
-    cols = ["id", "start", "stop", "event", "marker_positive"]
+    """(start, stop] rows: a new interval at each draw before the end of follow-up — the
+    public :func:`ctcstats.counting_process_data` with ``before_first="drop"`` (a patient
+    enters at the first draw; draws at or before 0 set the status at the start, the last of
+    them counting; draws at or after the end of follow-up are ignored).
+
+    Identical rows, coefficients and log-likelihood to the former private builder on the R
+    reference inputs (tests/reference/landmark: 60, 400, jasa) and on the edge cases of
+    tests/survival/test_landmark.py::test_counting_process_is_the_public_builder.
+    """
+    from .counting import counting_process_data
+
     extra = [c for c in pat.columns if c not in ("id", "time", "event")]
-    out = m[cols].merge(pat[["id", *extra]], on="id", how="left")
-    n_no = int((~pat["id"].isin(out["id"])).sum())
-    return out.reset_index(drop=True), n_no
+    cp = counting_process_data(pat, draws=dr, time_col="time", event_col="event",
+                               value_cols=["marker_positive"], id_col="id",
+                               draw_time_col="draw_time", covariates=extra,
+                               before_first="drop")
+    cp = cp[["id", "start", "stop", "event", "marker_positive", *extra]]
+    cp = cp.astype({"event": np.int64, "marker_positive": np.int64})
+    n_no = int((~pat["id"].isin(cp["id"])).sum())
+    return cp.reset_index(drop=True), n_no
 
 
 def fit_time_varying_cox(

@@ -109,3 +109,21 @@ def test_bad_terms_are_named(kwargs, error, match):
     args = {"covariates": ["x", "x_sq", "z"], "n_imputations": 1, "n_iter": 1, **kwargs}
     with pytest.raises(error, match=match):
         cs.impute(d, **args, **ROLES)
+
+
+def test_terms_with_competing_risks_fcs_and_to_dict():
+    """Terms enter every cause-specific Cox model (smcfcs, competing_risks=True); with FCS
+    they are recomputed from the imputed values (passive); the result stays JSON-safe."""
+    import json
+
+    d = _small(n=300, seed=8)
+    d["event"] = np.where(d["event"] == 1, 1 + (np.arange(len(d)) % 2), 0)
+    terms = {"x_sq": lambda c: c["x"] ** 2}
+    for method in ("smcfcs", "fcs"):
+        imp = cs.impute(d, covariates=["x", "x_sq", "z"], terms=terms, method=method,
+                        competing_risks=True, n_imputations=2, n_iter=2, rng=3, **ROLES)
+        assert imp.model_covariates == ("x", "x_sq", "z")
+        for frame in imp.datasets:
+            assert_allclose(frame["x_sq"], frame["x"] ** 2, rtol=1e-15)
+        out = json.loads(json.dumps(imp.to_dict()))
+        assert out["model_covariates"] == ["x", "x_sq", "z"]

@@ -182,8 +182,11 @@ def _attrs(*names: str) -> Callable:
 _COUNT_FIT_DATA = cohort()  # a fixed fit: the property is about the data predicted on
 
 
-def _cox_model(d, s=1.0):
-    fit = _COUNT_FIT_DATA  # a fixed development fit: the property is about the data scored
+@functools.cache
+def _cox_model(s: float = 1.0):
+    """A fixed development fit (times in the unit of the data scored, s): the property is
+    about the data scored."""
+    fit = _COUNT_FIT_DATA.assign(time=_COUNT_FIT_DATA["time"] * s)
     return cs.CoxModel().fit(fit[["age", "size", "ctc_pos"]],
                              cs.survival_target(fit, **TC))
 
@@ -328,10 +331,10 @@ CALLS: dict[str, Call] = {
         cs.CoxModel(), d, **TC, covariates=["age", "size"], horizon=12.0 * s, n_boot=3,
         rng=4)),
     "external_validation": Call(lambda d, w, s: cs.external_validation(
-        _cox_model(d), d, **TC, covariates=["age", "size", "ctc_pos"], horizon=12.0 * s,
+        _cox_model(s), d, **TC, covariates=["age", "size", "ctc_pos"], horizon=12.0 * s,
         n_groups=4)),
     "predict_risk": Call(lambda d, w, s: cs.predict_risk(
-        _cox_model(d), d[["age", "size", "ctc_pos"]], horizon=12.0)),
+        _cox_model(), d[["age", "size", "ctc_pos"]], horizon=12.0)),
     "nomogram": Call(lambda d, w, s: cs.nomogram(
         cs.fit_cox(d, **TC, covariates=["age", "ctc_pos"]), d, horizon=12.0 * s)),
     # ---- pooling
@@ -394,7 +397,8 @@ CALLS: dict[str, Call] = {
     "internal_external_validation": Call(lambda d, w, s: cs.internal_external_validation(
         d, study_col="study", **TC, covariates=["age", "ctc_pos"], horizon=12.0 * s)),
     "random_marker_slope": Call(lambda d, w, s: cs.random_marker_slope(
-        d, study_col="study", **TC, marker_col="ctc_pos", n_intervals=2), dataset="studies"),
+        d, study_col="study", **TC, marker_col="ctc_pos", n_intervals=2), dataset="studies",
+        time_invariant=_attrs("log_hr", "std_error", "tau", "sd_intercept")),
     "stepp": Call(lambda d, w, s: cs.stepp(
         d, **TC, marker_col="ctc", treatment_col="trt", horizon=12.0 * s, n_perm=20,
         rng=1)),

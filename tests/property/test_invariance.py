@@ -16,7 +16,11 @@ inputs unchanged           every name in ``CALLS``
 nullable / categorical     every name in ``CALLS`` (Int64, Float64, boolean, category)
 no raw exception           every name in ``CALLS`` (missing values, text in a numeric column,
                            one row, no events): only ctcstats errors, no RuntimeWarning
-time units (1e-9 … 1e9)    the names whose ``Call`` has ``time_invariant``
+time units (1e-9 … 1e9)    every name in ``CALLS`` with a time column
+                           (``test_time_units_every_function``: each number unchanged or
+                           changed only by the unit; ``EXEMPT_TIME`` lists the exceptions,
+                           known failures included) and, exactly unchanged, the numbers
+                           ``time_invariant`` names
 covariate units / shifts   tests/test_units.py (Cox, Firth, Fine–Gray, batch, count models,
                            IPCW logistic) and ``test_covariate_shift_and_scale`` below
 group relabelling          ``test_group_relabelling`` below (log-rank, pairwise, KM, batch)
@@ -260,6 +264,101 @@ def test_time_units(name, factor):
         w = w.assign(**{c: w[c] * factor for c in CALLS[name].second_time_cols})
     got = get(_run(name, d, w, s=factor))
     assert_allclose(got, ref, rtol=1e-6, atol=1e-12, equal_nan=True)
+
+
+def _takes_time(name: str) -> bool:
+    params = inspect.signature(getattr(cs, name)).parameters
+    return (any(p in params for p in ("time_col", "draw_time_col", "start_col"))
+            or CALLS[name].dataset in ("illness", "curve", "adam", "design"))
+
+
+# functions with a time column for which rescaling time is not claimed to be neutral
+EXEMPT_TIME: dict[str, str] = {
+    "predict_risk": "scores covariates with a model fitted on fixed data; no time column "
+                    "of the data is used",
+    "random_marker_slope": "the Poisson intercept is a log rate per unit time: it shifts by "
+                           "log s with the same SE, so its z and p-value change (legitimately); "
+                           "the marker's log HR, SE and tau are checked by test_time_units",
+    # KNOWN FAILURES (issue 13, not fixed in this session): standard errors of the count
+    # mixed model change by ~1e-4 relative when time is rescaled (times x 365.25: SE of the
+    # intercept 0.140443 -> 0.140457), i.e. its observed information is not unit-invariant
+    # (ctcstats/longitudinal/_fit.py); the coefficients themselves rescale correctly
+    "fit_count_mixed_model": "KNOWN FAILURE: SEs change ~1e-4 with the time unit",
+    "fit_two_stage_cox": "KNOWN FAILURE: its count mixed model's SEs change with the unit",
+    "fit_joint_model": "KNOWN FAILURE: not unit-invariant (shares the mixed-model engine)",
+}
+EVERY_TIMED = [n for n in NAMES if _takes_time(n) and n not in EXEMPT_TIME]
+
+
+def _raw_numbers(res) -> list[np.ndarray]:
+    """Every number a result holds, tables in the order the function gives their rows (the
+    same input order in both runs)."""
+    if isinstance(res, pd.Series):
+        res = res.to_frame()
+    if isinstance(res, pd.DataFrame):
+        return [res[[c]].astype(float).to_numpy().ravel()
+                for c in res.select_dtypes(include=["number", "bool"]).columns]
+    out: list[np.ndarray] = []
+    if dataclasses.is_dataclass(res):
+        for f in dataclasses.fields(res):
+            v = getattr(res, f.name)
+            if isinstance(v, (bool, np.bool_)):
+                continue
+            if isinstance(v, (int, float, np.number)):
+                out.append(np.array([float(v)]))
+            elif isinstance(v, (pd.DataFrame, pd.Series)):
+                out.extend(_raw_numbers(v))
+            elif isinstance(v, tuple) and v and all(isinstance(x, pd.DataFrame) for x in v):
+                for x in v:  # e.g. the imputed data sets
+                    out.extend(_raw_numbers(x))
+    return out
+
+
+def _unit_laws(ref: np.ndarray, s: float) -> list[np.ndarray]:
+    """What a number may become when time is measured in a unit 1/s as large: unchanged (a
+    probability, a hazard ratio, a statistic), times s^k (a time, a time², a rate per unit
+    time, an SD of a slope per unit time), shifted by ±log s (a log baseline hazard) or
+    raised to the power s^±1 (a rate ratio per unit time, exp of a slope)."""
+    out = [ref]
+    out += [ref * s ** k for k in (1.0, -1.0, 2.0, -2.0, 0.5, -0.5)]
+    out += [ref + c * np.log(s) for c in (1.0, -1.0)]
+    with np.errstate(all="ignore"):
+        out += [np.where(ref > 0, ref, np.nan) ** (s ** k) for k in (1.0, -1.0)]
+    return out
+
+
+@pytest.mark.parametrize("name", EVERY_TIMED)
+@FEW
+@given(factor=st.sampled_from([1e-9, 1e9, 1 / 30.4375, 365.25]))
+def test_time_units_every_function(name, factor):
+    """Rescaling every time (data, draws, horizons, landmarks, tau) changes every number of
+    the result only by the unit: each is unchanged or a power of the factor times the
+    original (times, rates) or shifted by its log (log baseline hazards). Merging ties by
+    an absolute tolerance, a time grid in fixed units or a unit-dependent optimiser start
+    all break it."""
+    d, w = _inputs(name)
+    ref = _raw_numbers(_base(name))
+    d = d.assign(**{c: d[c] * factor for c in CALLS[name].time_cols})
+    if w is not None:
+        w = w.assign(**{c: w[c] * factor for c in CALLS[name].second_time_cols})
+    got = _raw_numbers(_run(name, d, w, s=factor))
+    assert len(got) == len(ref)
+    for j, (a, b) in enumerate(zip(ref, got, strict=True)):
+        assert a.shape == b.shape, j
+        ok = np.isnan(a) & np.isnan(b)
+        for law in _unit_laws(a, factor):
+            scale = np.nanmax(np.abs(law), initial=0.0)
+            with np.errstate(invalid="ignore"):
+                ok |= np.abs(b - law) <= 1e-6 * np.abs(law) + 1e-9 * scale
+        with np.errstate(all="ignore"):  # a log-likelihood of event times: + k log s, k whole
+            k = (b - a) / np.log(factor)
+            ok |= (np.abs(k - np.round(k)) < 1e-6 * np.maximum(1.0, np.abs(k))) & (
+                np.abs(np.round(k)) <= 10 * len(d))
+        ok |= (a == b)  # infinities
+        bad = np.flatnonzero(~ok)
+        assert bad.size == 0, (
+            f"number set {j}: at positions {bad[:5]} the result was {a[bad[:5]]} and is "
+            f"{b[bad[:5]]} with times x {factor:g}")
 
 
 # --------------------------------------------------------------------------- relabelling
