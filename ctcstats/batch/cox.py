@@ -551,7 +551,7 @@ def batch_cox_arrays(
         covariates). The kernel works on one replicate at a time (memory O(n) beyond the
         inputs; ragged replicates are concatenated, not padded).
     engine : {"kernel", "numpy"}
-        ``"kernel"`` (default): the compiled single-pass kernel (:mod:`._cox_kernel`, numba),
+        ``"kernel"`` (default): the compiled single-pass kernel (:mod:`ctcstats.survival._core.cox_kernel`, numba),
         one replicate after another. ``"numpy"``: all replicates advanced together by array
         operations — the reference the kernel is tested against (same fits to rounding).
 
