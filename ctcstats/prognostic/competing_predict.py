@@ -35,6 +35,8 @@ from ._metrics_common import check_horizon
 
 __all__ = ["CumulativeIncidencePrediction", "predict_cumulative_incidence"]
 
+_BLOCK = 512  # patients per block of the cause-specific product-limit
+
 
 @result
 class CumulativeIncidencePrediction(Result):
@@ -82,18 +84,22 @@ def _cause_specific(x, terms, time, codes, cause, horizons):
         y = np.column_stack([time, (codes == k).astype(float)])
         fits[k] = CoxModel().fit(pd.DataFrame(x, columns=list(terms)), y)
     grid = np.unique(np.concatenate([f.baseline_times_ for f in fits.values()]))
-    # each cause's cumulative hazard for every patient on the common grid
-    H = {k: np.exp((x - f.means_) @ f.coef_)[:, None]
-         * _step(f.baseline_times_, f.baseline_cumulative_hazard_, grid)[None, :]
-         for k, f in fits.items()}
-    dH = {k: np.diff(np.concatenate([np.zeros((x.shape[0], 1)), h], axis=1), axis=1)
-          for k, h in H.items()}
-    total = sum(dH.values())
-    surv = np.cumprod(1.0 - total, axis=1)  # product-limit S(u | x), as predictRisk
-    s_minus = np.concatenate([np.ones((x.shape[0], 1)), surv[:, :-1]], axis=1)
-    F = np.cumsum(s_minus * dH[cause], axis=1)
+    grid = grid[grid <= horizons.max()]  # nothing after the last horizon is needed
+    # each cause's baseline cumulative hazard on the common grid, and its increments
+    d0 = {k: np.diff(_step(f.baseline_times_, f.baseline_cumulative_hazard_, grid),
+                     prepend=0.0) for k, f in fits.items()}
     idx = np.searchsorted(grid, horizons, side="right") - 1
-    out = np.where(idx[None, :] >= 0, F[:, np.maximum(idx, 0)], 0.0)
+    out = np.zeros((x.shape[0], horizons.size))
+    # patients in blocks: memory ~ block × grid, whatever n
+    for s in range(0, x.shape[0], _BLOCK):
+        xb = x[s:s + _BLOCK]
+        dH = {k: np.exp((xb - f.means_) @ f.coef_)[:, None] * d0[k][None, :]
+              for k, f in fits.items()}
+        total = sum(dH.values())
+        surv = np.cumprod(1.0 - total, axis=1)  # product-limit S(u | x), as predictRisk
+        s_minus = np.concatenate([np.ones((xb.shape[0], 1)), surv[:, :-1]], axis=1)
+        F = np.cumsum(s_minus * dH[cause], axis=1)
+        out[s:s + _BLOCK] = np.where(idx[None, :] >= 0, F[:, np.maximum(idx, 0)], 0.0)
     return out, fits[cause].coef_
 
 

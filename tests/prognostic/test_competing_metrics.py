@@ -205,3 +205,15 @@ def test_calibration_plot_draws_groups():
     ax = competing_time_dependent_auc(d, **KW, risk_col="p24", horizon=24).plot()
     assert [ln.get_gid() for ln in ax.get_lines()] == ["roc-chance", "roc-curve"]
     plt.close(ax.figure)
+
+
+def test_cause_specific_blocks_do_not_change_the_predictions(monkeypatch):
+    """Patients are processed in blocks (bounded memory); any block size gives the same CIF."""
+    import ctcstats.prognostic.competing_predict as cp
+
+    d = load_input(TOPIC, "synth")
+    kw = dict(**KW, covariates=["x1", "x2"], horizon=TIMES, method="cause_specific")
+    whole = predict_cumulative_incidence(d, **kw).table["cif"].to_numpy()
+    monkeypatch.setattr(cp, "_BLOCK", 7)
+    blocks = predict_cumulative_incidence(d, **kw).table["cif"].to_numpy()
+    assert_allclose(blocks, whole, rtol=0, atol=0)
