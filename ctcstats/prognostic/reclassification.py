@@ -216,7 +216,7 @@ def reclassification(
     pf, t_arr, event, sc = prepare_survival_scores(
         data, func=_FUNC, time_col=time_col, event_col=event_col,
         score_cols={"base_risk_col": base_risk_col, "risk_col": risk_col},
-        missing=missing)
+        missing=missing, canonical=True)  # bitwise independent of row order
     pb, pn = sc[base_risk_col], sc[risk_col]
     check_probabilities(pb, base_risk_col, role="base_risk_col", func=_FUNC,
                         index=pf.frame.index)
