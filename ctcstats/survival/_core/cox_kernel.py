@@ -367,13 +367,18 @@ def _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_we
             means[j] += w[i] * v
     for j in range(p):
         means[j] = means[j] / wsum if wsum > 0 else 0.0
-        mad = 0.0
+    mad = np.zeros(p)
+    for i in range(n):  # row by row (xs is row-major); each column summed in row order
+        wi = w[i]
+        for j in range(p):
+            v = xs[i, j] - means[j]
+            xs[i, j] = v
+            mad[j] += wi * abs(v)
+    for j in range(p):
+        scale[j] = wsum / mad[j] if mad[j] > 0 and scaled else 1.0
+    if scaled:
         for i in range(n):
-            xs[i, j] -= means[j]
-            mad += w[i] * abs(xs[i, j])
-        scale[j] = wsum / mad if mad > 0 and scaled else 1.0
-        if scale[j] != 1.0:
-            for i in range(n):
+            for j in range(p):
                 xs[i, j] *= scale[j]
     if has_start:
         for i in range(n):
