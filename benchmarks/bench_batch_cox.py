@@ -5,6 +5,7 @@ Run from the repository root (not part of the test suite)::
 
     python benchmarks/bench_batch_cox.py [--n-sim 200] [--designs braun2005 janni2016 rack2014]
     python benchmarks/bench_batch_cox.py --scaling    # n = 10^3..10^6, replicates 10^2..10^4
+    python benchmarks/bench_batch_cox.py --fit-cox-rows 1000000   # fit_cox vs R coxph
 
 For each design, the replicates of ``simulate_power`` with the design's published analysis
 (Cox, Efron ties, the marker and the adjustment covariates, strata where the design has
@@ -182,6 +183,51 @@ def scaling(points) -> None:
               f"{1e6 * dt / (R * n):7.3f} {before:10.0f} {peak:9.0f}")
 
 
+_R_BIG = """
+suppressPackageStartupMessages(library(survival))
+d <- read.csv(commandArgs(trailingOnly = TRUE)[1])
+t0 <- proc.time(); f <- coxph(Surv(time, event) ~ x1 + x2, data = d); el <- proc.time() - t0
+cat(sprintf("%.3f %.12f %.12f\\n", el[["user.self"]] + el[["sys.self"]], coef(f)[1], coef(f)[2]))
+"""
+
+
+def fit_cox_large(n: int) -> None:
+    """``fit_cox`` at n rows (binary + continuous covariate, Efron, times to 0.1): the kernel
+    (plain fits from KERNEL_MIN_ROWS rows on) vs the numpy engine vs R ``coxph``."""
+    import ctcstats.survival._core.cox as core
+
+    g = np.random.default_rng(1)
+    x1 = (g.random(n) < 0.3).astype(float)
+    x2 = g.normal(size=n)
+    t = np.round(g.exponential(50 / np.exp(0.5 * x1 + 0.3 * x2)), 1) + 0.1
+    c = np.round(g.uniform(10, 100, n), 1)
+    df = pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "x1": x1,
+                       "x2": x2})
+    kw = dict(time_col="time", event_col="event", covariates=["x1", "x2"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_cox(df.iloc[: core.KERNEL_MIN_ROWS], **kw)  # imports, kernel from the cache
+        t_k, fk = _best_cpu(lambda: fit_cox(df, **kw), 2)
+        saved = core.KERNEL_MIN_ROWS
+        core.KERNEL_MIN_ROWS = 10**12
+        try:
+            t_n, fn = _best_cpu(lambda: fit_cox(df, **kw), 1)
+        finally:
+            core.KERNEL_MIN_ROWS = saved
+    print(f"\nfit_cox at n = {n:,} (CPU s): kernel {t_k:.2f}, numpy engine {t_n:.2f}; "
+          f"max |coef diff| {np.max(np.abs(fk.table['coef'] - fn.table['coef'])):.1e}")
+    if shutil.which("Rscript"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "big.csv")
+            df.to_csv(path, index=False, float_format="%.17g")
+            out = subprocess.run(["Rscript", "-e", _R_BIG, path], capture_output=True,
+                                 text=True, check=True).stdout.split()
+        r, rc = float(out[0]), np.array(out[1:], float)
+        print(f"  R coxph {r:.2f} CPU s (formula, model frame and its concordance included); "
+              f"fit_cox / coxph = {t_k / r:.2f}; max |coef diff| "
+              f"{np.max(np.abs(fk.table['coef'].to_numpy() - rc)):.1e}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--designs", nargs="+", default=["braun2005", "janni2016", "rack2014"])
@@ -189,9 +235,14 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--loop-fits", type=int, default=20)
     ap.add_argument("--r-fits", type=int, default=100)
+    ap.add_argument("--fit-cox-rows", type=int, default=0,
+                    help="only fit_cox at this many rows against R coxph (e.g. 1000000)")
     ap.add_argument("--scaling", action="store_true",
                     help="only the scaling curves: n = 10^3..10^6, replicates 10^2..10^4")
     args = ap.parse_args()
+    if args.fit_cox_rows:
+        fit_cox_large(args.fit_cox_rows)
+        return 0
     if args.scaling:
         scaling([(1_000, 100, "kernel"), (10_000, 100, "kernel"), (100_000, 100, "kernel"),
                  (1_000_000, 10, "kernel"), (4_703, 100, "kernel"), (4_703, 1_000, "kernel"),

@@ -239,6 +239,7 @@ def prepare_frame(
     func: str,
     roles: Mapping[str, str | Sequence[str | None] | None],
     missing: str = "raise",
+    canonical: bool = False,
 ) -> PreparedFrame:
     """Check *data*, the named columns and missing values; return a private copy.
 
@@ -254,6 +255,12 @@ def prepare_frame(
         ``"raise"``: any missing value (NaN, None, pd.NA) in a used column is an error naming
         the column. ``"drop"``: rows with a missing value in a used column are removed and
         counted.
+    canonical : bool, default False
+        Return the rows in :func:`canonical_order` of the used columns (``positions``
+        follow). For analyses whose results are not per row and that resample (bootstrap,
+        permutation, cross-validation): every step then sees the same arrays in the same
+        order whatever the order of *data*'s rows, so the result is bitwise identical under
+        row shuffles (sums are taken in the same order), not merely equal to rounding.
     """
     check_dataframe(data, func=func)
     check_choice(missing, name="missing", choices=("raise", "drop"), func=func)
@@ -304,6 +311,9 @@ def prepare_frame(
                 f"every row has a missing value in the columns {func} uses "
                 f"({', '.join(repr(c) for c in used)}); nothing is left to analyse."
             )
+    if canonical:
+        order = canonical_order(frame)
+        frame, positions = frame.iloc[order], positions[order]
     return PreparedFrame(frame, int(frame.shape[0]), len(dropped), dropped, dropped_by_column,
                          positions=positions)
 

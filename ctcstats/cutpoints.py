@@ -341,6 +341,7 @@ def _prepare(data, func, marker_col, time_col, event_col, missing):
     prep = prepare_frame(
         data, func=func, missing=missing,
         roles={"marker_col": marker_col, "time_col": time_col, "event_col": event_col},
+        canonical=True,  # results are not per row: bitwise independent of row order
     )
     f = prep.frame
     x = check_numeric_column(f, marker_col, role="marker_col")

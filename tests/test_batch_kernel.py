@@ -1,4 +1,4 @@
-"""The compiled Cox kernel (ctcstats/batch/_cox_kernel.py) against the numpy reference path
+"""The compiled Cox kernel (ctcstats/survival/_core/cox_kernel.py) against the numpy reference path
 of the batch engine (``engine="numpy"``), replicate by replicate.
 
 Both compute R's coxph.fit iterations with the same rules; they add the same terms in another

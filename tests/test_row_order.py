@@ -19,7 +19,8 @@ import ctcstats as cs
 from ctcstats._validation import bootstrap_positions, canonical_order
 from ctcstats.data import validate_draws
 
-RTOL = 1e-10  # the same resamples; sums taken in another order differ in the last bits
+RTOL = 1e-10  # leave_one_out, log_hr_from_ci: sums in another order; the resampling functions
+#               are bitwise invariant (tests/property: test_resampling_is_bitwise_...)
 
 
 def _cohort(n: int = 150, seed: int = 3) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Inputs of the compiled Cox kernel (:mod:`._cox_kernel`) and the calls into it.
+"""Inputs of the compiled Cox kernel (:mod:`ctcstats.survival._core.cox_kernel`) and the calls into it.
 
 The kernel takes flat inputs: replicate r has ``off[r + 1] - off[r]`` rows, and its rows of
 each input begin at ``base[k, r]`` — the same position for every replicate when the input is
@@ -171,14 +171,14 @@ def fit_kernel(kw: dict, n_merged, *, ties, frequency, eps, iter_max,
     """R's coxph.fit for every replicate by the compiled kernel; returns the fit in the form
     of the numpy path's ``_nr`` (plus ``n_events``, ``n_merged``) and the replicates'
     no-event-level flags."""
-    from ._cox_kernel import cox_fit_batch
+    from ..survival._core.cox_kernel import cox_fit_batch
 
     s = kw["strata"]
     if kw["has_strata"] and s.size and s.min() < 0:
         raise DataValidationError("strata must be integer codes ≥ 0.")
     out = cox_fit_batch(**kw, efron=ties == "efron", frequency=bool(frequency),
                         eps=float(eps), iter_max=int(iter_max), toler_chol=float(toler_chol))
-    beta, var, U, ll, rank, n_iter, conv, ll0, sctest, nev, nm, no_ev, status = out
+    beta, var, U, ll, rank, n_iter, conv, ll0, sctest, nev, nm, no_ev, status, _ = out
     _status(status)
     fit = dict(beta=beta, var=var, U=U, ll=ll, ll0=ll0, sctest=sctest, n_iter=n_iter,
                converged=conv, rank=rank, n_events=nev,
@@ -188,7 +188,7 @@ def fit_kernel(kw: dict, n_merged, *, ties, frequency, eps, iter_max,
 
 def loglik_kernel(kw: dict, beta: np.ndarray, *, ties, frequency) -> np.ndarray:
     """Log partial likelihood of every replicate at ``beta`` by the compiled kernel."""
-    from ._cox_kernel import cox_loglik_batch
+    from ..survival._core.cox_kernel import cox_loglik_batch
 
     ll, status = cox_loglik_batch(**kw, efron=ties == "efron", frequency=bool(frequency),
                                   beta=np.ascontiguousarray(beta, dtype=float))

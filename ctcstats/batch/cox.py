@@ -1,6 +1,13 @@
-"""Cox regression fitted to many replicates at once (R ``coxph.fit`` per replicate, vectorised).
+"""Cox regression fitted to many replicates at once (R ``coxph.fit`` per replicate).
 
-Every replicate gets exactly the computation of
+Two engines compute the same fits. The default, ``engine="kernel"``, is the compiled kernel
+of the survival core (:mod:`ctcstats.survival._core.cox_kernel`, numba): each replicate is
+sorted, tie-fixed, centred and scaled and fitted by R's Newton–Raphson with one backward scan
+per evaluation, one replicate after another (inputs prepared by :mod:`._cox_inputs`; ragged
+replicates concatenated, not padded). ``engine="numpy"`` is the reference it is tested
+against (``tests/test_batch_kernel.py``), described below.
+
+In the numpy engine every replicate gets exactly the computation of
 :func:`ctcstats.survival._core.cox.fit_cox_arrays` (R's ``coxph.fit``): the survival core's
 Newton–Raphson (:func:`ctcstats.survival._core.newton.newton_raphson`, the same loop, rules,
 constants and R linear algebra) in R's scaled coordinates (each covariate centred and scaled
@@ -551,7 +558,7 @@ def batch_cox_arrays(
         covariates). The kernel works on one replicate at a time (memory O(n) beyond the
         inputs; ragged replicates are concatenated, not padded).
     engine : {"kernel", "numpy"}
-        ``"kernel"`` (default): the compiled single-pass kernel (:mod:`._cox_kernel`, numba),
+        ``"kernel"`` (default): the compiled single-pass kernel (:mod:`ctcstats.survival._core.cox_kernel`, numba),
         one replicate after another. ``"numpy"``: all replicates advanced together by array
         operations — the reference the kernel is tested against (same fits to rounding).
 

@@ -64,6 +64,7 @@ def prepare_survival_scores(
     event_col: str,
     score_cols: dict[str, str | Sequence[str]],
     missing: str,
+    canonical: bool = False,
 ) -> tuple[PreparedFrame, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Validate data, times, events and numeric score columns (role → column).
 
@@ -74,7 +75,7 @@ def prepare_survival_scores(
     """
     roles: dict = {"time_col": time_col, "event_col": event_col}
     roles.update(score_cols)
-    pf = prepare_frame(data, func=func, roles=roles, missing=missing)
+    pf = prepare_frame(data, func=func, roles=roles, missing=missing, canonical=canonical)
     frame = pf.frame
     merged = merge_times(check_time_column(frame, time_col))
     time = merged.time

@@ -459,6 +459,9 @@ def added_value(
     prep = prepare_frame(data, func=func, roles={"time_col": time_col, "event_col": event_col,
                                                  "base_covariates": base,
                                                  "new_covariates": new}, missing=missing)
+    # not canonical=True: base_fit and full_fit are returned with the caller's rows in the
+    # caller's order; the bootstrap replicates are bitwise row-order independent anyway
+    # (drawn on the canonical order), the apparent values equal to the last bits (~1e-13)
     frame = prep.frame
     tt = merge_times(check_time_column(frame, time_col, role="time_col")).time
     ev = check_event_column(frame, event_col, role="event_col")

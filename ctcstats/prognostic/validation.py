@@ -255,14 +255,14 @@ def _fit_quietly(model, X, y) -> tuple[Any, list[tuple[type, str]]]:
     return model, [(w.category, w.message) for w in caught]
 
 
-def _prepare(data, func, time_col, event_col, covariates, missing):
+def _prepare(data, func, time_col, event_col, covariates, missing, canonical=False):
     if isinstance(covariates, str) or not isinstance(covariates, Sequence) or not covariates:
         raise ParameterError(
             f"The 'covariates' parameter of {func} must be a non-empty list of column names; "
             f"got {covariates!r}.")
     prep = prepare_frame(data, func=func, roles={"time_col": time_col, "event_col": event_col,
                                                  "covariates": list(covariates)},
-                         missing=missing)
+                         missing=missing, canonical=canonical)
     frame = prep.frame
     merged = merge_times(check_time_column(frame, time_col, role="time_col"))
     time = merged.time
@@ -618,7 +618,9 @@ def validate_model(
     n_repeats = check_int(n_repeats, name="n_repeats", func=func, minimum=1)
     n_jobs = check_int(n_jobs, name="n_jobs", func=func)
     gen = check_rng(rng, func=func)
-    prep, X, y, tt, ev = _prepare(data, func, time_col, event_col, covariates, missing)
+    # canonical row order: the resamples and every sum are bitwise independent of row order
+    prep, X, y, tt, ev = _prepare(data, func, time_col, event_col, covariates, missing,
+                                  canonical=True)
     t = _check_time(horizon, tt, ev, func)
     n = tt.size
     par = Parallel(n_jobs=n_jobs)

@@ -185,3 +185,15 @@ def test_study_logistic_fit_matches_statsmodels_and_detects_separation():
     # statsmodels stops its IRLS a little earlier: ~1e-9 absolute in the covariances
     assert_allclose(cov, ref.cov_params(), rtol=1e-6, atol=1e-8)
     assert _fit_logistic((Z[:, 1] > 0).astype(float), Z) is None
+
+
+def test_row_order_and_labels_do_not_matter(pooled):
+    kw = {"covariates": ["x", "z"], "study_col": "centre", "study_model": "random",
+          "method": "fcs", "rng": 8, **ROLES, **FAST}
+    res = impute(pooled, **kw)
+    shuffled = pooled.sample(frac=1.0, random_state=3)
+    again = impute(shuffled.set_axis(np.arange(len(shuffled)) + 1000), **kw)
+    for d1, d2 in zip(res.datasets, again.datasets, strict=True):
+        back = d2.set_axis(shuffled.index).loc[pooled.index]
+        assert_allclose(back["x"].to_numpy(), d1["x"].to_numpy(), rtol=1e-12)
+        assert_array_equal(back["z"].to_numpy(), d1["z"].to_numpy())

@@ -16,12 +16,17 @@ The fast test compares with the estimate from the same cohort before deletion (p
 cohort's own sampling error cancels, so two cohorts suffice). The slow one checks bias and
 coverage over 30 cohorts against the large-sample value of the same analysis (a cohort of
 60,000: the design is a multi-state model, so the Cox coefficients have no closed form).
+One run (n = 1,500, m = 10): large-sample log HRs 0.652 / 0.113 / 0.622; bias of the DTC log
+HR 0.013 (FCS) and 0.018 (smcfcs) with coverage 30/30 and 30/30 (nodes 29/30, tumour size
+30/30 and 28/30), vs 0.008 with the full data, 0.133 leaving the covariates out and 0.104
+(SE 0.32) with complete cases.
 """
 
 from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -46,7 +51,9 @@ def _fit(data: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
         # term diverges (recorded warning); the covariate terms compared here are unaffected
         warnings.simplefilter("ignore", cs.CTCStatsWarning)
         tab = cs.fit_cox(data, covariates=[*covariates, "study"], **ROLES).table
-    return tab.loc[covariates, ["coef", "std_error", "ci_lower", "ci_upper"]]
+    tab = tab.loc[covariates, ["coef", "std_error", "ci_lower", "ci_upper"]]
+    # fit_cox gives the confidence limits of the HR; pool's table those of the log HR
+    return tab.assign(ci_lower=np.log(tab["ci_lower"]), ci_upper=np.log(tab["ci_upper"]))
 
 
 def _replicate(seed: int, n: int, methods, m: int, n_iter: int) -> pd.DataFrame:

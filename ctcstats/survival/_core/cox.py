@@ -387,6 +387,38 @@ class CoxFit:
     penalised_score: np.ndarray | None = None  # score - ∇penalty at coef
 
 
+#: From this many rows on, plain fits (no penalty, offset, start values or fixed coefficients)
+#: run R's Newton–Raphson in the compiled kernel (:mod:`.cox_kernel`): same iterations and
+#: results to rounding (``tests/survival/test_cox_kernel_single.py``); smaller fits stay on
+#: numpy, where the kernel's one-off import would cost more than it saves.
+KERNEL_MIN_ROWS = 20_000
+
+
+def _fit_compiled(d: CoxData, ties: str, tol: float, max_iter: int, toler_chol: float):
+    """:func:`newton_raphson` (``rule="coxph"``, from 0) on ``d`` by the compiled kernel.
+    Returns beta, var, score, information, loglik, loglik at 0, score test, iterations, rank,
+    converged."""
+    from .cox_kernel import cox_fit_batch
+    from .ties import TIE_TOLERANCE
+
+    n = d.stop.size
+    out = cox_fit_batch(
+        off=np.array([0, n], dtype=np.int64), base=np.zeros((7, 1), dtype=np.int64),
+        time=np.ascontiguousarray(d.stop, dtype=float),
+        orders=np.argsort(d.stop).astype(np.int64),
+        event=np.ascontiguousarray(d.event, dtype=np.bool_),
+        weight=np.ascontiguousarray(d.weights, dtype=float),
+        strata=np.ascontiguousarray(d.strata, dtype=np.int64),
+        X=np.ascontiguousarray(d.X, dtype=float),
+        start=np.zeros(1) if d.start is None else np.ascontiguousarray(d.start, dtype=float),
+        has_weight=True, has_strata=True, has_start=d.start is not None, do_timefix=False,
+        tie_tol=TIE_TOLERANCE, efron=ties == "efron", frequency=False, eps=float(tol),
+        iter_max=int(max_iter), toler_chol=float(toler_chol))
+    beta, var, U, ll, rank, n_iter, conv, ll0, sctest, _, _, _, _, info = out
+    return (beta[0], var[0], U[0], info[0], float(ll[0]), float(ll0[0]), float(sctest[0]),
+            int(n_iter[0]), int(rank[0]), bool(conv[0]))
+
+
 def fit_cox_arrays(
     X: np.ndarray | CoxData,
     time: np.ndarray | None = None,
@@ -455,20 +487,28 @@ def fit_cox_arrays(
         return np.array([ll]), (u * s)[None], (imat * ss)[None]
 
     beta0 = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
-    nr = newton_raphson(derivatives, (beta0 / s)[None], rule=rule, tol=tol,
-                        max_iter=max_iter, toler_chol=toler_chol, free=free)
-    beta = nr.beta[0] * s
-    var = nr.var[0] * ss
-    ll_pen, u_pen, _, pv, pg, ph = penalised(beta) if penalty is not None else (
-        nr.loglik[0], nr.score[0] / s, None, 0.0, np.zeros(p), np.zeros((p, p)))
+    if (penalty is None and free is None and rule == "coxph" and p > 0 and not np.any(beta0)
+            and d.stop.size >= KERNEL_MIN_ROWS and not np.any(d.offset)):
+        # large plain fits: the compiled kernel (the same iterations; tested against this path)
+        (beta, var, u_pen, info_raw, ll_pen, null_ll, sctest, n_iter, rank,
+         converged) = _fit_compiled(d, ties, tol, max_iter, toler_chol)
+        pv, pg = 0.0, np.zeros(p)
+    else:
+        nr = newton_raphson(derivatives, (beta0 / s)[None], rule=rule, tol=tol,
+                            max_iter=max_iter, toler_chol=toler_chol, free=free)
+        beta = nr.beta[0] * s
+        var = nr.var[0] * ss
+        ll_pen, u_pen, _, pv, pg, ph = penalised(beta) if penalty is not None else (
+            nr.loglik[0], nr.score[0] / s, None, 0.0, np.zeros(p), np.zeros((p, p)))
+        info_raw = nr.info[0] / ss - ph
+        if penalty is None and not np.any(beta0):  # the first evaluation was at 0
+            null_ll = float(nr.loglik_init[0])
+        else:  # the unpenalised log-likelihood at 0
+            null_ll = _loglik(d, risk_state(d, np.zeros(p), ties))
+        rank = int(nr.rank[0])
+        converged = bool(nr.converged[0])
+        sctest, n_iter = float(nr.score_test[0]), int(nr.n_iter[0])
     u_raw = u_pen + pg
-    info_raw = nr.info[0] / ss - ph
-    if penalty is None and not np.any(beta0):  # the first evaluation was at 0
-        null_ll = float(nr.loglik_init[0])
-    else:  # the unpenalised log-likelihood at 0
-        null_ll = _loglik(d, risk_state(d, np.zeros(p), ties))
-    rank = int(nr.rank[0])
-    converged = bool(nr.converged[0])
     singular = np.diag(var) == 0 if rank < p else np.zeros(p, dtype=bool)
     infs = np.abs(u_pen @ var) if p else np.zeros(0)
     if converged:
@@ -480,7 +520,7 @@ def fit_cox_arrays(
     return CoxFit(
         coef=beta, var=var, info=(info_raw + info_raw.T) / 2, score=u_raw,
         loglik=float(ll_pen + pv), loglik_null=float(null_ll), penalty=float(pv),
-        score_test=float(nr.score_test[0]), n_iter=int(nr.n_iter[0]), converged=converged,
+        score_test=sctest, n_iter=n_iter, converged=converged,
         rank=rank, singular=singular, maybe_infinite=maybe_inf & ~singular,
         linear_predictor=linear_predictor(d.X, beta) + d.offset, ties=ties, penalizer=lam,
         data=d,

@@ -1,10 +1,12 @@
-"""Compiled Cox kernel of the batch engine: R's ``coxph.fit`` per replicate in one pass.
+"""Compiled Cox kernel: R's ``coxph.fit`` per data set (replicate) in one pass per evaluation.
 
-Imported only by :mod:`ctcstats.batch.cox` when a fit runs (``import ctcstats`` must not import
-numba). The numpy path of :mod:`ctcstats.batch.cox` (all replicates advanced together by array
-operations over the ``(replicates × patients)`` layout) stays the tested reference:
-``tests/test_batch_kernel.py`` checks that both give the same fits on adversarial layouts,
-strata, case weights (counts and R's weights), (start, stop] rows, Breslow and Efron ties.
+Used by the batch engine (:mod:`ctcstats.batch.cox`, through :mod:`ctcstats.batch._cox_inputs`)
+and by :func:`ctcstats.survival._core.cox.fit_cox_arrays` for large unpenalised fits; imported
+only when such a fit runs (``import ctcstats`` must not import numba). The numpy paths stay the
+tested references: ``tests/test_batch_kernel.py`` checks the batch engine's kernel against its
+numpy path (all replicates advanced together by array operations) on adversarial layouts,
+strata, case weights (counts and R's weights), (start, stop] rows, Breslow and Efron ties, and
+``tests/survival/test_cox_kernel_single.py`` the single fit against the numpy engine.
 
 Each replicate's rows arrive sorted by (stratum, time) with R's tie rule applied, the
 covariates centred and multiplied by R's scale factors (the fit iterates in R's scaled
@@ -24,8 +26,8 @@ import math
 
 import numpy as np
 
-from .._jit import njit
-from ..survival._core.cox import ETA_MAX, ETA_MIN
+from ..._jit import njit
+from .cox import ETA_MAX, ETA_MIN
 
 __all__ = ["cox_fit_batch", "cox_loglik_batch"]
 
@@ -365,13 +367,18 @@ def _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_we
             means[j] += w[i] * v
     for j in range(p):
         means[j] = means[j] / wsum if wsum > 0 else 0.0
-        mad = 0.0
+    mad = np.zeros(p)
+    for i in range(n):  # row by row (xs is row-major); each column summed in row order
+        wi = w[i]
+        for j in range(p):
+            v = xs[i, j] - means[j]
+            xs[i, j] = v
+            mad[j] += wi * abs(v)
+    for j in range(p):
+        scale[j] = wsum / mad[j] if mad[j] > 0 and scaled else 1.0
+    if scaled:
         for i in range(n):
-            xs[i, j] -= means[j]
-            mad += w[i] * abs(xs[i, j])
-        scale[j] = wsum / mad if mad > 0 and scaled else 1.0
-        if scale[j] != 1.0:
-            for i in range(n):
+            for j in range(p):
                 xs[i, j] *= scale[j]
     if has_start:
         for i in range(n):
@@ -475,7 +482,7 @@ def _newton(ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency, eps, ite
         U[:] = u0
         imat[:, :] = i0
     chol, rank = _cholesky2(imat, toler_chol)
-    return beta, ll, U, _chinv2(chol), rank, n_iter, converged, ll0, sctest, stat
+    return beta, ll, U, imat, _chinv2(chol), rank, n_iter, converged, ll0, sctest, stat
 
 
 @njit
@@ -498,6 +505,7 @@ def cox_fit_batch(off, base, time, orders, event, weight, strata, X, start, has_
         nmax = max(nmax, off[rep + 1] - off[rep])
     beta_o = np.zeros((R, p))
     var_o = np.zeros((R, p, p))
+    I_o = np.zeros((R, p, p))
     U_o = np.zeros((R, p))
     ll_o = np.zeros(R)
     rank_o = np.zeros(R, dtype=np.int64)
@@ -527,7 +535,7 @@ def cox_fit_batch(off, base, time, orders, event, weight, strata, X, start, has_
                                          start, has_weight, has_strata, has_start, do_timefix,
                                          tie_tol, True, ts, st, w, ev, xs, sta, sperm, scale)
         mono_o[rep] = _no_event_level(xs, w, ev, has_weight)
-        beta, ll, U, var, rank, n_iter, conv, ll0, sctest, stat = _newton(
+        beta, ll, U, imat, var, rank, n_iter, conv, ll0, sctest, stat = _newton(
             ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency, eps, iter_max,
             toler_chol, r0[:n], eta0[:n])
         for j in range(p):
@@ -535,6 +543,7 @@ def cox_fit_batch(off, base, time, orders, event, weight, strata, X, start, has_
             U_o[rep, j] = U[j] / scale[j]
             for k in range(p):
                 var_o[rep, j, k] = var[j, k] * scale[j] * scale[k]
+                I_o[rep, j, k] = imat[j, k] / (scale[j] * scale[k])
         ll_o[rep] = ll
         rank_o[rep] = rank
         it_o[rep] = n_iter
@@ -543,7 +552,7 @@ def cox_fit_batch(off, base, time, orders, event, weight, strata, X, start, has_
         sc_o[rep] = sctest
         status[rep] = stat
     return (beta_o, var_o, U_o, ll_o, rank_o, it_o, conv_o, ll0_o, sc_o, nev_o, nm_o, mono_o,
-            status)
+            status, I_o)
 
 
 @njit
