@@ -254,3 +254,24 @@ def test_egger_with_equal_standard_errors_is_an_error():
                            match=r"std_error_col 'sei' has the same value \(0\.2\) for every "
                                  r"study; Egger's test regresses"):
             cs.egger_test(d, estimate_col="yi", std_error_col="sei")
+
+
+def test_mixed_model_in_an_extreme_time_unit_reports_instead_of_raising():
+    """Draw times in a unit 1e9 times too small overflowed the mixed model's second
+    derivatives: numpy's LinAlgError ('Eigenvalues did not converge') escaped, with overflow
+    RuntimeWarnings. Now: the fit returns, its SEs are NaN and a recorded warning says why
+    and how to fix it (the property suite's time-unit test lists the remaining unit
+    dependence of this engine as a known failure)."""
+    from tests.property._registry import cohort as reg_cohort
+    from tests.property._registry import draws_for
+
+    w = draws_for(reg_cohort())
+    w = w.assign(draw_t=w["draw_t"] * 1e9)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        res = cs.fit_count_mixed_model(w, count_col="count", id_col="pid", time_col="draw_t",
+                                       random="intercept", kind="poisson", method="laplace")
+    assert all(issubclass(x.category, cs.CTCStatsWarning) for x in seen)  # no RuntimeWarning
+    assert any("observed information could not be computed" in str(x.message) for x in seen)
+    assert np.isnan(res.table["std_error"]).all()
+    assert any("rescale the time" in m for m in res.warnings)

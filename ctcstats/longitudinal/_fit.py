@@ -43,6 +43,13 @@ def _safe(model):
     return neg
 
 
+def _quiet(fn, theta):
+    """*fn(theta)* without numpy floating-point warnings: overflow in an extreme unit is
+    caught by the finiteness checks of :func:`maximise` and reported in its messages."""
+    with np.errstate(all="ignore"):
+        return fn(theta)
+
+
 def maximise(model, theta0: np.ndarray, *, max_iter: int = 500, tol: float = 1e-8,
              what: str = "model") -> Optimum:
     """Maximise ``model.loglik_grad`` from ``theta0``; Newton polish; observed information."""
@@ -59,8 +66,8 @@ def maximise(model, theta0: np.ndarray, *, max_iter: int = 500, tol: float = 1e-
                        np.full((theta.size, theta.size), np.nan),
                        np.full((theta.size, theta.size), np.nan), False, n_iter, msgs)
     converged = False
-    f, g = model.loglik_grad(theta)
-    H = model.hessian(theta)
+    f, g = _quiet(model.loglik_grad, theta)
+    H = _quiet(model.hessian, theta)
     theta_h = theta.copy()
     for _ in range(3):
         for _ in range(10):
@@ -83,14 +90,22 @@ def maximise(model, theta0: np.ndarray, *, max_iter: int = 500, tol: float = 1e-
                 break
         if converged and np.max(np.abs(theta - theta_h)) < 1e-6:
             break  # the information at theta_h is that at theta to ~1e-6
-        H = model.hessian(theta)
+        H = _quiet(model.hessian, theta)
         theta_h = theta.copy()
-        f, g = model.loglik_grad(theta)
+        f, g = _quiet(model.loglik_grad, theta)
         if converged:
             break
     if not converged:
         msgs.append(f"the {what} fit did not converge (Newton steps still above tol={tol:g} "
                     f"after {n_iter} BFGS iterations); estimates may be unreliable.")
+    if not np.all(np.isfinite(H)):
+        # e.g. a time variable in a unit so large or small that the second derivatives
+        # overflow: no standard errors, said so — not a raw LinAlgError
+        msgs.append(f"the {what} observed information could not be computed (non-finite "
+                    "second derivatives at the optimum); standard errors are unavailable — "
+                    "rescale the time (or another) variable to a unit of moderate size.")
+        nan = np.full((theta.size, theta.size), np.nan)
+        return Optimum(theta, float(f), g, H, nan, False, n_iter, msgs)
     evals = np.linalg.eigvalsh(H)
     if np.max(evals) >= 0:
         msgs.append(f"the {what} observed information is not positive definite at the "

@@ -173,3 +173,65 @@ def weighted_aucs(risk: np.ndarray, wc: np.ndarray, wk: np.ndarray) -> np.ndarra
         sl = slice(a, a + step)
         _weighted_aucs(R[sl], np.argsort(R[sl], axis=1), WC[sl], WK[sl], out[sl])
     return out
+
+
+@njit
+def _horizon_curves(index, m, ev, W, gt, km_out, g_out, gminus):  # pragma: no cover
+    """Kaplan–Meier S(t) and the reverse KM G (events first) at t and at each row's T_i- for
+    every row of W, as event_table + product_limit (same sums and products, same order)."""
+    B, n = W.shape
+    tot = np.empty(m)
+    dd = np.empty(m)
+    surv_g = np.empty(m + 1)
+    for b in range(B):
+        for g in range(m):
+            tot[g] = 0.0
+            dd[g] = 0.0
+        for i in range(n):
+            w = W[b, i]
+            tot[index[i]] += w
+            if ev[i]:
+                dd[index[i]] += w
+        nr = 0.0
+        nrisk = np.empty(m)
+        for g in range(m - 1, -1, -1):
+            nr += tot[g]
+            nrisk[g] = nr
+        s = 1.0
+        gs = 1.0
+        surv_g[0] = 1.0
+        km_t = 1.0
+        g_t = 1.0
+        for g in range(m):
+            r = nrisk[g]
+            f = 1.0 - dd[g] / r if r > 0 else 1.0
+            s = s * f
+            r2 = nrisk[g] - dd[g]
+            c = tot[g] - dd[g]
+            f2 = 1.0 - c / r2 if r2 > 0 else 1.0
+            gs = gs * f2
+            surv_g[g + 1] = gs
+            if g < gt:
+                km_t = s
+                g_t = gs
+        km_out[b] = km_t
+        g_out[b] = g_t
+        for i in range(n):
+            gminus[b, i] = surv_g[index[i]]
+
+
+def horizon_curves(time: np.ndarray, event: np.ndarray, W: np.ndarray,
+                   t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each row of weights ``W`` (B, n): Kaplan–Meier S(t), the reverse Kaplan–Meier G(t)
+    with events leaving first (prodlim's convention) and G(T_i-) per row — the values of
+    ``kaplan_meier_curve(time, event, weights=W).at(t)``, ``censoring_curve(...,
+    ties="events_first", weights=W)``'s ``at([t])`` and ``subject_minus()``, by the same sums
+    and products in the same order (bitwise equal for integer weights; tested)."""
+    ut, index = np.unique(np.asarray(time, float), return_inverse=True)
+    Wc = np.ascontiguousarray(W, float)
+    B = Wc.shape[0]
+    km, gt, gm = np.empty(B), np.empty(B), np.empty(Wc.shape)
+    n_le = int(np.searchsorted(ut, float(t), side="right"))  # distinct times <= t
+    _horizon_curves(index.ravel().astype(np.int64), ut.size, np.asarray(event).astype(np.bool_),
+                    Wc, n_le, km, gt, gm)
+    return km, gt, gm

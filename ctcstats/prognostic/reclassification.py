@@ -89,17 +89,33 @@ class HorizonLayout:
         self.case = event.astype(bool) & (time <= t)
         self.control = time > t
 
+    # The curves of all weight rows by one compiled sweep each (added_value_jit.horizon_curves:
+    # the same sums and products as the survival core's curves, bitwise equal for the integer
+    # case counts used here; tested). False: the survival core's curves (the reference).
+    compiled = True
+
     def km(self, W: np.ndarray) -> np.ndarray:
         """Kaplan–Meier S(t) for each row of weights (NaN where a row has no weight)."""
-        s = kaplan_meier_curve(self.time, self.event, weights=W).at(self.t)
+        if self.compiled:
+            from .added_value_jit import horizon_curves
+
+            s = horizon_curves(self.time, self.event, W, self.t)[0]
+        else:
+            s = kaplan_meier_curve(self.time, self.event, weights=W).at(self.t)
         return np.where(W.sum(axis=1) > 0, s, np.nan)
 
     def ipcw(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Case / control weights 1/G(T_i-), 1/G(t) times W (reverse KM recomputed per row,
         prodlim's convention: events leave the risk set before tied censorings)."""
-        G = censoring_curve(self.time, self.event, ties="events_first", weights=W)
-        Gm = G.subject_minus()
-        Gt = G.at([self.t])
+        if self.compiled:
+            from .added_value_jit import horizon_curves
+
+            _, g_t, Gm = horizon_curves(self.time, self.event, W, self.t)
+            Gt = g_t[:, None]
+        else:
+            G = censoring_curve(self.time, self.event, ties="events_first", weights=W)
+            Gm = G.subject_minus()
+            Gt = G.at([self.t])
         with np.errstate(divide="ignore", invalid="ignore"):
             wc = np.where(self.case, W / Gm, 0.0)
             wk = np.where(self.control, W / Gt, 0.0)

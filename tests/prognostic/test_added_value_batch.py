@@ -225,3 +225,29 @@ def test_weighted_aucs_kernel_equals_numpy_reference():
     assert np.isnan(got[3])
     for b in (0, 1, 2, 4, 5, 6):
         assert_allclose(got[b], A._weighted_auc(R[b], WC[b], WK[b]), rtol=1e-12)
+
+
+def test_horizon_curves_kernel_bitwise_equal_survival_core():
+    """HorizonLayout's compiled KM / reverse-KM values equal the survival core's curves."""
+    from ctcstats.prognostic.reclassification import HorizonLayout
+    from ctcstats.survival._core.curves import censoring_curve, kaplan_meier_curve
+
+    df = _cohort(10, 300)
+    tt, ev = df["os_months"].to_numpy(float), df["os_event"].to_numpy()
+    g = np.random.default_rng(13)
+    W = np.stack([np.bincount(g.integers(0, 300, 300), minlength=300) for _ in range(6)])
+    W = W.astype(float) * (g.random((6, 300)) < 0.7)  # subsets, as W * up
+    W[2] = 0.0  # no weight: NaN
+    for t in (0.5, 24.0, 60.0, 1e9):
+        lay = HorizonLayout(tt, ev, t)
+        km, (wc, wk) = lay.km(W), lay.ipcw(W)
+        want_km = np.where(W.sum(axis=1) > 0,
+                           kaplan_meier_curve(tt, ev, weights=W).at(t), np.nan)
+        assert np.array_equal(km, want_km, equal_nan=True)
+        lay.compiled = False
+        ref = lay.ipcw(W)
+        assert np.array_equal(lay.km(W), km, equal_nan=True)
+        assert np.array_equal(wc, ref[0], equal_nan=True)
+        assert np.array_equal(wk, ref[1], equal_nan=True)
+        G = censoring_curve(tt, ev, ties="events_first", weights=W)
+        assert G.at([t]).shape == (6, 1)
