@@ -223,9 +223,16 @@ def _prepare(func, data, draws, *, time_col, event_col, id_col, draw_time_col,
         pat["strata"] = pf[strata_col].to_numpy()
     dr = pd.DataFrame({"id": df[id_col].to_numpy(), "draw_time": dtime,
                        "marker_positive": status.astype(np.int64)})
+    # one status per patient and time: a repeated draw time is an error (as in
+    # counting_process_data and landmark_stack) — keeping "the last row" made the result
+    # depend on the order of the rows when the statuses differ
+    dup = dr.duplicated(["id", "draw_time"], keep=False).to_numpy()
+    if dup.any():
+        raise DataValidationError(
+            f"draws has {int(dup.sum())} rows that repeat a patient's draw time "
+            f"{draw_time_col!r} (first row labels: {format_labels(df.index[dup])}); keep one "
+            "draw per patient and time (e.g. average replicate counts) first.")
     dr = dr.loc[dr["id"].isin(ids).to_numpy()]  # draws of patients dropped for missing values
-    # one status per patient and time: the last row wins when a draw time repeats
-    dr = dr.drop_duplicates(["id", "draw_time"], keep="last")
     return pat, dr, covariates, pp.n_obs, pp.n_dropped + dp.n_dropped
 
 

@@ -250,3 +250,19 @@ def test_counting_process_is_the_public_builder():
                                    covariates=["age"], before_first="drop")
     np.testing.assert_array_equal(public[["start", "stop", "pos"]].to_numpy(float),
                                   expected[["start", "stop", "marker_positive"]].to_numpy(float))
+
+
+def test_repeated_draw_time_is_an_error_not_the_last_row():
+    """Two draws of one patient at one time used to be resolved by keeping the last row, so
+    the result depended on the order of the rows when the statuses differed; now an error
+    naming the rows, as counting_process_data and landmark_stack."""
+    p = pd.DataFrame({"pid": [1, 2, 3], "time": [10.0, 8, 6], "event": [1, 0, 1]})
+    d = pd.DataFrame({"pid": [1, 1, 2, 3, 1], "dt": [0.0, 3, 0, 0, 3],
+                      "pos": [1, 0, 1, 0, 1]}, index=["a", "b", "c", "d", "e"])
+    kw = dict(marker_col="pos", time_col="time", event_col="event", id_col="pid",
+              draw_time_col="dt")
+    with pytest.raises(DataValidationError, match=r"draws has 2 rows that repeat a patient's "
+                                                  r"draw time 'dt' \(first row labels: 'b', 'e'\)"):
+        fit_time_varying_cox(p, draws=d, **kw)
+    with pytest.raises(DataValidationError, match="repeat a patient's draw time"):
+        landmark_analysis(p, draws=d, landmarks=[3.0], **kw)
