@@ -25,6 +25,9 @@ Why own code: no Python library computes these with competing events. The IPCW m
 :mod:`ctcstats.prognostic._metrics_common`; the AUC and Brier influence functions are those
 of :mod:`ctcstats.prognostic.metrics` with the competing events weighted at their own time;
 the Aalen–Johansen estimates are :func:`ctcstats.survival.competing.cumulative_incidence`.
+Wolbers' C is summed in O(n log n) by two sweeps over time with Fenwick trees over the score
+ranks (pec's ``ccr`` loops over all pairs); the pair-by-pair sum is kept as the reference the
+sweep is tested against.
 """
 
 from __future__ import annotations
@@ -386,8 +389,9 @@ class CompetingConcordanceResult(Result):
     warnings: tuple[str, ...] = ()
 
 
-def _wolbers(time, codes, cause, score, tau, cens: Censoring, block: int = 512):
-    """Weighted concordant and comparable sums and the unweighted pair counts (pec ``ccr``)."""
+def _wolbers_pairs(time, codes, cause, score, tau, cens: Censoring, block: int = 512):
+    """Weighted concordant and comparable sums and the unweighted pair counts (pec ``ccr``),
+    pair by pair in blocks of cases: the reference :func:`_wolbers` is tested against."""
     Gm = cens.subject_minus()
     G_at = cens.G[cens.k]  # G(T_i)
     failed = codes > 0
@@ -409,6 +413,105 @@ def _wolbers(time, codes, cause, score, tau, cens: Censoring, block: int = 512):
         num += float(np.sum((wa + wb) * conc))
         den += float(np.sum(wa + wb))
         counts += [a.sum(), np.sum(a * conc), b.sum(), np.sum(b * conc)]
+    return num, den, counts
+
+
+class _Fenwick:
+    """Sums over score ranks 0..m-1 with O(log m) update and prefix query."""
+
+    def __init__(self, m: int):
+        self.t = [0.0] * (m + 1)
+
+    def add(self, r: int, v: float) -> None:
+        r += 1
+        while r < len(self.t):
+            self.t[r] += v
+            r += r & -r
+
+    def below(self, r: int) -> float:
+        """Sum over ranks < r."""
+        out = 0.0
+        while r > 0:
+            out += self.t[r]
+            r -= r & -r
+        return out
+
+
+def _wolbers(time, codes, cause, score, tau, cens: Censoring):
+    """The sums of :func:`_wolbers_pairs` in O(n log n): two sweeps over time with Fenwick
+    trees over the score ranks. A pairs (j still under observation after T_i, or censored at
+    T_i): times descending, censorings at a time added before its cases are queried, failures
+    after. B pairs (j failed from a competing cause at or before T_i): times ascending,
+    competing failures at a time added before its cases are queried."""
+    Gm = cens.subject_minus()
+    G_at = cens.G[cens.k]
+    failed = codes > 0
+    comp = failed & (codes != cause)
+    case = (codes == cause) & (time <= tau)
+    _, rank = np.unique(score, return_inverse=True)
+    rank = rank.ravel()
+    m = int(rank.max()) + 1
+    order = np.lexsort((~failed, -time))  # time descending; censored first within a time
+    num = den = 0.0
+    counts = np.zeros(4)
+    cnt = _Fenwick(m)
+    total = 0.0
+    # ---- A: descending time
+    tl, rl, fl, cl = time.tolist(), rank.tolist(), failed.tolist(), case.tolist()
+    i, n = 0, time.size
+    oi = order.tolist()
+    while i < n:
+        j = i
+        while j < n and tl[oi[j]] == tl[oi[i]]:
+            j += 1
+        grp = oi[i:j]
+        for k in grp:
+            if not fl[k]:
+                cnt.add(rl[k], 1.0)
+                total += 1.0
+        for k in grp:
+            if cl[k]:
+                r = rl[k]
+                lo = cnt.below(r)
+                tie = cnt.below(r + 1) - lo
+                w = 1.0 / (Gm[k] * G_at[k])
+                c = lo + 0.5 * tie
+                num += w * c
+                den += w * total
+                counts[0] += total
+                counts[1] += c
+        for k in grp:
+            if fl[k]:
+                cnt.add(rl[k], 1.0)
+                total += 1.0
+        i = j
+    # ---- B: ascending time
+    cntB, wB = _Fenwick(m), _Fenwick(m)
+    nB = wtot = 0.0
+    order = np.argsort(time, kind="stable").tolist()
+    cpl, wj = comp.tolist(), (1.0 / Gm).tolist()
+    i = 0
+    while i < n:
+        j = i
+        while j < n and tl[order[j]] == tl[order[i]]:
+            j += 1
+        grp = order[i:j]
+        for k in grp:
+            if cpl[k]:
+                cntB.add(rl[k], 1.0)
+                wB.add(rl[k], wj[k])
+                nB += 1.0
+                wtot += wj[k]
+        for k in grp:
+            if cl[k]:
+                r = rl[k]
+                lo, lo_w = cntB.below(r), wB.below(r)
+                tie, tie_w = cntB.below(r + 1) - lo, wB.below(r + 1) - lo_w
+                num += wj[k] * (lo_w + 0.5 * tie_w)
+                den += wj[k] * wtot
+                counts[2] += nB
+                counts[3] += lo + 0.5 * tie
+        i = j
     return num, den, counts
 
 

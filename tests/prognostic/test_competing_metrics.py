@@ -85,18 +85,29 @@ def test_cindex_matches_pec_cause1(name):
         assert_allclose(res2.estimate, r["score_cindex"], rtol=1e-11)
 
 
-def test_cindex_block_size_does_not_change_the_answer():
-    """The pair sums are computed in blocks of cases; one block or many give the same C."""
+def test_cindex_sweep_equals_the_pair_by_pair_sums():
+    """The O(n log n) sweep (Fenwick trees over score ranks) gives the pair-by-pair sums of
+    the reference (blocks of cases against everyone; one block or many), on tied times and
+    scores, for both data sets and several horizons."""
     from ctcstats.prognostic._metrics_common import Censoring
-    from ctcstats.prognostic.competing import _wolbers
+    from ctcstats.prognostic.competing import _wolbers, _wolbers_pairs
 
-    d = load_input(TOPIC, "synth")
-    t, c, s = d["time"].to_numpy(float), d["event"].to_numpy(), d["p24"].to_numpy()
-    cens = Censoring.fit(t, (c > 0).astype(float))
-    a = _wolbers(t, c, 1, s, 24.0, cens, block=7)
-    b = _wolbers(t, c, 1, s, 24.0, cens, block=10_000)
-    assert_allclose(a[0] / a[1], b[0] / b[1], rtol=1e-13)
-    assert_allclose(a[2], b[2])
+    for name in NAMES:
+        d = load_input(TOPIC, name)
+        t, c = d["time"].to_numpy(float), d["event"].to_numpy()
+        cens = Censoring.fit(t, (c > 0).astype(float))
+        for col, tau in (("p24", 24.0), ("score", 36.0), ("p12", 1000.0)):
+            s = d[col].to_numpy()
+            ref = _wolbers_pairs(t, c, 1, s, tau, cens, block=7)
+            one = _wolbers_pairs(t, c, 1, s, tau, cens, block=10_000)
+            got = _wolbers(t, c, 1, s, tau, cens)
+            assert_allclose(ref[0] / ref[1], one[0] / one[1], rtol=1e-13)
+            assert_allclose(got[:2], ref[:2], rtol=1e-12)
+            assert_allclose(got[2], ref[2])
+            got2 = _wolbers(t, c, 2, s, tau, cens)  # the other cause as the one of interest
+            ref2 = _wolbers_pairs(t, c, 2, s, tau, cens)
+            assert_allclose(got2[:2], ref2[:2], rtol=1e-12)
+            assert_allclose(got2[2], ref2[2])
 
 
 @pytest.mark.parametrize("name", NAMES)
