@@ -80,7 +80,7 @@ def _cold_caches():
     prevalence), so that a second run on the same seeds is not timed warm."""
     from ctcstats.designs import simulate
 
-    for name in ("_solve_nb_mean", "concentration_scale"):
+    for name in ("solve_nb_mean", "concentration_scale"):
         f = getattr(simulate, name, None)
         if hasattr(f, "cache_clear"):
             f.cache_clear()

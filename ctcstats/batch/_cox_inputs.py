@@ -40,9 +40,9 @@ def kernel_inputs(R, time, event, cols, weights, strata, start, timefix):
     n = time.shape[-1]
     n_merged = None
     if start is not None and timefix:
-        from .cox import _merge_start
+        from .cox import merge_start_times
 
-        time, start, n_merged = _merge_start(R, time, start)
+        time, start, n_merged = merge_start_times(R, time, start)
     if isinstance(cols, np.ndarray):
         X = np.ascontiguousarray(cols)
         p = X.shape[-1]

@@ -131,7 +131,7 @@ class _Patterns:
 _MAX_PATTERN_COVARIATES = 3
 
 
-def _merge_start(R, time, start):
+def merge_start_times(R, time, start):
     """R's timefix on (start, stop] data, per replicate (start and stop values together, as
     ``fit_cox``); returns 2-D times, 2-D starts and the number of merged values."""
     time2 = np.broadcast_to(time, (R, time.shape[-1]))
@@ -148,7 +148,7 @@ def _prepare(R, time, event, cols, weights, strata, *, ties, frequency, timefix,
              start=None) -> _Prepared:
     n_merged = None
     if start is not None and timefix:
-        time, start, n_merged = _merge_start(R, time, start)
+        time, start, n_merged = merge_start_times(R, time, start)
     L = build_layout(R, time, event, weights, strata, timefix=timefix and start is None,
                      ties=ties, frequency=frequency)
     if n_merged is not None:

@@ -98,7 +98,7 @@ def _nbinom_sf(k: int, n: float, p: float) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
-def _solve_nb_mean(q: float, threshold: int, shape: float) -> float:
+def solve_nb_mean(q: float, threshold: int, shape: float) -> float:
     """Mean μ of NB(size=shape) with P(X ≥ threshold) = q (X = count given c > 0)."""
 
     def f(log_mu: float) -> float:
@@ -121,7 +121,7 @@ def concentration_scale(
     NB mean = exposure · shape · scale; solved by Brent's method (closed-form NB tail).
     """
     q = prevalence / (1.0 - zero_fraction)
-    mu = _solve_nb_mean(float(q), int(threshold), float(shape))
+    mu = solve_nb_mean(float(q), int(threshold), float(shape))
     return mu / (shape * exposure)
 
 
@@ -139,21 +139,21 @@ def category_labels(categories) -> list[str]:
     return out
 
 
-def _exposure(d: StudyDesign) -> float:
+def marker_exposure(d: StudyDesign) -> float:
     r = float(d.marker.recovery.value)
     if d.marker_kind == "CTC":
-        return r * _volume(d)
-    return r * _volume(d) / 1e6
+        return r * sample_volume(d)
+    return r * sample_volume(d) / 1e6
 
 
-def _volume(d: StudyDesign) -> float:
+def sample_volume(d: StudyDesign) -> float:
     """Blood volume (mL, CTC designs) or cells examined (DTC designs)."""
     v = d.marker.volume_ml if d.marker_kind == "CTC" else d.marker.cells_examined
     assert v is not None, "the design schema requires it for the marker kind"
     return float(v.value)
 
 
-def _scale_sizes(sizes, n: int) -> np.ndarray:
+def scale_study_sizes(sizes, n: int) -> np.ndarray:
     """Largest-remainder scaling of study sizes to total *n* (each study ≥ 0)."""
     w = np.asarray(sizes, dtype=float)
     raw = w / w.sum() * n
@@ -184,7 +184,7 @@ def _invert(e, rate, shape, breaks, logm):
     return t
 
 
-def _covariate_centre(c) -> float:
+def covariate_centre(c) -> float:
     if c.kind == "binary":
         return float(c.negative.value)
     if c.kind == "ordinal":
@@ -201,10 +201,10 @@ def _draw_covariates(d: StudyDesign, u: np.ndarray, g: np.random.Generator) -> d
     # covariates, standard normals for (log)normal ones
     raw = [g.random(n) if c.kind in ("binary", "ordinal") else g.standard_normal(n)
            for c in d.covariates]
-    return _draw_covariates_from(d, u, raw)
+    return draw_covariates_from(d, u, raw)
 
 
-def _draw_covariates_from(d: StudyDesign, u: np.ndarray, raw: list) -> dict:
+def draw_covariates_from(d: StudyDesign, u: np.ndarray, raw: list) -> dict:
     """Covariates given the marker status ``u`` and their raw draws (``_draw_covariates``;
     elementwise, so the chunked simulator applies it to many cohorts at once)."""
     out = {}
@@ -253,11 +253,11 @@ def _linear_predictor(d: StudyDesign, covs: dict, proc: str, n: int) -> np.ndarr
     for c in d.covariates:
         v = c.log_hr.get(proc)
         if v is not None:
-            eta += strength * v.value * (covs[c.name] - _covariate_centre(c))
+            eta += strength * v.value * (covs[c.name] - covariate_centre(c))
     return eta
 
 
-def _marker_logm(h: Hazard, cat: np.ndarray, late: bool) -> np.ndarray:
+def marker_log_multiplier(h: Hazard, cat: np.ndarray, late: bool) -> np.ndarray:
     vals = h.marker_log_hr_late if late and h.marker_log_hr_late else h.marker_log_hr
     coefs = np.array([0.0] + [v.value for v in vals])
     return coefs[cat]
@@ -283,7 +283,7 @@ def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     pi0 = float(d.marker.zero_fraction.value)
     kshape = float(d.marker.gamma_shape.value)
     model = d.model
-    expo = _exposure(d)
+    expo = marker_exposure(d)
     prev = d.prevalence
 
     # 1. studies
@@ -292,7 +292,7 @@ def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
     if d.pooled:
         pooling = d.pooling
         assert pooling is not None, "pooled designs have a [pooling] section"
-        sizes = _scale_sizes(pooling.study_sizes.value, n)
+        sizes = scale_study_sizes(pooling.study_sizes.value, n)
         n_st = sizes.shape[0]
         study = np.repeat(np.arange(n_st), sizes)
         a = g.normal(0.0, pooling.prevalence_logit_sd.value, n_st)
@@ -373,9 +373,9 @@ def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
             return breaks, lm
         brk = h.break_months
         if brk is None:
-            return np.empty((n, 0)), _marker_logm(h, cat, False)[:, None]
+            return np.empty((n, 0)), marker_log_multiplier(h, cat, False)[:, None]
         late_rr = np.log(h.number("late_rate_ratio"))
-        lm = np.column_stack([_marker_logm(h, cat, False), _marker_logm(h, cat, True) + late_rr])
+        lm = np.column_stack([marker_log_multiplier(h, cat, False), marker_log_multiplier(h, cat, True) + late_rr])
         return np.full((n, 1), float(brk.value)), lm
 
     # 5. event processes
@@ -397,7 +397,7 @@ def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
         last = np.sum(t_draw[:, 1:] < t_prog[:, None], axis=1)
         lm_post = lm[np.arange(n), last]
     else:
-        lm_post = _marker_logm(post, cat, False)
+        lm_post = marker_log_multiplier(post, cat, False)
     if post.arm_log_hr is not None and serial is not None:
         arm_u = g.random(n)
     else:
@@ -459,9 +459,9 @@ def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
         cols[c.name] = covs[c.name]
     cols[f"{pre}_count"] = count.astype(np.int64)
     if d.marker_kind == "CTC":
-        cols["blood_volume_ml"] = np.full(n, _volume(d))
+        cols["blood_volume_ml"] = np.full(n, sample_volume(d))
     else:
-        cols["cells_examined"] = np.full(n, int(_volume(d)),
+        cols["cells_examined"] = np.full(n, int(sample_volume(d)),
                                          dtype=np.int64)
     cols[f"{pre}_positive"] = u
     if len(cats) > 2:
@@ -496,7 +496,7 @@ def simulate_columns(d: StudyDesign, n: int, g: np.random.Generator):
                 "draw_label": np.asarray(serial.labels, dtype=object)[jd],
                 "draw_months": t_draw[pid, jd],
                 f"{pre}_count": counts[pid, jd].astype(np.int64),
-                "blood_volume_ml": np.full(pid.shape[0], _volume(d)),
+                "blood_volume_ml": np.full(pid.shape[0], sample_volume(d)),
                 f"{pre}_positive": (counts[pid, jd] >= thr).astype(np.int64),
             }
         )

@@ -36,13 +36,13 @@ from scipy import special
 
 from .registry import StudyDesign
 from .simulate import (
-    _covariate_centre,
-    _draw_covariates_from,
-    _exposure,
-    _marker_logm,
-    _scale_sizes,
-    _volume,
     category_labels,
+    covariate_centre,
+    draw_covariates_from,
+    marker_exposure,
+    marker_log_multiplier,
+    sample_volume,
+    scale_study_sizes,
 )
 
 __all__ = ["ChunkCohorts", "iter_chunk", "simulate_chunk", "simulate_chunk_columns", "solve_nb_means",
@@ -213,7 +213,7 @@ def _study_effects(d: StudyDesign, n: int, gens: list):
     prev = d.prevalence
     pooling = d.pooling
     assert pooling is not None, "pooled designs have a [pooling] section"
-    sizes = _scale_sizes(pooling.study_sizes.value, n)
+    sizes = scale_study_sizes(pooling.study_sizes.value, n)
     S = sizes.shape[0]
     R = len(gens)
     a = np.empty((R, S))
@@ -270,7 +270,7 @@ def iter_chunk(d: StudyDesign, n: int, seeds: Sequence[np.random.SeedSequence | 
     # 2. the concentration scale of every study of every cohort: one vectorised solve
     q = prev_s / (1.0 - pi0)
     mu = solve_nb_means(q, thr, kshape) if d.pooled else _nb_means_cached(q, thr, kshape)
-    scale = (mu / (kshape * _exposure(d))).reshape(R, n_st)
+    scale = (mu / (kshape * marker_exposure(d))).reshape(R, n_st)
     names = [ep.name for ep in d.endpoints] if endpoints is None else list(endpoints)
     need_local = any(ep.kind == "event_free" for ep in d.endpoints if ep.name in names)
     if block is None:
@@ -307,7 +307,7 @@ def _block(d: StudyDesign, n: int, gens: list, study1: np.ndarray, n_st: int,
     thr = d.threshold
     pi0 = float(d.marker.zero_fraction.value)
     kshape = float(d.marker.gamma_shape.value)
-    expo = _exposure(d)
+    expo = marker_exposure(d)
     study = np.tile(study1, R)
     gidx = study + np.repeat(np.arange(R) * n_st, n)  # study index across the block
 
@@ -333,7 +333,7 @@ def _block(d: StudyDesign, n: int, gens: list, study1: np.ndarray, n_st: int,
     u = (count >= thr).astype(np.int64)
     cats = np.asarray(d.marker.categories)
     cat = np.searchsorted(cats, count, side="right") - 1
-    covs = _draw_covariates_from(d, u, raw)
+    covs = draw_covariates_from(d, u, raw)
     t = _event_times(d, covs, cat, bh.ravel()[gidx], e, N, need_local)
     acc = float(d.follow_up.median_months.value)
     a_len = float(d.follow_up.accrual_months.value)
@@ -347,9 +347,9 @@ def _block(d: StudyDesign, n: int, gens: list, study1: np.ndarray, n_st: int,
 
 def _nb_means_cached(q: np.ndarray, thr: int, kshape: float) -> np.ndarray:
     """Single-study designs: one prevalence, solved once (the scalar solver's cache)."""
-    from .simulate import _solve_nb_mean
+    from .simulate import solve_nb_mean
 
-    return np.full(q.shape, _solve_nb_mean(float(q[0]), int(thr), kshape))
+    return np.full(q.shape, solve_nb_mean(float(q[0]), int(thr), kshape))
 
 
 def _invert_const(e: np.ndarray, rate: np.ndarray, shape: float, brk: float | None,
@@ -382,12 +382,12 @@ def _event_times(d: StudyDesign, covs: dict, cat: np.ndarray, study_eff: np.ndar
     def logm_process(h):
         brk = h.break_months
         if brk is None:
-            return None, [_marker_logm(h, cat, False)]
+            return None, [marker_log_multiplier(h, cat, False)]
         late_rr = np.log(h.number("late_rate_ratio"))
-        return float(brk.value), [_marker_logm(h, cat, False),
-                                  _marker_logm(h, cat, True) + late_rr]
+        return float(brk.value), [marker_log_multiplier(h, cat, False),
+                                  marker_log_multiplier(h, cat, True) + late_rr]
 
-    centred = {c.name: covs[c.name] - _covariate_centre(c) for c in d.covariates}
+    centred = {c.name: covs[c.name] - covariate_centre(c) for c in d.covariates}
 
     def _linear_predictor(d, covs, proc, N):  # simulate._linear_predictor, centred once
         eta = np.zeros(N)
@@ -410,7 +410,7 @@ def _event_times(d: StudyDesign, covs: dict, cat: np.ndarray, study_eff: np.ndar
         rate = model.local.rate.value * np.exp(
             _linear_predictor(d, covs, "local", N) + study_eff)
         t_local = _invert_const(e_local, rate, model.local.number("shape"), brk, lm)
-    lm_post = _marker_logm(post, cat, False)
+    lm_post = marker_log_multiplier(post, cat, False)
     rate_post = post.rate.value * np.exp(
         _linear_predictor(d, covs, "post_progression", N) + study_eff + lm_post)
     k_post = post.number("shape")
@@ -441,9 +441,9 @@ def simulate_chunk_columns(d: StudyDesign, n: int,
             cols[c.name] = ch.covariates[c.name][sl]
         cols[f"{pre}_count"] = ch.count[sl]
         if d.marker_kind == "CTC":
-            cols["blood_volume_ml"] = np.full(n, _volume(d))
+            cols["blood_volume_ml"] = np.full(n, sample_volume(d))
         else:
-            cols["cells_examined"] = np.full(n, int(_volume(d)), dtype=np.int64)
+            cols["cells_examined"] = np.full(n, int(sample_volume(d)), dtype=np.int64)
         cols[f"{pre}_positive"] = ch.positive[sl]
         if len(cats) > 2:
             cols[f"{pre}_category"] = np.asarray(category_labels(cats),

@@ -402,11 +402,25 @@ class MarginalModel:
         quadrature, whose nodes move with the parameters.
         """
         theta = np.asarray(theta, dtype=float)
-        p = theta.size
         frozen = self.modes(theta) if fixed_nodes else None
+        # Steps in units of each parameter's own standard error, so that the differences
+        # are the same whatever unit a covariate or the time is measured in (a slope per
+        # day has a 365x smaller SE than per year; a fixed step of 1e-4 would be 0.3 SE in
+        # one unit and 1e-3 SE in the other, and the truncation error of the central
+        # difference with it). A first pass with steps relative to |theta| gives the scale.
+        steps = rel_step * np.maximum(1.0, np.abs(theta))
+        H0 = self._central_hessian(theta, steps, frozen)
+        with np.errstate(all="ignore"):
+            se = 1.0 / np.sqrt(np.abs(np.diag(H0)))
+        if np.all(np.isfinite(se) & (se > 0)):
+            return self._central_hessian(theta, 1e-3 * se, frozen)
+        return H0
+
+    def _central_hessian(self, theta: np.ndarray, steps: np.ndarray, frozen) -> np.ndarray:
+        p = theta.size
         Hm = np.zeros((p, p))
         for k in range(p):
-            h = rel_step * max(1.0, abs(theta[k]))
+            h = steps[k]
             tp = theta.copy()
             tp[k] += h
             tm = theta.copy()

@@ -106,15 +106,23 @@ def maximise(model, theta0: np.ndarray, *, max_iter: int = 500, tol: float = 1e-
                     "rescale the time (or another) variable to a unit of moderate size.")
         nan = np.full((theta.size, theta.size), np.nan)
         return Optimum(theta, float(f), g, H, nan, False, n_iter, msgs)
-    evals = np.linalg.eigvalsh(H)
+    # equilibrate before the definiteness check and the inversion: in a unit where one
+    # coefficient's SE is 1e7 and another's 0.1 the raw information spans ~1e-16..1e2 and
+    # rounding alone would make it look indefinite; D H D has a unit diagonal whatever the
+    # units, and vcov = D (-D H D)^-1 D is the same matrix
+    with np.errstate(all="ignore"):
+        dscale = 1.0 / np.sqrt(np.abs(np.diag(H)))
+    dscale = np.where(np.isfinite(dscale) & (dscale > 0), dscale, 1.0)
+    Hs = H * np.outer(dscale, dscale)
+    evals = np.linalg.eigvalsh(Hs)
     if np.max(evals) >= 0:
         msgs.append(f"the {what} observed information is not positive definite at the "
                     "optimum (a variance component or the dispersion may be on the boundary); "
                     "standard errors are unreliable — consider a simpler random-effects "
                     "structure.")
-        vcov = np.linalg.pinv(-H)
+        vcov = np.linalg.pinv(-Hs) * np.outer(dscale, dscale)
     else:
-        vcov = np.linalg.inv(-H)
+        vcov = np.linalg.inv(-Hs) * np.outer(dscale, dscale)
     if getattr(model, "mode_failures", 0):
         msgs.append(f"the posterior modes of the random effects did not converge in "
                     f"{model.mode_failures} evaluations; the quadrature may be inaccurate.")
@@ -135,8 +143,9 @@ def wald_frame(component: str, terms, coef, se, *, conf_level: float,
     lo, hi = coef - zq * se, coef + zq * se
     out = {"component": component, "term": list(terms), "coef": coef, "std_error": se}
     if ratio is not None:
-        out[ratio] = np.exp(coef)
-        lo, hi = np.exp(lo), np.exp(hi)
+        with np.errstate(over="ignore"):  # exp of a coefficient per tiny unit: inf is its value
+            out[ratio] = np.exp(coef)
+            lo, hi = np.exp(lo), np.exp(hi)
     out.update({"ci_lower": lo, "ci_upper": hi, "z": z, "p_value": 2 * stats.norm.sf(np.abs(z))})
     return pd.DataFrame(out)
 

@@ -32,7 +32,7 @@ import numpy as np
 from ..survival._core.cox import baseline_hazard, fit_cox_arrays, prepare_cox_data
 from ..survival._core.curves import step_at
 from ._conditional import fit_draw, sample_codes
-from ._multilevel import _TooFewStudies, fit_draw_two_stage
+from ._multilevel import TooFewStudies, fit_draw_two_stage
 from ._pmm import pmm_draw
 from ._terms import CoxModelSpec, stratified_baseline
 
@@ -157,7 +157,7 @@ def _fit_two_stage(spec: ChainSpec, i: int, y: np.ndarray, P: np.ndarray,
     try:
         return fit_draw_two_stage(v.kind, y, P, rng, n_studies=len(labels),
                                   observed=~v.miss, all_rows=all_rows, labels=labels)
-    except _TooFewStudies as exc:
+    except TooFewStudies as exc:
         from ..errors import DataValidationError
 
         raise DataValidationError(

@@ -42,7 +42,7 @@ from ._ordinal import fit_polr
 __all__ = ["Drawn", "fit_draw"]
 
 
-def _mvn(rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+def draw_mvn(rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """One draw of N(mean, cov); a symmetric-eigen square root tolerates a singular cov."""
     cov = (np.asarray(cov, float) + np.asarray(cov, float).T) / 2
     w, v = np.linalg.eigh(cov)
@@ -50,7 +50,7 @@ def _mvn(rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray) -> np.ndar
     return np.asarray(mean, float) + root @ rng.standard_normal(mean.shape[0])
 
 
-def _const(X: np.ndarray) -> np.ndarray:
+def with_intercept(X: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones(X.shape[0]), X])
 
 
@@ -70,8 +70,8 @@ class Drawn:
         if self.kind == "ordinal":
             return X @ self.beta if X.shape[1] else np.zeros(X.shape[0])
         if self.kind == "categorical":
-            return _const(X) @ self.beta  # (n, K-1)
-        return _const(X) @ self.beta
+            return with_intercept(X) @ self.beta  # (n, K-1)
+        return with_intercept(X) @ self.beta
 
     def log_probs(self, X: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
         """log P(level k | x), shape (n, K) — discrete kinds."""
@@ -129,16 +129,16 @@ def fit_draw(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.Generator, 
 
 
 def _fit_continuous(y, X, rng, **_):
-    res = sm.OLS(y, _const(X)).fit()
+    res = sm.OLS(y, with_intercept(X)).fit()
     df = max(res.df_resid, 1.0)
     sigma = float(np.sqrt(res.ssr / rng.chisquare(df)))
-    beta = _mvn(rng, np.asarray(res.params), sigma**2 * np.asarray(res.normalized_cov_params))
+    beta = draw_mvn(rng, np.asarray(res.params), sigma**2 * np.asarray(res.normalized_cov_params))
     return Drawn("continuous", beta, sigma=sigma)
 
 
 def _fit_binary(y, X, rng, **_):
-    res = sm.GLM(y, _const(X), family=sm.families.Binomial()).fit()
-    return Drawn("binary", _mvn(rng, np.asarray(res.params), np.asarray(res.cov_params())),
+    res = sm.GLM(y, with_intercept(X), family=sm.families.Binomial()).fit()
+    return Drawn("binary", draw_mvn(rng, np.asarray(res.params), np.asarray(res.cov_params())),
                  n_levels=2)
 
 
@@ -158,21 +158,21 @@ def _fit_ordinal(y, X, rng, *, n_levels, start=None, **_):
         res = OrderedModel(codes, X, distr="logit").fit(
             method="bfgs", disp=0, maxiter=500, start_params=start)
         params, cov = np.asarray(res.params), np.asarray(res.cov_params())
-    theta = _mvn(rng, params, cov)
+    theta = draw_mvn(rng, params, cov)
     cuts = np.cumsum(np.concatenate([[theta[p]], np.exp(theta[p + 1:])]))
     return Drawn("ordinal", theta[:p], cuts=cuts, n_levels=n_levels, mle=params)
 
 
 def _fit_categorical(y, X, rng, *, n_levels, **_):
-    res = sm.MNLogit(y.astype(int), _const(X)).fit(disp=0, method="newton", maxiter=100)
+    res = sm.MNLogit(y.astype(int), with_intercept(X)).fit(disp=0, method="newton", maxiter=100)
     params = np.asarray(res.params)  # (p+1, K-1)
-    flat = _mvn(rng, params.ravel(order="F"), np.asarray(res.cov_params()))
+    flat = draw_mvn(rng, params.ravel(order="F"), np.asarray(res.cov_params()))
     return Drawn("categorical", flat.reshape(params.shape, order="F"), n_levels=n_levels)
 
 
 def _fit_count(y, X, rng, *, family, offset, **_):
-    pois = sm.GLM(y, _const(X), family=sm.families.Poisson(), offset=offset).fit()
-    p_draw = None if family == "negbin" else _mvn(rng, np.asarray(pois.params),
+    pois = sm.GLM(y, with_intercept(X), family=sm.families.Poisson(), offset=offset).fit()
+    p_draw = None if family == "negbin" else draw_mvn(rng, np.asarray(pois.params),
                                                    np.asarray(pois.cov_params()))
     if family == "poisson":
         return Drawn("count", p_draw, family="poisson")
@@ -181,7 +181,7 @@ def _fit_count(y, X, rng, *, family, offset, **_):
         # the Poisson model (below), so statsmodels' warnings about it are not passed on
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = sm.NegativeBinomial(y, _const(X), offset=offset, loglike_method="nb2").fit(
+            res = sm.NegativeBinomial(y, with_intercept(X), offset=offset, loglike_method="nb2").fit(
                 start_params=np.append(np.asarray(pois.params), 0.1), disp=0, maxiter=200)
             params = np.asarray(res.params)
             cov = np.asarray(res.cov_params())
@@ -190,12 +190,12 @@ def _fit_count(y, X, rng, *, family, offset, **_):
     a = params[-1]
     if cov is None or not a > 1e-6 or not np.all(np.isfinite(cov)):
         # no overdispersion: the negative binomial is the Poisson model
-        return Drawn("count", _mvn(rng, np.asarray(pois.params),
+        return Drawn("count", draw_mvn(rng, np.asarray(pois.params),
                                    np.asarray(pois.cov_params())), sigma=0.0, family="negbin")
     # dispersion alpha drawn on the log scale (delta method), the others as they are
     jac = np.ones(params.size)
     jac[-1] = 1.0 / a
-    theta = _mvn(rng, np.append(params[:-1], np.log(a)), cov * np.outer(jac, jac))
+    theta = draw_mvn(rng, np.append(params[:-1], np.log(a)), cov * np.outer(jac, jac))
     return Drawn("count", theta[:-1], sigma=float(np.exp(theta[-1])), family="negbin")
 
 

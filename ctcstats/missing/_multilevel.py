@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._conditional import _const, _mvn, sample_codes
+from ._conditional import draw_mvn, sample_codes, with_intercept
 
 __all__ = ["StudyDrawn", "fit_draw_two_stage", "mm_meta", "TWO_STAGE_KINDS"]
 
@@ -62,7 +62,7 @@ class StudyDrawn:
     mle: np.ndarray | None = None
 
     def _split(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _const(X[:, :-1]), X[:, -1].astype(int)
+        return with_intercept(X[:, :-1]), X[:, -1].astype(int)
 
     def linear(self, X: np.ndarray) -> np.ndarray:
         Z, k = self._split(X)
@@ -163,7 +163,7 @@ def fit_draw_two_stage(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.G
     with observed values, the observed rows (``all_rows=False``, FCS) or all its rows at
     their current values (``all_rows=True``, smcfcs, which fits the covariate model to the
     completed data)."""
-    Z = _const(X[:, :-1])
+    Z = with_intercept(X[:, :-1])
     study = X[:, -1].astype(int)
     q = Z.shape[1]
     fits: dict[int, tuple] = {}
@@ -186,7 +186,7 @@ def fit_draw_two_stage(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.G
                         "study's own model; its missing values were imputed as "
                         "systematically missing (from the between-study distribution)")
     if len(fits) < 2:
-        raise _TooFewStudies(len(fits))
+        raise TooFewStudies(len(fits))
     ks = sorted(fits)
     b = np.array([fits[k][0] for k in ks])
     sigmas = None
@@ -197,16 +197,16 @@ def fit_draw_two_stage(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.G
     else:
         V = np.array([fits[k][1] for k in ks])
     beta, var_beta, psi = mm_meta(b, V)
-    beta_star = _mvn(rng, beta, var_beta)
+    beta_star = draw_mvn(rng, beta, var_beta)
     betas = np.empty((n_studies, q))
     for k in range(n_studies):
         if k in fits:
             j = ks.index(k)
             gain = psi @ np.linalg.pinv(psi + V[j])
             mean = beta_star + gain @ (b[j] - beta_star)
-            betas[k] = _mvn(rng, mean, psi - gain @ psi)
+            betas[k] = draw_mvn(rng, mean, psi - gain @ psi)
         else:
-            betas[k] = _mvn(rng, beta_star, psi)
+            betas[k] = draw_mvn(rng, beta_star, psi)
     return StudyDrawn(kind, betas, sigmas=sigmas), msgs
 
 
@@ -230,7 +230,7 @@ def _draw_log_variances(ks, fits, n_studies, rng) -> np.ndarray:
     return np.exp(out)
 
 
-class _TooFewStudies(ValueError):
+class TooFewStudies(ValueError):
     """Fewer than two studies have their own fit: no between-study distribution."""
 
     def __init__(self, n: int):

@@ -17,7 +17,7 @@ hazard per stratum, evaluated at each patient's time in the patient's own stratu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,7 +159,7 @@ def derived_terms(data: pd.DataFrame, covariates: list[str], terms: Mapping | No
     return out, extra
 
 
-def rcs_term(column: str, knots, *, data: pd.DataFrame | None = None,
+def rcs_term(column: str, knots: int | Sequence[float], *, data: pd.DataFrame | None = None,
              transform: Callable | None = np.log1p) -> Callable:
     """A derived term for ``impute(terms=...)``: the restricted cubic spline of
     ``transform(column)`` with fixed knots — the columns of ``Hmisc::rcspline.eval(x, knots,

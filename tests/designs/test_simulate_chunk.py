@@ -19,7 +19,7 @@ from ctcstats.designs import get_design, list_designs
 from ctcstats.designs import power as pw
 from ctcstats.designs.power import _one_replicate, _seed_root, power_analysis, simulate_power
 from ctcstats.designs.power_chunk import chunk_replicates, chunk_supported
-from ctcstats.designs.simulate import _solve_nb_mean, simulate_columns
+from ctcstats.designs.simulate import simulate_columns, solve_nb_mean
 from ctcstats.designs.simulate_chunk import (
     _brent_vectorised,
     simulate_chunk_columns,
@@ -63,7 +63,7 @@ def test_solve_nb_means_equals_the_scalar_solver_bit_for_bit():
     for thr, shape in [(1, 0.5), (5, 0.3), (2, 1.7), (10, 0.9)]:
         q = g.uniform(1e-4, 0.999, 400)
         got = solve_nb_means(q, thr, shape)
-        ref = np.array([_solve_nb_mean(float(v), thr, shape) for v in q])
+        ref = np.array([solve_nb_mean(float(v), thr, shape) for v in q])
         np.testing.assert_array_equal(got, ref)
 
 
