@@ -54,7 +54,7 @@ from ..errors import DataValidationError, DataWarning
 from ..survival._core.ties import merge_message, merge_times
 from ..survival.competing import check_event_of_interest, cumulative_incidence
 from ._metrics_common import Censoring, check_horizon, check_probabilities
-from .metrics import _auc_with_if, _brier_with_if, _roc_table, _untied_auc, _wald
+from .metrics import auc_with_if, brier_with_if, roc_table, untied_auc, wald_limits
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -240,16 +240,16 @@ def competing_time_dependent_auc(
         raise DataValidationError(
             f"horizon {t:g} leaves no controls (nobody event-free after it and no competing "
             f"failure by it); {func} needs both cases and controls — choose an earlier horizon.")
-    auc, ic, W, _, _ = _auc_with_if(d.score, d.time, d.failed, t, cens,
+    auc, ic, W, _, _ = auc_with_if(d.score, d.time, d.failed, t, cens,
                                     sets=(cases, controls, own))
     se = float(np.std(ic, ddof=1) / np.sqrt(d.time.size))
-    auc, se, lo, hi, notes = _untied_auc(auc, se, conf_level, d.score, cases, controls,
+    auc, se, lo, hi, notes = untied_auc(auc, se, conf_level, d.score, cases, controls,
                                          risk_col=risk_col, notes=d.pf.notes)
     competing = controls & own
     return CompetingAUCResult(
         estimate=auc, std_error=se, ci_lower=lo, ci_upper=hi, horizon=t,
         event_of_interest=d.cause, conf_level=conf_level,
-        roc=_roc_table(d.score, W, cases, controls), n_obs=d.pf.n_obs,
+        roc=roc_table(d.score, W, cases, controls), n_obs=d.pf.n_obs,
         n_cases=int(cases.sum()), n_controls=int(controls.sum()),
         n_competing=int(competing.sum()), n_censored_before=int((~cases & ~controls).sum()),
         n_dropped=d.pf.n_dropped, warnings=notes)
@@ -349,11 +349,11 @@ def competing_brier_score(
     t = _horizon(d, horizon, func)
     cens = Censoring.fit(d.time, d.failed)
     sets = d.sets(t)
-    b, se, cases, controls = _brier_with_if(d.score, d.time, d.failed, t, cens, sets=sets)
+    b, se, cases, controls = brier_with_if(d.score, d.time, d.failed, t, cens, sets=sets)
     f0, _ = _aj_at(d.time, d.codes, d.cause, t)
-    b0, se0, _, _ = _brier_with_if(np.full(d.time.size, f0), d.time, d.failed, t, cens,
+    b0, se0, _, _ = brier_with_if(np.full(d.time.size, f0), d.time, d.failed, t, cens,
                                    sets=sets)
-    lo, hi = _wald(b, se, conf_level)
+    lo, hi = wald_limits(b, se, conf_level)
     return CompetingBrierResult(
         estimate=b, std_error=se, ci_lower=lo, ci_upper=hi, null_estimate=b0,
         null_std_error=se0, ipa=float(1.0 - b / b0) if b0 > 0 else float("nan"), horizon=t,

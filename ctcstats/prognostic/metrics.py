@@ -263,7 +263,7 @@ def ipcw_sets(time, event, t, cens: Censoring, sets=None):
     return W, q, cases, controls
 
 
-def _auc_with_if(risk, time, event, t, cens: Censoring, sets=None):
+def auc_with_if(risk, time, event, t, cens: Censoring, sets=None):
     """AUC of Score and its influence function (conservative part + KM censoring part)."""
     n = time.size
     W, q, cases, controls = ipcw_sets(time, event, t, cens, sets)
@@ -292,7 +292,7 @@ def _auc_with_if(risk, time, event, t, cens: Censoring, sets=None):
     return auc, ic0 + icc, W, cases, controls
 
 
-def _untied_auc(auc, se, conf_level, risk, cases, controls, *, risk_col: str, notes):
+def untied_auc(auc, se, conf_level, risk, cases, controls, *, risk_col: str, notes):
     """AUC, SE, CI and notes — all NaN, with a recorded warning, when the score ties every
     case with every control (a constant score): AUC = 0.5 with SE 0 would be a confident
     number about a score that ranks nobody (the rule of ``concordance_index``)."""
@@ -305,11 +305,11 @@ def _untied_auc(auc, se, conf_level, risk, cases, controls, *, risk_col: str, no
         warnings.warn(msg, DataWarning, stacklevel=3)
         nan = float("nan")
         return nan, nan, nan, nan, (*notes, msg)
-    lo, hi = _wald(auc, se, conf_level)
+    lo, hi = wald_limits(auc, se, conf_level)
     return float(auc), se, lo, hi, tuple(notes)
 
 
-def _roc_table(risk, W, cases, controls) -> pd.DataFrame:
+def roc_table(risk, W, cases, controls) -> pd.DataFrame:
     order = np.argsort(-risk, kind="stable")
     r = risk[order]
     wcase = (W * cases)[order]
@@ -324,7 +324,7 @@ def _roc_table(risk, W, cases, controls) -> pd.DataFrame:
     })
 
 
-def _wald(est, se, conf_level):
+def wald_limits(est, se, conf_level):
     z = norm.ppf(0.5 + conf_level / 2)
     return float(max(0.0, est - z * se)), float(min(1.0, est + z * se))
 
@@ -393,13 +393,13 @@ def time_dependent_auc(
     risk = sc[risk_col]
     t = check_horizon(horizon, t_arr, event, func=func)
     cens = Censoring.fit(t_arr, event)
-    auc, ic, W, cases, controls = _auc_with_if(risk, t_arr, event, t, cens)
+    auc, ic, W, cases, controls = auc_with_if(risk, t_arr, event, t, cens)
     se = float(np.std(ic, ddof=1) / np.sqrt(t_arr.size))
-    auc, se, lo, hi, notes = _untied_auc(auc, se, conf_level, risk, cases, controls,
+    auc, se, lo, hi, notes = untied_auc(auc, se, conf_level, risk, cases, controls,
                                          risk_col=risk_col, notes=pf.notes)
     return TimeDependentAUCResult(
         estimate=auc, std_error=se, ci_lower=lo, ci_upper=hi, horizon=t,
-        conf_level=conf_level, roc=_roc_table(risk, W, cases, controls), n_obs=pf.n_obs,
+        conf_level=conf_level, roc=roc_table(risk, W, cases, controls), n_obs=pf.n_obs,
         n_cases=int(cases.sum()), n_controls=int(controls.sum()),
         n_censored_before=int((~cases & ~controls).sum()), n_dropped=pf.n_dropped,
         warnings=notes)
@@ -429,7 +429,7 @@ class BrierResult(Result):
     warnings: tuple[str, ...] = ()
 
 
-def _brier_with_if(p, time, event, t, cens: Censoring, sets=None):
+def brier_with_if(p, time, event, t, cens: Censoring, sets=None):
     n = time.size
     W, q, cases, controls = ipcw_sets(time, event, t, cens, sets)
     res = np.where(cases, (1.0 - p) ** 2, p**2) * W
@@ -504,10 +504,10 @@ def brier_score(
     check_probabilities(p, risk_col, role="risk_col", func=func, index=pf.frame.index)
     t = check_horizon(horizon, t_arr, event, func=func)
     cens = Censoring.fit(t_arr, event)
-    b, se, cases, controls = _brier_with_if(p, t_arr, event, t, cens)
+    b, se, cases, controls = brier_with_if(p, t_arr, event, t, cens)
     s_km, _ = km_at(t_arr, event, t)
-    b0, se0, _, _ = _brier_with_if(np.full(t_arr.size, 1.0 - s_km), t_arr, event, t, cens)
-    lo, hi = _wald(b, se, conf_level)
+    b0, se0, _, _ = brier_with_if(np.full(t_arr.size, 1.0 - s_km), t_arr, event, t, cens)
+    lo, hi = wald_limits(b, se, conf_level)
     return BrierResult(
         estimate=b, std_error=se, ci_lower=lo, ci_upper=hi, null_estimate=b0,
         null_std_error=se0, ipa=float(1.0 - b / b0) if b0 > 0 else float("nan"), horizon=t,
@@ -599,8 +599,8 @@ def integrated_brier_score(
         t = check_horizon(h, t_arr, event, func=func)
         s_km, _ = km_at(t_arr, event, t)
         times.append(t)
-        b.append(_brier_with_if(p, t_arr, event, t, cens)[0])
-        b0.append(_brier_with_if(np.full(t_arr.size, 1 - s_km), t_arr, event, t, cens)[0])
+        b.append(brier_with_if(p, t_arr, event, t, cens)[0])
+        b0.append(brier_with_if(np.full(t_arr.size, 1 - s_km), t_arr, event, t, cens)[0])
     times_a, b_a, b0_a = np.array(times), np.array(b), np.array(b0)
     if np.any(np.diff(times_a) <= 0):
         raise ParameterError(f"The horizons in 'risk_cols' of {func} must be distinct.")
