@@ -149,21 +149,23 @@ def _design(spec: ChainSpec, xs: list[np.ndarray], skip: int, *,
 
 
 def _fit_two_stage(spec: ChainSpec, i: int, y: np.ndarray, P: np.ndarray,
-                   rng: np.random.Generator, *, all_rows: bool):
+                   rng: np.random.Generator, *, all_rows: bool,
+                   offset: np.ndarray | None = None):
     """The two-stage random-effects model of variable ``i`` (``P`` from :func:`_design`,
-    every row; ``y`` its current values)."""
+    every row; ``y`` its current values; ``offset`` every row's log exposure of a count)."""
     v, study = spec.variables[i], spec.variables[spec.study]  # type: ignore[index]
     labels = tuple(str(x) for x in study.level_values)
     try:
         return fit_draw_two_stage(v.kind, y, P, rng, n_studies=len(labels),
-                                  observed=~v.miss, all_rows=all_rows, labels=labels)
+                                  observed=~v.miss, all_rows=all_rows, labels=labels,
+                                  offset=offset)
     except TooFewStudies as exc:
         from ..errors import DataValidationError
 
         raise DataValidationError(
             f"covariate {v.name!r}: only {exc.n} stud{'y' if exc.n == 1 else 'ies'} could "
             "fit the study-level imputation model (enough observed values, both levels of a "
-            "binary variable, no separation); the between-study distribution needs at "
+            "binary variable, a non-zero count, no separation); the between-study distribution needs at "
             "least two — use fewer predictors or study_model='fixed'.") from None
 
 
@@ -205,7 +207,7 @@ def fcs_chain(spec: ChainSpec, seed: int):
                 xs[i][m] = pmm_draw(xs[i][~m], P[~m], P[m], rng, donors=spec.donors)
                 continue
             if i in spec.two_stage:
-                drawn, w = _fit_two_stage(spec, i, xs[i], P, rng, all_rows=False)
+                drawn, w = _fit_two_stage(spec, i, xs[i], P, rng, all_rows=False, offset=off)
             else:
                 drawn, w = fit_draw(v.kind, xs[i][~m], P[~m], rng, n_levels=_nlev(v),
                                     family=v.family, offset=None if off is None else off[~m],
@@ -296,7 +298,7 @@ def smcfcs_chain(spec: ChainSpec, seed: int):
             P = _design(spec, xs, i)
             off = spec.offset if v.kind == "count" else None
             if i in spec.two_stage:
-                drawn, w = _fit_two_stage(spec, i, xs[i], P, rng, all_rows=True)
+                drawn, w = _fit_two_stage(spec, i, xs[i], P, rng, all_rows=True, offset=off)
             else:
                 drawn, w = fit_draw(v.kind, xs[i], P, rng, n_levels=_nlev(v),
                                     family=v.family, offset=off, start=starts.get(i))

@@ -4,14 +4,17 @@ A covariate that is missing for every patient of some study (*systematically mis
 cannot have a study fixed effect in its imputation model. Here its model is multilevel: every
 coefficient (intercept and slopes on the other covariates, and on the outcome summaries in
 FCS) varies between studies, beta_k ~ N(beta, Psi). It is fitted in two stages (Resche-Rigon &
-White 2018; R ``micemd::mice.impute.2l.2stage.norm`` / ``.bin``, ``method_est = "mm"``):
+White 2018; R ``micemd::mice.impute.2l.2stage.norm`` / ``.bin`` / ``.pois``,
+``method_est = "mm"``):
 
-1. In every study where the variable is observed, a GLM is fitted (normal linear or
-   logistic): estimates b_k with covariance V_k (and, for a continuous variable, the
-   residual variance s_k^2 with df_k degrees of freedom). A study with too little data for
-   its own fit (normal: df_k <= 4; logistic: a level absent, non-convergence or a standard
-   error above 1000, i.e. separation) is treated as systematically missing, and a message
-   says so.
+1. In every study where the variable is observed, a GLM is fitted (normal linear, logistic,
+   or Poisson for a count, with the log sampled volume as offset when ``volume_col`` is
+   given — micemd's Poisson method has no offset; without a volume the two coincide):
+   estimates b_k with covariance V_k (and, for a continuous variable, the residual variance
+   s_k^2 with df_k degrees of freedom). A study with too little data for its own fit
+   (normal: df_k <= 4; logistic: a level absent; Poisson: no more observed values than
+   parameters or all zero; both: non-convergence or a standard error above 1000, i.e.
+   separation) is treated as systematically missing, and a message says so.
 2. The b_k are combined by the multivariate method of moments (Jackson, White & Riley 2013;
    mvmeta ``method = "mm"``): for the intercept-only model with W_k = V_k^-1,
    Q = sum_k W_k (b_k - b_F)(b_k - b_F)' has expectation (K - 1) I + (sum W_k -
@@ -31,7 +34,8 @@ method of moments (its uncertainty is not propagated; with few studies the betwe
 variance may then be somewhat small — see the simulation in the tests).
 
 Own code: no Python library fits these models; the per-study GLMs come from numpy least
-squares (normal) and Newton–Raphson (logistic; checked against statsmodels in the tests).
+squares (normal) and Newton–Raphson (logistic and Poisson; checked against statsmodels in
+the tests). A drawn count is Poisson with mean exp(Z beta_k* + offset).
 """
 
 from __future__ import annotations
@@ -43,9 +47,9 @@ from scipy import special
 
 from ._conditional import draw_mvn, sample_codes, with_intercept
 
-__all__ = ["StudyDrawn", "fit_draw_two_stage", "mm_meta", "TWO_STAGE_KINDS"]
+__all__ = ["StudyDrawn", "fit_draw_two_stage", "mm_meta", "viable", "TWO_STAGE_KINDS"]
 
-TWO_STAGE_KINDS = ("continuous", "binary")
+TWO_STAGE_KINDS = ("continuous", "binary", "count")
 MAX_SE = 1000.0  # a logistic standard error above this is separation (micemd's threshold)
 MIN_DF = 4  # a normal fit needs more residual df than this (as micemd)
 
@@ -74,6 +78,9 @@ class StudyDrawn:
 
     def sample(self, X: np.ndarray, rng: np.random.Generator,
                offset: np.ndarray | None = None) -> np.ndarray:
+        if self.kind == "count":
+            eta = self.linear(X) + (0.0 if offset is None else offset)
+            return rng.poisson(np.exp(np.minimum(eta, 30.0))).astype(float)
         if self.kind == "continuous":
             assert self.sigmas is not None
             k = X[:, -1].astype(int)
@@ -152,17 +159,76 @@ def _fit_logistic(y: np.ndarray, Z: np.ndarray, max_iter: int = 30, tol: float =
     return beta, cov
 
 
+def _fit_poisson(y: np.ndarray, Z: np.ndarray, offset: np.ndarray | None = None,
+                 max_iter: int = 50, tol: float = 1e-10):
+    """Poisson regression (log link, optional offset) by Newton–Raphson (as R ``glm``:
+    started at log(y + 0.1), stopping at a relative deviance change below 1e-10); ``None``
+    when it cannot be estimated (too few values, all zero, no convergence, or a standard
+    error above ``MAX_SE``)."""
+    n, q = Z.shape
+    if n <= q or not np.any(y > 0) or np.linalg.matrix_rank(Z) < q:
+        return None
+    off = np.zeros(n) if offset is None else offset
+    try:  # start: least squares of log(y + 0.1) - offset (a first IRLS step's target)
+        beta = np.linalg.lstsq(Z, np.log(y + 0.1) - off, rcond=None)[0]
+    except np.linalg.LinAlgError:
+        return None
+
+    def deviance(b):
+        mu = np.exp(np.minimum(Z @ b + off, 700.0))
+        return 2 * float(np.sum(special.xlogy(y, y / mu) - (y - mu)))
+
+    dev_old = deviance(beta)
+    for _ in range(max_iter):
+        mu = np.exp(np.minimum(Z @ beta + off, 700.0))
+        info = Z.T @ (Z * mu[:, None])
+        try:
+            step = np.linalg.solve(info, Z.T @ (y - mu))
+        except np.linalg.LinAlgError:
+            return None
+        dev = deviance(beta + step)
+        while not dev <= dev_old + 1e-12 * (abs(dev_old) + 1) and np.max(np.abs(step)) > 1e-12:
+            step = step / 2  # step halving, as glm does when the deviance is not finite
+            dev = deviance(beta + step)
+        beta = beta + step
+        if abs(dev - dev_old) < tol * (abs(dev) + 0.1):
+            break
+        dev_old = dev
+    else:
+        return None
+    mu = np.exp(np.minimum(Z @ beta + off, 700.0))
+    try:
+        cov = np.linalg.inv(Z.T @ (Z * mu[:, None]))
+    except np.linalg.LinAlgError:
+        return None
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    if not (np.all(np.isfinite(se)) and np.all(se < MAX_SE)):
+        return None
+    return beta, cov
+
+
+def viable(kind: str, y_obs: np.ndarray, q: int) -> bool:
+    """Whether a study's observed values can support its own fit with ``q`` parameters
+    (before trying it)."""
+    if kind == "continuous":
+        return bool(y_obs.size - q > MIN_DF)
+    if kind == "count":
+        return bool(y_obs.size > q and np.any(y_obs > 0))
+    return bool(np.unique(y_obs).size == 2)
+
+
 # =========================================================================== two stages
 def fit_draw_two_stage(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.Generator, *,
                        n_studies: int, observed: np.ndarray, all_rows: bool,
-                       labels: tuple[str, ...] | None = None) -> tuple[StudyDrawn, list[str]]:
+                       labels: tuple[str, ...] | None = None,
+                       offset: np.ndarray | None = None) -> tuple[StudyDrawn, list[str]]:
     """Fit the two-stage model of one variable and draw study-specific parameters.
 
     ``X`` holds the predictors and the study code in its last column (every row);
     ``observed`` marks the rows where the variable is observed. Stage 1 uses, in each study
     with observed values, the observed rows (``all_rows=False``, FCS) or all its rows at
     their current values (``all_rows=True``, smcfcs, which fits the covariate model to the
-    completed data)."""
+    completed data). ``offset`` (every row) is the log exposure of a count."""
     Z = with_intercept(X[:, :-1])
     study = X[:, -1].astype(int)
     q = Z.shape[1]
@@ -173,11 +239,16 @@ def fit_draw_two_stage(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.G
         obs_k = observed & in_k
         if not obs_k.any():
             continue
-        viable = (obs_k.sum() - q > MIN_DF if kind == "continuous"
-                  else np.unique(y[obs_k]).size == 2)
         rows = in_k if all_rows else in_k & observed
-        fitter = _fit_normal if kind == "continuous" else _fit_logistic
-        fit = fitter(y[rows], Z[rows]) if viable else None
+        fit = None
+        if not viable(kind, y[obs_k], q):
+            pass
+        elif kind == "continuous":
+            fit = _fit_normal(y[rows], Z[rows])
+        elif kind == "count":
+            fit = _fit_poisson(y[rows], Z[rows], None if offset is None else offset[rows])
+        else:
+            fit = _fit_logistic(y[rows], Z[rows])
         if fit is not None:
             fits[k] = fit
         elif (in_k & ~observed).any():

@@ -35,7 +35,7 @@ from .._validation import (
 from ..batch.parallel import run_chunks
 from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._chains import DISCRETE, ChainSpec, Var, fcs_chain, smcfcs_chain
-from ._multilevel import MIN_DF, TWO_STAGE_KINDS
+from ._multilevel import MIN_DF, TWO_STAGE_KINDS, viable
 from ._terms import CoxModelSpec, derived_terms, term_columns
 from .diagnostics import missing_pattern, missing_table
 
@@ -230,11 +230,18 @@ def _var(data: pd.DataFrame, name: str, kind: str, in_model: bool, family: str) 
                family=family)
 
 
+def _two_stage_kinds(count_model: str) -> tuple[str, ...]:
+    """Kinds with a two-stage random-effects model: counts only as Poisson (micemd
+    ``2l.2stage.pois``; there is no two-stage negative binomial model)."""
+    return tuple(k for k in TWO_STAGE_KINDS if k != "count" or count_model == "poisson")
+
+
 def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var],
-               study_model: str = "fixed") -> Var:
+               study_model: str = "fixed", count_model: str = "poisson") -> Var:
     """The study as a complete categorical variable of the Cox and covariate models; a
     covariate missing for a whole study (systematically missing) is refused with
-    ``study_model="fixed"`` and, with ``"random"``, unless it is continuous or binary."""
+    ``study_model="fixed"`` and, with ``"random"``, unless it is continuous, binary or a
+    count with ``count_model="poisson"``."""
     s = data[study_col]
     levels = group_levels(s)
     if len(levels) < 2:
@@ -254,12 +261,20 @@ def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var],
                     f"{where}: a study fixed effect cannot be estimated there — impute with "
                     "study_model='random' (study-level random-effects imputation models), "
                     "or analyse that study without the covariate, or leave the study out.")
+            if v.kind == "count" and count_model != "poisson":
+                raise DataValidationError(
+                    f"{where}: study_model='random' imputes a systematically missing count "
+                    "with a two-stage Poisson model (as R micemd 2l.2stage.pois); there is "
+                    "no two-stage negative binomial model — use count_model='poisson', or "
+                    "analyse that study without the count.")
             if v.kind not in TWO_STAGE_KINDS:
                 raise DataValidationError(
                     f"{where}: study_model='random' imputes systematically missing "
-                    f"continuous and binary variables; {v.name!r} is {v.kind} — recode it "
-                    "(e.g. binary or a numeric score declared 'continuous' in types), or "
-                    "analyse that study without it.")
+                    f"continuous, binary and count variables; {v.name!r} is {v.kind}, for "
+                    "which no study-level random-effects model is available (a proportional "
+                    "odds or multinomial model per study, pooled across studies, is not "
+                    "implemented) — recode it (e.g. binary, or a numeric score declared "
+                    "'continuous' in types), or analyse that study without it.")
     return Var(name=study_col, kind="categorical", x=codes,
                levels=np.array(levels, dtype=object), numeric=False, in_model=True)
 
@@ -398,17 +413,22 @@ def impute(
     study_model : {"fixed", "random"}
         How the study enters the covariate models (with ``study_col``). ``"fixed"``
         (default): indicators, as above; systematically missing covariates are refused.
-        ``"random"``: every incomplete continuous or binary variable gets a two-stage
-        random-effects model (Resche-Rigon & White 2018; R
-        ``micemd::mice.impute.2l.2stage.norm`` / ``.bin``): all its coefficients vary
+        ``"random"``: every incomplete continuous or binary variable, and every incomplete
+        count with ``count_model="poisson"``, gets a two-stage random-effects model
+        (Resche-Rigon & White 2018; R ``micemd::mice.impute.2l.2stage.norm`` / ``.bin`` /
+        ``.pois``; a count's per-study Poisson model keeps ``log(volume_col)`` as offset,
+        which micemd's method lacks — without ``volume_col`` the two agree, and a
+        systematically missing count with ``count_model="negbin"`` is refused): all its
+        coefficients vary
         between studies, are estimated per study, pooled by the multivariate method of
         moments and drawn per study — from the study's posterior where it has observed
         values, from the estimated between-study distribution where it is systematically
         missing (details in ``ctcstats/missing/_multilevel.py``). In smcfcs the drawn
         values are then accepted or rejected under the Cox model, which keeps the study as
         a fixed effect; in FCS the event indicator and Nelson–Aalen H(T) are predictors
-        with study-specific coefficients. Other kinds keep the study fixed effect and must
-        be observed in every study. Needs at least two studies with enough observed values
+        with study-specific coefficients. Other kinds (ordinal, categorical; counts with
+        ``count_model="negbin"``) keep the study fixed effect and must be observed in every
+        study. Needs at least two studies with enough observed values
         per variable; a study with too few is imputed as systematically missing (a
         recorded warning).
     terms : dict of str -> callable, optional
@@ -594,10 +614,11 @@ def impute(
         if study_col in allv:
             raise ParameterError(f"{func}: study_col {study_col!r} is also among the "
                                  "covariates/auxiliary variables; name it once, as study_col.")
-        variables.append(_study_var(data, study_col, variables, study_model))
+        variables.append(_study_var(data, study_col, variables, study_model, count_model))
     two_stage = frozenset(
         i for i, v in enumerate(variables)
-        if study_model == "random" and v.kind in TWO_STAGE_KINDS and v.miss.any())
+        if study_model == "random" and v.kind in _two_stage_kinds(count_model)
+        and v.miss.any())
     if two_stage:
         _check_two_stage(variables, two_stage, 2 * len(causes) if method == "fcs" else 0)
     if offset is not None and not any(v.kind == "count" for v in variables):
@@ -683,14 +704,14 @@ def _check_two_stage(variables: list[Var], two_stage: frozenset[int], n_outcome:
         n_ok = 0
         for k in range(len(study.level_values)):
             obs = v.x[(study.x == k) & ~v.miss]
-            n_ok += bool(obs.size - q > MIN_DF if v.kind == "continuous"
-                         else np.unique(obs).size == 2 and obs.size > q)
+            n_ok += viable(v.kind, obs, q) and (v.kind != "binary" or obs.size > q)
         if n_ok < 2:
             raise DataValidationError(
                 f"covariate {v.name!r}: only {n_ok} stud{'y has' if n_ok == 1 else 'ies have'}"
                 f" enough observed values for its own imputation model ({q} parameters; "
                 "a continuous variable needs more than "
-                f"{q + MIN_DF} observed values in a study, a binary one both levels); the "
+                f"{q + MIN_DF} observed values in a study, a binary one both levels, a count "
+                f"more than {q} values, not all zero); the "
                 "between-study distribution of study_model='random' needs at least two — "
                 "use fewer covariates/auxiliary variables or study_model='fixed'.")
 
@@ -714,6 +735,7 @@ def _methods_table(variables: list[Var], method: str, count_model: str,
             model = "predictive mean matching"
         if i in two_stage:
             model += ", two-stage random effects by study"
+            # (counts reach here only as Poisson: _two_stage_kinds)
         if n == 0:
             model = "(complete)"
         elif method == "smcfcs" and v.in_model:
