@@ -419,18 +419,17 @@ def impute(
         ``.pois``; a count's per-study Poisson model keeps ``log(volume_col)`` as offset,
         which micemd's method lacks — without ``volume_col`` the two agree, and a
         systematically missing count with ``count_model="negbin"`` is refused): all its
-        coefficients vary
-        between studies, are estimated per study, pooled by the multivariate method of
-        moments and drawn per study — from the study's posterior where it has observed
-        values, from the estimated between-study distribution where it is systematically
-        missing (details in ``ctcstats/missing/_multilevel.py``). In smcfcs the drawn
-        values are then accepted or rejected under the Cox model, which keeps the study as
-        a fixed effect; in FCS the event indicator and Nelson–Aalen H(T) are predictors
-        with study-specific coefficients. Other kinds (ordinal, categorical; counts with
-        ``count_model="negbin"``) keep the study fixed effect and must be observed in every
-        study. Needs at least two studies with enough observed values
-        per variable; a study with too few is imputed as systematically missing (a
-        recorded warning).
+        coefficients vary between studies, are estimated per study, pooled by the
+        multivariate method of moments and drawn per study — from the study's posterior
+        where it has observed values, from the estimated between-study distribution where it
+        is systematically missing (details in ``ctcstats/missing/_multilevel.py``). In
+        smcfcs the drawn values are then accepted or rejected under the Cox model, which
+        keeps the study as a fixed effect; in FCS the event indicator and Nelson–Aalen H(T)
+        are predictors with study-specific coefficients. Other kinds (ordinal, categorical;
+        counts with ``count_model="negbin"``) keep the study fixed effect and must be
+        observed in every study. Needs at least two studies with enough observed values per
+        variable; a study with too few is imputed as systematically missing (a recorded
+        warning).
     terms : dict of str -> callable, optional
         Derived terms of the substantive model — squares, splines, transformations,
         interactions of incomplete covariates, as R ``smcfcs``'s *passive variables*. Each
