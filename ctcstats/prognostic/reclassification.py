@@ -116,9 +116,14 @@ class HorizonLayout:
             G = censoring_curve(self.time, self.event, ties="events_first", weights=W)
             Gm = G.subject_minus()
             Gt = G.at([self.t])
+        # W / G on cases (controls), 0 elsewhere: divided only where needed, into one
+        # output array (the same values as np.where over the full quotient, without its
+        # (B, n) temporaries)
+        wc = np.zeros(np.broadcast_shapes(W.shape, np.shape(Gm)))
+        wk = np.zeros(np.broadcast_shapes(W.shape, np.shape(Gt)))
         with np.errstate(divide="ignore", invalid="ignore"):
-            wc = np.where(self.case, W / Gm, 0.0)
-            wk = np.where(self.control, W / Gt, 0.0)
+            np.divide(W, Gm, out=wc, where=np.broadcast_to(self.case, wc.shape))
+            np.divide(W, Gt, out=wk, where=np.broadcast_to(self.control, wk.shape))
         return wc, wk
 
 
