@@ -273,6 +273,7 @@ def _fast_frame(design, a: PowerAnalysis, patients):
     ``patients`` is the patient table or the mapping of its columns (numpy arrays) that the
     simulator builds it from; the covariates come back as such a mapping.
     """
+    from .power_chunk import analysis_window
     from .simulate import category_labels
 
     pre = design.marker_prefix
@@ -284,16 +285,8 @@ def _fast_frame(design, a: PowerAnalysis, patients):
         grp = np.asarray(category_labels(cats), dtype=object)[idx]
     else:  # arm
         grp = np.asarray(patients["arm"], dtype=object)
-    t = np.asarray(patients[f"{a.endpoint}_months"], dtype=float)
-    ev = np.asarray(patients[f"{a.endpoint}_event"])
-    keep = t > 0
-    if a.window is not None:
-        lo, hi = a.window
-        keep &= t > lo
-        t = t - lo
-        if np.isfinite(hi):
-            ev = np.where(t <= hi - lo, ev, 0)
-            t = np.minimum(t, hi - lo)
+    t, ev, keep = analysis_window(np.asarray(patients[f"{a.endpoint}_months"], dtype=float),
+                                  np.asarray(patients[f"{a.endpoint}_event"]), a.window)
     sub = {c: np.asarray(patients[c])[keep] for c in a.covariates}
     strata = np.asarray(patients[a.strata])[keep] if a.strata else None
     return sub, grp[keep], t[keep], ev[keep].astype(bool), strata

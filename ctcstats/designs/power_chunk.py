@@ -49,19 +49,26 @@ def chunk_replicates(design: Any, a: Any, n: int,
     return out
 
 
-def _block_replicates(d: Any, a: Any, ch: ChunkCohorts) -> list[tuple]:
-    n = ch.n
-    months, ev = ch.endpoint(a.endpoint)
-    # the analysis frame (power._fast_frame): analysable times, the window
-    t = months
+def analysis_window(t: np.ndarray, ev: np.ndarray, window) -> tuple:
+    """The analysis's time origin and window: ``(t, ev, keep)`` with ``keep`` the analysable
+    rows (t > 0, and t > the window's start), times from the window's start and follow-up
+    cut at its end (events after it censored). Shared by the one-cohort and chunked paths."""
     keep = t > 0
-    if a.window is not None:
-        lo, hi = a.window
+    if window is not None:
+        lo, hi = window
         keep &= t > lo
         t = t - lo
         if np.isfinite(hi):
             ev = np.where(t <= hi - lo, ev, 0)
             t = np.minimum(t, hi - lo)
+    return t, ev, keep
+
+
+def _block_replicates(d: Any, a: Any, ch: ChunkCohorts) -> list[tuple]:
+    n = ch.n
+    months, ev = ch.endpoint(a.endpoint)
+    # the analysis frame (power._fast_frame): analysable times, the window
+    t, ev, keep = analysis_window(months, ev, a.window)
     # the groups (power._arrays) as codes into their labels
     if a.grouping == "marker":
         labels = ["negative", "positive"]
