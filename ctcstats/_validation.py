@@ -355,6 +355,14 @@ def bootstrap_positions(rng: np.random.Generator, frame: pd.DataFrame,
     return order[rng.integers(0, order.size, size=(n_boot, order.size))]
 
 
+def bootstrap_counts(idx: np.ndarray, n: int) -> np.ndarray:
+    """``(B, n)`` float case counts of resample positions ``idx`` (B, m): how often each of
+    the *n* rows is drawn in each resample (one bincount over all resamples)."""
+    B = idx.shape[0]
+    return np.bincount((np.arange(B)[:, None] * n + idx).ravel(),
+                       minlength=B * n).reshape(B, n).astype(float)
+
+
 # --------------------------------------------------------------------------- columns
 def _first_bad(series: pd.Series, mask: np.ndarray) -> str:
     return format_labels(series.index[mask])

@@ -27,6 +27,7 @@ from scipy import stats
 from .._results import Result, result
 from .._typing import RandomState
 from .._validation import (
+    bootstrap_counts,
     bootstrap_positions,
     check_conf_level,
     check_event_column,
@@ -226,8 +227,7 @@ def _batch_refits(xs, tt, ev, t, ties, idx):
     from ..batch import batch_cox_arrays
 
     B, n = idx.shape
-    W = np.bincount((np.arange(B)[:, None] * n + idx).ravel(),
-                    minlength=B * n).reshape(B, n).astype(float)
+    W = bootstrap_counts(idx, n)
     ok = (W * ev).sum(axis=1) > 0
     fits = []
     for x in xs:

@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._results import Result, result
 from .._typing import RandomState
 from .._validation import (
+    bootstrap_counts,
     bootstrap_positions,
     canonical_order,
     check_choice,
@@ -60,7 +61,7 @@ from ..survival._core.cox import (
     lp_center,
     prepare_cox_data,
 )
-from ..survival._core.ties import TIE_TOLERANCE, MergedTimes, merge_message, merge_times
+from ..survival._core.ties import MergedTimes, merge_message, merge_times, no_subset_merges
 from ._metrics_common import RISK_CLIP, final_step
 from .calibration import CalibrationResult, calibration
 from .metrics import brier_score, concordance_index, time_dependent_auc
@@ -388,25 +389,6 @@ def _cox_replicate(model, names, Xb, tb, eb, fit, baseline=None):
     return m, notes
 
 
-def _case_counts(idx: np.ndarray, n: int) -> np.ndarray:
-    """(B, n) float case counts of bootstrap row indices ``idx`` (B, m): how often each
-    patient is drawn in each replicate (a bincount; equal to ``np.add.at``, far faster)."""
-    B = idx.shape[0]
-    flat = (np.arange(B)[:, None] * n + idx).ravel()
-    return np.bincount(flat, minlength=B * n).astype(float).reshape(B, n)
-
-
-def _no_subset_merges(time: np.ndarray) -> bool:
-    """True when no resample of ``time`` can have values merged by the tie rule: every gap
-    between distinct values exceeds the tolerance times max |time|, which bounds the
-    tolerance of any subset (its mean of distinct |values| is at most max |time|), and a
-    subset's gaps are never smaller than the whole data's."""
-    u = np.unique(time[np.isfinite(time)])
-    if u.size < 2:
-        return True
-    return bool(np.min(np.diff(u)) > TIE_TOLERANCE * np.max(np.abs(u)))
-
-
 def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_index=None,
                     no_merges=False):
     Xb, eb = Xa[ib], event[ib]
@@ -438,7 +420,7 @@ def _boot_batch_train(model, X, time, event, t, idx, par):
     Xa = X.to_numpy(dtype=float)
     names = [str(c) for c in X.columns]
     B, n = idx.shape
-    counts = _case_counts(idx, n)
+    counts = bootstrap_counts(idx, n)
     # time is already timefixed on the whole data; batch_cox_arrays re-applies R's timefix on
     # each resample, as CoxModel.fit does on its y
     fit = batch_cox_arrays(time, event, Xa, weights=counts, frequency=True, ties=model.ties)
@@ -455,7 +437,7 @@ def _boot_batch_train(model, X, time, event, t, idx, par):
                       for r in range(B)])
     S = np.where(np.isfinite(S), S, 0.0)  # failed fits (non-finite coef) are dropped later
     c_train, c_test = bootstrap_concordances(S, time, event, counts)
-    no_merges = _no_subset_merges(time)
+    no_merges = no_subset_merges(time)
     out = par(delayed(_boot_train_one)(model, names, Xa, time, event, t, idx[r],
                                        {k: getattr(fit, k)[r] for k in keys}, order,
                                        float(c_train[r]), no_merges)
@@ -514,7 +496,7 @@ def _batch_horizon(models, trains, tests, Xa, time, event, t, idx) -> None:
     from .reclassification import HorizonLayout
 
     B, n = idx.shape
-    W = _case_counts(idx, n)
+    W = bootstrap_counts(idx, n)
     risk = np.stack([predict_risk(m, Xa, t) for m in models])
     lay = HorizonLayout(time, event, t)
     jb, ja = INDEXES.index("brier"), INDEXES.index("auc")

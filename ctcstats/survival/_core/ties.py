@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TIE_TOLERANCE", "MergedTimes", "merge_message", "merge_sorted_rows", "merge_times"]
+__all__ = ["TIE_TOLERANCE", "MergedTimes", "merge_message", "merge_sorted_rows", "merge_times", "no_subset_merges"]
 
 #: R's ``aeqSurv`` tolerance, ``sqrt(.Machine$double.eps)``, here relative to mean(|time|).
 TIE_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
@@ -107,6 +107,17 @@ def merge_times(time: np.ndarray, start: np.ndarray | None = None) -> MergedTime
         return MergedTimes(out, None, int(count[0]))
     k = np.asarray(start).size
     return MergedTimes(out[k:], out[:k], int(count[0]))
+
+
+def no_subset_merges(time: np.ndarray) -> bool:
+    """True when no resample of ``time`` can have values merged by the tie rule: every gap
+    between distinct values exceeds the tolerance times max |time|, which bounds the
+    tolerance of any subset (its mean of distinct |values| is at most max |time|), and a
+    subset's gaps are never smaller than the whole data's."""
+    u = np.unique(time[np.isfinite(time)])
+    if u.size < 2:
+        return True
+    return bool(np.min(np.diff(u)) > TIE_TOLERANCE * np.max(np.abs(u)))
 
 
 def merge_message(n_merged: int, col: str | None = None) -> str | None:
