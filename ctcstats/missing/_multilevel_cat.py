@@ -175,7 +175,8 @@ def fit_mlogit(y: np.ndarray, Z: np.ndarray, n_levels: int, *, max_iter: int = 5
 
     def state(B):
         eta = Z @ B
-        lse = special.logsumexp(np.column_stack([np.zeros(n), eta]), axis=1)
+        top = np.maximum(eta.max(axis=1), 0.0)  # log-sum-exp with the baseline's 0
+        lse = top + np.log(np.exp(-top) + np.exp(eta - top[:, None]).sum(axis=1))
         return float(np.sum(Y * eta) - lse.sum()), np.exp(eta - lse[:, None])
 
     def information(P):
