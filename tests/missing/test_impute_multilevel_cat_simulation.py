@@ -20,8 +20,9 @@ Cox model only, as many analyses do when a study fixed effect is impossible); dr
 and site (confounded x).
 
 The fast test checks two cohorts paired with their full-data fit; the slow one bias and
-coverage over 20 cohorts. The full run (scripts/multilevel_cat_simulation.py, 200 cohorts)
-is in docs/simulations/multilevel_cat.md.
+coverage over 20 cohorts (smcfcs, the default, unbiased; FCS with the small attenuation of
+the White–Royston approximation that standard FCS without whole-study gaps shows as well).
+The full run (scripts/multilevel_cat_simulation.py) is in docs/simulations/multilevel_cat.md.
 """
 
 from __future__ import annotations
@@ -143,9 +144,13 @@ def test_bias_and_coverage_over_20_cohorts():
     res = pd.concat([replicate(seed, m=10, n_iter=5, ignore_study=False)
                      for seed in range(1, 21)])
     summ = summarise(res)
+    # smcfcs (the default): MC SE of a mean over 20 cohorts ~0.01-0.025
+    assert (summ.loc["mi_smcfcs", "bias"].abs() < 0.06).all(), summ
+    # FCS attenuates the larger effects somewhat (~-0.05 for liver, 0.6, and grade): the
+    # White-Royston approximation, as large in standard FCS with the study fixed and no
+    # whole-study gaps (docs/simulations/multilevel_cat.md) — not the two-stage model
+    assert (summ.loc["mi_fcs", "bias"].abs() < 0.1).all(), summ
     for method in ("mi_fcs", "mi_smcfcs"):
-        # MC SE of a mean over 20 cohorts ~0.01-0.025
-        assert (summ.loc[method, "bias"].abs() < 0.06).all(), summ
         # coverage over 20 cohorts (MC SE ~5%): at most 4 misses of 20, which a 95%
         # interval exceeds with probability 0.3%
         assert (summ.loc[method, "coverage"] >= 0.8).all(), summ
