@@ -170,6 +170,29 @@ def test_negative_intervals_read_as_ranges():
     assert fmt_ci(1.47, 2.26) == "1.47\u20132.26"
 
 
+def test_hr_of_a_widely_spread_covariate_shows_its_interval(gbsg):
+    """er (fmol/mg, 0 to 3,000): R's HR per unit is 0.99936 (0.99844–1.00028), p = 0.17 —
+    at two decimals "1.00 (1.00–1.00)", an interval that looks empty beside its p-value. The
+    report adds decimals until the limits differ, and the printed numbers still agree with
+    R's to the rounding of the digits shown."""
+    from ctcstats.report.format import fmt_hr
+
+    ref = R["gbsg"]["multi"]
+    k = ref["term"].index("er")
+    row = next(r for r in tables(gbsg)["Multivariable Cox model for RFS"][1:]
+               if _term(r[0]) == "er")
+    assert row[1] == "0.999 (0.998–1.000)"
+    forest = next(s for s in re.findall(r"<svg\b.*?</svg>", gbsg, re.S)
+                  if "adjusted hazard ratios" in s)
+    assert ">0.999 (0.998–1.000)<" in forest and "(1.00–1.00)" not in forest  # as the table
+    for g, w in zip(_nums(row[1]), (ref["hr"][k], ref["lower"][k], ref["upper"][k]),
+                    strict=True):
+        assert abs(g - w) <= 0.0005 + 1e-9
+    assert fmt_hr(1.82, 1.47, 2.26) == "1.82 (1.47–2.26)"  # the usual case unchanged
+    assert fmt_hr(1.0, 1.0, 1.0) == "1.00 (1.00–1.00)"  # equal limits: nothing to show
+    assert fmt_hr(1.000012, 1.000004, 1.00002) == "1.00001 (1.00000–1.00002)"
+
+
 def test_table1_and_cox_agree_when_not_declared(tmp_path):
     """grade (1/2/3) not declared categorical: the models fit it linearly, so Table 1 shows
     it as a number (and says how to model it by level); declared, both show levels."""
