@@ -36,6 +36,7 @@ from ..batch.parallel import run_chunks
 from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._chains import DISCRETE, ChainSpec, Var, fcs_chain, smcfcs_chain
 from ._multilevel import MIN_DF, TWO_STAGE_KINDS, viable
+from ._multilevel_cat import CAT_KINDS, viable_cat
 from ._terms import CoxModelSpec, derived_terms, term_columns
 from .diagnostics import missing_pattern, missing_table
 
@@ -234,8 +235,7 @@ def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var],
                study_model: str = "fixed") -> Var:
     """The study as a complete categorical variable of the Cox and covariate models; a
     covariate missing for a whole study (systematically missing) is refused with
-    ``study_model="fixed"`` and, with ``"random"``, unless it is continuous, binary or a
-    count."""
+    ``study_model="fixed"``."""
     s = data[study_col]
     levels = group_levels(s)
     if len(levels) < 2:
@@ -255,14 +255,6 @@ def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var],
                     f"{where}: a study fixed effect cannot be estimated there — impute with "
                     "study_model='random' (study-level random-effects imputation models), "
                     "or analyse that study without the covariate, or leave the study out.")
-            if v.kind not in TWO_STAGE_KINDS:
-                raise DataValidationError(
-                    f"{where}: study_model='random' imputes systematically missing "
-                    f"continuous, binary and count variables; {v.name!r} is {v.kind}, for "
-                    "which no study-level random-effects model is available (a proportional "
-                    "odds or multinomial model per study, pooled across studies, is not "
-                    "implemented) — recode it (e.g. binary, or a numeric score declared "
-                    "'continuous' in types), or analyse that study without it.")
     return Var(name=study_col, kind="categorical", x=codes,
                levels=np.array(levels, dtype=object), numeric=False, in_model=True)
 
@@ -402,23 +394,30 @@ def impute(
     study_model : {"fixed", "random"}
         How the study enters the covariate models (with ``study_col``). ``"fixed"``
         (default): indicators, as above; systematically missing covariates are refused.
-        ``"random"``: every incomplete continuous, binary or count variable gets a two-stage
-        random-effects model (Resche-Rigon & White 2018; R
+        ``"random"``: every incomplete variable — continuous, binary, ordinal, categorical
+        and count — gets a two-stage random-effects model (Resche-Rigon & White 2018; R
         ``micemd::mice.impute.2l.2stage.norm`` / ``.bin`` / ``.pois``; a count's per-study
         model keeps ``log(volume_col)`` as offset, which micemd's Poisson method lacks —
         without ``volume_col`` the two agree; with ``count_model="negbin"`` each study's
         model is a negative binomial as ``MASS::glm.nb``, whose log dispersions are pooled
-        across studies like the coefficients, a model micemd does not have): all its
+        across studies like the coefficients, a model micemd does not have): its
         coefficients vary between studies, are estimated per study, pooled by the
         multivariate method of moments and drawn per study — from the study's posterior
         where it has observed values, from the estimated between-study distribution where it
-        is systematically missing (details in ``ctcstats/missing/_multilevel.py``). In
-        smcfcs the drawn values are then accepted or rejected under the Cox model, which
-        keeps the study as a fixed effect; in FCS the event indicator and Nelson–Aalen H(T)
-        are predictors with study-specific coefficients. Other kinds (ordinal, categorical)
-        keep the study fixed effect and must be observed in every study. Needs at least two
-        studies with enough observed values per variable; a study with too few is imputed as
-        systematically missing (a recorded warning).
+        is systematically missing (details in ``ctcstats/missing/_multilevel.py``). An
+        ordinal variable has a proportional-odds model per study whose location (a shift of
+        all cut-points) and slopes are random and whose cut-point spacing is common (so a
+        study lacking some levels keeps its own model); a categorical one a multinomial
+        logit per study, its K - 1 equations pooled jointly (details in
+        ``ctcstats/missing/_multilevel_cat.py``; R has no two-stage method for either —
+        the tests compare with R ``jomo``'s joint multilevel model). In
+        smcfcs the drawn values are then accepted or rejected (discrete ones weighted) under
+        the Cox model, which keeps the study as a fixed effect; in FCS the event indicator
+        and Nelson–Aalen H(T) are predictors with study-specific coefficients. Needs at
+        least two studies
+        with enough observed values per variable; a study with too few (or, for a binary or
+        categorical variable, lacking a level) is imputed as systematically missing (a
+        recorded warning).
     draw_between : {"point", "posterior"}
         ``study_model="random"``: the between-study covariance Psi of the two-stage models
         at its method-of-moments estimate (``"point"``, default, as micemd's
@@ -614,7 +613,7 @@ def impute(
         variables.append(_study_var(data, study_col, variables, study_model))
     two_stage = frozenset(
         i for i, v in enumerate(variables)
-        if study_model == "random" and v.kind in TWO_STAGE_KINDS
+        if study_model == "random" and v.kind in TWO_STAGE_KINDS + CAT_KINDS
         and v.miss.any())
     if two_stage:
         _check_two_stage(variables, two_stage, 2 * len(causes) if method == "fcs" else 0)
@@ -702,13 +701,19 @@ def _check_two_stage(variables: list[Var], two_stage: frozenset[int], n_outcome:
         n_ok = 0
         for k in range(len(study.level_values)):
             obs = v.x[(study.x == k) & ~v.miss]
-            n_ok += viable(v.kind, obs, q, v.family) and (v.kind != "binary" or obs.size > q)
+            if v.kind in CAT_KINDS:
+                n_ok += viable_cat(v.kind, obs, q, len(v.level_values))
+            else:
+                n_ok += viable(v.kind, obs, q, v.family) and (v.kind != "binary"
+                                                               or obs.size > q)
         if n_ok < 2:
             raise DataValidationError(
                 f"covariate {v.name!r}: only {n_ok} stud{'y has' if n_ok == 1 else 'ies have'}"
                 f" enough observed values for its own imputation model ({q} parameters; "
                 "a continuous variable needs more than "
-                f"{q + MIN_DF} observed values in a study, a binary one both levels, a count "
+                f"{q + MIN_DF} observed values in a study, a binary one both levels, an "
+                f"ordinal one two levels and more than {q} values, a categorical one every "
+                f"category and more than {q} values per category equation, a count "
                 f"more than {q} values ({q + 1} for a negative binomial), not all zero); the "
                 "between-study distribution of study_model='random' needs at least two — "
                 "use fewer covariates/auxiliary variables or study_model='fixed'.")
@@ -733,6 +738,8 @@ def _methods_table(variables: list[Var], method: str, count_model: str,
             model = "predictive mean matching"
         if i in two_stage:
             model += ", two-stage random effects by study"
+            if v.kind == "ordinal":
+                model += " (location and slopes; common cut-point spacing)"
         if n == 0:
             model = "(complete)"
         elif method == "smcfcs" and v.in_model:
