@@ -219,8 +219,8 @@ def _common_offsets(y: np.ndarray, X: np.ndarray, study: np.ndarray, ks: list[in
 # =========================================================================== two stages
 def fit_draw_two_stage_cat(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.Generator,
                            *, n_studies: int, n_levels: int, observed: np.ndarray,
-                           all_rows: bool, labels: tuple[str, ...] | None = None
-                           ) -> tuple[StudyDrawnCat, list[str]]:
+                           all_rows: bool, labels: tuple[str, ...] | None = None,
+                           draw_between: str = "point") -> tuple[StudyDrawnCat, list[str]]:
     """Fit the two-stage model of one ordinal or categorical variable (codes ``y``) and
     draw study-specific parameters; arguments as :func:`._multilevel.fit_draw_two_stage`."""
     P = X[:, :-1]
@@ -259,5 +259,5 @@ def fit_draw_two_stage_cat(kind: str, y: np.ndarray, X: np.ndarray, rng: np.rand
         raise TooFewStudies(len(ks))
     b = np.array([own[k][0] for k in ks])
     V = np.array([own[k][1] for k in ks])
-    betas = draw_studies(b, V, ks, n_studies, rng)
+    betas = draw_studies(b, V, ks, n_studies, rng, draw_between)
     return StudyDrawnCat(kind, betas, n_levels, offsets=offsets), msgs
