@@ -56,7 +56,7 @@ from scipy import special
 
 from ._conditional import draw_mvn, sample_codes, with_intercept
 from ._multilevel import MAX_SE, TooFewStudies, draw_studies
-from ._ordinal import _derivatives, _loglik, fit_polr
+from ._ordinal import fit_polr, polr_derivatives, polr_loglik
 
 __all__ = ["CAT_KINDS", "StudyDrawnCat", "fit_draw_two_stage_cat", "viable_cat"]
 
@@ -135,7 +135,7 @@ def fit_polr_shift(y: np.ndarray, X: np.ndarray, offsets: np.ndarray, *,
     beta = np.zeros(p)
 
     def derivs(a, beta):
-        ll, score, H = _derivatives(y, X, beta, a + offsets)
+        ll, score, H = polr_derivatives(y, X, beta, a + offsets)
         return ll, J.T @ score, J.T @ H @ J
 
     ll, score, H = derivs(a, beta)
@@ -147,7 +147,7 @@ def fit_polr_shift(y: np.ndarray, X: np.ndarray, offsets: np.ndarray, *,
         t = 1.0
         while True:
             na, nb = a + t * step[0], beta + t * step[1:]
-            new = _loglik(y, X, nb, na + offsets)
+            new = polr_loglik(y, X, nb, na + offsets)
             if new >= ll - 1e-12 * abs(ll) or t < 1e-8:
                 break
             t /= 2

@@ -51,7 +51,7 @@ def _pieces(y: np.ndarray, X: np.ndarray, beta: np.ndarray, cuts: np.ndarray):
     return eta, hi, lo, Fu, Fl, prob
 
 
-def _loglik(y, X, beta, cuts) -> float:
+def polr_loglik(y, X, beta, cuts) -> float:
     if np.any(np.diff(cuts) <= 0):
         return -np.inf
     prob = _pieces(y, X, beta, cuts)[-1]
@@ -59,7 +59,7 @@ def _loglik(y, X, beta, cuts) -> float:
         return float(np.sum(np.log(prob)))
 
 
-def _derivatives(y, X, beta, cuts):
+def polr_derivatives(y, X, beta, cuts):
     """Log-likelihood, score and Hessian in (beta, cuts)."""
     n, p = X.shape
     k1 = cuts.size
@@ -107,7 +107,7 @@ def fit_polr(y: np.ndarray, X: np.ndarray, n_levels: int, *,
     else:
         cum = np.cumsum(np.bincount(y, minlength=n_levels))[:-1] / n
         beta, cuts = np.zeros(p), special.logit(np.clip(cum, 1e-6, 1 - 1e-6))
-    ll, score, H = _derivatives(y, X, beta, cuts)
+    ll, score, H = polr_derivatives(y, X, beta, cuts)
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
@@ -118,13 +118,13 @@ def fit_polr(y: np.ndarray, X: np.ndarray, n_levels: int, *,
         t = 1.0
         while True:
             nb, nc = beta + t * step[:p], cuts + t * step[p:]
-            new = _loglik(y, X, nb, nc)
+            new = polr_loglik(y, X, nb, nc)
             if new >= ll - 1e-12 * abs(ll) or t < 1e-8:
                 break
             t /= 2
         beta, cuts = nb, nc
         ll_old = ll
-        ll, score, H = _derivatives(y, X, beta, cuts)
+        ll, score, H = polr_derivatives(y, X, beta, cuts)
         if abs(ll - ll_old) <= tol * (abs(ll) + tol) and np.max(np.abs(t * step)) < 1e-6:
             converged = True
             break

@@ -140,7 +140,7 @@ def test_imputation_recovers_the_full_data_hrs_where_alternatives_do_not():
     assert diff.loc["x", "drop_covariates"] > 0.1, diff
 
 
-@pytest.mark.slow
+@pytest.mark.full
 def test_bias_and_coverage_over_20_cohorts():
     res = pd.concat([replicate(seed, m=10, n_iter=5, ignore_study=False)
                      for seed in range(1, 21)])
