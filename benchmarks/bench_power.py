@@ -280,12 +280,13 @@ def _chunk_cpu(task, shared):
 def _worker_cpu(d, a, n, n_sim):
     """(CPU seconds of the busiest of 2 workers, of both) for simulate_power's chunks."""
     from ctcstats.batch.parallel import run_chunks
+    from ctcstats.designs._seeds import SeedStream
 
-    seeds = _seed_root(1).spawn(n_sim)
     size = min(int(np.clip(200_000 // n, 1, 100)), max(8, -(-n_sim // 32)))
-    tasks = [(i, seeds[i: i + size]) for i in range(0, n_sim, size)]
+    tasks = [(i, min(size, n_sim - i)) for i in range(0, n_sim, size)]
+    shared = (d, a, n, "efron", SeedStream(_seed_root(1)).take(n_sim))
     per = {}
-    for pid, cpu in run_chunks(_chunk_cpu, tasks, n_jobs=2, shared=(d, a, n, "efron")):
+    for pid, cpu in run_chunks(_chunk_cpu, tasks, n_jobs=2, shared=shared):
         per[pid] = per.get(pid, 0.0) + cpu
     return max(per.values()), sum(per.values())
 

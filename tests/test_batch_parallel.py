@@ -2,12 +2,13 @@
 
 The claims: results come back in task order and equal the one-process run exactly, for the
 same seeds, whatever the backend; the part every task shares is sent to a dask cluster once
-(scattered), not inside every task; simulate_power on a process cluster equals the
-one-process run.
+(scattered), not inside every task, and under joblib pickled once and unpickled once per
+worker; simulate_power on a process cluster equals the one-process run.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import numpy as np
@@ -21,6 +22,12 @@ from ctcstats.errors import ParameterError
 distributed = pytest.importorskip("distributed")  # the "dask" extra (installed for the tests)
 
 PICKLED = {"n": 0}
+UNPICKLED = {"n": 0}  # per process: how often a Shared payload was rebuilt there
+
+
+def _revive(scale: float) -> Shared:
+    UNPICKLED["n"] += 1
+    return Shared(scale)
 
 
 class Shared:
@@ -31,7 +38,7 @@ class Shared:
 
     def __reduce__(self):
         PICKLED["n"] += 1
-        return (Shared, (self.scale,))
+        return (_revive, (self.scale,))
 
 
 def _task(task, shared):
@@ -41,6 +48,10 @@ def _task(task, shared):
 
 def _plain(task):
     return task * 2
+
+
+def _unpickles(task, shared):
+    return os.getpid(), UNPICKLED["n"], task * shared.scale
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +68,18 @@ def test_serial_and_joblib_in_task_order_with_shared():
     assert run_chunks(_task, tasks, shared=Shared(2.0)) == ref
     assert run_chunks(_task, tasks, n_jobs=2, shared=Shared(2.0)) == ref
     assert run_chunks(_plain, [1, 2, 3], n_jobs=2) == [2, 4, 6]
+
+
+def test_joblib_pickles_the_shared_part_once_and_each_worker_unpickles_it_once():
+    PICKLED["n"] = 0
+    got = run_chunks(_unpickles, list(range(16)), n_jobs=2, shared=Shared(0.5))
+    assert [r[2] for r in got] == [0.5 * i for i in range(16)]
+    assert PICKLED["n"] == 1  # once for the call, not once per task (16)
+    counts: dict[int, set] = {}
+    for pid, n, _ in got:
+        counts.setdefault(pid, set()).add(n)
+    # every task a worker ran saw the same count: the payload was rebuilt once there
+    assert all(len(c) == 1 for c in counts.values())
 
 
 def test_dask_process_cluster_ships_the_shared_part_once(process_client):

@@ -9,7 +9,9 @@ already coarse) to loky's reusable process pool, which stays warm between calls 
 (started once, ~1.5 s); :func:`worker_count` lets callers cut enough chunks for every worker.
 What every task needs (a study design, the analysis) is passed once as ``shared``: on dask it
 is scattered to the workers once (``Client.scatter(broadcast=True)``) and the tasks refer to
-it, instead of shipping it inside every task.
+it; under joblib it is pickled once per call (the tasks carry the bytes, a copy) and each
+worker unpickles it once per call (:func:`_with_shared`), instead of pickling and unpickling
+it with every task — serial work in the calling process that a second worker cannot share.
 """
 
 from __future__ import annotations
@@ -23,6 +25,20 @@ from ..errors import ParameterError
 __all__ = ["run_chunks"]
 
 _NOTHING: Any = object()
+# worker side: the shared part of the current run_chunks call, unpickled once (token → object)
+_SHARED: dict[str, Any] = {}
+
+
+def _with_shared(func: Callable[..., Any], task: Any, token: str, blob: bytes) -> Any:
+    """``func(task, shared)`` on a joblib worker, ``shared`` unpickled from ``blob`` once per
+    worker and call (only the latest call's part is kept)."""
+    shared = _SHARED.get(token, _NOTHING)
+    if shared is _NOTHING:
+        import pickle
+
+        _SHARED.clear()
+        shared = _SHARED[token] = pickle.loads(blob)
+    return func(task, shared)
 
 
 def _bar(total: int, progress: bool | None, desc: str):
@@ -48,7 +64,8 @@ def run_chunks(
     """``[func(t) for t in tasks]``, spread over workers; results in task order.
 
     With ``shared``, ``[func(t, shared) for t in tasks]``: ``shared`` is what every task
-    needs (sent once to each dask worker; pickled with each task under joblib).
+    needs (sent once to each dask worker; under joblib pickled once, its bytes sent with each
+    task and unpickled once per worker).
 
     Parameters
     ----------
@@ -90,7 +107,16 @@ def run_chunks(
         # would leave a worker idle at the end), on loky's pool reused across calls
         par = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1,
                        pre_dispatch="2*n_jobs")
-        for i, res in enumerate(par(delayed(func)(t, *args) for t in tasks)):
+        if args:  # the shared part pickled once here, unpickled once per worker
+            import uuid
+
+            from joblib.externals.loky.backend.reduction import dumps
+
+            blob, token = bytes(dumps(args[0])), uuid.uuid4().hex  # loky's own pickler
+            calls = (delayed(_with_shared)(func, t, token, blob) for t in tasks)
+        else:
+            calls = (delayed(func)(t) for t in tasks)
+        for i, res in enumerate(par(calls)):
             out[i] = res
             bar.update(1)
     return out

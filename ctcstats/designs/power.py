@@ -12,11 +12,11 @@
   :func:`event_probability`, :func:`expected_events`.
 
 Reproducibility: one :class:`numpy.random.SeedSequence` is drawn from ``rng`` and spawned into
-one child per replicate; chunks of replicates carry their children, so the same seed gives the
-same cohorts whatever ``n_jobs``, the dask cluster or the chunk size, and — for the same
-chunks — the same replicates to the last bit (a different chunk size can at most move the fits
-in their last digits, where the batch engine iterates a chunk's replicates together). The
-default chunks do not depend on the workers.
+one child per replicate; each chunk makes its replicates' children (``_seeds``), so the
+same seed gives the same cohorts whatever ``n_jobs``, the dask cluster or the chunk size, and
+— for the same chunks — the same replicates to the last bit (a different chunk size can at
+most move the fits in their last digits, where the batch engine iterates a chunk's replicates
+together). The default chunks do not depend on the workers.
 
 Speed: for baseline analyses of designs without serial draws, a chunk's cohorts are simulated
 together (:mod:`ctcstats.designs.simulate_chunk`, :mod:`ctcstats.designs.power_chunk`); each
@@ -321,14 +321,17 @@ def _one_replicate(design, a: PowerAnalysis, n: int, seed) -> tuple:
                    frame["event"].to_numpy().astype(bool), strata, levels)
 
 
-def _power_chunk(task: tuple, shared: tuple) -> pd.DataFrame:
+def _power_chunk(task: tuple, shared: tuple) -> dict[str, np.ndarray]:
     """Simulate and analyse one chunk of replicates (runs on a worker): ``task`` is (first
-    replicate, its seeds), ``shared`` (design, analysis, n, ties) — sent once per worker."""
+    replicate, number of replicates), ``shared`` (design, analysis, n, ties, the seed range
+    of the run) — sent once per worker. The chunk makes its replicates' seeds itself."""
     from ..batch import batch_cox_arrays, batch_logrank_arrays
+    from ._seeds import children
     from .power_chunk import chunk_replicates, chunk_supported
 
-    design, a, n, ties = shared
-    first, seeds = task
+    design, a, n, ties, seed_range = shared
+    first, count = task
+    seeds = children(seed_range, first, first + count)
     if chunk_supported(design, a):  # the whole chunk simulated together; same arrays
         reps = chunk_replicates(design, a, n, seeds)
     else:
@@ -355,11 +358,12 @@ def _power_chunk(task: tuple, shared: tuple) -> pd.DataFrame:
         cx = batch_cox_arrays(times, events, [r[2] for r in reps], strata=strata, ties=ties)
         log_hr, se, p = cx.coef[:, 0], cx.std_error[:, 0], cx.p_value[:, 0]
         conv, mono, nev = cx.converged, cx.monotone, cx.n_events
-    return pd.DataFrame({
+    # plain arrays, not a DataFrame: cheap to send back from a worker and to join
+    return {
         "replicate": np.arange(first, first + len(reps)), "log_hr": log_hr, "std_error": se,
         "p_value": p, "n_events": nev.astype(np.int64), "n_patients": npat.astype(np.int64),
         "prevalence": prev, "converged": conv, "monotone": mono,
-    })
+    }
 
 
 # =========================================================================== results
@@ -467,10 +471,18 @@ def _seed_root(rng) -> np.random.SeedSequence:
     return np.random.SeedSequence(g.integers(0, 2**63 - 1, size=4).tolist())
 
 
+def _seed_stream(rng):
+    from ._seeds import SeedStream
+
+    return SeedStream(_seed_root(rng))
+
+
 def _run(d, a, n, n_sim, root, *, ties, n_jobs, client, progress, chunk_size, func):
+    """The replicates table of ``n_sim`` replicates whose seeds are the next ``n_sim``
+    children of ``root`` (a :class:`~._seeds.SeedStream`; made inside the chunks)."""
     from ..batch.parallel import run_chunks
 
-    seeds = root.spawn(n_sim)
+    seed_range = root.take(n_sim)
     if chunk_size is None:
         # ≤ 200,000 patients (memory) and ≥ 32 chunks when there are enough replicates (so
         # that workers finish together), never below 8 cohorts (the simulator's blocks).
@@ -479,10 +491,10 @@ def _run(d, a, n, n_sim, root, *, ties, n_jobs, client, progress, chunk_size, fu
         chunk_size = int(np.clip(200_000 // max(n, 1), 1, 100))
         chunk_size = min(chunk_size, max(8, -(-n_sim // 32)))
     chunk_size = check_int(chunk_size, name="chunk_size", func=func, minimum=1)
-    tasks = [(i, seeds[i : i + chunk_size]) for i in range(0, n_sim, chunk_size)]
+    tasks = [(i, min(chunk_size, n_sim - i)) for i in range(0, n_sim, chunk_size)]
     parts = run_chunks(_power_chunk, tasks, n_jobs=n_jobs, client=client, progress=progress,
-                       desc=f"power n={n}", caller=func, shared=(d, a, n, ties))
-    return pd.concat(parts, ignore_index=True)
+                       desc=f"power n={n}", caller=func, shared=(d, a, n, ties, seed_range))
+    return pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
 
 
 def _summarise(reps: pd.DataFrame, alpha: float, conf_level: float = 0.95):
@@ -599,7 +611,7 @@ def simulate_power(
                                  "function.")
         n = int(d.n.value)
     n = check_int(n, name="n", func=func, minimum=2)
-    reps = _run(d, a, n, n_sim, _seed_root(rng), ties=ties, n_jobs=n_jobs, client=client,
+    reps = _run(d, a, n, n_sim, _seed_stream(rng), ties=ties, n_jobs=n_jobs, client=client,
                 progress=progress, chunk_size=chunk_size, func=func)
     power, lo, hi, bad = _summarise(reps, alpha)
     notes = _unusable_note(bad, n_sim, func)
@@ -663,7 +675,7 @@ def power_curve(
     grid = [check_int(v, name="n_grid", func=func, minimum=2) for v in np.atleast_1d(n_grid)]
     if not grid:
         raise ParameterError(f"The 'n_grid' parameter of {func} must list at least one n.")
-    root = _seed_root(rng)
+    root = _seed_stream(rng)
     rows, bad = [], 0
     for nn in grid:
         reps = _run(d, a, nn, n_sim, root, ties=ties, n_jobs=n_jobs, client=client,
@@ -732,7 +744,7 @@ def sample_size(
                                  "simulator function.")
         n_start = int(d.n.value)
     n_cur = check_int(n_start, name="n_start", func=func, minimum=4)
-    root = _seed_root(rng)
+    root = _seed_stream(rng)
     seen: dict[int, dict] = {}
     bad = 0
 

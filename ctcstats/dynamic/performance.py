@@ -223,7 +223,7 @@ def dynamic_performance(
     with capture() as caught:
         for name, m in models.items():
             frame, n_obs, n_drop = _landmark_sets(m, data, draws, missing)
-            for s, fr in frame.groupby("landmark", sort=True):
+            for s, fr in frame.groupby("landmark", sort=True, observed=True):
                 rows.append([name, float(s), *_metrics(fr, horizon, cl)])
     table = pd.DataFrame(rows, columns=_COLUMNS)
     comp = []

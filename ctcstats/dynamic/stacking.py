@@ -93,7 +93,7 @@ def summarise_history(dr: pd.DataFrame, s: float, *, summary, transform, thresho
     values on time over the draws up to *s* (0 with one draw).
     """
     d = dr.loc[dr["_t"] <= s].sort_values(["_id", "_t"], kind="stable")
-    g = d.groupby("_id", sort=False)
+    g = d.groupby("_id", sort=False, observed=True)
     last = g.tail(1).set_index("_id")
     if window is not None:
         last = last.loc[last["_t"] >= s - window]
@@ -113,11 +113,11 @@ def summarise_history(dr: pd.DataFrame, s: float, *, summary, transform, thresho
             out[col] = cur - f(first["_v"].to_numpy(float))
         else:  # slope
             dd = d.loc[d["_id"].isin(last.index)].assign(_y=lambda x: f(x["_v"].to_numpy(float)))
-            gg = dd.groupby("_id", sort=False)
+            gg = dd.groupby("_id", sort=False, observed=True)
             tc = dd["_t"] - gg["_t"].transform("mean")
             yc = dd["_y"] - gg["_y"].transform("mean")
-            sxy = (tc * yc).groupby(dd["_id"], sort=False).sum()
-            sxx = (tc * tc).groupby(dd["_id"], sort=False).sum()
+            sxy = (tc * yc).groupby(dd["_id"], sort=False, observed=True).sum()
+            sxx = (tc * tc).groupby(dd["_id"], sort=False, observed=True).sum()
             slope = (sxy / sxx.where(sxx > 0)).fillna(0.0)
             out[col] = slope.loc[last.index].to_numpy(float)
     return out

@@ -402,9 +402,9 @@ def landmark_supermodel(
     ev = st["event"].to_numpy() == event_of_interest
     lm_tab = pd.DataFrame({
         "landmark": lms,
-        "n_at_risk": st.groupby("landmark")["_id"].size().reindex(lms, fill_value=0).to_numpy(),
+        "n_at_risk": st.groupby("landmark", observed=True)["_id"].size().reindex(lms, fill_value=0).to_numpy(),
         "n_no_draw": no_draw,
-        "n_events": pd.Series(ev).groupby(st["landmark"].to_numpy()).sum()
+        "n_events": pd.Series(ev).groupby(st["landmark"].to_numpy(), observed=True).sum()
         .reindex(lms, fill_value=0).to_numpy(),
     })
     msgs = list(caught.records())

@@ -175,7 +175,7 @@ def fit_locf_cox(
     start = np.maximum(t, 0.0)
     frame = pd.DataFrame({"sub": sub, "start": start, "y": y, "v": v})
     frame = frame.drop_duplicates(["sub", "start"], keep="last").reset_index(drop=True)
-    nxt = frame.groupby("sub", sort=False)["start"].shift(-1)
+    nxt = frame.groupby("sub", sort=False, observed=True)["start"].shift(-1)
     last = nxt.isna().to_numpy()
     s = frame["sub"].to_numpy()
     stop = np.where(last, time[s], nxt.to_numpy())

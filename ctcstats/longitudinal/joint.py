@@ -214,7 +214,7 @@ class JointModelResult(Result):
         obs = pd.DataFrame({"id": f.ids[f.draw_sub], "time": f.draw_time, "count": f.y,
                             "volume": f.volume, "concentration": f.y / f.volume})
         if ids is None:
-            counts = obs.groupby("id").size()
+            counts = obs.groupby("id", observed=True).size()
             pool = counts.index[counts >= 2].to_numpy()
             pool = pool if pool.size else counts.index.to_numpy()
             g = check_rng(rng)

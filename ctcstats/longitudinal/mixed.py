@@ -214,7 +214,7 @@ class CountMixedModelResult(Result):
         obs = self.observed()
         if ids is None:
             n_subjects = check_int(n_subjects, name="n_subjects", func="plot", minimum=1)
-            counts = obs.groupby("id", sort=True).size()
+            counts = obs.groupby("id", sort=True, observed=True).size()
             pool = counts.index[counts >= 2].to_numpy()
             if pool.size == 0:
                 pool = counts.index.to_numpy()

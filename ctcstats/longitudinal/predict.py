@@ -255,7 +255,7 @@ def predict_survival(fit, history: pd.DataFrame, horizon, *, landmark=None,
     v_all = (check_positive_column(pf, f.volume_col, role="volume_col")
              if f.volume_col is not None else np.ones(pf.shape[0]))
     for c in cols:
-        varies = pf.groupby(f.id_col)[c].nunique(dropna=False) > 1
+        varies = pf.groupby(f.id_col, observed=True)[c].nunique(dropna=False) > 1
         if varies.any():
             raise DataValidationError(
                 f"covariate {c!r} changes within patient {varies.index[varies][0]!r} in "

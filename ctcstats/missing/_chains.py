@@ -33,6 +33,7 @@ from ..survival._core.cox import baseline_hazard, fit_cox_arrays, prepare_cox_da
 from ..survival._core.curves import step_at
 from ._conditional import fit_draw, sample_codes
 from ._multilevel import TooFewStudies, fit_draw_two_stage
+from ._multilevel_cat import CAT_KINDS, fit_draw_two_stage_cat
 from ._pmm import pmm_draw
 from ._terms import CoxModelSpec, stratified_baseline
 
@@ -156,6 +157,10 @@ def _fit_two_stage(spec: ChainSpec, i: int, y: np.ndarray, P: np.ndarray,
     v, study = spec.variables[i], spec.variables[spec.study]  # type: ignore[index]
     labels = tuple(str(x) for x in study.level_values)
     try:
+        if v.kind in CAT_KINDS:
+            return fit_draw_two_stage_cat(v.kind, y, P, rng, n_studies=len(labels),
+                                          n_levels=_nlev(v), observed=~v.miss,
+                                          all_rows=all_rows, labels=labels)
         return fit_draw_two_stage(v.kind, y, P, rng, n_studies=len(labels),
                                   observed=~v.miss, all_rows=all_rows, labels=labels,
                                   offset=offset)
@@ -165,7 +170,8 @@ def _fit_two_stage(spec: ChainSpec, i: int, y: np.ndarray, P: np.ndarray,
         raise DataValidationError(
             f"covariate {v.name!r}: only {exc.n} stud{'y' if exc.n == 1 else 'ies'} could "
             "fit the study-level imputation model (enough observed values, both levels of a "
-            "binary variable, a non-zero count, no separation); the between-study distribution needs at "
+            "binary variable, two levels of an ordinal one, every category of a categorical "
+            "one, a non-zero count, no separation); the between-study distribution needs at "
             "least two — use fewer predictors or study_model='fixed'.") from None
 
 

@@ -47,7 +47,8 @@ from scipy import special
 
 from ._conditional import draw_mvn, sample_codes, with_intercept
 
-__all__ = ["StudyDrawn", "fit_draw_two_stage", "mm_meta", "viable", "TWO_STAGE_KINDS"]
+__all__ = ["StudyDrawn", "draw_studies", "fit_draw_two_stage", "mm_meta", "viable",
+           "TWO_STAGE_KINDS"]
 
 TWO_STAGE_KINDS = ("continuous", "binary", "count")
 MAX_SE = 1000.0  # a logistic standard error above this is separation (micemd's threshold)
@@ -267,18 +268,27 @@ def fit_draw_two_stage(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.G
         sigmas = np.sqrt(s2_draw)
     else:
         V = np.array([fits[k][1] for k in ks])
+    return StudyDrawn(kind, draw_studies(b, V, ks, n_studies, rng), sigmas=sigmas), msgs
+
+
+def draw_studies(b: np.ndarray, V: np.ndarray, ks: list[int], n_studies: int,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Stage 2 and the draw: per-study estimates ``b`` (len(ks), q) with covariances ``V``
+    of the studies ``ks`` pooled by :func:`mm_meta`; beta* drawn from N(beta_hat,
+    Var(beta_hat)), then every study's parameters (n_studies, q) — from its posterior
+    given b_k (studies in ``ks``) or from N(beta*, Psi) (the others)."""
     beta, var_beta, psi = mm_meta(b, V)
     beta_star = draw_mvn(rng, beta, var_beta)
-    betas = np.empty((n_studies, q))
+    betas = np.empty((n_studies, b.shape[1]))
     for k in range(n_studies):
-        if k in fits:
+        if k in ks:
             j = ks.index(k)
             gain = psi @ np.linalg.pinv(psi + V[j])
             mean = beta_star + gain @ (b[j] - beta_star)
             betas[k] = draw_mvn(rng, mean, psi - gain @ psi)
         else:
             betas[k] = draw_mvn(rng, beta_star, psi)
-    return StudyDrawn(kind, betas, sigmas=sigmas), msgs
+    return betas
 
 
 def _draw_log_variances(ks, fits, n_studies, rng) -> np.ndarray:

@@ -36,6 +36,7 @@ from ..batch.parallel import run_chunks
 from ..errors import CTCStatsWarning, DataValidationError, ParameterError
 from ._chains import DISCRETE, ChainSpec, Var, fcs_chain, smcfcs_chain
 from ._multilevel import MIN_DF, TWO_STAGE_KINDS, viable
+from ._multilevel_cat import CAT_KINDS, viable_cat
 from ._terms import CoxModelSpec, derived_terms, term_columns
 from .diagnostics import missing_pattern, missing_table
 
@@ -233,15 +234,16 @@ def _var(data: pd.DataFrame, name: str, kind: str, in_model: bool, family: str) 
 def _two_stage_kinds(count_model: str) -> tuple[str, ...]:
     """Kinds with a two-stage random-effects model: counts only as Poisson (micemd
     ``2l.2stage.pois``; there is no two-stage negative binomial model)."""
-    return tuple(k for k in TWO_STAGE_KINDS if k != "count" or count_model == "poisson")
+    return tuple(k for k in TWO_STAGE_KINDS + CAT_KINDS
+                 if k != "count" or count_model == "poisson")
 
 
 def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var],
                study_model: str = "fixed", count_model: str = "poisson") -> Var:
     """The study as a complete categorical variable of the Cox and covariate models; a
     covariate missing for a whole study (systematically missing) is refused with
-    ``study_model="fixed"`` and, with ``"random"``, unless it is continuous, binary or a
-    count with ``count_model="poisson"``."""
+    ``study_model="fixed"`` and, with ``"random"``, if it is a count with
+    ``count_model="negbin"``."""
     s = data[study_col]
     levels = group_levels(s)
     if len(levels) < 2:
@@ -267,14 +269,6 @@ def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var],
                     "with a two-stage Poisson model (as R micemd 2l.2stage.pois); there is "
                     "no two-stage negative binomial model — use count_model='poisson', or "
                     "analyse that study without the count.")
-            if v.kind not in TWO_STAGE_KINDS:
-                raise DataValidationError(
-                    f"{where}: study_model='random' imputes systematically missing "
-                    f"continuous, binary and count variables; {v.name!r} is {v.kind}, for "
-                    "which no study-level random-effects model is available (a proportional "
-                    "odds or multinomial model per study, pooled across studies, is not "
-                    "implemented) — recode it (e.g. binary, or a numeric score declared "
-                    "'continuous' in types), or analyse that study without it.")
     return Var(name=study_col, kind="categorical", x=codes,
                levels=np.array(levels, dtype=object), numeric=False, in_model=True)
 
@@ -413,23 +407,29 @@ def impute(
     study_model : {"fixed", "random"}
         How the study enters the covariate models (with ``study_col``). ``"fixed"``
         (default): indicators, as above; systematically missing covariates are refused.
-        ``"random"``: every incomplete continuous or binary variable, and every incomplete
-        count with ``count_model="poisson"``, gets a two-stage random-effects model
+        ``"random"``: every incomplete variable — continuous, binary, ordinal, categorical,
+        and counts with ``count_model="poisson"`` — gets a two-stage random-effects model
         (Resche-Rigon & White 2018; R ``micemd::mice.impute.2l.2stage.norm`` / ``.bin`` /
         ``.pois``; a count's per-study Poisson model keeps ``log(volume_col)`` as offset,
-        which micemd's method lacks — without ``volume_col`` the two agree, and a
-        systematically missing count with ``count_model="negbin"`` is refused): all its
+        which micemd's method lacks — without ``volume_col`` the two agree): its
         coefficients vary between studies, are estimated per study, pooled by the
         multivariate method of moments and drawn per study — from the study's posterior
         where it has observed values, from the estimated between-study distribution where it
-        is systematically missing (details in ``ctcstats/missing/_multilevel.py``). In
-        smcfcs the drawn values are then accepted or rejected under the Cox model, which
-        keeps the study as a fixed effect; in FCS the event indicator and Nelson–Aalen H(T)
-        are predictors with study-specific coefficients. Other kinds (ordinal, categorical;
-        counts with ``count_model="negbin"``) keep the study fixed effect and must be
-        observed in every study. Needs at least two studies with enough observed values per
-        variable; a study with too few is imputed as systematically missing (a recorded
-        warning).
+        is systematically missing (details in ``ctcstats/missing/_multilevel.py``). An
+        ordinal variable has a proportional-odds model per study whose location (a shift of
+        all cut-points) and slopes are random and whose cut-point spacing is common (so a
+        study lacking some levels keeps its own model); a categorical one a multinomial
+        logit per study, its K - 1 equations pooled jointly (details in
+        ``ctcstats/missing/_multilevel_cat.py``; R has no two-stage method for either —
+        the tests compare with R ``jomo``'s joint multilevel model). In
+        smcfcs the drawn values are then accepted or rejected (discrete ones weighted) under
+        the Cox model, which keeps the study as a fixed effect; in FCS the event indicator
+        and Nelson–Aalen H(T) are predictors with study-specific coefficients. Counts with
+        ``count_model="negbin"`` keep the study fixed effect and must be observed in every
+        study (there is no two-stage negative binomial model). Needs at least two studies
+        with enough observed values per variable; a study with too few (or, for a binary or
+        categorical variable, lacking a level) is imputed as systematically missing (a
+        recorded warning).
     terms : dict of str -> callable, optional
         Derived terms of the substantive model — squares, splines, transformations,
         interactions of incomplete covariates, as R ``smcfcs``'s *passive variables*. Each
@@ -703,13 +703,18 @@ def _check_two_stage(variables: list[Var], two_stage: frozenset[int], n_outcome:
         n_ok = 0
         for k in range(len(study.level_values)):
             obs = v.x[(study.x == k) & ~v.miss]
-            n_ok += viable(v.kind, obs, q) and (v.kind != "binary" or obs.size > q)
+            if v.kind in CAT_KINDS:
+                n_ok += viable_cat(v.kind, obs, q, len(v.level_values))
+            else:
+                n_ok += viable(v.kind, obs, q) and (v.kind != "binary" or obs.size > q)
         if n_ok < 2:
             raise DataValidationError(
                 f"covariate {v.name!r}: only {n_ok} stud{'y has' if n_ok == 1 else 'ies have'}"
                 f" enough observed values for its own imputation model ({q} parameters; "
                 "a continuous variable needs more than "
-                f"{q + MIN_DF} observed values in a study, a binary one both levels, a count "
+                f"{q + MIN_DF} observed values in a study, a binary one both levels, an "
+                f"ordinal one two levels and more than {q} values, a categorical one every "
+                f"category and more than {q} values per category equation, a count "
                 f"more than {q} values, not all zero); the "
                 "between-study distribution of study_model='random' needs at least two — "
                 "use fewer covariates/auxiliary variables or study_model='fixed'.")
@@ -734,6 +739,8 @@ def _methods_table(variables: list[Var], method: str, count_model: str,
             model = "predictive mean matching"
         if i in two_stage:
             model += ", two-stage random effects by study"
+            if v.kind == "ordinal":
+                model += " (location and slopes; common cut-point spacing)"
             # (counts reach here only as Poisson: _two_stage_kinds)
         if n == 0:
             model = "(complete)"

@@ -143,7 +143,7 @@ def _check_long(frame: pd.DataFrame, tm: TransitionMatrix, id_col: str) -> str:
     key = pd.MultiIndex.from_arrays([frame[id_col].to_numpy(dtype=object),
                                      frame["from"].to_numpy(dtype=object)])
     st = pd.DataFrame({"status": status, "start": start, "stop": stop}, index=key)
-    g = st.groupby(level=[0, 1], sort=False)
+    g = st.groupby(level=[0, 1], sort=False, observed=True)
     multi = g["status"].sum() > 1
     if multi.any():
         ids = [i for i, _ in multi.index[multi.to_numpy()]]
@@ -173,7 +173,7 @@ def stays(ld: LongData) -> pd.DataFrame:
                        "entry": f["start"].to_numpy(dtype=float),
                        "exit": f["stop"].to_numpy(dtype=float),
                        "next": np.where(status == 1, to, -1), "row": np.arange(len(f))})
-    out = df.groupby(["id", "state"], sort=False).agg(
+    out = df.groupby(["id", "state"], sort=False, observed=True).agg(
         entry=("entry", "first"), exit=("exit", "first"), next=("next", "max"),
         row=("row", "first"))
     out = out.reset_index()

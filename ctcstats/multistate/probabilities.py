@@ -138,7 +138,7 @@ class TransitionProbabilityResult(Result):
         """
         t = _check_horizon(horizon, "TransitionProbabilityResult.at")
         out = []
-        for (lab, frm), sub in self.table.groupby([self.by, "from"], sort=False):
+        for (lab, frm), sub in self.table.groupby([self.by, "from"], sort=False, observed=True):
             wide_p = sub.pivot(index="time", columns="state", values="probability")
             wide_s = sub.pivot(index="time", columns="state", values="std_error")
             cols = [s for s in self.states if s in wide_p.columns]
@@ -169,7 +169,7 @@ class TransitionProbabilityResult(Result):
         tau = check_real(tau, name="tau", func="expected_length_of_stay",
                          low=self.start_time)
         rows = []
-        for (lab, frm), sub in self.table.groupby([self.by, "from"], sort=False):
+        for (lab, frm), sub in self.table.groupby([self.by, "from"], sort=False, observed=True):
             wide = sub.pivot(index="time", columns="state", values="probability")
             cols = [s for s in self.states if s in wide.columns]
             elos = expected_length_of_stay(wide.index.to_numpy(dtype=float),

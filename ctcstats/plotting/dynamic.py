@@ -41,7 +41,7 @@ def plot_dynamic_risk(result, ax=None, *, band: bool = True):
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 3.5))
     tab = result.table
-    for i, (pid, g) in enumerate(tab.groupby("id", sort=False)):
+    for i, (pid, g) in enumerate(tab.groupby("id", sort=False, observed=True)):
         g = g.sort_values("landmark")
         color = f"C{i % 10}"
         ax.plot(g["landmark"], g["risk"], marker="o", color=color, label=str(pid),
@@ -77,7 +77,7 @@ def plot_landmark_effects(result, ax=None, *, n_points: int = 50):
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 3.5))
     eff = result.landmark_effects(n_points=n_points)
-    for i, (term, g) in enumerate(eff.groupby("term", sort=False)):
+    for i, (term, g) in enumerate(eff.groupby("term", sort=False, observed=True)):
         color = f"C{i % 10}"
         ax.plot(g["landmark"], g["hr"], color=color, label=term, gid="landmark-effect")
         ax.fill_between(g["landmark"], g["ci_lower"], g["ci_upper"], color=color, alpha=0.15,
@@ -116,7 +116,7 @@ def plot_dynamic_performance(result, ax=None, *, metric: str = "auc"):
                              f"got {metric!r}.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 3.5))
-    for i, (name, g) in enumerate(result.table.groupby("model", sort=False)):
+    for i, (name, g) in enumerate(result.table.groupby("model", sort=False, observed=True)):
         ax.plot(g["landmark"], g[metric], marker="o", color=f"C{i % 10}", label=str(name),
                 gid="dynamic-performance")
     ax.set_xlabel("landmark s")

@@ -154,7 +154,7 @@ def plot_imputed_distributions(result: ImputationResult, variable: str, ax=None,
         sns.kdeplot(x=obs.to_numpy(), ax=ax, color="C0", linewidth=2.5, label="observed",
                     warn_singular=False)
         ax.lines[-1].set_gid("observed")
-        for k, sub in frame.loc[frame["source"] != "observed"].groupby("imputation"):
+        for k, sub in frame.loc[frame["source"] != "observed"].groupby("imputation", observed=True):
             vals = sub["value"].astype(float).to_numpy()
             if vals.size > 1 and np.ptp(vals) > 0:
                 sns.kdeplot(x=vals, ax=ax, color="C1", linewidth=0.9, alpha=0.8,
@@ -165,7 +165,7 @@ def plot_imputed_distributions(result: ImputationResult, variable: str, ax=None,
     else:
         props = (frame.assign(label=np.where(frame["source"] == "observed", "observed",
                                              "imputation " + frame["imputation"].astype(str)))
-                 .groupby("label")["value"].value_counts(normalize=True)
+                 .groupby("label", observed=True)["value"].value_counts(normalize=True)
                  .rename("proportion").reset_index())
         order = ["observed"] + sorted(set(props["label"]) - {"observed"},
                                       key=lambda s: int(s.split()[-1]))
@@ -197,7 +197,7 @@ def plot_imputation_traces(result: ImputationResult, variable: str, ax=None, *,
     sub = tr.loc[(tr["variable"] == variable) & (tr["statistic"] == statistic)]
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 3.5))
-    for k, chain in sub.groupby("imputation"):
+    for k, chain in sub.groupby("imputation", observed=True):
         ax.plot(chain["iteration"], chain["value"], linewidth=1, gid=f"chain-{int(k)}")
     ax.set_xlabel("iteration")
     ax.set_ylabel(f"{statistic} of imputed {variable}")

@@ -55,7 +55,7 @@ def plot_nomogram(result, ax=None, *, label_width: float = 0.3, tick_height: flo
     rows: list[tuple[str, list[float], list[str]]] = []
     pts = r_pretty(0.0, width, 10)
     rows.append(("Points", [float(p) for p in pts], [_fmt(p) for p in pts]))
-    for cov, g in result.points.groupby("covariate", sort=False):
+    for cov, g in result.points.groupby("covariate", sort=False, observed=True):
         rows.append((str(cov), g["points"].astype(float).tolist(),
                      [_fmt(v) for v in g["value"]]))
     scale = width / total_max

@@ -158,7 +158,7 @@ class NomogramResult(Result):
         """
         out = {}
         total = np.zeros(len(data))
-        for cov, g in self.coefficients.groupby("covariate", sort=False):
+        for cov, g in self.coefficients.groupby("covariate", sort=False, observed=True):
             if cov not in data.columns:
                 raise DataValidationError(
                     f"covariate {cov!r} of the nomogram is not a column of data.")

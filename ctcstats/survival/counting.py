@@ -146,7 +146,7 @@ def _intervals(pat, obs_times):
     order = pd.DataFrame({"_id": pd.factorize(pat["_id"])[0]}, index=pat["_id"])
     bounds["_ord"] = order.loc[bounds["_id"], "_id"].to_numpy()
     bounds = bounds.sort_values(["_ord", "_t"], kind="stable").reset_index(drop=True)
-    nxt = bounds.groupby("_ord", sort=False)["_t"].shift(-1)
+    nxt = bounds.groupby("_ord", sort=False, observed=True)["_t"].shift(-1)
     stop = pat.set_index("_id").loc[bounds["_id"], "_time"].to_numpy()
     last = nxt.isna().to_numpy()
     bounds["start"] = bounds["_t"].to_numpy()

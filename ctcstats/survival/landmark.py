@@ -268,7 +268,7 @@ def _at_landmark(pat, dr, lm, win):
     ok = dr["draw_time"] <= lm
     if win is not None:
         ok &= dr["draw_time"] >= lm - win
-    last = dr.loc[ok].sort_values(["id", "draw_time"]).groupby("id", sort=False).tail(1)
+    last = dr.loc[ok].sort_values(["id", "draw_time"]).groupby("id", sort=False, observed=True).tail(1)
     risk = pat.loc[pat["time"] > lm]
     m = risk.merge(last, on="id", how="left")
     has = m["marker_positive"].notna().to_numpy()
@@ -610,7 +610,7 @@ def guarantee_time_bias(
     ok = (dr["draw_time"] > 0) & (dr["draw_time"] <= lm)
     if win is not None:
         ok &= dr["draw_time"] >= lm - win
-    last = dr.loc[ok].sort_values(["id", "draw_time"]).groupby("id", sort=False).tail(1)
+    last = dr.loc[ok].sort_values(["id", "draw_time"]).groupby("id", sort=False, observed=True).tail(1)
     resp = pat["id"].isin(last.loc[last["marker_positive"] == 0, "id"]).to_numpy()
     naive = pat.assign(marker_positive=(~resp).astype(np.int64))
     msgs: list[str] = []

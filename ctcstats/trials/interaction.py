@@ -215,7 +215,7 @@ def _rename_table(table: pd.DataFrame, names: dict) -> pd.DataFrame:
 def _default_tau(time, arm, marker) -> float:
     """Largest common horizon: the smallest, over marker level × arm, of the last time."""
     frame = pd.DataFrame({"t": time, "a": arm, "m": marker})
-    return float(frame.groupby(["m", "a"], sort=False)["t"].max().min())
+    return float(frame.groupby(["m", "a"], sort=False, observed=True)["t"].max().min())
 
 
 # =========================================================================== interaction

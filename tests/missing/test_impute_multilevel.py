@@ -146,9 +146,9 @@ def test_errors(pooled):
     with pytest.raises(ParameterError, match="study_model.*is 'random' but no study_col"):
         impute(pooled, covariates=["x"], study_model="random", **ROLES)
     d = pooled.assign(grade=np.tile([1.0, 2.0, 3.0], len(pooled) // 3))
-    d.loc[d.centre == "C5", "grade"] = np.nan
-    with pytest.raises(DataValidationError, match="'grade' is missing for every patient of "
-                                                  "study 'C5'.*'grade' is ordinal"):
+    d.loc[d.centre != "C5", "grade"] = np.nan
+    with pytest.raises(DataValidationError, match="'grade': only 1 study has enough "
+                                                  "observed values.*an ordinal one two levels"):
         impute(d, covariates=["x", "z", "grade"], study_col="centre", study_model="random",
                **ROLES, **FAST)
     few = pooled.copy()

@@ -4,7 +4,7 @@ Poisson model (R micemd ``2l.2stage.pois``), with the log sampled volume as offs
 * the per-study Poisson fit against statsmodels' GLM (with offset), and its refusals;
 * the draws: Poisson with mean exp(linear predictor + offset);
 * the API: filled with whole numbers, the methods table, reproducibility, the refusals that
-  remain (negative binomial, ordinal, categorical);
+  remain (negative binomial);
 * agreement in distribution with R mice + micemd ``2l.2stage.pois``
   (tests/reference/missing_multilevel/missing_multilevel_pois.R: N_REP seeds, m = 5,
   5 cycles; pooled Cox log HRs, mean of k Python replicates vs the mean of the R replicates
@@ -128,12 +128,6 @@ def test_refusals_that_remain(pooled):
                                                   ".*count_model='poisson'"):
         impute(pooled, covariates=["x", "ctc"], types={"ctc": "count"}, count_model="negbin",
                **kw)
-    d = pooled.assign(site=np.tile(["bone", "liver", "lung"], len(pooled) // 3))
-    d.loc[d.centre == "C5", "site"] = None
-    with pytest.raises(DataValidationError, match="'site' is missing for every patient of "
-                                                  "study 'C5'.*'site' is categorical.*not "
-                                                  "implemented"):
-        impute(d, covariates=["x", "site"], **kw)
     few = pooled.copy()
     few.loc[few.centre != "C1", "ctc"] = np.nan
     with pytest.raises(DataValidationError, match="'ctc': only 1 study has enough observed "

@@ -8,6 +8,7 @@ import html
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import ctcstats as cs
@@ -99,3 +100,16 @@ def test_strata_enter_the_imputation_and_systematic_missingness_is_explained(hol
                                                                          "site"))))
     assert "Multiple imputation was not done: covariate 'site' is missing for every patient " \
            "of study 'C'" in text
+
+
+def test_categorical_strata_with_an_unused_level_is_not_a_systematic_gap(holed, spec):
+    """A categorical strata column whose categories include a centre with no patient (as
+    after subsetting a categorical frame): that empty centre is not a centre where every
+    covariate is missing (pandas' default groupby would make it an empty group whose
+    ``all()`` is vacuously True, and switch the imputation to random study effects)."""
+    centre = (["A", "B", "C"] * len(holed))[: len(holed)]
+    d = holed.assign(centre=pd.Categorical(centre, categories=["A", "B", "C", "D"]))
+    text = _text(build_report(d, dataclasses.replace(spec, strata_col="centre")))
+    assert "The strata (centre) enter the imputation models as fixed effects." in text
+    assert "systematically missing" not in text
+    assert "two-stage random-effects models" not in text

@@ -8,6 +8,7 @@ import html as html_mod
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import ctcstats as cs
@@ -98,3 +99,13 @@ def test_draw_times_follow_the_display_unit(study):
     days = _section(build_report(data, spec, draws=draws))
     months = _section(build_report(study.data, _spec(), draws=study.draws))
     assert days == months
+
+
+def test_categorical_draw_index_with_an_unused_level(study):
+    """The draw index as a pandas Categorical with a visit no draw has (e.g. a planned visit
+    not reached in this subset): the same section as with the plain index — no empty visit
+    in the schedule (pandas' default groupby would make one and fail on its label)."""
+    draws = study.draws.assign(draw=lambda d: pd.Categorical(
+        d["draw"], categories=[*sorted(d["draw"].unique()), 99]))
+    plain = _section(build_report(study.data, _spec(), draws=study.draws))
+    assert _section(build_report(study.data, _spec(), draws=draws)) == plain

@@ -45,7 +45,7 @@ def _whole_study_gaps(fr: pd.DataFrame, covariates: list[str], strata_col: str |
     """Plain-words list of covariates missing for every patient of some stratum ("" if none)."""
     if strata_col is None:
         return ""
-    whole = fr[covariates].isna().groupby(fr[strata_col]).all().any()
+    whole = fr[covariates].isna().groupby(fr[strata_col], observed=True).all().any()
     names = [str(c) for c in whole.index[whole.to_numpy()]]
     if not names:
         return ""

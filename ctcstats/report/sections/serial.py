@@ -66,7 +66,7 @@ def _visits(draws: pd.DataFrame, tcol: str) -> pd.Series:
 def _schedule(ctx, dr, tcol):
     thr = ctx.threshold if ctx.marker_kind == "count" else 1
     v = dr[ctx.spec.marker_col].astype(float)
-    g = dr.assign(_visit=_visits(dr, tcol), _pos=v >= thr, _v=v).groupby("_visit", sort=True)
+    g = dr.assign(_visit=_visits(dr, tcol), _pos=v >= thr, _v=v).groupby("_visit", sort=True, observed=True)
     rows = []
     for visit, sub in g:
         label = sub["draw_label"].iloc[0] if "draw_label" in sub.columns else str(visit)
@@ -114,7 +114,7 @@ def _time_dependent(ctx, data, dr, idc, tcol, msgs):
 
 
 def _landmarks(ctx, dr, tcol, t_max) -> list[float]:
-    med = dr.assign(_visit=_visits(dr, tcol)).groupby("_visit")[tcol].median()
+    med = dr.assign(_visit=_visits(dr, tcol)).groupby("_visit", observed=True)[tcol].median()
     lms = sorted({0.0, *[round(float(x), 2) for x in med if 0 < x < t_max]})
     return lms
 
