@@ -97,6 +97,7 @@ class ChainSpec:
     study: int | None = None  # index of the study variable (pooled data)
     two_stage: frozenset[int] = frozenset()  # variables with two-stage random-effects models
     donors: int = 5  # predictive mean matching (continuous variables with family "pmm")
+    draw_between: str = "point"  # two-stage models: Psi at its estimate or drawn
     model: CoxModelSpec | None = None  # the Cox design (derived terms, strata); None: the
     # in-model variables entering linearly as fit_cox codes them
 
@@ -160,10 +161,12 @@ def _fit_two_stage(spec: ChainSpec, i: int, y: np.ndarray, P: np.ndarray,
         if v.kind in CAT_KINDS:
             return fit_draw_two_stage_cat(v.kind, y, P, rng, n_studies=len(labels),
                                           n_levels=_nlev(v), observed=~v.miss,
-                                          all_rows=all_rows, labels=labels)
+                                          all_rows=all_rows, labels=labels,
+                                          draw_between=spec.draw_between)
         return fit_draw_two_stage(v.kind, y, P, rng, n_studies=len(labels),
                                   observed=~v.miss, all_rows=all_rows, labels=labels,
-                                  offset=offset)
+                                  offset=offset, draw_between=spec.draw_between,
+                                  family=v.family)
     except TooFewStudies as exc:
         from ..errors import DataValidationError
 

@@ -21,8 +21,8 @@ not of the association with the other covariates. The fit:
 0. d by one pooled proportional-odds fit with study indicators (location per study) over the
    studies with their own fit (:func:`._ordinal.fit_polr`); its log increments are drawn
    from their asymptotic normal (the draw that makes the imputation proper in d);
-1. per study, (a_k, beta_k) by Newton–Raphson with the cut offsets d fixed (score and
-   information from :mod:`._ordinal`'s analytic derivatives, chained through
+1. per study, (a_k, beta_k) by Newton–Raphson with the cut offsets fixed at the drawn d
+   (score and information from :mod:`._ordinal`'s analytic derivatives, chained through
    cuts = a + d); a study needs two observed levels and more observed values than
    parameters; non-convergence or a standard error above ``MAX_SE`` (separation) means no
    fit, and the study is imputed as systematically missing (a message says so);
@@ -175,7 +175,8 @@ def fit_mlogit(y: np.ndarray, Z: np.ndarray, n_levels: int, *, max_iter: int = 5
 
     def state(B):
         eta = Z @ B
-        lse = special.logsumexp(np.column_stack([np.zeros(n), eta]), axis=1)
+        top = np.maximum(eta.max(axis=1), 0.0)  # log-sum-exp with the baseline's 0
+        lse = top + np.log(np.exp(-top) + np.exp(eta - top[:, None]).sum(axis=1))
         return float(np.sum(Y * eta) - lse.sum()), np.exp(eta - lse[:, None])
 
     def information(P):
@@ -218,8 +219,8 @@ def _common_offsets(y: np.ndarray, X: np.ndarray, study: np.ndarray, ks: list[in
 # =========================================================================== two stages
 def fit_draw_two_stage_cat(kind: str, y: np.ndarray, X: np.ndarray, rng: np.random.Generator,
                            *, n_studies: int, n_levels: int, observed: np.ndarray,
-                           all_rows: bool, labels: tuple[str, ...] | None = None
-                           ) -> tuple[StudyDrawnCat, list[str]]:
+                           all_rows: bool, labels: tuple[str, ...] | None = None,
+                           draw_between: str = "point") -> tuple[StudyDrawnCat, list[str]]:
     """Fit the two-stage model of one ordinal or categorical variable (codes ``y``) and
     draw study-specific parameters; arguments as :func:`._multilevel.fit_draw_two_stage`."""
     P = X[:, :-1]
@@ -258,5 +259,5 @@ def fit_draw_two_stage_cat(kind: str, y: np.ndarray, X: np.ndarray, rng: np.rand
         raise TooFewStudies(len(ks))
     b = np.array([own[k][0] for k in ks])
     V = np.array([own[k][1] for k in ks])
-    betas = draw_studies(b, V, ks, n_studies, rng)
+    betas = draw_studies(b, V, ks, n_studies, rng, draw_between)
     return StudyDrawnCat(kind, betas, n_levels, offsets=offsets), msgs

@@ -231,19 +231,11 @@ def _var(data: pd.DataFrame, name: str, kind: str, in_model: bool, family: str) 
                family=family)
 
 
-def _two_stage_kinds(count_model: str) -> tuple[str, ...]:
-    """Kinds with a two-stage random-effects model: counts only as Poisson (micemd
-    ``2l.2stage.pois``; there is no two-stage negative binomial model)."""
-    return tuple(k for k in TWO_STAGE_KINDS + CAT_KINDS
-                 if k != "count" or count_model == "poisson")
-
-
 def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var],
-               study_model: str = "fixed", count_model: str = "poisson") -> Var:
+               study_model: str = "fixed") -> Var:
     """The study as a complete categorical variable of the Cox and covariate models; a
     covariate missing for a whole study (systematically missing) is refused with
-    ``study_model="fixed"`` and, with ``"random"``, if it is a count with
-    ``count_model="negbin"``."""
+    ``study_model="fixed"``."""
     s = data[study_col]
     levels = group_levels(s)
     if len(levels) < 2:
@@ -263,12 +255,6 @@ def _study_var(data: pd.DataFrame, study_col: str, variables: list[Var],
                     f"{where}: a study fixed effect cannot be estimated there — impute with "
                     "study_model='random' (study-level random-effects imputation models), "
                     "or analyse that study without the covariate, or leave the study out.")
-            if v.kind == "count" and count_model != "poisson":
-                raise DataValidationError(
-                    f"{where}: study_model='random' imputes a systematically missing count "
-                    "with a two-stage Poisson model (as R micemd 2l.2stage.pois); there is "
-                    "no two-stage negative binomial model — use count_model='poisson', or "
-                    "analyse that study without the count.")
     return Var(name=study_col, kind="categorical", x=codes,
                levels=np.array(levels, dtype=object), numeric=False, in_model=True)
 
@@ -339,6 +325,7 @@ def impute(
     competing_risks: bool = False,
     study_col: str | None = None,
     study_model: Literal["fixed", "random"] = "fixed",
+    draw_between: Literal["point", "posterior"] = "point",
     terms: Mapping[str, Callable[[Mapping[str, np.ndarray]], Any]] | None = None,
     strata_col: str | None = None,
     continuous_model: Literal["norm", "pmm"] = "norm",
@@ -407,11 +394,13 @@ def impute(
     study_model : {"fixed", "random"}
         How the study enters the covariate models (with ``study_col``). ``"fixed"``
         (default): indicators, as above; systematically missing covariates are refused.
-        ``"random"``: every incomplete variable — continuous, binary, ordinal, categorical,
-        and counts with ``count_model="poisson"`` — gets a two-stage random-effects model
-        (Resche-Rigon & White 2018; R ``micemd::mice.impute.2l.2stage.norm`` / ``.bin`` /
-        ``.pois``; a count's per-study Poisson model keeps ``log(volume_col)`` as offset,
-        which micemd's method lacks — without ``volume_col`` the two agree): its
+        ``"random"``: every incomplete variable — continuous, binary, ordinal, categorical
+        and count — gets a two-stage random-effects model (Resche-Rigon & White 2018; R
+        ``micemd::mice.impute.2l.2stage.norm`` / ``.bin`` / ``.pois``; a count's per-study
+        model keeps ``log(volume_col)`` as offset, which micemd's Poisson method lacks —
+        without ``volume_col`` the two agree; with ``count_model="negbin"`` each study's
+        model is a negative binomial as ``MASS::glm.nb``, whose log dispersions are pooled
+        across studies like the coefficients, a model micemd does not have): its
         coefficients vary between studies, are estimated per study, pooled by the
         multivariate method of moments and drawn per study — from the study's posterior
         where it has observed values, from the estimated between-study distribution where it
@@ -424,12 +413,19 @@ def impute(
         the tests compare with R ``jomo``'s joint multilevel model). In
         smcfcs the drawn values are then accepted or rejected (discrete ones weighted) under
         the Cox model, which keeps the study as a fixed effect; in FCS the event indicator
-        and Nelson–Aalen H(T) are predictors with study-specific coefficients. Counts with
-        ``count_model="negbin"`` keep the study fixed effect and must be observed in every
-        study (there is no two-stage negative binomial model). Needs at least two studies
+        and Nelson–Aalen H(T) are predictors with study-specific coefficients. Needs at
+        least two studies
         with enough observed values per variable; a study with too few (or, for a binary or
         categorical variable, lacking a level) is imputed as systematically missing (a
         recorded warning).
+    draw_between : {"point", "posterior"}
+        ``study_model="random"``: the between-study covariance Psi of the two-stage models
+        at its method-of-moments estimate (``"point"``, default, as micemd's
+        ``method_est = "mm"``), or drawn in every cycle from its approximate posterior
+        (``"posterior"``: a short Gibbs sampler with a weak inverse-Wishart prior, then the
+        pooled mean given the drawn Psi), which carries the uncertainty of Psi — large with
+        few studies — into the imputations. See docs/simulations/multilevel_imputation.md
+        for the coverage of both with 5 and 8 studies.
     terms : dict of str -> callable, optional
         Derived terms of the substantive model — squares, splines, transformations,
         interactions of incomplete covariates, as R ``smcfcs``'s *passive variables*. Each
@@ -559,6 +555,7 @@ def impute(
     if study_model == "random" and study_col is None:
         raise ParameterError(f"The 'study_model' parameter of {func} is 'random' but no "
                              "study_col is given; name the study column (study_col=...).")
+    check_choice(draw_between, name="draw_between", choices=("point", "posterior"), func=func)
     if not isinstance(competing_risks, bool):
         raise ParameterError(f"The 'competing_risks' parameter of {func} must be True or "
                              f"False; got {competing_risks!r}.")
@@ -613,10 +610,10 @@ def impute(
         if study_col in allv:
             raise ParameterError(f"{func}: study_col {study_col!r} is also among the "
                                  "covariates/auxiliary variables; name it once, as study_col.")
-        variables.append(_study_var(data, study_col, variables, study_model, count_model))
+        variables.append(_study_var(data, study_col, variables, study_model))
     two_stage = frozenset(
         i for i, v in enumerate(variables)
-        if study_model == "random" and v.kind in _two_stage_kinds(count_model)
+        if study_model == "random" and v.kind in TWO_STAGE_KINDS + CAT_KINDS
         and v.miss.any())
     if two_stage:
         _check_two_stage(variables, two_stage, 2 * len(causes) if method == "fcs" else 0)
@@ -637,6 +634,7 @@ def impute(
         time=time[order], event=event[order],
         offset=None if offset is None else offset[order], n_iter=n_iter,
         rejection_limit=rejection_limit, causes=causes, donors=donors,
+        draw_between=draw_between,
         study=None if study_col is None else len(variables) - 1, two_stage=two_stage,
         model=CoxModelSpec(plain=cox.plain, terms=cox.terms,
                            strata=None if cox.strata is None else cox.strata[order]))
@@ -706,7 +704,8 @@ def _check_two_stage(variables: list[Var], two_stage: frozenset[int], n_outcome:
             if v.kind in CAT_KINDS:
                 n_ok += viable_cat(v.kind, obs, q, len(v.level_values))
             else:
-                n_ok += viable(v.kind, obs, q) and (v.kind != "binary" or obs.size > q)
+                n_ok += viable(v.kind, obs, q, v.family) and (v.kind != "binary"
+                                                               or obs.size > q)
         if n_ok < 2:
             raise DataValidationError(
                 f"covariate {v.name!r}: only {n_ok} stud{'y has' if n_ok == 1 else 'ies have'}"
@@ -715,7 +714,7 @@ def _check_two_stage(variables: list[Var], two_stage: frozenset[int], n_outcome:
                 f"{q + MIN_DF} observed values in a study, a binary one both levels, an "
                 f"ordinal one two levels and more than {q} values, a categorical one every "
                 f"category and more than {q} values per category equation, a count "
-                f"more than {q} values, not all zero); the "
+                f"more than {q} values ({q + 1} for a negative binomial), not all zero); the "
                 "between-study distribution of study_model='random' needs at least two — "
                 "use fewer covariates/auxiliary variables or study_model='fixed'.")
 
@@ -741,7 +740,6 @@ def _methods_table(variables: list[Var], method: str, count_model: str,
             model += ", two-stage random effects by study"
             if v.kind == "ordinal":
                 model += " (location and slopes; common cut-point spacing)"
-            # (counts reach here only as Poisson: _two_stage_kinds)
         if n == 0:
             model = "(complete)"
         elif method == "smcfcs" and v.in_model:
