@@ -19,6 +19,8 @@ from ctcstats.batch.parallel import run_chunks
 from ctcstats.designs.power import simulate_power
 from ctcstats.errors import ParameterError
 
+from ._dask import local_client
+
 distributed = pytest.importorskip("distributed")  # the "dask" extra (installed for the tests)
 
 PICKLED = {"n": 0}
@@ -55,10 +57,10 @@ def _unpickles(task, shared):
 
 
 @pytest.fixture(scope="module")
-def process_client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, memory_limit="1GiB") as lc, \
-            distributed.Client(lc) as client:
+def process_client(tmp_path_factory):
+    # a cluster of the module's own (port, scratch space): see tests/_dask.py
+    with local_client(tmp_path_factory.mktemp("dask"), n_workers=2, threads_per_worker=1,
+                      processes=True, memory_limit="1GiB") as client:
         yield client
 
 

@@ -327,22 +327,22 @@ def _power_chunk(task: tuple, shared: tuple) -> dict[str, np.ndarray]:
     of the run) — sent once per worker. The chunk makes its replicates' seeds itself."""
     from ..batch import batch_cox_arrays, batch_logrank_arrays
     from ._seeds import children
-    from .power_chunk import chunk_replicates, chunk_supported
+    from .power_chunk import chunk_fit_inputs, chunk_supported
 
     design, a, n, ties, seed_range = shared
     first, count = task
     seeds = children(seed_range, first, first + count)
     if chunk_supported(design, a):  # the whole chunk simulated together; same arrays
-        reps = chunk_replicates(design, a, n, seeds)
+        # (R, n) arrays when every row is analysed (no per-replicate copies), else lists
+        times, events, Xs, strata, prev = chunk_fit_inputs(design, a, n, seeds)
     else:
         reps = [_one_replicate(design, a, n, s) for s in seeds]
-    times = [r[0] for r in reps]
-    events = [r[1] for r in reps]
-    strata = None if a.strata is None else [r[3] for r in reps]
-    prev = np.array([r[4] for r in reps])
+        times, events, Xs = [r[0] for r in reps], [r[1] for r in reps], [r[2] for r in reps]
+        strata = None if a.strata is None else [r[3] for r in reps]
+        prev = np.array([r[4] for r in reps])
     npat = np.array([len(t) for t in times])
     if a.test == "logrank":
-        codes = [r[2][:, 0].astype(np.int64) for r in reps]
+        codes = [x[:, 0].astype(np.int64) for x in Xs]
         from ..batch._layout import pad_ragged
 
         R, t2, e2, _, s2, w2 = pad_ragged(times, events, None, strata, None, "simulate_power")
@@ -351,16 +351,16 @@ def _power_chunk(task: tuple, shared: tuple) -> dict[str, np.ndarray]:
             g2[i, : c.size] = c
         lr = batch_logrank_arrays(t2, e2, g2, n_groups=2, strata=s2, weights=w2)
         log_hr, se, p = lr.log_hr, lr.std_error, lr.p_value
-        conv = np.ones(len(reps), dtype=bool)
+        conv = np.ones(len(times), dtype=bool)
         mono = (lr.observed == 0).any(axis=1)
         nev = lr.n_events
     else:
-        cx = batch_cox_arrays(times, events, [r[2] for r in reps], strata=strata, ties=ties)
+        cx = batch_cox_arrays(times, events, Xs, strata=strata, ties=ties)
         log_hr, se, p = cx.coef[:, 0], cx.std_error[:, 0], cx.p_value[:, 0]
         conv, mono, nev = cx.converged, cx.monotone, cx.n_events
     # plain arrays, not a DataFrame: cheap to send back from a worker and to join
     return {
-        "replicate": np.arange(first, first + len(reps)), "log_hr": log_hr, "std_error": se,
+        "replicate": np.arange(first, first + len(times)), "log_hr": log_hr, "std_error": se,
         "p_value": p, "n_events": nev.astype(np.int64), "n_patients": npat.astype(np.int64),
         "prevalence": prev, "converged": conv, "monotone": mono,
     }

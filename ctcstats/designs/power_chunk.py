@@ -22,7 +22,7 @@ import pandas as pd
 from .simulate import category_labels
 from .simulate_chunk import ChunkCohorts, iter_chunk, supports_chunk
 
-__all__ = ["chunk_supported", "chunk_replicates"]
+__all__ = ["chunk_fit_inputs", "chunk_replicates", "chunk_supported"]
 
 
 def chunk_supported(design: Any, a: Any) -> bool:
@@ -43,10 +43,35 @@ def chunk_replicates(design: Any, a: Any, n: int,
                      seeds: Sequence[np.random.SeedSequence]) -> list[tuple]:
     """``[power._one_replicate(design, a, n, s) for s in seeds]``: per replicate
     ``(time, event, X with the marker first, strata codes or None, prevalence)``."""
-    out: list[tuple] = []
-    for ch in iter_chunk(design, n, seeds, endpoints=[a.endpoint]):
-        out.extend(_block_replicates(design, a, ch))
-    return out
+    return _split(chunk_fit_inputs(design, a, n, seeds))
+
+
+def chunk_fit_inputs(design: Any, a: Any, n: int,
+                     seeds: Sequence[np.random.SeedSequence]) -> tuple:
+    """The replicates of :func:`chunk_replicates` as the batch engine takes them:
+    ``(time, event, X, strata, prevalence)``. When every replicate analyses all its n rows
+    (no window or group subset drops one: the published analyses), arrays ``(R, n)`` and
+    ``X`` ``(R, n, p)`` — views of the simulated blocks, no per-replicate copies; otherwise
+    lists of per-replicate arrays. Same values either way; ``prevalence`` is an array (R,)."""
+    blocks = [_block_replicates(design, a, ch)
+              for ch in iter_chunk(design, n, seeds, endpoints=[a.endpoint])]
+    if all(isinstance(b, tuple) for b in blocks):  # every row kept: stack the blocks
+        parts = list(zip(*blocks, strict=True))
+        s = None if parts[3][0] is None else np.concatenate(parts[3])
+        return (*(np.concatenate(p) for p in parts[:3]), s, np.concatenate(parts[4]))
+    reps: list[tuple] = []
+    for b in blocks:
+        reps.extend(_split(b) if isinstance(b, tuple) else b)
+    strata = None if reps[0][3] is None else [r[3] for r in reps]
+    return ([r[0] for r in reps], [r[1] for r in reps], [r[2] for r in reps], strata,
+            np.array([r[4] for r in reps]))
+
+
+def _split(inputs: tuple) -> list[tuple]:
+    """Per-replicate tuples of ``(time, event, X, strata, prevalence)`` (arrays or lists)."""
+    t, e, X, s, prev = inputs
+    return [(t[r], e[r], X[r], None if s is None else s[r], float(prev[r]))
+            for r in range(len(t))]
 
 
 def analysis_window(t: np.ndarray, ev: np.ndarray, window) -> tuple:
@@ -64,7 +89,9 @@ def analysis_window(t: np.ndarray, ev: np.ndarray, window) -> tuple:
     return t, ev, keep
 
 
-def _block_replicates(d: Any, a: Any, ch: ChunkCohorts) -> list[tuple]:
+def _block_replicates(d: Any, a: Any, ch: ChunkCohorts) -> tuple | list[tuple]:
+    """A block's replicates: ``(time (R, n), event, X (R, n, p), strata (R, n) or None,
+    prevalence (R,))`` when every row is analysed, else one tuple per replicate."""
     n = ch.n
     months, ev = ch.endpoint(a.endpoint)
     # the analysis frame (power._fast_frame): analysable times, the window
@@ -98,9 +125,23 @@ def _block_replicates(d: Any, a: Any, ch: ChunkCohorts) -> list[tuple]:
     elif a.strata is not None:
         strata_col = ch.covariates[a.strata]
     ev_b = ev.astype(bool)
-    all_kept = bool(keep.all())
+    R = ch.n_cohorts
+    if keep.all():  # every row analysed: the block's rows as they are (same values)
+        s2 = None
+        if strata_rank is not None:  # per replicate, the codes of its studies present
+            rk2 = strata_rank.reshape(R, n)
+            S = ch.n_studies
+            present = np.bincount((rk2 + S * np.arange(R)[:, None]).ravel(),
+                                  minlength=R * S).reshape(R, S) > 0
+            s2 = np.take_along_axis(np.cumsum(present, axis=1) - 1, rk2, axis=1)
+        elif a.strata is not None:
+            s2 = np.stack([pd.factorize(strata_col[r * n:(r + 1) * n], sort=True)[0]
+                           for r in range(R)])
+        # the mean of 0/1 values is exact: equal to each replicate's own mean
+        return (t.reshape(R, n), ev_b.reshape(R, n), X.reshape(R, n, X.shape[1]), s2,
+                is_g.reshape(R, n).mean(axis=1))
     out = []
-    for r in range(ch.n_cohorts):
+    for r in range(R):
         sl = slice(r * n, (r + 1) * n)
         k = keep[sl]
         s = None
@@ -110,10 +151,6 @@ def _block_replicates(d: Any, a: Any, ch: ChunkCohorts) -> list[tuple]:
             s = (np.cumsum(present) - 1)[rk]
         elif a.strata is not None:
             s = pd.factorize(strata_col[sl][k], sort=True)[0]
-        if all_kept:  # every row analysed: the block's rows as they are (same values)
-            g = is_g[sl]
-            out.append((t[sl], ev_b[sl], X[sl], s, float(g.mean())))
-            continue
         g = is_g[sl][k]
         prev = float(g.mean()) if k.any() else np.nan
         out.append((t[sl][k], ev_b[sl][k], X[sl][k], s, prev))

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._format import interval_digits
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..multistate.cox import MultistateCoxResult
     from ..survival.cox import CoxResult
@@ -79,7 +81,8 @@ def plot_cox_forest(result: CoxResult | MultistateCoxResult, ax=None, *, color: 
     ax.set_xlabel(f"hazard ratio ({pct} CI)")
     if annotate:
         for yy, h, a, b in zip(y, hr, lo, hi, strict=True):
-            ax.annotate(f"{h:.2f} ({a:.2f}–{b:.2f})", xy=(1.0, yy), xycoords=("axes fraction",
+            d = interval_digits(a, b)  # never "1.00 (1.00–1.00)" (as the report's tables)
+            ax.annotate(f"{h:.{d}f} ({a:.{d}f}–{b:.{d}f})", xy=(1.0, yy), xycoords=("axes fraction",
                         "data"), xytext=(-4, 0), textcoords="offset points", ha="right",
                         va="center", fontsize=8, gid="cox-label")
     return ax

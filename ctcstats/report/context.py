@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 
 from .. import data as _data
-from .._validation import check_event_column, check_time_column
+from .._validation import check_event_column, check_time_column, format_labels
 from .._warnings import call_capturing
 from ..errors import DataValidationError
 from .format import figure
 from .spec import AnalysisSpec, EndpointSpec
 from .units import TimeUnits, default_horizons, resolve_time_units, reverse_km_median, time_ticks
 
-__all__ = ["ReportContext", "prepare_context"]
+__all__ = ["ReportContext", "as_levels", "prepare_context"]
 
 
 # library advice that names an API call, and how a reader of the report is told the same
@@ -139,21 +139,65 @@ def _one_line(exc: DataValidationError) -> str:
     return " ".join(lines)
 
 
-def _as_levels(s: pd.Series) -> pd.Categorical:
+def as_levels(s: pd.Series) -> pd.Categorical:
     """A categorical covariate with readable levels: whole numbers stored as floats print as
-    ``1``, ``2``, ``3`` (not ``1.0``), numeric levels sort numerically (2 before 10)."""
+    ``1``, ``2``, ``3`` (not ``1.0``), numeric levels sort numerically (2 before 10). Missing
+    values stay missing (the section on missing covariates codes its rows with this too, so
+    that its terms read as the other sections', ``grade[2]`` not ``grade[2.0]``)."""
+    obs = s.notna().to_numpy()
+    out = np.full(len(s), np.nan, dtype=object)
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return pd.Categorical(s.astype(str), categories=[str(c) for c in s.cat.categories
-                                                         if (s == c).any()])
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        x = s.to_numpy(float)
+        labels = [str(c) for c in s.cat.categories if (s == c).any()]
+        out[obs] = s[obs].astype(str).to_numpy()
+    elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        x = s.to_numpy(dtype=float, na_value=np.nan)[obs]
         vals = np.unique(x)
         whole = bool(np.all(vals == np.round(vals)))
         labels = [f"{int(v)}" if whole else f"{v:g}" for v in vals]
         lab = dict(zip(vals.tolist(), labels, strict=True))
-        return pd.Categorical([lab[v] for v in x.tolist()], categories=labels)
-    text = s.astype(str)
-    return pd.Categorical(text, categories=sorted(text.unique()))
+        out[obs] = [lab[v] for v in x.tolist()]
+    else:
+        text = s[obs].astype(str)
+        labels = sorted(text.unique())
+        out[obs] = text.to_numpy()
+    return pd.Categorical(out, categories=labels)
+
+
+# a column that names patients (the report needs one row per patient)
+_ID_NAME = re.compile(r"^(?:id|pid|patid|ptid|mrn|subjid|usubjid|patient|subject|(?:patient|pat"
+                      r"|subject|case|record)[_.\s-]?(?:id|no|number))$", re.I)
+
+
+def check_one_row_per_patient(data: pd.DataFrame, strata_col: str | None) -> None:
+    """Refuse a table with several rows for a patient, as far as a column named as a patient
+    identifier (``id``, ``patient_id``, ``USUBJID`` …) shows it (within strata when given:
+    pooled studies may number their patients from 1 each). Such a table — one row per event
+    type, as R's ``survival::colon`` (``etype``), or per visit — would count its patients
+    several times: n, events and every standard error would be wrong."""
+    for col in data.columns:
+        if not _ID_NAME.match(str(col)) or col == strata_col:
+            continue
+        keys = [strata_col, col] if strata_col else [col]
+        ids = data[keys]
+        seen = ids.notna().all(axis=1).to_numpy()
+        dup = seen & ids.duplicated(keep=False).to_numpy()
+        if not dup.any():
+            continue
+        first = ids[dup].iloc[0]
+        same = dup & (ids == first).all(axis=1).to_numpy()
+        n_pat = int((~ids[dup].duplicated()).sum())
+        within = f" within {strata_col!r}" if strata_col else ""
+        raise DataValidationError(
+            f"column {col!r} looks like a patient identifier and {n_pat} of its values occur "
+            f"in more than one row{within} ({int(dup.sum())} rows; e.g. "
+            f"{format_labels([first[col]])} in rows {format_labels(data.index[same])}): the "
+            "report needs one row per patient, and "
+            "several rows per patient (one per event type, as R's survival::colon with etype, "
+            "or one per visit) would count patients more than once. Keep one row per patient "
+            "— a time and an event column per endpoint (e.g. os_days/os_event, "
+            "rfs_days/rfs_event); serial marker values go in the draws table (--draws) — or "
+            "rename the column if it does not identify patients."
+        )
 
 
 def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
@@ -186,6 +230,7 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
             )
     if data.shape[0] == 0:
         raise DataValidationError("data has no rows; the report needs at least one patient.")
+    check_one_row_per_patient(data, spec.strata_col)
     binary = _is_binary(data[spec.marker_col])
     first = spec.endpoints[0]
     other_cols = []
@@ -235,7 +280,7 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
                                       categories=[neg_label, pos_label], ordered=True)
     frame[term] = pos.astype(int)
     for c in spec.categorical:
-        frame[c] = _as_levels(frame[c])
+        frame[c] = as_levels(frame[c])
     t1 = frame[first.time_col].to_numpy(float)
     e1 = frame[first.event_col].to_numpy(float)
     try:

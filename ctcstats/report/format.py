@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from .._format import interval_digits
+
 __all__ = [
     "fmt_num", "fmt_int", "fmt_p", "fmt_p_eq", "fmt_ci", "fmt_hr", "fmt_pct", "fmt_n_pct",
     "para", "table", "figure", "notes", "pre", "dl",
@@ -67,10 +69,17 @@ def fmt_ci(lo, hi, digits: int = 2) -> str:
 
 
 def fmt_hr(hr, lo, hi, digits: int = 2) -> str:
-    """``HR (lower–upper)``, e.g. ``1.82 (1.47–2.26)``."""
+    """``HR (lower–upper)``, e.g. ``1.82 (1.47–2.26)``.
+
+    Where the limits differ but print the same at ``digits`` decimals (an HR per unit of a
+    widely spread covariate: per fmol/mg of oestrogen receptor, 0.99936 (0.99844–1.00028)),
+    up to four more decimals are shown until they differ — ``0.999 (0.998–1.000)``, never
+    ``1.00 (1.00–1.00)`` beside p = 0.04.
+    """
     if not _finite(hr):
         return NA
-    return f"{fmt_num(hr, digits)} ({fmt_ci(lo, hi, digits)})"
+    d = interval_digits(lo, hi, digits)
+    return f"{fmt_num(hr, d)} ({fmt_ci(lo, hi, d)})"
 
 
 def fmt_p_eq(p) -> str:

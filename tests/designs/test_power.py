@@ -38,6 +38,8 @@ from ctcstats.errors import ConvergenceWarning, DataValidationError, ParameterEr
 from ctcstats.survival.cox import fit_cox
 from ctcstats.survival.logrank import logrank_test
 
+from .._dask import local_client
+
 Z975 = stats.norm.ppf(0.975)
 Z80 = stats.norm.ppf(0.8)
 
@@ -192,18 +194,16 @@ def test_piecewise_window_analysis():
     assert "in months 60–120" in res.analysis
 
 
-def test_same_results_whatever_the_backend():
-    """The same seed: n_jobs 1 or 2, any chunk size, or a dask LocalCluster."""
-    import distributed  # the "dask" extra (installed for the tests)
-
+def test_same_results_whatever_the_backend(tmp_path):
+    """The same seed: n_jobs 1 or 2, any chunk size, or a dask LocalCluster (one of the
+    test's own, tests/_dask.py: a shared port or scratch space made this test flaky)."""
     kw = dict(n=250, n_sim=24, rng=7)
     base = simulate_power("lucci2012", **kw).replicates
     pd.testing.assert_frame_equal(base, simulate_power("lucci2012", n_jobs=2,
                                                        chunk_size=5, **kw).replicates)
     pd.testing.assert_frame_equal(base, simulate_power("lucci2012", chunk_size=1,
                                                        **kw).replicates)
-    with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as lc, \
-            distributed.Client(lc) as client:
+    with local_client(tmp_path, n_workers=2, processes=False) as client:
         viadask = simulate_power("lucci2012", client=client, chunk_size=6, **kw).replicates
     pd.testing.assert_frame_equal(base, viadask)
 

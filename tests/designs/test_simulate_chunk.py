@@ -152,3 +152,24 @@ def test_simulate_power_replicates_unchanged_by_the_chunk(monkeypatch, key):
     monkeypatch.setattr(pc, "chunk_supported", lambda design, a: False)
     slow = simulate_power(key, **kw).replicates
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
+def test_fit_inputs_are_block_arrays_when_every_row_is_analysed():
+    """janni2016 (every row analysed, strata by study): (R, n) arrays equal to the
+    one-replicate path's arrays; braun2005's late window drops rows: per-replicate lists."""
+    from ctcstats.designs.power_chunk import chunk_fit_inputs
+
+    d = get_design("janni2016")
+    a = power_analysis(d)
+    seeds = _seed_root(9).spawn(11)  # more cohorts than one simulator block at n = 4,000
+    t, e, X, s, prev = chunk_fit_inputs(d, a, 4000, seeds)
+    assert t.shape == (11, 4000) and X.shape[:2] == (11, 4000) and s.shape == (11, 4000)
+    for r in (0, 10):
+        ref = _one_replicate(d, a, 4000, seeds[r])
+        for x, y in zip(ref[:4], (t[r], e[r], X[r], s[r]), strict=True):
+            assert np.asarray(x).dtype == y.dtype
+            np.testing.assert_array_equal(x, y)
+        assert ref[4] == prev[r]
+    late = power_analysis("braun2005", "os_hr_5_10")
+    got = chunk_fit_inputs(get_design("braun2005"), late, 900, seeds[:3])
+    assert isinstance(got[0], list) and len(got[0]) == 3

@@ -1,7 +1,8 @@
 """Simulation: an ordinal grade and an unordered categorical site missing for whole studies
 of a pooled cohort, imputed with ``impute(study_col=..., study_model="random")``, give
-approximately unbiased Cox log HRs with near-nominal coverage, where complete cases,
-imputation that ignores the study, and dropping the two covariates do not.
+approximately unbiased Cox log HRs with near-nominal coverage (smcfcs), where complete cases
+and dropping the two covariates are biased (imputation ignoring the study does about as well
+in this design: docs/simulations/multilevel_cat.md).
 
 Cohorts (``_cohort``): 8 studies of 200 patients. x ~ N(0, 1) (complete, the marker);
 grade 1/2/3 proportional odds on x with a study location a_s ~ N(0, 0.6^2) (cut-points

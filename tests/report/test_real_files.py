@@ -15,6 +15,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ctcstats.cli import main
@@ -170,6 +171,29 @@ def test_negative_intervals_read_as_ranges():
     assert fmt_ci(1.47, 2.26) == "1.47\u20132.26"
 
 
+def test_hr_of_a_widely_spread_covariate_shows_its_interval(gbsg):
+    """er (fmol/mg, 0 to 3,000): R's HR per unit is 0.99936 (0.99844–1.00028), p = 0.17 —
+    at two decimals "1.00 (1.00–1.00)", an interval that looks empty beside its p-value. The
+    report adds decimals until the limits differ, and the printed numbers still agree with
+    R's to the rounding of the digits shown."""
+    from ctcstats.report.format import fmt_hr
+
+    ref = R["gbsg"]["multi"]
+    k = ref["term"].index("er")
+    row = next(r for r in tables(gbsg)["Multivariable Cox model for RFS"][1:]
+               if _term(r[0]) == "er")
+    assert row[1] == "0.999 (0.998–1.000)"
+    forest = next(s for s in re.findall(r"<svg\b.*?</svg>", gbsg, re.S)
+                  if "adjusted hazard ratios" in s)
+    assert ">0.999 (0.998–1.000)<" in forest and "(1.00–1.00)" not in forest  # as the table
+    for g, w in zip(_nums(row[1]), (ref["hr"][k], ref["lower"][k], ref["upper"][k]),
+                    strict=True):
+        assert abs(g - w) <= 0.0005 + 1e-9
+    assert fmt_hr(1.82, 1.47, 2.26) == "1.82 (1.47–2.26)"  # the usual case unchanged
+    assert fmt_hr(1.0, 1.0, 1.0) == "1.00 (1.00–1.00)"  # equal limits: nothing to show
+    assert fmt_hr(1.000012, 1.000004, 1.00002) == "1.00001 (1.00000–1.00002)"
+
+
 def test_table1_and_cox_agree_when_not_declared(tmp_path):
     """grade (1/2/3) not declared categorical: the models fit it linearly, so Table 1 shows
     it as a number (and says how to model it by level); declared, both show levels."""
@@ -239,3 +263,38 @@ def test_gbsg_in_other_units_and_formats(tmp_path, unit, days, fmt):
     # is marker-negative, so the positive group is R's exactly
     got = _nums(km[2][3])[0]
     assert abs(got - 983 / days) <= 0.05 + 1e-9, (got, 983 / days)
+
+
+def test_two_rows_per_patient_refused(tmp_path, capsys):
+    """R's survival::colon as stored (two rows per patient: recurrence and death, ``etype``)
+    was analysed as twice as many patients, with no word about it. The report refuses it,
+    naming the identifier column, an example and the fix."""
+    out = tmp_path / "colon.html"
+    assert main(["report", str(REF / "inputs" / "colon_long.csv"), "--time-col", "time",
+                 "--time-unit", "days", "--event-col", "status", "--marker-col", "nodes",
+                 "--threshold", "4", "--covariates", "age,sex,rx", "--quiet",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert ("column 'id' looks like a patient identifier and 40 of its values occur in more "
+            "than one row (80 rows; e.g. 1 in rows 0, 1)") in err
+    assert "one row per patient" in err and "os_days/os_event" in err
+    assert not out.exists()
+
+
+def test_patient_identifier_checked_within_strata():
+    """Pooled studies may number their patients from 1 in each study: the same id in two
+    strata is two patients; twice within one stratum is refused."""
+    from ctcstats.errors import DataValidationError
+    from ctcstats.report.context import check_one_row_per_patient
+
+    d = pd.DataFrame({"study": ["A", "A", "B", "B"], "patient_id": [1, 2, 1, 2],
+                      "case": [1, 1, 0, 0]})  # 'case' (case/control) is not an identifier
+    check_one_row_per_patient(d, "study")
+    check_one_row_per_patient(d.assign(patient_id=[1, 2, 3, None]), None)
+    with pytest.raises(DataValidationError, match=r"'patient_id' .* 2 of its values occur in "
+                       r"more than one row \(4 rows; e\.g\. 1 in rows 0, 2\)"):
+        check_one_row_per_patient(d, None)
+    with pytest.raises(DataValidationError, match=r"1 of its values occur in more than one "
+                       r"row within 'study' \(2 rows; e\.g\. 2 in rows 'r1', 'r3'\)"):
+        check_one_row_per_patient(pd.DataFrame({"study": "A", "patient_id": [1, 2, 3, 2]},
+                                               index=["r0", "r1", "r2", "r3"]), "study")

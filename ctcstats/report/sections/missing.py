@@ -12,7 +12,7 @@ from ...missing.diagnostics import missing_table
 from ...missing.impute import impute
 from ...missing.pooling import pool
 from ...survival.cox import fit_cox
-from ..context import ReportContext
+from ..context import ReportContext, as_levels
 from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, fmt_pct, notes, para, table
 
 __all__ = ["needs_missing_section", "section_missing"]
@@ -34,9 +34,7 @@ def _analysable(ctx: ReportContext) -> pd.DataFrame:
     pos = x > 0 if ctx.marker_kind == "binary" else x >= ctx.threshold
     fr[ctx.term] = pos.astype(int)
     for c in s.categorical:
-        obs = fr[c].notna()
-        levels = sorted(fr.loc[obs, c].astype(str).unique())
-        fr[c] = pd.Categorical(fr[c].where(~obs, fr[c].astype(str)), categories=levels)
+        fr[c] = as_levels(fr[c])  # the levels of the other sections, missing kept
     return fr
 
 

@@ -16,6 +16,10 @@ gbsg_out <- data.frame(pid = gbsg$pid, rfs_days = gbsg$rfstime, rfs_event = gbsg
                        age = gbsg$age, meno = gbsg$meno, size = gbsg$size, grade = gbsg$grade,
                        nodes = gbsg$nodes, pgr = gbsg$pgr, er = gbsg$er, hormon = gbsg$hormon)
 write.csv(gbsg_out, file.path(dir, "inputs/gbsg.csv"), row.names = FALSE)
+# colon as R stores it: two rows per patient (etype 1 = recurrence, 2 = death); its first 40
+# patients, which the report must refuse (it needs one row per patient)
+write.csv(subset(colon, id <= 40), file.path(dir, "inputs/colon_long.csv"), row.names = FALSE,
+          na = "")
 
 km_med <- function(fit) {
   s <- summary(fit)$table
