@@ -416,6 +416,12 @@ def _wolbers_pairs(time, codes, cause, score, tau, cens: Censoring, block: int =
     return num, den, counts
 
 
+#: Wolbers' C by the compiled sweeps (``competing_jit``; the same additions in the same order
+#: as ``_wolbers_python``, which ``False`` selects) from ``_JIT_MIN_ROWS`` patients on.
+_COMPILED = True
+_JIT_MIN_ROWS = 2000
+
+
 class _Fenwick:
     """Sums over score ranks 0..m-1 with O(log m) update and prefix query."""
 
@@ -452,6 +458,19 @@ def _wolbers(time, codes, cause, score, tau, cens: Censoring):
     rank = rank.ravel()
     m = int(rank.max()) + 1
     order = np.lexsort((~failed, -time))  # time descending; censored first within a time
+    order_b = np.argsort(time, kind="stable")
+    if _COMPILED and time.size >= _JIT_MIN_ROWS:
+        from .competing_jit import wolbers_sweeps
+
+        num, den, counts = wolbers_sweeps(
+            time.astype(float), failed, case, comp, rank.astype(np.int64), m, Gm, G_at,
+            order.astype(np.int64), order_b.astype(np.int64))
+        return float(num), float(den), counts
+    return _wolbers_python(time, failed, case, comp, rank, m, Gm, G_at, order, order_b)
+
+
+def _wolbers_python(time, failed, case, comp, rank, m, Gm, G_at, order, order_b):
+    """The two sweeps of :func:`_wolbers` in Python (the reference of the compiled kernel)."""
     num = den = 0.0
     counts = np.zeros(4)
     cnt = _Fenwick(m)
@@ -488,7 +507,7 @@ def _wolbers(time, codes, cause, score, tau, cens: Censoring):
     # ---- B: ascending time
     cntB, wB = _Fenwick(m), _Fenwick(m)
     nB = wtot = 0.0
-    order = np.argsort(time, kind="stable").tolist()
+    order = order_b.tolist()
     cpl, wj = comp.tolist(), (1.0 / Gm).tolist()
     i = 0
     while i < n:

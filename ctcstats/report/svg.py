@@ -49,11 +49,22 @@ def _compact_d(d: str) -> str:
     """Round an M/L/z polyline to 0.1 user units and drop repeated and collinear
     axis-aligned vertices (the same shape; step curves of large cohorts shrink ~10×)."""
     toks = _TOKENS.findall(d)
-    if not toks or any(t not in ("M", "L", "z") and t[0].isalpha() for t in toks):
+    if not toks:  # (a token is M, L, z or a number: _TOKENS matches nothing else)
         return d
     if len(_TOKENS.sub("", d).strip().replace("\n", "").replace(" ", "")) != 0:
         return d  # other commands (curves): leave untouched
     out: list[list] = []  # [cmd, x, y] or ["z"]
+    # coordinates repeat (step curves, bands): round and parse each distinct token once
+    r1: dict[str, str] = {}
+    num: dict[str, float] = {}
+
+    def rounded(v: str) -> str:
+        got = r1.get(v)
+        if got is None:
+            got = r1[v] = _r1(v)
+            num[got] = float(got)
+        return got
+
     i = 0
     while i < len(toks):
         t = toks[i]
@@ -61,13 +72,14 @@ def _compact_d(d: str) -> str:
             out.append(["z"])
             i += 1
             continue
-        x, y = _r1(toks[i + 1]), _r1(toks[i + 2])
+        x = r1.get(toks[i + 1]) or rounded(toks[i + 1])
+        y = r1.get(toks[i + 2]) or rounded(toks[i + 2])
         i += 3
         if t == "L" and out and out[-1][0] in "ML" and out[-1][1:] == [x, y]:
             continue
         if t == "L" and len(out) >= 2 and out[-1][0] == "L" and out[-2][0] in "ML":
             (_, x0, y0), (_, x1, y1) = out[-2], out[-1]
-            fx0, fy0, fx1, fy1, fx, fy = map(float, (x0, y0, x1, y1, x, y))
+            fx0, fy0, fx1, fy1, fx, fy = (num[x0], num[y0], num[x1], num[y1], num[x], num[y])
             same_x = x0 == x1 == x and (fy1 - fy0) * (fy - fy1) >= 0
             same_y = y0 == y1 == y and (fx1 - fx0) * (fx - fx1) >= 0
             if same_x or same_y:  # the middle vertex lies on a straight run: drop it

@@ -40,6 +40,12 @@ from .competing import check_event_of_interest
 __all__ = ["FineGrayResult", "fit_fine_gray"]
 
 _FUNC = "fit_fine_gray"
+#: The risk-set sums by the compiled kernel (``_finegray_jit``; bitwise equal to the numpy
+#: reference ``_risk_sums_numpy``, which ``False`` selects) once n·p² reaches
+#: ``_JIT_MIN_SIZE``; smaller fits stay in numpy, where importing numba would cost more than
+#: the kernel saves.
+_COMPILED = True
+_JIT_MIN_SIZE = 50_000
 
 
 @result
@@ -367,6 +373,20 @@ def _risk_sums(fg: _FGData, beta: np.ndarray, *, second: bool):
     eta = fg.x @ beta
     shift = float(eta.max()) if eta.size else 0.0
     r = np.exp(eta - shift)
+    n, p = fg.x.shape
+    if _COMPILED and n * p * p >= _JIT_MIN_SIZE:
+        from ._finegray_jit import fg_risk_sums
+
+        s0, s1, s2 = fg_risk_sums(r, np.ascontiguousarray(fg.x), fg.comp_w, fg.tau_first,
+                                  fg.g_tau, second)
+        return s0, s1, (s2 if second else None), shift, r
+    s0, s1, s2 = _risk_sums_numpy(fg, r, second=second)
+    return s0, s1, s2, shift, r
+
+
+def _risk_sums_numpy(fg: _FGData, r: np.ndarray, *, second: bool):
+    """The reference of the compiled kernel: cumulative sums over all rows, then the
+    values at each failure time."""
     k = fg.tau_first
 
     def at_risk_plus_competing(v: np.ndarray) -> np.ndarray:
@@ -383,7 +403,7 @@ def _risk_sums(fg: _FGData, beta: np.ndarray, *, second: bool):
     s2 = None
     if second:
         s2 = at_risk_plus_competing(r[:, None, None] * fg.x[:, :, None] * fg.x[:, None, :])
-    return s0, s1, s2, shift, r
+    return s0, s1, s2
 
 
 def _loglik(fg: _FGData, beta: np.ndarray) -> float:

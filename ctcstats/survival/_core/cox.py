@@ -196,12 +196,12 @@ def risk_sums(d: CoxData, v: np.ndarray) -> np.ndarray:
     subtraction (under monotone likelihood the scores span e^222); those groups are summed
     again within their own stratum, as R's ``coxfit6`` accumulates stratum by stratum.
     """
-    vo = v[d.ord_stop]
-    rev = np.concatenate([np.cumsum(vo[::-1], axis=0)[::-1], np.zeros((1,) + v.shape[1:])])
-    out = rev[d.g_stop_lo] - rev[d.g_stop_hi]
-    later = np.abs(rev[d.g_stop_hi]).reshape(len(out), -1).max(axis=1) if len(out) else out
+    at_lo, at_hi = _suffix_sums(d, v)
+    out = at_lo - at_hi
+    later = np.abs(at_hi).reshape(len(out), -1).max(axis=1) if len(out) else out
     lost = later > 1e6 * np.abs(out).reshape(len(out), -1).max(axis=1) if len(out) else later
     if np.any(lost):
+        vo = v[d.ord_stop]
         for end in np.unique(d.g_stop_hi[lost]):
             gs = np.flatnonzero(lost & (d.g_stop_hi == end))
             b = int(d.g_stop_lo[gs].min())
@@ -211,6 +211,30 @@ def risk_sums(d: CoxData, v: np.ndarray) -> np.ndarray:
         c = np.concatenate([np.zeros((1,) + v.shape[1:]), np.cumsum(v[d.ord_start], axis=0)])
         out = out - (c[d.g_start_hi] - c[d.g_start_lo])
     return out
+
+
+#: Risk-set sums by the compiled kernel (``_risksum_jit``; bitwise equal to the numpy
+#: reference ``_suffix_sums_numpy``, which ``False`` selects).
+_COMPILED_SUMS = True
+
+
+def _suffix_sums(d: CoxData, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The reversed cumulative sums of ``v`` (rows in ``ord_stop`` order) at each group's
+    first row and at the end of its stratum."""
+    if not _COMPILED_SUMS or v.dtype != np.float64 or v.ndim < 1 or v.shape[0] == 0:
+        return _suffix_sums_numpy(d, v)
+    from ._risksum_jit import suffix_sums_at
+
+    shape = (d.g_stop_lo.size,) + v.shape[1:]
+    lo, hi = suffix_sums_at(np.ascontiguousarray(v.reshape(v.shape[0], -1)), d.ord_stop,
+                            d.g_stop_lo, d.g_stop_hi)
+    return lo.reshape(shape), hi.reshape(shape)
+
+
+def _suffix_sums_numpy(d: CoxData, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    vo = v[d.ord_stop]
+    rev = np.concatenate([np.cumsum(vo[::-1], axis=0)[::-1], np.zeros((1,) + v.shape[1:])])
+    return rev[d.g_stop_lo], rev[d.g_stop_hi]
 
 
 def _row_cumulate(d: CoxData, a: np.ndarray) -> np.ndarray:
