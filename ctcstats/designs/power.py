@@ -656,7 +656,7 @@ def power_curve(
     client: DaskClient = None,
     progress: bool | None = None,
 ) -> PowerCurveResult:
-    """Simulated power at each n of ``n_grid`` (same seed at every n: common random numbers).
+    """Simulated power at each n of ``n_grid`` (independent replicates at every n).
 
     Parameters are those of :func:`simulate_power`. Returns a :class:`PowerCurveResult`
     whose ``table`` has ``n, power, ci_lower, ci_upper, mean_events, mean_log_hr,
@@ -710,8 +710,9 @@ def sample_size(
 ) -> SampleSizeResult:
     """Smallest n whose simulated power reaches ``target_power``.
 
-    Power is simulated (same seed at every n — common random numbers, so the curve is
-    smooth) starting at ``n_start`` (default the design's n), doubling or halving until the
+    Power is simulated (independent replicates at every n, drawn from one seed stream, so
+    the search is reproducible for a given ``rng``; the power at neighbouring n is not
+    forced to be monotone) starting at ``n_start`` (default the design's n), doubling or halving until the
     target is bracketed, then bisecting until the bracket is narrower than ``rel_tol`` × n.
     The answer is the upper end of the final bracket. Monte-Carlo error remains: the
     ``table`` of every evaluated n shows it (``ci_lower``, ``ci_upper``).
