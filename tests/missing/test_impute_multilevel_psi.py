@@ -99,6 +99,7 @@ def test_option_validated_reproducible_and_used():
         pd.testing.assert_frame_equal(d1, d2)
 
 
+@pytest.mark.slow
 def test_posterior_draw_widens_the_interval_of_the_systematically_missing_covariate():
     """Five studies, two without x (scenario psi5 of the simulation, 4 data sets, m = 10):
     paired on the same data and seed, the pooled SE of x's log HR is larger with Psi drawn
