@@ -130,13 +130,17 @@ def baseline_hazard_curve(order: np.ndarray, time: np.ndarray, event: np.ndarray
 
 @njit
 def _weighted_aucs(R, RO, WC, WK, out):  # pragma: no cover - compiled
+    """AUC of each row of R (RO: its argsort) under weights WC/WK, which are either one row
+    per row of R or a single row shared by all (e.g. each patient once)."""
     B, n = R.shape
+    shared = WC.shape[0] == 1
     for b in range(B):
+        bw = 0 if shared else b
         sc = 0.0
         sk = 0.0
         for i in range(n):
-            sc += WC[b, i]
-            sk += WK[b, i]
+            sc += WC[bw, i]
+            sk += WK[bw, i]
         if not (sc > 0.0 and sk > 0.0):
             out[b] = np.nan
             continue
@@ -150,8 +154,8 @@ def _weighted_aucs(R, RO, WC, WK, out):  # pragma: no cover - compiled
             gk = 0.0
             gc = 0.0
             while e < n and R[b, o[e]] == v:
-                gk += WK[b, o[e]]
-                gc += WC[b, o[e]]
+                gk += WK[bw, o[e]]
+                gc += WC[bw, o[e]]
                 e += 1
             num += gc * (below + 0.5 * gk)
             below += gk
@@ -163,22 +167,39 @@ def weighted_aucs(risk: np.ndarray, wc: np.ndarray, wk: np.ndarray) -> np.ndarra
     """``added_value._weighted_auc`` of each row (B, n) — Σ_cases Σ_controls wc_i wk_j
     (1[r_i > r_j] + ½ 1[r_i = r_j]) / (Σ wc Σ wk), NaN when either sum is 0 — one compiled
     sort-and-sweep per row (equal to the numpy reference up to rounding; numpy sorts,
-    several times faster than numba's sort)."""
+    several times faster than numba's sort). ``wc``/``wk`` (B, n), or (1, n) shared by
+    every row."""
+    return weighted_aucs_sets(risk, [(wc, wk)])[0]
+
+
+def weighted_aucs_sets(risk: np.ndarray, weights) -> np.ndarray:
+    """:func:`weighted_aucs` of ``risk`` (B, n) under each (wc, wk) pair of ``weights``
+    (each (B, n) or (1, n)): (len(weights), B). Each row of ``risk`` is sorted once for all
+    pairs (the sort is most of the time), so every value is that of a separate call."""
     R = np.ascontiguousarray(risk, float)
-    WC, WK = np.ascontiguousarray(wc, float), np.ascontiguousarray(wk, float)
     B, n = R.shape
-    out = np.empty(B)
+    ws = []
+    for wc, wk in weights:
+        WC, WK = np.ascontiguousarray(wc, float), np.ascontiguousarray(wk, float)
+        if WC.shape[0] != WK.shape[0] or WC.shape[0] not in (1, B):
+            raise ValueError("weights must have one row, or one row per row of risk")
+        ws.append((WC, WK))
+    out = np.empty((len(ws), B))
     step = max(1, 2_000_000 // max(n, 1))
     for a in range(0, B, step):
         sl = slice(a, a + step)
-        _weighted_aucs(R[sl], np.argsort(R[sl], axis=1), WC[sl], WK[sl], out[sl])
+        ro = np.argsort(R[sl], axis=1)
+        for k, (WC, WK) in enumerate(ws):
+            wsl = sl if WC.shape[0] > 1 else slice(0, 1)
+            _weighted_aucs(R[sl], ro, WC[wsl], WK[wsl], out[k, sl])
     return out
 
 
 @njit
-def _horizon_curves(index, m, ev, W, gt, km_out, g_out, gminus):  # pragma: no cover
-    """Kaplan–Meier S(t) and the reverse KM G (events first) at t and at each row's T_i- for
-    every row of W, as event_table + product_limit (same sums and products, same order)."""
+def _horizon_curves(index, m, ev, W, gt, minus, km_out, g_out, gminus):  # pragma: no cover
+    """Kaplan–Meier S(t) and the reverse KM G (events first) at t and, when ``minus``, at
+    each row's T_i- for every row of W, as event_table + product_limit (same sums and
+    products, same order)."""
     B, n = W.shape
     tot = np.empty(m)
     dd = np.empty(m)
@@ -216,22 +237,25 @@ def _horizon_curves(index, m, ev, W, gt, km_out, g_out, gminus):  # pragma: no c
                 g_t = gs
         km_out[b] = km_t
         g_out[b] = g_t
-        for i in range(n):
-            gminus[b, i] = surv_g[index[i]]
+        if minus:
+            for i in range(n):
+                gminus[b, i] = surv_g[index[i]]
 
 
-def horizon_curves(time: np.ndarray, event: np.ndarray, W: np.ndarray,
-                   t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def horizon_curves(time: np.ndarray, event: np.ndarray, W: np.ndarray, t: float, *,
+                   minus: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """For each row of weights ``W`` (B, n): Kaplan–Meier S(t), the reverse Kaplan–Meier G(t)
     with events leaving first (prodlim's convention) and G(T_i-) per row — the values of
     ``kaplan_meier_curve(time, event, weights=W).at(t)``, ``censoring_curve(...,
     ties="events_first", weights=W)``'s ``at([t])`` and ``subject_minus()``, by the same sums
-    and products in the same order (bitwise equal for integer weights; tested)."""
+    and products in the same order (bitwise equal for integer weights; tested). G(T_i-) is
+    None when not ``minus``."""
     ut, index = np.unique(np.asarray(time, float), return_inverse=True)
     Wc = np.ascontiguousarray(W, float)
     B = Wc.shape[0]
-    km, gt, gm = np.empty(B), np.empty(B), np.empty(Wc.shape)
+    km, gt = np.empty(B), np.empty(B)
+    gm = np.empty(Wc.shape) if minus else np.empty((1, 1))
     n_le = int(np.searchsorted(ut, float(t), side="right"))  # distinct times <= t
     _horizon_curves(index.ravel().astype(np.int64), ut.size, np.asarray(event).astype(np.bool_),
-                    Wc, n_le, km, gt, gm)
-    return km, gt, gm
+                    Wc, n_le, minus, km, gt, gm)
+    return km, gt, (gm if minus else None)

@@ -180,6 +180,19 @@ def _horizon_metric(fn, frame, t) -> float:
         return float("nan")
 
 
+def _varies(x: np.ndarray) -> bool:
+    """``np.unique(x).size > 1`` (NaNs count as one value) without sorting."""
+    x = np.asarray(x)
+    if x.size < 2:
+        return False
+    nan = np.isnan(x)
+    if nan.all():
+        return False
+    if nan.any():
+        return True
+    return bool(x.min() < x.max())
+
+
 def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | None,
              slope_fit: tuple[float, float, float, float] | None = None, *,
              horizon: bool = True, c_index: float | None = None) -> np.ndarray:
@@ -195,7 +208,7 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
     """
     n = time.size
     out = dict.fromkeys(INDEXES, np.nan)
-    if np.unique(score).size > 1 and event.any():
+    if _varies(score) and event.any():
         c = (concordance(score, time, event, std_error=False)[0]  # C only: no SE
              if c_index is None else c_index)
         out["c_index"] = c
@@ -390,7 +403,7 @@ def _cox_replicate(model, names, Xb, tb, eb, fit, baseline=None):
 
 
 def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_index=None,
-                    no_merges=False):
+                    no_merges=False, counts=None):
     Xb, eb = Xa[ib], event[ib]
     # merge_times returns its input unchanged when nothing merges: skipped when no resample
     # can merge (checked once on the whole data)
@@ -399,7 +412,8 @@ def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_i
     if order is not None and merged.n_merged == 0:  # else the reference path
         from .added_value_jit import baseline_hazard_curve
 
-        counts = np.bincount(ib, minlength=time.size).astype(float)
+        if counts is None:  # the resample's case counts on the original rows
+            counts = np.bincount(ib, minlength=time.size).astype(float)
 
         def baseline(means, coef):
             lp = linear_predictor(Xa - means, coef)
@@ -414,7 +428,8 @@ def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_i
 
 def _boot_batch_train(model, X, time, event, t, idx, par):
     """Batch-fit the bootstrap replicates of a plain CoxModel and evaluate each in its own
-    resample; returns the feature array and per replicate ((model, train), notes, error)."""
+    resample; returns the feature array, per replicate ((model, train), notes, error), the
+    C of each replicate in all patients and the resamples' case counts (B, n)."""
     from ..batch import batch_cox_arrays
 
     Xa = X.to_numpy(dtype=float)
@@ -440,9 +455,9 @@ def _boot_batch_train(model, X, time, event, t, idx, par):
     no_merges = no_subset_merges(time)
     out = par(delayed(_boot_train_one)(model, names, Xa, time, event, t, idx[r],
                                        {k: getattr(fit, k)[r] for k in keys}, order,
-                                       float(c_train[r]), no_merges)
+                                       float(c_train[r]), no_merges, counts[r])
               for r in range(B))
-    return Xa, out, c_test
+    return Xa, out, c_test, counts
 
 
 def _boot_batch_slopes(models, Xa, time, event):
@@ -470,7 +485,7 @@ def _boot_test_one(m, Xa, time, event, t, slope_fit, c_index=None):
 def _boot_batch(model, X, time, event, t, idx, par):
     """The bootstrap replicates of a plain CoxModel via the batch engine; the same
     ``(result, notes, error)`` per replicate as :func:`_boot_one`."""
-    Xa, trained, c_test = _boot_batch_train(model, X, time, event, t, idx, par)
+    Xa, trained, c_test, counts = _boot_batch_train(model, X, time, event, t, idx, par)
     live = [k for k, o in enumerate(trained) if o[0] is not None]
     if not live:
         return trained
@@ -479,7 +494,7 @@ def _boot_batch(model, X, time, event, t, idx, par):
     tests = par(delayed(_boot_test_one)(m, Xa, time, event, t, sf, float(c_test[k]))
                 for k, m, sf in zip(live, models, slopes, strict=True))
     _batch_horizon(models, [trained[k][0][1] for k in live], [tests[j][0] for j in
-                   range(len(live))], Xa, time, event, t, idx[live])
+                   range(len(live))], Xa, time, event, t, counts[live])
     out = list(trained)
     for k, (test, err) in zip(live, tests, strict=True):
         (_, train), notes, _ = trained[k]
@@ -487,21 +502,21 @@ def _boot_batch(model, X, time, event, t, idx, par):
     return out
 
 
-def _batch_horizon(models, trains, tests, Xa, time, event, t, idx) -> None:
+def _batch_horizon(models, trains, tests, Xa, time, event, t, W) -> None:
     """Fill the Brier score and AUC at ``t`` of every replicate's training (its resample, as
-    case counts) and test (every patient once) evaluation, for all replicates at once with
+    case counts ``W``) and test (every patient once) evaluation, for all replicates at once with
     added_value's vectorised estimators (equal to brier_score / time_dependent_auc on the
     resampled rows to 1e-10; tested)."""
-    from .added_value import horizon_metrics
+    from .added_value import horizon_metrics_sets
     from .reclassification import HorizonLayout
 
-    B, n = idx.shape
-    W = bootstrap_counts(idx, n)
     risk = np.stack([predict_risk(m, Xa, t) for m in models])
     lay = HorizonLayout(time, event, t)
     jb, ja = INDEXES.index("brier"), INDEXES.index("auc")
-    for rows, w in ((trains, W), (tests, np.ones_like(W))):
-        hm = horizon_metrics(lay, w, risk, risk)  # auc at 0, brier at 2
+    # the test sample (each patient once) as one row of weights shared by every replicate;
+    # one model: horizon_metrics_sets computes its AUC / Brier once (rf is rb)
+    hms = horizon_metrics_sets(lay, [(W, None), (np.ones((1, W.shape[1])), None)], risk, risk)
+    for rows, hm in zip((trains, tests), hms, strict=True):  # auc at 0, brier at 2
         for r, v in enumerate(rows):
             if v is not None:
                 v[jb], v[ja] = hm[r, 2], hm[r, 0]
