@@ -58,3 +58,15 @@ def test_endpoint_label_with_a_spec_file_or_a_design_is_an_error(captured, capsy
     assert main(["report", "--design", "lucci2012", "--endpoint-label", "x",
                  "--out", str(tmp / "r.html")]) == 2
     assert "--endpoint-label cannot be combined with --design" in capsys.readouterr().err
+
+
+def test_title_leaves_out_a_name_that_is_only_the_time_column(captured):
+    specs, csv, tmp = captured
+    df = small_cohort().drop(columns=[c for c in small_cohort().columns if c.startswith("<")])
+    df.rename(columns={"os_months": "time"}).to_csv(csv, index=False)
+    cols = ["--time-col", "time", "--event-col", "os_event", "--marker-col", "ctc_count",
+            "--time-unit", "months", "--quiet"]
+    assert main(["report", str(csv), *cols, "--out", str(tmp / "a.html")]) == 0
+    assert main(["report", str(csv), *cols, "--endpoint-label", "overall survival",
+                 "--out", str(tmp / "b.html")]) == 0
+    assert [s.endpoints[0].title for s in specs] == ["TIME", "overall survival"]
