@@ -196,50 +196,102 @@ def weighted_aucs_sets(risk: np.ndarray, weights) -> np.ndarray:
 
 
 @njit
+def _curve_row(index, m, ev, W, b, gt, tot, dd, nrisk, surv_g):  # pragma: no cover
+    """Kaplan–Meier S(t) and reverse KM G(t) of weight row b (returned) and G just before
+    each distinct time (surv_g), as event_table + product_limit (same sums and products,
+    same order)."""
+    n = W.shape[1]
+    for g in range(m):
+        tot[g] = 0.0
+        dd[g] = 0.0
+    for i in range(n):
+        w = W[b, i]
+        tot[index[i]] += w
+        if ev[i]:
+            dd[index[i]] += w
+    nr = 0.0
+    for g in range(m - 1, -1, -1):
+        nr += tot[g]
+        nrisk[g] = nr
+    s = 1.0
+    gs = 1.0
+    surv_g[0] = 1.0
+    km_t = 1.0
+    g_t = 1.0
+    for g in range(m):
+        r = nrisk[g]
+        f = 1.0 - dd[g] / r if r > 0 else 1.0
+        s = s * f
+        r2 = nrisk[g] - dd[g]
+        c = tot[g] - dd[g]
+        f2 = 1.0 - c / r2 if r2 > 0 else 1.0
+        gs = gs * f2
+        surv_g[g + 1] = gs
+        if g < gt:
+            km_t = s
+            g_t = gs
+    return km_t, g_t
+
+
+@njit
 def _horizon_curves(index, m, ev, W, gt, minus, km_out, g_out, gminus):  # pragma: no cover
     """Kaplan–Meier S(t) and the reverse KM G (events first) at t and, when ``minus``, at
-    each row's T_i- for every row of W, as event_table + product_limit (same sums and
-    products, same order)."""
+    each row's T_i- for every row of W."""
     B, n = W.shape
-    tot = np.empty(m)
-    dd = np.empty(m)
-    surv_g = np.empty(m + 1)
+    tot, dd, nrisk, surv_g = np.empty(m), np.empty(m), np.empty(m), np.empty(m + 1)
     for b in range(B):
-        for g in range(m):
-            tot[g] = 0.0
-            dd[g] = 0.0
-        for i in range(n):
-            w = W[b, i]
-            tot[index[i]] += w
-            if ev[i]:
-                dd[index[i]] += w
-        nr = 0.0
-        nrisk = np.empty(m)
-        for g in range(m - 1, -1, -1):
-            nr += tot[g]
-            nrisk[g] = nr
-        s = 1.0
-        gs = 1.0
-        surv_g[0] = 1.0
-        km_t = 1.0
-        g_t = 1.0
-        for g in range(m):
-            r = nrisk[g]
-            f = 1.0 - dd[g] / r if r > 0 else 1.0
-            s = s * f
-            r2 = nrisk[g] - dd[g]
-            c = tot[g] - dd[g]
-            f2 = 1.0 - c / r2 if r2 > 0 else 1.0
-            gs = gs * f2
-            surv_g[g + 1] = gs
-            if g < gt:
-                km_t = s
-                g_t = gs
-        km_out[b] = km_t
-        g_out[b] = g_t
+        km_out[b], g_out[b] = _curve_row(index, m, ev, W, b, gt, tot, dd, nrisk, surv_g)
         if minus:
             for i in range(n):
                 gminus[b, i] = surv_g[index[i]]
+
+
+@njit
+def _ieee_div(w, g):  # pragma: no cover - compiled
+    """``w / g`` as numpy divides (0/0 NaN, w/0 ±inf) — numba raises on a zero divisor."""
+    if g != 0.0:
+        return w / g
+    if w == 0.0 or w != w:
+        return np.nan
+    return np.inf if w > 0.0 else -np.inf
+
+
+@njit
+def _horizon_ipcw(index, m, ev, W, gt, case, control, km_out, wc, wk):  # pragma: no cover
+    """S(t) and the IPCW weights of every row of W: W / G(T_i-) on cases, W / G(t) on
+    controls, 0 elsewhere (written directly, no (B, n) array of G(T_i-))."""
+    B, n = W.shape
+    tot, dd, nrisk, surv_g = np.empty(m), np.empty(m), np.empty(m), np.empty(m + 1)
+    for b in range(B):
+        km_out[b], g_t = _curve_row(index, m, ev, W, b, gt, tot, dd, nrisk, surv_g)
+        for i in range(n):
+            if case[i]:
+                wc[b, i] = _ieee_div(W[b, i], surv_g[index[i]])
+            else:
+                wc[b, i] = 0.0
+            if control[i]:
+                wk[b, i] = _ieee_div(W[b, i], g_t)
+            else:
+                wk[b, i] = 0.0
+
+
+def horizon_ipcw(time: np.ndarray, event: np.ndarray, W: np.ndarray, t: float,
+                 case: np.ndarray, control: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(S(t), wc, wk) of each row of weights ``W`` (B, n): the Kaplan–Meier S(t) of
+    :func:`horizon_curves` and the weights W / G(T_i-) where ``case``, W / G(t) where
+    ``control``, 0 elsewhere — the same divisions as dividing by :func:`horizon_curves`'
+    G values (bitwise), in the same sweep."""
+    ut, index = np.unique(np.asarray(time, float), return_inverse=True)
+    Wc = np.ascontiguousarray(W, float)
+    B = Wc.shape[0]
+    km = np.empty(B)
+    wc, wk = np.empty(Wc.shape), np.empty(Wc.shape)
+    n_le = int(np.searchsorted(ut, float(t), side="right"))  # distinct times <= t
+    _horizon_ipcw(index.ravel().astype(np.int64), ut.size, np.asarray(event).astype(np.bool_),
+                  Wc, n_le, np.asarray(case, np.bool_), np.asarray(control, np.bool_), km,
+                  wc, wk)
+    return km, wc, wk
 
 
 def horizon_curves(time: np.ndarray, event: np.ndarray, W: np.ndarray, t: float, *,

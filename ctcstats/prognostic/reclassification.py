@@ -108,10 +108,9 @@ class HorizonLayout:
         """Case / control weights 1/G(T_i-), 1/G(t) times W (reverse KM recomputed per row,
         prodlim's convention: events leave the risk set before tied censorings)."""
         if self.compiled:
-            from .added_value_jit import horizon_curves
+            from .added_value_jit import horizon_ipcw
 
-            _, g_t, Gm = horizon_curves(self.time, self.event, W, self.t)
-            return self._divide(W, Gm, g_t[:, None])
+            return horizon_ipcw(self.time, self.event, W, self.t, self.case, self.control)[1:]
         G = censoring_curve(self.time, self.event, ties="events_first", weights=W)
         return self._divide(W, G.subject_minus(), G.at([self.t]))
 
@@ -120,17 +119,17 @@ class HorizonLayout:
         calls). ``W`` (B, n), or (1, n) for weights shared by every replicate (e.g. each
         patient once: then computed once, not per replicate)."""
         if self.compiled:
-            from .added_value_jit import horizon_curves
+            from .added_value_jit import horizon_ipcw
 
-            s, g_t, Gm = horizon_curves(self.time, self.event, W, self.t)
-            return (np.where(W.sum(axis=1) > 0, s, np.nan),
-                    *self._divide(W, Gm, g_t[:, None]))
+            s, wc, wk = horizon_ipcw(self.time, self.event, W, self.t, self.case,
+                                     self.control)
+            return np.where(W.sum(axis=1) > 0, s, np.nan), wc, wk
         return (self.km(W), *self.ipcw(W))
 
     def _divide(self, W, Gm, Gt) -> tuple[np.ndarray, np.ndarray]:
         # W / G on cases (controls), 0 elsewhere: divided only where needed, into one
         # output array (the same values as np.where over the full quotient, without its
-        # (B, n) temporaries)
+        # (B, n) temporaries); the compiled path divides in its sweep (horizon_ipcw)
         wc = np.zeros(np.broadcast_shapes(W.shape, np.shape(Gm)))
         wk = np.zeros(np.broadcast_shapes(W.shape, np.shape(Gt)))
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -195,7 +195,7 @@ def test_validation_batch_train_concordance_bitwise():
     idx = np.random.default_rng(4).integers(0, len(df), (8, len(df)))
     par = Parallel(n_jobs=1)
     model = CoxModel()
-    Xa, out, c_test, counts = V._boot_batch_train(model, X, tt, ev, 24.0, idx, par)
+    Xa, out, c_test, counts, S = V._boot_batch_train(model, X, tt, ev, 24.0, idx, par)
     assert np.array_equal(counts, np.stack([np.bincount(i, minlength=len(df)) for i in idx]))
     fit = batch_cox_arrays(tt, ev, Xa, weights=np.stack(
         [np.bincount(i, minlength=len(df)) for i in idx]).astype(float), frequency=True)
@@ -207,6 +207,8 @@ def test_validation_batch_train_concordance_bitwise():
         (_, ref), _, _ = V._boot_train_one(model, list(X.columns), Xa, tt, ev, 24.0, idx[r],
                                            arrays)
         assert np.array_equal(train, ref, equal_nan=True)
+        assert np.array_equal(S[r], m.predict(Xa))  # reused for the resample and all patients
+        assert np.array_equal(S[r][idx[r]], m.predict(Xa[idx[r]]))
         test = V._evaluate(m, Xa, tt, ev, 24.0, own=False, horizon=False)
         fast = V._evaluate(m, Xa, tt, ev, 24.0, own=False, horizon=False,
                            c_index=float(c_test[r]))
@@ -304,3 +306,24 @@ def test_varies_is_unique_size_above_one():
     for x in cases:
         x = np.asarray(x, float)
         assert _varies(x) == (np.unique(x).size > 1), x
+
+
+def test_fused_ipcw_divisions_as_numpy_where_the_censoring_curve_reaches_zero():
+    """The compiled IPCW weights divide in the curve's sweep (horizon_ipcw); where G is 0
+    (every patient still at risk censored, the later case / control of weight 0) numpy
+    gives 0/0 = NaN and numba would raise — the kernel gives numpy's values."""
+    from ctcstats.prognostic.reclassification import HorizonLayout
+
+    tt = np.array([1.0, 2.0, 3.0, 4.0, 0.5])
+    ev = np.array([0, 0, 1, 0, 1])
+    W = np.array([[1.0, 1.0, 0.0, 0.0, 1.0], [1.0, 2.0, 1.0, 3.0, 0.0],
+                  [0.0, 0.0, 0.0, 0.0, 0.0]])
+    for t in (2.5, 3.5):
+        lay = HorizonLayout(tt, ev, t)
+        got = lay.curves(W)
+        assert np.isnan(got[1][0, 2]) or np.isnan(got[2][0]).any()  # a 0/0 is met
+        lay.compiled = False
+        with np.errstate(divide="ignore", invalid="ignore"):
+            want = lay.curves(W)
+        for a, b in zip(got, want, strict=True):
+            assert np.array_equal(a, b, equal_nan=True)
