@@ -264,3 +264,25 @@ def test_kernel_zero_weight_rows_with_ties_and_start(rng):
         a = batch_cox_arrays(t[keep], e[keep], x[keep], strata=s[keep], weights=w[keep][None],
                              start=start[keep], ties="efron")
         assert_allclose(whole.coef[r], a.coef[0], rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_shared_times_put_in_time_order_once_change_nothing(rng, ties):
+    """With one time column for every replicate the kernel's inputs are put in time order
+    once (each replicate then reads its rows sequentially): bitwise the fits of the same
+    replicates given separately (ragged, each replicate's rows gathered through its own
+    order), tied times, strata, shared and per-replicate covariates included."""
+    t, e, x, s = _cohorts(rng, 1, 300, 3, n_strata=2)
+    t, e, x, s = t[0], e[0], x[0], s[0]
+    R = 5
+    counts = rng.multinomial(300, np.full(300, 1 / 300), size=R).astype(float)
+    kw = dict(ties=ties)
+    shared = batch_cox_arrays(t, e, x, strata=s, weights=counts, **kw)
+    apart = batch_cox_arrays([t] * R, [e] * R, [x] * R, strata=[s] * R, weights=list(counts),
+                             **kw)
+    xr = x[None] + rng.normal(scale=0.1, size=(R, 300, 3))  # covariates per replicate
+    shared_x = batch_cox_arrays(t, e, xr, **kw)
+    apart_x = batch_cox_arrays([t] * R, [e] * R, list(xr), **kw)
+    for a, b in ((shared, apart), (shared_x, apart_x)):
+        for name in ("coef", "var", "loglik", "loglik_null", "score_test", *EXACT):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
