@@ -16,7 +16,15 @@ from .._warnings import call_capturing
 from ..errors import DataValidationError
 from .format import figure
 from .spec import AnalysisSpec, EndpointSpec
-from .units import TimeUnits, default_horizons, resolve_time_units, reverse_km_median, time_ticks
+from .units import (
+    TimeUnits,
+    default_horizons,
+    duration,
+    durations,
+    resolve_time_units,
+    reverse_km_median,
+    time_ticks,
+)
 
 __all__ = ["ReportContext", "as_levels", "prepare_context"]
 
@@ -299,15 +307,15 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
         beyond = [h for h in spec.horizons if h >= t_last]
         if not horizons:
             raise DataValidationError(
-                f"horizons {', '.join(f'{h:g}' for h in spec.horizons)} {units.display} are "
-                f"all at or beyond the longest follow-up of {first.time_col!r} "
-                f"({t_last:g} {units.display}); give horizons within the follow-up (--horizons"
-                f", in {units.display}) or check the time unit (--time-unit)."
+                f"horizons {durations(spec.horizons, units.display)} are all at or beyond "
+                f"the longest follow-up of {first.time_col!r} "
+                f"({duration(t_last, units.display)}); give horizons within the follow-up "
+                f"(--horizons, in {units.display}) or check the time unit (--time-unit)."
             )
         if beyond:
-            notes.append(f"Horizons {', '.join(f'{h:g}' for h in beyond)} {units.display} "
-                         f"are beyond the longest follow-up ({t_last:g} {units.display}) and "
-                         "are not reported.")
+            notes.append(f"Horizons {durations(beyond, units.display)} are beyond the "
+                         f"longest follow-up ({duration(t_last, units.display)}) and are not "
+                         "reported.")
     else:
         horizons = default_horizons(reverse_km_median(t1, e1), units.display)
         horizons = tuple(h for h in horizons if h < t_last) or horizons[:1]

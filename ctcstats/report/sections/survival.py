@@ -15,7 +15,7 @@ from ...survival.logrank import logrank_test
 from ..context import ReportContext
 from ..format import fmt_ci, fmt_hr, fmt_int, fmt_num, fmt_p, fmt_p_eq, notes, para, table
 from ..spec import EndpointSpec
-from ..units import time_ticks
+from ..units import duration, durations, time_ticks, unit_word
 
 __all__ = ["km_figure", "section_univariable", "section_multivariable", "time_ticks",
            "events_per_variable", "EPV_MIN"]
@@ -86,7 +86,7 @@ def _km_table(ctx: ReportContext, km, horizons) -> dict:
                     row.append("—")
         rows.append(row)
     cols = ["group", "patients", "events", f"median, {ctx.unit} (95% CI)"]
-    cols += [f"survival at {h:g} {ctx.unit} (95% CI)" for h in horizons]
+    cols += [f"survival at {duration(h, ctx.unit)} (95% CI)" for h in horizons]
     return table("Kaplan–Meier estimates", cols, rows,
                  note="Log-log confidence intervals (as R survfit with conf.type = \"log-log\"; R's default is \"log\"); — = beyond follow-up.")
 
@@ -257,7 +257,7 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
         def _period(term: str) -> str:
             per = term.split("@", 1)[1].strip("(]").rstrip(")").split(",")
             a, b = per[0], per[1]
-            b = "end of follow-up" if b == "inf" else f"{b} {ctx.unit}"
+            b = "end of follow-up" if b == "inf" else f"{b} {unit_word(ctx.unit, b)}"
             return f"{ctx.term}, {a}–{b}"
 
         why = ("the proportional-hazards check of the marker failed (p "
@@ -266,7 +266,7 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
             "Period-specific (piecewise) hazard ratios of the marker",
             ["period", "HR (95% CI)", "p"], _cox_rows(ctx, tab, rename=_period),
             note=f"Shown because {why}; follow-up split at "
-                 f"{', '.join(f'{x:g}' for x in split)} {ctx.unit} (other covariates with one "
+                 f"{durations(split, ctx.unit)} (other covariates with one "
                  "coefficient)."))
     else:
         blocks.append(para(
