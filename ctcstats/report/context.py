@@ -91,6 +91,27 @@ class ReportContext:
 
             ax.xaxis.set_major_locator(FixedLocator(time_ticks(tmax, self.unit).tolist()))
 
+    def term_label(self, term: str) -> str:
+        """How a Cox term is labelled in the report's tables and forest plots (the one
+        place): a covariate with two values a < b = a + 1 (0/1) is "col (1 vs 0)", a
+        True/False one "col (True vs False)" — the hazard ratio compares the second with
+        the first; any other non-constant numeric covariate "col (per 1 unit)" (its hazard
+        ratio is per one unit as recorded). The marker term (its name says which group it is),
+        categorical indicator terms ``col[level]`` and names not in the analysed frame are
+        left as they are."""
+        fr = self.frame
+        if term == self.term or term not in fr.columns:
+            return term
+        col = fr[term]
+        if pd.api.types.is_bool_dtype(col):
+            return f"{term} (True vs False)" if col.nunique() == 2 else term
+        if not pd.api.types.is_numeric_dtype(col):
+            return term
+        values = np.unique(col.dropna().to_numpy(float))
+        if len(values) == 2 and values[1] - values[0] == 1.0:
+            return f"{term} ({values[1]:g} vs {values[0]:g})"
+        return f"{term} (per 1 unit)" if len(values) > 1 else term
+
     @property
     def marker(self) -> str:
         return self.spec.marker_label

@@ -46,9 +46,10 @@ def section_methods(ctx: ReportContext) -> list[dict]:
         f"log-rank test{strat}.",
         "Hazard ratios are from Cox proportional-hazards models (Efron ties, R coxph) with "
         f"Wald 95% confidence intervals and Wald tests{strat}; a continuous covariate's "
-        "hazard ratio is per one unit of its column as recorded in the data, a categorical "
-        "covariate's against its first level. The multivariable model contains the marker "
-        "and every clinical covariate given in the spec"
+        "hazard ratio is per one unit of its column as recorded in the data, a two-valued "
+        "covariate's compares the values named beside it (1 vs 0, True vs False), a "
+        "categorical covariate's against its first level. The multivariable model contains "
+        "the marker and every clinical covariate given in the spec"
         + (f" ({', '.join(s.covariates)})" if s.covariates else "")
         + "; no variable selection was done. The number of events per estimated coefficient "
         f"(EPV) is reported for every multivariable model; below {EPV_MIN}, Firth's "
