@@ -239,26 +239,36 @@ def _batch_refits(xs, tt, ev, t, ties, idx):
                                  timefix=False)
         ok &= f.converged & ~f.singular.any(axis=1) & np.all(np.isfinite(f.coef), axis=1)
         fits.append(f)
+    from .added_value_jit import baseline_hazard_at, centred_lp
+
+    xc = [np.ascontiguousarray(x, float) for x in xs]  # for the row-wise pass only
     lps = [np.zeros((B, n)), np.zeros((B, n))]
     live = np.flatnonzero(ok)
     pos = np.arange(n)
+    ones = np.ones(n)
     for b in live:
         rows = np.repeat(pos, W[b].astype(np.int64))  # = np.sort(idx[b]), without a sort
         for m, (x, f) in enumerate(zip(xs, fits, strict=True)):
             # centred at the resample's means exactly as prepare_cox_data(x[rows], ...)
-            means = (np.ones(n) @ x[rows]) / float(n) if x.shape[1] else np.zeros(0)
-            lps[m][b] = linear_predictor(x - means, f.coef[b])
+            # (its BLAS column sums), then linear_predictor(x - means, coef) in one pass
+            if x.shape[1]:
+                centred_lp(x, (ones @ x[rows]) / float(n), f.coef[b], out=lps[m][b],
+                           xc=xc[m])
     risks = [np.zeros((B, n)), np.zeros((B, n))]
     if live.size:
-        from .added_value_jit import baseline_hazard_at
-
         for m in range(2):
             # each replicate's baseline hazard at t in one compiled sweep over the rows
             # sorted by time once (the per-replicate prepare_cox_data + baseline_hazard of
-            # the resampled rows is the reference, tested to 1e-12)
-            h0 = baseline_hazard_at(tt, ev, W[live], lps[m][live], ok[live], t, ties)
+            # the resampled rows is the reference, tested to 1e-12); NaN where not ok
+            h0 = baseline_hazard_at(tt, ev, W, lps[m], ok, t, ties)
+            # risk = -expm1(-h0 * exp(lp)), computed in place (the same operations)
+            r = risks[m]
             with np.errstate(over="ignore"):
-                risks[m][live] = -np.expm1(-h0[:, None] * np.exp(lps[m][live]))
+                np.exp(lps[m], out=r)
+                np.multiply(r, -h0[:, None], out=r)
+                np.expm1(r, out=r)
+                np.negative(r, out=r)
+            r[~ok] = 0.0
     W[~ok] = 0.0
     return ok, W, lps[0], lps[1], risks[0], risks[1]
 

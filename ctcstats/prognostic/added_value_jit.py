@@ -311,3 +311,44 @@ def horizon_curves(time: np.ndarray, event: np.ndarray, W: np.ndarray, t: float,
     _horizon_curves(index.ravel().astype(np.int64), ut.size, np.asarray(event).astype(np.bool_),
                     Wc, n_le, minus, km, gt, gm)
     return km, gt, (gm if minus else None)
+
+
+#: widest design for which :func:`centred_lp` reproduces numpy's row sums bit for bit: numpy
+#: adds up to 7 terms of a row one after the other, starting from +0.0 (from 8 on it sums a
+#: contiguous row in blocks of 8)
+LP_MAX_COLS = 7
+
+
+@njit
+def _centred_lp(x, means, beta, out):  # pragma: no cover - compiled
+    n, p = x.shape
+    for i in range(n):
+        s = 0.0
+        for j in range(p):
+            s += (x[i, j] - means[j]) * beta[j]
+        out[i] = s
+
+
+def centred_lp(x: np.ndarray, means: np.ndarray, beta: np.ndarray,
+               out: np.ndarray | None = None, *, xc: np.ndarray | None = None) -> np.ndarray:
+    """``linear_predictor(x - means, beta)`` (the survival core's row sums of
+    ``(x − means)·β``) without the two (n, p) temporaries: one compiled pass adding each
+    row's terms in numpy's order — bitwise equal for 1 to :data:`LP_MAX_COLS` columns;
+    other widths take ``linear_predictor(x - means, beta)`` itself (whose sums depend on
+    ``x``'s memory layout from 8 columns on). ``xc``: ``x`` as a C-contiguous float array,
+    when the caller keeps one for many calls."""
+    from ..survival._core.cox import linear_predictor
+
+    x = np.asarray(x)
+    if x.ndim != 2 or not 1 <= x.shape[1] <= LP_MAX_COLS:
+        lp = linear_predictor(x - means, beta)
+        if out is None:
+            return lp
+        out[:] = lp
+        return out
+    if xc is None:
+        xc = np.ascontiguousarray(x, float)
+    if out is None:
+        out = np.empty(x.shape[0])
+    _centred_lp(xc, np.ascontiguousarray(means, float), np.ascontiguousarray(beta, float), out)
+    return out

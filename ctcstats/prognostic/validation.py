@@ -403,11 +403,12 @@ def _cox_replicate(model, names, Xb, tb, eb, fit, baseline=None):
 
 
 def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_index=None,
-                    no_merges=False, counts=None, lp=None):
+                    no_merges=False, counts=None, lp=None, Xc=None):
     """Replicate ``fit_r`` of the batch fit as a CoxModel, evaluated in its resample ``ib``.
     ``lp``: its linear predictor of every patient (``CoxModel.predict(Xa)``) when already
     computed — the resample's are then ``lp[ib]`` (the same row-wise arithmetic, bitwise
-    ``predict(Xa[ib])``) instead of predicting the resampled rows again."""
+    ``predict(Xa[ib])``) instead of predicting the resampled rows again. ``Xc``: ``Xa``
+    C-contiguous, for the compiled linear predictor of the baseline hazard."""
     Xb, eb = Xa[ib], event[ib]
     # merge_times returns its input unchanged when nothing merges: skipped when no resample
     # can merge (checked once on the whole data)
@@ -420,8 +421,13 @@ def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_i
             counts = np.bincount(ib, minlength=time.size).astype(float)
 
         def baseline(means, coef):
-            lp = linear_predictor(Xa - means, coef)
-            return baseline_hazard_curve(order, time, event, counts, lp, model.ties)
+            if Xc is None:
+                lp0 = linear_predictor(Xa - means, coef)
+            else:  # the same values in one pass (Xc: Xa C-contiguous)
+                from .added_value_jit import centred_lp
+
+                lp0 = centred_lp(Xa, means, coef, xc=Xc)
+            return baseline_hazard_curve(order, time, event, counts, lp0, model.ties)
     try:
         m, notes = _cox_replicate(model, names, Xb, merged.time, eb, fit_r, baseline)
         if lp is None:
@@ -458,10 +464,13 @@ def _boot_batch_train(model, X, time, event, t, idx, par):
     # Harrell's C of every replicate's linear predictor (CoxModel.predict: centred at
     # lp_center of the resample) in its resample (case counts) and in all patients, one
     # compiled sweep per replicate; bitwise the C of _indexes' concordance() calls
+    from .added_value_jit import centred_lp
+
+    Xc = np.ascontiguousarray(Xa)  # for the row-wise pass only (Xa keeps its layout)
     S = np.empty((B, n))
     with np.errstate(invalid="ignore", over="ignore"):
-        for r in range(B):
-            S[r] = linear_predictor(Xa - lp_center(Xa[idx[r]]), fit.coef[r])
+        for r in range(B):  # linear_predictor(Xa - lp_center(Xa[idx[r]]), coef) in one pass
+            centred_lp(Xa, lp_center(Xa[idx[r]]), fit.coef[r], out=S[r], xc=Xc)
     finite = np.isfinite(S).all(axis=1)
     # failed fits (non-finite coef) are dropped later; their C is computed on zeros
     Sc = S if finite.all() else np.where(np.isfinite(S), S, 0.0)
@@ -472,7 +481,7 @@ def _boot_batch_train(model, X, time, event, t, idx, par):
     out = par(delayed(_boot_train_one)(model, names, Xa, time, event, t, idx[r],
                                        {k: getattr(fit, k)[r] for k in keys}, order,
                                        float(c_train[r]), no_merges, counts[r],
-                                       S[r] if finite[r] else None)
+                                       S[r] if finite[r] else None, Xc)
               for r in range(B))
     return Xa, out, c_test, counts, np.where(finite[:, None], S, np.nan)
 

@@ -327,3 +327,31 @@ def test_fused_ipcw_divisions_as_numpy_where_the_censoring_curve_reaches_zero():
             want = lay.curves(W)
         for a, b in zip(got, want, strict=True):
             assert np.array_equal(a, b, equal_nan=True)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 5, 7, 8, 12])
+def test_centred_lp_bitwise_linear_predictor(p):
+    """The compiled linear predictor of the bootstrap paths adds each row's terms in
+    numpy's order: bitwise linear_predictor(x - means, beta) — up to 7 columns compiled,
+    wider designs (numpy sums 8+ terms in blocks) and non-contiguous input take
+    linear_predictor itself. Signed zeros included (a row at the means, β < 0)."""
+    from ctcstats.prognostic.added_value_jit import LP_MAX_COLS, centred_lp
+    from ctcstats.survival._core.cox import linear_predictor
+
+    g = np.random.default_rng(20 + p)
+    n = 5000
+    x = g.normal(size=(n, p)) * g.choice([1e-3, 1.0, 1e3], size=p)
+    x[:, : p // 2] = np.round(x[:, : p // 2])  # 0/1-like and integer columns
+    means = x.mean(axis=0)
+    x[0] = means  # every term (0.0 · β) — the row's sign of zero must be numpy's
+    beta = -np.abs(g.normal(size=p))
+    for xx in (x, np.asfortranarray(x)):
+        want = linear_predictor(xx - means, beta)  # (8+ columns: depends on the layout)
+        for got in (centred_lp(xx, means, beta),
+                    centred_lp(xx, means, beta, xc=np.ascontiguousarray(xx))):
+            assert np.array_equal(got, want)
+            assert np.array_equal(np.signbit(got), np.signbit(want))
+    out = np.full(n, np.nan)
+    assert centred_lp(x, means, beta, out=out) is out
+    assert np.array_equal(out, linear_predictor(x - means, beta))
+    assert LP_MAX_COLS == 7
