@@ -67,8 +67,9 @@ def _as_list(v):
 
 
 def _term(label):
-    """The term of a Cox table row; continuous terms carry their unit, "(per 1 unit)"."""
-    return label.removesuffix(" (per 1 unit)")
+    """The term of a Cox table row; continuous terms carry their unit, "(per 1 unit)", and
+    two-valued ones the values compared, "(1 vs 0)"."""
+    return re.sub(r" \((?:per 1 unit|\S+ vs \S+)\)$", "", label)
 
 
 def _check_cox(tab, ref, names):
