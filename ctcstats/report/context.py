@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 
 from .. import data as _data
-from .._validation import check_event_column, check_time_column, format_labels
+from .._validation import (
+    check_event_column,
+    check_time_column,
+    format_labels,
+    group_levels,
+    is_categorical,
+)
 from .._warnings import call_capturing
 from ..errors import DataValidationError
 from .format import figure
@@ -52,6 +58,8 @@ def plain_words(message: str) -> str:
         message = message.replace(api, plain)
     return message
 
+
+_INDICATOR = re.compile(r"^(.+)\[(.+)\]$", re.S)  # a categorical term col[level]
 
 @dataclass
 class ReportContext:
@@ -96,11 +104,20 @@ class ReportContext:
         place): a covariate with two values a < b = a + 1 (0/1) is "col (1 vs 0)", a
         True/False one "col (True vs False)" — the hazard ratio compares the second with
         the first; any other non-constant numeric covariate "col (per 1 unit)" (its hazard
-        ratio is per one unit as recorded). The marker term (its name says which group it is),
-        categorical indicator terms ``col[level]`` and names not in the analysed frame are
-        left as they are."""
+        ratio is per one unit as recorded); a categorical indicator term ``col[level]`` is
+        "col: level vs reference" (the reference the first level, as the design matrix
+        codes it). The marker term (its name says which group it is) and names not in the
+        analysed frame are left as they are."""
         fr = self.frame
-        if term == self.term or term not in fr.columns:
+        if term == self.term:
+            return term
+        m = _INDICATOR.match(term)
+        if term not in fr.columns and m and m.group(1) in fr.columns \
+                and is_categorical(fr[m.group(1)]):
+            levels = [str(v) for v in group_levels(fr[m.group(1)])]
+            if m.group(2) in levels[1:]:
+                return f"{m.group(1)}: {m.group(2)} vs {levels[0]}"
+        if term not in fr.columns:
             return term
         col = fr[term]
         if pd.api.types.is_bool_dtype(col):

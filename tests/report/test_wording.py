@@ -85,7 +85,10 @@ def test_term_label_rules():
     assert ctx.term_label("stage") == "stage (2 vs 1)"
     assert ctx.term_label("dose") == "dose (per 1 unit)"
     assert ctx.term_label("age") == "age (per 1 unit)"
-    assert ctx.term_label("centre[south]") == "centre[south]"  # against the reference level
+    # a categorical indicator names its level and the reference (the first level)
+    assert ctx.term_label("centre[south]") == "centre: south vs north"
+    assert ctx.term_label("centre[north]") == "centre[north]"  # the reference: no term
+    assert ctx.term_label("nosuch[x]") == "nosuch[x]"
     assert ctx.term_label(ctx.term) == ctx.term == "CTC ≥ 5"
     # 0/1 stored as floats reads the same
     ctx = prepare_context(df.assign(node_positive=df["node_positive"].astype(float)), _spec())
