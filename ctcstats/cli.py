@@ -141,6 +141,8 @@ def _add_report_command(sub) -> None:
     p.add_argument("--cutpoint", action="store_true", default=None,
                    help="run the maximally selected log-rank cut-point search")
     p.add_argument("--marker-label", help="the marker's name in text and figures (e.g. CTC)")
+    p.add_argument("--endpoint-label", help="the endpoint's name in text and figures (e.g. "
+                   "'relapse-free survival'; default: from --time-col, e.g. rfs_days → RFS)")
     p.add_argument("--sheet", help="Excel sheet holding the data (default: the first sheet)")
     p.add_argument("--sep", help="field separator of a text file: ',', ';', tab or '|' "
                    "(default: detected)")
@@ -181,6 +183,7 @@ def _cmd_report(args) -> int:
         draws=args.draws,
         time_unit=args.time_unit, display_unit=args.display_unit, horizons=args.horizons,
         categorical=args.categorical, cutpoint=args.cutpoint, marker_label=args.marker_label,
+        endpoint_label=args.endpoint_label,
         primary_analysis=args.primary_analysis,
         sep=args.sep, decimal=args.decimal, encoding=args.encoding, format=args.format,
         progress=not args.quiet,

@@ -199,3 +199,90 @@ def test_ragged_bad_inputs_raise(rng):
         batch_cox_arrays(t, e, [np.zeros((3, 1)), np.zeros((3, 1))])
     with pytest.raises(DataValidationError, match="start"):
         batch_cox_arrays(t, e, x, start=[np.array([0.0, 0.0, 5.0]), np.zeros(2)])
+
+
+def _drawn_rows_alone(t, e, x, s, counts, **kw):
+    """Each resample's fit on its drawn rows only (case counts > 0), one replicate a call."""
+    fits = []
+    for w in counts:
+        keep = w > 0
+        fits.append(batch_cox_arrays(t[keep], e[keep], x[keep], strata=s[keep],
+                                     weights=w[keep][None], **kw))
+    return fits
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("frequency", [True, False])
+def test_kernel_skips_zero_weight_rows_bitwise(rng, ties, frequency):
+    """The kernel leaves out rows of weight 0 (patients not drawn into a bootstrap resample,
+    ~37% of the rows): every sum of the fit skipped them already, so the fit of the whole
+    data with case counts is *bitwise* the fit of the drawn rows alone. Distinct times here,
+    so that both calls order the rows the same way (numpy's argsort does not order tied rows
+    stably; with ties see the next test)."""
+    n = 250
+    x = np.column_stack([rng.normal(size=n), rng.random(n) < 0.4, rng.integers(0, 3, n)])
+    tt = rng.exponential(10 / np.exp(0.3 * x.sum(axis=1)))
+    c = rng.uniform(2, 25, n)
+    t, e, s = np.minimum(tt, c), tt <= c, rng.integers(0, 2, n)
+    counts = rng.multinomial(n, np.full(n, 1 / n), size=5).astype(float)
+    assert np.mean(counts == 0) > 0.3
+    for strata in (None, s):
+        st = np.zeros(n, np.int64) if strata is None else strata
+        kw = dict(ties=ties, frequency=frequency)
+        whole = batch_cox_arrays(t, e, x, strata=strata, weights=counts, **kw)
+        alone = _drawn_rows_alone(t, e, x, st, counts, **kw)
+        for r, a in enumerate(alone):
+            for name in ("coef", "var", "loglik", "loglik_null", "score_test", "n_events",
+                         *EXACT):
+                np.testing.assert_array_equal(getattr(whole, name)[r], getattr(a, name)[0],
+                                              err_msg=name)
+        ll = batch_cox_loglik(t, e, x, whole.coef, strata=strata, weights=counts, **kw)
+        for r, w in enumerate(counts):
+            keep = w > 0
+            np.testing.assert_array_equal(ll[r], batch_cox_loglik(
+                t[keep], e[keep], x[keep], whole.coef[r:r + 1], strata=st[keep],
+                weights=w[keep][None], **kw)[0])
+
+
+def test_kernel_zero_weight_rows_with_ties_and_start(rng):
+    """With tied times the drawn rows alone may be sorted differently within a tie (numpy's
+    argsort), which reorders a few additions: equal to 1e-13 (measured ≤ 1e-15). (start,
+    stop] rows keep their zero-weight rows in the scan; the same equality holds."""
+    t, e, x, s = _cohorts(rng, 1, 200, 3, n_strata=2)
+    t, e, x, s = t[0], e[0], x[0], s[0]
+    counts = rng.multinomial(200, np.full(200, 1 / 200), size=4).astype(float)
+    whole = batch_cox_arrays(t, e, x, strata=s, weights=counts, ties="efron")
+    for r, a in enumerate(_drawn_rows_alone(t, e, x, s, counts, ties="efron")):
+        assert_allclose(whole.coef[r], a.coef[0], rtol=1e-13, atol=1e-15)
+        assert_allclose(whole.loglik[r], a.loglik[0], rtol=1e-13)
+    start = np.round(t * rng.uniform(0, 0.5, t.size), 1)
+    ok = start < t
+    t, e, x, s, start, counts = t[ok], e[ok], x[ok], s[ok], start[ok], counts[:, ok]
+    whole = batch_cox_arrays(t, e, x, strata=s, weights=counts, start=start, ties="efron")
+    for r, w in enumerate(counts):
+        keep = w > 0
+        a = batch_cox_arrays(t[keep], e[keep], x[keep], strata=s[keep], weights=w[keep][None],
+                             start=start[keep], ties="efron")
+        assert_allclose(whole.coef[r], a.coef[0], rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_shared_times_put_in_time_order_once_change_nothing(rng, ties):
+    """With one time column for every replicate the kernel's inputs are put in time order
+    once (each replicate then reads its rows sequentially): bitwise the fits of the same
+    replicates given separately (ragged, each replicate's rows gathered through its own
+    order), tied times, strata, shared and per-replicate covariates included."""
+    t, e, x, s = _cohorts(rng, 1, 300, 3, n_strata=2)
+    t, e, x, s = t[0], e[0], x[0], s[0]
+    R = 5
+    counts = rng.multinomial(300, np.full(300, 1 / 300), size=R).astype(float)
+    kw = dict(ties=ties)
+    shared = batch_cox_arrays(t, e, x, strata=s, weights=counts, **kw)
+    apart = batch_cox_arrays([t] * R, [e] * R, [x] * R, strata=[s] * R, weights=list(counts),
+                             **kw)
+    xr = x[None] + rng.normal(scale=0.1, size=(R, 300, 3))  # covariates per replicate
+    shared_x = batch_cox_arrays(t, e, xr, **kw)
+    apart_x = batch_cox_arrays([t] * R, [e] * R, list(xr), **kw)
+    for a, b in ((shared, apart), (shared_x, apart_x)):
+        for name in ("coef", "var", "loglik", "loglik_null", "score_test", *EXACT):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)

@@ -43,6 +43,21 @@ def kernel_inputs(R, time, event, cols, weights, strata, start, timefix):
         from .cox import merge_start_times
 
         time, start, n_merged = merge_start_times(R, time, start)
+    shared_order = None
+    if time.ndim == 1 and start is None:
+        # one time column for every replicate (bootstrap case counts, many covariate sets
+        # on one cohort): all inputs put in time order once, so that each replicate's scan
+        # reads its rows one after the other instead of gathering them; the kernel sees
+        # the same rows in the same order (its order is then 0..n-1), so every fit is the
+        # same, bit for bit
+        shared_order = np.argsort(time)
+        time, event = time[shared_order], np.asarray(event)[..., shared_order]
+        weights = None if weights is None else np.asarray(weights)[..., shared_order]
+        strata = None if strata is None else np.asarray(strata)[..., shared_order]
+        if isinstance(cols, np.ndarray):
+            cols = cols[shared_order] if cols.ndim == 2 else cols[:, shared_order]
+        else:
+            cols = [np.asarray(c)[..., shared_order] for c in cols]
     if isinstance(cols, np.ndarray):
         X = np.ascontiguousarray(cols)
         p = X.shape[-1]
@@ -62,7 +77,8 @@ def kernel_inputs(R, time, event, cols, weights, strata, start, timefix):
         X = X.reshape(R * n, len(cols))
         bx = np.arange(R, dtype=np.int64) * n
     t, bt = _flat(time, R, n, float)
-    o, bo = _flat(np.argsort(time, axis=-1), R, n, np.int64)
+    o, bo = _flat(np.arange(n) if shared_order is not None else np.argsort(time, axis=-1),
+                  R, n, np.int64)
     e, be = _flat(event, R, n, np.bool_)
     w, bw = (np.ones(1), np.zeros(R, np.int64)) if weights is None else _flat(weights, R, n,
                                                                              float)

@@ -228,6 +228,22 @@ def _inv_neg(hess: np.ndarray) -> np.ndarray:
     return cov
 
 
+def theta_score(y, mu, th):
+    """d loglik / d theta of the NB2 model at fixed means (MASS::theta.ml's score)."""
+    return np.sum(
+        special.digamma(th + y) - special.digamma(th) + np.log(th) + 1
+        - np.log(th + mu) - (y + th) / (mu + th)
+    )
+
+
+def theta_information(y, mu, th):
+    """-d² loglik / d theta² of the NB2 model at fixed means (MASS::theta.ml's info)."""
+    return np.sum(
+        -special.polygamma(1, th + y) + special.polygamma(1, th) - 1 / th
+        + 2 / (mu + th) - (y + th) / (mu + th) ** 2
+    )
+
+
 def theta_ml_se(y, mu, theta_hat: float) -> tuple[float, float]:
     """theta and SE(theta) exactly as ``MASS::theta.ml`` at the final fitted means.
 
@@ -240,16 +256,10 @@ def theta_ml_se(y, mu, theta_hat: float) -> tuple[float, float]:
     n = y.size
 
     def score(th):
-        return np.sum(
-            special.digamma(th + y) - special.digamma(th) + np.log(th) + 1
-            - np.log(th + mu) - (y + th) / (mu + th)
-        )
+        return theta_score(y, mu, th)
 
     def info(th):
-        return np.sum(
-            -special.polygamma(1, th + y) + special.polygamma(1, th) - 1 / th
-            + 2 / (mu + th) - (y + th) / (mu + th) ** 2
-        )
+        return theta_information(y, mu, th)
 
     eps = np.finfo(float).eps ** 0.25
     t0 = n / np.sum((y / mu - 1) ** 2)

@@ -22,8 +22,15 @@ parameters are already drawn: ``sample(X, rng)`` draws new values for the given 
   asymptotic normal (the NB dispersion on the log scale) as ``smcfcs``'s ``"poisson"``; a
   dispersion estimated at its boundary 0 means the Poisson model, which is then used.
 
-Numerical trouble (separation, non-convergence) is caught and returned as messages for the
-result's ``warnings``; the chain carries on with the (large) estimates, as R does.
+Perfect prediction (separation) in the binary and categorical models — a level never seen
+with some predictor value, so its estimates drift to infinity with standard errors in the
+thousands and drawn parameters land on an arbitrary side — is detected (non-convergence or a
+fitted probability below 1e-8) and the model refitted with mice's augmented data (White,
+Daniel & Royston 2010): a few weighted pseudo-observations at the predictors' means ± SD/2
+for every level, weighing p + 1 observations in all; R smcfcs has no such remedy, mice's
+``logreg`` and ``polyreg`` always augment. The refit is reported in the result's
+``warnings``. Other numerical trouble (non-convergence of the ordinal or count models) is
+caught and returned as messages; the chain carries on with the estimates, as R does.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ from scipy import special
 from .._warnings import Captured, capture
 from ._ordinal import fit_polr
 
-__all__ = ["Drawn", "fit_draw"]
+__all__ = ["Drawn", "MAX_SE", "augment", "finish_fit", "fit_draw", "fit_mlogit",
+           "perfect_prediction"]
 
 
 def draw_mvn(rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
@@ -52,6 +60,105 @@ def draw_mvn(rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray) -> np.
 
 def with_intercept(X: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones(X.shape[0]), X])
+
+
+MAX_SE = 1000.0  # a logistic standard error above this is separation (micemd's threshold)
+
+
+def finish_fit(theta: np.ndarray, info: np.ndarray):
+    """``(theta, cov)`` from a Newton fit's information, or ``None`` where the covariance is
+    singular, not finite or has a standard error above :data:`MAX_SE` (separation)."""
+    try:
+        cov = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        return None
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(se)) and np.all(se < MAX_SE)):
+        return None
+    return theta, (cov + cov.T) / 2
+
+
+def fit_mlogit(y: np.ndarray, Z: np.ndarray, n_levels: int, *,
+               weights: np.ndarray | None = None, max_iter: int = 50, tol: float = 1e-10):
+    """Baseline-category logit of codes ``y`` on ``Z`` (with its constant column) by
+    Newton–Raphson → ``(theta, cov)``, theta the (q, J - 1) coefficients flattened equation
+    by equation (as statsmodels ``MNLogit``'s params in Fortran order), or ``None`` (a
+    category absent, no convergence, separation). ``weights``: prior weights of the rows
+    (the log-likelihood a weighted sum, as R ``nnet::multinom(weights=)``); statsmodels'
+    ``MNLogit`` takes none, hence this fit (also used per study by the two-stage model)."""
+    y = np.asarray(y).astype(int)
+    n, q = Z.shape
+    m = n_levels - 1
+    if np.unique(y).size < n_levels or n <= q * m or np.linalg.matrix_rank(Z) < q:
+        return None
+    Y = (y[:, None] == np.arange(1, n_levels)[None, :]).astype(float)
+    B = np.zeros((q, m))
+    w = None if weights is None else np.asarray(weights, float)
+
+    def state(B):
+        eta = Z @ B
+        top = np.maximum(eta.max(axis=1), 0.0)  # log-sum-exp with the baseline's 0
+        lse = top + np.log(np.exp(-top) + np.exp(eta - top[:, None]).sum(axis=1))
+        contrib = np.sum(Y * eta) - lse.sum() if w is None else np.sum(
+            w * (np.sum(Y * eta, axis=1) - lse))
+        return float(contrib), np.exp(eta - lse[:, None])
+
+    def information(P):
+        W = P[:, :, None] * np.eye(m)[None] - P[:, :, None] * P[:, None, :]
+        if w is not None:
+            W = W * w[:, None, None]
+        return np.einsum("ijl,ia,ib->jalb", W, Z, Z).reshape(m * q, m * q)
+
+    ll, P = state(B)
+    for _ in range(max_iter):
+        info = information(P)
+        resid = Y - P if w is None else (Y - P) * w[:, None]
+        try:
+            step = np.linalg.solve(info, (Z.T @ resid).ravel(order="F"))
+        except np.linalg.LinAlgError:
+            return None
+        t = 1.0
+        while True:
+            nB = B + t * step.reshape(q, m, order="F")
+            new, nP = state(nB)
+            if new >= ll - 1e-12 * abs(ll) or t < 1e-8:
+                break
+            t /= 2
+        B, P, ll_old, ll = nB, nP, ll, new
+        if abs(ll - ll_old) < tol * (abs(ll) + 0.1):
+            return finish_fit(B.ravel(order="F"), information(P))
+    return None
+
+
+def augment(codes: np.ndarray, X: np.ndarray, n_levels: int):
+    """Pseudo-observations against perfect prediction (White, Daniel & Royston 2010), as R
+    ``mice:::augment``: for each predictor j and each level, two rows at the predictors'
+    means with x_j moved by ±SD_j/2 (clipped to its range), carrying that level; together
+    they weigh (p + 1) observations. Returns ``(codes, X, weights)`` with the rows appended
+    (the data's rows weigh 1)."""
+    n, p = X.shape
+    if p == 0:
+        return codes, X, np.ones(n)
+    k = n_levels
+    nr = 2 * p * k
+    mean, sd = X.mean(axis=0), X.std(axis=0, ddof=1)
+    d = np.tile(mean, (nr, 1))
+    for j in range(p):
+        rows = slice(2 * k * j, 2 * k * (j + 1))
+        d[rows, j] += np.tile([0.5, -0.5], k) * sd[j]
+    d = np.clip(d, X.min(axis=0), X.max(axis=0))
+    e = np.tile(np.repeat(np.arange(k, dtype=float), 2), p)
+    return (np.concatenate([codes, e]), np.vstack([X, d]),
+            np.concatenate([np.ones(n), np.full(nr, (p + 1) / nr)]))
+
+
+def perfect_prediction(probs: np.ndarray, converged: bool) -> bool:
+    """Whether a logistic fit shows (quasi-)complete separation: it did not converge, or a
+    fitted probability of some level is below 1e-8 for some row (the estimates drift to
+    infinity with standard errors in the thousands; drawing parameters from them gives
+    imputations from an arbitrary side of the boundary). Scale-free, so invariant to the
+    predictors' units."""
+    return (not converged) or bool(np.min(probs) < 1e-8)
 
 
 @dataclass(frozen=True)
@@ -137,9 +244,25 @@ def _fit_continuous(y, X, rng, **_):
 
 
 def _fit_binary(y, X, rng, **_):
-    res = sm.GLM(y, with_intercept(X), family=sm.families.Binomial()).fit()
+    Z = with_intercept(X)
+    with warnings.catch_warnings(record=True) as first:
+        warnings.simplefilter("always")
+        res = sm.GLM(y, Z, family=sm.families.Binomial()).fit()
+        p = np.asarray(res.fittedvalues)
+    if perfect_prediction(np.column_stack([p, 1.0 - p]), bool(res.converged)):
+        ya, Xa, wa = augment(y, X, 2)
+        res = sm.GLM(ya, with_intercept(Xa), family=sm.families.Binomial(),
+                     freq_weights=wa).fit()
+        warnings.warn(_AUGMENTED, stacklevel=2)
+    else:
+        for w in first:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return Drawn("binary", draw_mvn(rng, np.asarray(res.params), np.asarray(res.cov_params())),
                  n_levels=2)
+
+
+_AUGMENTED = ("perfect prediction (separation) in its imputation model: refitted with "
+              "augmented data (White, Daniel & Royston 2010; as R mice's logreg/polyreg)")
 
 
 def _fit_ordinal(y, X, rng, *, n_levels, start=None, **_):
@@ -164,9 +287,26 @@ def _fit_ordinal(y, X, rng, *, n_levels, start=None, **_):
 
 
 def _fit_categorical(y, X, rng, *, n_levels, **_):
-    res = sm.MNLogit(y.astype(int), with_intercept(X)).fit(disp=0, method="newton", maxiter=100)
+    Z = with_intercept(X)
+    with warnings.catch_warnings(record=True) as first:
+        warnings.simplefilter("always")
+        res = sm.MNLogit(y.astype(int), Z).fit(disp=0, method="newton", maxiter=100)
+        probs = np.asarray(res.predict(Z))
     params = np.asarray(res.params)  # (p+1, K-1)
-    flat = draw_mvn(rng, params.ravel(order="F"), np.asarray(res.cov_params()))
+    mean, cov = params.ravel(order="F"), np.asarray(res.cov_params())
+    if perfect_prediction(probs, bool(res.mle_retvals.get("converged", False))):
+        ya, Xa, wa = augment(y.astype(float), X, n_levels)
+        fit = fit_mlogit(ya, with_intercept(Xa), n_levels, weights=wa, max_iter=100)
+        if fit is not None:
+            mean, cov = fit
+            warnings.warn(_AUGMENTED, stacklevel=2)
+        else:  # not even with the pseudo-observations: keep statsmodels' fit and its warning
+            for w in first:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    else:
+        for w in first:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    flat = draw_mvn(rng, mean, cov)
     return Drawn("categorical", flat.reshape(params.shape, order="F"), n_levels=n_levels)
 
 

@@ -54,14 +54,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._conditional import draw_mvn, sample_codes, with_intercept
+from ._conditional import MAX_SE, draw_mvn, sample_codes, with_intercept
 from ._negbin import fit_negbin
 
 __all__ = ["StudyDrawn", "draw_studies", "fit_draw_two_stage", "mm_meta", "viable",
            "TWO_STAGE_KINDS"]
 
 TWO_STAGE_KINDS = ("continuous", "binary", "count")
-MAX_SE = 1000.0  # a logistic standard error above this is separation (micemd's threshold)
 MIN_DF = 4  # a normal fit needs more residual df than this (as micemd)
 N_SWEEPS = 50  # Gibbs sweeps per draw of Psi (draw_between="posterior")
 

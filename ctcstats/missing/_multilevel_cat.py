@@ -54,8 +54,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._conditional import draw_mvn, sample_codes, with_intercept
-from ._multilevel import MAX_SE, TooFewStudies, draw_studies
+from ._conditional import draw_mvn, finish_fit, fit_mlogit, sample_codes, with_intercept
+from ._multilevel import TooFewStudies, draw_studies
 from ._ordinal import fit_polr, polr_derivatives, polr_loglik
 
 __all__ = ["CAT_KINDS", "StudyDrawnCat", "fit_draw_two_stage_cat", "viable_cat"]
@@ -108,17 +108,6 @@ def viable_cat(kind: str, y_obs: np.ndarray, q: int, n_levels: int) -> bool:
 
 
 # =========================================================================== stage 1
-def _finish(theta: np.ndarray, info: np.ndarray):
-    try:
-        cov = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        return None
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(se)) and np.all(se < MAX_SE)):
-        return None
-    return theta, (cov + cov.T) / 2
-
-
 def fit_polr_shift(y: np.ndarray, X: np.ndarray, offsets: np.ndarray, *,
                    max_iter: int = 100, tol: float = 1e-10):
     """Proportional odds with fixed cut offsets: P(y <= j) = expit(a + d_j - x'beta) →
@@ -155,51 +144,7 @@ def fit_polr_shift(y: np.ndarray, X: np.ndarray, offsets: np.ndarray, *,
         ll_old = ll
         ll, score, H = derivs(a, beta)
         if abs(ll - ll_old) <= tol * (abs(ll) + tol) and np.max(np.abs(t * step)) < 1e-6:
-            return _finish(np.concatenate([[a], beta]), -H)
-    return None
-
-
-def fit_mlogit(y: np.ndarray, Z: np.ndarray, n_levels: int, *, max_iter: int = 50,
-               tol: float = 1e-10):
-    """Baseline-category logit of codes ``y`` on ``Z`` (with its constant column) by
-    Newton–Raphson → ``(theta, cov)``, theta the (q, J - 1) coefficients flattened equation
-    by equation (as statsmodels ``MNLogit``'s params in Fortran order), or ``None`` (a
-    category absent, no convergence, separation)."""
-    y = np.asarray(y).astype(int)
-    n, q = Z.shape
-    m = n_levels - 1
-    if np.unique(y).size < n_levels or n <= q * m or np.linalg.matrix_rank(Z) < q:
-        return None
-    Y = (y[:, None] == np.arange(1, n_levels)[None, :]).astype(float)
-    B = np.zeros((q, m))
-
-    def state(B):
-        eta = Z @ B
-        top = np.maximum(eta.max(axis=1), 0.0)  # log-sum-exp with the baseline's 0
-        lse = top + np.log(np.exp(-top) + np.exp(eta - top[:, None]).sum(axis=1))
-        return float(np.sum(Y * eta) - lse.sum()), np.exp(eta - lse[:, None])
-
-    def information(P):
-        W = P[:, :, None] * np.eye(m)[None] - P[:, :, None] * P[:, None, :]
-        return np.einsum("ijl,ia,ib->jalb", W, Z, Z).reshape(m * q, m * q)
-
-    ll, P = state(B)
-    for _ in range(max_iter):
-        info = information(P)
-        try:
-            step = np.linalg.solve(info, (Z.T @ (Y - P)).ravel(order="F"))
-        except np.linalg.LinAlgError:
-            return None
-        t = 1.0
-        while True:
-            nB = B + t * step.reshape(q, m, order="F")
-            new, nP = state(nB)
-            if new >= ll - 1e-12 * abs(ll) or t < 1e-8:
-                break
-            t /= 2
-        B, P, ll_old, ll = nB, nP, ll, new
-        if abs(ll - ll_old) < tol * (abs(ll) + 0.1):
-            return _finish(B.ravel(order="F"), information(P))
+            return finish_fit(np.concatenate([[a], beta]), -H)
     return None
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from ..counts._engine import theta_information, theta_score
+
 __all__ = ["NegBinFit", "fit_negbin", "THETA_MAX"]
 
 THETA_MAX = 1e6  # a larger theta is no overdispersion: the study's dispersion is not estimated
@@ -64,10 +66,8 @@ def _theta_ml(y, mu, theta0: float | None, max_iter: int = 50):
     lt = np.log(min(max(theta0, 1e-8), THETA_MAX))
     for _ in range(max_iter):
         th = np.exp(lt)
-        score = np.sum(special.digamma(th + y) - special.digamma(th) + np.log(th) + 1
-                       - np.log(th + mu) - (y + th) / (mu + th))
-        info = np.sum(-special.polygamma(1, th + y) + special.polygamma(1, th) - 1 / th
-                      + 2 / (mu + th) - (y + th) / (mu + th) ** 2)
+        score = theta_score(y, mu, th)
+        info = theta_information(y, mu, th)
         # d/dlog th = th * score; d2/dlog th2 = th * score - th^2 * info
         g, h = th * score, th * score - th**2 * info
         step = -g / h if h < 0 else np.sign(g) * 1.0  # not concave here: move uphill
@@ -78,8 +78,7 @@ def _theta_ml(y, mu, theta0: float | None, max_iter: int = 50):
         if abs(step) < 1e-10:
             break
     th = float(np.exp(lt))
-    info = float(np.sum(-special.polygamma(1, th + y) + special.polygamma(1, th) - 1 / th
-                        + 2 / (mu + th) - (y + th) / (mu + th) ** 2))
+    info = float(theta_information(y, mu, th))
     return th, info
 
 

@@ -350,7 +350,14 @@ def impute(
     Covariate models by type (``types`` overrides the detection): ``continuous`` normal
     linear regression; ``binary`` logistic; ``ordinal`` proportional odds; ``categorical``
     multinomial logistic; ``count`` Poisson or negative binomial (``count_model``) with
-    ``log(volume_col)`` as offset — always with a draw of the model's parameters. Detection:
+    ``log(volume_col)`` as offset — always with a draw of the model's parameters. Where a
+    binary or categorical model shows perfect prediction (a level never seen with some
+    predictor value: no convergence, or a fitted probability below 1e-8), its estimates
+    drift to infinity and a draw of them puts patients on an arbitrary side, often on the
+    level never seen; the model is then refitted on R mice's augmented data (White, Daniel &
+    Royston 2010: weighted pseudo-observations worth p + 1 patients) and ``warnings`` says
+    so (R smcfcs has no such remedy; mice's ``logreg``/``polyreg`` always augment).
+    Detection:
     two observed values → binary; an ordered pandas Categorical, or numbers with 3–5
     distinct whole values (grade 1/2/3) → ordinal; other text or categories → categorical;
     other numbers → continuous (declare counts in ``types``). A numeric column still enters
@@ -488,6 +495,9 @@ def impute(
     Jackson D, White IR, Riley RD (2013). A matrix-based method of moments for fitting the
     multivariate random effects model for meta-analysis and meta-regression. Biom J
     55:231–245.
+    White IR, Daniel R, Royston P (2010). Avoiding bias due to perfect prediction in
+    multiple imputation of incomplete categorical variables. Comput Stat Data Anal
+    54:2267–2275.
     van Buuren S, Groothuis-Oudshoorn K (2011). mice: Multivariate imputation by chained
     equations in R. J Stat Softw 45(3).
 

@@ -239,26 +239,36 @@ def _batch_refits(xs, tt, ev, t, ties, idx):
                                  timefix=False)
         ok &= f.converged & ~f.singular.any(axis=1) & np.all(np.isfinite(f.coef), axis=1)
         fits.append(f)
+    from .added_value_jit import baseline_hazard_at, centred_lp
+
+    xc = [np.ascontiguousarray(x, float) for x in xs]  # for the row-wise pass only
     lps = [np.zeros((B, n)), np.zeros((B, n))]
     live = np.flatnonzero(ok)
     pos = np.arange(n)
+    ones = np.ones(n)
     for b in live:
         rows = np.repeat(pos, W[b].astype(np.int64))  # = np.sort(idx[b]), without a sort
         for m, (x, f) in enumerate(zip(xs, fits, strict=True)):
             # centred at the resample's means exactly as prepare_cox_data(x[rows], ...)
-            means = (np.ones(n) @ x[rows]) / float(n) if x.shape[1] else np.zeros(0)
-            lps[m][b] = linear_predictor(x - means, f.coef[b])
+            # (its BLAS column sums), then linear_predictor(x - means, coef) in one pass
+            if x.shape[1]:
+                centred_lp(x, (ones @ x[rows]) / float(n), f.coef[b], out=lps[m][b],
+                           xc=xc[m])
     risks = [np.zeros((B, n)), np.zeros((B, n))]
     if live.size:
-        from .added_value_jit import baseline_hazard_at
-
         for m in range(2):
             # each replicate's baseline hazard at t in one compiled sweep over the rows
             # sorted by time once (the per-replicate prepare_cox_data + baseline_hazard of
-            # the resampled rows is the reference, tested to 1e-12)
-            h0 = baseline_hazard_at(tt, ev, W[live], lps[m][live], ok[live], t, ties)
+            # the resampled rows is the reference, tested to 1e-12); NaN where not ok
+            h0 = baseline_hazard_at(tt, ev, W, lps[m], ok, t, ties)
+            # risk = -expm1(-h0 * exp(lp)), computed in place (the same operations)
+            r = risks[m]
             with np.errstate(over="ignore"):
-                risks[m][live] = -np.expm1(-h0[:, None] * np.exp(lps[m][live]))
+                np.exp(lps[m], out=r)
+                np.multiply(r, -h0[:, None], out=r)
+                np.expm1(r, out=r)
+                np.negative(r, out=r)
+            r[~ok] = 0.0
     W[~ok] = 0.0
     return ok, W, lps[0], lps[1], risks[0], risks[1]
 
@@ -286,7 +296,7 @@ def _weighted_auc(risk: np.ndarray, wc: np.ndarray, wk: np.ndarray) -> float:
 
 
 def horizon_metrics(lay: HorizonLayout, W: np.ndarray, rb: np.ndarray,
-                     rf: np.ndarray) -> np.ndarray:
+                    rf: np.ndarray, curves=None) -> np.ndarray:
     """(B, 6): auc_base, auc_full, brier_base, brier_full, ipa_base, ipa_full at the horizon
     for each row of case counts ``W`` (B, n) and predicted risks ``rb``/``rf`` (B, n).
 
@@ -295,28 +305,51 @@ def horizon_metrics(lay: HorizonLayout, W: np.ndarray, rb: np.ndarray,
     the sample, prodlim's convention; IPA against the Kaplan–Meier null model) on the sample
     that repeats patient i W[b, i] times, without their standard errors; computed for all
     replicates at once (the metrics' own functions would rebuild and re-validate a data frame
-    per replicate). Tested equal to them.
+    per replicate). Tested equal to them. ``W`` may be one row (1, n) shared by every
+    replicate (each patient once: the curves are then computed once); ``curves``:
+    ``lay.curves(W)`` when already computed.
     """
-    out = np.full((W.shape[0], 6), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wc, wk = lay.ipcw(W)  # W / G(T_i-) on cases, W / G(t) on controls
-        n_w = W.sum(axis=1)
-        p0 = 1.0 - lay.km(W)  # null model: the sample's Kaplan–Meier risk
+    return horizon_metrics_sets(lay, [(W, curves)], rb, rf)[0]
 
-        def brier(p):
-            return ((wc * (1.0 - p) ** 2).sum(axis=1) + (wk * p**2).sum(axis=1)) / n_w
 
-        b0 = brier(np.broadcast_to(p0[:, None], W.shape))
-        for j, r in enumerate((rb, rf)):
-            out[:, 2 + j] = brier(r)
-            out[:, 4 + j] = np.where(b0 > 0, 1.0 - out[:, 2 + j] / b0, np.nan)
-    from .added_value_jit import weighted_aucs
+def horizon_metrics_sets(lay: HorizonLayout, weights, rb: np.ndarray,
+                         rf: np.ndarray) -> list[np.ndarray]:
+    """:func:`horizon_metrics` under each ``(W, curves or None)`` of ``weights`` (e.g. the
+    resamples' case counts and each patient once), with each risk row sorted once for all of
+    them; ``rf is rb`` (one model) computes its AUC and Brier score once (copied to both
+    columns). Each value is that of a separate :func:`horizon_metrics` call."""
+    B = rb.shape[0]
+    one = rf is rb
+    outs, ipcw = [], []
+    for W, cur in weights:
+        out = np.full((B, 6), np.nan)
+        km, wc, wk = lay.curves(W) if cur is None else cur
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # wc = W / G(T_i-) on cases, wk = W / G(t) on controls
+            n_w = W.sum(axis=1)
+            p0 = 1.0 - km  # null model: the sample's Kaplan–Meier risk
+
+            def brier(p, wc=wc, wk=wk, n_w=n_w):
+                return ((wc * (1.0 - p) ** 2).sum(axis=1) + (wk * p**2).sum(axis=1)) / n_w
+
+            b0 = brier(np.broadcast_to(p0[:, None], W.shape))
+            for j, r in enumerate((rb,) if one else (rb, rf)):
+                out[:, 2 + j] = brier(r)
+                out[:, 4 + j] = np.where(b0 > 0, 1.0 - out[:, 2 + j] / b0, np.nan)
+        outs.append(out)
+        ipcw.append((wc, wk))
+    from .added_value_jit import weighted_aucs_sets
 
     # the AUC of every replicate in one compiled sort-and-sweep each (_weighted_auc is the
-    # numpy reference, tested equal to 1e-12)
-    for j, r in enumerate((rb, rf)):
-        out[:, j] = weighted_aucs(r, wc, wk)
-    return out
+    # numpy reference, tested equal to 1e-12); each risk row sorted once for every weighting
+    for j, r in enumerate((rb,) if one else (rb, rf)):
+        aucs = weighted_aucs_sets(r, ipcw)
+        for out, a in zip(outs, aucs, strict=True):
+            out[:, j] = a
+    if one:
+        for out in outs:
+            out[:, 1], out[:, 3], out[:, 5] = out[:, 0], out[:, 2], out[:, 4]
+    return outs
 
 
 def _up_down(pb: np.ndarray, pf: np.ndarray, cutoffs) -> tuple[np.ndarray, np.ndarray]:
@@ -515,13 +548,18 @@ def added_value(
             ok, W, rb, rf = _loop_refits(xb, xf, tt, ev, t, ties, idx, train, test)
         if ok.any():
             lay = HorizonLayout(tt, ev, t)
-            ones = np.ones_like(W[ok])
-            train[ok, 2:8] = horizon_metrics(lay, W[ok], rb[ok], rf[ok])
-            test[ok, 2:8] = horizon_metrics(lay, ones, rb[ok], rf[ok])
-            up, down = _up_down(rb[ok], rf[ok], cut)
+            if not ok.all():
+                W, rb, rf = W[ok], rb[ok], rf[ok]
+            # the test sample (each patient once) is the same for every replicate: its
+            # curves are computed once, as one row of weights shared by all
+            ones = np.ones((1, W.shape[1]))
+            cw, cu = lay.curves(W), lay.curves(ones)
+            train[ok, 2:8], test[ok, 2:8] = horizon_metrics_sets(
+                lay, [(W, cw), (ones, cu)], rb, rf)
+            up, down = _up_down(rb, rf, cut)
             with np.errstate(divide="ignore", invalid="ignore"):
-                train[ok, 8:] = reclassification_measures(lay, W[ok], up, down, rb[ok], rf[ok])
-                test[ok, 8:] = reclassification_measures(lay, ones, up, down, rb[ok], rf[ok])
+                train[ok, 8:] = reclassification_measures(lay, W, up, down, rb, rf, cw)
+                test[ok, 8:] = reclassification_measures(lay, ones, up, down, rb, rf, cu)
         failed = int(n_boot - ok.sum())
         if failed:
             msgs.append(Recorded(

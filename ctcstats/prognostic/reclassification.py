@@ -99,7 +99,7 @@ class HorizonLayout:
         if self.compiled:
             from .added_value_jit import horizon_curves
 
-            s = horizon_curves(self.time, self.event, W, self.t)[0]
+            s = horizon_curves(self.time, self.event, W, self.t, minus=False)[0]
         else:
             s = kaplan_meier_curve(self.time, self.event, weights=W).at(self.t)
         return np.where(W.sum(axis=1) > 0, s, np.nan)
@@ -108,17 +108,28 @@ class HorizonLayout:
         """Case / control weights 1/G(T_i-), 1/G(t) times W (reverse KM recomputed per row,
         prodlim's convention: events leave the risk set before tied censorings)."""
         if self.compiled:
-            from .added_value_jit import horizon_curves
+            from .added_value_jit import horizon_ipcw
 
-            _, g_t, Gm = horizon_curves(self.time, self.event, W, self.t)
-            Gt = g_t[:, None]
-        else:
-            G = censoring_curve(self.time, self.event, ties="events_first", weights=W)
-            Gm = G.subject_minus()
-            Gt = G.at([self.t])
+            return horizon_ipcw(self.time, self.event, W, self.t, self.case, self.control)[1:]
+        G = censoring_curve(self.time, self.event, ties="events_first", weights=W)
+        return self._divide(W, G.subject_minus(), G.at([self.t]))
+
+    def curves(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(km(W), *ipcw(W))`` — from one compiled sweep (the same values as the two
+        calls). ``W`` (B, n), or (1, n) for weights shared by every replicate (e.g. each
+        patient once: then computed once, not per replicate)."""
+        if self.compiled:
+            from .added_value_jit import horizon_ipcw
+
+            s, wc, wk = horizon_ipcw(self.time, self.event, W, self.t, self.case,
+                                     self.control)
+            return np.where(W.sum(axis=1) > 0, s, np.nan), wc, wk
+        return (self.km(W), *self.ipcw(W))
+
+    def _divide(self, W, Gm, Gt) -> tuple[np.ndarray, np.ndarray]:
         # W / G on cases (controls), 0 elsewhere: divided only where needed, into one
         # output array (the same values as np.where over the full quotient, without its
-        # (B, n) temporaries)
+        # (B, n) temporaries); the compiled path divides in its sweep (horizon_ipcw)
         wc = np.zeros(np.broadcast_shapes(W.shape, np.shape(Gm)))
         wk = np.zeros(np.broadcast_shapes(W.shape, np.shape(Gt)))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -127,14 +138,16 @@ class HorizonLayout:
         return wc, wk
 
 
-def reclassification_measures(lay: HorizonLayout, W, up, down, p_base, p_new) -> np.ndarray:
+def reclassification_measures(lay: HorizonLayout, W, up, down, p_base, p_new,
+                              curves=None) -> np.ndarray:
     """All measures (columns in :data:`MEASURES` order) for each row of bootstrap weights W.
 
     ``up``, ``down``, ``p_base`` and ``p_new`` are per patient (n,) or, one row per weight
-    row, (B, n) — e.g. the predictions of models refitted in each bootstrap sample.
+    row, (B, n) — e.g. the predictions of models refitted in each bootstrap sample. ``W``
+    may be one row (1, n) shared by all. ``curves``: ``lay.curves(W)`` when already computed.
     """
     n_w = W.sum(axis=1)
-    s_all = lay.km(W)
+    s_all, wc, wk = lay.curves(W) if curves is None else curves
     s_up, s_down = lay.km(W * up), lay.km(W * down)
     p_up, p_down = (W * up).sum(axis=1) / n_w, (W * down).sum(axis=1) / n_w
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -144,7 +157,6 @@ def reclassification_measures(lay: HorizonLayout, W, up, down, p_base, p_new) ->
         ne_down = np.where(p_down > 0, s_down * p_down, 0.0)
         nri_e = (ev_up - ev_down) / (1 - s_all)
         nri_ne = (ne_down - ne_up) / s_all
-        wc, wk = lay.ipcw(W)
         is_new = (wc * p_new).sum(axis=1) / wc.sum(axis=1)
         is_base = (wc * p_base).sum(axis=1) / wc.sum(axis=1)
         ip_new = (wk * p_new).sum(axis=1) / wk.sum(axis=1)

@@ -180,6 +180,19 @@ def _horizon_metric(fn, frame, t) -> float:
         return float("nan")
 
 
+def _varies(x: np.ndarray) -> bool:
+    """``np.unique(x).size > 1`` (NaNs count as one value) without sorting."""
+    x = np.asarray(x)
+    if x.size < 2:
+        return False
+    nan = np.isnan(x)
+    if nan.all():
+        return False
+    if nan.any():
+        return True
+    return bool(x.min() < x.max())
+
+
 def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | None,
              slope_fit: tuple[float, float, float, float] | None = None, *,
              horizon: bool = True, c_index: float | None = None) -> np.ndarray:
@@ -195,7 +208,7 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
     """
     n = time.size
     out = dict.fromkeys(INDEXES, np.nan)
-    if np.unique(score).size > 1 and event.any():
+    if _varies(score) and event.any():
         c = (concordance(score, time, event, std_error=False)[0]  # C only: no SE
              if c_index is None else c_index)
         out["c_index"] = c
@@ -390,7 +403,12 @@ def _cox_replicate(model, names, Xb, tb, eb, fit, baseline=None):
 
 
 def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_index=None,
-                    no_merges=False):
+                    no_merges=False, counts=None, lp=None, Xc=None):
+    """Replicate ``fit_r`` of the batch fit as a CoxModel, evaluated in its resample ``ib``.
+    ``lp``: its linear predictor of every patient (``CoxModel.predict(Xa)``) when already
+    computed — the resample's are then ``lp[ib]`` (the same row-wise arithmetic, bitwise
+    ``predict(Xa[ib])``) instead of predicting the resampled rows again. ``Xc``: ``Xa``
+    C-contiguous, for the compiled linear predictor of the baseline hazard."""
     Xb, eb = Xa[ib], event[ib]
     # merge_times returns its input unchanged when nothing merges: skipped when no resample
     # can merge (checked once on the whole data)
@@ -399,14 +417,27 @@ def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_i
     if order is not None and merged.n_merged == 0:  # else the reference path
         from .added_value_jit import baseline_hazard_curve
 
-        counts = np.bincount(ib, minlength=time.size).astype(float)
+        if counts is None:  # the resample's case counts on the original rows
+            counts = np.bincount(ib, minlength=time.size).astype(float)
 
         def baseline(means, coef):
-            lp = linear_predictor(Xa - means, coef)
-            return baseline_hazard_curve(order, time, event, counts, lp, model.ties)
+            if Xc is None:
+                lp0 = linear_predictor(Xa - means, coef)
+            else:  # the same values in one pass (Xc: Xa C-contiguous)
+                from .added_value_jit import centred_lp
+
+                lp0 = centred_lp(Xa, means, coef, xc=Xc)
+            return baseline_hazard_curve(order, time, event, counts, lp0, model.ties)
     try:
         m, notes = _cox_replicate(model, names, Xb, merged.time, eb, fit_r, baseline)
-        train = _evaluate(m, Xb, time[ib], eb, t, own=True, horizon=False, c_index=c_index)
+        if lp is None:
+            train = _evaluate(m, Xb, time[ib], eb, t, own=True, horizon=False,
+                              c_index=c_index)
+        else:  # _evaluate(own=True, horizon=False) of a Cox model, without predicting again
+            predict_risk(m, Xb[:1], t)  # its horizon check (raises as _evaluate would)
+            lb = lp[ib]
+            train = _indexes(lb, lb, None, time[ib], eb, t, (m.loglik_, m.loglik_null_),
+                             horizon=False, c_index=c_index)
     except _FIT_ERRORS as exc:
         return None, [], f"{type(exc).__name__}: {exc}"
     return (m, train), notes, None
@@ -414,7 +445,8 @@ def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_i
 
 def _boot_batch_train(model, X, time, event, t, idx, par):
     """Batch-fit the bootstrap replicates of a plain CoxModel and evaluate each in its own
-    resample; returns the feature array and per replicate ((model, train), notes, error)."""
+    resample; returns the feature array, per replicate ((model, train), notes, error), the
+    C of each replicate in all patients and the resamples' case counts (B, n)."""
     from ..batch import batch_cox_arrays
 
     Xa = X.to_numpy(dtype=float)
@@ -432,26 +464,37 @@ def _boot_batch_train(model, X, time, event, t, idx, par):
     # Harrell's C of every replicate's linear predictor (CoxModel.predict: centred at
     # lp_center of the resample) in its resample (case counts) and in all patients, one
     # compiled sweep per replicate; bitwise the C of _indexes' concordance() calls
+    from .added_value_jit import centred_lp
+
+    Xc = np.ascontiguousarray(Xa)  # for the row-wise pass only (Xa keeps its layout)
+    S = np.empty((B, n))
     with np.errstate(invalid="ignore", over="ignore"):
-        S = np.stack([linear_predictor(Xa - lp_center(Xa[idx[r]]), fit.coef[r])
-                      for r in range(B)])
-    S = np.where(np.isfinite(S), S, 0.0)  # failed fits (non-finite coef) are dropped later
-    c_train, c_test = bootstrap_concordances(S, time, event, counts)
+        for r in range(B):  # linear_predictor(Xa - lp_center(Xa[idx[r]]), coef) in one pass
+            centred_lp(Xa, lp_center(Xa[idx[r]]), fit.coef[r], out=S[r], xc=Xc)
+    finite = np.isfinite(S).all(axis=1)
+    # failed fits (non-finite coef) are dropped later; their C is computed on zeros
+    Sc = S if finite.all() else np.where(np.isfinite(S), S, 0.0)
+    c_train, c_test = bootstrap_concordances(Sc, time, event, counts)
     no_merges = no_subset_merges(time)
+    # each replicate's linear predictor S[r] is CoxModel.predict of its model on every
+    # patient (bitwise): reused for its evaluation in the resample and in all patients
     out = par(delayed(_boot_train_one)(model, names, Xa, time, event, t, idx[r],
                                        {k: getattr(fit, k)[r] for k in keys}, order,
-                                       float(c_train[r]), no_merges)
+                                       float(c_train[r]), no_merges, counts[r],
+                                       S[r] if finite[r] else None, Xc)
               for r in range(B))
-    return Xa, out, c_test
+    return Xa, out, c_test, counts, np.where(finite[:, None], S, np.nan)
 
 
-def _boot_batch_slopes(models, Xa, time, event):
+def _boot_batch_slopes(models, Xa, time, event, lins=None):
     """(slope, loglik, loglik_null, loglik at slope 1) of the Cox regression of the outcome
     on each model's linear predictor in the original data — ``_indexes``' per-replicate
-    ``fit_cox_arrays`` / ``cox_derivatives``, for all replicates at once."""
+    ``fit_cox_arrays`` / ``cox_derivatives``, for all replicates at once. ``lins``: the
+    models' linear predictors (``predict(Xa)``, one row per model) when already computed."""
     from ..batch import batch_cox_arrays, batch_cox_loglik
 
-    lins = np.stack([linear_predictor(Xa - m.lp_center_, m.coef_) for m in models])
+    if lins is None:
+        lins = np.stack([linear_predictor(Xa - m.lp_center_, m.coef_) for m in models])
     fit = batch_cox_arrays(time, event, lins[:, :, None], ties="efron", timefix=False)
     frozen = batch_cox_loglik(time, event, lins[:, :, None], np.ones((len(models), 1)),
                               ties="efron", timefix=False)
@@ -459,8 +502,13 @@ def _boot_batch_slopes(models, Xa, time, event):
              float(frozen[r])) for r in range(len(models))]
 
 
-def _boot_test_one(m, Xa, time, event, t, slope_fit, c_index=None):
+def _boot_test_one(m, Xa, time, event, t, slope_fit, c_index=None, lp=None):
+    """The evaluation of replicate model ``m`` in all patients; ``lp``: ``m.predict(Xa)``
+    when already computed (then not predicted again)."""
     try:
+        if lp is not None:  # _evaluate(own=False, horizon=False) of a Cox model
+            return _indexes(lp, lp, None, time, event, t, None, slope_fit, horizon=False,
+                            c_index=c_index), None
         return _evaluate(m, Xa, time, event, t, own=False, slope_fit=slope_fit,
                          horizon=False, c_index=c_index), None
     except _FIT_ERRORS as exc:
@@ -470,16 +518,23 @@ def _boot_test_one(m, Xa, time, event, t, slope_fit, c_index=None):
 def _boot_batch(model, X, time, event, t, idx, par):
     """The bootstrap replicates of a plain CoxModel via the batch engine; the same
     ``(result, notes, error)`` per replicate as :func:`_boot_one`."""
-    Xa, trained, c_test = _boot_batch_train(model, X, time, event, t, idx, par)
+    Xa, trained, c_test, counts, S = _boot_batch_train(model, X, time, event, t, idx, par)
     live = [k for k, o in enumerate(trained) if o[0] is not None]
     if not live:
         return trained
     models = [trained[k][0][0] for k in live]
-    slopes = _boot_batch_slopes(models, Xa, time, event)
-    tests = par(delayed(_boot_test_one)(m, Xa, time, event, t, sf, float(c_test[k]))
-                for k, m, sf in zip(live, models, slopes, strict=True))
+    # S[k] = models[k].predict(Xa) bitwise (NaN rows: not finite, predicted again)
+    lins = S[live]
+    fin = np.isfinite(lins).all(axis=1)
+    if not fin.all():
+        lins = np.stack([lins[j] if fin[j] else linear_predictor(Xa - m.lp_center_, m.coef_)
+                         for j, m in enumerate(models)])
+    slopes = _boot_batch_slopes(models, Xa, time, event, lins)
+    tests = par(delayed(_boot_test_one)(m, Xa, time, event, t, sf, float(c_test[k]),
+                                        lins[j] if fin[j] else None)
+                for j, (k, m, sf) in enumerate(zip(live, models, slopes, strict=True)))
     _batch_horizon(models, [trained[k][0][1] for k in live], [tests[j][0] for j in
-                   range(len(live))], Xa, time, event, t, idx[live])
+                   range(len(live))], Xa, time, event, t, counts[live])
     out = list(trained)
     for k, (test, err) in zip(live, tests, strict=True):
         (_, train), notes, _ = trained[k]
@@ -487,21 +542,21 @@ def _boot_batch(model, X, time, event, t, idx, par):
     return out
 
 
-def _batch_horizon(models, trains, tests, Xa, time, event, t, idx) -> None:
+def _batch_horizon(models, trains, tests, Xa, time, event, t, W) -> None:
     """Fill the Brier score and AUC at ``t`` of every replicate's training (its resample, as
-    case counts) and test (every patient once) evaluation, for all replicates at once with
+    case counts ``W``) and test (every patient once) evaluation, for all replicates at once with
     added_value's vectorised estimators (equal to brier_score / time_dependent_auc on the
     resampled rows to 1e-10; tested)."""
-    from .added_value import horizon_metrics
+    from .added_value import horizon_metrics_sets
     from .reclassification import HorizonLayout
 
-    B, n = idx.shape
-    W = bootstrap_counts(idx, n)
     risk = np.stack([predict_risk(m, Xa, t) for m in models])
     lay = HorizonLayout(time, event, t)
     jb, ja = INDEXES.index("brier"), INDEXES.index("auc")
-    for rows, w in ((trains, W), (tests, np.ones_like(W))):
-        hm = horizon_metrics(lay, w, risk, risk)  # auc at 0, brier at 2
+    # the test sample (each patient once) as one row of weights shared by every replicate;
+    # one model: horizon_metrics_sets computes its AUC / Brier once (rf is rb)
+    hms = horizon_metrics_sets(lay, [(W, None), (np.ones((1, W.shape[1])), None)], risk, risk)
+    for rows, hm in zip((trains, tests), hms, strict=True):  # auc at 0, brier at 2
         for r, v in enumerate(rows):
             if v is not None:
                 v[jb], v[ja] = hm[r, 2], hm[r, 0]

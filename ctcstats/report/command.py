@@ -24,9 +24,21 @@ def one_line(message: str) -> str:
     return " ".join(lines)
 
 
+_TIME_SUFFIX = re.compile(
+    r"[_.\s-](?:months?|mos?|mths?|days?|weeks?|wks?|years?|yrs?|time)$", re.I)
+# an endpoint abbreviation glued to "time" (gbsg's rfstime); futime (follow-up) is not one
+_GLUED = re.compile(r"^(os|pfs|dfs|rfs|efs|mfs|dmfs|ddfs|drfs|idfs|bcss|css|dss|ttp|rfi)time$",
+                    re.I)
+
+
 def _endpoint_name(time_col: str) -> str:
-    name = re.sub(r"_(months|month|days|day|weeks|years|time)$", "", time_col, flags=re.I)
-    return name or time_col
+    """The endpoint's short name from its time column: units and 'time' suffixes dropped
+    (os_months → os, rfs_time_days → rfs, rfstime → rfs); the column itself when nothing
+    else is left (time → time)."""
+    name = time_col
+    while (short := _TIME_SUFFIX.sub("", name)) != name and short:
+        name = short
+    return _GLUED.sub(r"\1", name)
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -146,6 +158,7 @@ def report_command(
     categorical: str | None = None,
     cutpoint: bool | None = None,
     marker_label: str | None = None,
+    endpoint_label: str | None = None,
     sheet: str | None = None,
     sep: str | None = None,
     decimal: str | None = None,
@@ -178,7 +191,8 @@ def report_command(
                      "--decimal": decimal, "--encoding": encoding, "--time-unit": time_unit,
                      "--display-unit": display_unit, "--horizons": horizons,
                      "--categorical": categorical, "--cutpoint": cutpoint,
-                     "--marker-label": marker_label, "--draws": draws,
+                     "--marker-label": marker_label, "--endpoint-label": endpoint_label,
+                     "--draws": draws,
                      "--primary-analysis": primary_analysis}
             given = [k for k, v in other.items() if v is not None]
             if given:
@@ -204,8 +218,13 @@ def report_command(
             if time_col is None or event_col is None:
                 raise DataValidationError("--time-col and --event-col go together; give both.")
             name = _endpoint_name(time_col)
-            overrides["endpoints"] = (EndpointSpec(name=name, label=name.upper(),
-                                                   time_col=time_col, event_col=event_col),)
+            overrides["endpoints"] = (EndpointSpec(
+                name=name, label=endpoint_label or name.upper(), time_col=time_col,
+                event_col=event_col),)
+        elif endpoint_label is not None and spec is not None:
+            raise DataValidationError(
+                "--endpoint-label names the endpoint of --time-col/--event-col; with a spec "
+                "file give the endpoint's label there (label = \"...\" in [[endpoints]]).")
         if spec is not None:
             the_spec = load_spec(spec, **overrides)
             if cutpoint:

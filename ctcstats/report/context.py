@@ -11,12 +11,26 @@ import numpy as np
 import pandas as pd
 
 from .. import data as _data
-from .._validation import check_event_column, check_time_column, format_labels
+from .._validation import (
+    check_event_column,
+    check_time_column,
+    format_labels,
+    group_levels,
+    is_categorical,
+)
 from .._warnings import call_capturing
 from ..errors import DataValidationError
 from .format import figure
 from .spec import AnalysisSpec, EndpointSpec
-from .units import TimeUnits, default_horizons, resolve_time_units, reverse_km_median, time_ticks
+from .units import (
+    TimeUnits,
+    default_horizons,
+    duration,
+    durations,
+    resolve_time_units,
+    reverse_km_median,
+    time_ticks,
+)
 
 __all__ = ["ReportContext", "as_levels", "prepare_context"]
 
@@ -44,6 +58,8 @@ def plain_words(message: str) -> str:
         message = message.replace(api, plain)
     return message
 
+
+_INDICATOR = re.compile(r"^(.+)\[(.+)\]$", re.S)  # a categorical term col[level]
 
 @dataclass
 class ReportContext:
@@ -82,6 +98,36 @@ class ReportContext:
             from matplotlib.ticker import FixedLocator
 
             ax.xaxis.set_major_locator(FixedLocator(time_ticks(tmax, self.unit).tolist()))
+
+    def term_label(self, term: str) -> str:
+        """How a Cox term is labelled in the report's tables and forest plots (the one
+        place): a covariate with two values a < b = a + 1 (0/1) is "col (1 vs 0)", a
+        True/False one "col (True vs False)" — the hazard ratio compares the second with
+        the first; any other non-constant numeric covariate "col (per 1 unit)" (its hazard
+        ratio is per one unit as recorded); a categorical indicator term ``col[level]`` is
+        "col: level vs reference" (the reference the first level, as the design matrix
+        codes it). The marker term (its name says which group it is) and names not in the
+        analysed frame are left as they are."""
+        fr = self.frame
+        if term == self.term:
+            return term
+        m = _INDICATOR.match(term)
+        if term not in fr.columns and m and m.group(1) in fr.columns \
+                and is_categorical(fr[m.group(1)]):
+            levels = [str(v) for v in group_levels(fr[m.group(1)])]
+            if m.group(2) in levels[1:]:
+                return f"{m.group(1)}: {m.group(2)} vs {levels[0]}"
+        if term not in fr.columns:
+            return term
+        col = fr[term]
+        if pd.api.types.is_bool_dtype(col):
+            return f"{term} (True vs False)" if col.nunique() == 2 else term
+        if not pd.api.types.is_numeric_dtype(col):
+            return term
+        values = np.unique(col.dropna().to_numpy(float))
+        if len(values) == 2 and values[1] - values[0] == 1.0:
+            return f"{term} ({values[1]:g} vs {values[0]:g})"
+        return f"{term} (per 1 unit)" if len(values) > 1 else term
 
     @property
     def marker(self) -> str:
@@ -299,15 +345,15 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
         beyond = [h for h in spec.horizons if h >= t_last]
         if not horizons:
             raise DataValidationError(
-                f"horizons {', '.join(f'{h:g}' for h in spec.horizons)} {units.display} are "
-                f"all at or beyond the longest follow-up of {first.time_col!r} "
-                f"({t_last:g} {units.display}); give horizons within the follow-up (--horizons"
-                f", in {units.display}) or check the time unit (--time-unit)."
+                f"horizons {durations(spec.horizons, units.display)} are all at or beyond "
+                f"the longest follow-up of {first.time_col!r} "
+                f"({duration(t_last, units.display)}); give horizons within the follow-up "
+                f"(--horizons, in {units.display}) or check the time unit (--time-unit)."
             )
         if beyond:
-            notes.append(f"Horizons {', '.join(f'{h:g}' for h in beyond)} {units.display} "
-                         f"are beyond the longest follow-up ({t_last:g} {units.display}) and "
-                         "are not reported.")
+            notes.append(f"Horizons {durations(beyond, units.display)} are beyond the "
+                         f"longest follow-up ({duration(t_last, units.display)}) and are not "
+                         "reported.")
     else:
         horizons = default_horizons(reverse_km_median(t1, e1), units.display)
         horizons = tuple(h for h in horizons if h < t_last) or horizons[:1]

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .._format import interval_digits
+from .units import unit_word
 
 __all__ = [
     "fmt_num", "fmt_int", "fmt_p", "fmt_p_eq", "fmt_ci", "fmt_hr", "fmt_pct", "fmt_n_pct",
@@ -103,9 +104,11 @@ def fmt_n_pct(n, total, digits: int = 1) -> str:
 
 
 def fmt_time(x, unit: str) -> str:
+    """A time with its unit, two decimals at most: ``"1 year"``, ``"1.25 years"``,
+    ``"0.33 months"`` (the unit word agrees with the number shown)."""
     v = float(x)
     s = f"{v:g}" if v == round(v, 2) else f"{v:.2f}"
-    return f"{s} {unit}"
+    return f"{s} {unit_word(unit, s)}"
 
 
 # --------------------------------------------------------------------------- blocks

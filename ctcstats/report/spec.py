@@ -106,8 +106,10 @@ class EndpointSpec:
 
     @property
     def title(self) -> str:
-        # "RFS", not "RFS (RFS)": the short name is added only when it says something new
-        if self.label.casefold() == self.name.casefold():
+        # "RFS", not "RFS (RFS)": the short name is added only when it says something new —
+        # not when it is the time column's own name ("relapse-free survival", not
+        # "relapse-free survival (TIME)" for R's colon with --time-col time)
+        if self.label.casefold() == self.name.casefold() or self.name == self.time_col:
             return self.label
         return f"{self.label} ({self.name.upper()})"
 

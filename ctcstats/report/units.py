@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import DataValidationError
 
 __all__ = ["UNITS", "UNIT_DAYS", "TimeUnits", "resolve_time_units", "default_horizons",
-           "time_ticks", "unit_from_name"]
+           "time_ticks", "unit_from_name", "unit_word", "duration", "durations"]
 
 #: Length of each unit in days (Julian year of 365.25 days; month = year / 12).
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12.0, "years": 365.25}
@@ -49,6 +49,41 @@ _STEPS = {
 # plausibility, in years: a median follow-up beyond 30 years or a longest time beyond 60
 # years is not a clinical cohort; a median follow-up under 2 weeks is flagged
 _MAX_MEDIAN_YEARS, _MAX_TIME_YEARS, _MIN_MEDIAN_YEARS = 30.0, 60.0, 14.0 / 365.25
+
+
+_SINGULAR = {"days": "day", "weeks": "week", "months": "month", "years": "year"}
+
+
+def unit_word(unit: str, amount: float | str) -> str:
+    """The name of *unit* (one of :data:`UNITS`) after *amount*: singular for exactly one
+    (``"1"``, ``1``, ``1.0`` → ``"year"``), plural otherwise (``0.5``, ``2``, ``"1.00"``).
+
+    A string *amount* is the number as printed: the word agrees with what the reader sees.
+    """
+    if unit not in _SINGULAR:
+        raise ValueError(f"unknown time unit {unit!r}; expected one of {', '.join(UNITS)}.")
+    text = amount.strip() if isinstance(amount, str) else f"{float(amount):g}"
+    return _SINGULAR[unit] if text in ("1", "-1", "+1") else unit
+
+
+def _whole_years(y: float) -> str:
+    text = f"{y:.0f}"
+    return f"{text} {unit_word('years', text)}"
+
+
+def duration(value: float, unit: str) -> str:
+    """A time with its unit, as the report writes it: ``duration(1, "years")`` → ``"1 year"``,
+    ``duration(0.5, "years")`` → ``"0.5 years"``, ``duration(12, "months")`` →
+    ``"12 months"`` (the number as ``f"{value:g}"``)."""
+    text = f"{float(value):g}"
+    return f"{text} {unit_word(unit, text)}"
+
+
+def durations(values: Sequence[float], unit: str) -> str:
+    """Several times of one unit, the unit once after the list: ``"12, 24, 60 months"``;
+    singular only for a single value of exactly one (``"1 year"``; ``"1, 2 years"``)."""
+    texts = [f"{float(v):g}" for v in values]
+    return f"{', '.join(texts)} {unit_word(unit, texts[0] if len(texts) == 1 else 2)}"
 
 
 def unit_from_name(col: str) -> str | None:
@@ -134,9 +169,9 @@ def resolve_time_units(time_unit: str | None, display_unit: str | None,
         alt = "; ".join(f"in {u} it would be {med * UNIT_DAYS[u] / 365.25:.1f} years"
                         for u in ok[:2])
         raise DataValidationError(
-            f"time_col {time_cols[0]!r}: the median follow-up is {med:g} {data} "
-            f"({med_y:.0f} years) and the longest time {float(np.max(t)):g} {data} "
-            f"({max_y:.0f} years) if the times are in {data} "
+            f"time_col {time_cols[0]!r}: the median follow-up is {duration(med, data)} "
+            f"({_whole_years(med_y)}) and the longest time {duration(float(np.max(t)), data)} "
+            f"({_whole_years(max_y)}) if the times are in {data} "
             f"({'assumed' if source == 'assumed' else 'from the ' + source}), which is "
             f"implausible{'; ' + alt if alt else ''}. State the unit with --time-unit "
             "(spec field time_unit)."
@@ -144,8 +179,8 @@ def resolve_time_units(time_unit: str | None, display_unit: str | None,
     notes: list[str] = []
     if med_y < _MIN_MEDIAN_YEARS:
         notes.append(
-            f"The median follow-up is {med:g} {data} ({med_y * 365.25:.1f} days), very short "
-            f"for a prognostic cohort: check that the times are in {data}."
+            f"The median follow-up is {duration(med, data)} ({med_y * 365.25:.1f} days), "
+            f"very short for a prognostic cohort: check that the times are in {data}."
         )
     return TimeUnits(data=data, display=display, source=source, notes=tuple(notes))
 

@@ -7,9 +7,10 @@ with coverage is the check of estimates *and* standard errors (DESIGN §5).
 
 * fast: 5 data sets of 100 patients, random intercept — the mean estimate of the association
   lies within 3 Monte-Carlo standard errors of the truth.
-* slow: 100 data sets of 200 patients, random intercept and slope — for every parameter the
-  bias is within 3 Monte-Carlo SEs and the coverage of the 95% CI is in [0.89, 0.99] (the
-  binomial 99% range around 0.95 for 100 replicates is about 0.89–1.0).
+* full (marked ``slow`` and ``full``, ~140 s; `bash .ci/run -m full`): 100 data sets of 200
+  patients, random intercept and slope — for every parameter the bias is within 3 Monte-Carlo
+  SEs and the coverage of the 95% CI is in [0.89, 0.99] (the binomial 99% range around 0.95
+  for 100 replicates is about 0.89–1.0).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def test_association_recovered_fast():
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_bias_and_coverage_slow():
     res = [_replicate(2000 + k, 200, "slope") for k in range(100)]
     for name in res[0][1]:

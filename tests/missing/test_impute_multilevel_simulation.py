@@ -13,7 +13,8 @@ nodal involvement in this design, a model without the two covariates over-states
 log HR (by ~0.11 at large n); complete cases drop three whole studies and many events.
 
 The fast test compares with the estimate from the same cohort before deletion (paired: the
-cohort's own sampling error cancels, so two cohorts suffice). The slow one checks bias and
+cohort's own sampling error cancels, so two cohorts suffice). The full one (marked
+``slow`` and ``full``, ~100 s; ``bash .ci/run -m full``) checks bias and
 coverage over 30 cohorts against the large-sample value of the same analysis (a cohort of
 60,000: the design is a multi-state model, so the Cox coefficients have no closed form).
 One run (n = 1,500, m = 10): large-sample log HRs 0.652 / 0.113 / 0.622; bias of the DTC log
@@ -100,6 +101,7 @@ def test_imputation_recovers_the_full_data_hr_where_dropping_covariates_does_not
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_bias_and_coverage_over_30_cohorts():
     truth = _fit(_cohorts(999, 60_000)[0], COV)["coef"]
     res = pd.concat([_replicate(seed, 1500, ["fcs", "smcfcs"], m=10, n_iter=10)

@@ -195,7 +195,8 @@ def test_validation_batch_train_concordance_bitwise():
     idx = np.random.default_rng(4).integers(0, len(df), (8, len(df)))
     par = Parallel(n_jobs=1)
     model = CoxModel()
-    Xa, out, c_test = V._boot_batch_train(model, X, tt, ev, 24.0, idx, par)
+    Xa, out, c_test, counts, S = V._boot_batch_train(model, X, tt, ev, 24.0, idx, par)
+    assert np.array_equal(counts, np.stack([np.bincount(i, minlength=len(df)) for i in idx]))
     fit = batch_cox_arrays(tt, ev, Xa, weights=np.stack(
         [np.bincount(i, minlength=len(df)) for i in idx]).astype(float), frequency=True)
     for r, ((m, train), _, err) in enumerate(out):
@@ -206,6 +207,8 @@ def test_validation_batch_train_concordance_bitwise():
         (_, ref), _, _ = V._boot_train_one(model, list(X.columns), Xa, tt, ev, 24.0, idx[r],
                                            arrays)
         assert np.array_equal(train, ref, equal_nan=True)
+        assert np.array_equal(S[r], m.predict(Xa))  # reused for the resample and all patients
+        assert np.array_equal(S[r][idx[r]], m.predict(Xa[idx[r]]))
         test = V._evaluate(m, Xa, tt, ev, 24.0, own=False, horizon=False)
         fast = V._evaluate(m, Xa, tt, ev, 24.0, own=False, horizon=False,
                            c_index=float(c_test[r]))
@@ -251,3 +254,104 @@ def test_horizon_curves_kernel_bitwise_equal_survival_core():
         assert np.array_equal(wk, ref[1], equal_nan=True)
         G = censoring_curve(tt, ev, ties="events_first", weights=W)
         assert G.at([t]).shape == (6, 1)
+
+
+def test_shared_unit_weights_and_one_sort_give_the_same_bits():
+    """The test sample (each patient once) as one row of weights shared by every replicate,
+    the curves computed once (HorizonLayout.curves) and each risk row sorted once for both
+    weightings (horizon_metrics_sets): bitwise the values of separate calls with a full
+    (B, n) array of ones, as added_value and validate_model computed them before."""
+    from ctcstats.prognostic.added_value_jit import weighted_aucs
+    from ctcstats.prognostic.reclassification import HorizonLayout, reclassification_measures
+
+    df = _cohort(11, 400)
+    tt, ev = df["os_months"].to_numpy(float), df["os_event"].to_numpy()
+    g = np.random.default_rng(14)
+    B, n = 9, 400
+    W = np.stack([np.bincount(g.integers(0, n, n), minlength=n) for _ in range(B)]).astype(float)
+    rb, rf = np.round(g.random((B, n)), 3), np.round(g.random((B, n)), 3)  # tied risks
+    ones, full = np.ones((1, n)), np.ones((B, n))
+    lay = HorizonLayout(tt, ev, 24.0)
+    for w in (W, ones):
+        km, wc, wk = lay.curves(w)
+        assert np.array_equal(km, lay.km(w))
+        for a, b in zip((wc, wk), lay.ipcw(w), strict=True):
+            assert np.array_equal(a, b)
+    assert np.array_equal(lay.curves(ones)[1][0], lay.curves(full)[1][3])
+    a_w, a_1 = A.horizon_metrics_sets(lay, [(W, None), (ones, lay.curves(ones))], rb, rf)
+    assert np.array_equal(a_w, A.horizon_metrics(lay, W, rb, rf), equal_nan=True)
+    assert np.array_equal(a_1, A.horizon_metrics(lay, full, rb, rf), equal_nan=True)
+    one = A.horizon_metrics_sets(lay, [(W, None), (ones, None)], rb, rb)
+    for got, w in zip(one, (W, full), strict=True):
+        want = A.horizon_metrics(lay, w, rb, rb.copy())  # the model twice, computed twice
+        assert np.array_equal(got, want, equal_nan=True)
+    wc1, wk1 = lay.ipcw(ones)
+    wcf, wkf = lay.ipcw(full)
+    assert np.array_equal(weighted_aucs(rb, wc1, wk1), weighted_aucs(rb, wcf, wkf))
+    up, down = A._up_down(rb, rf, ())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.array_equal(reclassification_measures(lay, ones, up, down, rb, rf),
+                              reclassification_measures(lay, full, up, down, rb, rf),
+                              equal_nan=True)
+    with pytest.raises(ValueError, match="one row"):
+        weighted_aucs(rb, wc1[:, :5], wk1[:, :5].repeat(2, axis=0))
+
+
+def test_varies_is_unique_size_above_one():
+    from ctcstats.prognostic.validation import _varies
+
+    cases = [[], [1.0], [2.0, 2.0], [0.0, -0.0], [1.0, 2.0], [np.nan, np.nan],
+             [np.nan, 1.0], [1.0, 1.0, np.nan], [np.inf, np.inf], [-np.inf, np.inf],
+             np.arange(1000.0)]
+    for x in cases:
+        x = np.asarray(x, float)
+        assert _varies(x) == (np.unique(x).size > 1), x
+
+
+def test_fused_ipcw_divisions_as_numpy_where_the_censoring_curve_reaches_zero():
+    """The compiled IPCW weights divide in the curve's sweep (horizon_ipcw); where G is 0
+    (every patient still at risk censored, the later case / control of weight 0) numpy
+    gives 0/0 = NaN and numba would raise — the kernel gives numpy's values."""
+    from ctcstats.prognostic.reclassification import HorizonLayout
+
+    tt = np.array([1.0, 2.0, 3.0, 4.0, 0.5])
+    ev = np.array([0, 0, 1, 0, 1])
+    W = np.array([[1.0, 1.0, 0.0, 0.0, 1.0], [1.0, 2.0, 1.0, 3.0, 0.0],
+                  [0.0, 0.0, 0.0, 0.0, 0.0]])
+    for t in (2.5, 3.5):
+        lay = HorizonLayout(tt, ev, t)
+        got = lay.curves(W)
+        assert np.isnan(got[1][0, 2]) or np.isnan(got[2][0]).any()  # a 0/0 is met
+        lay.compiled = False
+        with np.errstate(divide="ignore", invalid="ignore"):
+            want = lay.curves(W)
+        for a, b in zip(got, want, strict=True):
+            assert np.array_equal(a, b, equal_nan=True)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 5, 7, 8, 12])
+def test_centred_lp_bitwise_linear_predictor(p):
+    """The compiled linear predictor of the bootstrap paths adds each row's terms in
+    numpy's order: bitwise linear_predictor(x - means, beta) — up to 7 columns compiled,
+    wider designs (numpy sums 8+ terms in blocks) and non-contiguous input take
+    linear_predictor itself. Signed zeros included (a row at the means, β < 0)."""
+    from ctcstats.prognostic.added_value_jit import LP_MAX_COLS, centred_lp
+    from ctcstats.survival._core.cox import linear_predictor
+
+    g = np.random.default_rng(20 + p)
+    n = 5000
+    x = g.normal(size=(n, p)) * g.choice([1e-3, 1.0, 1e3], size=p)
+    x[:, : p // 2] = np.round(x[:, : p // 2])  # 0/1-like and integer columns
+    means = x.mean(axis=0)
+    x[0] = means  # every term (0.0 · β) — the row's sign of zero must be numpy's
+    beta = -np.abs(g.normal(size=p))
+    for xx in (x, np.asfortranarray(x)):
+        want = linear_predictor(xx - means, beta)  # (8+ columns: depends on the layout)
+        for got in (centred_lp(xx, means, beta),
+                    centred_lp(xx, means, beta, xc=np.ascontiguousarray(xx))):
+            assert np.array_equal(got, want)
+            assert np.array_equal(np.signbit(got), np.signbit(want))
+    out = np.full(n, np.nan)
+    assert centred_lp(x, means, beta, out=out) is out
+    assert np.array_equal(out, linear_predictor(x - means, beta))
+    assert LP_MAX_COLS == 7

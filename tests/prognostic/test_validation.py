@@ -288,6 +288,21 @@ def test_bootstrap_batch_engine_failures_and_warnings_as_refits(rng, monkeypatch
     assert a.n_success < 30
 
 
+def test_bootstrap_batch_engine_horizon_beyond_a_resample_as_refits(rng, monkeypatch):
+    """A resample without the patients followed longest cannot predict at the horizon
+    (CoxModel.predict_risk refuses a horizon beyond the training follow-up): the replicate
+    fails in both paths, with the same message — the batch path reuses each replicate's
+    linear predictor and still applies that check."""
+    df = _cohort(rng, n=80)
+    df.loc[df.index[:2], "os_months"] = [150.0, 160.0]  # the two longest follow-ups
+    kw = dict(KW, horizon=120.0, n_boot=30, rng=5)
+    with pytest.warns(DataWarning, match="horizon") as rec:
+        a, b = _both_paths(monkeypatch, CoxModel(), df, **kw)
+    assert len(rec) == 2  # one from each path
+    _assert_same(a, b)
+    assert 0 < a.n_success < 30
+
+
 def test_bootstrap_pipeline_and_penalised_cox_use_refits(rng, monkeypatch):
     """Models the batch engine cannot fit (a Pipeline, a ridge penalty) take the
     per-replicate path, so both settings of the switch give the same result."""

@@ -110,20 +110,24 @@ def test_cli_debug_shows_traceback(tmp_path, csv):
     assert r.returncode != 0 and "Traceback" in r.stderr
 
 
-def test_cli_argument_errors(tmp_path, csv):
-    r = _cli("report", "--out", tmp_path / "r.html")
-    assert r.returncode == 2 and "either a data file" in r.stderr
-    r = _cli("report", csv, "--design", "lucci2012", "--out", tmp_path / "r.html")
-    assert r.returncode == 2 and "not both" in r.stderr
-    r = _cli("report", "--design", "lucci2012", "--threshold", "3", "--out",
-             tmp_path / "r.html")
-    assert r.returncode == 2 and "--threshold cannot be combined with --design" in r.stderr
-    r = _cli("report", "--design", "nosuch", "--out", tmp_path / "r.html")
-    assert r.returncode == 2 and "unknown design 'nosuch'" in r.stderr
-    r = _cli("report", csv, *COLS, "--out", tmp_path / "missing" / "r.html")
-    assert r.returncode == 2 and "does not exist" in r.stderr
-    r = _cli("report", csv, *COLS, "--out", tmp_path / "r.txt")
-    assert r.returncode == 2 and "must name an .html file" in r.stderr
+def test_cli_argument_errors(tmp_path, csv, capsys):
+    # in-process (main returns the exit code; the subprocess path is tested above and below)
+    def run(*args):
+        rc = main(["report", *map(str, args)])
+        return rc, capsys.readouterr().err
+
+    rc, err = run("--out", tmp_path / "r.html")
+    assert rc == 2 and "either a data file" in err
+    rc, err = run(csv, "--design", "lucci2012", "--out", tmp_path / "r.html")
+    assert rc == 2 and "not both" in err
+    rc, err = run("--design", "lucci2012", "--threshold", "3", "--out", tmp_path / "r.html")
+    assert rc == 2 and "--threshold cannot be combined with --design" in err
+    rc, err = run("--design", "nosuch", "--out", tmp_path / "r.html")
+    assert rc == 2 and "unknown design 'nosuch'" in err
+    rc, err = run(csv, *COLS, "--out", tmp_path / "missing" / "r.html")
+    assert rc == 2 and "does not exist" in err
+    rc, err = run(csv, *COLS, "--out", tmp_path / "r.txt")
+    assert rc == 2 and "must name an .html file" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv"]
 
 

@@ -67,8 +67,9 @@ def _as_list(v):
 
 
 def _term(label):
-    """The term of a Cox table row; continuous terms carry their unit, "(per 1 unit)"."""
-    return label.removesuffix(" (per 1 unit)")
+    """The term of a Cox table row; continuous terms carry their unit, "(per 1 unit)", and
+    two-valued ones the values compared, "(1 vs 0)"."""
+    return re.sub(r" \((?:per 1 unit|\S+ vs \S+)\)$", "", label)
 
 
 def _check_cox(tab, ref, names):
@@ -114,7 +115,7 @@ def test_lung_numbers_match_r(lung):
     t = tables(lung)
     assert f"{ref['n']} of 228 patients analysed" in lung  # ph.ecog missing once
     _check_km(t["Kaplan–Meier estimates"], ref["km"])
-    names = {"pos": "ECOG PS ≥ 1", "age": "age", "sex2": "sex[2]"}
+    names = {"pos": "ECOG PS ≥ 1", "age": "age", "sex2": "sex: 2 vs 1"}
     _check_cox(t["Univariable Cox models (one model per row)"], ref["uni"], names)
     _check_cox(t["Multivariable Cox model for OS"], ref["multi"], names)
 
@@ -124,7 +125,7 @@ def test_gbsg_numbers_match_r(gbsg):
     t = tables(gbsg)
     _check_km(t["Kaplan–Meier estimates"], ref["km"])
     names = {"pos": "positive nodes ≥ 4", "age": "age", "size": "size", "er": "er",
-             "grade2": "grade[2]", "grade3": "grade[3]"}
+             "grade2": "grade: 2 vs 1", "grade3": "grade: 3 vs 1"}
     _check_cox(t["Univariable Cox models (one model per row)"], ref["uni"], names)
     _check_cox(t["Multivariable Cox model for RFS"], ref["multi"], names)
 
@@ -153,7 +154,7 @@ def test_categorical_covariate_agrees_in_table1_and_cox(gbsg):
     labels = [c for r in t1 for c in r[:2]]
     assert {"1", "2", "3"} <= set(labels) and "1.0" not in labels  # levels, not floats
     multi = [r[0] for r in t["Multivariable Cox model for RFS"][1:]]
-    assert "grade[2]" in multi and "grade[3]" in multi and "grade" not in multi
+    assert "grade: 2 vs 1" in multi and "grade: 3 vs 1" in multi and "grade" not in multi
 
 
 def test_cutpoint_scan_marks_only_the_given_thresholds(gbsg):

@@ -231,7 +231,8 @@ def test_continuous_covariates_say_per_unit():
     ctx = prepare_context(_cohort(240), _spec())
     text = _text(section_multivariable(ctx, ctx.spec.primary))
     assert "age (per 1 unit)" in text
-    assert "grade[" in text and "grade[2] (per 1 unit)" not in text
+    assert "grade: 2 vs 1" in text and "grade[" not in text and "(per 1 unit)" not in \
+        text.split("grade: 2 vs 1")[1][:20]
     assert f"{ctx.term} (per 1 unit)" not in text
 
 

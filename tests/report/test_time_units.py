@@ -9,12 +9,17 @@ import pytest
 
 from ctcstats.errors import DataValidationError
 from ctcstats.report.context import prepare_context
+from ctcstats.report.format import fmt_time
 from ctcstats.report.spec import spec_from_dict
 from ctcstats.report.units import (
+    UNITS,
     default_horizons,
+    duration,
+    durations,
     resolve_time_units,
     time_ticks,
     unit_from_name,
+    unit_word,
 )
 
 from ._cohort import small_cohort
@@ -113,3 +118,47 @@ def test_time_ticks_round_in_each_unit():
     assert time_ticks(40, "months").tolist() == [0, 6, 12, 18, 24, 30, 36]
     assert time_ticks(7.5, "years").tolist() == [0, 1, 2, 3, 4, 5, 6, 7]
     assert time_ticks(150, "weeks").tolist() == [0, 26, 52, 78, 104, 130]
+
+
+@pytest.mark.parametrize(("unit", "one"), [("days", "day"), ("weeks", "week"),
+                                           ("months", "month"), ("years", "year")])
+def test_duration_singular_only_for_exactly_one(unit, one):
+    """Issue 14: "1 year", never "1 years"; every other amount takes the plural."""
+    assert duration(1, unit) == f"1 {one}"
+    assert duration(1.0, unit) == f"1 {one}"
+    assert duration(np.float64(1.0), unit) == f"1 {one}"
+    assert duration(0.5, unit) == f"0.5 {unit}"
+    assert duration(2, unit) == f"2 {unit}"
+    assert duration(12, unit) == f"12 {unit}"
+    assert duration(0, unit) == f"0 {unit}"
+    assert duration(1.5, unit) == f"1.5 {unit}"
+    # lists: the unit once after the list, singular only for a lone 1
+    assert durations([1], unit) == f"1 {one}"
+    assert durations([1.0, 2.0, 5.0], unit) == f"1, 2, 5 {unit}"
+    assert durations([0.5, 1], unit) == f"0.5, 1 {unit}"
+    assert durations((12, 24, 60), unit) == f"12, 24, 60 {unit}"
+    # the word agrees with the number as printed
+    assert unit_word(unit, "1") == one and unit_word(unit, "1.00") == unit
+    assert fmt_time(1, unit) == f"1 {one}" and fmt_time(1.004, unit) == f"1.00 {unit}"
+    assert fmt_time(0.25, unit) == f"0.25 {unit}"
+
+
+def test_duration_keeps_the_report_wording_of_months():
+    """The built-in designs' reports (months, horizons 12/24/60) read exactly as before."""
+    assert [duration(h, "months") for h in (12.0, 24.0, 60.0)] == [
+        "12 months", "24 months", "60 months"]
+    assert durations([36.0, 60.0, 96.0], "months") == "36, 60, 96 months"
+    assert set(UNITS) == {"days", "weeks", "months", "years"}
+    with pytest.raises(ValueError, match=r"unknown time unit 'hours'"):
+        duration(1, "hours")
+
+
+def test_errors_and_notes_use_the_singular_for_one():
+    u = resolve_time_units("days", None, ["t"], np.array([1.0, 1, 1, 1]),
+                           np.array([0, 0, 0, 0]))
+    assert "median follow-up is 1 day (" in u.notes[0]
+    ctx_spec = _spec("os_years", horizons=[1])
+    df = _frame(1 / 120.0, "os_years")  # longest follow-up well under a year
+    with pytest.raises(DataValidationError, match=r"horizons 1 year are all at or beyond "
+                       r"the longest follow-up of 'os_years' \(0\.\d+ years\)"):
+        prepare_context(df, ctx_spec)

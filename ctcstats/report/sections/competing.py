@@ -29,6 +29,7 @@ from ...survival.km import kaplan_meier
 from ..context import ReportContext
 from ..format import fmt_num, notes, para, table
 from ..spec import EndpointSpec
+from ..units import duration, durations
 from .competing_prediction import prediction_blocks
 from .relapse import cause_hr_rows, first_event_rows, incidence_rows
 from .survival import EPV_MIN
@@ -166,9 +167,8 @@ def _incidence_table(ctx: ReportContext, ep: EndpointSpec, ci, km) -> dict:
     rows = incidence_rows(ctx, ci, one_minus_km)
     unit = ctx.unit
     return table(
-        f"{ep.title}: cumulative incidence (%, 95% CI) at "
-        f"{', '.join(f'{h:g}' for h in hs)} {unit}",
-        ["cause", "group", *[f"{h:g} {unit}" for h in hs], "1 − KM, deaths censored (%)",
+        f"{ep.title}: cumulative incidence (%, 95% CI) at {durations(hs, unit)}",
+        ["cause", "group", *[duration(h, unit) for h in hs], "1 − KM, deaths censored (%)",
          "Gray p"], rows,
         note="Aalen–Johansen estimates with log(−log) limits (cmprsk); Gray's test per cause"
              + (f", stratified by {ctx.spec.strata_col}" if ctx.spec.strata_col else "")

@@ -32,6 +32,7 @@ from ...prognostic.competing_predict import predict_cumulative_incidence
 from ..context import ReportContext
 from ..format import fmt_ci, fmt_num, table
 from ..spec import EndpointSpec
+from ..units import duration, durations
 
 __all__ = ["prediction_blocks"]
 
@@ -75,7 +76,7 @@ def prediction_blocks(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame, co
             cb = ctx.run(msgs, competing_calibration, scored, **kw, horizon=h,
                          n_groups=_N_GROUPS)
             cal[(key, h)] = cb
-            rows.append([label, f"{h:g} {ctx.unit}",
+            rows.append([label, duration(h, ctx.unit),
                          f"{fmt_num(auc.estimate, 3)} ({fmt_ci(auc.ci_lower, auc.ci_upper, 3)})",
                          fmt_num(cw.estimate, 3),
                          f"{fmt_num(bs.estimate, 3)} (null {fmt_num(bs.null_estimate, 3)})",
@@ -116,8 +117,8 @@ def _risk_table(ctx: ReportContext, ep: EndpointSpec, scored: pd.DataFrame, cols
                 for h in hs]])
     return table(
         f"{ep.title}: mean predicted cumulative incidence (%) of the {ep.name.upper()} event "
-        f"by {ctx.marker} group at {', '.join(f'{h:g}' for h in hs)} {ctx.unit}",
-        ["model", "group", *[f"{h:g} {ctx.unit}" for h in hs]], rows,
+        f"by {ctx.marker} group at {durations(hs, ctx.unit)}",
+        ["model", "group", *[duration(h, ctx.unit) for h in hs]], rows,
         note="Each patient's predicted cumulative incidence from the Fine–Gray model (R "
              "cmprsk::predict.crr) or from the cause-specific Cox models of the event and of "
              "death without it (R riskRegression::predictRisk of CSC), averaged within the "
@@ -132,12 +133,12 @@ def _calibration_figure(ctx: ReportContext, ep: EndpointSpec, cal: dict, h: floa
     fig, ax = plt.subplots(figsize=(5.0, 4.6))
     for key, label in MODELS:
         plot_competing_calibration(cal[key], ax=ax, label=label)
-    ax.set_xlabel(f"Predicted cumulative incidence by {h:g} {ctx.unit}")
-    ax.set_ylabel(f"Observed cumulative incidence by {h:g} {ctx.unit}")
-    ax.set_title(f"{ep.title}: calibration at {h:g} {ctx.unit}", fontsize=10)
+    ax.set_xlabel(f"Predicted cumulative incidence by {duration(h, ctx.unit)}")
+    ax.set_ylabel(f"Observed cumulative incidence by {duration(h, ctx.unit)}")
+    ax.set_title(f"{ep.title}: calibration at {duration(h, ctx.unit)}", fontsize=10)
     out = ctx.figure(
         fig, f"Calibration of the predicted cumulative incidence of the {ep.name.upper()} "
-             f"event by {h:g} {ctx.unit}, death without it as a competing event: "
+             f"event by {duration(h, ctx.unit)}, death without it as a competing event: "
              f"Aalen–Johansen cumulative incidence (95% CI) against the mean prediction in "
              f"each quartile of predicted risk, Fine–Gray and cause-specific Cox models; "
              "dashed: ideal calibration.",

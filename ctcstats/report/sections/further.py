@@ -15,6 +15,7 @@ from ...survival.km import kaplan_meier
 from ...survival.logrank import logrank_test
 from ..context import ReportContext
 from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, fmt_p_eq, notes, para, table
+from ..units import duration
 from .survival import events_per_variable, km_figure
 
 __all__ = ["section_cutpoint", "section_categories", "section_landmarks",
@@ -215,7 +216,7 @@ def section_prognostic(ctx: ReportContext) -> list[dict]:
             rows.append(row)
         header_h = hs
     cols = ["endpoint", "model", "Harrell's C (95% CI)"]
-    cols += [f"AUC / Brier at {h:g} {ctx.unit}" for h in header_h]
+    cols += [f"AUC / Brier at {duration(h, ctx.unit)}" for h in header_h]
     blocks.append(table("Discrimination and overall accuracy (apparent)", cols, rows,
                         note="AUC: cumulative/dynamic time-dependent AUC; Brier: IPCW Brier "
                              "score (lower is better); — where the clinical model is empty."))
@@ -274,7 +275,7 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
             (f"{fmt_num(r['corrected_ci_lower'], d)} to {fmt_num(r['corrected_ci_upper'], d)}"
              if np.isfinite(r["corrected_ci_lower"]) else "")])
     blocks = [para(
-        f"Added value of {ctx.pos_label} for {ep.title} at {h:g} {ctx.unit} "
+        f"Added value of {ctx.pos_label} for {ep.title} at {duration(h, ctx.unit)} "
         f"({fmt_int(av.n_obs)} patients, {fmt_int(av.n_events)} events, {k_full} coefficients "
         f"in the clinical + marker model: {fmt_num(epv, 1)} events per variable). The test of "
         f"added value is the likelihood-ratio test of the nested models: χ² = "
@@ -285,8 +286,8 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
         f"and ΔAUC = {fmt_num(av.delta_auc_corrected, 3)} "
         f"({fmt_num(av.delta_auc_corrected_ci_lower, 3)} to "
         f"{fmt_num(av.delta_auc_corrected_ci_upper, 3)}; apparent {fmt_num(av.delta_auc, 3)})."),
-        table(f"Clinical model vs clinical model + marker, {ep.title}, horizon {h:g} "
-              f"{ctx.unit}",
+        table(f"Clinical model vs clinical model + marker, {ep.title}, horizon "
+              f"{duration(h, ctx.unit)}",
               ["measure", "clinical (corrected)", "clinical + marker (corrected)",
                "difference, apparent", "difference, corrected",
                f"{av.conf_level:.0%} CI (corrected)"], rows,
@@ -308,11 +309,12 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
     av.plot(ax=ax)
     _relabel_legend(ax, {"base": "clinical", "full": "clinical + marker"})
     ax.set_title("")
-    ax.set_title(f"Decision curves, {ep.title} at {h:g} {ctx.unit}", loc="left", fontsize=11)
+    ax.set_title(f"Decision curves, {ep.title} at {duration(h, ctx.unit)}", loc="left",
+                 fontsize=11)
     blocks.append(ctx.figure(fig, "Net benefit of treating by the predicted risk of the "
                                   "clinical model and of the clinical model + marker "
-                                  f"({ep.title} by {h:g} {ctx.unit}), against treat-all and "
-                                  "treat-none (apparent: the models' own patients).",
+                                  f"({ep.title} by {duration(h, ctx.unit)}), against "
+                                  "treat-all and treat-none (apparent: the models' own patients).",
                              title="decision curve"))
     if "calibration" in api and "cox_result_risk" in api:
         work = fr[[ep.time_col, ep.event_col]].copy()
@@ -321,17 +323,17 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
                       event_col=ep.event_col, risk_col="predicted risk", horizon=h)
         fig, ax = plt.subplots(figsize=(6.0, 5.0))
         cal.plot(ax=ax)
-        ax.set_xlabel(f"Predicted risk by {h:g} {ctx.unit}")
-        ax.set_ylabel(f"Observed risk by {h:g} {ctx.unit}")
+        ax.set_xlabel(f"Predicted risk by {duration(h, ctx.unit)}")
+        ax.set_ylabel(f"Observed risk by {duration(h, ctx.unit)}")
         ax.set_title("")
-        ax.set_title(f"Calibration at {h:g} {ctx.unit}, clinical + marker", loc="left",
+        ax.set_title(f"Calibration at {duration(h, ctx.unit)}, clinical + marker", loc="left",
                      fontsize=11)
         blocks.append(ctx.figure(
             fig, f"Apparent calibration of the clinical + marker model for {ep.label} at "
-                 f"{h:g} {ctx.unit}: observed (Kaplan–Meier) vs predicted risk by decile, and "
-                 "the smoothed calibration curve, in the patients the model was fitted to — "
-                 "close to ideal by construction; the internal validation above gives the "
-                 "optimism-corrected calibration slope.", title="calibration plot"))
+                 f"{duration(h, ctx.unit)}: observed (Kaplan–Meier) vs predicted risk by "
+                 "decile, and the smoothed calibration curve, in the patients the model was "
+                 "fitted to — close to ideal by construction; the internal validation above "
+                 "gives the optimism-corrected calibration slope.", title="calibration plot"))
     return blocks
 
 
@@ -395,7 +397,7 @@ def _validation_blocks(ctx: ReportContext, fr: pd.DataFrame, ep, h: float,
         ["index", "apparent", "optimism", "optimism-corrected"], rows,
         note=f"Bootstrap optimism correction with {val.n_success} of {val.n_boot} refits "
              f"(seed {s.seed}; as R rms::validate); AUC and Brier score at "
-             f"{h:g} {ctx.unit}"
+             f"{duration(h, ctx.unit)}"
              + ("; Harrell's C, AUC and Brier score are those of the added-value table above "
                 "(the same model corrected by the same bootstrap estimator, with that table's "
                 "resamples), so that each is cited once" if shared else "")

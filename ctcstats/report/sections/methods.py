@@ -11,6 +11,7 @@ from scipy import stats
 from ..context import ReportContext
 from ..format import fmt_int, fmt_num, fmt_pct, para, table
 from ..spec import EndpointSpec
+from ..units import duration, durations
 from .survival import EPV_MIN
 
 __all__ = ["detectable_hr", "section_methods", "section_sample_size", "section_profile"]
@@ -45,9 +46,10 @@ def section_methods(ctx: ReportContext) -> list[dict]:
         f"log-rank test{strat}.",
         "Hazard ratios are from Cox proportional-hazards models (Efron ties, R coxph) with "
         f"Wald 95% confidence intervals and Wald tests{strat}; a continuous covariate's "
-        "hazard ratio is per one unit of its column as recorded in the data, a categorical "
-        "covariate's against its first level. The multivariable model contains the marker "
-        "and every clinical covariate given in the spec"
+        "hazard ratio is per one unit of its column as recorded in the data, a two-valued "
+        "covariate's compares the values named beside it (1 vs 0, True vs False), a "
+        "categorical covariate's against its first level. The multivariable model contains "
+        "the marker and every clinical covariate given in the spec"
         + (f" ({', '.join(s.covariates)})" if s.covariates else "")
         + "; no variable selection was done. The number of events per estimated coefficient "
         f"(EPV) is reported for every multivariable model; below {EPV_MIN}, Firth's "
@@ -75,7 +77,7 @@ def section_methods(ctx: ReportContext) -> list[dict]:
             out.append("Count categories were compared by the log-rank test for trend.")
     if s.landmarks:
         out.append("Landmark analyses restart the clock at "
-                   + ", ".join(f"{x:g}" for x in s.landmarks) + f" {ctx.unit} among the "
+                   + durations(s.landmarks, ctx.unit) + " among the "
                    "patients still at risk then.")
     from .competing import competing_endpoints
 
@@ -164,7 +166,7 @@ def section_profile(ctx: ReportContext) -> list[dict]:
             extra.append(("count categories, trend test", None))
     for lm in s.landmarks:
         at = int((fr[s.primary.time_col].to_numpy(float) > lm).sum())
-        extra.append((f"landmark at {lm:g} {ctx.unit} ({fmt_int(at)} at risk)", None))
+        extra.append((f"landmark at {duration(lm, ctx.unit)} ({fmt_int(at)} at risk)", None))
     from .competing import competing_endpoints
 
     for cep in competing_endpoints(ctx):

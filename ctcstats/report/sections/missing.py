@@ -105,7 +105,7 @@ def section_missing(ctx: ReportContext) -> list[dict]:
     rows = []
     for term, r in cc.table.iterrows():
         m = mt.loc[term]
-        rows.append([str(term), fmt_hr(r["hr"], r["ci_lower"], r["ci_upper"]),
+        rows.append([ctx.term_label(str(term)), fmt_hr(r["hr"], r["ci_lower"], r["ci_upper"]),
                      fmt_p(r["p_value"]), fmt_hr(m["hr"], m["hr_ci_lower"], m["hr_ci_upper"]),
                      fmt_p(m["p_value"]), fmt_num(m["fmi"], 2)])
     first, second = ("multiple imputation", "complete cases") if mi_primary else (

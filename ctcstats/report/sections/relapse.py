@@ -27,6 +27,7 @@ from ...multistate import (
 )
 from ..context import ReportContext
 from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, fmt_pct, notes, para, table
+from ..units import duration, durations
 from .survival import EPV_MIN, events_per_variable
 
 __all__ = ["section_relapse_sites", "NO_RELAPSE", "cause_hr_rows"]
@@ -157,8 +158,8 @@ def _incidence_table(ctx, ci) -> dict:
     unit = ctx.unit
     return table(
         f"Cumulative incidence of the first event by site (%, 95% CI) at "
-        f"{', '.join(f'{h:g}' for h in hs)} {unit}; p: Gray's test per site.",
-        ["site", "group", *[f"{h:g} {unit}" for h in hs], "Gray p"], rows)
+        f"{durations(hs, unit)}; p: Gray's test per site.",
+        ["site", "group", *[duration(h, unit) for h in hs], "Gray p"], rows)
 
 
 def incidence_rows(ctx, ci, extra=None) -> list[list[str]]:
@@ -255,8 +256,8 @@ def _multistate(ctx, fr, ep, code, sites, msgs) -> list[dict]:
         "Relapse sites, then death (multi-state model: disease-free → relapse at a site → "
         f"dead, and disease-free → dead; {ep.name} and {os_ep.name} endpoints): the "
         "Aalen–Johansen probability of being in each state over time, and the expected "
-        f"time spent in each state during the first {tau:g} {ctx.unit} (restricted mean, "
-        "with infinitesimal-jackknife standard errors).")]
+        f"time spent in each state during the first {duration(tau, ctx.unit)} (restricted "
+        "mean, with infinitesimal-jackknife standard errors).")]
     blocks.append(ctx.figure(fig, "Probability of being disease-free, after a first relapse "
                                   "at each site, or dead, stacked, by marker group.",
                              title="state probabilities"))
@@ -265,6 +266,7 @@ def _multistate(ctx, fr, ep, code, sites, msgs) -> list[dict]:
     rows = [[r.state, str(r.group), f"{fmt_num(r.expected_time, 1)} "
              f"({fmt_num(r.ci_lower, 1)}–{fmt_num(r.ci_upper, 1)})"]
             for r in tis.itertuples()]
-    blocks.append(table(f"Expected time in each state during the first {tau:g} {ctx.unit} "
-                        "(95% CI).", ["state", "group", f"{ctx.unit} (95% CI)"], rows))
+    blocks.append(table(f"Expected time in each state during the first "
+                        f"{duration(tau, ctx.unit)} (95% CI).",
+                        ["state", "group", f"{ctx.unit} (95% CI)"], rows))
     return blocks

@@ -34,7 +34,8 @@ __all__ = ["CountSpline", "count_spline", "section_spline"]
 class CountSpline:
     """A restricted cubic spline of log(count + 1) in a Cox model (see :func:`count_spline`).
 
-    ``curve`` columns: ``count, log_hr, std_error, hr, ci_lower, ci_upper`` (against count 0).
+    ``curve`` columns: ``count, log_hr, std_error, hr, ci_lower, ci_upper`` (against the
+    ``reference`` count: 0, or the smallest count observed when no patient has a count of 0).
     """
 
     knots: np.ndarray
@@ -51,13 +52,17 @@ class CountSpline:
     n_obs: int
     n_events: int
     warnings: tuple[str, ...] = ()
+    reference: float = 0.0
 
 
 def count_spline(frame: pd.DataFrame, *, count_col: str, time_col: str, event_col: str,
                  covariates=(), strata_col: str | None = None, n_knots: int = 4,
                  grid=None) -> CountSpline:
     """Cox model with a restricted cubic spline of ``log(count + 1)`` (Hmisc knots, ``nk =
-    n_knots``) plus ``covariates``; tests of non-linearity and the HR curve against count 0.
+    n_knots``) plus ``covariates``; tests of non-linearity and the HR curve against count 0 —
+    or, when no patient has a count of 0, against the smallest count observed (a hazard ratio
+    against an unobserved count would rest on the spline's linear tail beyond the data).
+    The default ``grid`` runs from that reference to the largest count observed.
 
     Raises DataValidationError when fewer than 3 distinct knots can be placed (the count
     takes too few distinct values).
@@ -92,12 +97,14 @@ def count_spline(frame: pd.DataFrame, *, count_col: str, time_col: str, event_co
     else:
         wald = lr_nl = float("nan")
     lr_all = 2.0 * (full.loglik - ll0)
+    ref = reference_count(frame[count_col])
+    top = float(frame[count_col].max())
     if grid is None:
-        top = float(frame[count_col].max())
-        grid = np.unique(np.round(np.expm1(np.linspace(0.0, np.log1p(top), 120)), 6))
+        grid = count_grid(ref, top)
     grid = np.asarray(grid, float)
-    d = (rcs_basis(np.log1p(grid), knots) - rcs_basis(np.zeros(1), knots) if knots.size
-         else np.log1p(grid)[:, None])
+    lref = np.full(1, np.log1p(ref))
+    d = (rcs_basis(np.log1p(grid), knots) - rcs_basis(lref, knots) if knots.size
+         else (np.log1p(grid) - lref)[:, None])
     beta = full.table.loc[names, "coef"].to_numpy(float)
     vs = full.covariance.loc[names, names].to_numpy(float)
     lhr = d @ beta
@@ -114,7 +121,18 @@ def count_spline(frame: pd.DataFrame, *, count_col: str, time_col: str, event_co
         lr_overall=float(lr_all),
         df_overall=len(names), p_overall=float(stats.chi2.sf(lr_all, len(names))),
         curve=curve, n_obs=full.n_obs, n_events=full.n_events,
-        warnings=full.warnings + lin.warnings)
+        warnings=full.warnings + lin.warnings, reference=ref)
+
+
+def reference_count(counts: pd.Series) -> float:
+    """The count the spline's hazard ratios are against: 0, or the smallest count observed
+    when no patient has 0."""
+    return 0.0 if (counts == 0).any() else float(counts.min())
+
+
+def count_grid(ref: float, top: float) -> np.ndarray:
+    """120 counts evenly spaced on log(count + 1) from ``ref`` to ``top``."""
+    return np.unique(np.round(np.expm1(np.linspace(np.log1p(ref), np.log1p(top), 120)), 6))
 
 
 def section_spline(ctx: ReportContext) -> list[dict]:
@@ -125,9 +143,9 @@ def section_spline(ctx: ReportContext) -> list[dict]:
     msgs: list[str] = []
     covs = [c for c in ctx.cox_covariates if c != ctx.term]
     top = float(ctx.frame[s.marker_col].max())
-    at = _table_counts(top, s.thresholds)
-    grid = np.unique(np.concatenate([np.round(np.expm1(np.linspace(0.0, np.log1p(top), 120)),
-                                              6), at]))
+    ref = reference_count(ctx.frame[s.marker_col])
+    at = _table_counts(ref, top, s.thresholds)
+    grid = np.unique(np.concatenate([count_grid(ref, top), at]))
     try:
         sp = ctx.run(msgs, count_spline, ctx.frame, count_col=s.marker_col,
                      time_col=ep.time_col, event_col=ep.event_col, covariates=covs,
@@ -163,17 +181,23 @@ def section_spline(ctx: ReportContext) -> list[dict]:
     rows = []
     for c in at:
         r = cur.loc[np.isclose(cur["count"], c)].iloc[0]
-        rows.append([fmt_int(c), "1 (reference)" if c == 0 else
+        rows.append([fmt_int(c), "1 (reference)" if c == sp.reference else
                      fmt_hr(r["hr"], r["ci_lower"], r["ci_upper"])])
     cox = ctx.results.get(f"cox:{ep.name}")
     model = "spline" if sp.knots.size else "log-linear"
-    note = f"Hazard ratios against a count of 0 from the {model} model (95% pointwise limits)."
+    ref_txt = f"count {sp.reference:g}"
+    note = (f"Hazard ratios against a count of {sp.reference:g} from the {model} model (95% "
+            "pointwise limits).")
+    if sp.reference != 0:
+        note += (f" No patient has a count of 0: the reference is the smallest count "
+                 f"observed ({sp.reference:g}), so that no hazard ratio rests on counts "
+                 "outside the data.")
     if cox is not None and ctx.term in cox.table.index:
         r = cox.table.loc[ctx.term]
         note += (f" Dichotomised at ≥ {ctx.threshold} in the multivariable model (§6): HR "
                  f"{fmt_hr(r['hr'], r['ci_lower'], r['ci_upper'])}.")
     blocks.append(table(f"Hazard ratio by {s.marker_label} count, {ep.title}",
-                        ["count", "HR vs count 0 (95% CI)"], rows, note=note))
+                        ["count", f"HR vs {ref_txt} (95% CI)"], rows, note=note))
     fig, ax = plt.subplots(figsize=(7.0, 4.0))
     x = np.log1p(cur["count"].to_numpy(float))
     ax.fill_between(x, cur["ci_lower"], cur["ci_upper"], color="#9ecae1", alpha=0.6, lw=0,
@@ -185,18 +209,18 @@ def section_spline(ctx: ReportContext) -> list[dict]:
     ax.set_yscale("log")
     _plain_log_y(ax)
     ticks = [t for t in (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
-             if t <= cur["count"].max()]
+             if cur["count"].min() <= t <= cur["count"].max()]
     ax.set_xticks(np.log1p(ticks))
     ax.set_xticklabels([str(t) for t in ticks])
     ax.set_xlabel(f"{s.marker_label} count (log(count + 1) scale)")
-    ax.set_ylabel("Hazard ratio vs count 0")
+    ax.set_ylabel(f"Hazard ratio vs {ref_txt}")
     ax.legend(frameon=False, loc="upper left")
     ax.set_title(f"{ep.title}: hazard ratio by {s.marker_label} count", loc="left",
                  fontsize=11)
     blocks.append(ctx.figure(
         fig, f"Hazard ratio of {ep.label} against the {s.marker_label} count ("
              + ("restricted cubic spline of" if sp.knots.size else "linear in")
-             + " log(count + 1), reference count 0) with 95% pointwise "
+             + f" log(count + 1), reference {ref_txt}) with 95% pointwise "
              f"limits; dashed: the primary threshold (≥ {ctx.threshold}).",
         title=f"spline {ep.name}"))
     nb = notes(msgs)
@@ -205,9 +229,9 @@ def section_spline(ctx: ReportContext) -> list[dict]:
     return blocks
 
 
-def _table_counts(top: float, thresholds) -> list[int]:
-    c = {0, 1, 2, 5, 10, 20, 50, 100} | {int(t) for t in thresholds}
-    return sorted(v for v in c if v <= top)
+def _table_counts(ref: float, top: float, thresholds) -> list[float]:
+    c = {0, 1, 2, 5, 10, 20, 50, 100, ref} | {int(t) for t in thresholds}
+    return sorted(v for v in c if ref <= v <= top)
 
 
 def _plain_log_y(ax) -> None:

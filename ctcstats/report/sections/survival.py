@@ -15,7 +15,7 @@ from ...survival.logrank import logrank_test
 from ..context import ReportContext
 from ..format import fmt_ci, fmt_hr, fmt_int, fmt_num, fmt_p, fmt_p_eq, notes, para, table
 from ..spec import EndpointSpec
-from ..units import time_ticks
+from ..units import duration, durations, time_ticks, unit_word
 
 __all__ = ["km_figure", "section_univariable", "section_multivariable", "time_ticks",
            "events_per_variable", "EPV_MIN"]
@@ -86,27 +86,15 @@ def _km_table(ctx: ReportContext, km, horizons) -> dict:
                     row.append("—")
         rows.append(row)
     cols = ["group", "patients", "events", f"median, {ctx.unit} (95% CI)"]
-    cols += [f"survival at {h:g} {ctx.unit} (95% CI)" for h in horizons]
+    cols += [f"survival at {duration(h, ctx.unit)} (95% CI)" for h in horizons]
     return table("Kaplan–Meier estimates", cols, rows,
                  note="Log-log confidence intervals (as R survfit with conf.type = \"log-log\"; R's default is \"log\"); — = beyond follow-up.")
-
-
-def _per_unit(ctx: ReportContext, term: str) -> str:
-    """``term`` with "(per 1 unit)" when it is a continuous covariate (more than two distinct
-    numeric values): its HR is per one unit of the column as recorded."""
-    fr = ctx.frame
-    if term in fr.columns:
-        col = fr[term]
-        if (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
-                and col.nunique() > 2):
-            return f"{term} (per 1 unit)"
-    return term
 
 
 def _cox_rows(ctx: ReportContext, tab: pd.DataFrame, rename=None) -> list[list[str]]:
     rows = []
     for term, r in tab.iterrows():
-        name = rename(term) if rename else _per_unit(ctx, str(term))
+        name = rename(term) if rename else ctx.term_label(str(term))
         rows.append([name, fmt_hr(r["hr"], r["ci_lower"], r["ci_upper"]), fmt_p(r["p_value"])])
     return rows
 
@@ -225,9 +213,13 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
                  "intervals and penalised likelihood-ratio tests is shown beside them."
                  if firth is not None else "")))]
     k = len(cox.table)
+    labels = [ctx.term_label(str(t)) for t in cox.table.index]
     fig, ax = plt.subplots(figsize=(7.2, 0.42 * k + 1.3))
-    fig.subplots_adjust(left=0.3, right=0.97, bottom=0.8 / (0.42 * k + 1.3))
+    # room for the term labels (about 0.072 inch a character at the report's font size)
+    left = min(0.6, max(0.3, (0.072 * max(map(len, labels)) + 0.15) / 7.2))
+    fig.subplots_adjust(left=left, right=0.97, bottom=0.8 / (0.42 * k + 1.3))
     cox.plot(ax=ax)
+    ax.set_yticklabels(labels)
     _plain_log_ticks(ax)
     ax.set_title(f"{ep.title}: adjusted hazard ratios", loc="left", fontsize=11)
     blocks.append(ctx.figure(fig, f"Hazard ratios (95% CI, log scale) of the multivariable "
@@ -257,7 +249,7 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
         def _period(term: str) -> str:
             per = term.split("@", 1)[1].strip("(]").rstrip(")").split(",")
             a, b = per[0], per[1]
-            b = "end of follow-up" if b == "inf" else f"{b} {ctx.unit}"
+            b = "end of follow-up" if b == "inf" else f"{b} {unit_word(ctx.unit, b)}"
             return f"{ctx.term}, {a}–{b}"
 
         why = ("the proportional-hazards check of the marker failed (p "
@@ -266,7 +258,7 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
             "Period-specific (piecewise) hazard ratios of the marker",
             ["period", "HR (95% CI)", "p"], _cox_rows(ctx, tab, rename=_period),
             note=f"Shown because {why}; follow-up split at "
-                 f"{', '.join(f'{x:g}' for x in split)} {ctx.unit} (other covariates with one "
+                 f"{durations(split, ctx.unit)} (other covariates with one "
                  "coefficient)."))
     else:
         blocks.append(para(

@@ -330,17 +330,35 @@ def _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_we
 
     The inputs are flat: replicate r's rows of input k start at ``base[k, r]`` (equal for
     every replicate when the input is shared); ``orders`` holds each replicate's rows ordered
-    by time (0..n-1). Returns (n_merged, weighted events).
+    by time (0..n-1). Returns (n_merged, weighted events, rows kept).
+
+    Rows of weight 0 (e.g. patients absent from a bootstrap resample, about 37% of the rows)
+    are left out when there are no (start, stop] rows: they add nothing to any sum of the
+    fit (each sum skips them, in the same order, so the fit is bitwise the same) and the
+    work arrays hold only the first ``rows kept`` rows. With (start, stop] rows they are
+    kept (their entry times would move where the scan subtracts the leavers).
     """
     p = xs.shape[1]
     bt, bo, be, bw = base[B_TIME, rep], base[B_ORDER, rep], base[B_EVENT, rep], base[B_WEIGHT, rep]
     bs, bx, bst = base[B_STRATA, rep], base[B_X, rep], base[B_START, rep]
-    order = orders[bo:bo + n]
+    order0 = orders[bo:bo + n]
+    compact = has_weight and not has_start
+    order = np.empty(n, dtype=np.int64) if compact else order0
+    m = 0
     for i in range(n):
-        k = order[i]
-        ts[i] = time[bt + k]
-        w[i] = weight[bw + k] if has_weight else 1.0
-        st[i] = strata[bs + k] if has_strata else 0
+        k = order0[i]
+        wk = weight[bw + k] if has_weight else 1.0
+        if compact:
+            if wk == 0.0:
+                continue
+            order[m] = k
+        ts[m] = time[bt + k]
+        w[m] = wk
+        st[m] = strata[bs + k] if has_strata else 0
+        m += 1
+    n = m
+    order = order[:n]
+    ts, st, w, ev, xs, sta, sperm = ts[:n], st[:n], w[:n], ev[:n], xs[:n], sta[:n], sperm[:n]
     n_merged = 0
     if do_timefix:
         n_merged = _timefix(ts, w > 0, tie_tol)
@@ -386,7 +404,7 @@ def _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_we
         o3 = np.argsort(sta, kind="mergesort")
         o4 = _stable_order(st[o3])
         sperm[:] = o3[o4]
-    return n_merged, nev
+    return n_merged, nev, n
 
 
 @njit
@@ -531,9 +549,12 @@ def cox_fit_batch(off, base, time, orders, event, weight, strata, X, start, has_
         n = off[rep + 1] - off[rep]
         ts, st, w, ev, xs = ts0[:n], st0[:n], w0[:n], ev0[:n], xs0[:n]
         sta, sperm = sta0[:n], sperm0[:n]
-        nm_o[rep], nev_o[rep] = _prepare(rep, n, base, time, orders, event, weight, strata, X,
-                                         start, has_weight, has_strata, has_start, do_timefix,
-                                         tie_tol, True, ts, st, w, ev, xs, sta, sperm, scale)
+        nm_o[rep], nev_o[rep], n = _prepare(rep, n, base, time, orders, event, weight,
+                                            strata, X, start, has_weight, has_strata,
+                                            has_start, do_timefix, tie_tol, True, ts, st, w, ev,
+                                            xs, sta, sperm, scale)
+        ts, st, w, ev, xs = ts[:n], st[:n], w[:n], ev[:n], xs[:n]
+        sta, sperm = sta[:n], sperm[:n]
         mono_o[rep] = _no_event_level(xs, w, ev, has_weight)
         beta, ll, U, imat, var, rank, n_iter, conv, ll0, sctest, stat = _newton(
             ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency, eps, iter_max,
@@ -583,9 +604,11 @@ def cox_loglik_batch(off, base, time, orders, event, weight, strata, X, start, h
         n = off[rep + 1] - off[rep]
         ts, st, w, ev, xs = ts0[:n], st0[:n], w0[:n], ev0[:n], xs0[:n]
         sta, sperm = sta0[:n], sperm0[:n]
-        _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_weight,
-                 has_strata, has_start, do_timefix, tie_tol, False, ts, st, w, ev, xs, sta,
-                 sperm, scale)
+        n = _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_weight,
+                     has_strata, has_start, do_timefix, tie_tol, False, ts, st, w, ev, xs, sta,
+                     sperm, scale)[2]
+        ts, st, w, ev, xs = ts[:n], st[:n], w[:n], ev[:n], xs[:n]
+        sta, sperm = sta[:n], sperm[:n]
         out[rep], status[rep] = _derivatives(ts, st, w, ev, xs, sta, sperm, has_start, efron,
                                              frequency, np.ascontiguousarray(beta[rep]), False,
                                              U, imat, r0[:n], eta0[:n])
