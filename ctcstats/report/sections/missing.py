@@ -8,9 +8,6 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DataValidationError
-from ...missing.diagnostics import missing_table
-from ...missing.impute import impute
-from ...missing.pooling import pool
 from ...survival.cox import fit_cox
 from ..context import ReportContext, as_levels
 from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, fmt_pct, notes, para, table
@@ -59,6 +56,12 @@ def needs_missing_section(ctx: ReportContext) -> bool:
 
 
 def section_missing(ctx: ReportContext) -> list[dict]:
+    # imported here: the imputation engine (statsmodels) costs ~1 s to import, and a report
+    # without missing covariates only calls needs_missing_section
+    from ...missing.diagnostics import missing_table
+    from ...missing.impute import impute
+    from ...missing.pooling import pool
+
     s = ctx.spec
     ep = s.primary
     fr = _analysable(ctx)
