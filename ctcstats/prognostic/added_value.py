@@ -321,6 +321,7 @@ def horizon_metrics_sets(lay: HorizonLayout, weights, rb: np.ndarray,
     B = rb.shape[0]
     one = rf is rb
     outs, ipcw = [], []
+    buf = np.empty(rb.shape)  # one work array for every Brier sum (no (B, n) temporaries)
     for W, cur in weights:
         out = np.full((B, 6), np.nan)
         km, wc, wk = lay.curves(W) if cur is None else cur
@@ -330,7 +331,16 @@ def horizon_metrics_sets(lay: HorizonLayout, weights, rb: np.ndarray,
             p0 = 1.0 - km  # null model: the sample's Kaplan–Meier risk
 
             def brier(p, wc=wc, wk=wk, n_w=n_w):
-                return ((wc * (1.0 - p) ** 2).sum(axis=1) + (wk * p**2).sum(axis=1)) / n_w
+                # ((wc * (1 - p)**2).sum(1) + (wk * p**2).sum(1)) / n_w, the same
+                # operations into one buffer
+                b = buf[: max(p.shape[0], wc.shape[0])]
+                np.subtract(1.0, p, out=b)
+                np.square(b, out=b)
+                np.multiply(wc, b, out=b)
+                cases = b.sum(axis=1)
+                np.square(p, out=b)
+                np.multiply(wk, b, out=b)
+                return (cases + b.sum(axis=1)) / n_w
 
             b0 = brier(np.broadcast_to(p0[:, None], W.shape))
             for j, r in enumerate((rb,) if one else (rb, rf)):
