@@ -546,7 +546,7 @@ def check_event_column(frame: pd.DataFrame, col: str, *, role: str = "event_col"
         f"{_rows_phrase(int(bad.sum()))} (first row labels: {_first_bad(s, bad)}). Recode it "
         "as 1 = event, 0 = censored"
         + (f" (its values 1/2 look like R's Surv() coding, 1 = censored and 2 = event: use "
-           f"{col} − 1)" if r_coding else "")
+           f"{col} - 1)" if r_coding else "")
         + " (for competing risks use cumulative_incidence, whose event codes are 0 = "
         "censored and 1..k = causes)."
     )
