@@ -538,11 +538,17 @@ def check_event_column(frame: pd.DataFrame, col: str, *, role: str = "event_col"
             return np.array([int(v) for v in vals], dtype=int)
         found = sorted({repr(v) if isinstance(v, str) else str(v) for v in vals[bad]}, key=str)
     shown = "{" + ", ".join(str(v) for v in found[:5]) + (", …" if len(found) > 5 else "") + "}"
+    # R's Surv() also takes 1 = censored, 2 = event (survival's lung, ...): say so
+    r_coding = (pd.api.types.is_numeric_dtype(s)
+                and set(np.unique(s.dropna().to_numpy(float)).tolist()) == {1.0, 2.0})
     raise DataValidationError(
         f"{role} {col!r} must contain only 0/1 or True/False; found {shown} in "
         f"{_rows_phrase(int(bad.sum()))} (first row labels: {_first_bad(s, bad)}). Recode it "
-        "as 1 = event, 0 = censored (for competing risks use cumulative_incidence, whose "
-        "event codes are 0 = censored and 1..k = causes)."
+        "as 1 = event, 0 = censored"
+        + (f" (its values 1/2 look like R's Surv() coding, 1 = censored and 2 = event: use "
+           f"{col} - 1)" if r_coding else "")
+        + " (for competing risks use cumulative_incidence, whose event codes are 0 = "
+        "censored and 1..k = causes)."
     )
 
 

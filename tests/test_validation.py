@@ -229,3 +229,15 @@ def test_format_labels_truncates():
     assert format_labels([1, 2, 3, 4]) == "1, 2, 3, …"
     assert format_labels(["a"]) == "'a'"
     assert format_labels(np.array([np.int64(5)])) == "5"
+
+
+def test_r_surv_coding_1_2_gets_a_hint(cohort):
+    df = cohort.assign(os_event=cohort["os_event"] + 1)  # R's lung: 1 = censored, 2 = dead
+    with pytest.raises(DataValidationError,
+                       match=r"look like R's Surv\(\) coding, 1 = censored and 2 = event: use "
+                             r"os_event - 1"):
+        check_event_column(df, "os_event")
+    df = cohort.assign(os_event=cohort["os_event"] * 2)  # 0/2: no such hint
+    with pytest.raises(DataValidationError) as err:
+        check_event_column(df, "os_event")
+    assert "Surv()" not in str(err.value)

@@ -139,7 +139,21 @@ class ExternalValidationResult(Result):
 # =========================================================================== indexes
 def gini_md(x: np.ndarray) -> float:
     """Gini's mean difference, ``Hmisc::GiniMd``: mean |x_i − x_j| over pairs i ≠ j."""
-    x = np.sort(np.asarray(x, dtype=float))
+    return _gini_sorted(np.sort(np.asarray(x, dtype=float)))
+
+
+def _gini_scaled(slope: float, xs: np.ndarray) -> float:
+    """``gini_md(slope * x)`` given ``xs`` = x sorted: a finite non-zero slope keeps (or
+    reverses) the order, so no second sort."""
+    if np.isfinite(slope) and slope > 0:
+        return _gini_sorted(slope * xs)
+    if np.isfinite(slope) and slope < 0:
+        return _gini_sorted(np.ascontiguousarray((slope * xs)[::-1]))
+    return gini_md(slope * xs)
+
+
+def _gini_sorted(x: np.ndarray) -> float:
+    """:func:`gini_md` of ``x`` already sorted ascending (a contiguous array)."""
     n = x.size
     if n < 2:
         return float("nan")
@@ -195,7 +209,8 @@ def _varies(x: np.ndarray) -> bool:
 
 def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | None,
              slope_fit: tuple[float, float, float, float] | None = None, *,
-             horizon: bool = True, c_index: float | None = None) -> np.ndarray:
+             horizon: bool = True, c_index: float | None = None,
+             lin_sorted: np.ndarray | None = None) -> np.ndarray:
     """The validation indexes of one evaluation (rms ``discrim`` of ``validate.cph``).
 
     ``own_fit = (loglik, loglik_null)`` of a Cox model evaluated on its own training data
@@ -205,6 +220,8 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
     was already fitted (by the batch engine, for all bootstrap replicates at once).
     ``c_index``: Harrell's C of ``score`` when already computed (the batch path computes
     every replicate's in one compiled sweep; bitwise the value computed here).
+    ``lin_sorted``: ``np.sort(lin)`` when already known (Gini's mean difference then does
+    not sort again).
     """
     n = time.size
     out = dict.fromkeys(INDEXES, np.nan)
@@ -217,7 +234,8 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
             ll, ll0 = own_fit
             lr = 2.0 * (ll - ll0)
             l0 = -2.0 * ll0
-            slope, u, g = 1.0, -2.0 / l0, gini_md(lin)
+            slope, u = 1.0, -2.0 / l0
+            g = gini_md(lin) if lin_sorted is None else _gini_sorted(lin_sorted)
         else:
             if slope_fit is None:
                 fit = fit_cox_arrays(lin[:, None], time, event, ties="efron")
@@ -227,7 +245,7 @@ def _indexes(score, lin, risk, time, event, t, own_fit: tuple[float, float] | No
             lr = 2.0 * (ll_fit - ll_null)
             l0 = -2.0 * ll_null
             u = -2.0 * (ll_frozen - ll_fit) / l0
-            g = gini_md(slope * lin)
+            g = gini_md(slope * lin) if lin_sorted is None else _gini_scaled(slope, lin_sorted)
         out.update(slope=slope, d=(lr - 1.0) / l0, u=u, q=(lr - 1.0) / l0 - u, g=g,
                    r2=(1.0 - np.exp(-lr / n)) / (1.0 - np.exp(-l0 / n)))
     else:  # rms: a constant predictor has Dxy 0, slope 1, D = U = R2 = 0
@@ -403,12 +421,14 @@ def _cox_replicate(model, names, Xb, tb, eb, fit, baseline=None):
 
 
 def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_index=None,
-                    no_merges=False, counts=None, lp=None, Xc=None):
+                    no_merges=False, counts=None, lp=None, Xc=None, lp_order=None):
     """Replicate ``fit_r`` of the batch fit as a CoxModel, evaluated in its resample ``ib``.
     ``lp``: its linear predictor of every patient (``CoxModel.predict(Xa)``) when already
     computed — the resample's are then ``lp[ib]`` (the same row-wise arithmetic, bitwise
     ``predict(Xa[ib])``) instead of predicting the resampled rows again. ``Xc``: ``Xa``
-    C-contiguous, for the compiled linear predictor of the baseline hazard."""
+    C-contiguous, for the compiled linear predictor of the baseline hazard. ``lp_order``:
+    ``np.argsort(lp)`` — the resample's sorted linear predictor (for Gini's mean
+    difference) is then lp in that order, each repeated by its case count."""
     Xb, eb = Xa[ib], event[ib]
     # merge_times returns its input unchanged when nothing merges: skipped when no resample
     # can merge (checked once on the whole data)
@@ -436,8 +456,11 @@ def _boot_train_one(model, names, Xa, time, event, t, ib, fit_r, order=None, c_i
         else:  # _evaluate(own=True, horizon=False) of a Cox model, without predicting again
             predict_risk(m, Xb[:1], t)  # its horizon check (raises as _evaluate would)
             lb = lp[ib]
+            srt = None
+            if lp_order is not None and counts is not None:
+                srt = np.repeat(lp[lp_order], counts[lp_order].astype(np.int64))
             train = _indexes(lb, lb, None, time[ib], eb, t, (m.loglik_, m.loglik_null_),
-                             horizon=False, c_index=c_index)
+                             horizon=False, c_index=c_index, lin_sorted=srt)
     except _FIT_ERRORS as exc:
         return None, [], f"{type(exc).__name__}: {exc}"
     return (m, train), notes, None
@@ -474,16 +497,18 @@ def _boot_batch_train(model, X, time, event, t, idx, par):
     finite = np.isfinite(S).all(axis=1)
     # failed fits (non-finite coef) are dropped later; their C is computed on zeros
     Sc = S if finite.all() else np.where(np.isfinite(S), S, 0.0)
-    c_train, c_test = bootstrap_concordances(Sc, time, event, counts)
+    # each row's order, for its C and the Gini mean differences (sorted once)
+    SO = np.argsort(Sc, axis=1)
+    c_train, c_test = bootstrap_concordances(Sc, time, event, counts, orders=SO)
     no_merges = no_subset_merges(time)
     # each replicate's linear predictor S[r] is CoxModel.predict of its model on every
     # patient (bitwise): reused for its evaluation in the resample and in all patients
     out = par(delayed(_boot_train_one)(model, names, Xa, time, event, t, idx[r],
                                        {k: getattr(fit, k)[r] for k in keys}, order,
                                        float(c_train[r]), no_merges, counts[r],
-                                       S[r] if finite[r] else None, Xc)
+                                       S[r] if finite[r] else None, Xc, SO[r])
               for r in range(B))
-    return Xa, out, c_test, counts, np.where(finite[:, None], S, np.nan)
+    return Xa, out, c_test, counts, np.where(finite[:, None], S, np.nan), SO
 
 
 def _boot_batch_slopes(models, Xa, time, event, lins=None):
@@ -502,13 +527,15 @@ def _boot_batch_slopes(models, Xa, time, event, lins=None):
              float(frozen[r])) for r in range(len(models))]
 
 
-def _boot_test_one(m, Xa, time, event, t, slope_fit, c_index=None, lp=None):
+def _boot_test_one(m, Xa, time, event, t, slope_fit, c_index=None, lp=None,
+                   lp_order=None):
     """The evaluation of replicate model ``m`` in all patients; ``lp``: ``m.predict(Xa)``
-    when already computed (then not predicted again)."""
+    when already computed (then not predicted again), ``lp_order`` its argsort."""
     try:
         if lp is not None:  # _evaluate(own=False, horizon=False) of a Cox model
+            srt = None if lp_order is None else lp[lp_order]
             return _indexes(lp, lp, None, time, event, t, None, slope_fit, horizon=False,
-                            c_index=c_index), None
+                            c_index=c_index, lin_sorted=srt), None
         return _evaluate(m, Xa, time, event, t, own=False, slope_fit=slope_fit,
                          horizon=False, c_index=c_index), None
     except _FIT_ERRORS as exc:
@@ -518,7 +545,8 @@ def _boot_test_one(m, Xa, time, event, t, slope_fit, c_index=None, lp=None):
 def _boot_batch(model, X, time, event, t, idx, par):
     """The bootstrap replicates of a plain CoxModel via the batch engine; the same
     ``(result, notes, error)`` per replicate as :func:`_boot_one`."""
-    Xa, trained, c_test, counts, S = _boot_batch_train(model, X, time, event, t, idx, par)
+    Xa, trained, c_test, counts, S, SO = _boot_batch_train(model, X, time, event, t, idx,
+                                                           par)
     live = [k for k, o in enumerate(trained) if o[0] is not None]
     if not live:
         return trained
@@ -531,7 +559,7 @@ def _boot_batch(model, X, time, event, t, idx, par):
                          for j, m in enumerate(models)])
     slopes = _boot_batch_slopes(models, Xa, time, event, lins)
     tests = par(delayed(_boot_test_one)(m, Xa, time, event, t, sf, float(c_test[k]),
-                                        lins[j] if fin[j] else None)
+                                        lins[j] if fin[j] else None, SO[k])
                 for j, (k, m, sf) in enumerate(zip(live, models, slopes, strict=True)))
     _batch_horizon(models, [trained[k][0][1] for k in live], [tests[j][0] for j in
                    range(len(live))], Xa, time, event, t, counts[live])

@@ -355,7 +355,7 @@ def prepare_context(data: pd.DataFrame, spec: AnalysisSpec) -> ReportContext:
                          f"longest follow-up ({duration(t_last, units.display)}) and are not "
                          "reported.")
     else:
-        horizons = default_horizons(reverse_km_median(t1, e1), units.display)
+        horizons = default_horizons(reverse_km_median(t1, e1), units.display, time=t1)
         horizons = tuple(h for h in horizons if h < t_last) or horizons[:1]
     return ReportContext(
         spec=spec, frame=frame, flow=flow, n_read=int(data.shape[0]),

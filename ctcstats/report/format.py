@@ -69,6 +69,21 @@ def fmt_ci(lo, hi, digits: int = 2) -> str:
     return f"{a}{sep}{b}"
 
 
+def time_digits(unit: str, digits: int) -> int:
+    """Decimals of a time shown in *unit*: none in days (``"983"``, not ``"983.0"``), else
+    *digits*."""
+    return 0 if unit == "days" else digits
+
+
+def fmt_time_ci(lo, hi, digits: int) -> str:
+    """The confidence limits of a median time (Kaplan–Meier or reverse Kaplan–Meier): as
+    :func:`fmt_ci`, but an upper limit that the curve never reaches reads ``"not reached"``
+    (``"104.7 to not reached"``, not ``"104.7–—"``)."""
+    if _finite(lo) and not _finite(hi):
+        return f"{fmt_num(lo, digits)} to not reached"
+    return fmt_ci(lo, hi, digits)
+
+
 def fmt_hr(hr, lo, hi, digits: int = 2) -> str:
     """``HR (lower–upper)``, e.g. ``1.82 (1.47–2.26)``.
 

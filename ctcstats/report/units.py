@@ -185,9 +185,15 @@ def resolve_time_units(time_unit: str | None, display_unit: str | None,
     return TimeUnits(data=data, display=display, source=source, notes=tuple(notes))
 
 
-def default_horizons(median_followup: float, unit: str) -> tuple[float, ...]:
-    """Up to three usual horizons of *unit* within 1.1 × the median follow-up."""
+def default_horizons(median_followup: float, unit: str,
+                     time: np.ndarray | None = None) -> tuple[float, ...]:
+    """Up to three usual horizons of *unit* within 1.1 × the median follow-up — and, given
+    the analysed follow-up times *time*, with at least 10% of the patients still at risk
+    (a horizon by which nearly every patient has had the event, e.g. 2 years of PFS in
+    metastatic disease, leaves too few event-free patients to estimate anything there)."""
     cands = [h for h in _HORIZONS[unit] if h <= 1.1 * median_followup]
+    if time is not None:
+        cands = [h for h in cands if np.mean(np.asarray(time) >= h) >= 0.10] or cands[:1]
     if cands:
         return tuple(cands[-3:])
     half = float(f"{median_followup / 2.0:.2g}")

@@ -14,9 +14,11 @@ from ..format import (
     fmt_n_pct,
     fmt_num,
     fmt_pct,
+    fmt_time_ci,
     notes,
     para,
     table,
+    time_digits,
 )
 
 __all__ = ["section_aims", "section_flow", "section_marker", "section_table1"]
@@ -78,6 +80,7 @@ def section_flow(ctx: ReportContext) -> list[dict]:
     n = len(fr)
     msgs: list[str] = list(ctx.time_notes)
     ep_rows = []
+    d = time_digits(ctx.unit, 1)
     for ep in s.endpoints:
         ev = fr[ep.event_col].astype(float).to_numpy() > 0
         km = ctx.run(msgs, kaplan_meier, fr, time_col=ep.time_col, event_col=ep.event_col)
@@ -87,8 +90,8 @@ def section_flow(ctx: ReportContext) -> list[dict]:
                         int((fr[ctx.group_col] == g).sum())) for g in (ctx.neg_label,
                                                                         ctx.pos_label)]
         ep_rows.append([ep.title, ep.definition or "", fmt_n_pct(int(ev.sum()), n), *by,
-                        f"{fmt_num(fu_all['median_followup'], 1)} "
-                        f"({fmt_num(fu_all['ci_lower'], 1)}–{fmt_num(fu_all['ci_upper'], 1)})"])
+                        f"{fmt_num(fu_all['median_followup'], d)} "
+                        f"({fmt_time_ci(fu_all['ci_lower'], fu_all['ci_upper'], d)})"])
     blocks.append(table(
         f"Endpoints and events among the {fmt_int(n)} analysed patients",
         ["endpoint", "definition", "events, n (%)", f"events in {ctx.neg_label}",

@@ -243,10 +243,40 @@ _MEASURES = {
 }
 
 
+#: the least share of patients still at risk (event-free and followed) at the horizon of the
+#: added-value analysis: below it the horizon's controls are too few for the AUC, Brier
+#: score and NRI (metastatic PFS at 24 months: ~5% of patients)
+MIN_AT_RISK = 0.10
+
+
+def prognostic_horizon(hs: list[float], time: np.ndarray, unit: str) -> tuple[float, str]:
+    """The horizon of the added-value analysis and, when it is not the middle of the
+    reported horizons, the sentence that says why: the middle horizon if at least
+    :data:`MIN_AT_RISK` of the patients are still at risk there, else the latest earlier
+    horizon where they are (the earliest horizon if none is)."""
+    mid = len(hs) // 2
+    share = [float(np.mean(time >= h)) for h in hs]
+    if share[mid] >= MIN_AT_RISK:
+        return hs[mid], ""
+    ok = [i for i in range(mid) if share[i] >= MIN_AT_RISK]
+    i = ok[-1] if ok else 0
+    if i == mid:
+        return hs[mid], ""
+    return hs[i], (
+        f"The horizon is {duration(hs[i], unit)}, not the middle reported horizon "
+        f"({duration(hs[mid], unit)}): only {share[mid]:.1%} of the patients were still at "
+        f"risk there (event-free and followed), too few event-free patients for the AUC, "
+        f"Brier score and NRI; at {duration(hs[i], unit)} {share[i]:.1%} were"
+        + ("." if share[i] >= MIN_AT_RISK else
+           f" (fewer than {MIN_AT_RISK:.0%} at every reported horizon).")
+    )
+
+
 def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[dict]:
     """Added value (ΔC, ΔAUC, Brier, NRI/IDI) apparent and corrected for optimism, the internal
     validation of the clinical + marker model (REMARK item 18), decision curves and the
-    apparent calibration plot, for the primary endpoint at the middle horizon."""
+    apparent calibration plot, for the primary endpoint at the middle horizon (an earlier one
+    where too few patients remain at risk: :func:`prognostic_horizon`)."""
     import matplotlib.pyplot as plt
 
     s = ctx.spec
@@ -254,7 +284,7 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
     fr = ctx.frame
     t_max = float(fr.loc[fr[ep.event_col].astype(float) > 0, ep.time_col].max())
     hs = [h for h in ctx.horizons if h < t_max] or [float(np.median(fr[ep.time_col]))]
-    h = hs[len(hs) // 2]
+    h, why = prognostic_horizon(hs, fr[ep.time_col].to_numpy(float), ctx.unit)
     covs = [c for c in s.covariates]
     av = ctx.run(msgs, api["added_value"], fr, time_col=ep.time_col, event_col=ep.event_col,
                  base_covariates=covs, new_covariates=[ctx.term], horizon=h,
@@ -285,7 +315,8 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
         f"{fmt_num(av.delta_c_corrected_ci_upper, 3)}; apparent {fmt_num(av.delta_c, 3)}) "
         f"and ΔAUC = {fmt_num(av.delta_auc_corrected, 3)} "
         f"({fmt_num(av.delta_auc_corrected_ci_lower, 3)} to "
-        f"{fmt_num(av.delta_auc_corrected_ci_upper, 3)}; apparent {fmt_num(av.delta_auc, 3)})."),
+        f"{fmt_num(av.delta_auc_corrected_ci_upper, 3)}; apparent {fmt_num(av.delta_auc, 3)})."
+        + (f" {why}" if why else "")),
         table(f"Clinical model vs clinical model + marker, {ep.title}, horizon "
               f"{duration(h, ctx.unit)}",
               ["measure", "clinical (corrected)", "clinical + marker (corrected)",

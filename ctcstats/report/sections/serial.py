@@ -21,7 +21,17 @@ from ...errors import DataValidationError
 from ...survival.counting import counting_process_data
 from ...survival.cox import fit_cox
 from ..context import ReportContext
-from ..format import fmt_hr, fmt_int, fmt_num, fmt_pct, fmt_time, notes, para, table
+from ..format import (
+    fmt_hr,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    fmt_time,
+    notes,
+    para,
+    table,
+    time_digits,
+)
 
 __all__ = ["section_serial", "draw_columns", "data_unit", "ID_COLS", "DRAW_TIME_COLS"]
 
@@ -70,7 +80,8 @@ def _schedule(ctx, dr, tcol):
     rows = []
     for visit, sub in g:
         label = sub["draw_label"].iloc[0] if "draw_label" in sub.columns else str(visit)
-        rows.append([str(label), fmt_int(len(sub)), fmt_num(sub[tcol].median(), 2),
+        rows.append([str(label), fmt_int(len(sub)),
+                     fmt_num(sub[tcol].median(), time_digits(ctx.unit, 2)),
                      fmt_pct(sub["_pos"].mean()),
                      fmt_num(sub["_v"].median(), 1) if ctx.marker_kind == "count" else "—"])
     return table(
@@ -141,7 +152,8 @@ def _supermodel(ctx, data, dr, idc, tcol, msgs):
     for lm in lms:
         b = tab[(tab["model"] == "baseline") & (tab["landmark"] == lm)].iloc[0]
         u = tab[(tab["model"] == "updated") & (tab["landmark"] == lm)].iloc[0]
-        rows.append([fmt_num(lm, 2), fmt_int(b["n_at_risk"]), fmt_int(b["n_events"]),
+        rows.append([fmt_num(lm, time_digits(ctx.unit, 2)), fmt_int(b["n_at_risk"]),
+                     fmt_int(b["n_events"]),
                      fmt_num(b["auc"], 3), fmt_num(u["auc"], 3), fmt_num(b["ipa"], 3),
                      fmt_num(u["ipa"], 3), fmt_num(u["oe_ratio"], 2)])
     blocks = [table(

@@ -13,7 +13,18 @@ from ...survival.cox import fit_cox, fit_piecewise_cox
 from ...survival.km import kaplan_meier
 from ...survival.logrank import logrank_test
 from ..context import ReportContext
-from ..format import fmt_ci, fmt_hr, fmt_int, fmt_num, fmt_p, fmt_p_eq, notes, para, table
+from ..format import (
+    fmt_hr,
+    fmt_int,
+    fmt_num,
+    fmt_p,
+    fmt_p_eq,
+    fmt_time_ci,
+    notes,
+    para,
+    table,
+    time_digits,
+)
 from ..spec import EndpointSpec
 from ..units import duration, durations, time_ticks, unit_word
 
@@ -65,6 +76,7 @@ def _plain_log_ticks(ax) -> None:
 
 def _km_table(ctx: ReportContext, km, horizons) -> dict:
     med = km.median.set_index("group")
+    d = time_digits(ctx.unit, 1)
     at = km.survival_at(list(horizons)) if horizons else None
     rows = []
     for g in km.groups:
@@ -74,7 +86,7 @@ def _km_table(ctx: ReportContext, km, horizons) -> dict:
         m = med.loc[g]
         row = [str(g), fmt_int(n), fmt_int(ev),
                "not reached" if not math.isfinite(float(m["median"])) else
-               f"{fmt_num(m['median'], 1)} ({fmt_ci(m['ci_lower'], m['ci_upper'], 1)})"]
+               f"{fmt_num(m['median'], d)} ({fmt_time_ci(m['ci_lower'], m['ci_upper'], d)})"]
         if at is not None:
             for h in horizons:
                 r = at[(at["group"] == g) & (np.isclose(at["time"], h))]

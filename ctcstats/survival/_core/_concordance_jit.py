@@ -221,11 +221,13 @@ def _c_counts_replicates(order, pt, ev, S, SO, W, weighted, unit, out_w, out_u):
         out_u[b, 2] = c2u
 
 
-def c_counts_replicates(scores, pt, event, weights=None, *, unit=True):
+def c_counts_replicates(scores, pt, event, weights=None, *, unit=True, orders=None):
     """Pair counts (greater, less, equal) of Harrell's C for each row of ``scores`` (B, n):
     returns (counts with case counts ``weights`` (B, n) or None, counts with each subject
     once or None when ``unit=False``), each (B, 3). ``pt``: integer time keys (2·rank, +1
-    for censored). The time order is sorted once for all replicates."""
+    for censored). The time order is sorted once for all replicates. ``orders``: an
+    argsort of each row of ``scores`` (B, n) when the caller has one (any order of tied
+    scores gives the same counts)."""
     S = np.ascontiguousarray(scores, dtype=float)
     B, n = S.shape
     pt = np.asarray(pt, np.int64)
@@ -239,7 +241,8 @@ def c_counts_replicates(scores, pt, event, weights=None, *, unit=True):
         step = max(1, 2_000_000 // n)  # replicates per chunk: argsorts of <= ~16 MB
         for a in range(0, B, step):
             sl = slice(a, a + step)
-            _c_counts_replicates(order, pt, ev, S[sl], np.argsort(S[sl], axis=1),
+            so = np.argsort(S[sl], axis=1) if orders is None else orders[sl]
+            _c_counts_replicates(order, pt, ev, S[sl], so,
                                  W[sl] if weighted else W, weighted, unit, out_w[sl],
                                  out_u[sl])
     return (out_w if weighted else None), (out_u if unit else None)

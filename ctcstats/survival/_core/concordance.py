@@ -201,23 +201,27 @@ def concordance_estimates(scores: np.ndarray, time: np.ndarray, event: np.ndarra
 
 
 def bootstrap_concordances(scores: np.ndarray, time: np.ndarray, event: np.ndarray,
-                           weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                           weights: np.ndarray, orders: np.ndarray | None = None
+                           ) -> tuple[np.ndarray, np.ndarray]:
     """``(concordance_estimates(scores, ..., weights=weights), concordance_estimates(scores,
     ...))`` in one sweep per replicate (Harrell's bootstrap: each refit's C in its resample,
-    given as case counts, and in the original data)."""
+    given as case counts, and in the original data). ``orders``: ``np.argsort(scores,
+    axis=1)`` when the caller needs it too (not sorted again)."""
     S = np.atleast_2d(np.asarray(scores, float))
     W = np.asarray(weights, float).reshape(S.shape)
-    cw, cu = _replicate_counts(S, time, event, W, unit=True)
+    if orders is not None:
+        orders = np.ascontiguousarray(orders, np.int64).reshape(S.shape)
+    cw, cu = _replicate_counts(S, time, event, W, unit=True, orders=orders)
     return _c_from_counts(cw), _c_from_counts(cu)
 
 
-def _replicate_counts(S, time, event, W, *, unit):
+def _replicate_counts(S, time, event, W, *, unit, orders=None):
     from ._concordance_jit import c_counts_replicates
 
     ev = np.asarray(event).astype(bool)
     r_stop = np.searchsorted(np.unique(time), time).astype(np.int64)
     pt = 2 * r_stop + (~ev)
-    return c_counts_replicates(S, pt, ev, W, unit=unit)
+    return c_counts_replicates(S, pt, ev, W, unit=unit, orders=orders)
 
 
 def _c_from_counts(cnt: np.ndarray) -> np.ndarray:
