@@ -498,7 +498,9 @@ def _boot_batch_train(model, X, time, event, t, idx, par):
     # failed fits (non-finite coef) are dropped later; their C is computed on zeros
     Sc = S if finite.all() else np.where(np.isfinite(S), S, 0.0)
     # each row's order, for its C and the Gini mean differences (sorted once)
-    SO = np.argsort(Sc, axis=1)
+    from ..survival._core._concordance_jit import row_orders
+
+    SO = row_orders(Sc)
     c_train, c_test = bootstrap_concordances(Sc, time, event, counts, orders=SO)
     no_merges = no_subset_merges(time)
     # each replicate's linear predictor S[r] is CoxModel.predict of its model on every

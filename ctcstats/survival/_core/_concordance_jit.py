@@ -159,6 +159,57 @@ def _dense_ranks(v, o, out):  # pragma: no cover - compiled
 
 
 @njit
+def _radix_argsort_rows(S, out):  # pragma: no cover - compiled
+    """An argsort of each row of S (finite values) by an LSD radix sort on the order-keeping
+    integer image of the doubles (4 passes of 16 bits): ascending, ties (and -0.0 / +0.0) in
+    row order — a valid order for :func:`_dense_ranks`, several times faster than numpy's
+    comparison sort at 10^5 values."""
+    B, n = S.shape
+    keys = np.empty(n, np.uint64)
+    k2 = np.empty(n, np.uint64)
+    idx = np.empty(n, np.int64)
+    i2 = np.empty(n, np.int64)
+    cnt = np.empty(65537, np.int64)
+    top = np.uint64(0x8000000000000000)
+    mask = np.uint64(0xFFFF)
+    for b in range(B):
+        bits = S[b].view(np.uint64)
+        for i in range(n):
+            u = bits[i]
+            keys[i] = ~u if u & top else u | top
+            idx[i] = i
+        for ps in range(4):
+            sh = np.uint64(16 * ps)
+            cnt[:] = 0
+            for i in range(n):
+                cnt[np.int64((keys[i] >> sh) & mask) + 1] += 1
+            for d in range(1, 65537):
+                cnt[d] += cnt[d - 1]
+            for i in range(n):
+                d = np.int64((keys[i] >> sh) & mask)
+                j = cnt[d]
+                cnt[d] = j + 1
+                k2[j] = keys[i]
+                i2[j] = idx[i]
+            keys, k2 = k2, keys
+            idx, i2 = i2, idx
+        for i in range(n):
+            out[b, i] = idx[i]
+
+
+def row_orders(S: np.ndarray) -> np.ndarray:
+    """An ascending argsort of each row of ``S`` (B, n) for Harrell's C (its dense ranks do
+    not depend on the order of tied scores): the compiled radix sort when every value is
+    finite, else numpy's argsort."""
+    S = np.ascontiguousarray(S, dtype=float)
+    if S.size == 0 or not np.isfinite(S).all():
+        return np.argsort(S, axis=1)
+    out = np.empty(S.shape, np.int64)
+    _radix_argsort_rows(S, out)
+    return out
+
+
+@njit
 def _c_counts_replicates(order, pt, ev, S, SO, W, weighted, unit, out_w, out_u):  # pragma: no cover
     """Harrell's C pair counts of each row of S (B, n) with case counts W (weighted) and with
     each subject once (unit); SO (B, n) an argsort of each row of S (numpy's sort is several
@@ -241,7 +292,7 @@ def c_counts_replicates(scores, pt, event, weights=None, *, unit=True, orders=No
         step = max(1, 2_000_000 // n)  # replicates per chunk: argsorts of <= ~16 MB
         for a in range(0, B, step):
             sl = slice(a, a + step)
-            so = np.argsort(S[sl], axis=1) if orders is None else orders[sl]
+            so = row_orders(S[sl]) if orders is None else orders[sl]
             _c_counts_replicates(order, pt, ev, S[sl], so,
                                  W[sl] if weighted else W, weighted, unit, out_w[sl],
                                  out_u[sl])
