@@ -43,7 +43,7 @@ import numpy as np
 import statsmodels.api as sm
 from scipy import special
 
-from .._warnings import Captured, capture
+from .._warnings import Captured, capture, emit
 from ._ordinal import fit_polr
 
 __all__ = ["Drawn", "MAX_SE", "augment", "finish_fit", "fit_draw", "fit_mlogit",
@@ -245,8 +245,7 @@ def _fit_continuous(y, X, rng, **_):
 
 def _fit_binary(y, X, rng, **_):
     Z = with_intercept(X)
-    with warnings.catch_warnings(record=True) as first:
-        warnings.simplefilter("always")
+    with capture() as first:
         res = sm.GLM(y, Z, family=sm.families.Binomial()).fit()
         p = np.asarray(res.fittedvalues)
     if perfect_prediction(np.column_stack([p, 1.0 - p]), bool(res.converged)):
@@ -255,8 +254,7 @@ def _fit_binary(y, X, rng, **_):
                      freq_weights=wa).fit()
         warnings.warn(_AUGMENTED, stacklevel=2)
     else:
-        for w in first:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        emit(first)
     return Drawn("binary", draw_mvn(rng, np.asarray(res.params), np.asarray(res.cov_params())),
                  n_levels=2)
 
@@ -288,8 +286,7 @@ def _fit_ordinal(y, X, rng, *, n_levels, start=None, **_):
 
 def _fit_categorical(y, X, rng, *, n_levels, **_):
     Z = with_intercept(X)
-    with warnings.catch_warnings(record=True) as first:
-        warnings.simplefilter("always")
+    with capture() as first:
         res = sm.MNLogit(y.astype(int), Z).fit(disp=0, method="newton", maxiter=100)
         probs = np.asarray(res.predict(Z))
     params = np.asarray(res.params)  # (p+1, K-1)
@@ -301,11 +298,9 @@ def _fit_categorical(y, X, rng, *, n_levels, **_):
             mean, cov = fit
             warnings.warn(_AUGMENTED, stacklevel=2)
         else:  # not even with the pseudo-observations: keep statsmodels' fit and its warning
-            for w in first:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            emit(first)
     else:
-        for w in first:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        emit(first)
     flat = draw_mvn(rng, mean, cov)
     return Drawn("categorical", flat.reshape(params.shape, order="F"), n_levels=n_levels)
 
