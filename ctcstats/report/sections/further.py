@@ -15,7 +15,7 @@ from ...survival.km import kaplan_meier
 from ...survival.logrank import logrank_test
 from ..context import ReportContext
 from ..format import fmt_hr, fmt_int, fmt_num, fmt_p, fmt_p_eq, notes, para, table
-from ..units import duration
+from ..units import MIN_AT_RISK, duration, share_at_risk
 from .survival import events_per_variable, km_figure
 
 __all__ = ["section_cutpoint", "section_categories", "section_landmarks",
@@ -243,19 +243,13 @@ _MEASURES = {
 }
 
 
-#: the least share of patients still at risk (event-free and followed) at the horizon of the
-#: added-value analysis: below it the horizon's controls are too few for the AUC, Brier
-#: score and NRI (metastatic PFS at 24 months: ~5% of patients)
-MIN_AT_RISK = 0.10
-
-
 def prognostic_horizon(hs: list[float], time: np.ndarray, unit: str) -> tuple[float, str]:
     """The horizon of the added-value analysis and, when it is not the middle of the
     reported horizons, the sentence that says why: the middle horizon if at least
     :data:`MIN_AT_RISK` of the patients are still at risk there, else the latest earlier
     horizon where they are (the earliest horizon if none is)."""
     mid = len(hs) // 2
-    share = [float(np.mean(time >= h)) for h in hs]
+    share = [share_at_risk(time, h) for h in hs]
     if share[mid] >= MIN_AT_RISK:
         return hs[mid], ""
     ok = [i for i in range(mid) if share[i] >= MIN_AT_RISK]
