@@ -119,14 +119,86 @@ def test_sources_pass_ruff():
 
 
 # --------------------------------------------------------------------------- slow: execution
-def _execute(src: Path) -> tuple[nbformat.NotebookNode, float]:
+# One kernel for the notebooks run by a process (module-scoped: under `--dist loadgroup` the
+# module runs on one worker, ~65 s), reset before each notebook to the state of a fresh kernel
+# where it matters: the user namespace emptied (`%reset -f`, so a notebook that forgets an
+# import fails even after another one imported it), every ctcstats module dropped from
+# sys.modules (each notebook imports the package afresh: module-level state and a name
+# missing from a lazy import are not hidden by an earlier notebook), figures closed,
+# matplotlib's rcParams, pandas' options, the warning filters and the working directory
+# restored. What stays loaded is the third-party modules (numpy, pandas, matplotlib,
+# seaborn, scipy, lifelines, statsmodels): a fresh kernel per notebook paid ~4 s per
+# notebook (start, shutdown, their imports) to check only that they import, which every
+# other test does too. The reset is tested by test_reused_kernel_is_reset below.
+_FRESH_STATE = """
+import sys, types, warnings
+import matplotlib
+state = types.ModuleType("_ctcstats_fresh_kernel")
+state.rc = {k: v for k, v in matplotlib.rcParams.items() if k != "backend"}
+state.filters = list(warnings.filters)
+sys.modules[state.__name__] = state
+del sys, types, warnings, matplotlib, state
+"""
+_RESET = """%reset -f
+def _reset(cwd):
+    import os, sys, warnings
+    import matplotlib, pandas
+    import matplotlib.pyplot as plt
+    state = sys.modules["_ctcstats_fresh_kernel"]
+    plt.close("all")
+    matplotlib.rcParams.update(state.rc)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pandas.reset_option("all")
+    warnings.filters[:] = state.filters
+    for name in [m for m in sys.modules if m == "ctcstats" or m.startswith("ctcstats.")]:
+        del sys.modules[name]
+    os.chdir(cwd)
+_reset(CWD)
+%reset -f
+"""
+
+
+def _reset_code() -> str:
+    return _RESET.replace("CWD", repr(str(NOTEBOOK_DIR)))
+
+
+def _client(nb, km=None):
     from nbclient import NotebookClient
 
+    return NotebookClient(nb, km=km, timeout=TIMEOUT_S, kernel_name="python3",
+                          resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+
+
+def _code_notebook(*sources: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources],
+                                    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+
+
+def _run(nb: nbformat.NotebookNode, km) -> nbformat.NotebookNode:
+    client = _client(nb, km)
+    try:
+        client.execute()  # raises CellExecutionError on the first failing cell
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+    return nb
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """A started kernel (its manager), in the state a fresh kernel has before a notebook."""
+    owner = _client(_code_notebook())
+    with owner.setup_kernel(cwd=str(NOTEBOOK_DIR)):  # shuts the kernel down on exit
+        _run(_code_notebook(_FRESH_STATE), owner.km)
+        yield owner.km
+
+
+def _execute(src: Path, km) -> tuple[nbformat.NotebookNode, float]:
+    _run(_code_notebook(_reset_code()), km)
     nb = jupytext.read(src)
-    client = NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
     start = time.perf_counter()
-    client.execute()  # raises CellExecutionError on the first failing cell
+    _run(nb, km)
     return nb, time.perf_counter() - start
 
 
@@ -138,8 +210,8 @@ def _outputs(nb):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("src", SOURCES, ids=IDS)
-def test_notebook_executes(src):
-    nb, elapsed = _execute(src)
+def test_notebook_executes(src, kernel):
+    nb, elapsed = _execute(src, kernel)
     assert elapsed < TIMEOUT_S, f"{src.name} took {elapsed:.0f} s (budget {TIMEOUT_S} s)"
     outputs = list(_outputs(nb))
     assert not [o for o in outputs if o.output_type == "error"]
@@ -148,3 +220,34 @@ def test_notebook_executes(src):
             if o.output_type in ("execute_result", "display_data") and "text/html" in o["data"]]
     assert any("ctcstats-result" in h for h in html), "no result object was displayed"
     assert any("image/png" in o.get("data", {}) for o in outputs), "no figure was drawn"
+
+
+@pytest.mark.slow
+def test_reused_kernel_is_reset(kernel, tmp_path):
+    """What one notebook leaves behind is gone before the next: names (a forgotten import
+    fails), the ctcstats modules, figures, rcParams, pandas options, warning filters, cwd."""
+    from nbclient.exceptions import CellExecutionError
+
+    first = _code_notebook(
+        "%matplotlib inline\nimport warnings\nimport matplotlib.pyplot as plt\n"
+        "import pandas as pd\nimport ctcstats as cs\nimport os\n"
+        "plt.figure(); plt.rcParams['lines.linewidth'] = 9.0\n"
+        "pd.set_option('display.precision', 1)\nwarnings.simplefilter('ignore')\n"
+        f"os.chdir({str(tmp_path)!r})\ncs.FIRST_NOTEBOOK_WAS_HERE = True")
+    _run(_code_notebook(_reset_code()), kernel)
+    _run(first, kernel)
+    _run(_code_notebook(_reset_code()), kernel)
+    forgot_import = _code_notebook("cs.list_designs()")
+    with pytest.raises(CellExecutionError, match="NameError"):
+        _run(forgot_import, kernel)
+    _run(_code_notebook(_reset_code()), kernel)
+    check = _code_notebook(
+        "import os, sys, warnings\nimport matplotlib, matplotlib.pyplot as plt\n"
+        "import pandas as pd\nimport ctcstats as cs\n"
+        "assert not hasattr(cs, 'FIRST_NOTEBOOK_WAS_HERE')\n"
+        "assert plt.get_fignums() == []\n"
+        "assert matplotlib.rcParams['lines.linewidth'] == 1.5\n"
+        "assert pd.get_option('display.precision') == 6\n"
+        "assert ('ignore', None, Warning, None, 0) not in warnings.filters\n"
+        f"assert os.getcwd() == {str(NOTEBOOK_DIR)!r}, os.getcwd()")
+    _run(check, kernel)
