@@ -155,7 +155,7 @@ def _reset(cwd):
         del sys.modules[name]
     os.chdir(cwd)
 _reset(CWD)
-%reset -f
+del _reset
 """
 
 
@@ -167,6 +167,7 @@ def _client(nb, km=None):
     from nbclient import NotebookClient
 
     return NotebookClient(nb, km=km, timeout=TIMEOUT_S, kernel_name="python3",
+                          shutdown_kernel="immediate",  # the owner's, at the end (saves ~2 s)
                           resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
 
 
@@ -233,7 +234,7 @@ def test_reused_kernel_is_reset(kernel, tmp_path):
         "import pandas as pd\nimport ctcstats as cs\nimport os\n"
         "plt.figure(); plt.rcParams['lines.linewidth'] = 9.0\n"
         "pd.set_option('display.precision', 1)\nwarnings.simplefilter('ignore')\n"
-        f"os.chdir({str(tmp_path)!r})\ncs.FIRST_NOTEBOOK_WAS_HERE = True")
+        f"os.chdir({str(tmp_path)!r})\ncs.FIRST_NOTEBOOK_WAS_HERE = leftover = True")
     _run(_code_notebook(_reset_code()), kernel)
     _run(first, kernel)
     _run(_code_notebook(_reset_code()), kernel)
@@ -245,6 +246,7 @@ def test_reused_kernel_is_reset(kernel, tmp_path):
         "import os, sys, warnings\nimport matplotlib, matplotlib.pyplot as plt\n"
         "import pandas as pd\nimport ctcstats as cs\n"
         "assert not hasattr(cs, 'FIRST_NOTEBOOK_WAS_HERE')\n"
+        "assert '_reset' not in dir() and 'leftover' not in dir()\n"
         "assert plt.get_fignums() == []\n"
         "assert matplotlib.rcParams['lines.linewidth'] == 1.5\n"
         "assert pd.get_option('display.precision') == 6\n"
