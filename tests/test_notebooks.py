@@ -7,8 +7,10 @@ the pair. Every ``notebooks/NN_*.py`` is picked up here automatically.
 
 Fast tests: every source has its pair and the pair has the same cells, the notebooks use the
 public API only (``import ctcstats as cs``, no private names) and pass ruff. Slow tests
-execute each source (jupytext → nbclient, kernel ``python3``) within its time budget and
-check that it shows a result object and draws a figure. The numbers a notebook's narrative
+execute each source (jupytext → nbclient, kernel ``python3``; one kernel per process, reset to
+a fresh kernel's state before each notebook — see the comment above ``_FRESH_STATE`` for what
+that keeps and why) within its time budget and check that it shows a result object and draws
+a figure. The numbers a notebook's narrative
 relies on are checked on the same public calls, fast and seeded, by ``tests/notebooks/``.
 """
 
