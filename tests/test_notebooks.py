@@ -175,7 +175,8 @@ def _client(nb, km=None):
 
 def _code_notebook(*sources: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources],
-                                    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+                                    metadata={"kernelspec": {"name": "python3",
+                                                             "display_name": "Python 3"}})
 
 
 def _run(nb: nbformat.NotebookNode, km) -> nbformat.NotebookNode:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .._validation import seed_from_rng
 from ..errors import DataValidationError, ParameterError
+from ._prefetch import Prefetch
 from .context import ReportContext, prepare_context
 from .spec import AnalysisSpec, spec_from_design
 
@@ -193,6 +194,19 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
     return path
 
 
+class _NoBar:
+    """The progress bar's methods the report calls, doing nothing (``progress=False``)."""
+
+    def set_postfix_str(self, s: str) -> None:
+        pass
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _heartbeat(bar, every: float = 1.0):
     """Redraw *bar* every second from a daemon thread, so that the elapsed time keeps moving
     during a long section (the bootstrap of the prognostic section takes minutes on large
@@ -287,21 +301,6 @@ def build_report(
     >>> html.startswith("<!DOCTYPE html>")
     True
     """
-    import matplotlib
-
-    # tqdm.std, not tqdm.auto: the notebook widget needs ipywidgets and warns without it
-    from tqdm.std import tqdm
-
-    from .sections.methods import section_profile
-    from .sections.remark import (
-        data_sha256 as _sha,
-    )
-    from .sections.remark import (
-        section_checklist,
-        section_provenance,
-    )
-    from .svg import SVG_RC
-
     if not isinstance(spec, AnalysisSpec):
         raise ParameterError(
             f"The 'spec' parameter of build_report must be an AnalysisSpec (see load_spec); "
@@ -316,11 +315,36 @@ def build_report(
         from .sections.serial import data_unit, draw_columns
 
         draw_columns(data, draws, spec.marker_col, data_unit(ctx))
+    ctx.prefetch = Prefetch()
+    try:
+        from .sections.further import start_prognostic
+
+        start_prognostic(ctx)  # section 8's bootstraps, in forked children when it pays
+        return _build(ctx, data, spec, out=out, source=source, data_sha256=data_sha256,
+                      command=command, progress=progress, format=format, draws=draws)
+    finally:
+        ctx.prefetch.close()
+
+
+def _build(ctx: ReportContext, data: pd.DataFrame, spec: AnalysisSpec, *, out, source,
+           data_sha256, command, progress, format, draws) -> str | bytes:
+    import matplotlib
+
+    # tqdm.std, not tqdm.auto: the notebook widget needs ipywidgets and warns without it
+    from tqdm.std import tqdm
+
+    from .sections.methods import section_profile
+    from .sections.remark import data_sha256 as _sha
+    from .sections.remark import section_checklist, section_provenance
+    from .svg import SVG_RC
+
     with matplotlib.rc_context(SVG_RC):
         plan = _plan(ctx, draws)
         todo = [s for s in _walk(plan) if s.build is not None]
+        # no tqdm object without a bar: tqdm starts its monitor thread even when disabled,
+        # and a process running other threads does not fork (_prefetch.py)
         bar = tqdm(total=len(todo) + 1, desc="ctcstats report", unit="section",
-                   disable=not progress, file=sys.stderr, leave=False)
+                   file=sys.stderr, leave=False) if progress else _NoBar()
         stop = _heartbeat(bar) if progress else None
         try:
             for sec in todo:

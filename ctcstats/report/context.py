@@ -20,6 +20,7 @@ from .._validation import (
 )
 from .._warnings import call_capturing
 from ..errors import DataValidationError
+from ._prefetch import Prefetch
 from .format import figure
 from .spec import AnalysisSpec, EndpointSpec
 from .units import (
@@ -83,6 +84,7 @@ class ReportContext:
     data: pd.DataFrame | None = None  # the input as given (never modified): for imputation
     _n_fig: int = 0
     results: dict[str, Any] = field(default_factory=dict)
+    prefetch: Prefetch | None = None  # calls started early in forked children (_prefetch.py)
 
     # ---- helpers --------------------------------------------------------------------------
     @property
@@ -141,6 +143,18 @@ class ReportContext:
         """Call *fn*, recording every warning it issues in *messages* (not re-issued), in
         the report's words (API advice such as a function name is put in plain terms)."""
         out, caught = call_capturing(fn, *args, **kwargs)
+        return self._record(messages, out, caught)
+
+    def run_prefetched(self, messages: list[str], key: str, fn, *args, **kwargs):
+        """:meth:`run` for a call that may have been started early under *key*
+        (:meth:`Prefetch.start <ctcstats.report._prefetch.Prefetch.start>` with the same
+        call): its value and warnings are taken from the child, else it is computed here."""
+        if self.prefetch is None:
+            return self.run(messages, fn, *args, **kwargs)
+        out, caught = self.prefetch.result(key, fn, *args, **kwargs)
+        return self._record(messages, out, caught)
+
+    def _record(self, messages: list[str], out, caught):
         for w in caught:
             msg = f"{w.category.__name__}: {plain_words(str(w.message))}"
             if msg not in messages:

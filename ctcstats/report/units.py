@@ -116,9 +116,10 @@ class TimeUnits:
                           "time_unit)"}[self.source]
         text = f"Times in the data are in {self.data}, {how}."
         if self.display != self.data:
-            text += (f" They are shown in {self.display} (1 {self.display[:-1]} = "
-                     f"{UNIT_DAYS[self.display]:g} days; 1 {self.data[:-1]} = "
-                     f"{UNIT_DAYS[self.data]:g} days).")
+            # each unit other than days in days ("1 day = 1 days" is not said)
+            sizes = "; ".join(f"1 {unit[:-1]} = {UNIT_DAYS[unit]:g} days"
+                              for unit in (self.display, self.data) if unit != "days")
+            text += f" They are shown in {self.display} ({sizes})."
         return text
 
 

@@ -13,6 +13,7 @@ from ctcstats.report.format import fmt_time
 from ctcstats.report.spec import spec_from_dict
 from ctcstats.report.units import (
     UNITS,
+    TimeUnits,
     default_horizons,
     duration,
     durations,
@@ -162,3 +163,16 @@ def test_errors_and_notes_use_the_singular_for_one():
     with pytest.raises(DataValidationError, match=r"horizons 1 year are all at or beyond "
                        r"the longest follow-up of 'os_years' \(0\.\d+ years\)"):
         prepare_context(df, ctx_spec)
+
+
+@pytest.mark.parametrize(("data", "display", "sizes"), [
+    ("days", "years", "(1 year = 365.25 days)."),
+    ("years", "days", "(1 year = 365.25 days)."),
+    ("months", "years", "(1 year = 365.25 days; 1 month = 30.4375 days)."),
+    ("weeks", "months", "(1 month = 30.4375 days; 1 week = 7 days)."),
+])
+def test_unit_statement_gives_each_unit_in_days_once(data, display, sizes):
+    # a days file shown in years once read "(1 year = 365.25 days; 1 day = 1 days)"
+    text = TimeUnits(data=data, display=display, source="spec").statement()
+    assert text.endswith(f"They are shown in {display} {sizes}"), text
+    assert "= 1 days" not in text

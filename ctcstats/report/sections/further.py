@@ -276,13 +276,9 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
     s = ctx.spec
     ep = s.primary
     fr = ctx.frame
-    t_max = float(fr.loc[fr[ep.event_col].astype(float) > 0, ep.time_col].max())
-    hs = [h for h in ctx.horizons if h < t_max] or [float(np.median(fr[ep.time_col]))]
-    h, why = prognostic_horizon(hs, fr[ep.time_col].to_numpy(float), ctx.unit)
-    covs = [c for c in s.covariates]
-    av = ctx.run(msgs, api["added_value"], fr, time_col=ep.time_col, event_col=ep.event_col,
-                 base_covariates=covs, new_covariates=[ctx.term], horizon=h,
-                 n_boot=N_BOOT, rng=s.seed)
+    h, why = _added_value_horizon(ctx)
+    fn, *args, kw = _added_value_call(ctx, api, h)
+    av = ctx.run_prefetched(msgs, "added_value", fn, *args, **kw)
     ctx.results["added_value"] = av
     k_full = int(np.isfinite(av.full_fit.table["coef"]).sum())
     epv = ctx.run(msgs, events_per_variable, av.n_events, k_full,
@@ -362,6 +358,60 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
     return blocks
 
 
+def _added_value_horizon(ctx: ReportContext) -> tuple[float, str]:
+    """The added-value analysis's horizon and why (:func:`prognostic_horizon`)."""
+    ep = ctx.spec.primary
+    fr = ctx.frame
+    t_max = float(fr.loc[fr[ep.event_col].astype(float) > 0, ep.time_col].max())
+    hs = [h for h in ctx.horizons if h < t_max] or [float(np.median(fr[ep.time_col]))]
+    return prognostic_horizon(hs, fr[ep.time_col].to_numpy(float), ctx.unit)
+
+
+def _added_value_call(ctx: ReportContext, api: dict, h: float) -> tuple:
+    """``(fn, data, kwargs)`` of the section's added-value bootstrap (one place, so that the
+    call started early by :func:`start_prognostic` is the section's call)."""
+    s = ctx.spec
+    ep = s.primary
+    return api["added_value"], ctx.frame, dict(
+        time_col=ep.time_col, event_col=ep.event_col, base_covariates=list(s.covariates),
+        new_covariates=[ctx.term], horizon=h, n_boot=N_BOOT, rng=s.seed)
+
+
+def _validation_call(ctx: ReportContext, fr: pd.DataFrame, ep, h: float) -> tuple:
+    """``(fn, model, data, kwargs)`` of the section's internal validation (as above)."""
+    from ...prognostic.models import CoxModel
+    from ...prognostic.validation import validate_model
+
+    s = ctx.spec
+    cols = [ctx.term, *s.covariates]
+    x = pd.get_dummies(fr[cols], drop_first=True, dtype=float)
+    x.columns = [f"x{j}" for j in range(x.shape[1])]  # any labels: the model sees numbers
+    data = pd.concat([x, fr[[ep.time_col, ep.event_col]]], axis=1)
+    return validate_model, CoxModel(), data, dict(
+        time_col=ep.time_col, event_col=ep.event_col, covariates=list(x.columns), horizon=h,
+        n_boot=N_BOOT, rng=s.seed)
+
+
+def start_prognostic(ctx: ReportContext) -> None:
+    """Start the section's two bootstraps in forked children (``ctx.prefetch``), when the
+    section will run them: the spec asks for it, the API is complete and there are clinical
+    covariates (the conditions of :func:`section_prognostic` and :func:`_added_value_blocks`)."""
+    s = ctx.spec
+    if ctx.prefetch is None or not ctx.prefetch.enabled or not s.analyses.prognostic \
+            or not s.covariates:
+        return
+    api = _prognostic_api()
+    need = ("concordance_index", "time_dependent_auc", "brier_score", "CoxModel",
+            "survival_target", "added_value")
+    if any(n not in api for n in need):
+        return
+    h, _ = _added_value_horizon(ctx)
+    fn, *args, kwargs = _added_value_call(ctx, api, h)
+    ctx.prefetch.start("added_value", fn, *args, **kwargs)
+    fn, *args, kwargs = _validation_call(ctx, ctx.frame, s.primary, h)
+    ctx.prefetch.start("validate_model", fn, *args, **kwargs)
+
+
 def _relabel_legend(ax, names: dict[str, str]) -> None:
     """Legend entries named as the text names them (the library's "base"/"full")."""
     leg = ax.get_legend()
@@ -392,17 +442,9 @@ def _validation_blocks(ctx: ReportContext, fr: pd.DataFrame, ep, h: float,
     (*av*), corrected there by its own bootstrap; one model has one value of each wherever
     it is cited, so these rows show the added-value bootstrap's numbers (the same estimator,
     apparent − mean optimism) and the table says so."""
-    from ...prognostic.models import CoxModel
-    from ...prognostic.validation import validate_model
-
     s = ctx.spec
-    cols = [ctx.term, *s.covariates]
-    x = pd.get_dummies(fr[cols], drop_first=True, dtype=float)
-    x.columns = [f"x{j}" for j in range(x.shape[1])]  # any labels: the model sees numbers
-    data = pd.concat([x, fr[[ep.time_col, ep.event_col]]], axis=1)
-    val = ctx.run(msgs, validate_model, CoxModel(), data, time_col=ep.time_col,
-                  event_col=ep.event_col, covariates=list(x.columns), horizon=h,
-                  n_boot=N_BOOT, rng=s.seed)
+    fn, *args, kw = _validation_call(ctx, fr, ep, h)
+    val = ctx.run_prefetched(msgs, "validate_model", fn, *args, **kw)
     ctx.results["validation"] = val
     tab = val.table.set_index("index")
     shared = {} if av is None else {

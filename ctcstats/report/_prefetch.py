@@ -1,0 +1,126 @@
+"""Start a report's longest independent computations early, in forked processes.
+
+The prognostic section's two bootstraps (``added_value`` and ``validate_model``, B = 200) need
+only the analysed frame and the spec, yet they run last. On a machine with two or more cores
+the report forks one child process per such call right after the frame is prepared; each
+child computes its call (warnings captured, as :meth:`ReportContext.run` captures them) and
+sends the pickled value back through a pipe, while the parent builds the other sections. When
+the section needs the value it reads it from the pipe (waiting if the child is still busy).
+
+The result is the same object the parent would have computed: the call, its arguments and
+its seed are the same (every resampling is seeded by the spec), and the value crosses the
+pipe by pickle, which is exact. If a child fails in any way — an exception, a value that does
+not pickle, the process killed — the parent computes the call itself, so errors and warnings
+surface exactly as in a sequential run. This saves wall time, not CPU time.
+
+Forking is used only where it is safe and useful: on Linux, with at least two usable cores,
+when the process runs no other Python thread, and not inside a pytest-xdist worker (the test
+suite already runs one worker per core). ``CTCSTATS_REPORT_JOBS=1`` in the environment turns
+it off; ``CTCSTATS_REPORT_JOBS=2`` (or more) turns it on wherever ``os.fork`` exists
+regardless of the core count and xdist.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .._warnings import Captured, call_capturing
+
+__all__ = ["Prefetch", "prefetch_enabled"]
+
+ENV = "CTCSTATS_REPORT_JOBS"
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _threads_running() -> bool:
+    """Whether another Python thread runs (a forked child could inherit a lock it holds)."""
+    return threading.active_count() > 1
+
+
+def prefetch_enabled() -> bool:
+    """Whether :class:`Prefetch` forks (see the module docstring for the rule)."""
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows
+        return False
+    setting = os.environ.get(ENV, "").strip()
+    if setting:
+        try:
+            return int(setting) > 1
+        except ValueError:
+            return False
+    return (sys.platform.startswith("linux") and _usable_cores() >= 2
+            and "PYTEST_XDIST_WORKER" not in os.environ)
+
+
+class Prefetch:
+    """Calls started in forked children, collected by key (see the module docstring)."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = prefetch_enabled() if enabled is None else enabled
+        self._jobs: dict[str, tuple[int, int]] = {}
+
+    def start(self, key: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        """Fork a child that computes ``fn(*args, **kwargs)``; False when not forked."""
+        if not self.enabled or key in self._jobs or _threads_running():
+            return False
+        sys.stdout.flush()
+        sys.stderr.flush()
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: compute, send, and leave without any cleanup of the parent's
+            code = 1
+            try:
+                os.close(r)
+                payload = pickle.dumps(call_capturing(fn, *args, **kwargs),
+                                       protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(w, "wb") as fh:
+                    fh.write(payload)
+                code = 0
+            except BaseException:  # the parent recomputes the call and raises it there
+                pass
+            finally:
+                os._exit(code)
+        os.close(w)
+        self._jobs[key] = (pid, r)
+        return True
+
+    def result(self, key: str, fn: Callable[..., Any], *args: Any,
+               **kwargs: Any) -> tuple[Any, Captured]:
+        """``(value, captured warnings)`` of the call: the child's if one was started for
+        *key* and succeeded, else computed here (the same call as the one started)."""
+        job = self._jobs.pop(key, None)
+        if job is not None:
+            pid, r = job
+            with os.fdopen(r, "rb") as fh:
+                payload = fh.read()
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) == 0 and payload:
+                try:
+                    value, caught = pickle.loads(payload)
+                except Exception:  # pragma: no cover - a pickle that does not load back
+                    pass
+                else:
+                    return value, caught
+        return call_capturing(fn, *args, **kwargs)
+
+    def close(self) -> None:
+        """Stop and reap the children whose results were not collected (a section failed)."""
+        for pid, r in self._jobs.values():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:  # pragma: no cover - already gone
+                pass
+            os.waitpid(pid, 0)
+            os.close(r)
+        self._jobs.clear()
