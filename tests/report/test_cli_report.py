@@ -112,14 +112,21 @@ def test_cli_design_report_in_process_matches_committed(tmp_path, monkeypatch):
         (["--time-col", "os_months"], "--event-col go together"),
     ],
 )
-def test_cli_bad_input_exits_2_one_line_no_file(tmp_path, csv, args, needle):
+def test_cli_bad_input_exits_2_one_line_no_file(tmp_path, csv, capsys, args, needle):
+    """In-process (``main`` returns the exit code; with filterwarnings=error a warning would
+    fail the test): the same checks in a fresh interpreter, where a stray warning or traceback
+    would show on stderr, are made by test_cli_bad_event_coding_names_the_column and
+    test_cli_debug_shows_traceback below — these five ran one subprocess each (~2 s apiece,
+    mostly interpreter start-up and imports)."""
     out = tmp_path / "r.html"
-    r = _cli("report", csv, *args, "--out", out)
-    assert r.returncode == 2
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
+    rc = main(["report", str(csv), *args, "--out", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
     assert lines[0].startswith("ctcstats: error: ") and needle in lines[0]
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in captured.err
     assert list(tmp_path.iterdir()) == [csv]  # no partial or temporary file
 
 
