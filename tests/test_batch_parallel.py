@@ -19,9 +19,9 @@ from ctcstats.batch.parallel import run_chunks
 from ctcstats.designs.power import simulate_power
 from ctcstats.errors import ParameterError
 
+# distributed (the "dask" extra, installed for the tests) is imported by local_client when a
+# test uses the cluster, not here: collecting this module on every xdist worker cost ~0.4 s.
 from ._dask import local_client
-
-distributed = pytest.importorskip("distributed")  # the "dask" extra (installed for the tests)
 
 PICKLED = {"n": 0}
 UNPICKLED = {"n": 0}  # per process: how often a Shared payload was rebuilt there
