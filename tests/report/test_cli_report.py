@@ -28,23 +28,24 @@ def csv(tmp_path):
     return p
 
 
-def test_cli_csv_report_twice_byte_identical_and_progress_on_stderr(tmp_path, csv):
-    """Two report subprocesses on the same data give the same bytes. The second run is not
-    ``--quiet``: it also checks the progress lines go to stderr and nothing to stdout (this
-    was test_cli_progress_on_stderr, a third report subprocess), and that ``--quiet`` changes
-    nothing in the file."""
+def test_cli_csv_report_twice_byte_identical_and_progress_on_stderr(tmp_path, csv, capsys):
+    """A report subprocess and an in-process run of the same command give the same bytes
+    (determinism across processes). The second run is not ``--quiet``: it also checks the
+    progress lines go to stderr and nothing to stdout (this was test_cli_progress_on_stderr,
+    a third report subprocess), and that ``--quiet`` changes nothing in the file."""
     a, b = tmp_path / "a.html", tmp_path / "b.html"
-    args = [csv, *COLS, "--threshold", "5", "--covariates", "age", "--strata-col", "centre",
-            "--title", "My <b>study</b>"]
+    args = [str(csv), *COLS, "--threshold", "5", "--covariates", "age", "--strata-col",
+            "centre", "--title", "My <b>study</b>"]
     r = _cli("report", *args, "--quiet", "--out", a)
     assert r.returncode == 0, r.stderr
     assert r.stderr.strip() == f"wrote {a}"
     assert r.stdout == ""
-    r = _cli("report", *args, "--out", b)
-    assert r.returncode == 0, r.stderr
-    assert "ctcstats report" in r.stderr and "section" in r.stderr
-    assert r.stderr.strip().splitlines()[-1] == f"wrote {b}"
-    assert r.stdout == ""
+    capsys.readouterr()
+    assert main(["report", *args, "--out", str(b)]) == 0
+    captured = capsys.readouterr()
+    assert "ctcstats report" in captured.err and "section" in captured.err
+    assert captured.err.strip().splitlines()[-1] == f"wrote {b}"
+    assert captured.out == ""
     assert a.read_bytes() == b.read_bytes()
     text = a.read_text(encoding="utf-8")
     assert "My &lt;b&gt;study&lt;/b&gt;" in text
