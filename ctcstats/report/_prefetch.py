@@ -63,16 +63,27 @@ def prefetch_enabled() -> bool:
             and "PYTEST_XDIST_WORKER" not in os.environ)
 
 
+Call = tuple[Callable[..., Any], tuple, dict]
+
+
 class Prefetch:
     """Calls started in forked children, collected by key (see the module docstring)."""
 
     def __init__(self, enabled: bool | None = None) -> None:
         self.enabled = prefetch_enabled() if enabled is None else enabled
-        self._jobs: dict[str, tuple[int, int]] = {}
+        self._jobs: dict[str, tuple[int, int]] = {}  # group -> (child pid, pipe read end)
+        self._group: dict[str, str] = {}  # key -> group
+        self._done: dict[str, dict[str, bytes]] = {}  # group -> key -> pickled result
 
     def start(self, key: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
         """Fork a child that computes ``fn(*args, **kwargs)``; False when not forked."""
-        if not self.enabled or key in self._jobs or _threads_running():
+        return self.start_group(key, {key: (fn, args, kwargs)})
+
+    def start_group(self, group: str, calls: dict[str, Call]) -> bool:
+        """Fork one child that computes the *calls* ``{key: (fn, args, kwargs)}`` one after
+        the other (each call's value and warnings kept apart); False when not forked."""
+        if not self.enabled or group in self._jobs or group in self._done \
+                or any(k in self._group for k in calls) or _threads_running():
             return False
         sys.stdout.flush()
         sys.stderr.flush()
@@ -82,32 +93,53 @@ class Prefetch:
             code = 1
             try:
                 os.close(r)
-                payload = pickle.dumps(call_capturing(fn, *args, **kwargs),
-                                       protocol=pickle.HIGHEST_PROTOCOL)
+                out: dict[str, bytes] = {}
+                for key, (fn, args, kwargs) in calls.items():
+                    try:  # a call that fails or does not pickle is left to the parent
+                        out[key] = pickle.dumps(call_capturing(fn, *args, **kwargs),
+                                                protocol=pickle.HIGHEST_PROTOCOL)
+                    except Exception:
+                        pass
                 with os.fdopen(w, "wb") as fh:
-                    fh.write(payload)
+                    fh.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
                 code = 0
-            except BaseException:  # the parent recomputes the call and raises it there
+            except BaseException:  # the parent recomputes the calls and raises there
                 pass
             finally:
                 os._exit(code)
         os.close(w)
-        self._jobs[key] = (pid, r)
+        self._jobs[group] = (pid, r)
+        for key in calls:
+            self._group[key] = group
         return True
+
+    def _collect(self, group: str) -> dict[str, bytes]:
+        pid, r = self._jobs.pop(group)
+        with os.fdopen(r, "rb") as fh:
+            payload = fh.read()
+        _, status = os.waitpid(pid, 0)
+        done: dict[str, bytes] = {}
+        if os.waitstatus_to_exitcode(status) == 0 and payload:
+            try:
+                done = pickle.loads(payload)
+            except Exception:  # pragma: no cover - a pickle that does not load back
+                done = {}
+        self._done[group] = done
+        return done
 
     def result(self, key: str, fn: Callable[..., Any], *args: Any,
                **kwargs: Any) -> tuple[Any, Captured]:
         """``(value, captured warnings)`` of the call: the child's if one was started for
         *key* and succeeded, else computed here (the same call as the one started)."""
-        job = self._jobs.pop(key, None)
-        if job is not None:
-            pid, r = job
-            with os.fdopen(r, "rb") as fh:
-                payload = fh.read()
-            _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) == 0 and payload:
+        group = self._group.pop(key, None)
+        if group is not None:
+            done = self._done.get(group)
+            if done is None:
+                done = self._collect(group)
+            got = done.pop(key, None)
+            if got is not None:
                 try:
-                    value, caught = pickle.loads(payload)
+                    value, caught = pickle.loads(got)
                 except Exception:  # pragma: no cover - a pickle that does not load back
                     pass
                 else:
@@ -124,3 +156,5 @@ class Prefetch:
             os.waitpid(pid, 0)
             os.close(r)
         self._jobs.clear()
+        self._group.clear()
+        self._done.clear()

@@ -317,9 +317,11 @@ def build_report(
         draw_columns(data, draws, spec.marker_col, data_unit(ctx))
     ctx.prefetch = Prefetch()
     try:
+        from .sections.competing import start_competing
         from .sections.further import start_prognostic
 
         start_prognostic(ctx)  # section 8's bootstraps, in forked children when it pays
+        start_competing(ctx)  # and the competing-risks models
         return _build(ctx, data, spec, out=out, source=source, data_sha256=data_sha256,
                       command=command, progress=progress, format=format, draws=draws)
     finally:

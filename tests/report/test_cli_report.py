@@ -28,23 +28,24 @@ def csv(tmp_path):
     return p
 
 
-def test_cli_csv_report_twice_byte_identical_and_progress_on_stderr(tmp_path, csv):
-    """Two report subprocesses on the same data give the same bytes. The second run is not
-    ``--quiet``: it also checks the progress lines go to stderr and nothing to stdout (this
-    was test_cli_progress_on_stderr, a third report subprocess), and that ``--quiet`` changes
-    nothing in the file."""
+def test_cli_csv_report_twice_byte_identical_and_progress_on_stderr(tmp_path, csv, capsys):
+    """A report subprocess and an in-process run of the same command give the same bytes
+    (determinism across processes). The second run is not ``--quiet``: it also checks the
+    progress lines go to stderr and nothing to stdout (this was test_cli_progress_on_stderr,
+    a third report subprocess), and that ``--quiet`` changes nothing in the file."""
     a, b = tmp_path / "a.html", tmp_path / "b.html"
-    args = [csv, *COLS, "--threshold", "5", "--covariates", "age", "--strata-col", "centre",
-            "--title", "My <b>study</b>"]
+    args = [str(csv), *COLS, "--threshold", "5", "--covariates", "age", "--strata-col",
+            "centre", "--title", "My <b>study</b>"]
     r = _cli("report", *args, "--quiet", "--out", a)
     assert r.returncode == 0, r.stderr
     assert r.stderr.strip() == f"wrote {a}"
     assert r.stdout == ""
-    r = _cli("report", *args, "--out", b)
-    assert r.returncode == 0, r.stderr
-    assert "ctcstats report" in r.stderr and "section" in r.stderr
-    assert r.stderr.strip().splitlines()[-1] == f"wrote {b}"
-    assert r.stdout == ""
+    capsys.readouterr()
+    assert main(["report", *args, "--out", str(b)]) == 0
+    captured = capsys.readouterr()
+    assert "ctcstats report" in captured.err and "section" in captured.err
+    assert captured.err.strip().splitlines()[-1] == f"wrote {b}"
+    assert captured.out == ""
     assert a.read_bytes() == b.read_bytes()
     text = a.read_text(encoding="utf-8")
     assert "My &lt;b&gt;study&lt;/b&gt;" in text
@@ -112,14 +113,21 @@ def test_cli_design_report_in_process_matches_committed(tmp_path, monkeypatch):
         (["--time-col", "os_months"], "--event-col go together"),
     ],
 )
-def test_cli_bad_input_exits_2_one_line_no_file(tmp_path, csv, args, needle):
+def test_cli_bad_input_exits_2_one_line_no_file(tmp_path, csv, capsys, args, needle):
+    """In-process (``main`` returns the exit code; with filterwarnings=error a warning would
+    fail the test): the same checks in a fresh interpreter, where a stray warning or traceback
+    would show on stderr, are made by test_cli_bad_event_coding_names_the_column and
+    test_cli_debug_shows_traceback below — these five ran one subprocess each (~2 s apiece,
+    mostly interpreter start-up and imports)."""
     out = tmp_path / "r.html"
-    r = _cli("report", csv, *args, "--out", out)
-    assert r.returncode == 2
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
+    rc = main(["report", str(csv), *args, "--out", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
     assert lines[0].startswith("ctcstats: error: ") and needle in lines[0]
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in captured.err
     assert list(tmp_path.iterdir()) == [csv]  # no partial or temporary file
 
 

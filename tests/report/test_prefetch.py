@@ -91,25 +91,46 @@ def test_setting_and_xdist_rule(monkeypatch):
     assert not prefetch_enabled()
 
 
-def test_report_bytes_the_same_with_and_without_children(monkeypatch, tmp_path):
-    """lucci2012 (section 8 with clinical covariates): the report built with section 8's
-    bootstraps in forked children is byte for byte the sequential one, and the children were
-    used (both calls started and collected from them)."""
-    used: list[str] = []
-    orig = Prefetch.start
+def test_group_keeps_each_calls_value_and_warnings():
+    """One child computes several calls; each call's warnings stay its own, and a call that
+    fails is recomputed (and raises) in the parent while the others come from the child."""
+    pf = Prefetch(enabled=True)
+    calls = {"x": (_work, (5,), {"seed": 1}), "bad": (_fails, (2,), {}),
+             "y": (_work, (7,), {"seed": 2})}
+    assert pf.start_group("g", calls)
+    assert not pf.start("x", _work, 5, seed=1)  # a key already started
+    y, caught_y = pf.result("y", _work, 7, seed=2)
+    x, caught_x = pf.result("x", _work, 5, seed=1)
+    np.testing.assert_array_equal(y, np.random.default_rng(2).standard_normal(7))
+    np.testing.assert_array_equal(x, np.random.default_rng(1).standard_normal(5))
+    assert [r.message for r in caught_x] == ["drew 5 values"]
+    assert [r.message for r in caught_y] == ["drew 7 values"]
+    with pytest.raises(ValueError, match="bad n = 2"):
+        pf.result("bad", _fails, 2)
 
-    def start(self, key, fn, *args, **kwargs):
-        ok = orig(self, key, fn, *args, **kwargs)
+
+@pytest.mark.parametrize("key", ["lucci2012", "braun2005"])
+def test_report_bytes_the_same_with_and_without_children(monkeypatch, tmp_path, key):
+    """lucci2012 (section 8 with clinical covariates) and braun2005 (also competing risks for
+    two endpoints): the report built with the slow calls in forked children is byte for
+    byte the sequential one, and the children were used."""
+    used: list[str] = []
+    orig = Prefetch.start_group
+
+    def start_group(self, group, calls):
+        ok = orig(self, group, calls)
         if ok:
-            used.append(key)
+            used.append(group)
         return ok
 
-    monkeypatch.setattr(Prefetch, "start", start)
+    monkeypatch.setattr(Prefetch, "start_group", start_group)
     monkeypatch.setenv("CTCSTATS_REPORT_JOBS", "1")
-    seq = build_design_report("lucci2012", rng=1)
+    seq = build_design_report(key, rng=1)
     assert used == []
     monkeypatch.setenv("CTCSTATS_REPORT_JOBS", "2")
-    par = build_design_report("lucci2012", rng=1, out=tmp_path / "r.html")
-    assert used == ["added_value", "validate_model"]
+    par = build_design_report(key, rng=1, out=tmp_path / "r.html")
+    assert used[:2] == ["added_value", "validate_model"]
+    if key == "braun2005":
+        assert used[2:] == ["competing:bcss", "competing:ddfs"]
     assert par == seq
     assert "Internal validation of the clinical + marker model" in par

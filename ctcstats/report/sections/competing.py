@@ -30,7 +30,7 @@ from ..context import ReportContext
 from ..format import fmt_num, notes, para, table
 from ..spec import EndpointSpec
 from ..units import duration, durations
-from .competing_prediction import prediction_blocks
+from .competing_prediction import prediction_blocks, prediction_calls
 from .relapse import cause_hr_rows, first_event_rows, incidence_rows
 from .survival import EPV_MIN
 
@@ -127,20 +127,54 @@ def _one_endpoint(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
     plt.close(fig)
     fit_causes = [k for k in present if (code == k).sum() >= 5]
     if fit_causes:
-        cov = [ctx.term, *[c for c in ctx.cox_covariates if c != ctx.term]]
-        if s.strata_col:  # Fine–Gray (cmprsk::crr) has no strata: adjust for them instead
-            cov.append(s.strata_col)
-        cs = ctx.run(msgs, fit_cause_specific_cox, fr, time_col=ep.time_col,
-                     event_col="__cr_event__", covariates=cov, causes=fit_causes,
-                     cause_labels={k: labels[k] for k in fit_causes}, fine_gray=True)
+        cov = _model_covariates(ctx)
+        fn, *args, kw = _cause_specific_call(ctx, ep, fr, code)
+        cs = ctx.run_prefetched(msgs, f"cause_specific:{ep.name}", fn, *args, **kw)
         ctx.results[f"cause_specific:{ep.name}"] = cs
         blocks.append(_hr_table(ctx, ep, cs, cov, msgs))
         if _EVENT_CODE in fit_causes:
-            blocks += prediction_blocks(ctx, ep, fr, cov, "__cr_event__", msgs)
+            blocks += prediction_blocks(ctx, ep, fr, cov, "__cr_event__", msgs,
+                                        prefetch_key=f"cif:{ep.name}")
     nb = notes(msgs)
     if nb:
         blocks.append(nb)
     return blocks
+
+
+def _model_covariates(ctx: ReportContext) -> list[str]:
+    cov = [ctx.term, *[c for c in ctx.cox_covariates if c != ctx.term]]
+    if ctx.spec.strata_col:  # Fine–Gray (cmprsk::crr) has no strata: adjust for them instead
+        cov.append(ctx.spec.strata_col)
+    return cov
+
+
+def _cause_specific_call(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame,
+                         code: np.ndarray) -> tuple:
+    """``(fn, data, kwargs)`` of the endpoint's cause-specific and Fine–Gray fits (one place,
+    so that the call started early by :func:`start_competing` is the section's call)."""
+    labels = {_EVENT_CODE: _event_label(ep), _DEATH_CODE: _DEATH}
+    present = [k for k in (_EVENT_CODE, _DEATH_CODE) if (code == k).any()]
+    fit_causes = [k for k in present if (code == k).sum() >= 5]
+    return fit_cause_specific_cox, fr, dict(
+        time_col=ep.time_col, event_col="__cr_event__", covariates=_model_covariates(ctx),
+        causes=fit_causes, cause_labels={k: labels[k] for k in fit_causes}, fine_gray=True)
+
+
+def start_competing(ctx: ReportContext) -> None:
+    """Start each endpoint's model fits and absolute-risk predictions (the section's slowest
+    calls) in one forked child per endpoint (``ctx.prefetch``), when the section runs them."""
+    if ctx.prefetch is None or not ctx.prefetch.enabled or not competing_endpoints(ctx):
+        return
+    for ep in competing_endpoints(ctx):
+        code = competing_codes(ctx, ep)
+        if (code == _EVENT_CODE).sum() < 5:
+            continue  # no fits, or no prediction without fitting the event (see _one_endpoint)
+        fr = ctx.frame.assign(__cr_event__=code)
+        fn, *args, kw = _cause_specific_call(ctx, ep, fr, code)
+        calls = {f"cause_specific:{ep.name}": (fn, tuple(args), kw)}
+        calls.update(prediction_calls(ctx, ep, fr, _model_covariates(ctx), "__cr_event__",
+                                      f"cif:{ep.name}"))
+        ctx.prefetch.start_group(f"competing:{ep.name}", calls)
 
 
 def _counts_table(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame,

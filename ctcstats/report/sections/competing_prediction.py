@@ -34,7 +34,7 @@ from ..format import fmt_ci, fmt_num, table
 from ..spec import EndpointSpec
 from ..units import duration, durations
 
-__all__ = ["prediction_blocks"]
+__all__ = ["prediction_blocks", "prediction_calls"]
 
 MODELS = (("fine_gray", "Fine–Gray"), ("cause_specific", "cause-specific Cox"))
 _N_GROUPS = 4
@@ -49,18 +49,35 @@ def _usable_horizons(ctx: ReportContext, time: np.ndarray, code: np.ndarray) -> 
     return out
 
 
+def prediction_calls(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame, cov: list[str],
+                     event_col: str, prefetch_key: str) -> dict[str, tuple]:
+    """``{key: (fn, args, kwargs)}`` of the predictions :func:`prediction_blocks` makes
+    (none when no horizon is usable), keyed ``f"{prefetch_key}:{method}"``."""
+    time = fr[ep.time_col].to_numpy(float)
+    code = fr[event_col].to_numpy()
+    hs = _usable_horizons(ctx, time, code)
+    if not hs:
+        return {}
+    return {f"{prefetch_key}:{key}": (predict_cumulative_incidence, (fr,), dict(
+        time_col=ep.time_col, event_col=event_col, covariates=cov, horizon=hs, method=key))
+        for key, _ in MODELS}
+
+
 def prediction_blocks(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame, cov: list[str],
-                      event_col: str, msgs: list[str]) -> list[dict]:
-    """Absolute-risk and performance tables and the calibration figure of one endpoint."""
+                      event_col: str, msgs: list[str], *,
+                      prefetch_key: str = "cif") -> list[dict]:
+    """Absolute-risk and performance tables and the calibration figure of one endpoint
+    (the predictions taken from ``ctx.prefetch`` when started there under *prefetch_key*)."""
     time = fr[ep.time_col].to_numpy(float)
     code = fr[event_col].to_numpy()
     hs = _usable_horizons(ctx, time, code)
     if not hs:
         return []
+    calls = prediction_calls(ctx, ep, fr, cov, event_col, prefetch_key)
     preds = {}
     for key, _ in MODELS:
-        preds[key] = ctx.run(msgs, predict_cumulative_incidence, fr, time_col=ep.time_col,
-                             event_col=event_col, covariates=cov, horizon=hs, method=key)
+        fn, args, kw = calls[f"{prefetch_key}:{key}"]
+        preds[key] = ctx.run_prefetched(msgs, f"{prefetch_key}:{key}", fn, *args, **kw)
     ctx.results[f"competing_predictions:{ep.name}"] = preds
     cols = {key: {h: f"__cif_{key}_{i}__" for i, h in enumerate(hs)} for key, _ in MODELS}
     scored = fr.assign(**{cols[k][h]: preds[k].at(h) for k, _ in MODELS for h in hs})
