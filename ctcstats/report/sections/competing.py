@@ -125,7 +125,7 @@ def _one_endpoint(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
              f"stacked, by {s.marker_label} group; grey: alive and free of the event.",
         title=f"competing risks {ep.name}"))
     plt.close(fig)
-    fit_causes = [k for k in present if (code == k).sum() >= 5]
+    fit_causes = _fit_causes(code)
     if fit_causes:
         cov = _model_covariates(ctx)
         fn, *args, kw = _cause_specific_call(ctx, ep, fr, code)
@@ -148,13 +148,17 @@ def _model_covariates(ctx: ReportContext) -> list[str]:
     return cov
 
 
+def _fit_causes(code: np.ndarray) -> list[int]:
+    """The causes modelled: those with at least 5 events (the event first)."""
+    return [k for k in (_EVENT_CODE, _DEATH_CODE) if (code == k).sum() >= 5]
+
+
 def _cause_specific_call(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame,
                          code: np.ndarray) -> tuple:
     """``(fn, data, kwargs)`` of the endpoint's cause-specific and Fine–Gray fits (one place,
     so that the call started early by :func:`start_competing` is the section's call)."""
     labels = {_EVENT_CODE: _event_label(ep), _DEATH_CODE: _DEATH}
-    present = [k for k in (_EVENT_CODE, _DEATH_CODE) if (code == k).any()]
-    fit_causes = [k for k in present if (code == k).sum() >= 5]
+    fit_causes = _fit_causes(code)
     return fit_cause_specific_cox, fr, dict(
         time_col=ep.time_col, event_col="__cr_event__", covariates=_model_covariates(ctx),
         causes=fit_causes, cause_labels={k: labels[k] for k in fit_causes}, fine_gray=True)
@@ -163,11 +167,11 @@ def _cause_specific_call(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame,
 def start_competing(ctx: ReportContext) -> None:
     """Start each endpoint's model fits and absolute-risk predictions (the section's slowest
     calls) in one forked child per endpoint (``ctx.prefetch``), when the section runs them."""
-    if ctx.prefetch is None or not ctx.prefetch.enabled or not competing_endpoints(ctx):
+    if ctx.prefetch is None or not ctx.prefetch.enabled:
         return
     for ep in competing_endpoints(ctx):
         code = competing_codes(ctx, ep)
-        if (code == _EVENT_CODE).sum() < 5:
+        if _EVENT_CODE not in _fit_causes(code):
             continue  # no fits, or no prediction without fitting the event (see _one_endpoint)
         fr = ctx.frame.assign(__cr_event__=code)
         fn, *args, kw = _cause_specific_call(ctx, ep, fr, code)

@@ -150,6 +150,11 @@ def _prognostic_api() -> dict:
     return found
 
 
+#: the functions without which the section is omitted
+_NEEDED = ("concordance_index", "time_dependent_auc", "brier_score", "CoxModel",
+           "survival_target")
+
+
 def _design(fr: pd.DataFrame, cols) -> np.ndarray:
     if not cols:
         return np.zeros((len(fr), 0))
@@ -160,9 +165,7 @@ def _design(fr: pd.DataFrame, cols) -> np.ndarray:
 def section_prognostic(ctx: ReportContext) -> list[dict]:
     s = ctx.spec
     api = _prognostic_api()
-    need = ("concordance_index", "time_dependent_auc", "brier_score", "CoxModel",
-            "survival_target")
-    missing = [n for n in need if n not in api]
+    missing = [n for n in _NEEDED if n not in api]
     if missing:
         return [para("The prognostic-validation functions (" + ", ".join(missing) + ") are not "
                      "available in this version of ctcstats; this section is omitted.")]
@@ -325,7 +328,7 @@ def _added_value_blocks(ctx: ReportContext, api: dict, msgs: list[str]) -> list[
                    "test (Pepe et al. 2013). In simulations with a marker of no value "
                    "(200 data sets of 150 patients) the corrected NRI averaged 0.01 (SE 0.01; "
                    "0.00 in new patients) where the apparent NRI averaged 0.07.")]
-    blocks += _validation_blocks(ctx, fr, ep, h, msgs, av)
+    blocks += _validation_blocks(ctx, ep, h, msgs, av)
     fig, ax = plt.subplots(figsize=(7.2, 4.0))
     av.plot(ax=ax)
     _relabel_legend(ax, {"base": "clinical", "full": "clinical + marker"})
@@ -377,12 +380,14 @@ def _added_value_call(ctx: ReportContext, api: dict, h: float) -> tuple:
         new_covariates=[ctx.term], horizon=h, n_boot=N_BOOT, rng=s.seed)
 
 
-def _validation_call(ctx: ReportContext, fr: pd.DataFrame, ep, h: float) -> tuple:
-    """``(fn, model, data, kwargs)`` of the section's internal validation (as above)."""
+def _validation_call(ctx: ReportContext, h: float) -> tuple:
+    """``(fn, model, data, kwargs)`` of the section's internal validation (as above): the
+    clinical + marker model of the primary endpoint in the analysed frame."""
     from ...prognostic.models import CoxModel
     from ...prognostic.validation import validate_model
 
     s = ctx.spec
+    fr, ep = ctx.frame, s.primary
     cols = [ctx.term, *s.covariates]
     x = pd.get_dummies(fr[cols], drop_first=True, dtype=float)
     x.columns = [f"x{j}" for j in range(x.shape[1])]  # any labels: the model sees numbers
@@ -401,14 +406,12 @@ def start_prognostic(ctx: ReportContext) -> None:
             or not s.covariates:
         return
     api = _prognostic_api()
-    need = ("concordance_index", "time_dependent_auc", "brier_score", "CoxModel",
-            "survival_target", "added_value")
-    if any(n not in api for n in need):
+    if any(n not in api for n in (*_NEEDED, "added_value")):
         return
     h, _ = _added_value_horizon(ctx)
     fn, *args, kwargs = _added_value_call(ctx, api, h)
     ctx.prefetch.start("added_value", fn, *args, **kwargs)
-    fn, *args, kwargs = _validation_call(ctx, ctx.frame, s.primary, h)
+    fn, *args, kwargs = _validation_call(ctx, h)
     ctx.prefetch.start("validate_model", fn, *args, **kwargs)
 
 
@@ -433,7 +436,7 @@ _VALIDATION_ROWS = {
 }
 
 
-def _validation_blocks(ctx: ReportContext, fr: pd.DataFrame, ep, h: float,
+def _validation_blocks(ctx: ReportContext, ep, h: float,
                        msgs: list[str], av=None) -> list[dict]:
     """REMARK item 18: internal validation of the clinical + marker Cox model by the
     bootstrap (cs.validate_model, as rms::validate).
@@ -443,7 +446,7 @@ def _validation_blocks(ctx: ReportContext, fr: pd.DataFrame, ep, h: float,
     it is cited, so these rows show the added-value bootstrap's numbers (the same estimator,
     apparent − mean optimism) and the table says so."""
     s = ctx.spec
-    fn, *args, kw = _validation_call(ctx, fr, ep, h)
+    fn, *args, kw = _validation_call(ctx, h)
     val = ctx.run_prefetched(msgs, "validate_model", fn, *args, **kw)
     ctx.results["validation"] = val
     tab = val.table.set_index("index")
