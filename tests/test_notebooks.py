@@ -122,7 +122,7 @@ def test_sources_pass_ruff():
 
 # --------------------------------------------------------------------------- slow: execution
 # One kernel for the notebooks run by a process (module-scoped: under `--dist loadgroup` the
-# module runs on one worker, ~65 s), reset before each notebook to the state of a fresh kernel
+# module runs on one worker, ~85 s), reset before each notebook to the state of a fresh kernel
 # where it matters: the user namespace emptied (`%reset -f`, so a notebook that forgets an
 # import fails even after another one imported it), every ctcstats module dropped from
 # sys.modules (each notebook imports the package afresh: module-level state and a name
