@@ -293,13 +293,22 @@ def _timefix(ts, valid, tie_tol):
 
 
 @njit
+def _identity(n):
+    """``np.arange(n)`` (int64; numba's arange compiles three more functions)."""
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        out[i] = i
+    return out
+
+
+@njit
 def _stable_argsort(keys):
     """Stable argsort of ``keys`` (finite): ``np.argsort(keys, kind="stable")``, the same order
     (ties in row order). Written out because numba's ``np.argsort(kind=...)`` compiles its
     mergesort and the string handling of ``kind`` into every caller (~4 s of a cold compile):
     insertion sort of runs of 16, then bottom-up merges."""
     n = keys.shape[0]
-    idx = np.arange(n)
+    idx = _identity(n)
     tmp = np.empty(n, dtype=np.int64)
     run = 16
     for lo in range(0, n, run):
@@ -350,7 +359,7 @@ def _stable_order(codes):
         if codes[i] > hi:
             hi = codes[i]
     if hi == 0:
-        return np.arange(n)
+        return _identity(n)
     if hi > 4 * n + 64:
         return _stable_argsort(codes)
     pos = np.zeros(hi + 2, dtype=np.int64)
@@ -619,7 +628,7 @@ def _cox_batch(off, base, time, orders, event, weight, strata, X, start, has_wei
     sperm0 = np.zeros(nmax, dtype=np.int64)
     r0 = np.empty(nmax)
     eta0 = np.empty(nmax)
-    scale = np.ones(p)
+    scale = np.empty(p)  # filled by _prepare
     u_work = np.zeros(p)
     i_work = np.zeros((p, p))
     no_info = np.bool_(False)  # not the constant False: see _jit.py on literal arguments
