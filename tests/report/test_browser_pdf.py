@@ -1,8 +1,9 @@
 """Printing a report to PDF keeps every table whole (issue 14).
 
 Each committed report (``reports/*.html``; ``test_reports_dir.py`` proves they are current) is
-printed with headless Chromium (``--print-to-pdf``, US letter, the report's ``@media print``
-CSS) and the PDF's words and their positions are read with ``pdftotext -bbox`` (poppler-utils;
+printed with headless Chromium (``Page.printToPDF`` in one browser shared by the module,
+``_browser.py``: what ``--print-to-pdf`` prints, US letter, the report's ``@media print`` CSS;
+the words and their positions are the same) and the PDF's words and their positions are read with ``pdftotext -bbox`` (poppler-utils;
 .ci/run installs both). For every table, the header of its last column must be found in the
 PDF — its words in order, stacked within one column (a header may wrap over several lines) —
 and lie inside the page: a table wider than the paper loses its right-hand columns, which is
@@ -25,13 +26,10 @@ import pytest
 
 from ctcstats.designs import list_designs
 
+from ._browser import Browser
+
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 FAST = {"rack2014"}
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--no-pdf-header-footer",
-]
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
                    r"(.*?)</word>")
 _PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
@@ -94,20 +92,22 @@ def find_header(tokens: list[str], pages) -> bool:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    return _exe(["chromium", "chromium-browser"], "apt-get install -y chromium")
+def browser(tmp_path_factory):
+    b = Browser(tmp_path_factory.mktemp("chromium") / "profile")
+    yield b
+    b.close()
 
 
 @pytest.mark.parametrize("key", [
     pytest.param(k, marks=() if k in FAST else pytest.mark.slow)
     for k in list_designs()["key"]])
-def test_pdf_keeps_every_last_column(key, chromium, tmp_path):
+def test_pdf_keeps_every_last_column(key, browser, tmp_path):
     report = REPORTS / f"{key}.html"
     pdf = tmp_path / f"{key}.pdf"
-    r = subprocess.run([chromium, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                        f"--print-to-pdf={pdf}", report.as_uri()],
-                       capture_output=True, text=True, timeout=240)
-    assert r.returncode == 0 and pdf.is_file(), r.stderr[-2000:]
+    page = browser.open(report.as_uri(), 1280, 4000)
+    page.print_to_pdf(pdf)
+    page.close()
+    assert pdf.is_file()
     pages = pdf_pages(pdf, tmp_path)
     assert pages, "the PDF has no pages"
     beyond = [(w, round(x1, 1), round(width, 1)) for width, words in pages
