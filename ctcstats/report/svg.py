@@ -109,6 +109,38 @@ def mpl_text(s: object) -> str:
     return str(s).replace("$", r"\$")
 
 
+_PAD = 0.08  # inches around the tight box
+_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+
+def _save_tight(fig, buf: io.StringIO, *, measure_once: bool) -> None:
+    """``fig.savefig(buf, format="svg", bbox_inches="tight")``, drawing the figure once.
+
+    With ``bbox_inches="tight"`` savefig draws the figure twice: once (not rendered) to
+    measure the tight box, once to write it. The box is measured here without that first
+    draw — with the SVG renderer at the SVG canvas' 72 dpi, as savefig measures it — and the
+    figure is saved at 72 dpi, the resolution savefig's box arithmetic uses after its first
+    draw (at 96 the box's corners differ in the last bits and move every clip-path id). The
+    SVG is the same byte for byte. Only raster images would be rasterised at 72 instead of 96
+    dpi; figures with images or rasterised artists (``measure_once=False``) take savefig's
+    own path.
+    """
+    if not measure_once:
+        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=_PAD,
+                    metadata=_METADATA)
+        return
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    dpi, canvas = fig.dpi, fig.canvas
+    FigureCanvasSVG(fig)  # the renderer get_tightbbox asks for is the SVG one
+    try:
+        box = fig.get_tightbbox().padded(_PAD)
+    finally:
+        fig.set_canvas(canvas)
+        fig.dpi = dpi
+    fig.savefig(buf, format="svg", bbox_inches=box, dpi=72.0, metadata=_METADATA)
+
+
 def figure_to_svg(fig, *, id_prefix: str, title: str | None = None) -> str:
     """Serialise *fig* to an inline ``<svg>`` element and close it.
 
@@ -130,19 +162,22 @@ def figure_to_svg(fig, *, id_prefix: str, title: str | None = None) -> str:
 
     import matplotlib
     import matplotlib.pyplot as plt
+    from matplotlib.image import AxesImage, BboxImage, FigureImage
     from matplotlib.text import Text
 
+    artists = fig.findobj()
     # user strings (labels, column names) are never mathtext: a "$" is literal
-    for t in fig.findobj(Text):
-        txt = t.get_text()
-        if "$" in txt and "\\mathdefault" not in txt:
-            t.set_parse_math(False)
+    for t in artists:
+        if isinstance(t, Text):
+            txt = t.get_text()
+            if "$" in txt and "\\mathdefault" not in txt:
+                t.set_parse_math(False)
+    raster = any(isinstance(a, (AxesImage, BboxImage, FigureImage)) or a.get_rasterized()
+                 for a in artists)
     buf = io.StringIO()
     try:
         with matplotlib.rc_context(SVG_RC):
-            fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.08,
-                        metadata={"Date": None, "Creator": None, "Format": None,
-                                  "Type": None})
+            _save_tight(fig, buf, measure_once=not raster)
     finally:
         plt.close(fig)
     text = buf.getvalue()

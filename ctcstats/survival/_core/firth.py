@@ -82,9 +82,16 @@ def firth_gradient(d: CoxData, beta: np.ndarray, st: RiskState,
 
 @dataclass(frozen=True)
 class FirthPenalty:
-    """Firth's penalty for the Cox engine's penalty hook (``ties`` as in the fit)."""
+    """Firth's penalty for the Cox engine's penalty hook (``ties`` as in the fit).
+
+    ``fixed``: coefficients a constrained fit holds fixed (profile likelihoods). The Newton
+    loop replaces their rows and columns of the information by a unit block, so their
+    columns of the penalty's Hessian are not differenced (zero); the free block is computed
+    exactly as without ``fixed``.
+    """
 
     ties: str
+    fixed: tuple[int, ...] = ()
 
     def __call__(self, d: CoxData, beta: np.ndarray, st: RiskState,
                  info: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -92,8 +99,10 @@ class FirthPenalty:
         p = beta.size
         if not np.isfinite(value):
             return value, grad, np.zeros((p, p))
-        hess = np.empty((p, p))
+        hess = np.zeros((p, p))
         for j in range(p):  # forward differences in scaled coordinates
+            if j in self.fixed:
+                continue
             h = _STEP * max(abs(beta[j] / d.scale[j]), 1.0) * d.scale[j]
             bb = beta.copy()
             bb[j] += h
