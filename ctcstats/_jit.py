@@ -15,7 +15,34 @@ Rules for kernels:
 * import this module lazily (inside the function that needs a kernel, or in a private kernel
   module that only such functions import): ``import ctcstats`` must not import numba
   (``tests/test_lazy_import.py``);
-* every kernel has a numpy (or pure-Python) reference it is tested against.
+* every kernel has a numpy (or pure-Python) reference it is tested against;
+* keep the cold compile small (issues 14 and 15). numba keys its disk cache on each source
+  file's modification time, so every fresh clone, and every edit of a kernel module,
+  compiles the kernels again (``python benchmarks/bench_jit_compile.py`` measures it, per
+  kernel, in fresh processes and an empty cache). What we learned (numba 0.68):
+
+  - each distinct argument-type signature of a jitted function is a separate compile, and
+    so is each literal constant: ``helper(x, True)`` and ``helper(x, False)`` called from
+    kernels compile ``helper`` twice (``Literal[bool](True)``, ``Literal[bool](False)``) —
+    pass a runtime flag (``np.bool_(True)`` is typed ``bool``, not literal) or move the
+    branch to the caller. From Python, read-only arrays are a type of their own too (a
+    fit's coefficients are read-only): copy short vectors before the call; keep dtypes
+    and C-contiguity the same at every call site;
+  - no ``np.argsort(..., kind=...)`` in a kernel: numba compiles its mergesort and the
+    string handling of ``kind`` (~4 s); sort in numpy before the call, or use a written-out
+    stable sort (``cox_kernel._stable_argsort``);
+  - no array assignment between arrays (``a[:] = b[idx]``, ``m[:, :] = other``) in a
+    kernel: numba compiles the string formatting of numpy's shape-mismatch error for it
+    (~3 s, str/repr/join of ints); write the loop. (A scalar fill, ``a[:] = 0``, is
+    fine.);
+  - a kernel called from another is compiled, optimised and emitted to machine code on its
+    own and again inside every caller (numba links the callee's code into the caller's
+    module and optimises the whole), so two entry points sharing big helpers cost twice:
+    ``cox_kernel._cox_batch`` serves both the fit and the log likelihood;
+  - measured and not worth it: ``error_model="numpy"`` (no change in compile time, and a
+    zero divisor would then give inf/NaN instead of raising), no Python wrapper for helpers
+    (``no_cpython_wrapper``; no change), numba-IR inlining of single-call helpers
+    (``inline="always"``; slower).
 """
 
 from __future__ import annotations

@@ -286,3 +286,20 @@ def test_shared_times_put_in_time_order_once_change_nothing(rng, ties):
     for a, b in ((shared, apart), (shared_x, apart_x)):
         for name in ("coef", "var", "loglik", "loglik_null", "score_test", *EXACT):
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@pytest.mark.parametrize("n", [0, 1, 15, 16, 17, 100, 1_001])
+def test_kernel_stable_sorts_equal_numpy(rng, n):
+    """The kernel's written-out stable sorts (numba's ``np.argsort(kind=...)`` is not used:
+    compile time) give numpy's stable order: ties in row order, float (entry times) and
+    integer keys (strata codes; codes far above n take the merge sort, not the counting
+    sort)."""
+    from ctcstats.survival._core.cox_kernel import _stable_argsort, _stable_order
+
+    small = rng.integers(0, 5, n)
+    large = rng.integers(0, 10**12, n) // 1000 * 1000  # some ties
+    real = np.round(rng.normal(size=n), 1)
+    for keys in (small, large, real):
+        np.testing.assert_array_equal(_stable_argsort(keys), np.argsort(keys, kind="stable"))
+    for codes in (small, large):
+        np.testing.assert_array_equal(_stable_order(codes), np.argsort(codes, kind="stable"))

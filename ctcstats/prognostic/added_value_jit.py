@@ -350,5 +350,7 @@ def centred_lp(x: np.ndarray, means: np.ndarray, beta: np.ndarray,
         xc = np.ascontiguousarray(x, float)
     if out is None:
         out = np.empty(x.shape[0])
-    _centred_lp(xc, np.ascontiguousarray(means, float), np.ascontiguousarray(beta, float), out)
+    # copies of the two short vectors: a fit's coefficients are read-only, and a read-only
+    # array is another argument type (a second compile of the kernel)
+    _centred_lp(xc, np.array(means, float), np.array(beta, float), out)
     return out

@@ -293,6 +293,64 @@ def _timefix(ts, valid, tie_tol):
 
 
 @njit
+def _identity(n):
+    """``np.arange(n)`` (int64; numba's arange compiles three more functions)."""
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        out[i] = i
+    return out
+
+
+@njit
+def _stable_argsort(keys):
+    """Stable argsort of ``keys`` (finite): ``np.argsort(keys, kind="stable")``, the same order
+    (ties in row order). Written out because numba's ``np.argsort(kind=...)`` compiles its
+    mergesort and the string handling of ``kind`` into every caller (~4 s of a cold compile):
+    insertion sort of runs of 16, then bottom-up merges."""
+    n = keys.shape[0]
+    idx = _identity(n)
+    tmp = np.empty(n, dtype=np.int64)
+    run = 16
+    for lo in range(0, n, run):
+        hi = min(lo + run, n)
+        for i in range(lo + 1, hi):
+            v = idx[i]
+            kv = keys[v]
+            j = i - 1
+            while j >= lo and keys[idx[j]] > kv:
+                idx[j + 1] = idx[j]
+                j -= 1
+            idx[j + 1] = v
+    width = run
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i = lo
+            j = mid
+            k = lo
+            while i < mid and j < hi:
+                if keys[idx[j]] < keys[idx[i]]:  # the left one first when equal: stable
+                    tmp[k] = idx[j]
+                    j += 1
+                else:
+                    tmp[k] = idx[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                tmp[k] = idx[i]
+                i += 1
+                k += 1
+            while j < hi:
+                tmp[k] = idx[j]
+                j += 1
+                k += 1
+        idx, tmp = tmp, idx
+        width *= 2
+    return idx
+
+
+@njit
 def _stable_order(codes):
     """Stable argsort of integer codes ≥ 0 (a counting sort when the codes are small)."""
     n = codes.shape[0]
@@ -301,9 +359,9 @@ def _stable_order(codes):
         if codes[i] > hi:
             hi = codes[i]
     if hi == 0:
-        return np.arange(n)
+        return _identity(n)
     if hi > 4 * n + 64:
-        return np.argsort(codes, kind="mergesort")
+        return _stable_argsort(codes)
     pos = np.zeros(hi + 2, dtype=np.int64)
     for i in range(n):
         pos[codes[i] + 1] += 1
@@ -323,10 +381,10 @@ B_TIME, B_ORDER, B_EVENT, B_WEIGHT, B_STRATA, B_X, B_START = 0, 1, 2, 3, 4, 5, 6
 
 @njit
 def _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_weight,
-             has_strata, has_start, do_timefix, tie_tol, scaled, ts, st, w, ev, xs, sta, sperm,
-             scale):
+             has_strata, has_start, do_timefix, tie_tol, ts, st, w, ev, xs, sta, sperm, scale):
     """Sort replicate ``rep`` (``n`` rows) by (stratum, time) into the work arrays, apply the
-    tie rule, centre the covariates (and scale them when ``scaled``).
+    tie rule, centre the covariates and write R's scale factors to ``scale`` (the fit
+    multiplies the columns by them: :func:`_scale_columns`).
 
     The inputs are flat: replicate r's rows of input k start at ``base[k, r]`` (equal for
     every replicate when the input is shared); ``orders`` holds each replicate's rows ordered
@@ -363,11 +421,23 @@ def _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_we
     if do_timefix:
         n_merged = _timefix(ts, w > 0, tie_tol)
     if has_strata:
+        # gathers written as loops: ``ts[:] = ts[o2]`` would compile the string formatting
+        # of numpy's shape-mismatch error (~3 s of a cold compile; see _jit.py)
         o2 = _stable_order(st)
-        final = order[o2]
-        ts[:] = ts[o2]
-        w[:] = w[o2]
-        st[:] = st[o2]
+        final = np.empty(n, dtype=np.int64)
+        tsc = np.empty(n)
+        wc = np.empty(n)
+        stc = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            k = o2[i]
+            final[i] = order[k]
+            tsc[i] = ts[k]
+            wc[i] = w[k]
+            stc[i] = st[k]
+        for i in range(n):
+            ts[i] = tsc[i]
+            w[i] = wc[i]
+            st[i] = stc[i]
     else:
         final = order
     wsum = 0.0
@@ -393,18 +463,26 @@ def _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_we
             xs[i, j] = v
             mad[j] += wi * abs(v)
     for j in range(p):
-        scale[j] = wsum / mad[j] if mad[j] > 0 and scaled else 1.0
-    if scaled:
-        for i in range(n):
-            for j in range(p):
-                xs[i, j] *= scale[j]
+        scale[j] = wsum / mad[j] if mad[j] > 0 else 1.0
     if has_start:
         for i in range(n):
             sta[i] = start[bst + final[i]]
-        o3 = np.argsort(sta, kind="mergesort")
-        o4 = _stable_order(st[o3])
-        sperm[:] = o3[o4]
+        o3 = _stable_argsort(sta)
+        st3 = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            st3[i] = st[o3[i]]
+        o4 = _stable_order(st3)
+        for i in range(n):
+            sperm[i] = o3[o4[i]]
     return n_merged, nev, n
+
+
+@njit
+def _scale_columns(xs, scale):
+    n, p = xs.shape
+    for i in range(n):
+        for j in range(p):
+            xs[i, j] *= scale[j]
 
 
 @njit
@@ -439,18 +517,29 @@ def _no_event_level(xs, w, ev, has_weight):
 
 
 @njit
+def _copy_score(u, i, U, imat):
+    """``U[:] = u; imat[:, :] = i`` as loops (see :func:`_prepare`)."""
+    p = u.shape[0]
+    for j in range(p):
+        U[j] = u[j]
+        for k in range(p):
+            imat[j, k] = i[j, k]
+
+
+@njit
 def _newton(ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency, eps, iter_max,
             toler_chol, r, eta):
     """R's coxph Newton–Raphson (:func:`ctcstats.survival._core.newton.newton_raphson`,
     ``rule="coxph"``) for one sorted replicate, in its coordinates."""
     p = xs.shape[1]
+    info = np.bool_(True)  # not the constant True: see _jit.py on literal arguments
     u0 = np.zeros(p)
     i0 = np.zeros((p, p))
     nu = np.zeros(p)
     ni = np.zeros((p, p))
     beta = np.zeros(p)
     ll0, stat = _derivatives(ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency,
-                             beta, True, u0, i0, r, eta)
+                             beta, info, u0, i0, r, eta)
     chol, rank = _cholesky2(i0, toler_chol)
     a = _chsolve2(chol, u0)
     sctest = 0.0
@@ -470,14 +559,14 @@ def _newton(ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency, eps, ite
         if done:
             break
         nl, stat = _derivatives(ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency,
-                                newbeta, True, nu, ni, r, eta)
+                                newbeta, info, nu, ni, r, eta)
         n_iter = it
         ll = nl
-        U[:] = nu
-        imat[:, :] = ni
+        _copy_score(nu, ni, U, imat)
         finite = _all_finite(nl, nu, ni)
         if finite and nl != 0.0 and abs(1.0 - best / nl) <= eps:
-            beta[:] = newbeta
+            for j in range(p):
+                beta[j] = newbeta[j]
             converged = True
             break
         if it == iter_max:
@@ -490,32 +579,27 @@ def _newton(ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency, eps, ite
             best = nl
             ch, _ = _cholesky2(ni, toler_chol)
             step = _chsolve2(ch, nu)
-            beta[:] = newbeta
+            for j in range(p):
+                beta[j] = newbeta[j]
             newbeta = newbeta + step
     if not converged and not bad0 and iter_max > 1 and stat == 0:
         ll, stat = _derivatives(ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency,
-                                beta, True, U, imat, r, eta)
+                                beta, info, U, imat, r, eta)
     if bad0:
         ll = ll0
-        U[:] = u0
-        imat[:, :] = i0
+        _copy_score(u0, i0, U, imat)
     chol, rank = _cholesky2(imat, toler_chol)
     return beta, ll, U, imat, _chinv2(chol), rank, n_iter, converged, ll0, sctest, stat
 
 
 @njit
-def cox_fit_batch(off, base, time, orders, event, weight, strata, X, start, has_weight,
-                  has_strata, has_start, do_timefix, tie_tol, efron, frequency, eps, iter_max,
-                  toler_chol):
-    """Sort, tie-fix, centre and scale each replicate, then fit it (R's coxph.fit).
-
-    Replicate r has ``off[r + 1] - off[r]`` rows; its rows of each flat input start at
-    ``base[k, r]`` (see :func:`_prepare`; ``X`` is (rows, p)). Returns per replicate, in the
-    covariates' own units: beta (R, p), variance (R, p, p), score (R, p), loglik, rank,
-    n_iter, converged, loglik at 0, score test, weighted events, merged times, the
-    no-event-level flag and a status (1: frequency weights of a tied group are not whole
-    numbers).
-    """
+def _cox_batch(off, base, time, orders, event, weight, strata, X, start, has_weight,
+               has_strata, has_start, do_timefix, tie_tol, efron, frequency, eps, iter_max,
+               toler_chol, fit, beta):
+    """:func:`cox_fit_batch` (``fit``) or :func:`cox_loglik_batch` (not ``fit``: the log
+    likelihood at ``beta`` in the ``loglik`` output, the other outputs not filled) — one
+    compiled kernel for both, so that a process using both compiles their shared parts
+    once."""
     R = off.shape[0] - 1
     p = X.shape[1]
     nmax = 1
@@ -544,23 +628,32 @@ def cox_fit_batch(off, base, time, orders, event, weight, strata, X, start, has_
     sperm0 = np.zeros(nmax, dtype=np.int64)
     r0 = np.empty(nmax)
     eta0 = np.empty(nmax)
-    scale = np.ones(p)
+    scale = np.empty(p)  # filled by _prepare
+    u_work = np.zeros(p)
+    i_work = np.zeros((p, p))
+    no_info = np.bool_(False)  # not the constant False: see _jit.py on literal arguments
     for rep in range(R):
         n = off[rep + 1] - off[rep]
         ts, st, w, ev, xs = ts0[:n], st0[:n], w0[:n], ev0[:n], xs0[:n]
         sta, sperm = sta0[:n], sperm0[:n]
         nm_o[rep], nev_o[rep], n = _prepare(rep, n, base, time, orders, event, weight,
                                             strata, X, start, has_weight, has_strata,
-                                            has_start, do_timefix, tie_tol, True, ts, st, w, ev,
-                                            xs, sta, sperm, scale)
+                                            has_start, do_timefix, tie_tol, ts, st, w, ev, xs,
+                                            sta, sperm, scale)
         ts, st, w, ev, xs = ts[:n], st[:n], w[:n], ev[:n], xs[:n]
         sta, sperm = sta[:n], sperm[:n]
+        if not fit:  # centred, not scaled
+            ll_o[rep], status[rep] = _derivatives(ts, st, w, ev, xs, sta, sperm, has_start,
+                                                  efron, frequency, beta[rep], no_info,
+                                                  u_work, i_work, r0[:n], eta0[:n])
+            continue
+        _scale_columns(xs, scale)
         mono_o[rep] = _no_event_level(xs, w, ev, has_weight)
-        beta, ll, U, imat, var, rank, n_iter, conv, ll0, sctest, stat = _newton(
+        bet, ll, U, imat, var, rank, n_iter, conv, ll0, sctest, stat = _newton(
             ts, st, w, ev, xs, sta, sperm, has_start, efron, frequency, eps, iter_max,
             toler_chol, r0[:n], eta0[:n])
         for j in range(p):
-            beta_o[rep, j] = beta[j] * scale[j]
+            beta_o[rep, j] = bet[j] * scale[j]
             U_o[rep, j] = U[j] / scale[j]
             for k in range(p):
                 var_o[rep, j, k] = var[j, k] * scale[j] * scale[k]
@@ -576,40 +669,28 @@ def cox_fit_batch(off, base, time, orders, event, weight, strata, X, start, has_
             status, I_o)
 
 
-@njit
+def cox_fit_batch(off, base, time, orders, event, weight, strata, X, start, has_weight,
+                  has_strata, has_start, do_timefix, tie_tol, efron, frequency, eps, iter_max,
+                  toler_chol):
+    """Sort, tie-fix, centre and scale each replicate, then fit it (R's coxph.fit).
+
+    Replicate r has ``off[r + 1] - off[r]`` rows; its rows of each flat input start at
+    ``base[k, r]`` (see :func:`_prepare`; ``X`` is (rows, p)). Returns per replicate, in the
+    covariates' own units: beta (R, p), variance (R, p, p), score (R, p), loglik, rank,
+    n_iter, converged, loglik at 0, score test, weighted events, merged times, the
+    no-event-level flag, a status (1: frequency weights of a tied group are not whole
+    numbers) and the information matrix (R, p, p).
+    """
+    return _cox_batch(off, base, time, orders, event, weight, strata, X, start, has_weight,
+                      has_strata, has_start, do_timefix, tie_tol, efron, frequency, eps,
+                      iter_max, toler_chol, True, np.zeros((0, X.shape[1])))
+
+
 def cox_loglik_batch(off, base, time, orders, event, weight, strata, X, start, has_weight,
                      has_strata, has_start, do_timefix, tie_tol, efron, frequency, beta):
     """Log partial likelihood of every replicate at ``beta`` (R, p) (covariates centred, not
     scaled); inputs as :func:`cox_fit_batch`. Returns (loglik, status)."""
-    R = off.shape[0] - 1
-    p = X.shape[1]
-    nmax = 1
-    for rep in range(R):
-        nmax = max(nmax, off[rep + 1] - off[rep])
-    out = np.empty(R)
-    status = np.zeros(R, dtype=np.int64)
-    ts0 = np.empty(nmax)
-    st0 = np.empty(nmax, dtype=np.int64)
-    w0 = np.empty(nmax)
-    ev0 = np.empty(nmax, dtype=np.bool_)
-    xs0 = np.empty((nmax, p))
-    sta0 = np.empty(nmax)
-    sperm0 = np.zeros(nmax, dtype=np.int64)
-    r0 = np.empty(nmax)
-    eta0 = np.empty(nmax)
-    scale = np.ones(p)
-    U = np.zeros(p)
-    imat = np.zeros((p, p))
-    for rep in range(R):
-        n = off[rep + 1] - off[rep]
-        ts, st, w, ev, xs = ts0[:n], st0[:n], w0[:n], ev0[:n], xs0[:n]
-        sta, sperm = sta0[:n], sperm0[:n]
-        n = _prepare(rep, n, base, time, orders, event, weight, strata, X, start, has_weight,
-                     has_strata, has_start, do_timefix, tie_tol, False, ts, st, w, ev, xs, sta,
-                     sperm, scale)[2]
-        ts, st, w, ev, xs = ts[:n], st[:n], w[:n], ev[:n], xs[:n]
-        sta, sperm = sta[:n], sperm[:n]
-        out[rep], status[rep] = _derivatives(ts, st, w, ev, xs, sta, sperm, has_start, efron,
-                                             frequency, np.ascontiguousarray(beta[rep]), False,
-                                             U, imat, r0[:n], eta0[:n])
-    return out, status
+    out = _cox_batch(off, base, time, orders, event, weight, strata, X, start, has_weight,
+                     has_strata, has_start, do_timefix, tie_tol, efron, frequency, 0.0, 0, 0.0,
+                     False, np.ascontiguousarray(beta, dtype=float))
+    return out[3], out[12]
