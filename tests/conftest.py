@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -32,6 +33,50 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        _compile_each_kernel_once(config.rootpath)
+
+
+def _compile_each_kernel_once(root: Path) -> None:
+    """On an xdist worker: compile each numba kernel in one worker only.
+
+    The kernels are cached on disk (``ctcstats._jit.njit``, ``cache=True``), but the cache of a
+    fresh clone is empty (numba keys it on the source files' modification times), and the
+    workers need the same kernels at about the same time: each compiled them all (~40 CPU s
+    each). Here a worker compiling a kernel holds a file lock named after the function; a
+    worker needing the same function waits for the lock, and numba's own compile then finds
+    the other worker's result in the disk cache and loads it instead of compiling again.
+    The lock is taken inside numba's in-process compiler lock, so two threads of one worker
+    cannot hold a file lock each and wait for each other; across workers a compile only ever
+    waits for the functions it calls (never its callers), so no two workers wait for each
+    other either. Nothing changes when the cache is warm (numba compiles nothing then) or in
+    a one-process run.
+    """
+    import fcntl
+    import hashlib
+    import tempfile
+
+    from numba.core.caching import NullCache
+    from numba.core.compiler_lock import global_compiler_lock
+    from numba.core.dispatcher import Dispatcher
+
+    locks = Path(tempfile.gettempdir()) / (
+        "ctcstats-numba-" + hashlib.sha1(str(root).encode()).hexdigest()[:12])
+    locks.mkdir(exist_ok=True)
+    compile_ = Dispatcher.compile
+
+    def compile_once(self, sig):
+        if isinstance(self._cache, NullCache):
+            return compile_(self, sig)
+        name = f"{self.py_func.__module__}.{self.py_func.__qualname__}"
+        with global_compiler_lock, open(locks / name, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return compile_(self, sig)
+
+    Dispatcher.compile = compile_once
 
 
 # The reference generators and oracles are scripts (run by tests/reference/regenerate.sh),

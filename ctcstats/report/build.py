@@ -319,8 +319,10 @@ def build_report(
     try:
         from .sections.competing import start_competing
         from .sections.further import start_prognostic
+        from .sections.survival import start_survival
 
-        start_prognostic(ctx)  # section 8's bootstraps, in forked children when it pays
+        start_survival(ctx)  # sections 5-6's Cox fits, in forked children when it pays
+        start_prognostic(ctx)  # section 8's bootstraps
         start_competing(ctx)  # and the competing-risks models
         return _build(ctx, data, spec, out=out, source=source, data_sha256=data_sha256,
                       command=command, progress=progress, format=format, draws=draws)

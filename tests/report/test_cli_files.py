@@ -36,6 +36,25 @@ def _one_line_fail(r, needle):
     assert "Traceback" not in r.stderr
 
 
+def _main_fails(capsys, args, needle) -> str:
+    """``main(args)`` in this process exits 2 with one line on stderr naming *needle*, and
+    nothing on stdout; returns stderr. In-process (with filterwarnings=error a warning fails
+    the test, so the error line is the only output): these cases ran one report subprocess
+    each, ~1–2 s apiece of interpreter start-up and imports; the fresh-interpreter path is
+    checked by test_argparse_errors_are_one_line here and test_cli_report.py's subprocess
+    tests."""
+    capsys.readouterr()
+    rc = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    assert rc == 2, captured.err
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("ctcstats: error: ") and needle in lines[0], lines[0]
+    assert "Traceback" not in captured.err
+    return captured.err
+
+
 def test_semicolon_decimal_comma_csv_reports_like_the_comma_csv(tmp_path):
     df = _cohort()
     a, b = tmp_path / "comma.csv", tmp_path / "semi.csv"
@@ -54,7 +73,7 @@ def test_semicolon_decimal_comma_csv_reports_like_the_comma_csv(tmp_path):
     assert len(diff) <= 3, diff[:5]  # only provenance lines (file name, digest) may differ
 
 
-def test_excel_sheet_flag(tmp_path):
+def test_excel_sheet_flag(tmp_path, capsys):
     import pandas as pd
 
     p = tmp_path / "study.xlsx"
@@ -62,9 +81,9 @@ def test_excel_sheet_flag(tmp_path):
         pd.DataFrame({"About": ["export"]}).to_excel(w, sheet_name="Readme", index=False)
         _cohort().to_excel(w, sheet_name="Patients", index=False)
     out = tmp_path / "r.html"
-    r = _cli("report", p, *COLS, "--out", out)
-    _one_line_fail(r, "the columns are on 'Patients'")
-    assert "--sheet 'Patients'" in r.stderr and not out.exists()
+    err = _main_fails(capsys, ["report", p, *COLS, "--out", out],
+                      "the columns are on 'Patients'")
+    assert "--sheet 'Patients'" in err and not out.exists()
     assert main(["report", str(p), *COLS, "--sheet", "Patients", "--quiet", "--out",
                  str(out)]) == 0
     assert "study.xlsx (sheet &#39;Patients&#39;)" in out.read_text()
@@ -73,26 +92,25 @@ def test_excel_sheet_flag(tmp_path):
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
 
 
-def test_numbers_as_text_named(tmp_path):
+def test_numbers_as_text_named(tmp_path, capsys):
     df = _cohort().astype({"ctc_count": object})
     df.loc[df.index[:2], "ctc_count"] = ["<1", "n.d."]
     p = tmp_path / "c.csv"
     df.to_csv(p, index=False)
-    r = _cli("report", p, *COLS, "--out", tmp_path / "r.html")
-    _one_line_fail(r, "column 'ctc_count' of 'c.csv' holds numbers stored as text: 2 value(s) "
-                      "are not numbers (e.g. '<1', 'n.d.')")
+    _main_fails(capsys, ["report", p, *COLS, "--out", tmp_path / "r.html"],
+                "column 'ctc_count' of 'c.csv' holds numbers stored as text: 2 value(s) "
+                "are not numbers (e.g. '<1', 'n.d.')")
 
 
-def test_ambiguous_separator_via_cli_names_the_flag(tmp_path):
+def test_ambiguous_separator_via_cli_names_the_flag(tmp_path, capsys):
     p = tmp_path / "c.csv"
     p.write_text("a;b,c\n1;2,3\n4;5,6\n")
-    r = _cli("report", p, "--time-col", "a", "--event-col", "b", "--marker-col", "c",
-             "--out", tmp_path / "r.html")
-    _one_line_fail(r, "--sep")
+    _main_fails(capsys, ["report", p, "--time-col", "a", "--event-col", "b", "--marker-col",
+                         "c", "--out", tmp_path / "r.html"], "--sep")
 
 
 @pytest.mark.parametrize("case", ["no_dir", "is_dir", "read_only_dir", "suffix"])
-def test_output_path_checked_before_any_work(tmp_path, case):
+def test_output_path_checked_before_any_work(tmp_path, case, capsys):
     # the data file does not exist: a path error must come first (nothing was read)
     data = tmp_path / "absent.csv"
     ro = tmp_path / "ro"
@@ -107,8 +125,7 @@ def test_output_path_checked_before_any_work(tmp_path, case):
             # root ignores permission bits; check_output_path relies on os.access
             os.chmod(ro, 0o755)
             return _check_read_only_with_access(tmp_path, ro, data)
-        r = _cli("report", data, *COLS, "--out", out)
-        _one_line_fail(r, needle)
+        _main_fails(capsys, ["report", data, *COLS, "--out", out], needle)
     finally:
         os.chmod(ro, 0o755)
 

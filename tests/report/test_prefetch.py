@@ -133,7 +133,9 @@ def test_report_bytes_the_same_with_and_without_children(monkeypatch, tmp_path, 
     monkeypatch.setattr(Prefetch, "start_group", start_group)
     monkeypatch.setenv("CTCSTATS_REPORT_JOBS", "2")
     par = build_design_report(key, rng=1, out=tmp_path / "r.html")
-    assert used[:2] == ["added_value", "validate_model"]
+    # lucci2012 reports Firth fits (section 6): they and the ordinary fits start early
+    first = ["multivariable"] if key == "lucci2012" else []
+    assert used[:len(first) + 2] == [*first, "added_value", "validate_model"]
     if key == "braun2005":
         assert used[2:] == ["competing:bcss", "competing:ddfs"]
     seq = (REPORTS / f"{key}.html").read_text(encoding="utf-8")
@@ -144,3 +146,30 @@ def test_report_bytes_the_same_with_and_without_children(monkeypatch, tmp_path, 
         assert used == []
     assert par == seq
     assert "Internal validation of the clinical + marker model" in par
+
+
+def test_firth_fit_started_early_only_when_section_6_reports_it():
+    """The child computes the Firth fit exactly as section 6 calls it when the ordinary
+    fit has fewer than 10 events per coefficient, and nothing (so the key is left to the
+    parent, which does not ask for it) otherwise; the ordinary fit's warnings are not
+    captured with it."""
+    import pandas as pd
+
+    from ctcstats._warnings import call_capturing
+    from ctcstats.report.sections.survival import _firth_possible, _firth_when_needed, _NotNeeded
+    from ctcstats.survival.cox import fit_cox
+
+    rng = np.random.default_rng(7)
+    n = 60
+    frame = pd.DataFrame({"t": rng.exponential(1.0, n), "x1": rng.normal(size=n),
+                          "x2": rng.normal(size=n), "x3": rng.normal(size=n)})
+    frame["e"] = (rng.random(n) < 0.4).astype(int)  # ~24 events, 3 coefficients: EPV < 10
+    kw = dict(time_col="t", event_col="e", covariates=["x1", "x2", "x3"], firth=True)
+    got, caught = call_capturing(_firth_when_needed, frame, **kw)
+    want, want_caught = call_capturing(fit_cox, frame, **kw)
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    assert [str(w.message) for w in caught] == [str(w.message) for w in want_caught]
+    many = frame.assign(e=1)  # 60 events, 3 coefficients: EPV = 20
+    assert _firth_possible(frame, kw) and not _firth_possible(many, kw)
+    with pytest.raises(_NotNeeded):
+        _firth_when_needed(many, **kw)

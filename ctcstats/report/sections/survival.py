@@ -28,8 +28,8 @@ from ..format import (
 from ..spec import EndpointSpec
 from ..units import duration, durations, time_ticks, unit_word
 
-__all__ = ["km_figure", "section_univariable", "section_multivariable", "time_ticks",
-           "events_per_variable", "EPV_MIN"]
+__all__ = ["km_figure", "section_univariable", "section_multivariable", "start_survival",
+           "time_ticks", "events_per_variable", "EPV_MIN"]
 
 
 _MAX_CENSOR_MARKS = 1000
@@ -131,8 +131,8 @@ def section_univariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
     ))
     rows = []
     for cov in (ctx.term, *s.covariates):
-        cox = ctx.run(msgs, fit_cox, fr, time_col=ep.time_col, event_col=ep.event_col,
-                      covariates=[cov], strata_col=s.strata_col)
+        fn, args, kw = _cox_call(ctx, ep, [cov])
+        cox = ctx.run(msgs, fn, *args, **kw)
         if cov == ctx.term:
             ctx.results[f"cox_uni:{ep.name}"] = cox
         rows += _cox_rows(ctx, cox.table)
@@ -144,6 +144,68 @@ def section_univariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
     if nb:
         blocks.append(nb)
     return blocks
+
+
+def _cox_call(ctx: ReportContext, ep: EndpointSpec, covariates: list[str], *,
+              firth: bool = False):
+    """The ``fit_cox`` call of sections 5–6 (``(fn, args, kwargs)``), one place for the
+    section and for :func:`start_survival`."""
+    kw = dict(time_col=ep.time_col, event_col=ep.event_col, covariates=covariates,
+              strata_col=ctx.spec.strata_col)
+    return fit_cox, (ctx.frame,), (dict(kw, firth=True) if firth else kw)
+
+
+class _NotNeeded(Exception):
+    """The Firth fit is not reported (enough events per variable)."""
+
+
+def _firth_possible(data: pd.DataFrame, kwargs: dict) -> bool:
+    """False when section 6 certainly reports no Firth fit for this call: even with one
+    coefficient per numeric covariate and one per level of any other (at least as many as
+    the fit estimates), there are ≥ :data:`EPV_MIN` events per coefficient."""
+    cols = [kwargs["time_col"], kwargs["event_col"], *kwargs["covariates"]]
+    if kwargs.get("strata_col"):
+        cols.append(kwargs["strata_col"])
+    rows = data[cols].dropna()
+    n_max = sum(1 if pd.api.types.is_numeric_dtype(rows[c]) else max(rows[c].nunique(), 1)
+                for c in kwargs["covariates"])
+    n_events = int((rows[kwargs["event_col"]].astype(float) > 0).sum())
+    return n_events / n_max < EPV_MIN
+
+
+def _firth_when_needed(data: pd.DataFrame, **kwargs):
+    """``fit_cox(data, **kwargs)`` (a Firth fit) when section 6 reports it — fewer than
+    :data:`EPV_MIN` events per coefficient of the ordinary fit, the section's rule — else
+    :class:`_NotNeeded` (a prefetched call nobody will ask for is not computed). Only the
+    Firth fit's own warnings are captured by the caller."""
+    if not _firth_possible(data, kwargs):
+        raise _NotNeeded
+    plain = {k: v for k, v in kwargs.items() if k != "firth"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cox = fit_cox(data, **plain)
+    k = _n_parameters(cox)
+    if (cox.n_events / k if k else math.inf) >= EPV_MIN:
+        raise _NotNeeded
+    return fit_cox(data, **kwargs)
+
+
+def start_survival(ctx: ReportContext) -> None:
+    """Start section 6's multivariable Cox fits and the Firth fits it will report (profile
+    intervals: seconds) in a forked child (``ctx.prefetch``), when some endpoint may need a
+    Firth fit; the same calls as the section's, taken back by key. Without Firth fits the
+    ordinary fits are too quick to pay for a child."""
+    if ctx.prefetch is None or not ctx.prefetch.enabled:
+        return
+    covs = [ctx.term, *ctx.spec.covariates]
+    firth = {}
+    for ep in ctx.spec.endpoints:
+        _, args, kw = _cox_call(ctx, ep, covs, firth=True)
+        if _firth_possible(ctx.frame, kw):
+            firth[f"cox_firth:{ep.name}"] = (_firth_when_needed, args, kw)
+    if firth:
+        multi = {f"cox:{ep.name}": _cox_call(ctx, ep, covs) for ep in ctx.spec.endpoints}
+        ctx.prefetch.start_group("multivariable", {**multi, **firth})
 
 
 #: Events per variable below which a model is flagged (Peduzzi et al. 1995; Harrell 2015
@@ -189,8 +251,8 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
     fr = ctx.frame
     msgs: list[str] = []
     covs = [ctx.term, *s.covariates]
-    cox = ctx.run(msgs, fit_cox, fr, time_col=ep.time_col, event_col=ep.event_col,
-                  covariates=covs, strata_col=s.strata_col)
+    fn, args, kw = _cox_call(ctx, ep, covs)
+    cox = ctx.run_prefetched(msgs, f"cox:{ep.name}", fn, *args, **kw)
     ctx.results[f"cox:{ep.name}"] = cox
     epv = ctx.run(msgs, events_per_variable, cox.n_events, _n_parameters(cox),
                   model=f"the multivariable Cox model for {ep.title}",
@@ -201,8 +263,8 @@ def section_multivariable(ctx: ReportContext, ep: EndpointSpec) -> list[dict]:
     rows = _cox_rows(ctx, cox.table)
     firth = None
     if epv < EPV_MIN:
-        firth = ctx.run(msgs, fit_cox, fr, time_col=ep.time_col, event_col=ep.event_col,
-                        covariates=covs, strata_col=s.strata_col, firth=True)
+        fn, args, kw = _cox_call(ctx, ep, covs, firth=True)
+        firth = ctx.run_prefetched(msgs, f"cox_firth:{ep.name}", fn, *args, **kw)
         ctx.results[f"cox_firth:{ep.name}"] = firth
         cols = ["term", "HR (95% Wald CI)", "Wald p", "Firth HR (95% profile CI)",
                 "penalised LR p"]
