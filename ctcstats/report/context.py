@@ -154,6 +154,11 @@ class ReportContext:
         out, caught = self.prefetch.result(key, fn, *args, **kwargs)
         return self._record(messages, out, caught)
 
+    def record(self, messages: list[str], out, caught):
+        """``out``, its captured warnings recorded in *messages* as :meth:`run` records
+        them (for a call computed with others, each kept with its warnings)."""
+        return self._record(messages, out, caught)
+
     def _record(self, messages: list[str], out, caught):
         for w in caught:
             msg = f"{w.category.__name__}: {plain_words(str(w.message))}"

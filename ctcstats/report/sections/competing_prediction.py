@@ -19,9 +19,12 @@ All performance is apparent (the models are evaluated on the patients they were 
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import numpy as np
 import pandas as pd
 
+from ..._warnings import call_capturing
 from ...prognostic.competing import (
     competing_brier_score,
     competing_calibration,
@@ -36,7 +39,8 @@ from ..units import duration, durations
 
 __all__ = ["prediction_blocks", "prediction_calls"]
 
-MODELS = (("fine_gray", "Fine–Gray"), ("cause_specific", "cause-specific Cox"))
+MODELS: tuple[tuple[Literal["fine_gray", "cause_specific"], str], ...] = (
+    ("fine_gray", "Fine–Gray"), ("cause_specific", "cause-specific Cox"))
 _N_GROUPS = 4
 
 
@@ -51,47 +55,67 @@ def _usable_horizons(ctx: ReportContext, time: np.ndarray, code: np.ndarray) -> 
 
 def prediction_calls(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame, cov: list[str],
                      event_col: str, prefetch_key: str) -> dict[str, tuple]:
-    """``{key: (fn, args, kwargs)}`` of the predictions :func:`prediction_blocks` makes
-    (none when no horizon is usable), keyed ``f"{prefetch_key}:{method}"``."""
+    """``{prefetch_key: (fn, args, kwargs)}``: the predictions and their performance measures
+    :func:`prediction_blocks` reports, as one call (none when no horizon is usable)."""
     time = fr[ep.time_col].to_numpy(float)
     code = fr[event_col].to_numpy()
     hs = _usable_horizons(ctx, time, code)
     if not hs:
         return {}
-    return {f"{prefetch_key}:{key}": (predict_cumulative_incidence, (fr,), dict(
-        time_col=ep.time_col, event_col=event_col, covariates=cov, horizon=hs, method=key))
-        for key, _ in MODELS}
+    return {prefetch_key: (_predict_and_score, (fr,), dict(
+        time_col=ep.time_col, event_col=event_col, covariates=cov, horizon=hs))}
+
+
+def _columns(hs: list[float]) -> dict[str, dict[float, str]]:
+    return {key: {h: f"__cif_{key}_{i}__" for i, h in enumerate(hs)} for key, _ in MODELS}
+
+
+def _predict_and_score(fr: pd.DataFrame, *, time_col: str, event_col: str,
+                       covariates: list[str], horizon: list[float]) -> dict:
+    """Each model's predicted cumulative incidence at the horizons, and at each horizon its
+    AUC, Brier score, Wolbers C and calibration, every call's value kept with its own
+    warnings (``(value, captured)``, replayed in this order by :func:`prediction_blocks`);
+    one call, so a forked child (``ctx.prefetch``) can compute all of it."""
+    preds = {key: call_capturing(predict_cumulative_incidence, fr, time_col=time_col,
+                                 event_col=event_col, covariates=covariates, horizon=horizon,
+                                 method=key) for key, _ in MODELS}
+    cols = _columns(horizon)
+    scored = fr.assign(**{cols[k][h]: preds[k][0].at(h) for k, _ in MODELS for h in horizon})
+    metrics = {}
+    for key, _ in MODELS:
+        for h in horizon:
+            kw: dict[str, Any] = dict(time_col=time_col, event_col=event_col,
+                                      risk_col=cols[key][h])
+            metrics[(key, h)] = (
+                call_capturing(competing_time_dependent_auc, scored, **kw, horizon=h),
+                call_capturing(competing_brier_score, scored, **kw, horizon=h),
+                call_capturing(competing_concordance_index, scored, **kw, tau=h),
+                call_capturing(competing_calibration, scored, **kw, horizon=h,
+                               n_groups=_N_GROUPS))
+    return {"preds": preds, "metrics": metrics}
 
 
 def prediction_blocks(ctx: ReportContext, ep: EndpointSpec, fr: pd.DataFrame, cov: list[str],
                       event_col: str, msgs: list[str], *,
                       prefetch_key: str = "cif") -> list[dict]:
     """Absolute-risk and performance tables and the calibration figure of one endpoint
-    (the predictions taken from ``ctx.prefetch`` when started there under *prefetch_key*)."""
-    time = fr[ep.time_col].to_numpy(float)
-    code = fr[event_col].to_numpy()
-    hs = _usable_horizons(ctx, time, code)
-    if not hs:
-        return []
+    (the predictions and measures taken from ``ctx.prefetch`` when started there under
+    *prefetch_key*)."""
     calls = prediction_calls(ctx, ep, fr, cov, event_col, prefetch_key)
-    preds = {}
-    for key, _ in MODELS:
-        fn, args, kw = calls[f"{prefetch_key}:{key}"]
-        preds[key] = ctx.run_prefetched(msgs, f"{prefetch_key}:{key}", fn, *args, **kw)
+    if not calls:
+        return []
+    fn, args, kw = calls[prefetch_key]
+    hs = kw["horizon"]
+    got = ctx.run_prefetched(msgs, prefetch_key, fn, *args, **kw)
+    preds = {key: ctx.record(msgs, *got["preds"][key]) for key, _ in MODELS}
     ctx.results[f"competing_predictions:{ep.name}"] = preds
-    cols = {key: {h: f"__cif_{key}_{i}__" for i, h in enumerate(hs)} for key, _ in MODELS}
+    cols = _columns(hs)
     scored = fr.assign(**{cols[k][h]: preds[k].at(h) for k, _ in MODELS for h in hs})
     blocks = [_risk_table(ctx, ep, scored, cols, hs)]
     rows, cal = [], {}
     for key, label in MODELS:
         for h in hs:
-            c = cols[key][h]
-            kw = dict(time_col=ep.time_col, event_col=event_col, risk_col=c)
-            auc = ctx.run(msgs, competing_time_dependent_auc, scored, **kw, horizon=h)
-            bs = ctx.run(msgs, competing_brier_score, scored, **kw, horizon=h)
-            cw = ctx.run(msgs, competing_concordance_index, scored, **kw, tau=h)
-            cb = ctx.run(msgs, competing_calibration, scored, **kw, horizon=h,
-                         n_groups=_N_GROUPS)
+            auc, bs, cw, cb = (ctx.record(msgs, *c) for c in got["metrics"][(key, h)])
             cal[(key, h)] = cb
             rows.append([label, duration(h, ctx.unit),
                          f"{fmt_num(auc.estimate, 3)} ({fmt_ci(auc.ci_lower, auc.ci_upper, 3)})",
