@@ -186,6 +186,30 @@ def test_ragged_replicates_with_weights_strata_and_start_equal_reference(rng):
         assert k.n_obs == r.n_obs == sum(int(np.count_nonzero(w)) for w in ws)
 
 
+def test_ragged_loglik_equals_reference(rng):
+    """batch_cox_loglik takes ragged replicates as batch_cox_arrays does (the kernel path
+    concatenates them; it used to fail on the list with an AttributeError)."""
+    ts, es, xs, ss, ws, sts = [], [], [], [], [], []
+    for n in (30, 55, 12, 41):
+        st = np.round(rng.uniform(0, 4, n), 1)
+        ts.append(np.round(st + rng.exponential(6, n) + 0.1, 1))
+        sts.append(st)
+        es.append(rng.random(n) < 0.6)
+        xs.append(np.column_stack([rng.random(n) < 0.4, rng.normal(size=n)]))
+        ss.append(rng.integers(0, 2, n))
+        ws.append(rng.integers(0, 3, n).astype(float))
+    beta = rng.normal(scale=0.3, size=(4, 2))
+    for ties in ("efron", "breslow"):
+        for kw in ({}, {"strata": ss, "weights": ws}, {"start": sts, "weights": ws}):
+            a = batch_cox_loglik(ts, es, xs, beta, ties=ties, **kw)
+            b = batch_cox_loglik(ts, es, xs, beta, ties=ties, engine="numpy", **kw)
+            assert a.shape == (4,) and np.all(np.isfinite(a))
+            assert_allclose(a, b, rtol=RTOL)
+            one = [batch_cox_loglik(ts[r], es[r], xs[r], beta[r], ties=ties,
+                                    **{k: v[r] for k, v in kw.items()})[0] for r in range(4)]
+            assert_allclose(a, one, rtol=RTOL)
+
+
 def test_ragged_bad_inputs_raise(rng):
     t = [np.array([1.0, 2.0, 3.0]), np.array([1.0, np.nan])]
     e = [np.ones(3, bool), np.ones(2, bool)]

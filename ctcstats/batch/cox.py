@@ -707,6 +707,11 @@ def batch_cox_loglik(time, event, X, beta, *, strata=None, weights=None, ties: s
     :func:`batch_cox_arrays`.
     """
     _check_engine(engine, "batch_cox_loglik")
+    if engine == "kernel" and is_ragged(time):  # concatenated, never padded
+        kw, R, p, _, _ = ragged_inputs(time, event, X, strata, weights, start, timefix,
+                                       "batch_cox_loglik")
+        beta = np.asarray(beta, dtype=float).reshape(R, p)
+        return loglik_kernel(kw, beta, ties=ties, frequency=frequency)
     if engine == "kernel":
         R, time, event, Xa, strata, w = as_replicates(time, event, X, strata=strata,
                                                       weights=weights, keep_X=True,
