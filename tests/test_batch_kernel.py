@@ -167,8 +167,9 @@ def test_kernel_rejects_what_the_reference_rejects(rng):
         batch_cox_arrays(t, e, x, engine="fortran")
 
 
-def test_ragged_replicates_with_weights_strata_and_start_equal_reference(rng):
-    """Ragged replicates are concatenated for the kernel (padded for the reference)."""
+def _ragged(rng):
+    """Four ragged replicates: times, events, covariates (n_r, 2), strata, frequency
+    weights and entry times."""
     ts, es, xs, ss, ws, sts = [], [], [], [], [], []
     for n in (30, 55, 12, 41):
         st = np.round(rng.uniform(0, 4, n), 1)
@@ -178,6 +179,12 @@ def test_ragged_replicates_with_weights_strata_and_start_equal_reference(rng):
         xs.append(np.column_stack([rng.random(n) < 0.4, rng.normal(size=n)]))
         ss.append(rng.integers(0, 2, n))
         ws.append(rng.integers(0, 3, n).astype(float))
+    return ts, es, xs, ss, ws, sts
+
+
+def test_ragged_replicates_with_weights_strata_and_start_equal_reference(rng):
+    """Ragged replicates are concatenated for the kernel (padded for the reference)."""
+    ts, es, xs, ss, ws, sts = _ragged(rng)
     for ties in ("efron", "breslow"):
         _same(*_both(ts, es, xs, strata=ss, weights=ws, ties=ties))
         _same(*_both(ts, es, xs, strata=ss, start=sts, ties=ties))
@@ -189,15 +196,7 @@ def test_ragged_replicates_with_weights_strata_and_start_equal_reference(rng):
 def test_ragged_loglik_equals_reference(rng):
     """batch_cox_loglik takes ragged replicates as batch_cox_arrays does (the kernel path
     concatenates them; it used to fail on the list with an AttributeError)."""
-    ts, es, xs, ss, ws, sts = [], [], [], [], [], []
-    for n in (30, 55, 12, 41):
-        st = np.round(rng.uniform(0, 4, n), 1)
-        ts.append(np.round(st + rng.exponential(6, n) + 0.1, 1))
-        sts.append(st)
-        es.append(rng.random(n) < 0.6)
-        xs.append(np.column_stack([rng.random(n) < 0.4, rng.normal(size=n)]))
-        ss.append(rng.integers(0, 2, n))
-        ws.append(rng.integers(0, 3, n).astype(float))
+    ts, es, xs, ss, ws, sts = _ragged(rng)
     beta = rng.normal(scale=0.3, size=(4, 2))
     for ties in ("efron", "breslow"):
         for kw in ({}, {"strata": ss, "weights": ws}, {"start": sts, "weights": ws}):
