@@ -173,3 +173,25 @@ def test_firth_fit_started_early_only_when_section_6_reports_it():
     assert _firth_possible(frame, kw) and not _firth_possible(many, kw)
     with pytest.raises(_NotNeeded):
         _firth_when_needed(many, **kw)
+
+
+def test_children_inherit_numba_from_the_parent():
+    """The parent imports numba before it forks (_share_modules), so a child does not import
+    it again; checked in a fresh interpreter, where nothing has imported numba before."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ctcstats.report._prefetch import Prefetch\n"
+        "def mods():\n"
+        "    return 'numba' in sys.modules\n"
+        "assert 'numba' not in sys.modules\n"
+        "pf = Prefetch(enabled=True)\n"
+        "assert pf.start('m', mods)\n"
+        "print('numba' in sys.modules, pf.result('m', mods)[0])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.split() == ["True", "True"]
+
