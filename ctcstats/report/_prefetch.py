@@ -72,8 +72,8 @@ def _share_modules() -> None:
     Every child a report starts runs compiled kernels, and each imported numba and llvmlite
     (~280 modules, ~0.4 CPU s) on its own; the parent imports them later in any case (its
     own sections use kernels in every built-in design's report), so importing them here
-    costs the parent nothing overall and
-    saves each child the import (paddy, four children: ~1 CPU s of ~20, measured 2026-12-03).
+    costs the parent nothing overall and saves each child the import (paddy, four
+    children: ~1 CPU s of ~20, measured 2026-12-03).
     """
     from .._jit import njit  # noqa: F401
 

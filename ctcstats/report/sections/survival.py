@@ -184,8 +184,7 @@ def _firth_when_needed(data: pd.DataFrame, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cox = fit_cox(data, **plain)
-    k = _n_parameters(cox)
-    if (cox.n_events / k if k else math.inf) >= EPV_MIN:
+    if _epv(cox.n_events, _n_parameters(cox)) >= EPV_MIN:
         raise _NotNeeded
     return fit_cox(data, **kwargs)
 
@@ -218,6 +217,10 @@ def _n_parameters(cox) -> int:
     return int(np.isfinite(cox.table["coef"]).sum())
 
 
+def _epv(n_events: int, n_parameters: int) -> float:
+    return n_events / n_parameters if n_parameters else float("inf")
+
+
 def events_per_variable(n_events: int, n_parameters: int, *, model: str,
                         remedy: str = "") -> float:
     """Events per estimated coefficient; warns (SmallSampleWarning) below :data:`EPV_MIN`.
@@ -225,7 +228,7 @@ def events_per_variable(n_events: int, n_parameters: int, *, model: str,
     Counts every coefficient (each indicator of a categorical covariate), as Peduzzi et al.
     (1995) and Harrell (2015, §4.4) do.
     """
-    epv = n_events / n_parameters if n_parameters else float("inf")
+    epv = _epv(n_events, n_parameters)
     if epv < EPV_MIN:
         warnings.warn(
             f"{model} has {n_events} events for {n_parameters} coefficients "
