@@ -8,8 +8,10 @@ program with exit status 2 and a one-line message (``--debug`` shows the traceba
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import __version__
 from .errors import CTCStatsError
@@ -245,6 +247,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def console() -> NoReturn:
+    """The ``ctcstats`` command: :func:`main`, then exit with its status.
+
+    Before the interpreter shuts down, every object is moved to the collector's permanent
+    generation (``gc.freeze``), so that the shutdown's final garbage collections, which
+    would walk the whole heap of numpy, pandas, scipy and matplotlib, skip them: after a
+    report that took 0.5-0.7 s of wall time, now ~0.05 s (paddy, 2026-12-03). The process
+    ends here, so nothing is lost; :func:`main` itself, which other code and the tests call
+    in-process, leaves the collector alone.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()
+    sys.exit(code)
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
     if isinstance(exc, CTCStatsError):
@@ -257,4 +276,4 @@ def _one_line(exc: BaseException) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()

@@ -18,6 +18,7 @@ import pandas as pd
 from .._validation import seed_from_rng
 from ..errors import DataValidationError, ParameterError
 from ._prefetch import Prefetch
+from ._runtime import report_runtime
 from .context import ReportContext, prepare_context
 from .spec import AnalysisSpec, spec_from_design
 
@@ -321,11 +322,12 @@ def build_report(
         from .sections.further import start_prognostic
         from .sections.survival import start_survival
 
-        start_survival(ctx)  # sections 5-6's Cox fits, in forked children when it pays
-        start_prognostic(ctx)  # section 8's bootstraps
-        start_competing(ctx)  # and the competing-risks models
-        return _build(ctx, data, spec, out=out, source=source, data_sha256=data_sha256,
-                      command=command, progress=progress, format=format, draws=draws)
+        with report_runtime():  # one BLAS thread, no huge pages (_runtime.py says why)
+            start_survival(ctx)  # sections 5-6's Cox fits, in forked children when it pays
+            start_prognostic(ctx)  # section 8's bootstraps
+            start_competing(ctx)  # and the competing-risks models
+            return _build(ctx, data, spec, out=out, source=source, data_sha256=data_sha256,
+                          command=command, progress=progress, format=format, draws=draws)
     finally:
         ctx.prefetch.close()
 
