@@ -68,15 +68,19 @@ Call = tuple[Callable[..., Any], tuple, dict]
 
 
 def _share_modules() -> None:
-    """Import numba before forking, so that the children inherit it.
+    """Import numba and load its CPU target before forking, so that the children inherit
+    them.
 
     Every child a report starts runs compiled kernels, and each imported numba and llvmlite
-    (~280 modules, ~0.4 CPU s) on its own; the parent imports them later in any case (its
-    own sections use kernels in every built-in design's report), so importing them here
-    costs the parent nothing overall and saves each child the import (paddy, four
-    children: ~1 CPU s of ~20, measured 2026-12-03).
+    (~280 modules, ~0.4 CPU s) on its own, then loaded the target at its first kernel call
+    (~200 more modules, 0.25-0.4 CPU s); the parent does both later in any case (its own
+    sections use kernels in every built-in design's report), so doing them here costs the
+    parent nothing overall and saves each child both (paddy, four children: ~1 CPU s for
+    the import, ~1 CPU s for the target, measured 2026-12-03).
     """
-    from .._jit import njit  # noqa: F401
+    from .._jit import load_target
+
+    load_target()
 
 
 class Prefetch:
