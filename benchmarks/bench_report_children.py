@@ -71,8 +71,9 @@ def _in_child(call, fn, a, kw, profile: bool = False) -> float:
     import gc
     import os
 
-    from ctcstats._jit import njit  # noqa: F401  (the report's parent has numba: _prefetch)
+    from ctcstats.report._prefetch import _share_modules
 
+    _share_modules()  # what the report's parent loads before it forks
     gc.freeze()
     pid = os.fork()
     if pid == 0:

@@ -56,24 +56,6 @@ import numba
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _fill_contexts() -> None:
-    """Fill numba's CPU typing and target contexts now rather than at the first kernel call.
-
-    Every importer of this module calls a kernel next (kernel modules are imported lazily,
-    right before their use), so this moves a cost that is paid anyway — except for the
-    report's forked children (``report/_prefetch.py`` imports this module before forking):
-    a child whose parent filled the contexts inherits them, where each child would
-    otherwise fill its own (~0.5 CPU s per child: 0.49-0.53 s in a fresh child against
-    0.005 s after the parent's fill, 2026-12-03; paddy forks five children).
-    """
-    from numba.core.registry import cpu_target
-
-    cpu_target.target_context.refresh()
-
-
-_fill_contexts()
-
-
 def njit(fn: F) -> F:
     """Compile ``fn`` in nopython mode, cached on disk, releasing the GIL."""
     return numba.njit(cache=True, nogil=True)(fn)  # type: ignore[return-value]

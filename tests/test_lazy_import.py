@@ -85,18 +85,3 @@ def test_unknown_name_raises_attribute_error() -> None:
         assert "no_such_function" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("no AttributeError")
-
-
-def test_jit_module_fills_numba_contexts_on_import() -> None:
-    # ctcstats._jit fills numba's typing and target contexts when imported, so that the
-    # report's forked children (the parent imports _jit before forking) inherit them
-    # instead of each filling its own (~0.2-0.5 CPU s per child)
-    code = ("from numba.core.registry import cpu_target\n"
-            "before = len(cpu_target.target_context._registries)\n"
-            "import ctcstats._jit\n"
-            "print(before, len(cpu_target.target_context._registries),\n"
-            "      len(cpu_target.typing_context._registries))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=300)
-    before, target, typing = map(int, out.stdout.split())
-    assert before == 0 and target > 0 and typing > 0
