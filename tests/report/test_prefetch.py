@@ -217,3 +217,16 @@ def test_child_collections_skip_the_inherited_heap_and_the_parents_do_not():
     assert gc.get_freeze_count() == 0
     in_child, _ = pf.result("frozen", _freeze_count)
     assert in_child > 1000  # the test process' objects, frozen in the child
+
+
+def _niceness() -> int:
+    return os.nice(0)
+
+
+def test_children_run_at_a_lower_priority_than_the_parent():
+    """The parent is the report's critical path; a child takes what it leaves."""
+    pf = Prefetch(enabled=True)
+    assert pf.start("nice", _niceness)
+    parent = os.nice(0)
+    child, _ = pf.result("nice", _niceness)
+    assert child == min(parent + prefetch_mod.CHILD_NICENESS, 19)
