@@ -47,6 +47,7 @@ Rules for kernels:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -58,3 +59,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 def njit(fn: F) -> F:
     """Compile ``fn`` in nopython mode, cached on disk, releasing the GIL."""
     return numba.njit(cache=True, nogil=True)(fn)  # type: ignore[return-value]
+
+
+@functools.cache
+def load_target() -> None:
+    """Load numba's CPU target now instead of at the first kernel call of the process.
+
+    The first call of any kernel, even one read from the disk cache, first loads the target:
+    ~200 typing and code-generation modules of numba (~0.25-0.4 CPU s). A process that forks
+    children which run kernels calls this before forking, so that the children inherit the
+    loaded target instead of each loading it again (``report/_prefetch.py``).
+    """
+    from numba.core.registry import cpu_target
+
+    cpu_target.target_context.refresh()

@@ -241,3 +241,30 @@ def test_r_surv_coding_1_2_gets_a_hint(cohort):
     with pytest.raises(DataValidationError) as err:
         check_event_column(df, "os_event")
     assert "Surv()" not in str(err.value)
+
+
+def test_number_like_text_read_once_per_distinct_value_equals_value_by_value():
+    # _not_number_like reads a long text column's distinct strings only (a speed path);
+    # the mask must be the value-by-value one, missing values (None, NaN, pd.NA) never bad
+    from ctcstats._validation import _not_number_like, _not_number_like_each
+
+    rng = np.random.default_rng(11)
+    pool = np.array(["A", "b", " 1", "2,5", "3.5", "x", "nan", "", "1e3", "1,000", " 4 ",
+                     "-2", "inf", "<NA>", "None"], dtype=object)
+    cases = []
+    for n in (10, 64, 65, 300, 5000):
+        for miss in (None, np.nan, pd.NA):
+            v = pool[rng.integers(0, pool.size, n)].copy()
+            v[rng.random(n) < 0.1] = miss
+            cases += [pd.Series(v, dtype=object), pd.Series(v, dtype=object).astype("string")]
+    cases.append(pd.Series([1, "1", 1.0, True, "a", None] * 50, dtype=object))  # not all text
+    cases.append(pd.Series([str(i) for i in range(1000)], dtype=object))  # all distinct
+    cases.append(pd.Series([f"site {i % 4}" for i in range(1000)], dtype=object,
+                           index=np.arange(1000)[::-1]))
+    for s in cases:
+        fast, each = _not_number_like(s), _not_number_like_each(s)
+        assert fast.dtype == bool and fast.shape == (len(s),)
+        np.testing.assert_array_equal(fast, each)
+    # and it still tells text numbers from categories
+    assert not _not_number_like(pd.Series(["1,5", "2", None] * 100, dtype=object)).any()
+    assert _not_number_like(pd.Series(["a", "b", None] * 100, dtype=object))[:2].all()

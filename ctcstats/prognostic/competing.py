@@ -52,7 +52,7 @@ from .._validation import (
 )
 from ..errors import DataValidationError, DataWarning
 from ..survival._core.ties import merge_message, merge_times
-from ..survival.competing import check_event_of_interest, cumulative_incidence
+from ..survival.competing import check_event_of_interest, cumulative_incidence, incidence_at
 from ._metrics_common import Censoring, check_horizon, check_probabilities
 from .metrics import auc_with_if, brier_with_if, roc_table, untied_auc, wald_limits
 
@@ -119,6 +119,9 @@ def _aj_at(time: np.ndarray, codes: np.ndarray, cause: int, t: float) -> tuple[f
     """Aalen–Johansen F_cause(t) and cmprsk's standard error (0, 0 without such failures)."""
     if not np.any(codes == cause):
         return 0.0, 0.0
+    got = incidence_at(time, codes, cause, t)  # bitwise the lines below, without a frame
+    if got is not None:
+        return got
     ci = cumulative_incidence(pd.DataFrame({"t": time, "e": codes}), time_col="t",
                               event_col="e", event_of_interest=cause)
     row = ci.at([t]).iloc[0]

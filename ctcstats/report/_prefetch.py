@@ -68,15 +68,41 @@ Call = tuple[Callable[..., Any], tuple, dict]
 
 
 def _share_modules() -> None:
-    """Import numba before forking, so that the children inherit it.
+    """Import numba and load its CPU target before forking, so that the children inherit
+    them.
 
     Every child a report starts runs compiled kernels, and each imported numba and llvmlite
-    (~280 modules, ~0.4 CPU s) on its own; the parent imports them later in any case (its
-    own sections use kernels in every built-in design's report), so importing them here
-    costs the parent nothing overall and saves each child the import (paddy, four
-    children: ~1 CPU s of ~20, measured 2026-12-03).
+    (~280 modules, ~0.4 CPU s) on its own, then loaded the target at its first kernel call
+    (~200 more modules, 0.25-0.4 CPU s); the parent does both later in any case (its own
+    sections use kernels in every built-in design's report), so doing them here costs the
+    parent nothing overall and saves each child both (paddy, four children: ~1 CPU s for
+    the import, ~1 CPU s for the target, measured 2026-12-03).
     """
-    from .._jit import njit  # noqa: F401
+    from .._jit import load_target
+
+    load_target()
+
+
+#: how much lower a child's scheduling priority is than the parent's (``nice`` increment)
+CHILD_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Give this (child) process a lower priority than the parent.
+
+    The parent builds every section in order and waits for a child's value only when its
+    section comes (the competing risks section, the prognostic section last), so the
+    parent is the report's critical path and each child has slack. At equal priority the
+    kernel shares the cores equally between the parent and its four children, and the
+    parent, with a fifth of two cores, finished last while one core stood idle (paddy,
+    2026-12-03). At a lower priority the children take what the parent leaves, and both
+    cores when it waits for them. The increment only affects this child, which ends with
+    the call; where it is not allowed, nothing changes.
+    """
+    try:
+        os.nice(CHILD_NICENESS)
+    except OSError:  # pragma: no cover - not allowed: equal priority
+        pass
 
 
 class Prefetch:
@@ -118,6 +144,7 @@ class Prefetch:
             code = 1
             try:
                 os.close(r)
+                _lower_priority()
                 out: dict[str, bytes] = {}
                 for key, (fn, args, kwargs) in calls.items():
                     try:  # a call that fails or does not pickle is left to the parent

@@ -154,17 +154,8 @@ def _is_real_array(times) -> bool:
 
 
 def _at_one(group, sub: pd.DataFrame, max_time: float, t: np.ndarray, z: float) -> pd.DataFrame:
-    # cmprsk's tpoi: the last jump at or before t (0 before the first jump); NA beyond the
-    # group's largest follow-up time.
-    jt = sub["time"].to_numpy(dtype=float)
-    f = np.concatenate([[0.0], sub["cif"].to_numpy(dtype=float)])
-    se = np.concatenate([[0.0], sub["std_error"].to_numpy(dtype=float)])
-    idx = np.searchsorted(jt, t, side="right")
-    cif = f[idx]
-    std = se[idx]
-    beyond = t > max_time
-    cif = np.where(beyond, np.nan, cif)
-    std = np.where(beyond, np.nan, std)
+    cif, std = _timepoints(sub["time"].to_numpy(dtype=float), sub["cif"].to_numpy(dtype=float),
+                           sub["std_error"].to_numpy(dtype=float), max_time, t)
     lo, hi = _loglog_ci(cif, std, z)
     return pd.DataFrame(
         {
@@ -176,6 +167,40 @@ def _at_one(group, sub: pd.DataFrame, max_time: float, t: np.ndarray, z: float) 
             "ci_upper": hi,
         }
     )
+
+
+def _timepoints(jt: np.ndarray, cif: np.ndarray, se: np.ndarray, max_time: float,
+                t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """cmprsk's tpoi: the estimate and standard error of the last jump at or before each t
+    (0 before the first jump); NaN beyond the group's largest follow-up time."""
+    f = np.concatenate([[0.0], cif])
+    s = np.concatenate([[0.0], se])
+    idx = np.searchsorted(jt, t, side="right")
+    beyond = t > max_time
+    return np.where(beyond, np.nan, f[idx]), np.where(beyond, np.nan, s[idx])
+
+
+def incidence_at(time: np.ndarray, codes: np.ndarray, cause: int,
+                 horizon: float) -> tuple[float, float] | None:
+    """``cumulative_incidence(...).at([horizon])``'s ``cif`` and ``std_error`` of one group,
+    from arrays, bitwise — for callers that need the value at one time of many subsets
+    (e.g. the calibration groups of :mod:`ctcstats.prognostic.competing`).
+
+    The arrays must be valid as :func:`cumulative_incidence` requires (finite times ≥ 0,
+    whole-number codes ≥ 0, ``cause`` among them); nothing is checked again. Returns None
+    when the tie rule merges distinct times of these rows: :func:`cumulative_incidence`
+    then warns, so the caller calls it instead. Skipping the frame, its validation and the
+    result object saves ~5 ms per call (paddy's report: 72 calls, 2026-12-03).
+    """
+    merged = merge_times(time)
+    if merged.n_merged:
+        return None
+    order = np.argsort(merged.time, kind="stable")
+    tg, cg = merged.time[order], np.asarray(codes)[order]
+    jt, _, _, cif, var = _cinc(tg, cg, cause)
+    f, se = _timepoints(jt, cif, np.sqrt(np.maximum(var, 0.0)), float(tg[-1]),
+                        np.unique(np.atleast_1d(np.asarray(horizon, dtype=float))))
+    return float(f[0]), float(se[0])
 
 
 # --------------------------------------------------------------------------- public API

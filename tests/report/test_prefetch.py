@@ -176,8 +176,9 @@ def test_firth_fit_started_early_only_when_section_6_reports_it():
 
 
 def test_children_inherit_numba_from_the_parent():
-    """The parent imports numba before it forks (_share_modules), so a child does not import
-    it again; checked in a fresh interpreter, where nothing has imported numba before."""
+    """The parent imports numba and loads its target before it forks (_share_modules), so a
+    child does neither again; checked in a fresh interpreter, where nothing has imported
+    numba before."""
     import subprocess
     import sys
 
@@ -185,15 +186,17 @@ def test_children_inherit_numba_from_the_parent():
         "import sys\n"
         "from ctcstats.report._prefetch import Prefetch\n"
         "def mods():\n"
-        "    return 'numba' in sys.modules\n"
+        "    return 'numba' in sys.modules, 'numba.np.arrayobj' in sys.modules\n"
         "assert 'numba' not in sys.modules\n"
         "pf = Prefetch(enabled=True)\n"
         "assert pf.start('m', mods)\n"
-        "print('numba' in sys.modules, pf.result('m', mods)[0])\n"
+        "print(*mods(), *pf.result('m', mods)[0])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
-    assert out.stdout.split() == ["True", "True"]
+    # numba and its CPU target (numba.np.arrayobj is one of the target's modules), loaded
+    # in the parent before the fork, are there in the child before it runs a kernel
+    assert out.stdout.split() == ["True"] * 4
 
 
 
@@ -214,3 +217,16 @@ def test_child_collections_skip_the_inherited_heap_and_the_parents_do_not():
     assert gc.get_freeze_count() == 0
     in_child, _ = pf.result("frozen", _freeze_count)
     assert in_child > 1000  # the test process' objects, frozen in the child
+
+
+def _niceness() -> int:
+    return os.nice(0)
+
+
+def test_children_run_at_a_lower_priority_than_the_parent():
+    """The parent is the report's critical path; a child takes what it leaves."""
+    pf = Prefetch(enabled=True)
+    assert pf.start("nice", _niceness)
+    parent = os.nice(0)
+    child, _ = pf.result("nice", _niceness)
+    assert child == min(parent + prefetch_mod.CHILD_NICENESS, 19)

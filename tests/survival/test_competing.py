@@ -264,3 +264,44 @@ def test_result_display_and_export():
     assert d["gray_test"]["df"] == 1.0
     assert len(d["table"]) == len(res.table)
     assert "_max_time" not in d
+
+
+def test_incidence_at_is_cumulative_incidence_at_bitwise():
+    # the array-level value at one time (used for prognostic calibration groups) is the
+    # public function's .at() exactly: before the first jump, between jumps, at a jump,
+    # beyond the last follow-up (NaN), subsets with one cause only
+    from ctcstats.survival.competing import incidence_at
+
+    rng = np.random.default_rng(5)
+    n = 500
+    time = np.round(rng.exponential(20, n), 1)
+    codes = rng.choice([0, 1, 2], n, p=[0.4, 0.4, 0.2])
+    for k in range(12):
+        m = rng.random(n) < (0.15 + 0.07 * k)
+        t_s, c_s = time[m], codes[m]
+        for cause in (1, 2):
+            if not (c_s == cause).any():
+                continue
+            ci = cumulative_incidence(pd.DataFrame({"t": t_s, "e": c_s}), time_col="t",
+                                      event_col="e", event_of_interest=cause)
+            jumps = ci.table["time"].to_numpy()
+            for t in (0.0, jumps[0] / 2, jumps[0], float(np.median(t_s)), float(jumps[-1]),
+                      float(t_s.max()), float(t_s.max()) + 1.0):
+                row = ci.at([t]).iloc[0]
+                got = incidence_at(t_s, c_s, cause, t)
+                want = (float(row["cif"]), float(row["std_error"]))
+                assert got is not None
+                np.testing.assert_array_equal(np.array(got), np.array(want))
+
+
+def test_incidence_at_leaves_merging_times_to_the_public_function():
+    # times that the tie rule merges make cumulative_incidence warn: incidence_at declines
+    from ctcstats.survival.competing import incidence_at
+
+    time = np.array([1.0, 1.0 + 1e-12, 2.0, 3.0, 4.0])
+    codes = np.array([1, 2, 1, 0, 1])
+    assert incidence_at(time, codes, 1, 2.5) is None
+    assert incidence_at(np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1]), 1, 2.5) == (
+        pytest.approx(1 / 3), pytest.approx(float(cumulative_incidence(
+            pd.DataFrame({"t": [1.0, 2.0, 3.0], "e": [1, 0, 1]}), time_col="t",
+            event_col="e").at([2.5])["std_error"].iloc[0])))
