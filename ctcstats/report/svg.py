@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import numpy as np
 
 __all__ = ["SVG_RC", "figure_to_svg", "mpl_text"]
 
@@ -47,46 +52,111 @@ def _r1(v: str) -> str:
 
 def _compact_d(d: str) -> str:
     """Round an M/L/z polyline to 0.1 user units and drop repeated and collinear
-    axis-aligned vertices (the same shape; step curves of large cohorts shrink ~10×)."""
-    toks = _TOKENS.findall(d)
-    if not toks:  # (a token is M, L, z or a number: _TOKENS matches nothing else)
+    axis-aligned vertices (the same shape; step curves of large cohorts shrink ~10×).
+
+    The rules, applied in path order to the rounded vertices: an ``L`` equal to the vertex
+    before it is dropped; a vertex between two ``L`` segments that run along the same axis
+    in the same direction is dropped (it lies on a straight run). ``z`` and ``M`` are kept
+    and start a new run. Paths with other commands (curves) are returned unchanged.
+
+    Vectorised with numpy over the vertices: paddy's 17 figures hold 3.9 MB of path data
+    (150,000 vertices, mostly the confidence bands of its Kaplan–Meier figures), which the
+    loop of Python operations per vertex this replaces compacted in 0.50–0.55 CPU s and
+    this in 0.16–0.18 s (same process, interleaved; figure_to_svg took 1.6–2.0 s in all).
+    Parsing the numbers is most of what is left. The text is the same, tested against that
+    loop (tests/report/test_svg_compact.py); a malformed path is left unchanged.
+    """
+    parsed = _parse_polyline(d)
+    if parsed is None:
         return d
-    if len(_TOKENS.sub("", d).strip().replace("\n", "").replace(" ", "")) != 0:
-        return d  # other commands (curves): leave untouched
-    out: list[list] = []  # [cmd, x, y] or ["z"]
-    # coordinates repeat (step curves, bands): round and parse each distinct token once
-    r1: dict[str, str] = {}
-    num: dict[str, float] = {}
+    cmd, kx, ky = parsed
+    keep = _keep_vertices(cmd, kx, ky)
+    cmd, kx, ky = cmd[keep], kx[keep], ky[keep]
+    xs, ys = kx.tolist(), ky.tolist()
+    text = {k: _tenths(k) for k in {*xs, *ys}}
+    z = ord("z")
+    return " ".join("z" if c == z else f"{chr(c)} {text[x]} {text[y]}"
+                    for c, x, y in zip(cmd.tolist(), xs, ys, strict=True))
 
-    def rounded(v: str) -> str:
-        got = r1.get(v)
-        if got is None:
-            got = r1[v] = _r1(v)
-            num[got] = float(got)
-        return got
 
-    i = 0
-    while i < len(toks):
-        t = toks[i]
-        if t == "z":
-            out.append(["z"])
-            i += 1
-            continue
-        x = r1.get(toks[i + 1]) or rounded(toks[i + 1])
-        y = r1.get(toks[i + 2]) or rounded(toks[i + 2])
-        i += 3
-        if t == "L" and out and out[-1][0] in "ML" and out[-1][1:] == [x, y]:
-            continue
-        if t == "L" and len(out) >= 2 and out[-1][0] == "L" and out[-2][0] in "ML":
-            (_, x0, y0), (_, x1, y1) = out[-2], out[-1]
-            fx0, fy0, fx1, fy1, fx, fy = (num[x0], num[y0], num[x1], num[y1], num[x], num[y])
-            same_x = x0 == x1 == x and (fy1 - fy0) * (fy - fy1) >= 0
-            same_y = y0 == y1 == y and (fx1 - fx0) * (fx - fx1) >= 0
-            if same_x or same_y:  # the middle vertex lies on a straight run: drop it
-                out[-1] = ["L", x, y]
-                continue
-        out.append([t, x, y])
-    return " ".join("z" if c[0] == "z" else f"{c[0]} {c[1]} {c[2]}" for c in out)
+_PLAIN = re.compile(r"[MLz0-9.e\-\s]*")  # the characters of an M/L/z path
+_Z, _L = ord("z"), ord("L")
+_BIG = 1e8  # |coordinate| from which a path is left as it is (no figure has one)
+
+
+def _parse_polyline(d: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(commands, x, y)`` of an M/L/z path: the command letters as bytes, the coordinates
+    rounded to 0.1 as integer tenths (a ``z`` has 0, 0); None for any other path."""
+    got = _parse_spaced(d) if _PLAIN.fullmatch(d) else None
+    if got is None:  # tokens not separated by spaces ("L1 2z"), or other commands
+        toks = _TOKENS.findall(d)
+        if not toks or _TOKENS.sub("", d).strip():
+            return None
+        got = _parse_spaced(" ".join(toks))
+    return got
+
+
+def _parse_spaced(d: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    toks = d.replace("z", "z 0 0").split()  # now every command has two numbers after it
+    letters = "".join(toks[0::3]).encode("ascii", "replace")
+    if not toks or len(letters) * 3 != len(toks) or letters.translate(None, b"MLz"):
+        return None
+    n = len(letters)
+    try:
+        xy = np.fromiter(map(float, toks[1::3] + toks[2::3]), dtype=float, count=2 * n)
+    except ValueError:
+        return None
+    if not (np.abs(xy) < _BIG).all():
+        return None
+    k = _tenths_of(xy)
+    return np.frombuffer(letters, dtype=np.uint8), k[:n], k[n:]
+
+
+def _tenths_of(v: np.ndarray) -> np.ndarray:
+    """``round(v, 1) * 10`` as integers, with Python's (correctly rounded) ``round``.
+
+    ``rint(v * 10)`` is that except where ``v * 10`` is within rounding error of a half
+    (0.15 is stored as 0.1499999…: ``round`` gives 0.1, ``rint(1.5)`` 0.2); those few
+    values are rounded by ``round`` itself.
+    """
+    t = v * 10.0
+    k = np.rint(t)
+    for i in np.flatnonzero(np.abs(t - np.floor(t) - 0.5) < 1e-6):
+        k[i] = round(round(float(v[i]), 1) * 10)
+    return k.astype(np.int64)
+
+
+def _tenths(k: int) -> str:
+    """The text ``_r1`` gives for the value ``k / 10``."""
+    q, r = divmod(abs(k), 10)
+    s = f"{q}.{r}" if r else str(q)
+    return f"-{s}" if k < 0 else s
+
+
+def _keep_vertices(cmd: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> np.ndarray:
+    """Which commands of a rounded M/L/z path stay (see ``_compact_d``).
+
+    The rules were a loop over a list of kept vertices; they are the same as this
+    vectorised form because after each vertex the last kept one is at that vertex' place.
+    So an L repeats the kept vertex before it exactly when it equals the vertex before
+    it in the path; and, repeats removed, a vertex is dropped by the collinear rule exactly
+    when the segments into and out of it run along one axis in one direction — the kept
+    vertex before it lies on the same run as its neighbour does.
+    """
+    n = len(cmd)
+    keep = np.ones(n, dtype=bool)
+    vertex, line = cmd != _Z, cmd == _L
+    keep[1:] = ~(line[1:] & vertex[:-1] & (kx[1:] == kx[:-1]) & (ky[1:] == ky[:-1]))
+    idx = np.flatnonzero(keep)
+    if len(idx) < 3:
+        return keep
+    c = cmd[idx]
+    sx, sy = np.sign(np.diff(kx[idx])), np.sign(np.diff(ky[idx]))
+    straight = ((sx[:-1] == 0) & (sx[1:] == 0) & (sy[:-1] == sy[1:])) | (
+        (sy[:-1] == 0) & (sy[1:] == 0) & (sx[:-1] == sx[1:]))
+    middle = (c[:-2] != _Z) & (c[1:-1] == _L) & (c[2:] == _L) & straight
+    keep[idx[1:-1][middle]] = False
+    return keep
 
 
 def _compact(text: str) -> str:
@@ -123,22 +193,70 @@ def _save_tight(fig, buf: io.StringIO, *, measure_once: bool) -> None:
     draw (at 96 the box's corners differ in the last bits and move every clip-path id). The
     SVG is the same byte for byte. Only raster images would be rasterised at 72 instead of 96
     dpi; figures with images or rasterised artists (``measure_once=False``) take savefig's
-    own path.
+    own path. Measuring and drawing share their text metrics (``_shared_svg_text_metrics``).
     """
-    if not measure_once:
-        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=_PAD,
-                    metadata=_METADATA)
-        return
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    with _shared_svg_text_metrics():
+        if not measure_once:
+            fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=_PAD,
+                        metadata=_METADATA)
+            return
+        from matplotlib.backends.backend_svg import FigureCanvasSVG
 
-    dpi, canvas = fig.dpi, fig.canvas
-    FigureCanvasSVG(fig)  # the renderer get_tightbbox asks for is the SVG one
-    try:
-        box = fig.get_tightbbox().padded(_PAD)
-    finally:
-        fig.set_canvas(canvas)
-        fig.dpi = dpi
-    fig.savefig(buf, format="svg", bbox_inches=box, dpi=72.0, metadata=_METADATA)
+        dpi, canvas = fig.dpi, fig.canvas
+        FigureCanvasSVG(fig)  # the renderer get_tightbbox asks for is the SVG one
+        try:
+            box = fig.get_tightbbox().padded(_PAD)
+        finally:
+            fig.set_canvas(canvas)
+            fig.dpi = dpi
+        fig.savefig(buf, format="svg", bbox_inches=box, dpi=72.0, metadata=_METADATA)
+
+
+_METRICS_LOCK = threading.RLock()
+_HOOK = "_get_text_metrics_with_cache"  # in matplotlib.text (private: not in its stubs)
+
+
+@contextmanager
+def _shared_svg_text_metrics() -> Iterator[None]:
+    """While saving one figure, every SVG renderer shares one cache of text extents.
+
+    matplotlib caches a text's width, height and descent per renderer object, and the tight
+    box is measured with one SVG renderer and the figure drawn with a new one, so every text
+    was laid out twice (with FreeType, at ~0.2 ms a string here: paddy's 17 figures lay out
+    ~800 strings, 0.18 CPU s). The SVG renderer's extents depend only on the string, font
+    properties and math flag (``TextToPath`` at its fixed 100 pt / 72 dpi), not on the
+    renderer object, so one cache gives the same numbers; measured 0.18 → 0.09 CPU s for
+    paddy's figures, the SVG unchanged byte for byte. The hook is matplotlib's own
+    (``matplotlib.text._get_text_metrics_with_cache``, which matplotlib's test fixtures
+    replace the same way); it is restored afterwards, serialised by a lock, and any other
+    renderer (Agg, a rasterising phase) goes to matplotlib's cache as before.
+    """
+    import matplotlib.text as mtext
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    own = getattr(mtext, _HOOK, None)
+    if own is None:  # another matplotlib: its own cache only
+        yield
+        return
+    cache: dict[tuple, tuple[float, float, float]] = {}
+
+    def metrics(renderer, text, fontprop, ismath, dpi):
+        base = renderer._renderer if isinstance(renderer, MixedModeRenderer) else renderer
+        if type(base) is not RendererSVG:
+            return own(renderer, text, fontprop, ismath, dpi)
+        key = (text, fontprop.copy(), ismath, dpi)  # a copy: FontProperties are mutable
+        got = cache.get(key)
+        if got is None:
+            got = cache[key] = base.get_text_width_height_descent(text, fontprop, ismath)
+        return got
+
+    with _METRICS_LOCK:
+        setattr(mtext, _HOOK, metrics)
+        try:
+            yield
+        finally:
+            setattr(mtext, _HOOK, own)
 
 
 def figure_to_svg(fig, *, id_prefix: str, title: str | None = None) -> str:

@@ -64,3 +64,76 @@ def test_compact_d_equals_reference(seed):
                                "M 1e-05 2 L 3 4"])
 def test_compact_d_edge_cases(d):
     assert _compact_d(d) == _compact_d_reference(d)
+
+
+# ---- the vectorised _compact_d against the loop above, on paths of every kind -----------
+def _number(g: np.random.Generator, v: float) -> str:
+    style = g.integers(0, 4)
+    if style == 0:
+        return f"{v:.6f}".rstrip("0").rstrip(".") or "0"  # as matplotlib writes them
+    if style == 1:
+        return f"{v:.6g}"
+    if style == 2:
+        return f"{v:.3e}"  # exponents, e.g. 1.250e-02
+    return f"{round(v, 2):.2f}"  # on a tie of the 0.1 rounding half of the time: 0.15, 2.25
+
+
+def _mixed_path(g: np.random.Generator) -> str:
+    n = int(g.integers(0, 2000))
+    # a coarse grid: repeated vertices, straight runs both ways, negative values, and
+    # values like 0.15 that round differently in binary (0.1499…) and in decimal
+    grid = np.round(np.arange(-2.0, 2.0, 0.05), 2)
+    x = y = 0.0
+    parts = []
+    for i in range(n):
+        r = g.random()
+        if r < 0.03:
+            parts.append("z")
+            continue
+        cmd = "M" if (i == 0 and g.random() < 0.9) or r < 0.06 else "L"
+        move = g.integers(0, 4)
+        if move == 0:
+            x = float(g.choice(grid)) + float(g.integers(-3, 4)) * 10
+        elif move == 1:
+            y = float(g.choice(grid)) * float(g.choice([1.0, 100.0]))
+        elif move == 2:
+            x, y = float(g.normal(0, 50)), float(g.normal(0, 50))
+        glue = "" if g.random() < 0.05 else " "  # "L1.5 2" is a path too
+        parts.append(f"{cmd}{glue}{_number(g, x)} {_number(g, y)}")
+    sep = str(g.choice(["\n", " ", " \n"]))
+    return sep.join(parts) + ("\n" if g.random() < 0.5 else "")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_vectorised_compact_d_equals_reference(seed):
+    g = np.random.default_rng(1000 + seed)
+    d = _mixed_path(g)
+    assert _compact_d(d) == _compact_d_reference(d)
+
+
+@pytest.mark.parametrize("d", [
+    "z", "z z", "L 1 2 L 1 2 L 1 3", "M 1 2\nz\nL 1 2 L 1 3 L 1 4", "M 0 0 L 0 1 L 0 0 L 0 1",
+    "M 0 0 L 0 1 L 1 1 L 1 0 z M 0 0 L 0 1", "M -0.04 0.04 L 0.04 -0.04", "M 0.15 0.25 L 0.35 0.45",
+    "M 1.5e-01 -2.5E2 L 3 4", "M1 2L3 4L3 5z", "M 1 2 L 3 4\tL 5 6 ", "M .5 5. L -.5 -5.",
+])
+def test_vectorised_compact_d_edge_cases(d):
+    assert _compact_d(d) == _compact_d_reference(d)
+
+
+@pytest.mark.parametrize("d", ["M 1 2 L 3", "M 1 2 3 4 5 6", "L 1 z 2", "M 1 2 L 3 4 L 1.2.3 4",
+                               "M 1 2 L 3 1e999"])
+def test_compact_d_leaves_malformed_paths_unchanged(d):
+    # no matplotlib path looks like these; they are kept as they are
+    assert _compact_d(d) == d
+
+
+def test_tenths_round_like_python():
+    from ctcstats.report.svg import _tenths, _tenths_of
+
+    g = np.random.default_rng(7)
+    # 1 to 6 decimals as matplotlib writes them; ties of the 0.1 rounding (k/20)
+    rough = [round(x, int(n)) for x, n in zip(g.uniform(-1000, 1000, 20000),
+                                               g.integers(1, 7, 20000), strict=True)]
+    v = np.concatenate([rough, np.arange(-300, 300) / 20, [0.0, -0.0, 0.05, -0.05, 2.675]])
+    k = _tenths_of(v)
+    assert [_tenths(int(i)) for i in k] == [_r1(repr(float(x))) for x in v]
