@@ -132,13 +132,14 @@ class Prefetch:
         r, w = os.pipe()
         # the child's garbage collections skip every object it inherits (Python's gc.freeze
         # recipe for fork): they cost each child ~0.2 CPU s otherwise (paddy, 2026-12-03);
-        # the parent unfreezes at once, so its own collections are unchanged
+        # the parent returns to its own state (frozen inside a report: _runtime.py)
+        frozen = gc.get_freeze_count() > 0
         gc.freeze()
         pid = -1
         try:
             pid = os.fork()
         finally:
-            if pid != 0:  # the parent, or a fork that failed
+            if pid != 0 and not frozen:  # the parent, or a fork that failed
                 gc.unfreeze()
         if pid == 0:  # the child: compute, send, and leave without any cleanup of the parent's
             code = 1

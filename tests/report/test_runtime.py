@@ -3,6 +3,8 @@ the block and are restored after it, also when the block fails."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from threadpoolctl import threadpool_info
 
@@ -27,16 +29,47 @@ def test_one_blas_thread_and_no_huge_pages_inside_restored_after(fail):
 
     threads, huge = _blas_threads(), _hugepage()
     assert threads  # numpy's and scipy's OpenBLAS
+    assert gc.get_freeze_count() == 0
     try:
         with report_runtime():
             assert _blas_threads() == [1] * len(threads)
             assert _hugepage() is False
+            assert gc.get_freeze_count() > 1000  # what existed is skipped by collections
             if fail:
                 raise RuntimeError("a section failed")
     except RuntimeError:
         assert fail
     assert _blas_threads() == threads
     assert _hugepage() is huge
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_callers_own_freeze_is_left_as_it_is():
+    gc.freeze()
+    try:
+        n = gc.get_freeze_count()
+        with report_runtime():
+            pass
+        assert gc.get_freeze_count() >= n
+    finally:
+        gc.unfreeze()
+
+
+def test_a_fork_inside_the_report_keeps_the_parent_frozen_until_the_end(monkeypatch):
+    """Prefetch freezes for each fork; inside the report the parent stays frozen (the report
+    unfreezes once, at its end), outside it the parent unfreezes at once."""
+    import ctcstats.report._prefetch as prefetch_mod
+    from ctcstats.report._prefetch import Prefetch
+
+    # threads other tests of this worker left (tqdm's monitor) would stop the fork
+    monkeypatch.setattr(prefetch_mod, "_threads_running", lambda: False)
+
+    with report_runtime():
+        pf = Prefetch(enabled=True)
+        assert pf.start("x", int, "7")
+        assert gc.get_freeze_count() > 0
+        assert pf.result("x", int, "7")[0] == 7
+    assert gc.get_freeze_count() == 0
 
 
 def test_the_report_is_built_inside_the_settings(monkeypatch):
