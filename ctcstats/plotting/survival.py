@@ -20,6 +20,28 @@ _RISK_HEADER_Y = -0.2
 _RISK_ROW_STEP = 0.07
 
 
+def _band_steps(t, lo, hi):
+    """The rows of a post-step band where it moves: ``(t, lo, hi)`` without the rows whose
+    ``lo`` and ``hi`` equal the previous row's, between two finite rows (a band stops at a
+    non-finite limit, e.g. after the last event when S = 0, so a row before one is kept).
+
+    Such a row only adds vertices on a straight edge of the band's polygon: the band covers
+    the same region. Censoring-only times are most rows of a large cohort's table (paddy,
+    n = 10,307: of 5,600 rows of the larger group 230-880 have an event), and a band is a
+    polygon that matplotlib draws, and the report's SVG writer parses, vertex by vertex (it
+    is not simplified like a line): paddy's four Kaplan–Meier figures carried 3.2 MB of band
+    path text. Measured on them (same process, interleaved): 0.63-0.74 -> 0.50-0.51 CPU s
+    to draw and write the four figures. The curve itself keeps every row.
+    """
+    if len(t) < 3:
+        return t, lo, hi
+    finite = np.isfinite(t) & np.isfinite(lo) & np.isfinite(hi)
+    flat = (lo[1:-1] == lo[:-2]) & (hi[1:-1] == hi[:-2])
+    keep = np.ones(len(t), dtype=bool)
+    keep[1:-1] = ~(flat & finite[:-2] & finite[1:-1] & finite[2:])
+    return t[keep], lo[keep], hi[keep]
+
+
 def plot_kaplan_meier(
     result: KaplanMeierResult,
     ax=None,
@@ -94,7 +116,8 @@ def plot_kaplan_meier(
         if ci:
             lo = np.concatenate(([1.0], rows["ci_lower"].to_numpy(float)))
             hi = np.concatenate(([1.0], rows["ci_upper"].to_numpy(float)))
-            band = ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.2,
+            tb, lo, hi = _band_steps(t, lo, hi)
+            band = ax.fill_between(tb, lo, hi, step="post", color=color, alpha=0.2,
                                    linewidth=0)
             band.set_gid("km-ci")
         if censor_ticks:

@@ -84,3 +84,71 @@ def test_default_ticks_risk_table_matches_survival_at():
     risk = _by_gid(ax, "km-risk")
     at = res.survival_at(ticks, extend=True)
     assert [t.get_text() for t in risk] == [str(n) for n in at["n_at_risk"]]
+
+
+def _band_at(t, lo, hi, x):
+    """What fill_between(t, lo, hi, step="post") covers at x (between row times): the limits
+    of the last row at or before x, where that row and the next are finite (matplotlib
+    draws one polygon per run of finite rows); NaN where it covers nothing."""
+    k = np.searchsorted(t, x, side="right") - 1
+    finite = np.isfinite(t) & np.isfinite(lo) & np.isfinite(hi)
+    nxt = np.minimum(k + 1, len(t) - 1)
+    covered = finite[k] & finite[nxt] & (k + 1 < len(t))
+    return np.where(covered, lo[k], np.nan), np.where(covered, hi[k], np.nan)
+
+
+def test_band_keeps_its_region_with_fewer_vertices(rng):
+    from ctcstats.plotting.survival import _band_steps
+
+    n = 400
+    t = np.cumsum(rng.uniform(0.1, 1.0, n))
+    moves = rng.random(n) < 0.2  # most rows censoring-only: the band does not move
+    lo = np.minimum.accumulate(np.where(moves, rng.uniform(0, 1, n), 1.0))
+    hi = np.minimum.accumulate(np.where(moves | (rng.random(n) < 0.05), rng.uniform(0, 1, n),
+                                        1.0))
+    # a band stops at undefined limits (S = 0 after the last event): the flat row 49 before
+    # them still ends the first polygon; an infinite limit splits it too
+    lo[49], hi[49] = lo[48], hi[48]
+    lo[[50, 51]] = np.nan
+    lo[199:202], hi[199:202] = lo[198], hi[198]
+    hi[200] = np.inf
+    tb, lob, hib = _band_steps(t, lo, hi)
+    assert len(tb) < n / 2 and tb[0] == t[0] and tb[-1] == t[-1]
+    assert {49, 199, 200, 201} <= set(np.flatnonzero(np.isin(t, tb)))
+    x = (t[1:] + t[:-1]) / 2
+    np.testing.assert_array_equal(_band_at(tb, lob, hib, x), _band_at(t, lo, hi, x))
+    short = (t[:2], lo[:2], hi[:2])
+    assert all(a is b for a, b in zip(_band_steps(*short), short, strict=True))
+
+
+def test_thinned_band_draws_the_same_svg_paths(monkeypatch, rng):
+    """The report's SVG of a Kaplan–Meier figure: the same path text, only matplotlib's
+    hashed marker ids (of the unthinned vertices) differ."""
+    import re
+
+    import ctcstats.plotting.survival as ps
+    from ctcstats.report.svg import figure_to_svg
+
+    n = 3000
+    data = pd.DataFrame({"t": np.round(rng.exponential(30, n), 1),
+                         "e": (rng.random(n) < 0.15).astype(int),
+                         "arm": rng.choice(["a", "b"], n)})
+    # arm b ends with a censored time then an event: S = 0, no limits after the flat row
+    data = pd.concat([data, pd.DataFrame({"t": [400.0, 410.0], "e": [0, 1],
+                                          "arm": ["b", "b"]})], ignore_index=True)
+    res = kaplan_meier(data, time_col="t", event_col="e", group_col="arm")
+
+    def svg():
+        fig, ax = plt.subplots(figsize=(7, 5))
+        res.plot(ax=ax, times=[0, 100, 200, 300, 400], censor_ticks=False)
+        return figure_to_svg(fig, id_prefix="f", title="km")
+
+    thinned = svg()
+    monkeypatch.setattr(ps, "_band_steps", lambda t, lo, hi: (t, lo, hi))
+    full = svg()
+    assert thinned != full
+    ids = re.compile(r"m[0-9a-f]{10}")
+    assert ids.sub("m", thinned) == ids.sub("m", full)
+    # the two bands' ids differ; the tick marks' ids do not
+    assert len(set(ids.findall(thinned)) - set(ids.findall(full))) == 2
+    assert len(set(ids.findall(thinned)) & set(ids.findall(full))) >= 2
