@@ -259,6 +259,35 @@ def _shared_svg_text_metrics() -> Iterator[None]:
             setattr(mtext, _HOOK, own)
 
 
+_REF_ID = r"[\w.:-]+"  # matplotlib's ids (clip paths, markers, hatches) and ordinary gids
+_REF = re.compile(rf'url\(#({_REF_ID})\)|href="#({_REF_ID})"')
+
+
+def _rename_refs(text: str, new: dict[str, str]) -> str:
+    """Every ``url(#id)`` and ``href="#id"`` of an id in *new* pointed at its new name.
+
+    One regex pass over the text where it was one ``str.replace`` pair per id (paddy's 17
+    figures: 1,200 ids, so 2,400 passes over 50-100 kB each; 0.02 CPU s → 0.005 s). The
+    same text: the references ``_REF`` matches cannot overlap (an id has no ``(``, ``#`` or
+    quote), so it finds each one the replacements found, and the loop went from the longest
+    id to the shortest, so no renamed reference was renamed again. Ids of other characters
+    (a gid such as ``"a (b)"``) take that loop.
+    """
+    if not all(re.fullmatch(_REF_ID, i) for i in new):
+        for old in sorted(new, key=len, reverse=True):
+            text = text.replace(f"url(#{old})", f"url(#{new[old]})")
+            text = text.replace(f'href="#{old}"', f'href="#{new[old]}"')
+        return text
+
+    def _one(m: re.Match) -> str:
+        url, href = m.group(1), m.group(2)
+        if url is not None:
+            return f"url(#{new[url]})" if url in new else m.group(0)
+        return f'href="#{new[href]}"' if href in new else m.group(0)
+
+    return _REF.sub(_one, text)
+
+
 def figure_to_svg(fig, *, id_prefix: str, title: str | None = None) -> str:
     """Serialise *fig* to an inline ``<svg>`` element and close it.
 
@@ -317,10 +346,7 @@ def figure_to_svg(fig, *, id_prefix: str, title: str | None = None) -> str:
         return f'id="{id_prefix}-{old}-{seen[old]}"'
 
     text = _ID.sub(_new_id, text)
-    for old in sorted((i for i in counts if counts[i] == 1), key=len, reverse=True):
-        new = f"{id_prefix}-{old}"
-        text = text.replace(f"url(#{old})", f"url(#{new})")
-        text = text.replace(f'href="#{old}"', f'href="#{new}"')
+    text = _rename_refs(text, {i: f"{id_prefix}-{i}" for i in counts if counts[i] == 1})
 
     def _px(match: re.Match) -> str:
         px = float(match.group(3)) * 96.0 / 72.0

@@ -137,3 +137,31 @@ def test_tenths_round_like_python():
     v = np.concatenate([rough, np.arange(-300, 300) / 20, [0.0, -0.0, 0.05, -0.05, 2.675]])
     k = _tenths_of(v)
     assert [_tenths(int(i)) for i in k] == [_r1(repr(float(x))) for x in v]
+
+
+def _rename_refs_reference(text: str, new: dict[str, str]) -> str:
+    # the loop _rename_refs replaced: longest id first, one str.replace pair per id
+    for old in sorted(new, key=len, reverse=True):
+        text = text.replace(f"url(#{old})", f"url(#{new[old]})")
+        text = text.replace(f'href="#{old}"', f'href="#{new[old]}"')
+    return text
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_rename_refs_equals_the_replace_loop(seed):
+    from ctcstats.report.svg import _rename_refs
+
+    g = np.random.default_rng(seed)
+    # ids that are prefixes of each other and of their new names ("a", "f-a", "f-f-a")
+    pool = ["a", "f-a", "f-f-a", "p1", "p10", "m0a1", "km-curve", "clip", "x.1", "a:b"]
+    if seed % 2:  # ids of other characters: the loop itself
+        pool += ["x y", "b#c", "u(v)"]
+    new = {i: f"f-{i}" for i in g.choice(pool, int(g.integers(0, len(pool))), replace=False)}
+    parts = []
+    for _ in range(200):
+        i = str(g.choice(pool))
+        parts.append(str(g.choice([f'clip-path="url(#{i})"', f'<use xlink:href="#{i}"/>',
+                                   f'href="#{i}x"', f"url(#{i}", f'id="{i}"', "url(#)",
+                                   'href="#"', " text "])))
+    text = "".join(parts)
+    assert _rename_refs(text, new) == _rename_refs_reference(text, new)
