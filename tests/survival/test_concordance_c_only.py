@@ -64,11 +64,18 @@ def test_concordance_estimate_is_the_c_only_path() -> None:
     assert c == pytest.approx((2 + 0.5) / 3)
 
 
-def test_radix_row_orders_sort_and_give_the_same_c():
-    """The bootstrap C sorts each replicate's scores by a compiled radix sort: a valid
-    ascending order (ties and ±0 in row order), numpy's argsort when a value is not finite,
-    and bitwise the C counts of numpy's order (the dense ranks ignore the order of ties)."""
+@pytest.mark.parametrize("radix_min_n", [0, None])
+def test_radix_row_orders_sort_and_give_the_same_c(radix_min_n, monkeypatch):
+    """The bootstrap C sorts each replicate's scores by a compiled radix sort (rows of
+    ``_RADIX_MIN_N`` values or more; 0: every row here) or numpy's argsort (shorter rows;
+    None: the default, numpy at these 2,000 values): a valid ascending order (ties and ±0 in
+    row order), numpy's argsort when a value is not finite, and bitwise the C counts of
+    numpy's order (the dense ranks ignore the order of ties)."""
+    from ctcstats.survival._core import _concordance_jit
     from ctcstats.survival._core._concordance_jit import c_counts_replicates, row_orders
+
+    if radix_min_n is not None:
+        monkeypatch.setattr(_concordance_jit, "_RADIX_MIN_N", radix_min_n)
 
     g = np.random.default_rng(40)
     S = np.round(g.normal(size=(6, 2000)), 2) * g.choice([1e-300, 1.0, 1e300], size=(6, 1))
@@ -76,6 +83,12 @@ def test_radix_row_orders_sort_and_give_the_same_c():
     S[0, 50:100] = 0.0
     o = row_orders(S)
     assert np.array_equal(np.take_along_axis(S, o, axis=1), np.sort(S, axis=1))
+    if radix_min_n is None:  # numpy's order itself
+        assert np.array_equal(o, np.argsort(S, axis=1))
+    a0 = c_counts_replicates(S, 2 * np.arange(2000), np.ones(2000, bool), orders=o)
+    b0 = c_counts_replicates(S, 2 * np.arange(2000), np.ones(2000, bool),
+                             orders=np.argsort(S, axis=1, kind="stable"))
+    assert np.array_equal(a0[1], b0[1])
     assert all(np.array_equal(np.sort(r), np.arange(S.shape[1])) for r in o)
     T = S.copy()
     T[2, 7] = np.nan
