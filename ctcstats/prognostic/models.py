@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from .._typing import ArrayLike
@@ -583,6 +582,10 @@ class _StandardisedLogistic(ClassifierMixin, BaseEstimator):
         self.center_ = Xa.mean(axis=0)
         sd = Xa.std(axis=0)
         self.scale_ = np.where(sd > 0, sd, 1.0)
+        # imported here: sklearn.linear_model costs ~0.1 s to import, and the report (whose
+        # imports come before it can start its parallel work) never fits this model
+        from sklearn.linear_model import LogisticRegression
+
         self.model_ = LogisticRegression(C=self.C, l1_ratio=self.l1_ratio, tol=self.tol,
                                          max_iter=self.max_iter, solver=self.solver)
         self.model_.fit((Xa - self.center_) / self.scale_, y, sample_weight=sample_weight)

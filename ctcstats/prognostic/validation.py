@@ -26,7 +26,6 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from .._results import Result, result
@@ -759,6 +758,10 @@ def validate_model(
                                                                        strict=True))})
         n_success = len(ok)
     else:
+        # imported here: sklearn.model_selection costs ~0.05 s to import, and the report
+        # (bootstrap validation) never needs it
+        from sklearn.model_selection import RepeatedStratifiedKFold
+
         cv = RepeatedStratifiedKFold(n_splits=n_folds, n_repeats=n_repeats,
                                      random_state=int(gen.integers(2**31 - 1)))
         # folds formed on the canonical row order (then mapped back to positions), so they
