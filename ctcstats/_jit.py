@@ -70,6 +70,9 @@ def load_target() -> None:
     children which run kernels calls this before forking, so that the children inherit the
     loaded target instead of each loading it again (``report/_prefetch.py``).
     """
-    from numba.core.registry import cpu_target
+    try:  # numba's internals: a numba without them loads the target at the first call
+        from numba.core.registry import cpu_target
 
-    cpu_target.target_context.refresh()
+        cpu_target.target_context.refresh()
+    except Exception:  # pragma: no cover - depends on the numba version
+        pass
