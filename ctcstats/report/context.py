@@ -143,7 +143,7 @@ class ReportContext:
         """Call *fn*, recording every warning it issues in *messages* (not re-issued), in
         the report's words (API advice such as a function name is put in plain terms)."""
         out, caught = call_capturing(fn, *args, **kwargs)
-        return self._record(messages, out, caught)
+        return self.record(messages, out, caught)
 
     def run_prefetched(self, messages: list[str], key: str, fn, *args, **kwargs):
         """:meth:`run` for a call that may have been started early under *key*
@@ -152,14 +152,11 @@ class ReportContext:
         if self.prefetch is None:
             return self.run(messages, fn, *args, **kwargs)
         out, caught = self.prefetch.result(key, fn, *args, **kwargs)
-        return self._record(messages, out, caught)
+        return self.record(messages, out, caught)
 
     def record(self, messages: list[str], out, caught):
         """``out``, its captured warnings recorded in *messages* as :meth:`run` records
         them (for a call computed with others, each kept with its warnings)."""
-        return self._record(messages, out, caught)
-
-    def _record(self, messages: list[str], out, caught):
         for w in caught:
             msg = f"{w.category.__name__}: {plain_words(str(w.message))}"
             if msg not in messages:
